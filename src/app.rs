@@ -1,0 +1,383 @@
+//! The command layer: runs each subcommand, prints its output, and is the only
+//! code that reads the user's folders or writes files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::case::date::Date;
+use crate::case::deadline::{next_step, Next};
+use crate::case::{self, CaseError, Rules};
+use crate::cli::{Cli, Command};
+use crate::config::{Config, ConfigError, Loaded};
+use crate::fsutil::{write_atomic, WriteError};
+
+/// How a command that ran ended: the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0: all good (warnings allowed).
+    Clean,
+    /// Exit 1: the input has defects.
+    Invalid,
+}
+
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Invalid => 1,
+        }
+    }
+}
+
+/// The command could not run (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("{0} 已存在 (already exists)")]
+    Exists(PathBuf),
+    #[error("没有找到案件文件 (no case files) in {0}")]
+    NoCases(String),
+    #[error("无法输出 (cannot write output): {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl AppError {
+    /// What the user can do about it.
+    pub fn remedy(&self) -> Option<&'static str> {
+        match self {
+            AppError::Config(ConfigError::Invalid(_)) => {
+                Some("按上面的位置改正 anjuan.toml；字段说明见 anjuan schema --office")
+            }
+            AppError::Config(ConfigError::Read(_)) => Some("检查 --config 给出的路径与权限"),
+            AppError::Case(CaseError::NotFound(_)) => {
+                Some("检查路径拼写；案件文件为 .toml 或 .json")
+            }
+            AppError::Case(_) => Some("检查文件夹权限"),
+            AppError::Write(_) | AppError::Output(_) => {
+                Some("检查目标文件夹是否存在、是否可写、磁盘是否已满")
+            }
+            AppError::Exists(_) => Some("换一个目录，或加 --force 覆盖"),
+            AppError::NoCases(_) => {
+                Some("案件文件为 .toml 或 .json；办公室目录中的案件放在 cases/ 下")
+            }
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome, AppError> {
+    match cli.command {
+        Command::Check { paths, as_of, json } => check(cli.config.as_deref(), &paths, as_of, json),
+        Command::Deadlines { paths, as_of, json } => {
+            deadlines(cli.config.as_deref(), &paths, as_of, json)
+        }
+        Command::Schema { office } => schema(office),
+        Command::Init { dir, force } => init(&dir, force),
+    }
+}
+
+fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Loaded, AppError> {
+    let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    Ok(Config::discover(explicit, &start)?)
+}
+
+fn rules(loaded: &Loaded, as_of: Option<Date>) -> Rules<'_> {
+    Rules {
+        config: &loaded.config,
+        config_is_real: loaded.path.is_some(),
+        calendar: loaded.config.calendar(),
+        as_of: as_of.unwrap_or_else(Date::today),
+    }
+}
+
+fn check(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    json: bool,
+) -> Result<Outcome, AppError> {
+    let loaded = load_config(config, paths)?;
+    let files = case::collect_files(paths)?;
+    if files.is_empty() {
+        return Err(AppError::NoCases(display_paths(paths)));
+    }
+    let rules = rules(&loaded, as_of);
+    let checked = case::check_files(&files, &rules)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = serde_json::json!({
+            "as_of": rules.as_of,
+            "config": loaded.path.as_ref().map(|p| p.display().to_string()),
+            "files": checked.files,
+            "errors": checked.errors(),
+            "warnings": checked.warnings(),
+            "findings": checked.findings,
+        });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+    } else {
+        if loaded.path.is_none() {
+            eprintln!("注意 (note): 没有找到 anjuan.toml，按内置默认配置检查；用 anjuan init 建立办公室目录，或用 --config 指定");
+        }
+        for f in &checked.findings {
+            writeln!(out, "{f}")?;
+        }
+        if !checked.findings.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "检查 {} 个文件 (files checked)：{} 个错误 (errors)，{} 个警告 (warnings)",
+            checked.files,
+            checked.errors(),
+            checked.warnings()
+        )?;
+    }
+    Ok(if checked.errors() > 0 {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// One line of the deadline view.
+#[derive(serde::Serialize)]
+struct Row {
+    case: String,
+    file: String,
+    petitioner: String,
+    leader: Option<String>,
+    status: &'static str,
+    #[serde(flatten)]
+    next: Next,
+}
+
+fn deadlines(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    json: bool,
+) -> Result<Outcome, AppError> {
+    let loaded = load_config(config, paths)?;
+    let files = case::collect_files(paths)?;
+    if files.is_empty() {
+        return Err(AppError::NoCases(display_paths(paths)));
+    }
+    let rules = rules(&loaded, as_of);
+    let warn = i64::from(loaded.config.calendar.warn_days);
+    let mut rows = Vec::new();
+    let mut unreadable = 0;
+    for f in &files {
+        let cf = match case::load(f)? {
+            Ok(cf) => cf,
+            Err(l) => {
+                eprintln!("{l}");
+                unreadable += 1;
+                continue;
+            }
+        };
+        let Some(next) = next_step(&cf.case, &rules.calendar, rules.as_of) else {
+            continue;
+        };
+        let status = match next.days_left {
+            Some(d) if d < 0 => "超期",
+            Some(d) if d <= warn => "临期",
+            Some(_) => "正常",
+            None => "待办",
+        };
+        let c = &cf.case;
+        let mut petitioner = c
+            .petitioners
+            .first()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let n = c
+            .collective
+            .as_ref()
+            .map(|x| x.headcount as usize)
+            .unwrap_or(c.petitioners.len());
+        if n > 1 {
+            petitioner.push_str(&format!("等{n}人"));
+        }
+        rows.push(Row {
+            case: c.id.clone(),
+            file: f.display().to_string(),
+            petitioner,
+            leader: c.responsibility.as_ref().map(|r| r.leader.clone()),
+            status,
+            next,
+        });
+    }
+    // Overdue first (most overdue first), then by due date; steps without a limit last.
+    rows.sort_by(|a, b| {
+        let key = |r: &Row| {
+            (
+                r.next.due.is_none(),
+                r.next.days_left.unwrap_or(i64::MAX),
+                r.case.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = serde_json::json!({ "as_of": rules.as_of, "open": rows });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "截至 {} (as of)，未结案件 {} 件 (open cases)",
+            rules.as_of,
+            rows.len()
+        )?;
+        let header = [
+            "状态",
+            "到期日",
+            "剩余",
+            "案件编号",
+            "信访人",
+            "包案领导",
+            "下一步 (next step)",
+        ];
+        let table: Vec<[String; 7]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    r.status.to_string(),
+                    r.next
+                        .due
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    r.next
+                        .days_left
+                        .map(|d| format!("{d}日"))
+                        .unwrap_or_else(|| "—".into()),
+                    r.case.clone(),
+                    r.petitioner.clone(),
+                    r.leader.clone().unwrap_or_else(|| "—".into()),
+                    format!("{} ({})", r.next.step, r.next.en),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(UnicodeWidthStr::width);
+        for row in &table {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.width());
+            }
+        }
+        let line = |cells: &[String]| {
+            let mut s = String::new();
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                s.push_str(cell);
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(w - cell.width() + 2));
+                }
+            }
+            s
+        };
+        if !rows.is_empty() {
+            writeln!(out, "{}", line(&header.map(String::from)))?;
+            for row in &table {
+                writeln!(out, "{}", line(row))?;
+            }
+        }
+    }
+    Ok(if unreadable > 0 {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn schema(office: bool) -> Result<Outcome, AppError> {
+    let schema = if office {
+        schemars::schema_for!(Config)
+    } else {
+        schemars::schema_for!(case::Case)
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&schema).unwrap_or_default()
+    )?;
+    Ok(Outcome::Clean)
+}
+
+/// The files `anjuan init` writes, relative to the new office folder.
+const SCAFFOLD: &[(&str, &str)] = &[
+    (
+        "anjuan.toml",
+        include_str!("../examples/demo-office/anjuan.toml"),
+    ),
+    (
+        "cases/XF-2026-0001.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0001.toml"),
+    ),
+    (
+        "cases/XF-2026-0002.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0002.toml"),
+    ),
+    ("fonts/README.md", include_str!("../fonts/README.md")),
+    (
+        "templates/README.md",
+        include_str!("../templates/README.md"),
+    ),
+];
+
+fn init(dir: &Path, force: bool) -> Result<Outcome, AppError> {
+    if !force {
+        for (rel, _) in SCAFFOLD {
+            let target = dir.join(rel);
+            if target.exists() {
+                return Err(AppError::Exists(target));
+            }
+        }
+    }
+    for (rel, text) in SCAFFOLD {
+        write_atomic(&dir.join(rel), text.as_bytes())?;
+    }
+    println!(
+        "已建立办公室目录 (office folder created): {}",
+        dir.display()
+    );
+    println!(
+        "  {}  机关名称、全宗号、发文代字、签发人、节假日 — 请先修改",
+        dir.join("anjuan.toml").display()
+    );
+    println!(
+        "  {}  案件记录，每件一个文件（两个样例）",
+        dir.join("cases").display()
+    );
+    println!(
+        "  {}  放入本机关的字体（仿宋_GB2312 等）",
+        dir.join("fonts").display()
+    );
+    println!(
+        "  {}  放入自定义模板以覆盖内置模板",
+        dir.join("templates").display()
+    );
+    println!("下一步 (next): anjuan check {}", dir.display());
+    Ok(Outcome::Clean)
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

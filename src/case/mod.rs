@@ -1,0 +1,261 @@
+//! Cases: the record model, loading with located errors, validation, and the
+//! statutory timeline.
+//!
+//! Stage 1 of the flow. Takes files, returns typed [`Case`] values and located
+//! diagnostics; never writes anything.
+
+pub mod calendar;
+pub mod date;
+pub mod deadline;
+pub mod idnum;
+pub mod model;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, FieldPath, Located};
+use crate::source::{Format, Locator, Source, SourceError};
+pub use model::Case;
+use model::{Decision, DocNo, Paper};
+pub use validate::Rules;
+
+/// Problems that stop a run (as opposed to findings about a file).
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("路径不存在 (no such file or folder): {0}")]
+    NotFound(PathBuf),
+    #[error("无法遍历 {path} (cannot list folder): {source}")]
+    Walk {
+        path: PathBuf,
+        #[source]
+        source: walkdir::Error,
+    },
+    #[error(transparent)]
+    Read(#[from] SourceError),
+}
+
+/// A case file that parsed, with its source kept for locating findings.
+#[derive(Clone, Debug)]
+pub struct CaseFile {
+    pub source: Source,
+    pub case: Case,
+}
+
+impl CaseFile {
+    /// The registration year: `year`, or the year received.
+    pub fn year(&self) -> i32 {
+        self.case.year.unwrap_or(self.case.arrival.received.year())
+    }
+}
+
+/// The case files under the given paths: files as named; folders walked for
+/// `.toml`/`.json`. In an office folder (one holding `anjuan.toml`) only `cases/`
+/// is walked. Sorted, so output order never depends on the file system.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CaseError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(CaseError::NotFound(path.clone()));
+        }
+        if path.is_file() {
+            out.push(path.clone());
+            continue;
+        }
+        let root = if path.join(crate::config::FILE_NAME).is_file() && path.join("cases").is_dir() {
+            path.join("cases")
+        } else {
+            path.clone()
+        };
+        let walker = walkdir::WalkDir::new(&root)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            let entry = entry.map_err(|source| CaseError::Walk {
+                path: root.clone(),
+                source,
+            })?;
+            let p = entry.path();
+            if entry.file_type().is_file()
+                && Format::of(p).is_some()
+                && p.file_name().is_some_and(|n| n != crate::config::FILE_NAME)
+            {
+                out.push(p.to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Reads and parses one case file: the case, or the one finding that stopped it.
+pub fn load(path: &Path) -> Result<Result<CaseFile, Located>, CaseError> {
+    let source = match Source::read(path)? {
+        Ok(s) => s,
+        Err(l) => return Ok(Err(l)),
+    };
+    Ok(source.parse::<Case>().map(|case| CaseFile { source, case }))
+}
+
+/// The outcome of checking a set of files.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub files: usize,
+    pub cases: Vec<CaseFile>,
+    /// Sorted by file, line, column.
+    pub findings: Vec<Located>,
+}
+
+impl Checked {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|l| l.diag.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings.len() - self.errors()
+    }
+}
+
+/// Loads, validates and cross-checks every file.
+pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseError> {
+    let mut checked = Checked {
+        files: files.len(),
+        ..Checked::default()
+    };
+    for f in files {
+        match load(f)? {
+            Err(l) => checked.findings.push(l),
+            Ok(cf) => {
+                let locator = Locator::new(&cf.source);
+                for d in validate::validate(&cf.case, rules) {
+                    checked.findings.push(locator.place(&cf.source, d));
+                }
+                checked.cases.push(cf);
+            }
+        }
+    }
+    checked
+        .findings
+        .extend(check_set(&checked.cases, rules.config));
+    checked.findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.diag.code).cmp(&(&b.file, b.line, b.column, b.diag.code))
+    });
+    checked.findings.dedup();
+    Ok(checked)
+}
+
+/// The office's own papers of a case that carry a document number.
+fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<(String, FieldPath)> {
+    let c = &cf.case;
+    let mut v: Vec<(Paper, i32, &DocNo, &str)> = Vec::new();
+    if let Some(a) = &c.acceptance {
+        let paper = if a.decision == Decision::Accept {
+            Paper::AcceptNotice
+        } else {
+            Paper::RefuseNotice
+        };
+        v.extend(
+            a.doc_no
+                .as_ref()
+                .map(|d| (paper, a.date.year(), d, "acceptance.doc_no")),
+        );
+    }
+    if let Some(h) = &c.handling {
+        v.extend(
+            h.doc_no
+                .as_ref()
+                .map(|d| (Paper::Opinion, h.date.year(), d, "handling.doc_no")),
+        );
+    }
+    if let Some(s) = &c.settlement {
+        v.extend(
+            s.doc_no
+                .as_ref()
+                .map(|d| (Paper::Agreement, s.date.year(), d, "settlement.doc_no")),
+        );
+    }
+    if let Some(r) = &c.report_back {
+        v.extend(
+            r.doc_no
+                .as_ref()
+                .map(|d| (Paper::ReportBack, r.date.year(), d, "report_back.doc_no")),
+        );
+    }
+    v.into_iter()
+        .map(|(paper, year, doc, field)| {
+            let key = match doc {
+                DocNo::Full(s) => s.trim().to_string(),
+                DocNo::Serial(n) => cfg
+                    .doc_number(paper, year, *n)
+                    .unwrap_or_else(|| format!("{}〔{year}〕{n}号", paper.zh())),
+            };
+            (key, FieldPath::parse(field))
+        })
+        .collect()
+}
+
+/// Rules across files: case numbers and document numbers are unique in the office.
+pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
+    let mut out = Vec::new();
+    let mut ids: HashMap<String, Located> = HashMap::new();
+    let mut numbers: HashMap<String, Located> = HashMap::new();
+    for cf in cases {
+        let locator = Locator::new(&cf.source);
+        let id_path = FieldPath::parse("id");
+        let here = locator.place(
+            &cf.source,
+            Diagnostic::error("duplicate-case", id_path.clone(), ""),
+        );
+        match ids.get(cf.case.id.trim()) {
+            Some(first) => out.push(
+                locator.place(
+                    &cf.source,
+                    Diagnostic::error(
+                        "duplicate-case",
+                        id_path,
+                        format!(
+                            "案件编号 {} 与 {}:{} 重复 (duplicate case number)",
+                            cf.case.id,
+                            first.file.display(),
+                            first.line
+                        ),
+                    )
+                    .hint("每件案件一个编号；同一事项的后续材料写入原案件文件"),
+                ),
+            ),
+            None => {
+                ids.insert(cf.case.id.trim().to_string(), here);
+            }
+        }
+        for (num, path) in own_numbers(cf, cfg) {
+            let here = locator.place(
+                &cf.source,
+                Diagnostic::error("duplicate-number", path.clone(), ""),
+            );
+            match numbers.get(&num) {
+                Some(first) => out.push(
+                    locator.place(
+                        &cf.source,
+                        Diagnostic::error(
+                            "duplicate-number",
+                            path,
+                            format!(
+                                "文号 {num} 与 {}:{} 重复 (duplicate document number)",
+                                first.file.display(),
+                                first.line
+                            ),
+                        )
+                        .hint("同一机关同一年度的文号不得重复；改用下一个未用的序号"),
+                    ),
+                ),
+                None => {
+                    numbers.insert(num, here);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,761 @@
+//! The case record (信访事项案卷记录): everything every standard paper needs.
+//!
+//! One file per case, TOML (or JSON). Field names are English; enumerated values
+//! are the Chinese terms the papers print (with English aliases accepted). This
+//! module only defines the shape; [`super::validate`] decides what is consistent.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::date::{Date, DateTime};
+
+/// Declares a closed list of Chinese terms with English aliases.
+macro_rules! terms {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $zh:literal / $en:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $zh, alias = $en)] $var),+
+        }
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+            /// The Chinese term, as printed on papers.
+            pub fn zh(self) -> &'static str {
+                match self { $($name::$var => $zh),+ }
+            }
+            /// The English term.
+            pub fn en(self) -> &'static str {
+                match self { $($name::$var => $en),+ }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.zh())
+            }
+        }
+    };
+}
+
+/// One petition case (一案一卷).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// 案件编号 (case number), unique in the office, e.g. `XF-2026-0007`.
+    pub id: String,
+    /// 登记年度 (registration year); defaults to the year received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// 承办机关 (office); defaults to the office in `anjuan.toml` and must match it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    /// 案卷题名 (dossier title), e.g. `王喆反映宅基地确权问题`; derived when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// 来源 (arrival): channel, date received, assignment.
+    pub arrival: Arrival,
+    /// 信访人 (petitioners): one, or several for a collective case.
+    pub petitioners: Vec<Petitioner>,
+    /// 集体信访 (collective case): set when many people petition on the same matter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collective: Option<Collective>,
+    /// 委托代理人 (agents with power of attorney).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<Agent>,
+    /// 信访事项 (the matter): summary, itemised requests, category.
+    pub matter: Matter,
+    /// 受理 (acceptance decision): accept, or refuse with reason, basis and redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<Acceptance>,
+    /// 异议 (objection to an assigned matter outside this body's powers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objection: Option<Objection>,
+    /// 责任落实 (responsibility): unit, leader in charge, handler, 三到位一处理 class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsibility: Option<Responsibility>,
+    /// 办理 (handling): facts, investigation, basis, decision per request, extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handling: Option<Handling>,
+    /// 听证 (hearing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hearing: Option<Hearing>,
+    /// 和解/调解/息诉息访协议 (settlement agreement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<Settlement>,
+    /// 复查 (review by the next level up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+    /// 复核 (re-review by the level above the reviewer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub re_review: Option<Review>,
+    /// 办理情况报告 (report back to the assigning body), for assigned cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_back: Option<ReportBack>,
+    /// 送达 (deliveries): one per served paper.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deliveries: Vec<Delivery>,
+    /// 办理过程记录 (events): meetings, visits, calls, leader receptions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+    /// 结案销号 (close-out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close: Option<Close>,
+    /// 保管期限 (retention period); defaults to the office's retention table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
+    /// 备注 (remarks), carried to the 备考表.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+}
+
+terms! {
+    /// 信访形式 (how the matter reached the office).
+    Channel {
+        Letter = "来信" / "letter",
+        Visit = "来访" / "visit",
+        Online = "网上" / "online",
+        Phone = "电话" / "phone",
+        Assigned = "交办" / "assigned",
+        Transferred = "转送" / "transferred",
+    }
+}
+
+impl Channel {
+    /// Assigned or transferred from another body (交办/转送).
+    pub fn from_above(self) -> bool {
+        matches!(self, Channel::Assigned | Channel::Transferred)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Arrival {
+    /// 信访形式 (channel).
+    pub channel: Channel,
+    /// 收到日期 (date received by this office); deadlines count from the next day.
+    pub received: Date,
+    /// 信访件编号 in the national petition information system, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_no: Option<String>,
+    /// 交办/转送 (assignment or transfer): required when the channel is 交办 or 转送.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<Assignment>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// 交办机关 (assigning body), e.g. `青溪县人民政府信访局`.
+    pub body: String,
+    /// 交办文号 (its document number), e.g. `青信交〔2026〕15号`.
+    pub number: String,
+    /// 交办日期 (date of the assignment slip).
+    pub date: Date,
+    /// 交办意见 (what the assigning body asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    /// 报结期限 (date by which the report back is due), if the slip sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_due: Option<Date>,
+}
+
+terms! {
+    /// 性别 (sex).
+    Sex { Male = "男" / "male", Female = "女" / "female" }
+}
+
+terms! {
+    /// 证件类型 (identity document type).
+    IdType {
+        Resident = "居民身份证" / "resident-id",
+        HkMacau = "港澳居民来往内地通行证" / "hk-macau-permit",
+        Taiwan = "台湾居民来往大陆通行证" / "taiwan-permit",
+        Passport = "护照" / "passport",
+        Other = "其他" / "other",
+    }
+}
+
+impl Default for IdType {
+    fn default() -> Self {
+        IdType::Resident
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Petitioner {
+    /// 姓名 (name).
+    pub name: String,
+    /// 性别 (sex); checked against the identity number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    /// 证件类型 (document type); default 居民身份证.
+    #[serde(default)]
+    pub id_type: IdType,
+    /// 证件号码 (identity number); for 居民身份证 the GB 11643 checksum is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    /// 联系电话 (phone): mobile `13812345678` or landline `0571-88123456`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// 住址 (address for service of papers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// 工作单位 (employer), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer: Option<String>,
+    /// 代表人 (elected representative of a collective case).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub representative: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Collective {
+    /// 涉及人数 (number of people involved).
+    pub headcount: u32,
+    /// 群体名称 (how the group is described), e.g. `某村被征地农户`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// 姓名 (name).
+    pub name: String,
+    /// 与委托人关系 (relation), e.g. `律师`, `儿子`.
+    pub relation: String,
+    /// 委托人 (the petitioners this agent acts for), by name.
+    pub principals: Vec<String>,
+    /// 证件号码 (identity number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    /// 联系电话 (phone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// 工作单位 (employer or law firm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer: Option<String>,
+    /// 授权委托书 (power of attorney).
+    pub power_of_attorney: PowerOfAttorney,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PowerOfAttorney {
+    /// 签署日期 (date signed).
+    pub date: Date,
+    /// 委托权限 (scope), e.g. `一般授权` or `特别授权：代为陈述、签收文书`.
+    pub scope: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Matter {
+    /// 事项摘要 (summary).
+    pub summary: String,
+    /// 诉求 (itemised requests): one per item, referred to by number (1, 2, …).
+    pub requests: Vec<String>,
+    /// 问题分类 (category), from the office's list in `anjuan.toml`.
+    pub category: String,
+    /// 问题发生地 (place where the matter arose).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+}
+
+terms! {
+    /// 受理决定 (acceptance decision).
+    Decision { Accept = "受理" / "accept", Refuse = "不予受理" / "refuse" }
+}
+
+terms! {
+    /// 不予受理理由 (kind of refusal reason).
+    RefusalKind {
+        OutsidePowers = "超出职权" / "outside-powers",
+        OtherProcedure = "法定途径" / "statutory-procedure",
+        Concluded = "已终结" / "already-concluded",
+        WindowMissed = "超过期限" / "window-missed",
+        Other = "其他" / "other",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    /// 受理 or 不予受理.
+    pub decision: Decision,
+    /// 告知日期 (date of the written notice); within 15 days of receipt.
+    pub date: Date,
+    /// 文号 (document number): a serial under the office's issuer code, or a full number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_no: Option<DocNo>,
+    /// 联系人 (contact person named on the notice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// 联系电话 (contact phone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_phone: Option<String>,
+    /// 不予受理理由类别 (refusal kind): required when refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_kind: Option<RefusalKind>,
+    /// 不予受理理由 (the reason, in words): required when refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// 法律依据 (legal basis by article): required when refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
+    /// 告知去向 (the body or procedure to go to instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_to: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    /// 提出日期 (date raised); within 5 working days of receipt.
+    pub date: Date,
+    /// 异议理由 (reasons).
+    pub reason: String,
+    /// 结果 (how the assigning body answered), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+}
+
+terms! {
+    /// 三到位一处理 (classification of a key case).
+    Class {
+        Solve = "解决问题到位" / "solve",
+        Educate = "思想教育到位" / "educate",
+        Assist = "帮扶救助到位" / "assist",
+        Enforce = "依法处理" / "enforce",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Responsibility {
+    /// 责任单位 (responsible unit).
+    pub unit: String,
+    /// 包案领导 (leader in charge).
+    pub leader: String,
+    /// 领导职务 (leader's title), e.g. `副镇长`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_title: Option<String>,
+    /// 责任人/承办人 (handler).
+    pub handler: String,
+    /// 承办人电话 (handler's phone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler_phone: Option<String>,
+    /// 工作专班 (team members), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team: Vec<String>,
+    /// 三到位一处理 class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<Class>,
+    /// 具体工作措施 (measures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measures: Option<String>,
+}
+
+terms! {
+    /// 办理程序 (procedure): ordinary (60 days) or short form (10 working days).
+    Procedure { Ordinary = "普通" / "ordinary", Simple = "简易" / "short-form" }
+}
+
+impl Default for Procedure {
+    fn default() -> Self {
+        Procedure::Ordinary
+    }
+}
+
+terms! {
+    /// 处理结果 (outcome for one request, 第三十二条).
+    Outcome {
+        Support = "支持" / "support",
+        Explain = "解释说明" / "explain",
+        Reject = "不予支持" / "reject",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Handling {
+    /// 办理程序 (procedure); default 普通.
+    #[serde(default)]
+    pub procedure: Procedure,
+    /// 处理意见书日期 (date of the handling opinion).
+    pub date: Date,
+    /// 文号 (document number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_no: Option<DocNo>,
+    /// 查明事实 (facts found: time, place, main facts).
+    pub facts: String,
+    /// 调查核实 (investigation steps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub investigation: Vec<Investigation>,
+    /// 法律政策依据 (laws and policies relied on).
+    pub legal_basis: Vec<String>,
+    /// 处理意见 (decision per request).
+    pub decisions: Vec<RequestDecision>,
+    /// 签发领导 (leader who signed off).
+    pub signed_off_by: String,
+    /// 复查机关 (the body to ask for review), named in the remedy clause.
+    pub review_body: String,
+    /// 延期 (extension of the handling period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<Extension>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Investigation {
+    /// 日期 (date).
+    pub date: Date,
+    /// 地点 (place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// 调查人 (by whom).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// 调查内容 (what was done and found).
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDecision {
+    /// 诉求序号 (number of the request in `matter.requests`, from 1).
+    pub request: u32,
+    /// 支持 / 解释说明 / 不予支持.
+    pub outcome: Outcome,
+    /// 理由 (reasons).
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// 延长天数 (days added, at most 30).
+    pub days: u32,
+    /// 批准人 (the body's head who approved).
+    pub approved_by: String,
+    /// 批准日期 (approved on): before the original limit ran out.
+    pub approved_on: Date,
+    /// 延期理由 (reason).
+    pub reason: String,
+    /// 告知信访人日期 (date the petitioner was told why).
+    pub notified_on: Date,
+}
+
+terms! {
+    /// 听证参加人角色 (hearing participant role).
+    Role {
+        Presiding = "主持人" / "presiding",
+        Member = "听证员" / "member",
+        Petitioner = "信访人" / "petitioner",
+        Agent = "代理人" / "agent",
+        Handler = "承办人" / "handler",
+        Recorder = "记录员" / "recorder",
+        ThirdParty = "第三人" / "third-party",
+        Observer = "旁听人员" / "observer",
+    }
+}
+
+terms! {
+    /// 阶段 (the stage a hearing belongs to).
+    Stage { Handling = "办理" / "handling", ReReview = "复核" / "re-review" }
+}
+
+impl Default for Stage {
+    fn default() -> Self {
+        Stage::Handling
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hearing {
+    /// 阶段 (办理 or 复核); default 办理.
+    #[serde(default)]
+    pub stage: Stage,
+    /// 开始时间 (start).
+    pub start: DateTime,
+    /// 结束时间 (end).
+    pub end: DateTime,
+    /// 地点 (place).
+    pub place: String,
+    /// 参加人 (participants by role).
+    pub participants: Vec<Participant>,
+    /// 听证经过 (the proceedings, in order).
+    pub minutes: Vec<Minute>,
+    /// 听证结论 (conclusion).
+    pub conclusion: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    /// 角色 (role).
+    pub role: Role,
+    /// 姓名 (name).
+    pub name: String,
+    /// 单位/职务 (unit or title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Minute {
+    /// 发言人 (speaker), by name or role.
+    pub speaker: String,
+    /// 内容 (what was said or done).
+    pub text: String,
+}
+
+terms! {
+    /// 协议类型 (kind of agreement).
+    SettlementKind {
+        Reconcile = "和解" / "reconciliation",
+        Mediate = "调解" / "mediation",
+        Cease = "息诉息访" / "cease-petitioning",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settlement {
+    /// 和解 / 调解 / 息诉息访.
+    pub kind: SettlementKind,
+    /// 签订日期 (date signed).
+    pub date: Date,
+    /// 编号 (document number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_no: Option<DocNo>,
+    /// 协议各方 (parties).
+    pub parties: Vec<Party>,
+    /// 争议事实 (the request and facts).
+    pub facts: String,
+    /// 协议条款 (agreed terms, numbered in order).
+    pub terms: Vec<String>,
+    /// 履行方式 (how and when the terms are performed).
+    pub performance: String,
+    /// 违约责任 (what happens on breach).
+    pub breach: String,
+    /// 息诉罢访承诺 (the petitioner undertakes to stop petitioning on this matter).
+    #[serde(default)]
+    pub undertaking: bool,
+    /// 份数 (number of copies).
+    pub copies: u32,
+    /// 见证人 (witnesses), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// 甲方 / 乙方 / 丙方.
+    pub side: String,
+    /// 姓名或名称 (name of the person or body).
+    pub name: String,
+    /// 证件号码 (identity number of a person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    /// 住址 (address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// 代表人 (the body's representative), for a body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<String>,
+}
+
+terms! {
+    /// 复查/复核结果 (review outcome).
+    ReviewOutcome {
+        Uphold = "维持" / "uphold",
+        Change = "变更" / "change",
+        Redo = "撤销重办" / "revoke-and-redo",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// 申请日期 (date the petitioner asked); within 30 days of receiving the earlier opinion.
+    pub requested_on: Date,
+    /// 复查/复核机关 (reviewing body).
+    pub body: String,
+    /// 请求事项 (what the petitioner asks the reviewer).
+    pub requests: Vec<String>,
+    /// 意见书日期 (date of the opinion); absent while pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    /// 文号 (the reviewing body's own document number, in full).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_no: Option<String>,
+    /// 结果 (维持 / 变更 / 撤销重办).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ReviewOutcome>,
+    /// 复查/复核认定 (findings and reasons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<String>,
+    /// 法律依据 (legal basis).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legal_basis: Vec<String>,
+    /// 复核机关 (for a 复查: the body to ask for 复核), named in the remedy clause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_body: Option<String>,
+    /// 听证天数 (days taken by a hearing; not counted toward a 复核 limit).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hearing_days: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBack {
+    /// 报告日期 (date).
+    pub date: Date,
+    /// 文号 (document number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_no: Option<DocNo>,
+    /// 签发人 (signer).
+    pub signer: String,
+    /// 联系人 (contact).
+    pub contact: String,
+    /// 联系电话 (contact phone).
+    pub phone: String,
+}
+
+terms! {
+    /// 文书 (papers of a case), as named on deliveries and in the dossier.
+    Paper {
+        AcceptNotice = "受理告知书" / "acceptance-notice",
+        RefuseNotice = "不予受理告知书" / "non-acceptance-notice",
+        ExtensionNotice = "延期告知书" / "extension-notice",
+        Opinion = "处理意见书" / "handling-opinion",
+        ReviewOpinion = "复查意见书" / "review-opinion",
+        ReReviewOpinion = "复核意见书" / "re-review-opinion",
+        HearingRecord = "听证笔录" / "hearing-record",
+        Agreement = "协议书" / "agreement",
+        AssignmentSlip = "交办单" / "assignment-slip",
+        ReportBack = "办理情况报告" / "report-back",
+        DeliveryReceipt = "送达回证" / "delivery-receipt",
+    }
+}
+
+terms! {
+    /// 送达方式 (method of service).
+    Method {
+        InPerson = "直接" / "in-person",
+        LeftAfterRefusal = "留置" / "left-after-refusal",
+        Mail = "邮寄" / "registered-mail",
+        Entrusted = "委托" / "entrusted",
+        Forwarded = "转交" / "forwarded",
+        Notice = "公告" / "public-notice",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    /// 送达文书 (paper served).
+    pub paper: Paper,
+    /// 送达方式 (method).
+    pub method: Method,
+    /// 送达时间 (time, to the minute).
+    pub time: DateTime,
+    /// 送达地点 (place).
+    pub place: String,
+    /// 受送达人/签收人 (who signed for it).
+    pub recipient: String,
+    /// 与受送达人关系 (relation to the addressee when someone else signed), e.g. `配偶`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    /// 送达人 (servers), at least one.
+    pub servers: Vec<String>,
+    /// 见证人 (witness): required for 留置.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+    /// 拒收理由 (reason given for refusing): required for 留置.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal_reason: Option<String>,
+    /// 拍照/录像记录 (photo or video noted): required for 留置.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// 邮件号码 (tracking number): required for 邮寄.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    /// 备注 (remarks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// 日期 (date).
+    pub date: Date,
+    /// 类型 (kind), e.g. `接访`, `走访`, `约谈`, `包案领导接访`, `电话回访`.
+    pub kind: String,
+    /// 经过 (what happened).
+    pub text: String,
+    /// 经办人 (by whom).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+terms! {
+    /// 销号依据 (basis for striking the case off).
+    CloseBasis {
+        Concluded = "办结" / "concluded",
+        Refused = "不予受理" / "refused",
+        Agreement = "息诉息访协议" / "cease-agreement",
+        FinalReview = "三级终结" / "final-after-re-review",
+        AdminReview = "行政复议" / "administrative-review",
+        Court = "诉讼程序" / "court-procedure",
+        LawEnforced = "依法处理" / "dealt-with-by-law",
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Close {
+    /// 结案日期 (date closed).
+    pub date: Date,
+    /// 销号依据 (basis).
+    pub basis: CloseBasis,
+    /// 说明 (note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+terms! {
+    /// 保管期限 (retention period), DA/T 22 codes.
+    Retention {
+        Permanent = "永久" / "Y",
+        Years30 = "30年" / "D30",
+        Years10 = "10年" / "D10",
+    }
+}
+
+impl Retention {
+    /// The code used in 档号: `Y`, `D30`, `D10`.
+    pub fn code(self) -> &'static str {
+        self.en()
+    }
+}
+
+/// 发文字号 (document number): a serial under the office's issuer code for the paper
+/// (`12` → `青信受字〔2026〕12号`), or a full number as issued (`青信受字〔2026〕12号`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DocNo {
+    Serial(u32),
+    Full(String),
+}

@@ -1,0 +1,212 @@
+//! Diagnostics: what is wrong, where (file:line:column and field path), and the remedy.
+//!
+//! Every validation message a clerk reads is built here: Chinese first, the English
+//! term in parentheses, personal data masked. The command layer only prints them.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::case::idnum::mask_text;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "警告",
+        }
+    }
+}
+
+/// One step of a field path: a table key or an array index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Where in the record a value lives, e.g. `petitioners[0].id_number`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FieldPath(pub Vec<Seg>);
+
+impl FieldPath {
+    pub fn root() -> Self {
+        FieldPath(Vec::new())
+    }
+
+    /// Parses `a.b[2].c`, the way paths are written in this crate's code.
+    pub fn parse(s: &str) -> Self {
+        let mut segs = Vec::new();
+        for part in s.split('.').filter(|p| !p.is_empty()) {
+            let mut rest = part;
+            if let Some(i) = rest.find('[') {
+                segs.push(Seg::Key(rest[..i].to_string()));
+                rest = &rest[i..];
+                while let Some(end) = rest.find(']') {
+                    if let Ok(n) = rest[1..end].parse() {
+                        segs.push(Seg::Index(n));
+                    }
+                    rest = &rest[end + 1..];
+                }
+            } else {
+                segs.push(Seg::Key(rest.to_string()));
+            }
+        }
+        FieldPath(segs)
+    }
+
+    pub fn key(&self, k: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(k.to_string()));
+        p
+    }
+
+    pub fn index(&self, i: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn parent(&self) -> Option<FieldPath> {
+        if self.0.is_empty() {
+            None
+        } else {
+            Some(FieldPath(self.0[..self.0.len() - 1].to_vec()))
+        }
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for seg in &self.0 {
+            match seg {
+                Seg::Key(k) => {
+                    if !first {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+/// A finding about one field of one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable identifier, e.g. `id-checksum`; fixtures and docs refer to it.
+    pub code: &'static str,
+    pub path: FieldPath,
+    /// Chinese, with the English term in parentheses. Masked before printing.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, path: FieldPath, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            path,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, path: FieldPath, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, path, message)
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// A diagnostic placed in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub diag: Diagnostic,
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.diag;
+        write!(
+            f,
+            "{}:{}:{}: {} [{}] ",
+            self.file.display(),
+            self.line,
+            self.column,
+            d.severity.zh(),
+            d.code
+        )?;
+        if !d.path.is_root() {
+            write!(f, "{}: ", d.path)?;
+        }
+        f.write_str(&mask_text(&d.message))?;
+        if let Some(h) = &d.hint {
+            write!(f, "\n    修改建议 (remedy): {}", mask_text(h))?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for Located {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Located", 8)?;
+        st.serialize_field("file", &self.file.display().to_string())?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("column", &self.column)?;
+        st.serialize_field("severity", &self.diag.severity)?;
+        st.serialize_field("code", self.diag.code)?;
+        st.serialize_field("field", &self.diag.path.to_string())?;
+        st.serialize_field("message", &mask_text(&self.diag.message))?;
+        st.serialize_field("remedy", &self.diag.hint.as_deref().map(mask_text))?;
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip() {
+        for s in [
+            "petitioners[0].id_number",
+            "handling.decisions[2].outcome",
+            "id",
+            "a[1][2].b",
+        ] {
+            assert_eq!(FieldPath::parse(s).to_string(), s);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! # anjuan 案卷
+//!
+//! Case records, papers and archives for Chinese petition offices (信访办).
+//!
+//! The flow, one module per stage; data moves forward only:
+//!
+//! 1. [`case`]: load case records (TOML/JSON) with located errors, validate them,
+//!    compute statutory deadlines ([`case::deadline`]) on the office [`config`]'s calendar.
+//! 2. render (next): Tera templates → Typst → PDF/A in the GB/T 9704 layout.
+//! 3. sign (next): detached minisign signatures.
+//! 4. archive (next): BagIt 1.0 dossiers and year-end bundles.
+//! 5. verify (next): 四性检测 on receipt.
+//!
+//! Shared pieces: [`source`] (reading files, field paths → `line:column`),
+//! [`diag`] (findings with a remedy, personal data masked), [`fsutil`] (atomic writes).
+//! [`app`] is the command layer, the only code that touches the user's files.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod case;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod fsutil;
+pub mod source;

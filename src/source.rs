@@ -1,0 +1,600 @@
+//! Reading record files: encoding checks, TOML/JSON parsing with located errors,
+//! and a locator from field paths back to `line:column`.
+//!
+//! Used for case files and for the office configuration alike. Nothing here knows
+//! what a case is; it turns bytes into a typed value or a [`Located`] diagnostic.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::diag::{Diagnostic, FieldPath, Located, Seg};
+
+/// The syntax of a record file, chosen by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "toml" => Some(Format::Toml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A record file read into memory as UTF-8 text (a UTF-8 BOM is dropped).
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: String,
+    pub format: Format,
+}
+
+/// The file could not be read at all (as opposed to being read and found invalid).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("无法读取 {path} (cannot read file): {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Source {
+    /// Reads a file. `Ok(Err(..))` means it was read but is not usable text.
+    pub fn read(path: &Path) -> Result<Result<Source, Located>, SourceError> {
+        let bytes = std::fs::read(path).map_err(|source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let format = Format::of(path).unwrap_or(Format::Toml);
+        Ok(decode(path, &bytes).map(|text| Source {
+            path: path.to_path_buf(),
+            text,
+            format,
+        }))
+    }
+
+    /// A source from memory (tests, templates, generated records).
+    pub fn from_text(path: impl Into<PathBuf>, text: impl Into<String>, format: Format) -> Self {
+        Source {
+            path: path.into(),
+            text: text.into(),
+            format,
+        }
+    }
+
+    /// Places a diagnostic at a byte offset of this file.
+    pub fn at_offset(&self, offset: usize, diag: Diagnostic) -> Located {
+        let (line, column) = line_col(&self.text, offset);
+        Located {
+            file: self.path.clone(),
+            line,
+            column,
+            diag,
+        }
+    }
+
+    /// Deserializes the whole file into `T`, or says where and why it does not fit.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Located> {
+        match self.format {
+            Format::Toml => self.parse_toml(),
+            Format::Json => self.parse_json(),
+        }
+    }
+
+    fn parse_toml<T: DeserializeOwned>(&self) -> Result<T, Located> {
+        // Syntax first, with toml_edit's own positions.
+        if let Err(e) = toml_edit::ImDocument::parse(self.text.as_str()) {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let msg = zh_syntax(&one_line(e.message()));
+            return Err(self.at_offset(
+                offset,
+                Diagnostic::error(
+                    "syntax",
+                    FieldPath::root(),
+                    format!("TOML 语法错误 (syntax error): {msg}"),
+                )
+                .hint("检查引号、括号和等号是否成对、完整；字符串须用英文双引号 \"…\""),
+            ));
+        }
+        let de = toml::Deserializer::new(&self.text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = convert_path(e.path());
+            let inner = e.into_inner();
+            let diag = type_diagnostic(inner.message(), path.clone());
+            match inner.span() {
+                Some(span) => self.at_offset(span.start, diag),
+                None => self.locate(diag),
+            }
+        })
+    }
+
+    fn parse_json<T: DeserializeOwned>(&self) -> Result<T, Located> {
+        let mut de = serde_json::Deserializer::from_str(&self.text);
+        let result: Result<T, (FieldPath, serde_json::Error)> =
+            serde_path_to_error::deserialize(&mut de)
+                .map_err(|e| (convert_path(e.path()), e.into_inner()))
+                .and_then(|v| de.end().map(|_| v).map_err(|e| (FieldPath::root(), e)));
+        result.map_err(|(path, inner)| {
+            let (line, column) = (inner.line(), inner.column());
+            let raw = inner.to_string();
+            // serde_json appends " at line L column C"; we place it ourselves.
+            let msg = raw
+                .rfind(" at line ")
+                .map(|i| raw[..i].to_string())
+                .unwrap_or(raw);
+            let diag = if inner.is_syntax() || inner.is_eof() {
+                Diagnostic::error(
+                    "syntax",
+                    FieldPath::root(),
+                    format!("JSON 语法错误 (syntax error): {msg}"),
+                )
+                .hint("检查引号、逗号和括号是否成对、完整")
+            } else {
+                type_diagnostic(&msg, path)
+            };
+            Located {
+                file: self.path.clone(),
+                line,
+                column,
+                diag,
+            }
+        })
+    }
+
+    /// Places a diagnostic at its field (or the nearest enclosing one that exists).
+    pub fn locate(&self, diag: Diagnostic) -> Located {
+        Locator::new(self).place(self, diag)
+    }
+}
+
+/// Field path → byte offset of the value, for one file. Build once, place many.
+pub struct Locator {
+    offsets: HashMap<String, usize>,
+}
+
+impl Locator {
+    pub fn new(src: &Source) -> Self {
+        let mut offsets = HashMap::new();
+        match src.format {
+            Format::Toml => {
+                if let Ok(doc) = toml_edit::ImDocument::parse(src.text.as_str()) {
+                    walk_toml_table(doc.as_table(), &FieldPath::root(), &mut offsets);
+                }
+            }
+            Format::Json => {
+                if let Ok(parsed) =
+                    jsonc_parser::parse_to_ast(&src.text, &Default::default(), &Default::default())
+                {
+                    if let Some(v) = parsed.value {
+                        walk_json(&v, &FieldPath::root(), &mut offsets);
+                    }
+                }
+            }
+        }
+        Locator { offsets }
+    }
+
+    /// The offset of the path, or of its nearest ancestor that is written in the file.
+    pub fn offset(&self, path: &FieldPath) -> usize {
+        let mut p = Some(path.clone());
+        while let Some(cur) = p {
+            if let Some(o) = self.offsets.get(&cur.to_string()) {
+                return *o;
+            }
+            p = cur.parent();
+        }
+        0
+    }
+
+    pub fn place(&self, src: &Source, diag: Diagnostic) -> Located {
+        let off = self.offset(&diag.path);
+        src.at_offset(off, diag)
+    }
+}
+
+fn walk_toml_table(t: &toml_edit::Table, path: &FieldPath, out: &mut HashMap<String, usize>) {
+    for (k, item) in t.iter() {
+        let p = path.key(k);
+        let key_off = t.key(k).and_then(|k| k.span()).map(|s| s.start);
+        walk_toml_item(item, &p, key_off, out);
+    }
+}
+
+fn walk_toml_item(
+    item: &toml_edit::Item,
+    path: &FieldPath,
+    key_off: Option<usize>,
+    out: &mut HashMap<String, usize>,
+) {
+    use toml_edit::Item;
+    match item {
+        Item::None => {}
+        Item::Value(v) => walk_toml_value(v, path, out),
+        Item::Table(t) => {
+            if let Some(o) = t.span().map(|s| s.start).or(key_off) {
+                out.insert(path.to_string(), o);
+            }
+            walk_toml_table(t, path, out);
+            if !out.contains_key(&path.to_string()) {
+                // An implicit table (`[a.b]` defines `a`): use its first placed child.
+                if let Some(min) = t
+                    .iter()
+                    .filter_map(|(k, _)| out.get(&path.key(k).to_string()))
+                    .min()
+                {
+                    out.insert(path.to_string(), *min);
+                }
+            }
+        }
+        Item::ArrayOfTables(a) => {
+            for (i, t) in a.iter().enumerate() {
+                let p = path.index(i);
+                if let Some(o) = t.span().map(|s| s.start) {
+                    out.insert(p.to_string(), o);
+                }
+                walk_toml_table(t, &p, out);
+            }
+            if let Some(first) = out.get(&path.index(0).to_string()).copied() {
+                out.insert(path.to_string(), first);
+            }
+        }
+    }
+}
+
+fn walk_toml_value(v: &toml_edit::Value, path: &FieldPath, out: &mut HashMap<String, usize>) {
+    if let Some(s) = v.span() {
+        out.insert(path.to_string(), s.start);
+    }
+    match v {
+        toml_edit::Value::Array(a) => {
+            for (i, e) in a.iter().enumerate() {
+                walk_toml_value(e, &path.index(i), out);
+            }
+        }
+        toml_edit::Value::InlineTable(t) => {
+            for (k, e) in t.iter() {
+                walk_toml_value(e, &path.key(k), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn walk_json(v: &jsonc_parser::ast::Value, path: &FieldPath, out: &mut HashMap<String, usize>) {
+    use jsonc_parser::common::Ranged;
+    out.insert(path.to_string(), v.range().start);
+    match v {
+        jsonc_parser::ast::Value::Object(o) => {
+            for prop in &o.properties {
+                walk_json(&prop.value, &path.key(prop.name.as_str()), out);
+            }
+        }
+        jsonc_parser::ast::Value::Array(a) => {
+            for (i, e) in a.elements.iter().enumerate() {
+                walk_json(e, &path.index(i), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn convert_path(p: &serde_path_to_error::Path) -> FieldPath {
+    use serde_path_to_error::Segment;
+    FieldPath(
+        p.iter()
+            .filter_map(|s| match s {
+                Segment::Seq { index } => Some(Seg::Index(*index)),
+                Segment::Map { key } => Some(Seg::Key(key.clone())),
+                Segment::Enum { variant } => Some(Seg::Key(variant.clone())),
+                Segment::Unknown => None,
+            })
+            .collect(),
+    )
+}
+
+/// `(line, column)`, both from 1; the column counts characters, not bytes.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, text[line_start..offset].chars().count() + 1)
+}
+
+/// The common TOML parser messages in Chinese, the original kept for the English term.
+fn zh_syntax(msg: &str) -> String {
+    let table = [
+        (
+            "invalid date-time; value is out of range",
+            "日期或时间不存在",
+        ),
+        ("invalid date-time", "日期或时间格式错误"),
+        ("invalid basic string", "字符串没有正确结束（缺少右引号？）"),
+        (
+            "invalid literal string",
+            "字符串没有正确结束（缺少右单引号？）",
+        ),
+        ("invalid key", "字段名无效"),
+        ("duplicate key", "字段重复"),
+        ("invalid table header", "表头无效"),
+        ("invalid array", "数组没有正确结束（缺少 ] 或逗号？）"),
+        (
+            "invalid inline table",
+            "内联表没有正确结束（缺少 } 或逗号？）",
+        ),
+        ("expected newline", "一行只能写一个字段"),
+        (
+            "invalid string",
+            "值须为带英文引号的字符串、数字、日期或 true/false",
+        ),
+        ("invalid integer", "整数格式错误"),
+    ];
+    match table.iter().find(|(en, _)| msg.starts_with(en)) {
+        Some((_, zh)) => format!("{zh} ({msg})"),
+        None => msg.to_string(),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Decodes file bytes as UTF-8, or explains which encoding they seem to be in.
+fn decode(path: &Path, bytes: &[u8]) -> Result<String, Located> {
+    let fail = |offset_text: &str, offset: usize, code, msg: String, hint: &str| {
+        let (line, column) = line_col(offset_text, offset);
+        Err(Located {
+            file: path.to_path_buf(),
+            line,
+            column,
+            diag: Diagnostic::error(code, FieldPath::root(), msg).hint(hint),
+        })
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return fail(
+            "",
+            0,
+            "encoding",
+            "文件为 UTF-16 编码 (UTF-16 encoding)，须为 UTF-8".into(),
+            "用记事本或 WPS“另存为”，编码选 UTF-8",
+        );
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return fail(
+            "",
+            0,
+            "empty",
+            "文件为空 (empty file)".into(),
+            "写入案件记录，或删除此文件",
+        );
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            if let Some(i) = text.find('\0') {
+                return fail(
+                    text,
+                    i,
+                    "encoding",
+                    "文件含有 NUL 字节，不是文本文件 (binary file)".into(),
+                    "案件记录须为 UTF-8 文本文件 (.toml 或 .json)",
+                );
+            }
+            Ok(text.to_string())
+        }
+        Err(e) => {
+            let valid = e.valid_up_to();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let (gbk, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+            let looks_gbk =
+                !had_errors && gbk.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            if looks_gbk {
+                fail(
+                    &prefix,
+                    valid,
+                    "encoding",
+                    "文件不是 UTF-8 编码，看来是 GBK/GB18030 (wrong encoding: GBK)".into(),
+                    "用记事本或 WPS“另存为”并选 UTF-8，或运行 iconv -f GB18030 -t UTF-8",
+                )
+            } else {
+                fail(
+                    &prefix,
+                    valid,
+                    "encoding",
+                    "文件含有无效的 UTF-8 字节 (invalid UTF-8)".into(),
+                    "用文本编辑器将文件另存为 UTF-8",
+                )
+            }
+        }
+    }
+}
+
+/// Turns a serde message into a Chinese one with the English term kept.
+fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
+    let msg = one_line(msg);
+    let tick = |s: &str| s.split('`').nth(1).unwrap_or("").to_string();
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        let f = tick(rest);
+        let p = path.key(&f);
+        return Diagnostic::error(
+            "missing-field",
+            p,
+            format!("缺少必填字段 (missing field) `{f}`"),
+        )
+        .hint("补上此字段；字段说明见 anjuan schema 或 examples/ 中的样例");
+    }
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        let f = tick(rest);
+        let expected = rest.split_once(", expected ").map(|x| x.1).unwrap_or("");
+        let mut p = path;
+        if !matches!(p.0.last(), Some(Seg::Key(k)) if *k == f) {
+            p = p.key(&f);
+        }
+        let d = Diagnostic::error(
+            "unknown-field",
+            p,
+            format!("未知字段 (unknown field) `{f}`"),
+        );
+        return if expected.is_empty() {
+            d.hint("此处不应有字段；检查缩进或所在的表")
+        } else {
+            d.hint(format!(
+                "检查拼写；此处可用的字段：{}",
+                expected.replace("one of ", "")
+            ))
+        };
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        let v = tick(rest);
+        let expected = rest.split_once(", expected ").map(|x| x.1).unwrap_or("");
+        // Show the Chinese terms; their English aliases are accepted too.
+        let all: Vec<&str> = expected.trim_start_matches("one of ").split(", ").collect();
+        let zh: Vec<&str> = all.iter().copied().filter(|t| !t.is_ascii()).collect();
+        let shown = if zh.is_empty() { all } else { zh };
+        return Diagnostic::error(
+            "unknown-value",
+            path,
+            format!("取值无效 (unknown value) `{v}`"),
+        )
+        .hint(format!("可选值：{}", shown.join("、").replace('`', "")));
+    }
+    if let Some(rest) = msg.strip_prefix("invalid type: ") {
+        let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return Diagnostic::error(
+            "type",
+            path,
+            format!(
+                "类型错误 (invalid type)：应为{}，实际为{}",
+                zh_type(expected),
+                zh_type(got)
+            ),
+        );
+    }
+    if msg.starts_with("data did not match any variant of untagged enum DocNo") {
+        return Diagnostic::error(
+            "type",
+            path,
+            "文号格式错误 (invalid document number)：应为序号（整数）或完整文号字符串",
+        )
+        .hint("例如 doc_no = 12，或 doc_no = \"青信受字〔2026〕12号\"");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid date (YYYY-MM-DD): ") {
+        return Diagnostic::error("date", path, format!("日期无效 (invalid date)：{rest}"))
+            .hint("日期写作 YYYY-MM-DD，且须是日历上存在的日期");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid date-time (YYYY-MM-DD HH:MM): ") {
+        return Diagnostic::error(
+            "date",
+            path,
+            format!("时间无效 (invalid date-time)：{rest}"),
+        )
+        .hint("时间写作 YYYY-MM-DD HH:MM，例如 \"2026-03-06 10:20\"");
+    }
+    if msg.starts_with("duplicate key") || msg.starts_with("duplicate field") {
+        return Diagnostic::error(
+            "duplicate-key",
+            path,
+            format!("字段重复 (duplicate key)：{}", tick(&msg)),
+        )
+        .hint("同一字段只能写一次；删除多余的一行");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid value: ") {
+        let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return Diagnostic::error(
+            "value",
+            path,
+            format!(
+                "取值无效 (invalid value)：应为{}，实际为{}",
+                zh_type(expected),
+                zh_type(got)
+            ),
+        );
+    }
+    Diagnostic::error(
+        "type",
+        path,
+        format!("无法读取此字段 (invalid field)：{msg}"),
+    )
+}
+
+fn zh_type(s: &str) -> String {
+    let s = s.trim();
+    let table = [
+        ("a string", "字符串 (string)"),
+        ("a borrowed string", "字符串 (string)"),
+        ("string ", "字符串 "),
+        ("a sequence", "数组 (array)"),
+        ("sequence", "数组 (array)"),
+        ("a boolean", "布尔值 true/false (boolean)"),
+        ("boolean ", "布尔值 "),
+        ("integer ", "整数 "),
+        ("u32", "非负整数 (integer)"),
+        ("i32", "整数 (integer)"),
+        ("floating point ", "小数 "),
+        ("map", "表 (table)"),
+        ("struct ", "表 (table) "),
+        ("date (YYYY-MM-DD)", "日期 YYYY-MM-DD (date)"),
+        (
+            "date-time (YYYY-MM-DD HH:MM)",
+            "时间 YYYY-MM-DD HH:MM (date-time)",
+        ),
+    ];
+    for (en, zh) in table {
+        if let Some(rest) = s.strip_prefix(en) {
+            return format!("{zh}{rest}");
+        }
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters() {
+        let t = "a = 1\nname = \"王喆\" x\n";
+        let off = t.find(" x").unwrap() + 1;
+        assert_eq!(line_col(t, off), (2, 13));
+        assert_eq!(line_col(t, 0), (1, 1));
+    }
+
+    #[test]
+    fn locator_finds_nested_paths() {
+        let text = "id = \"A\"\n[[people]]\nname = \"x\"\n[[people]]\nname = \"y\"\n[arrival.assignment]\nbody = \"z\"\n";
+        let src = Source::from_text("t.toml", text, Format::Toml);
+        let loc = Locator::new(&src);
+        let place = |p: &str| line_col(text, loc.offset(&FieldPath::parse(p)));
+        assert_eq!(place("people[1].name"), (5, 8));
+        assert_eq!(place("people[1].missing"), (4, 1));
+        assert_eq!(place("arrival.assignment.body"), (7, 8));
+        assert_eq!(place("arrival"), (7, 8));
+    }
+
+    #[test]
+    fn json_locator() {
+        let text = "{\n  \"people\": [\n    {\"name\": \"x\"}\n  ]\n}";
+        let src = Source::from_text("t.json", text, Format::Json);
+        let loc = Locator::new(&src);
+        assert_eq!(
+            line_col(text, loc.offset(&FieldPath::parse("people[0].name"))),
+            (3, 14)
+        );
+    }
+}

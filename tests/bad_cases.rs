@@ -1,0 +1,93 @@
+//! Every broken case file in `tests/fixtures/bad-cases/` must produce exactly the
+//! findings in its `.expected` file, and `anjuan check` must exit 1.
+//!
+//! A fixture is `NAME.toml`, `NAME.json`, or a folder `NAME/` (for rules across
+//! files), beside `NAME.expected`: the exact standard output of
+//! `anjuan check --as-of 2026-11-21 NAME…` run inside the fixtures folder (whose
+//! own `anjuan.toml` is the office configuration).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const AS_OF: &str = "2026-11-21";
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-cases")
+}
+
+fn run_check(dir: &Path, target: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .current_dir(dir)
+        .args(["check", "--as-of", AS_OF, target])
+        .output()
+        .expect("run anjuan");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_bad_case_gives_its_exact_error() {
+    let dir = fixtures_dir();
+    let mut expected: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixtures folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "expected"))
+        .collect();
+    expected.sort();
+    assert!(
+        expected.len() >= 25,
+        "only {} bad-case fixtures",
+        expected.len()
+    );
+    let mut failures = Vec::new();
+    for exp in &expected {
+        let stem = exp.file_stem().unwrap().to_string_lossy().into_owned();
+        let target = ["toml", "json"]
+            .iter()
+            .map(|ext| format!("{stem}.{ext}"))
+            .chain(std::iter::once(stem.clone()))
+            .find(|t| dir.join(t).exists())
+            .unwrap_or_else(|| panic!("{stem}.expected has no fixture beside it"));
+        let want = std::fs::read_to_string(exp).expect("read expected");
+        let (code, got, err) = run_check(&dir, &target);
+        if code != 1 || got != want {
+            failures.push(format!(
+                "== {target}: exit {code} (want 1)\n-- want:\n{want}-- got:\n{got}-- stderr:\n{err}"
+            ));
+        }
+        // Whatever else happens, personal data never reaches the terminal whole.
+        for id in ["33012219780415231X", "330122198509234624", "13957112468"] {
+            assert!(
+                !got.contains(id) && !err.contains(id),
+                "{target} printed {id} unmasked"
+            );
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_fixture_has_an_expected_file() {
+    let dir = fixtures_dir();
+    for e in std::fs::read_dir(&dir).expect("fixtures folder") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "anjuan.toml" || name == "README.md" || name.ends_with(".expected") {
+            continue;
+        }
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let stem = if p.is_dir() { name.clone() } else { stem };
+        assert!(
+            dir.join(format!("{stem}.expected")).exists(),
+            "{name} has no .expected file"
+        );
+    }
+}
