@@ -175,6 +175,7 @@ terms! {
     }
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from the `terms!` macro
 impl Default for IdType {
     fn default() -> Self {
         IdType::Resident
@@ -363,6 +364,7 @@ terms! {
     Procedure { Ordinary = "普通" / "ordinary", Simple = "简易" / "short-form" }
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from the `terms!` macro
 impl Default for Procedure {
     fn default() -> Self {
         Procedure::Ordinary
@@ -467,6 +469,7 @@ terms! {
     Stage { Handling = "办理" / "handling", ReReview = "复核" / "re-review" }
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from the `terms!` macro
 impl Default for Stage {
     fn default() -> Self {
         Stage::Handling

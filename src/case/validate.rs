@@ -199,22 +199,21 @@ impl Ctx<'_> {
                 "文号序号不能为 0 (serial must start at 1)",
                 "序号从 1 开始",
             ),
-            Some(DocNo::Serial(_)) => {
-                if !self.rules.config.issuers.contains_key(&paper) {
-                    self.err(
-                        "issuer-missing",
-                        path,
-                        format!(
-                            "办公室配置中没有“{}”的发文机关代字 (issuer code not configured)",
-                            paper.zh()
-                        ),
-                        format!(
-                            "在 anjuan.toml 的 [issuers] 中加入 \"{}\" = \"…字\"，或在此写完整文号",
-                            paper.zh()
-                        ),
-                    );
-                }
+            Some(DocNo::Serial(_)) if !self.rules.config.issuers.contains_key(&paper) => {
+                self.err(
+                    "issuer-missing",
+                    path,
+                    format!(
+                        "办公室配置中没有“{}”的发文机关代字 (issuer code not configured)",
+                        paper.zh()
+                    ),
+                    format!(
+                        "在 anjuan.toml 的 [issuers] 中加入 \"{}\" = \"…字\"，或在此写完整文号",
+                        paper.zh()
+                    ),
+                );
             }
+            Some(DocNo::Serial(_)) => {}
             Some(DocNo::Full(s)) => self.full_doc_no(path, s, Some(date)),
         }
     }
@@ -1148,18 +1147,17 @@ fn deliveries(c: &mut Ctx) {
                     }
                 }
             }
-            Method::Mail => {
+            Method::Mail
                 if d.tracking_number
                     .as_deref()
-                    .is_none_or(|s| s.trim().is_empty())
-                {
-                    c.err(
-                        "delivery",
-                        base.key("tracking_number"),
-                        "邮寄送达须记录挂号信/EMS 邮件号码 (tracking number)",
-                        "填写 tracking_number",
-                    );
-                }
+                    .is_none_or(|s| s.trim().is_empty()) =>
+            {
+                c.err(
+                    "delivery",
+                    base.key("tracking_number"),
+                    "邮寄送达须记录挂号信/EMS 邮件号码 (tracking number)",
+                    "填写 tracking_number",
+                );
             }
             _ => {}
         }
@@ -1227,11 +1225,8 @@ fn close(c: &mut Ctx) {
             }
         }
         CloseBasis::Refused => {
-            if !case
-                .acceptance
-                .as_ref()
-                .is_some_and(|a| a.decision == Decision::Refuse)
-            {
+            let refused = case.acceptance.as_ref().map(|a| a.decision) == Some(Decision::Refuse);
+            if !refused {
                 c.needs(basis.clone(), "不予受理决定", "以“不予受理”销号");
             }
         }
@@ -1245,7 +1240,8 @@ fn close(c: &mut Ctx) {
             }
         }
         CloseBasis::FinalReview => {
-            if !case.re_review.as_ref().is_some_and(|r| r.date.is_some()) {
+            let re_reviewed = case.re_review.as_ref().and_then(|r| r.date).is_some();
+            if !re_reviewed {
                 c.needs(basis.clone(), "复核意见 [re_review]", "以“三级终结”销号");
             }
         }

@@ -1,0 +1,339 @@
+//! The `anjuan` binary end to end: check, deadlines, schema, init, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn demo() -> PathBuf {
+    root().join("examples/demo-office")
+}
+
+fn anjuan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run anjuan")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_office_checks_clean() {
+    let o = anjuan(
+        &root(),
+        &["check", "--as-of", "2026-11-21", "examples/demo-office"],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("0 个错误"), "{out}");
+    let n: usize = std::fs::read_dir(demo().join("cases")).unwrap().count();
+    assert!(n >= 8, "demo office has {n} cases");
+    assert!(out.contains(&format!("检查 {n} 个文件")), "{out}");
+}
+
+#[test]
+fn check_json_reports_counts_and_locations() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
+    let bad = text.replace("phone = \"13957112468\"", "phone = \"1395711246\"");
+    assert_ne!(bad, text);
+    std::fs::write(dir.path().join("a.toml"), bad).unwrap();
+    let o = anjuan(
+        dir.path(),
+        &["check", "--json", "--as-of", "2026-11-21", "a.toml"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON output");
+    assert_eq!(v["errors"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "phone");
+    assert_eq!(f["field"], "petitioners[0].phone");
+    assert_eq!(f["file"], "a.toml");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("phone = \"1395"))
+        .unwrap()
+        + 1;
+    assert_eq!(f["line"], line);
+    assert_eq!(f["column"], 9);
+    // Personal data is masked in JSON too.
+    assert!(!stdout(&o).contains("1395711246"), "{}", stdout(&o));
+}
+
+#[test]
+fn json_case_files_are_accepted_and_located() {
+    // The same case as JSON, produced through the library's own model.
+    let src = anjuan::source::Source::read(&demo().join("cases/XF-2026-0001.toml"))
+        .unwrap()
+        .unwrap();
+    let case: anjuan::case::Case = src.parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    let json = serde_json::to_string_pretty(&case).unwrap();
+    std::fs::write(dir.path().join("a.json"), &json).unwrap();
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "a.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Break one nested value and expect its JSON line and column.
+    let broken = json.replacen("\"outcome\": \"支持\"", "\"outcome\": \"同意\"", 1);
+    std::fs::write(dir.path().join("a.json"), &broken).unwrap();
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "a.json"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let line = broken.lines().position(|l| l.contains("\"同意\"")).unwrap() + 1;
+    assert!(out.starts_with(&format!("a.json:{line}:")), "{out}");
+    assert!(out.contains("handling.decisions[0].outcome"), "{out}");
+}
+
+#[test]
+fn deadlines_lists_open_cases_overdue_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    // An accepted case with no opinion, received long ago: overdue.
+    let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
+    let cut = text.find("[handling]").unwrap();
+    let overdue = text[..cut].replace("XF-2026-0001", "XF-2026-0101");
+    std::fs::write(dir.path().join("overdue.toml"), &overdue).unwrap();
+    // Just received: the acceptance notice is due in 15 days.
+    let fresh = text[..text.find("[acceptance]").unwrap()]
+        .replace("XF-2026-0001", "XF-2026-0102")
+        .replace("received = 2026-03-02", "received = 2026-11-20");
+    std::fs::write(dir.path().join("fresh.toml"), &fresh).unwrap();
+    // A closed case is not listed.
+    std::fs::copy(
+        demo().join("cases/XF-2026-0002.toml"),
+        dir.path().join("closed.toml"),
+    )
+    .unwrap();
+
+    let o = anjuan(dir.path(), &["deadlines", "--as-of", "2026-11-21", "."]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("未结案件 2 件"), "{out}");
+    let a = out.find("XF-2026-0101").expect("overdue case listed");
+    let b = out.find("XF-2026-0102").expect("fresh case listed");
+    assert!(a < b, "overdue first:\n{out}");
+    assert!(!out.contains("XF-2026-0002"), "{out}");
+    // 2026-03-09 + 60 days = 2026-05-08; on 2026-11-21 that is 197 days late.
+    assert!(
+        out.contains("2026-05-08") && out.contains("-197日") && out.contains("超期"),
+        "{out}"
+    );
+    assert!(out.contains("2026-12-05") && out.contains("14日"), "{out}");
+
+    let o = anjuan(
+        dir.path(),
+        &["deadlines", "--json", "--as-of", "2026-11-21", "."],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let open = v["open"].as_array().unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0]["case"], "XF-2026-0101");
+    assert_eq!(open[0]["due"], "2026-05-08");
+    assert_eq!(open[0]["days_left"], -197);
+    assert_eq!(open[0]["status"], "超期");
+    assert_eq!(open[1]["due"], "2026-12-05");
+}
+
+#[test]
+fn check_flags_overdue_and_due_soon() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
+    let open = text[..text.find("[acceptance]").unwrap()].to_string();
+    // Received 2026-11-08: due 2026-11-23, two days after the as-of date → warning only.
+    std::fs::write(
+        dir.path().join("soon.toml"),
+        open.replace("2026-03-02", "2026-11-08"),
+    )
+    .unwrap();
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "soon.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("警告 [due-soon] acceptance.date"),
+        "{}",
+        stdout(&o)
+    );
+    // The same case a week later is overdue → error.
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-28", "soon.toml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("错误 [overdue] acceptance.date"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn holiday_rolling_is_a_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = std::fs::read_to_string(demo().join("anjuan.toml")).unwrap();
+    let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
+    // Received 2026-09-16: 15 days end on 2026-10-01 (National Day); notice sent 10-08.
+    let case = text
+        .replace("received = 2026-03-02", "received = 2026-09-16")
+        .replacen("date = 2026-03-09", "date = 2026-10-08", 1);
+    let case = case[..case.find("[responsibility]").unwrap()].to_string();
+    std::fs::write(dir.path().join("a.toml"), &case).unwrap();
+    std::fs::write(dir.path().join("anjuan.toml"), &cfg).unwrap();
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "a.toml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("[time-limit] acceptance.date"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(
+        dir.path().join("anjuan.toml"),
+        cfg.replace("roll_to_working_day = false", "roll_to_working_day = true"),
+    )
+    .unwrap();
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "a.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn schema_describes_every_section() {
+    let o = anjuan(&root(), &["schema"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("schema is JSON");
+    let props = v["properties"].as_object().unwrap();
+    for key in [
+        "id",
+        "arrival",
+        "petitioners",
+        "collective",
+        "agents",
+        "matter",
+        "acceptance",
+        "objection",
+        "responsibility",
+        "handling",
+        "hearing",
+        "settlement",
+        "review",
+        "re_review",
+        "report_back",
+        "deliveries",
+        "events",
+        "close",
+        "retention",
+    ] {
+        assert!(props.contains_key(key), "schema lacks {key}");
+    }
+    let required: Vec<&str> = v["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["id", "arrival", "petitioners", "matter"]);
+    assert!(
+        stdout(&o).contains("解释说明"),
+        "enumerated outcomes are listed"
+    );
+
+    let o = anjuan(&root(), &["schema", "--office"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("office schema is JSON");
+    assert!(v["properties"]["issuers"].is_object());
+}
+
+#[test]
+fn init_scaffolds_a_working_office() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office");
+    let o = anjuan(dir.path(), &["init", "office"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["anjuan.toml", "fonts/README.md", "templates/README.md"] {
+        assert!(office.join(f).is_file(), "{f} missing");
+    }
+    let cases: Vec<_> = std::fs::read_dir(office.join("cases")).unwrap().collect();
+    assert!(cases.len() >= 2);
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "office"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // A second init refuses to overwrite, and says how.
+    let o = anjuan(dir.path(), &["init", "office"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("已存在") && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+    let o = anjuan(dir.path(), &["init", "--force", "office"]);
+    assert_eq!(o.status.code(), Some(0));
+    // No temporary files are left behind.
+    let leftovers: Vec<_> = walk(&office)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn could_not_run_exits_2() {
+    let o = anjuan(&root(), &["check", "no/such/path.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("路径不存在"), "{}", stderr(&o));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("anjuan.toml"),
+        "[office]\nname = \"某镇\"\nfonds = \"X1\"\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        demo().join("cases/XF-2026-0002.toml"),
+        dir.path().join("a.toml"),
+    )
+    .unwrap();
+    let o = anjuan(dir.path(), &["check", "a.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("anjuan.toml:3:9") && err.contains("office.fonds"),
+        "{err}"
+    );
+
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-13-01", "a.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn identity_numbers_and_phones_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
+    // Wrong sex for a valid number, and the number also given where a date belongs.
+    let bad = text
+        .replace("sex = \"男\"", "sex = \"女\"")
+        .replace("received = 2026-03-02", "received = \"33012219780415231X\"");
+    std::fs::write(dir.path().join("a.toml"), bad).unwrap();
+    let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "a.toml"]);
+    let all = stdout(&o) + &stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(!all.contains("33012219780415231X"), "{all}");
+    assert!(all.contains("3301**********231X"), "{all}");
+}
