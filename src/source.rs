@@ -584,7 +584,7 @@ mod tests {
         assert_eq!(place("people[1].name"), (5, 8));
         assert_eq!(place("people[1].missing"), (4, 1));
         assert_eq!(place("arrival.assignment.body"), (7, 8));
-        assert_eq!(place("arrival"), (7, 8));
+        assert_eq!(place("arrival"), (6, 2)); // the key inside the header `[arrival.assignment]`
     }
 
     #[test]
