@@ -114,8 +114,12 @@ pub struct Diagnostic {
     pub path: FieldPath,
     /// Chinese, with the English term in parentheses. Masked before printing.
     pub message: String,
-    /// What to do about it.
+    /// What to do about it. Fixed text written by us: never carries personal data,
+    /// so it is printed as written (a remedy's example phone stays whole).
     pub hint: Option<String>,
+    /// Where to place it when `path` itself is not written in the file (e.g. an
+    /// overdue step whose field is still absent is placed where its period starts).
+    pub anchor: Option<FieldPath>,
 }
 
 impl Diagnostic {
@@ -126,6 +130,7 @@ impl Diagnostic {
             path,
             message: message.into(),
             hint: None,
+            anchor: None,
         }
     }
 
@@ -138,6 +143,11 @@ impl Diagnostic {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn anchor(mut self, at: FieldPath) -> Self {
+        self.anchor = Some(at);
         self
     }
 
@@ -172,7 +182,7 @@ impl fmt::Display for Located {
         }
         f.write_str(&mask_text(&d.message))?;
         if let Some(h) = &d.hint {
-            write!(f, "\n    修改建议 (remedy): {}", mask_text(h))?;
+            write!(f, "\n    修改建议 (remedy): {h}")?;
         }
         Ok(())
     }
@@ -189,7 +199,7 @@ impl serde::Serialize for Located {
         st.serialize_field("code", self.diag.code)?;
         st.serialize_field("field", &self.diag.path.to_string())?;
         st.serialize_field("message", &mask_text(&self.diag.message))?;
-        st.serialize_field("remedy", &self.diag.hint.as_deref().map(mask_text))?;
+        st.serialize_field("remedy", &self.diag.hint)?;
         st.end()
     }
 }

@@ -94,16 +94,7 @@ impl Source {
         // Syntax first, with toml_edit's own positions.
         if let Err(e) = toml_edit::ImDocument::parse(self.text.as_str()) {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
-            let msg = zh_syntax(&one_line(e.message()));
-            return Err(self.at_offset(
-                offset,
-                Diagnostic::error(
-                    "syntax",
-                    FieldPath::root(),
-                    format!("TOML 语法错误 (syntax error): {msg}"),
-                )
-                .hint("检查引号、括号和等号是否成对、完整；字符串须用英文双引号 \"…\""),
-            ));
+            return Err(self.at_offset(offset, toml_syntax_diagnostic(&one_line(e.message()))));
         }
         let de = toml::Deserializer::new(&self.text);
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -124,28 +115,37 @@ impl Source {
                 .map_err(|e| (convert_path(e.path()), e.into_inner()))
                 .and_then(|v| de.end().map(|_| v).map_err(|e| (FieldPath::root(), e)));
         result.map_err(|(path, inner)| {
-            let (line, column) = (inner.line(), inner.column());
             let raw = inner.to_string();
             // serde_json appends " at line L column C"; we place it ourselves.
             let msg = raw
                 .rfind(" at line ")
                 .map(|i| raw[..i].to_string())
                 .unwrap_or(raw);
-            let diag = if inner.is_syntax() || inner.is_eof() {
-                Diagnostic::error(
+            if inner.is_syntax() || inner.is_eof() {
+                let diag = Diagnostic::error(
                     "syntax",
                     FieldPath::root(),
-                    format!("JSON 语法错误 (syntax error): {msg}"),
+                    format!("JSON 语法错误 (syntax error): {}", zh_json_syntax(&msg)),
                 )
-                .hint("检查引号、逗号和括号是否成对、完整")
-            } else {
-                type_diagnostic(&msg, path)
-            };
-            Located {
-                file: self.path.clone(),
-                line,
-                column,
-                diag,
+                .hint("检查引号、逗号和括号是否成对、完整；标点须用英文半角");
+                // serde_json counts the column in bytes: turn it into characters.
+                let line_start: usize = self
+                    .text
+                    .split_inclusive('\n')
+                    .take(inner.line().saturating_sub(1))
+                    .map(str::len)
+                    .sum();
+                let offset = (line_start + inner.column().saturating_sub(1)).min(self.text.len());
+                return self.at_offset(offset, diag);
+            }
+            let diag = type_diagnostic(&msg, path);
+            let locator = Locator::new(self);
+            match locator
+                .key_offset(&diag.path)
+                .filter(|_| diag.code == "unknown-field")
+            {
+                Some(off) => self.at_offset(off, diag),
+                None => locator.place(self, diag),
             }
         })
     }
@@ -159,11 +159,14 @@ impl Source {
 /// Field path → byte offset of the value, for one file. Build once, place many.
 pub struct Locator {
     offsets: HashMap<String, usize>,
+    /// JSON only: where each property's key starts.
+    keys: HashMap<String, usize>,
 }
 
 impl Locator {
     pub fn new(src: &Source) -> Self {
         let mut offsets = HashMap::new();
+        let mut keys = HashMap::new();
         match src.format {
             Format::Toml => {
                 if let Ok(doc) = toml_edit::ImDocument::parse(src.text.as_str()) {
@@ -175,12 +178,12 @@ impl Locator {
                     jsonc_parser::parse_to_ast(&src.text, &Default::default(), &Default::default())
                 {
                     if let Some(v) = parsed.value {
-                        walk_json(&v, &FieldPath::root(), &mut offsets);
+                        walk_json(&v, &FieldPath::root(), &mut offsets, &mut keys);
                     }
                 }
             }
         }
-        Locator { offsets }
+        Locator { offsets, keys }
     }
 
     /// The offset of the path, or of its nearest ancestor that is written in the file.
@@ -196,8 +199,16 @@ impl Locator {
     }
 
     pub fn place(&self, src: &Source, diag: Diagnostic) -> Located {
-        let off = self.offset(&diag.path);
+        let off = match &diag.anchor {
+            Some(a) if !self.offsets.contains_key(&diag.path.to_string()) => self.offset(a),
+            _ => self.offset(&diag.path),
+        };
         src.at_offset(off, diag)
+    }
+
+    /// The offset of a JSON property's key (TOML reports keys itself).
+    fn key_offset(&self, path: &FieldPath) -> Option<usize> {
+        self.keys.get(&path.to_string()).copied()
     }
 }
 
@@ -269,18 +280,25 @@ fn walk_toml_value(v: &toml_edit::Value, path: &FieldPath, out: &mut HashMap<Str
     }
 }
 
-fn walk_json(v: &jsonc_parser::ast::Value, path: &FieldPath, out: &mut HashMap<String, usize>) {
+fn walk_json(
+    v: &jsonc_parser::ast::Value,
+    path: &FieldPath,
+    out: &mut HashMap<String, usize>,
+    keys: &mut HashMap<String, usize>,
+) {
     use jsonc_parser::common::Ranged;
     out.insert(path.to_string(), v.range().start);
     match v {
         jsonc_parser::ast::Value::Object(o) => {
             for prop in &o.properties {
-                walk_json(&prop.value, &path.key(prop.name.as_str()), out);
+                let p = path.key(prop.name.as_str());
+                keys.insert(p.to_string(), prop.name.range().start);
+                walk_json(&prop.value, &p, out, keys);
             }
         }
         jsonc_parser::ast::Value::Array(a) => {
             for (i, e) in a.elements.iter().enumerate() {
-                walk_json(e, &path.index(i), out);
+                walk_json(e, &path.index(i), out, keys);
             }
         }
         _ => {}
@@ -311,6 +329,66 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
     (line, text[line_start..offset].chars().count() + 1)
+}
+
+/// A TOML syntax error as a finding, with a remedy that fits the mistake.
+fn toml_syntax_diagnostic(msg: &str) -> Diagnostic {
+    let root = FieldPath::root();
+    if let Some(rest) = msg.split("duplicate key `").nth(1) {
+        let key = rest.split('`').next().unwrap_or("");
+        let what = if msg.contains("in document root") || msg.starts_with("invalid table header") {
+            format!("表 [{key}] 写了两次 (duplicate table)")
+        } else {
+            format!("字段 `{key}` 写了两次 (duplicate key)")
+        };
+        return Diagnostic::error("duplicate-key", root, what)
+            .hint("同一字段或表只能写一次；删除或合并多余的部分");
+    }
+    if msg.starts_with("invalid date-time; value is out of range") {
+        return Diagnostic::error("date", root, "日期或时间不存在 (invalid date)")
+            .hint("日期写作 YYYY-MM-DD，且须是日历上存在的日期");
+    }
+    if msg.starts_with("invalid date-time") {
+        return Diagnostic::error(
+            "date",
+            root,
+            format!("日期或时间格式错误 (invalid date-time): {msg}"),
+        )
+        .hint("日期写作 2026-03-02，时间写作 2026-03-02T09:30:00 或 \"2026-03-02 09:30\"");
+    }
+    Diagnostic::error(
+        "syntax",
+        root,
+        format!("TOML 语法错误 (syntax error): {}", zh_syntax(msg)),
+    )
+    .hint("检查引号、括号和等号是否成对、完整；字符串须用英文双引号 \"…\"")
+}
+
+/// The common serde_json syntax messages in Chinese.
+fn zh_json_syntax(msg: &str) -> String {
+    let table = [
+        ("expected `,` or `}`", "缺少逗号或右花括号 }"),
+        ("expected `,` or `]`", "缺少逗号或右方括号 ]"),
+        ("expected `:`", "缺少冒号 :"),
+        ("expected value", "此处应为一个值"),
+        ("expected ident", "此处应为 true、false 或 null"),
+        ("trailing comma", "多余的逗号"),
+        ("key must be a string", "字段名须用英文双引号括起"),
+        (
+            "EOF while parsing",
+            "文件在结构完整之前就结束了（缺少右括号？）",
+        ),
+        (
+            "control character",
+            "字符串中有未转义的控制字符（换行须写作 \\n）",
+        ),
+        ("invalid escape", "无效的转义字符"),
+        ("trailing characters", "结构结束后还有多余的内容"),
+    ];
+    match table.iter().find(|(en, _)| msg.starts_with(en)) {
+        Some((_, zh)) => format!("{zh} ({msg})"),
+        None => msg.to_string(),
+    }
 }
 
 /// The common TOML parser messages in Chinese, the original kept for the English term.
@@ -476,7 +554,7 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
     }
     if let Some(rest) = msg.strip_prefix("invalid type: ") {
         let (got, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
-        return Diagnostic::error(
+        let d = Diagnostic::error(
             "type",
             path,
             format!(
@@ -485,6 +563,15 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
                 zh_type(got)
             ),
         );
+        return if expected.starts_with("date") {
+            d.hint(
+                "日期写作 2026-03-02（不加引号或加英文双引号均可），时间写作 2026-03-02T09:30:00",
+            )
+        } else if expected.contains("string") {
+            d.hint("文字和号码都要用英文双引号括起，例如 phone = \"13812345678\"")
+        } else {
+            d
+        };
     }
     if msg.starts_with("data did not match any variant of untagged enum DocNo") {
         return Diagnostic::error(

@@ -43,14 +43,17 @@ pub struct Step {
     /// The field that records completion (where a late step is reported).
     #[serde(skip)]
     pub field: FieldPath,
+    /// The field holding the event the period counts from (where an open step is placed).
+    #[serde(skip)]
+    pub start_field: FieldPath,
 }
 
-/// The first delivery of a paper, if any.
+/// The day a paper was first served (signed-for date for mail), if it was.
 pub fn served_on(case: &Case, paper: Paper) -> Option<Date> {
     case.deliveries
         .iter()
         .filter(|d| d.paper == paper)
-        .map(|d| d.time.date())
+        .map(|d| d.served_date())
         .min()
 }
 
@@ -71,6 +74,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
         done: case.acceptance.as_ref().map(|a| a.date),
         actor: Actor::Office,
         field: FieldPath::parse("acceptance.date"),
+        start_field: FieldPath::parse("arrival.received"),
     });
 
     if let Some(obj) = &case.objection {
@@ -86,6 +90,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
                 done: Some(obj.date),
                 actor: Actor::Office,
                 field: FieldPath::parse("objection.date"),
+                start_field: FieldPath::parse("arrival.received"),
             });
         }
     }
@@ -125,6 +130,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             done: h.map(|h| h.date),
             actor: Actor::Office,
             field: FieldPath::parse("handling.date"),
+            start_field: FieldPath::parse("acceptance.date"),
         });
     }
 
@@ -140,6 +146,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
                 done: case.report_back.as_ref().map(|r| r.date),
                 actor: Actor::Office,
                 field: FieldPath::parse("report_back.date"),
+                start_field: FieldPath::parse("arrival.assignment.report_due"),
             });
         }
     }
@@ -156,6 +163,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             done: case.review.as_ref().map(|r| r.requested_on),
             actor: Actor::Petitioner,
             field: FieldPath::parse("review.requested_on"),
+            start_field: FieldPath::parse("deliveries"),
         });
     }
     if let Some(r) = &case.review {
@@ -170,6 +178,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             done: r.date,
             actor: Actor::Reviewer,
             field: FieldPath::parse("review.date"),
+            start_field: FieldPath::parse("review.requested_on"),
         });
     }
     if let Some(served) = served_on(case, Paper::ReviewOpinion) {
@@ -184,6 +193,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             done: case.re_review.as_ref().map(|r| r.requested_on),
             actor: Actor::Petitioner,
             field: FieldPath::parse("re_review.requested_on"),
+            start_field: FieldPath::parse("deliveries"),
         });
     }
     if let Some(r) = &case.re_review {
@@ -202,6 +212,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             done: r.date,
             actor: Actor::Reviewer,
             field: FieldPath::parse("re_review.date"),
+            start_field: FieldPath::parse("re_review.requested_on"),
         });
     }
     steps

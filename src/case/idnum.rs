@@ -131,12 +131,14 @@ pub fn mask_text(text: &str) -> String {
                 i += 1;
             }
             let run: String = chars[start..i].iter().collect();
-            if run.len() >= 7 {
-                if run.len() >= 15 {
-                    out.push_str(&mask_id(&run));
-                } else {
-                    out.push_str(&mask_phone(&run));
-                }
+            if run.len() >= 15 {
+                out.push_str(&mask_id(&run));
+            } else if run.len() == 11 && run.starts_with('1') {
+                out.push_str(&mask_phone(&run));
+            } else if run.len() >= 7 {
+                // A landline or anything else long: only the last four digits stay.
+                out.push_str(&"*".repeat(run.len() - 4));
+                out.push_str(&run[run.len() - 4..]);
             } else {
                 out.push_str(&run);
             }
@@ -226,6 +228,8 @@ mod tests {
             mask_text("号码 11010519491231002X 与 13812345678，第3项"),
             "号码 1101**********002X 与 138****5678，第3项"
         );
+        assert_eq!(mask_text("电话 88123456"), "电话 ****3456");
+        assert_eq!(mask_text("20260302"), "****0302");
     }
 
     #[test]

@@ -170,6 +170,14 @@ fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<(String, FieldPath)> {
                 .map(|d| (Paper::Opinion, h.date.year(), d, "handling.doc_no")),
         );
     }
+    if let Some(e) = c.handling.as_ref().and_then(|h| h.extension.as_ref()) {
+        let year = e.notified_on.year();
+        v.extend(
+            e.doc_no
+                .as_ref()
+                .map(|d| (Paper::ExtensionNotice, year, d, "handling.extension.doc_no")),
+        );
+    }
     if let Some(s) = &c.settlement {
         v.extend(
             s.doc_no

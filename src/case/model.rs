@@ -446,8 +446,11 @@ pub struct Extension {
     pub approved_on: Date,
     /// 延期理由 (reason).
     pub reason: String,
-    /// 告知信访人日期 (date the petitioner was told why).
+    /// 告知信访人日期 (date the 延期告知书 was issued to the petitioner).
     pub notified_on: Date,
+    /// 延期告知书文号 (document number of the extension notice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_no: Option<DocNo>,
 }
 
 terms! {
@@ -694,6 +697,10 @@ pub struct Delivery {
     /// 邮件号码 (tracking number): required for 邮寄.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
+    /// 签收日期 (date the addressee signed for a mailed paper); periods that run from
+    /// service (the petitioner's review window) count from this date when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_on: Option<Date>,
     /// 备注 (remarks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
@@ -744,6 +751,14 @@ terms! {
         Permanent = "永久" / "Y",
         Years30 = "30年" / "D30",
         Years10 = "10年" / "D10",
+    }
+}
+
+impl Delivery {
+    /// The day the paper counts as served: the signed-for date of a mailed paper,
+    /// otherwise the day of the delivery.
+    pub fn served_date(&self) -> Date {
+        self.signed_on.unwrap_or(self.time.date())
     }
 }
 

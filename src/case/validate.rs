@@ -750,6 +750,13 @@ fn handling(c: &mut Ctx) {
         c.not_future(base.key("notified_on"), e.notified_on);
         c.not_blank(base.key("approved_by"), &e.approved_by, "批准人");
         c.not_blank(base.key("reason"), &e.reason, "延期理由");
+        c.doc_no(
+            base.key("doc_no"),
+            &e.doc_no,
+            Paper::ExtensionNotice,
+            e.notified_on,
+            false,
+        );
     }
 }
 
@@ -840,6 +847,17 @@ fn hearing(c: &mut Ctx) {
                 p("hearing.participants").index(i).key("name"),
                 format!("主持人“{}”是本案承办人，应当回避 (presiding officer must not be the case handler)", x.name),
                 "由未参与调查的人员主持听证",
+            );
+        }
+        if x.role == Role::Petitioner && !case.petitioners.iter().any(|p| p.name == x.name) {
+            c.err(
+                "hearing",
+                p("hearing.participants").index(i).key("name"),
+                format!(
+                    "参加听证的信访人“{}”不在信访人名单中 (unknown petitioner)",
+                    x.name
+                ),
+                "姓名须与 [[petitioners]] 中的一致；代理人用 role = \"代理人\"",
             );
         }
         if x.role == Role::Agent && !case.agents.iter().any(|a| a.name == x.name) {
@@ -1161,6 +1179,15 @@ fn deliveries(c: &mut Ctx) {
             }
             _ => {}
         }
+        if let Some(signed) = d.signed_on {
+            c.order(
+                base.key("signed_on"),
+                signed,
+                d.time.date(),
+                "送达（寄出）日期",
+            );
+            c.not_future(base.key("signed_on"), signed);
+        }
         let recipient_named = named.contains(&d.recipient.as_str());
         if !recipient_named
             && d.method != Method::Notice
@@ -1342,35 +1369,57 @@ fn limits(c: &mut Ctx) {
                         s.name, s.from, s.period, s.due, done
                     ),
                 };
-                let hint = match s.actor {
-                    Actor::Petitioner => {
-                        "超过申请期限的复查/复核请求一般不予受理；核对日期或说明受理理由"
-                    }
-                    Actor::Reviewer => "核对日期；确属超期的，在备注中说明原因",
-                    Actor::Office => "核对日期；确属超期的，须在备注中说明原因并报告",
-                };
-                c.err("time-limit", s.field.clone(), msg, hint);
+                match s.actor {
+                    // The petitioner's own lateness: the reviewer may have had a
+                    // legitimate reason to accept it, so it is a warning.
+                    Actor::Petitioner => c.warn(
+                        "time-limit",
+                        s.field.clone(),
+                        msg,
+                        "超过申请期限的请求一般不予受理；如因正当理由受理，在 remarks 中说明",
+                    ),
+                    Actor::Reviewer => c.err(
+                        "time-limit",
+                        s.field.clone(),
+                        msg,
+                        "核对日期；确属超期的，在 remarks 中说明原因",
+                    ),
+                    Actor::Office => c.err(
+                        "time-limit",
+                        s.field.clone(),
+                        msg,
+                        "核对日期；确属超期的，须在 remarks 中说明原因并报告",
+                    ),
+                }
             }
             None if !closed && s.actor != Actor::Petitioner => {
                 let left = as_of.days_until(s.due);
-                if left < 0 {
-                    c.err(
+                let d = if left < 0 {
+                    let hint = match s.actor {
+                        Actor::Reviewer => "向复查/复核机关督办，并告知信访人；意见出具后补录日期",
+                        _ => "立即办理并报告包案领导；办结后补录日期",
+                    };
+                    Diagnostic::error(
                         "overdue",
                         s.field.clone(),
                         format!(
                             "{}已超期 {} 日 (overdue)：自 {} 起{}{roll}，期限至 {}",
                             s.name, -left, s.from, s.period, s.due
                         ),
-                        "立即办理并报告包案领导；办结后补录日期",
-                    );
+                    )
+                    .hint(hint)
                 } else if left <= warn_days {
-                    c.warn(
+                    Diagnostic::warning(
                         "due-soon",
                         s.field.clone(),
                         format!("{}将于 {} 到期，剩 {left} 日 (due soon)", s.name, s.due),
-                        "优先办理此事项",
-                    );
-                }
+                    )
+                    .hint("优先办理此事项")
+                } else {
+                    continue;
+                };
+                // The step's own field is still absent: place it where its period starts.
+                c.out.push(d.anchor(s.start_field.clone()));
             }
             _ => {}
         }
