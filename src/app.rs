@@ -9,9 +9,12 @@ use unicode_width::UnicodeWidthStr;
 use crate::case::date::Date;
 use crate::case::deadline::{next_step, Next};
 use crate::case::{self, CaseError, Rules};
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, LookOptions};
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
+use crate::render::fonts::FontOptions;
+use crate::render::plan::Kind;
+use crate::render::{RenderError, RenderOptions, Renderer};
 
 /// How a command that ran ended: the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +49,10 @@ pub enum AppError {
     NoCases(String),
     #[error("无法输出 (cannot write output): {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("未知的文书类型 (unknown paper kind) `{0}`")]
+    Kind(String),
 }
 
 impl AppError {
@@ -64,6 +71,8 @@ impl AppError {
                 Some("检查目标文件夹是否存在、是否可写、磁盘是否已满")
             }
             AppError::Exists(_) => Some("换一个目录，或加 --force 覆盖"),
+            AppError::Render(e) => e.remedy(),
+            AppError::Kind(_) => Some(KIND_HELP),
             AppError::NoCases(_) => {
                 Some("案件文件为 .toml 或 .json；办公室目录中的案件放在 cases/ 下")
             }
@@ -77,6 +86,19 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
         Command::Deadlines { paths, as_of, json } => {
             deadlines(cli.config.as_deref(), &paths, as_of, json)
         }
+        Command::Render {
+            paths,
+            output,
+            only,
+            look,
+        } => render(
+            cli.config.as_deref(),
+            &paths,
+            &output,
+            only.as_deref(),
+            &look,
+        ),
+        Command::Demo { output, look } => demo(&output, &look),
         Command::Schema { office } => schema(office),
         Command::Init { dir, force } => init(&dir, force),
     }
@@ -317,8 +339,8 @@ fn schema(office: bool) -> Result<Outcome, AppError> {
     Ok(Outcome::Clean)
 }
 
-/// The files `anjuan init` writes, relative to the new office folder.
-const SCAFFOLD: &[(&str, &str)] = &[
+/// The demo office, compiled in so `anjuan demo` and `anjuan init` work from any folder.
+const DEMO: &[(&str, &str)] = &[
     (
         "anjuan.toml",
         include_str!("../examples/demo-office/anjuan.toml"),
@@ -331,6 +353,30 @@ const SCAFFOLD: &[(&str, &str)] = &[
         "cases/XF-2026-0002.toml",
         include_str!("../examples/demo-office/cases/XF-2026-0002.toml"),
     ),
+    (
+        "cases/XF-2026-0003.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0003.toml"),
+    ),
+    (
+        "cases/XF-2026-0004.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0004.toml"),
+    ),
+    (
+        "cases/XF-2026-0005.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0005.toml"),
+    ),
+    (
+        "cases/XF-2026-0006.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0006.toml"),
+    ),
+    (
+        "cases/XF-2026-0007.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0007.toml"),
+    ),
+    (
+        "cases/XF-2026-0008.toml",
+        include_str!("../examples/demo-office/cases/XF-2026-0008.toml"),
+    ),
     ("fonts/README.md", include_str!("../fonts/README.md")),
     (
         "templates/README.md",
@@ -338,16 +384,158 @@ const SCAFFOLD: &[(&str, &str)] = &[
     ),
 ];
 
+/// What `anjuan init` writes: the demo's configuration, two example cases, the folders.
+const SCAFFOLD: &[&str] = &[
+    "anjuan.toml",
+    "cases/XF-2026-0001.toml",
+    "cases/XF-2026-0002.toml",
+    "fonts/README.md",
+    "templates/README.md",
+];
+
+const KIND_HELP: &str = "可选：交办单 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
+
+/// Codes of findings about timeliness: a late or overdue case still needs its papers.
+const TIMELINESS: &[&str] = &["time-limit", "overdue", "due-soon"];
+
+fn render(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    output: &Path,
+    only: Option<&str>,
+    look: &LookOptions,
+) -> Result<Outcome, AppError> {
+    let only = match only {
+        Some(s) => Some(Kind::parse(s).ok_or_else(|| AppError::Kind(s.to_string()))?),
+        None => None,
+    };
+    let loaded = load_config(config, paths)?;
+    let files = case::collect_files(paths)?;
+    if files.is_empty() {
+        return Err(AppError::NoCases(display_paths(paths)));
+    }
+    let rules = rules(&loaded, None);
+    let checked = case::check_files(&files, &rules)?;
+    // Cases whose records have defects (other than lateness) get no papers.
+    let mut refused: Vec<PathBuf> = Vec::new();
+    for f in checked
+        .findings
+        .iter()
+        .filter(|f| f.diag.is_error() && !TIMELINESS.contains(&f.diag.code))
+    {
+        eprintln!("{f}");
+        refused.push(f.file.clone());
+    }
+    refused.sort();
+    refused.dedup();
+    let cases: Vec<case::Case> = checked
+        .cases
+        .iter()
+        .filter(|cf| !refused.contains(&cf.source.path))
+        .map(|cf| cf.case.clone())
+        .collect();
+    let renderer = Renderer::new(
+        &loaded.config,
+        &loaded.root(),
+        &render_options(&loaded, look, only),
+    )?;
+    let pb = progress_bar(cases.len() as u64);
+    let started = std::time::Instant::now();
+    let sink =
+        |case: &case::Case, job: &crate::render::plan::Job, out: &crate::render::Rendered| {
+            write_atomic(&output.join(&case.id).join(&job.file_name), &out.pdf)
+                .map_err(|e| e.to_string())
+        };
+    let report = renderer.render_all(&cases, &sink, Some(&pb));
+    pb.finish_and_clear();
+    for (_, e) in &report.failed {
+        eprintln!("anjuan: {e}");
+        if let Some(h) = e.remedy() {
+            eprintln!("    修改建议 (remedy): {h}");
+        }
+    }
+    println!(
+        "已生成 {} 份文书 (papers)，{} 件案件 (cases)，用时 {:.1} 秒 → {}",
+        report.papers,
+        report.cases - report.failed.len(),
+        started.elapsed().as_secs_f64(),
+        output.display()
+    );
+    if !renderer.fonts.official() {
+        println!(
+            "注意 (note): 未找到全部公文标准字体（方正小标宋简体、仿宋_GB2312、黑体、楷体_GB2312），以开源字体代替；正文用 {}",
+            renderer.fonts.roles.body.first().map(String::as_str).unwrap_or("?")
+        );
+    }
+    let failed = report.failed.len() + refused.len();
+    if failed > 0 {
+        println!("{failed} 件案件未能生成文书 (cases failed)：见上方错误");
+        return Ok(Outcome::Invalid);
+    }
+    Ok(Outcome::Clean)
+}
+
+fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> RenderOptions {
+    let root = loaded.root();
+    let cfg = &loaded.config;
+    let mut dirs = look.font_dirs.clone();
+    let office_fonts = root.join("fonts");
+    if loaded.path.is_some() && office_fonts.is_dir() {
+        dirs.push(office_fonts);
+    }
+    dirs.extend(cfg.fonts.dirs.iter().map(|d| root.join(d)));
+    let mut template_dirs: Vec<PathBuf> = look.templates.iter().cloned().collect();
+    if loaded.path.is_some() {
+        template_dirs.push(root.join("templates"));
+    }
+    RenderOptions {
+        fonts: FontOptions {
+            dirs,
+            include_system: !(look.no_system_fonts || cfg.fonts.ignore_system),
+            overrides: cfg.fonts.clone(),
+        },
+        template_dirs,
+        only,
+        threads: look.jobs,
+    }
+}
+
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} 生成文书 {bar:30} {pos}/{len} 件 {elapsed}",
+    ) {
+        pb.set_style(style);
+    }
+    pb
+}
+
+fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
+    let office = output.join("office");
+    for (rel, text) in DEMO {
+        write_atomic(&office.join(rel), text.as_bytes())?;
+    }
+    let papers = output.join("papers");
+    println!("示例办公室 (example office): {}", office.display());
+    let outcome = render(None, std::slice::from_ref(&office), &papers, None, look)?;
+    println!(
+        "打开 (open) {} 查看每件案件的文书；案件记录在 {}",
+        papers.display(),
+        office.join("cases").display()
+    );
+    Ok(outcome)
+}
+
 fn init(dir: &Path, force: bool) -> Result<Outcome, AppError> {
     if !force {
-        for (rel, _) in SCAFFOLD {
+        for rel in SCAFFOLD {
             let target = dir.join(rel);
             if target.exists() {
                 return Err(AppError::Exists(target));
             }
         }
     }
-    for (rel, text) in SCAFFOLD {
+    for (rel, text) in DEMO.iter().filter(|(rel, _)| SCAFFOLD.contains(rel)) {
         write_atomic(&dir.join(rel), text.as_bytes())?;
     }
     println!(

@@ -48,6 +48,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 生成文书 (render papers): every paper each case's stage calls for, as PDF/A.
+    Render {
+        /// Case files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Output folder; each case gets a sub-folder named by its case number.
+        #[arg(short, long, value_name = "OUT", default_value = "out")]
+        output: PathBuf,
+        /// Only this kind of paper (Chinese name or slug, e.g. 处理意见书 or opinion).
+        #[arg(long, value_name = "KIND")]
+        only: Option<String>,
+        #[command(flatten)]
+        look: LookOptions,
+    },
+    /// 演示 (demo): write the example office and render all its papers.
+    Demo {
+        /// Where to put the example office and its papers.
+        #[arg(short, long, value_name = "OUT", default_value = "anjuan-demo")]
+        output: PathBuf,
+        #[command(flatten)]
+        look: LookOptions,
+    },
     /// 打印 JSON Schema (print the JSON Schema of case files, or of anjuan.toml with --office).
     Schema {
         /// The schema of the office configuration instead of a case file.
@@ -63,6 +85,26 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// Fonts and templates for rendering.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LookOptions {
+    /// Extra font folder, searched first (repeatable).
+    #[arg(long = "font-dir", value_name = "DIR")]
+    pub font_dirs: Vec<PathBuf>,
+    /// Do not use system fonts (only --font-dir and the office fonts/ folder).
+    #[arg(long)]
+    pub no_system_fonts: bool,
+    /// Template folder overriding the built-in templates (before the office's templates/).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Also write the Typst source of each paper beside its PDF (for template authors).
+    #[arg(long)]
+    pub keep_typst: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
 }
 
 fn parse_date(s: &str) -> Result<crate::case::date::Date, String> {

@@ -6,7 +6,7 @@
 //!
 //! 1. [`case`]: load case records (TOML/JSON) with located errors, validate them,
 //!    compute statutory deadlines ([`case::deadline`]) on the office [`config`]'s calendar.
-//! 2. render (next): Tera templates → Typst → PDF/A in the GB/T 9704 layout.
+//! 2. [`render`]: Tera templates → Typst (in-process) → PDF/A in the GB/T 9704 layout.
 //! 3. sign (next): detached minisign signatures.
 //! 4. archive (next): BagIt 1.0 dossiers and year-end bundles.
 //! 5. verify (next): 四性检测 on receipt.
@@ -25,4 +25,5 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod fsutil;
+pub mod render;
 pub mod source;

@@ -1,0 +1,492 @@
+//! Papers: case records rendered to PDF/A through Tera templates and Typst.
+//!
+//! Stage 2 of the flow. [`plan`] decides which papers a case calls for;
+//! [`templates`] turns each into Typst source (every value escaped by
+//! [`escape`]); [`world`] compiles it in-process with the fonts of [`fonts`],
+//! loaded once per process; the result is exported as PDF/A-2b with a fixed
+//! identifier and timestamp, so the same inputs give the same bytes. Nothing here
+//! writes files: finished papers go to a sink the command layer provides.
+
+pub mod escape;
+pub mod fonts;
+pub mod plan;
+pub mod templates;
+pub mod world;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+use typst::foundations::{Datetime, Dict, Smart};
+use typst::layout::{Frame, FrameItem, PagedDocument};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt};
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::case::date::Date;
+use crate::case::model::Case;
+use crate::config::Config;
+use fonts::{FontError, FontOptions, FontSet};
+use plan::{Job, Kind};
+use templates::{TemplateError, Templates};
+use world::{Files, PaperWorld};
+
+/// Typst needs deep stacks for long documents; the default 2 MiB overflows.
+const STACK: usize = 64 << 20;
+/// China Standard Time, for PDF timestamps.
+const CST_MINUTES: i32 = 8 * 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Font(#[from] FontError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("无法读取印章图片 {path} (cannot read seal image): {source}")]
+    Seal {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("案件 {case} 的 {field} 中有字符“{ch}”(U+{code:04X})，所有字体都没有这个字 (no font has this glyph)")]
+    Glyph {
+        case: String,
+        field: String,
+        ch: char,
+        code: u32,
+    },
+    #[error("案件 {case} 的{paper}排版失败 (Typst error) — {template} （生成的 Typst）第 {line} 行: {message}")]
+    Compile {
+        case: String,
+        paper: String,
+        template: String,
+        line: usize,
+        message: String,
+    },
+    #[error("案件 {case} 的{paper}无法导出 PDF/A (PDF export): {message}")]
+    Pdf {
+        case: String,
+        paper: String,
+        message: String,
+    },
+    #[error("案件 {case} 的{paper}无法写出 (cannot write): {message}")]
+    Sink {
+        case: String,
+        paper: String,
+        message: String,
+    },
+    #[error("无法建立排版线程 (thread pool): {0}")]
+    Pool(String),
+}
+
+impl RenderError {
+    pub fn remedy(&self) -> Option<&'static str> {
+        match self {
+            RenderError::Font(e) => Some(e.remedy()),
+            RenderError::Template(e) => Some(e.remedy()),
+            RenderError::Seal { .. } => {
+                Some("检查 anjuan.toml 中 [office] seal 的路径（相对于 anjuan.toml 所在目录）")
+            }
+            RenderError::Glyph { .. } => Some(
+                "安装含此字的字体（如 fonts-noto-cjk），或把含此字的字体放入办公室目录的 fonts/；\
+                 生僻字也可请字库厂商补字",
+            ),
+            RenderError::Compile { .. } => Some("若改过模板，按提示检查模板；内置模板出错请报告"),
+            RenderError::Pdf { .. } => Some("通常是字体缺字或图片格式不受支持；检查印章图片与字体"),
+            RenderError::Sink { .. } => Some("检查输出目录是否可写、磁盘是否已满"),
+            RenderError::Pool(_) => None,
+        }
+    }
+
+    /// Setup problems stop the whole run; the others fail one case.
+    pub fn is_setup(&self) -> bool {
+        matches!(
+            self,
+            RenderError::Font(_)
+                | RenderError::Template(_)
+                | RenderError::Seal { .. }
+                | RenderError::Pool(_)
+        )
+    }
+}
+
+/// Where fonts and templates come from.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    pub fonts: FontOptions,
+    /// Template folders searched before the built-in set (`--templates`, office `templates/`).
+    pub template_dirs: Vec<PathBuf>,
+    /// Render only this kind of paper.
+    pub only: Option<Kind>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// A finished paper.
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    /// The fonts the PDF embeds: (family, file).
+    pub fonts: Vec<(String, Option<PathBuf>)>,
+    /// The Typst source the template produced (kept with `--keep-typst`).
+    pub typst: String,
+}
+
+/// Fonts, templates and the Typst library, loaded once and shared by every compile.
+pub struct Renderer {
+    pub fonts: FontSet,
+    library: LazyHash<Library>,
+    pub templates: Templates,
+    files: Arc<Files>,
+    config: Config,
+    seal: Option<String>,
+    only: Option<Kind>,
+    pool: rayon::ThreadPool,
+}
+
+/// What a batch did.
+#[derive(Debug, Default)]
+pub struct BatchReport {
+    pub cases: usize,
+    pub papers: usize,
+    pub failed: Vec<(String, RenderError)>,
+}
+
+impl Renderer {
+    /// Loads fonts (once), templates and the seal. `office_root` resolves the seal path.
+    pub fn new(
+        config: &Config,
+        office_root: &Path,
+        opts: &RenderOptions,
+    ) -> Result<Renderer, RenderError> {
+        let fonts = FontSet::load(&opts.fonts)?;
+        let templates = Templates::load(&opts.template_dirs)?;
+        let mut files = Files::default();
+        for (name, text) in &templates.modules {
+            files.add_source(&format!("/{name}"), text.clone());
+        }
+        let seal = match &config.office.seal {
+            Some(rel) => {
+                let path = office_root.join(rel);
+                let bytes = std::fs::read(&path).map_err(|source| RenderError::Seal {
+                    path: path.clone(),
+                    source,
+                })?;
+                let ext = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("png")
+                    .to_ascii_lowercase();
+                let vpath = format!("/seal.{ext}");
+                files.add_binary(&vpath, bytes);
+                Some(vpath)
+            }
+            None => None,
+        };
+        let library = LazyHash::new(Library::builder().with_inputs(font_inputs(&fonts)).build());
+        let threads = if opts.threads == 0 {
+            rayon::current_num_threads()
+        } else {
+            opts.threads
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .stack_size(STACK)
+            .thread_name(|i| format!("anjuan-render-{i}"))
+            .build()
+            .map_err(|e| RenderError::Pool(e.to_string()))?;
+        Ok(Renderer {
+            fonts,
+            library,
+            templates,
+            files: Arc::new(files),
+            config: config.clone(),
+            seal,
+            only: opts.only,
+            pool,
+        })
+    }
+
+    /// Renders every paper of one case, handing each to `sink` as it is finished.
+    pub fn render_case(
+        &self,
+        case: &Case,
+        sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
+    ) -> Result<usize, RenderError> {
+        let mut case = case.clone();
+        if case.office.is_none() {
+            case.office = Some(self.config.office.name.clone());
+        }
+        let case = &case;
+        let jobs = plan::plan(case, &self.config);
+        let base = plan::base_context(case, &self.config, self.seal.as_deref());
+        self.check_glyphs(case, &base)?;
+        let mut pages: Vec<(usize, usize)> = Vec::new();
+        let mut done = 0;
+        // The dossier papers list the others with their page counts: render them last.
+        for phase in [false, true] {
+            for job in jobs.iter().filter(|j| j.kind.is_dossier() == phase) {
+                let wanted = self.only.is_none_or(|k| k == job.kind);
+                if !wanted && (phase || !self.only.is_some_and(Kind::is_dossier)) {
+                    continue;
+                }
+                let ctx = plan::job_context(&base, case, job, &jobs, &pages);
+                let out = self.render_job(case, job, &ctx)?;
+                pages.push((job.seq, out.pages));
+                if wanted {
+                    sink(case, job, &out).map_err(|message| RenderError::Sink {
+                        case: case.id.clone(),
+                        paper: job.file_name.clone(),
+                        message,
+                    })?;
+                    done += 1;
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Renders many cases in parallel. A failing case is reported and skipped.
+    pub fn render_all(
+        &self,
+        cases: &[Case],
+        sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
+        progress: Option<&indicatif::ProgressBar>,
+    ) -> BatchReport {
+        use rayon::prelude::*;
+        let counter = AtomicUsize::new(0);
+        let results: Vec<(String, Result<usize, RenderError>)> = self.pool.install(|| {
+            cases
+                .par_iter()
+                .map(|case| {
+                    let r = self.render_case(case, sink);
+                    if let Some(pb) = progress {
+                        pb.inc(1);
+                    }
+                    // comemo memoizes every compile; without eviction memory grows
+                    // with the number of papers.
+                    if counter.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
+                        comemo::evict(4);
+                    }
+                    (case.id.clone(), r)
+                })
+                .collect()
+        });
+        comemo::evict(0);
+        let mut report = BatchReport {
+            cases: cases.len(),
+            ..BatchReport::default()
+        };
+        for (id, r) in results {
+            match r {
+                Ok(n) => report.papers += n,
+                Err(e) => report.failed.push((id, e)),
+            }
+        }
+        report
+    }
+
+    /// One paper: Tera → Typst source → compile → PDF/A.
+    pub fn render_job(&self, case: &Case, job: &Job, ctx: &Value) -> Result<Rendered, RenderError> {
+        let tctx = tera::Context::from_value(ctx.clone()).map_err(|e| RenderError::Compile {
+            case: case.id.clone(),
+            paper: job.kind.name().into(),
+            template: job.kind.template().into(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let source = self.templates.render(job.kind.template(), &tctx)?;
+        self.compile(case, job, source)
+    }
+
+    /// Compiles Typst source for a job and exports PDF/A-2b.
+    pub fn compile(&self, case: &Case, job: &Job, source: String) -> Result<Rendered, RenderError> {
+        let date = job.date;
+        let today = typst_date(date);
+        let world = PaperWorld::new(
+            &self.library,
+            &self.fonts,
+            &self.files,
+            source.clone(),
+            today,
+        );
+        let compiled = typst::compile::<PagedDocument>(&world).output;
+        let doc = compiled.map_err(|diags| {
+            // Where the first error is: the generated main source, or a module
+            // such as layout.typ.
+            use typst::World as _;
+            let first = diags.first();
+            let located = first.and_then(|d| {
+                let src = world.source(d.span.id()?).ok()?;
+                let range = src.range(d.span)?;
+                Some((
+                    src.id(),
+                    src.text()[..range.start].matches('\n').count() + 1,
+                ))
+            });
+            let (in_main, line) = match located {
+                Some((id, line)) => (id == world.main.id(), line),
+                None => (true, 0),
+            };
+            let module = located
+                .filter(|_| !in_main)
+                .map(|(id, _)| id.vpath().as_rootless_path().display().to_string());
+            let message = diags
+                .iter()
+                .map(|d| d.message.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            RenderError::Compile {
+                case: case.id.clone(),
+                paper: job.kind.name().into(),
+                template: match module {
+                    Some(m) => format!("{} 引用的 {m}", self.template_label(job.kind.template())),
+                    None => self.template_label(job.kind.template()),
+                },
+                line,
+                message,
+            }
+        })?;
+        let pdf_err = |message: String| RenderError::Pdf {
+            case: case.id.clone(),
+            paper: job.kind.name().into(),
+            message,
+        };
+        let ident = format!("anjuan/{}/{}", case.id, job.file_name);
+        let options = PdfOptions {
+            ident: Smart::Custom(&ident),
+            timestamp: Timestamp::new_local(today, CST_MINUTES),
+            page_ranges: None,
+            standards: PdfStandards::new(&[PdfStandard::A_2b])
+                .map_err(|e| pdf_err(e.to_string()))?,
+            tagged: true,
+        };
+        let pdf = typst_pdf::pdf(&doc, &options).map_err(|diags| {
+            pdf_err(
+                diags
+                    .iter()
+                    .map(|d| d.message.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        let mut used = BTreeSet::new();
+        for page in &doc.pages {
+            collect_fonts(&page.frame, &mut used);
+        }
+        let fonts = used
+            .into_iter()
+            .map(|(family, variant)| {
+                let path = self
+                    .fonts
+                    .book
+                    .select(&family.to_lowercase(), variant)
+                    .and_then(|i| self.fonts.path(i).map(Path::to_path_buf));
+                (family, path)
+            })
+            .collect();
+        Ok(Rendered {
+            pages: doc.pages.len(),
+            pdf,
+            fonts,
+            typst: source,
+        })
+    }
+
+    /// `templates/x.typ (built-in)` or the override's path.
+    fn template_label(&self, name: &str) -> String {
+        match self.templates.origin(name) {
+            "built-in" => format!("templates/{name} (built-in)"),
+            path => path.to_string(),
+        }
+    }
+
+    /// Every character of the case must be in some font: say which one is not, where.
+    fn check_glyphs(&self, case: &Case, ctx: &Value) -> Result<(), RenderError> {
+        fn walk(
+            v: &Value,
+            path: &mut Vec<String>,
+            f: &mut dyn FnMut(&str, &[String]) -> Result<(), RenderError>,
+        ) -> Result<(), RenderError> {
+            match v {
+                Value::String(s) => f(s, path),
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        path.push(format!("[{i}]"));
+                        walk(x, path, f)?;
+                        path.pop();
+                    }
+                    Ok(())
+                }
+                Value::Object(o) => {
+                    for (k, x) in o {
+                        path.push(format!(".{k}"));
+                        walk(x, path, f)?;
+                        path.pop();
+                    }
+                    Ok(())
+                }
+                _ => Ok(()),
+            }
+        }
+        let subject = ctx.get("case").cloned().unwrap_or(Value::Null);
+        let mut path = Vec::new();
+        walk(
+            &subject,
+            &mut path,
+            &mut |s, p| match s.chars().find(|c| !self.fonts.covers(*c)) {
+                Some(ch) => Err(RenderError::Glyph {
+                    case: case.id.clone(),
+                    field: p.concat().trim_start_matches('.').to_string(),
+                    ch,
+                    code: ch as u32,
+                }),
+                None => Ok(()),
+            },
+        )
+    }
+}
+
+/// The role table as `sys.inputs.anjuan-fonts`, read by `layout.typ`.
+fn font_inputs(fonts: &FontSet) -> Dict {
+    use typst::foundations::{Array, IntoValue};
+    let list = |v: &Vec<String>| -> typst::foundations::Value {
+        v.iter()
+            .map(|s| s.as_str().into_value())
+            .collect::<Array>()
+            .into_value()
+    };
+    let r = &fonts.roles;
+    let mut roles = Dict::new();
+    roles.insert("title".into(), list(&r.title));
+    roles.insert("body".into(), list(&r.body));
+    roles.insert("heading".into(), list(&r.heading));
+    roles.insert("kai".into(), list(&r.kai));
+    roles.insert("song".into(), list(&r.song));
+    roles.insert("title-bold".into(), r.title_bold.into_value());
+    let mut inputs = Dict::new();
+    inputs.insert("anjuan-fonts".into(), roles.into_value());
+    inputs
+}
+
+fn collect_fonts(frame: &Frame, out: &mut BTreeSet<(String, typst::text::FontVariant)>) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => collect_fonts(&g.frame, out),
+            FrameItem::Text(t) => {
+                let info = t.font.info();
+                out.insert((info.family.clone(), info.variant));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The date as Typst's `Datetime`.
+pub fn typst_date(d: Date) -> Datetime {
+    use chrono::Datelike;
+    Datetime::from_ymd(d.0.year(), d.0.month() as u8, d.0.day() as u8)
+        .expect("a valid calendar date")
+}

@@ -1,0 +1,495 @@
+//! The document plan: which papers a case's stage calls for, in what order, with
+//! what numbers, file names and template context.
+
+use serde_json::{json, Value};
+
+use crate::case::date::Date;
+use crate::case::model::{Case, Decision, DocNo, Paper};
+use crate::config::Config;
+
+/// A paper anjuan renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    AssignmentSlip,
+    AcceptNotice,
+    RefuseNotice,
+    ExtensionNotice,
+    HearingRecord,
+    Agreement,
+    Opinion,
+    ReportBack,
+    ReviewOpinion,
+    ReReviewOpinion,
+    DeliveryReceipt,
+    Contents,
+    Notes,
+    Cover,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 14] = [
+        Kind::AssignmentSlip,
+        Kind::AcceptNotice,
+        Kind::RefuseNotice,
+        Kind::ExtensionNotice,
+        Kind::HearingRecord,
+        Kind::Agreement,
+        Kind::Opinion,
+        Kind::ReportBack,
+        Kind::ReviewOpinion,
+        Kind::ReReviewOpinion,
+        Kind::DeliveryReceipt,
+        Kind::Contents,
+        Kind::Notes,
+        Kind::Cover,
+    ];
+
+    /// The paper's name, as in file names and the dossier list.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::AssignmentSlip => "信访事项交办单",
+            Kind::AcceptNotice => "受理告知书",
+            Kind::RefuseNotice => "不予受理告知书",
+            Kind::ExtensionNotice => "延期告知书",
+            Kind::HearingRecord => "听证笔录",
+            Kind::Agreement => "协议书",
+            Kind::Opinion => "处理意见书",
+            Kind::ReportBack => "办理情况报告",
+            Kind::ReviewOpinion => "复查意见书",
+            Kind::ReReviewOpinion => "复核意见书",
+            Kind::DeliveryReceipt => "送达回证",
+            Kind::Contents => "卷内文件目录",
+            Kind::Notes => "备考表",
+            Kind::Cover => "案卷封面",
+        }
+    }
+
+    /// The English name, accepted by `--only`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::AssignmentSlip => "assignment-slip",
+            Kind::AcceptNotice => "accept-notice",
+            Kind::RefuseNotice => "refuse-notice",
+            Kind::ExtensionNotice => "extension-notice",
+            Kind::HearingRecord => "hearing-record",
+            Kind::Agreement => "agreement",
+            Kind::Opinion => "opinion",
+            Kind::ReportBack => "report-back",
+            Kind::ReviewOpinion => "review-opinion",
+            Kind::ReReviewOpinion => "re-review-opinion",
+            Kind::DeliveryReceipt => "delivery-receipt",
+            Kind::Contents => "contents",
+            Kind::Notes => "notes",
+            Kind::Cover => "cover",
+        }
+    }
+
+    /// The template that renders it.
+    pub fn template(self) -> &'static str {
+        match self {
+            Kind::ReReviewOpinion => "review-opinion.typ",
+            k => TEMPLATE_FILES[k as usize],
+        }
+    }
+
+    /// Parses `--only` (Chinese name or English slug).
+    pub fn parse(s: &str) -> Option<Kind> {
+        let s = s.trim();
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.slug() == s || k.name() == s || (s.len() > 3 && k.name().contains(s)))
+    }
+
+    /// Dossier papers come last and list the others.
+    pub fn is_dossier(self) -> bool {
+        matches!(self, Kind::Contents | Kind::Notes | Kind::Cover)
+    }
+
+    fn served_paper(self) -> Option<Paper> {
+        match self {
+            Kind::AcceptNotice => Some(Paper::AcceptNotice),
+            Kind::RefuseNotice => Some(Paper::RefuseNotice),
+            Kind::ExtensionNotice => Some(Paper::ExtensionNotice),
+            Kind::Opinion => Some(Paper::Opinion),
+            Kind::ReviewOpinion => Some(Paper::ReviewOpinion),
+            Kind::ReReviewOpinion => Some(Paper::ReReviewOpinion),
+            _ => None,
+        }
+    }
+}
+
+const TEMPLATE_FILES: [&str; 14] = [
+    "assignment-slip.typ",
+    "accept-notice.typ",
+    "refuse-notice.typ",
+    "extension-notice.typ",
+    "hearing-record.typ",
+    "agreement.typ",
+    "opinion.typ",
+    "report-back.typ",
+    "review-opinion.typ",
+    "review-opinion.typ",
+    "delivery-receipt.typ",
+    "contents.typ",
+    "notes.typ",
+    "cover.typ",
+];
+
+/// One paper to render for one case.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub kind: Kind,
+    /// Position in the case's output folder, from 1.
+    pub seq: usize,
+    /// `03-处理意见书.pdf`.
+    pub file_name: String,
+    /// The printed title (also the PDF title).
+    pub title: String,
+    /// The full document number, if the paper has one.
+    pub number: Option<String>,
+    /// The paper's date (its `today()` and PDF timestamp).
+    pub date: Date,
+    /// For a delivery receipt: which delivery.
+    pub delivery: Option<usize>,
+}
+
+/// The full number of a paper: a serial under the office's issuer code, or as written.
+pub fn full_number(cfg: &Config, paper: Paper, doc: Option<&DocNo>, date: Date) -> Option<String> {
+    match doc? {
+        DocNo::Full(s) => Some(s.clone()),
+        DocNo::Serial(n) => cfg
+            .doc_number(paper, date.year(), *n)
+            .or_else(|| Some(format!("〔{}〕{}号", date.year(), n))),
+    }
+}
+
+/// The papers the case's record calls for, in procedure order, each served paper
+/// followed by its delivery receipts; the dossier papers last (closed cases only).
+pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut push =
+        |kind: Kind, title: String, number: Option<String>, date: Date, delivery: Option<usize>| {
+            jobs.push(Job {
+                kind,
+                seq: 0,
+                file_name: String::new(),
+                title,
+                number,
+                date,
+                delivery,
+            });
+        };
+    let mut main: Vec<(Kind, String, Option<String>, Date)> = Vec::new();
+    if let (true, Some(a)) = (case.arrival.channel.from_above(), &case.arrival.assignment) {
+        main.push((
+            Kind::AssignmentSlip,
+            "信访事项交办单".into(),
+            Some(a.number.clone()),
+            a.date,
+        ));
+    }
+    if let Some(a) = &case.acceptance {
+        let (kind, paper, title) = match a.decision {
+            Decision::Accept => (
+                Kind::AcceptNotice,
+                Paper::AcceptNotice,
+                "信访事项受理告知书",
+            ),
+            Decision::Refuse => (
+                Kind::RefuseNotice,
+                Paper::RefuseNotice,
+                "信访事项不予受理告知书",
+            ),
+        };
+        main.push((
+            kind,
+            title.into(),
+            full_number(cfg, paper, a.doc_no.as_ref(), a.date),
+            a.date,
+        ));
+    }
+    if let Some(h) = &case.handling {
+        if let Some(e) = &h.extension {
+            main.push((
+                Kind::ExtensionNotice,
+                "信访事项延期办理告知书".into(),
+                full_number(
+                    cfg,
+                    Paper::ExtensionNotice,
+                    e.doc_no.as_ref(),
+                    e.notified_on,
+                ),
+                e.notified_on,
+            ));
+        }
+    }
+    if let Some(hr) = &case.hearing {
+        main.push((
+            Kind::HearingRecord,
+            "信访事项听证笔录".into(),
+            None,
+            hr.start.date(),
+        ));
+    }
+    if let Some(s) = &case.settlement {
+        main.push((
+            Kind::Agreement,
+            format!("{}协议书", s.kind.zh()),
+            full_number(cfg, Paper::Agreement, s.doc_no.as_ref(), s.date),
+            s.date,
+        ));
+    }
+    if let Some(h) = &case.handling {
+        main.push((
+            Kind::Opinion,
+            "信访事项处理意见书".into(),
+            full_number(cfg, Paper::Opinion, h.doc_no.as_ref(), h.date),
+            h.date,
+        ));
+    }
+    if let Some(r) = &case.report_back {
+        main.push((
+            Kind::ReportBack,
+            "信访事项办理情况报告".into(),
+            full_number(cfg, Paper::ReportBack, r.doc_no.as_ref(), r.date),
+            r.date,
+        ));
+    }
+    if let Some((r, d)) = case.review.as_ref().and_then(|r| r.date.map(|d| (r, d))) {
+        main.push((
+            Kind::ReviewOpinion,
+            "信访事项复查意见书".into(),
+            r.doc_no.clone(),
+            d,
+        ));
+    }
+    if let Some((r, d)) = case.re_review.as_ref().and_then(|r| r.date.map(|d| (r, d))) {
+        main.push((
+            Kind::ReReviewOpinion,
+            "信访事项复核意见书".into(),
+            r.doc_no.clone(),
+            d,
+        ));
+    }
+    for (kind, title, number, date) in main {
+        push(kind, title, number, date, None);
+        if let Some(paper) = kind.served_paper() {
+            for (i, d) in case
+                .deliveries
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.paper == paper)
+            {
+                push(
+                    Kind::DeliveryReceipt,
+                    "送达回证".into(),
+                    None,
+                    d.time.date(),
+                    Some(i),
+                );
+            }
+        }
+    }
+    if let Some(close) = &case.close {
+        for kind in [Kind::Contents, Kind::Notes, Kind::Cover] {
+            push(kind, kind.name().into(), None, close.date, None);
+        }
+    }
+    // Sequence numbers and readable, stable file names.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, job) in jobs.iter_mut().enumerate() {
+        job.seq = i + 1;
+        let base = match job.delivery {
+            Some(d) => format!("送达回证（{}）", case.deliveries[d].paper.zh()),
+            None => job.kind.name().to_string(),
+        };
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let name = if *n > 1 { format!("{base}-{n}") } else { base };
+        job.file_name = format!("{:02}-{}.pdf", job.seq, name);
+    }
+    jobs
+}
+
+/// The addressee of the case's papers: `王喆`, `王喆、刘堃`, or `朱根土等37人`.
+pub fn addressee(case: &Case) -> String {
+    let reps: Vec<&str> = case
+        .petitioners
+        .iter()
+        .filter(|p| p.representative)
+        .map(|p| p.name.as_str())
+        .collect();
+    let names: Vec<&str> = if reps.is_empty() {
+        case.petitioners.iter().map(|p| p.name.as_str()).collect()
+    } else {
+        reps
+    };
+    match &case.collective {
+        Some(c) if c.headcount as usize > names.len() => {
+            format!(
+                "{}等{}人",
+                names.iter().take(2).copied().collect::<Vec<_>>().join("、"),
+                c.headcount
+            )
+        }
+        _ => names.join("、"),
+    }
+}
+
+/// The dossier title: the case's own, or `{first petitioner}反映{summary}问题`.
+pub fn dossier_title(case: &Case) -> String {
+    if let Some(t) = &case.title {
+        return t.clone();
+    }
+    let who = addressee(case);
+    let what: String = case.matter.summary.chars().take(24).collect();
+    format!("{who}信访事项（{what}）")
+}
+
+/// The template context shared by every paper of a case.
+pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
+    let num = |paper, doc: Option<&DocNo>, date| full_number(cfg, paper, doc, date);
+    let decisions: Vec<Value> = case
+        .handling
+        .iter()
+        .flat_map(|h| h.decisions.iter())
+        .map(|d| {
+            json!({
+                "n": d.request,
+                "request": case.matter.requests.get((d.request as usize).saturating_sub(1)).cloned().unwrap_or_default(),
+                "outcome": d.outcome.zh(),
+                "reason": d.reason,
+            })
+        })
+        .collect();
+    let numbers = json!({
+        "accept": case.acceptance.as_ref().and_then(|a| {
+            let p = if a.decision == Decision::Accept { Paper::AcceptNotice } else { Paper::RefuseNotice };
+            num(p, a.doc_no.as_ref(), a.date)
+        }),
+        "extension": case.handling.as_ref().and_then(|h| h.extension.as_ref()).and_then(|e| num(Paper::ExtensionNotice, e.doc_no.as_ref(), e.notified_on)),
+        "opinion": case.handling.as_ref().and_then(|h| num(Paper::Opinion, h.doc_no.as_ref(), h.date)),
+        "agreement": case.settlement.as_ref().and_then(|s| num(Paper::Agreement, s.doc_no.as_ref(), s.date)),
+        "report_back": case.report_back.as_ref().and_then(|r| num(Paper::ReportBack, r.doc_no.as_ref(), r.date)),
+        "review": case.review.as_ref().and_then(|r| r.doc_no.clone()),
+        "re_review": case.re_review.as_ref().and_then(|r| r.doc_no.clone()),
+    });
+    let o = &cfg.office;
+    json!({
+        "office": {
+            "name": o.name,
+            "address": o.address,
+            "postcode": o.postcode,
+            "phone": o.phone,
+            "contact": o.contact,
+            "parent": o.parent,
+            "fonds": o.fonds,
+            "code": o.code,
+            "head": cfg.signers.head,
+            "head_title": cfg.signers.head_title,
+            "archivist": cfg.signers.archivist,
+            "checker": cfg.signers.checker,
+        },
+        "case": case,
+        "seal": seal,
+        "addressee": addressee(case),
+        "dossier_title": dossier_title(case),
+        "decisions": decisions,
+        "numbers": numbers,
+        "retention": case.retention.unwrap_or_else(|| cfg.retention_for(&case.matter.category, case.collective.is_some())).zh(),
+    })
+}
+
+/// The context of one paper: the base plus `paper` (and `delivery` for receipts).
+pub fn job_context(
+    base: &Value,
+    case: &Case,
+    job: &Job,
+    jobs: &[Job],
+    pages: &[(usize, usize)],
+) -> Value {
+    let mut ctx = base.clone();
+    let map = ctx.as_object_mut().expect("base context is an object");
+    map.insert(
+        "paper".into(),
+        json!({
+            "kind": job.kind.name(),
+            "title": job.title,
+            "number": job.number.clone().unwrap_or_default(),
+            "date": job.date,
+            "file": job.file_name,
+            "seq": job.seq,
+        }),
+    );
+    if let Some(i) = job.delivery {
+        let d = &case.deliveries[i];
+        // The served paper is the nearest earlier job of the served kind.
+        let served = jobs[..job.seq - 1]
+            .iter()
+            .rev()
+            .find(|j| j.delivery.is_none() && j.kind.served_paper() == Some(d.paper));
+        map.insert(
+            "delivery".into(),
+            json!({
+                "record": d,
+                "paper_title": served.map(|j| j.title.clone()).unwrap_or_else(|| d.paper.zh().to_string()),
+                "paper_number": served.and_then(|j| j.number.clone()).unwrap_or_default(),
+            }),
+        );
+    }
+    if job.kind.is_dossier() {
+        let items: Vec<Value> = jobs
+            .iter()
+            .filter(|j| !j.kind.is_dossier())
+            .enumerate()
+            .map(|(k, j)| {
+                let p = pages
+                    .iter()
+                    .find(|(seq, _)| *seq == j.seq)
+                    .map(|x| x.1)
+                    .unwrap_or(0);
+                json!({
+                    "no": k + 1,
+                    "number": j.number.clone().unwrap_or_default(),
+                    "author": author_of(case, j),
+                    "title": match j.delivery {
+                        Some(d) => format!("[{}送达回证]", case.deliveries[d].paper.zh()),
+                        None => j.title.clone(),
+                    },
+                    "date": j.date.compact(),
+                    "pages": p,
+                })
+            })
+            .collect();
+        let total: usize = items
+            .iter()
+            .filter_map(|i| i["pages"].as_u64())
+            .sum::<u64>() as usize;
+        map.insert("items".into(), Value::Array(items));
+        map.insert("total_pages".into(), json!(total));
+    }
+    ctx
+}
+
+/// 责任者 of a paper: the office, or the body that issued it.
+fn author_of(case: &Case, job: &Job) -> String {
+    match job.kind {
+        Kind::AssignmentSlip => case
+            .arrival
+            .assignment
+            .as_ref()
+            .map(|a| a.body.clone())
+            .unwrap_or_default(),
+        Kind::ReviewOpinion => case
+            .review
+            .as_ref()
+            .map(|r| r.body.clone())
+            .unwrap_or_default(),
+        Kind::ReReviewOpinion => case
+            .re_review
+            .as_ref()
+            .map(|r| r.body.clone())
+            .unwrap_or_default(),
+        _ => case.office.clone().unwrap_or_default(),
+    }
+}
