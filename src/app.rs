@@ -443,8 +443,12 @@ fn render(
     let started = std::time::Instant::now();
     let sink =
         |case: &case::Case, job: &crate::render::plan::Job, out: &crate::render::Rendered| {
-            write_atomic(&output.join(&case.id).join(&job.file_name), &out.pdf)
-                .map_err(|e| e.to_string())
+            let path = output.join(&case.id).join(&job.file_name);
+            if look.keep_typst {
+                write_atomic(&path.with_extension("typ"), out.typst.as_bytes())
+                    .map_err(|e| e.to_string())?;
+            }
+            write_atomic(&path, &out.pdf).map_err(|e| e.to_string())
         };
     let report = renderer.render_all(&cases, &sink, Some(&pb));
     pb.finish_and_clear();
