@@ -27,3 +27,4 @@ pub mod diag;
 pub mod fsutil;
 pub mod render;
 pub mod source;
+pub mod synth;

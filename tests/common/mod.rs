@@ -1,0 +1,160 @@
+//! Helpers shared by the integration tests: running the binary, reading PDFs
+//! with poppler-utils (pdftotext, pdfinfo).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn demo() -> PathBuf {
+    root().join("examples/demo-office")
+}
+
+pub fn anjuan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run anjuan")
+}
+
+pub fn text_of(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The text of a PDF (pdftotext), optionally cropped to a rectangle in points.
+pub fn pdftotext(pdf: &Path, crop: Option<(f64, f64, f64, f64)>) -> String {
+    let mut cmd = Command::new("pdftotext");
+    cmd.args(["-enc", "UTF-8"]);
+    if let Some((x, y, w, h)) = crop {
+        cmd.args([
+            "-r",
+            "72",
+            "-x",
+            &fmt(x),
+            "-y",
+            &fmt(y),
+            "-W",
+            &fmt(w),
+            "-H",
+            &fmt(h),
+        ]);
+    }
+    let out = cmd
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (apt-get install poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fmt(v: f64) -> String {
+    format!("{}", v.round() as i64)
+}
+
+/// Text with all white space and invisible format characters removed, so that
+/// line wrapping does not matter when looking for a value.
+pub fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(*c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF))
+        .collect()
+}
+
+/// pdfinfo's fields.
+pub fn pdfinfo(pdf: &Path) -> std::collections::BTreeMap<String, String> {
+    let out = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo (apt-get install poppler-utils)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+pub fn pages(pdf: &Path) -> usize {
+    pdfinfo(pdf)
+        .get("Pages")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
+}
+
+/// One word of `pdftotext -bbox`: page index and box in points (origin top left).
+#[derive(Clone, Debug)]
+pub struct Word {
+    pub page: usize,
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
+    pub text: String,
+}
+
+pub fn words(pdf: &Path) -> Vec<Word> {
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-bbox"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let html = String::from_utf8_lossy(&out.stdout);
+    let mut page = 0;
+    let mut words = Vec::new();
+    for line in html.lines() {
+        let l = line.trim();
+        if l.starts_with("<page ") {
+            page += 1;
+        }
+        if let Some(rest) = l.strip_prefix("<word ") {
+            let attr = |name: &str| -> f64 {
+                let key = format!("{name}=\"");
+                let i = rest.find(&key).map(|i| i + key.len()).unwrap_or(0);
+                rest[i..]
+                    .split('"')
+                    .next()
+                    .unwrap_or("0")
+                    .parse()
+                    .unwrap_or(0.0)
+            };
+            let text = rest
+                .split('>')
+                .nth(1)
+                .unwrap_or("")
+                .split('<')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            words.push(Word {
+                page,
+                x0: attr("xMin"),
+                y0: attr("yMin"),
+                x1: attr("xMax"),
+                y1: attr("yMax"),
+                text: text
+                    .replace("&amp;", "&")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\""),
+            });
+        }
+    }
+    words
+}
+
+pub const MM: f64 = 72.0 / 25.4;
