@@ -261,7 +261,23 @@ impl Renderer {
             cases
                 .par_iter()
                 .map(|case| {
-                    let r = self.render_case(case, sink);
+                    // A panic inside a dependency (a template engine bug, say) fails
+                    // this case, not the batch.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.render_case(case, sink)
+                    }))
+                    .unwrap_or_else(|p| {
+                        let what = p
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        Err(RenderError::Pdf {
+                            case: case.id.clone(),
+                            paper: "文书".into(),
+                            message: format!("内部错误 (internal error): {what}"),
+                        })
+                    });
                     if let Some(pb) = progress {
                         pb.inc(1);
                     }

@@ -397,6 +397,17 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "decisions": decisions,
         "numbers": numbers,
         "retention": case.retention.unwrap_or_else(|| cfg.retention_for(&case.matter.category, case.collective.is_some())).zh(),
+        // The statutory limits on the office's calendar, by step id (`handling`…).
+        "due": crate::case::deadline::timeline(case, &cfg.calendar())
+            .into_iter()
+            .map(|s| (s.id.to_string(), json!(s.due)))
+            .collect::<serde_json::Map<String, Value>>(),
+        // When each paper was first served (signed-for date for mail), by the paper's
+        // English name with underscores (Tera cannot index by a non-ASCII key).
+        "served": crate::case::model::Paper::ALL
+            .iter()
+            .filter_map(|p| crate::case::deadline::served_on(case, *p).map(|d| (p.en().replace('-', "_"), json!(d))))
+            .collect::<serde_json::Map<String, Value>>(),
     })
 }
 
