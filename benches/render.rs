@@ -6,6 +6,7 @@
 //!   script-around-a-CLI way), on a sample, and the ratio;
 //! - peak memory (VmHWM) rendering 5,000 cases;
 //! - the wall time of a cold run that renders one paper.
+//!
 //! Set `ANJUAN_BENCH_CASES` / `ANJUAN_BENCH_BIG` to change 1,000 / 5,000.
 
 use std::path::{Path, PathBuf};

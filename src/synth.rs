@@ -101,7 +101,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -110,7 +110,7 @@ impl Rng {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
     pub fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
         xs[self.below(xs.len())]
@@ -141,7 +141,7 @@ fn person(rng: &mut Rng, village: &str) -> Petitioner {
         phone: Some(format!(
             "1{}{:09}",
             [3, 5, 8, 9][rng.below(4)],
-            rng.next() % 1_000_000_000
+            rng.next_u64() % 1_000_000_000
         )),
         address: Some(format!("青溪县柳河镇{village}{}号", 1 + rng.below(80))),
         employer: None,

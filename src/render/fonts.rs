@@ -168,6 +168,15 @@ impl FontSet {
             };
             return Err(FontError::NoCjk { searched });
         }
+        // A role with none of its families present takes the body's list.
+        let or_body = |l: Vec<String>| if l.is_empty() { roles.body.clone() } else { l };
+        let roles = Roles {
+            title: or_body(roles.title.clone()),
+            heading: or_body(roles.heading.clone()),
+            kai: or_body(roles.kai.clone()),
+            song: or_body(roles.song.clone()),
+            ..roles
+        };
         let title_bold = roles
             .title
             .first()

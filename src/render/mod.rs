@@ -421,47 +421,46 @@ impl Renderer {
 
     /// Every character of the case must be in some font: say which one is not, where.
     fn check_glyphs(&self, case: &Case, ctx: &Value) -> Result<(), RenderError> {
-        fn walk(
-            v: &Value,
-            path: &mut Vec<String>,
-            f: &mut dyn FnMut(&str, &[String]) -> Result<(), RenderError>,
-        ) -> Result<(), RenderError> {
-            match v {
-                Value::String(s) => f(s, path),
-                Value::Array(a) => {
-                    for (i, x) in a.iter().enumerate() {
-                        path.push(format!("[{i}]"));
-                        walk(x, path, f)?;
-                        path.pop();
-                    }
-                    Ok(())
-                }
-                Value::Object(o) => {
-                    for (k, x) in o {
-                        path.push(format!(".{k}"));
-                        walk(x, path, f)?;
-                        path.pop();
-                    }
-                    Ok(())
-                }
-                _ => Ok(()),
-            }
-        }
-        let subject = ctx.get("case").cloned().unwrap_or(Value::Null);
-        let mut path = Vec::new();
-        walk(
-            &subject,
-            &mut path,
-            &mut |s, p| match s.chars().find(|c| !self.fonts.covers(*c)) {
-                Some(ch) => Err(RenderError::Glyph {
+        let mut strings = Vec::new();
+        collect_strings(
+            ctx.get("case").unwrap_or(&Value::Null),
+            String::new(),
+            &mut strings,
+        );
+        for (field, s) in strings {
+            if let Some(ch) = s.chars().find(|c| !self.fonts.covers(*c)) {
+                return Err(RenderError::Glyph {
                     case: case.id.clone(),
-                    field: p.concat().trim_start_matches('.').to_string(),
+                    field,
                     ch,
                     code: ch as u32,
-                }),
-                None => Ok(()),
-            },
-        )
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every string in a JSON value with its field path (`petitioners[0].name`).
+fn collect_strings<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a str)>) {
+    match v {
+        Value::String(s) => out.push((path, s)),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                collect_strings(x, format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                collect_strings(x, p, out);
+            }
+        }
+        _ => {}
     }
 }
 

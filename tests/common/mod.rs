@@ -146,11 +146,14 @@ pub fn words(pdf: &Path) -> Vec<Word> {
                 y0: attr("yMin"),
                 x1: attr("xMax"),
                 y1: attr("yMax"),
+                // XML entities last-to-first so `&amp;lt;` stays `&lt;`.
                 text: text
-                    .replace("&amp;", "&")
                     .replace("&lt;", "<")
                     .replace("&gt;", ">")
-                    .replace("&quot;", "\""),
+                    .replace("&quot;", "\"")
+                    .replace("&apos;", "'")
+                    .replace("&#39;", "'")
+                    .replace("&amp;", "&"),
             });
         }
     }
