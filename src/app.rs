@@ -100,6 +100,12 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
         ),
         Command::Demo { output, look } => demo(&output, &look),
         Command::Schema { office } => schema(office),
+        Command::Synth {
+            count,
+            output,
+            year,
+            seed,
+        } => synth(count, &output, year, seed),
         Command::Init { dir, force } => init(&dir, force),
     }
 }
@@ -322,6 +328,22 @@ fn deadlines(
     } else {
         Outcome::Clean
     })
+}
+
+fn synth(count: usize, output: &Path, year: i32, seed: u64) -> Result<Outcome, AppError> {
+    write_atomic(&output.join("anjuan.toml"), DEMO[0].1.as_bytes())?;
+    for c in crate::synth::cases(seed, count, year) {
+        let text = toml::to_string(&c).map_err(|e| AppError::Output(std::io::Error::other(e)))?;
+        write_atomic(
+            &output.join("cases").join(format!("{}.toml", c.id)),
+            text.as_bytes(),
+        )?;
+    }
+    println!(
+        "已生成 {count} 件模拟案件 (synthetic cases) → {}",
+        output.display()
+    );
+    Ok(Outcome::Clean)
 }
 
 fn schema(office: bool) -> Result<Outcome, AppError> {

@@ -70,6 +70,21 @@ pub enum Command {
         #[command(flatten)]
         look: LookOptions,
     },
+    /// 生成演示数据 (generate N synthetic but realistic cases into an office folder, for load tests).
+    Synth {
+        /// How many cases.
+        #[arg(value_name = "N")]
+        count: usize,
+        /// The office folder to create (config and cases/).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Year of the cases.
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+        /// Seed: the same seed gives the same cases.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// 打印 JSON Schema (print the JSON Schema of case files, or of anjuan.toml with --office).
     Schema {
         /// The schema of the office configuration instead of a case file.
