@@ -115,6 +115,19 @@ fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Loaded, App
     Ok(Config::discover(explicit, &start)?)
 }
 
+/// The office configuration for `paths` and the case files under them (at least one).
+fn office_and_files(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+) -> Result<(Loaded, Vec<PathBuf>), AppError> {
+    let loaded = load_config(config, paths)?;
+    let files = case::collect_files(paths)?;
+    if files.is_empty() {
+        return Err(AppError::NoCases(display_paths(paths)));
+    }
+    Ok((loaded, files))
+}
+
 fn rules(loaded: &Loaded, as_of: Option<Date>) -> Rules<'_> {
     Rules {
         config: &loaded.config,
@@ -130,11 +143,7 @@ fn check(
     as_of: Option<Date>,
     json: bool,
 ) -> Result<Outcome, AppError> {
-    let loaded = load_config(config, paths)?;
-    let files = case::collect_files(paths)?;
-    if files.is_empty() {
-        return Err(AppError::NoCases(display_paths(paths)));
-    }
+    let (loaded, files) = office_and_files(config, paths)?;
     let rules = rules(&loaded, as_of);
     let checked = case::check_files(&files, &rules)?;
     let mut out = std::io::stdout().lock();
@@ -195,11 +204,7 @@ fn deadlines(
     as_of: Option<Date>,
     json: bool,
 ) -> Result<Outcome, AppError> {
-    let loaded = load_config(config, paths)?;
-    let files = case::collect_files(paths)?;
-    if files.is_empty() {
-        return Err(AppError::NoCases(display_paths(paths)));
-    }
+    let (loaded, files) = office_and_files(config, paths)?;
     let rules = rules(&loaded, as_of);
     let warn = i64::from(loaded.config.calendar.warn_days);
     let mut rows = Vec::new();
@@ -431,11 +436,7 @@ fn render(
         Some(s) => Some(Kind::parse(s).ok_or_else(|| AppError::Kind(s.to_string()))?),
         None => None,
     };
-    let loaded = load_config(config, paths)?;
-    let files = case::collect_files(paths)?;
-    if files.is_empty() {
-        return Err(AppError::NoCases(display_paths(paths)));
-    }
+    let (loaded, files) = office_and_files(config, paths)?;
     let rules = rules(&loaded, None);
     let checked = case::check_files(&files, &rules)?;
     // Cases whose records have defects (other than lateness) get no papers.
