@@ -189,3 +189,62 @@ fn role_fonts_come_from_the_office_configuration() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn the_office_seal_image_replaces_the_placeholder() {
+    let dir = office_with(&[("a.toml", demo_case("XF-2026-0002"))]);
+    let o = anjuan(
+        dir.path(),
+        &["render", ".", "--only", "不予受理告知书", "-o", "plain"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let plain = dir.path().join("plain/XF-2026-0002/01-不予受理告知书.pdf");
+    assert!(
+        squash(&pdftotext(&plain, None)).contains("样章"),
+        "no placeholder seal marked 样章"
+    );
+    // With a seal image configured (relative to anjuan.toml), no placeholder.
+    std::fs::create_dir_all(dir.path().join("seal")).unwrap();
+    std::fs::write(
+        dir.path().join("seal/seal.svg"),
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="420" height="420"><circle cx="210" cy="210" r="200" fill="none" stroke="#e60012" stroke-width="12"/></svg>"##,
+    )
+    .unwrap();
+    let cfg = std::fs::read_to_string(dir.path().join("anjuan.toml")).unwrap();
+    let cfg = cfg.replace(
+        "# seal = \"seal/信访工作专用章.png\"",
+        "seal = \"seal/seal.svg\"",
+    );
+    assert!(cfg.contains("seal = \"seal/seal.svg\""));
+    std::fs::write(dir.path().join("anjuan.toml"), cfg).unwrap();
+    let o = anjuan(
+        dir.path(),
+        &["render", ".", "--only", "refuse-notice", "-o", "sealed"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let sealed = dir.path().join("sealed/XF-2026-0002/01-不予受理告知书.pdf");
+    let text = squash(&pdftotext(&sealed, None));
+    assert!(
+        !text.contains("样章") && text.contains("青溪县柳河镇人民政府"),
+        "{text}"
+    );
+    // --only renders just that paper.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("sealed/XF-2026-0002"))
+            .unwrap()
+            .count(),
+        1
+    );
+    // A seal path that does not exist stops the run before anything is written.
+    let cfg = std::fs::read_to_string(dir.path().join("anjuan.toml"))
+        .unwrap()
+        .replace("seal/seal.svg", "seal/none.png");
+    std::fs::write(dir.path().join("anjuan.toml"), cfg).unwrap();
+    let o = anjuan(dir.path(), &["render", ".", "-o", "broken"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+    assert!(
+        stderr(&o).contains("印章图片") && !dir.path().join("broken").exists(),
+        "{}",
+        stderr(&o)
+    );
+}
