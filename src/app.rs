@@ -9,12 +9,13 @@ use unicode_width::UnicodeWidthStr;
 use crate::case::date::Date;
 use crate::case::deadline::{next_step, Next};
 use crate::case::{self, CaseError, Rules};
-use crate::cli::{Cli, Command, LookOptions};
+use crate::cli::{Cli, Command, KeyAction, LookOptions, PassOptions};
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::render::fonts::FontOptions;
 use crate::render::plan::Kind;
 use crate::render::{RenderError, RenderOptions, Renderer};
+use crate::sign::{self, SignError};
 
 /// How a command that ran ended: the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +52,16 @@ pub enum AppError {
     Output(#[from] std::io::Error),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error("{path}: {source}")]
+    Sign {
+        path: PathBuf,
+        #[source]
+        source: SignError,
+    },
+    #[error("没有指定私钥 (no secret key): 用 --key，或在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"")]
+    NoKey,
+    #[error("无法读取 {0} (cannot read)")]
+    Read(PathBuf),
     #[error("未知的文书类型 (unknown paper kind) `{0}`")]
     Kind(String),
 }
@@ -72,6 +83,9 @@ impl AppError {
             }
             AppError::Exists(_) => Some("换一个目录，或加 --force 覆盖"),
             AppError::Render(e) => e.remedy(),
+            AppError::Sign { source, .. } => Some(source.remedy()),
+            AppError::NoKey => Some("先运行 anjuan key new 生成本机关的密钥"),
+            AppError::Read(_) => Some("检查路径与权限"),
             AppError::Kind(_) => Some(KIND_HELP),
             AppError::NoCases(_) => {
                 Some("案件文件为 .toml 或 .json；办公室目录中的案件放在 cases/ 下")
@@ -100,6 +114,19 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
         ),
         Command::Demo { output, look } => demo(&output, &look),
         Command::Schema { office } => schema(office),
+        Command::Key {
+            action:
+                KeyAction::New {
+                    output,
+                    unencrypted,
+                    passphrase_env,
+                    force,
+                },
+        } => key_new(&output, unencrypted, passphrase_env.as_deref(), force),
+        Command::Sign { files, key, pass } => {
+            sign_files(cli.config.as_deref(), &files, key.as_deref(), &pass)
+        }
+        Command::VerifySig { files, public } => verify_sigs(&files, &public),
         Command::Synth {
             count,
             output,
@@ -351,6 +378,205 @@ fn synth(count: usize, output: &Path, year: i32, seed: u64) -> Result<Outcome, A
     Ok(Outcome::Clean)
 }
 
+fn key_new(
+    dir: &Path,
+    unencrypted: bool,
+    passphrase_env: Option<&str>,
+    force: bool,
+) -> Result<Outcome, AppError> {
+    let (skp, pkp) = (dir.join("anjuan.key"), dir.join("anjuan.pub"));
+    for p in [&skp, &pkp] {
+        if p.exists() && !force {
+            return Err(AppError::Exists(p.clone()));
+        }
+    }
+    let passphrase = if unencrypted {
+        String::new()
+    } else {
+        match passphrase_env {
+            Some(var) => std::env::var(var).map_err(|_| AppError::Sign {
+                path: PathBuf::from(format!("${var}")),
+                source: SignError::Generate(format!("环境变量 {var} 没有设置 (not set)")),
+            })?,
+            None => ask_twice()?,
+        }
+    };
+    let err = |source| AppError::Sign {
+        path: skp.clone(),
+        source,
+    };
+    let (pk, sk) = sign::generate(passphrase.clone()).map_err(err)?;
+    write_atomic(&skp, sk.as_bytes())?;
+    write_atomic(&pkp, pk.as_bytes())?;
+    restrict(&skp);
+    println!(
+        "已生成密钥 (key pair): 私钥 {}，公钥 {}",
+        skp.display(),
+        pkp.display()
+    );
+    if passphrase.is_empty() {
+        println!("注意 (note): 私钥未加密 (unencrypted)，请妥善保管此文件");
+    }
+    println!("把公钥交给接收方，用于核验签名；在 anjuan.toml 的 [signing] 中写 key = \"{}\" 即可在生成文书时签名", skp.display());
+    Ok(Outcome::Clean)
+}
+
+/// Owner-only permissions for a secret key file.
+fn restrict(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    let _ = path;
+}
+
+/// Asks for a new passphrase twice on the terminal.
+fn ask_twice() -> Result<String, AppError> {
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt).map_err(|e| AppError::Sign {
+            path: PathBuf::from("(terminal)"),
+            source: SignError::Generate(format!("无法读取口令 (cannot read passphrase): {e}；无人值守时用 --passphrase-env 或 --unencrypted")),
+        })
+    };
+    let a = ask("私钥口令 (passphrase): ")?;
+    let b = ask("再输入一次 (again): ")?;
+    if a != b {
+        return Err(AppError::Sign {
+            path: PathBuf::from("(terminal)"),
+            source: SignError::Generate("两次输入的口令不同 (passphrases differ)".into()),
+        });
+    }
+    Ok(a)
+}
+
+/// The passphrase of an existing key: the named variable, ANJUAN_PASSPHRASE, the
+/// terminal, or none for an unencrypted key.
+fn passphrase_for(key_text: &str, pass: Option<&PassOptions>) -> Result<String, AppError> {
+    if let Some(var) = pass.and_then(|p| p.passphrase_env.as_deref()) {
+        return std::env::var(var).map_err(|_| AppError::Sign {
+            path: PathBuf::from(format!("${var}")),
+            source: SignError::SecretKey(format!("环境变量 {var} 没有设置 (not set)")),
+        });
+    }
+    if let Ok(p) = std::env::var("ANJUAN_PASSPHRASE") {
+        return Ok(p);
+    }
+    if sign::secret_key(key_text, String::new()).is_ok() {
+        return Ok(String::new());
+    }
+    rpassword::prompt_password("私钥口令 (passphrase): ").map_err(|e| AppError::Sign {
+        path: PathBuf::from("(terminal)"),
+        source: SignError::SecretKey(format!(
+            "无法读取口令 (cannot read passphrase): {e}；无人值守时设 ANJUAN_PASSPHRASE"
+        )),
+    })
+}
+
+/// Loads a secret key and its public key.
+fn load_key(
+    path: &Path,
+    pass: Option<&PassOptions>,
+) -> Result<(minisign::SecretKey, minisign::PublicKey), AppError> {
+    let text = std::fs::read_to_string(path).map_err(|_| AppError::Read(path.to_path_buf()))?;
+    let passphrase = passphrase_for(&text, pass)?;
+    let err = |source| AppError::Sign {
+        path: path.to_path_buf(),
+        source,
+    };
+    let sk = sign::secret_key(&text, passphrase).map_err(err)?;
+    let pk = sign::public_of(&sk).map_err(err)?;
+    Ok((sk, pk))
+}
+
+fn sign_files(
+    config: Option<&Path>,
+    files: &[PathBuf],
+    key: Option<&Path>,
+    pass: &PassOptions,
+) -> Result<Outcome, AppError> {
+    let key = match key {
+        Some(k) => k.to_path_buf(),
+        None => {
+            let loaded = load_config(config, files)?;
+            let rel = loaded.config.signing.key.clone().ok_or(AppError::NoKey)?;
+            loaded.root().join(rel)
+        }
+    };
+    let (sk, pk) = load_key(&key, Some(pass))?;
+    for f in files {
+        let data = std::fs::read(f).map_err(|_| AppError::Read(f.clone()))?;
+        let binding = sign::binding_for(f, &data);
+        let sig = sign::sign(&sk, Some(&pk), &data, &binding).map_err(|source| AppError::Sign {
+            path: f.clone(),
+            source,
+        })?;
+        write_atomic(&sig_path(f), sig.as_bytes())?;
+        println!(
+            "已签名 (signed) {} → {}",
+            f.display(),
+            sig_path(f).display()
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `FILE.minisig`.
+fn sig_path(f: &Path) -> PathBuf {
+    let mut s = f.as_os_str().to_owned();
+    s.push(".");
+    s.push(sign::SIG_EXT);
+    PathBuf::from(s)
+}
+
+fn verify_sigs(files: &[PathBuf], public: &Path) -> Result<Outcome, AppError> {
+    let text = std::fs::read_to_string(public).map_err(|_| AppError::Read(public.to_path_buf()))?;
+    let pk = sign::public_key(&text).map_err(|source| AppError::Sign {
+        path: public.to_path_buf(),
+        source,
+    })?;
+    let mut bad = 0;
+    for f in files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let result = std::fs::read(f)
+            .map_err(|e| format!("无法读取文件 (cannot read): {e}"))
+            .and_then(|data| {
+                let sig = std::fs::read_to_string(sig_path(f)).map_err(|_| {
+                    format!("没有签名文件 (no signature) {}", sig_path(f).display())
+                })?;
+                sign::verify(&pk, &data, &sig, &name).map_err(|e| format!("{e}；{}", e.remedy()))
+            });
+        match result {
+            Ok(v) => match &v.binding {
+                Some(b) => println!(
+                    "通过 (valid) {}：案件 {}，{}，sha256 {}",
+                    f.display(),
+                    b.case,
+                    b.paper,
+                    b.sha256
+                ),
+                None => println!(
+                    "通过 (valid) {}：trusted comment: {}",
+                    f.display(),
+                    v.trusted_comment
+                ),
+            },
+            Err(e) => {
+                bad += 1;
+                println!("失败 (INVALID) {}：{e}", f.display());
+            }
+        }
+    }
+    Ok(if bad > 0 {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    })
+}
+
 fn schema(office: bool) -> Result<Outcome, AppError> {
     let schema = if office {
         schemars::schema_for!(Config)
@@ -464,15 +690,33 @@ fn render(
     )?;
     let pb = progress_bar(cases.len() as u64);
     let started = std::time::Instant::now();
-    let sink =
-        |case: &case::Case, job: &crate::render::plan::Job, out: &crate::render::Rendered| {
-            let path = output.join(&case.id).join(&job.file_name);
-            if look.keep_typst {
-                write_atomic(&path.with_extension("typ"), out.typst.as_bytes())
-                    .map_err(|e| e.to_string())?;
-            }
-            write_atomic(&path, &out.pdf).map_err(|e| e.to_string())
-        };
+    // With an office key, every paper is signed as it is produced.
+    let key = match &loaded.config.signing.key {
+        Some(rel) => Some(load_key(&loaded.root().join(rel), None)?),
+        None if loaded.config.signing.required => return Err(AppError::NoKey),
+        None => None,
+    };
+    let sink = |case: &case::Case,
+                job: &crate::render::plan::Job,
+                out: &crate::render::Rendered| {
+        let path = output.join(&case.id).join(&job.file_name);
+        if look.keep_typst {
+            write_atomic(&path.with_extension("typ"), out.typst.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+        write_atomic(&path, &out.pdf).map_err(|e| e.to_string())?;
+        if let Some((sk, pk)) = &key {
+            let binding = sign::Binding {
+                case: case.id.clone(),
+                paper: job.kind.name().to_string(),
+                file: job.file_name.clone(),
+                sha256: sign::sha256_hex(&out.pdf),
+            };
+            let sig = sign::sign(sk, Some(pk), &out.pdf, &binding).map_err(|e| e.to_string())?;
+            write_atomic(&sig_path(&path), sig.as_bytes()).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
     let report = renderer.render_all(&cases, &sink, Some(&pb));
     pb.finish_and_clear();
     for (_, e) in &report.failed {

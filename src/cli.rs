@@ -85,6 +85,31 @@ pub enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// 密钥 (keys): make the office's signing key pair.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// 签名 (sign files): a detached minisign signature `FILE.minisig` beside each file.
+    Sign {
+        /// Files to sign (rendered papers: `<case>/<NN>-<paper>.pdf`).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Secret key (default: `[signing] key` of anjuan.toml).
+        #[arg(long, value_name = "KEY")]
+        key: Option<PathBuf>,
+        #[command(flatten)]
+        pass: PassOptions,
+    },
+    /// 验签 (check signatures): each FILE against FILE.minisig and a public key.
+    VerifySig {
+        /// Signed files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The signer's public key.
+        #[arg(long = "pub", value_name = "KEY.pub")]
+        public: PathBuf,
+    },
     /// 打印 JSON Schema (print the JSON Schema of case files, or of anjuan.toml with --office).
     Schema {
         /// The schema of the office configuration instead of a case file.
@@ -100,6 +125,34 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Make a key pair: `anjuan.key` (secret, passphrase-protected) and `anjuan.pub`.
+    New {
+        /// Folder for the two files.
+        #[arg(short, long, value_name = "DIR", default_value = "keys")]
+        output: PathBuf,
+        /// Leave the secret key unencrypted, for unattended signing (protect the file instead).
+        #[arg(long, conflicts_with = "passphrase_env")]
+        unencrypted: bool,
+        /// Read the passphrase from this environment variable instead of asking.
+        #[arg(long, value_name = "VAR")]
+        passphrase_env: Option<String>,
+        /// Replace existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Where a secret key's passphrase comes from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PassOptions {
+    /// Read the passphrase from this environment variable (default: ANJUAN_PASSPHRASE if
+    /// set, else ask on the terminal; an unencrypted key needs none).
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
 }
 
 /// Fonts and templates for rendering.

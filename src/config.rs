@@ -41,6 +41,23 @@ pub struct Config {
     /// 问题分类 (categories allowed in `matter.category`); empty = any.
     #[serde(default)]
     pub categories: Vec<String>,
+    /// 电子签名 (signing): the office key; papers are signed as they are rendered.
+    #[serde(default)]
+    pub signing: Signing,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signing {
+    /// 私钥 (secret key file, minisign format), relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<PathBuf>,
+    /// 公钥 (public key file), relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<PathBuf>,
+    /// 必须签名 (every paper must be signed).
+    #[serde(default)]
+    pub required: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -231,6 +248,7 @@ impl Config {
             retention: RetentionTable::default(),
             calendar: CalendarSettings::default(),
             categories: Vec::new(),
+            signing: Signing::default(),
         }
     }
 

@@ -26,5 +26,6 @@ pub mod config;
 pub mod diag;
 pub mod fsutil;
 pub mod render;
+pub mod sign;
 pub mod source;
 pub mod synth;

@@ -1,0 +1,281 @@
+//! Signatures: detached ed25519 signatures in the minisign format (prehashed), so
+//! the stock `minisign` tool verifies ours and we verify its.
+//!
+//! Stage 3 of the flow. Keys and signatures are text "boxes" as minisign writes
+//! them (the `minisign` crate parses and prints them). The trusted comment of an
+//! anjuan signature binds the case number, the paper, the file name and the
+//! file's SHA-256: `anjuan case=XF-2026-0001 paper=处理意见书 file=03-处理意见书.pdf sha256=…`.
+//! Nothing here touches files; the command layer reads and writes them.
+
+use std::io::Cursor;
+
+use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox, SignatureBox};
+use sha2::{Digest, Sha256};
+
+/// The extension of a detached signature, beside the signed file.
+pub const SIG_EXT: &str = "minisig";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("无法生成密钥 (key generation failed): {0}")]
+    Generate(String),
+    #[error("私钥无法读取或口令错误 (cannot open secret key): {0}")]
+    SecretKey(String),
+    #[error("公钥格式错误 (invalid public key): {0}")]
+    PublicKey(String),
+    #[error("签名格式错误 (invalid signature file): {0}")]
+    Format(String),
+    #[error("签名无效 (signature does not verify): {0}")]
+    Invalid(String),
+    #[error(
+        "签名与文件不符 (signature is for another file): 签名写的是 {signed}，文件是 {actual}"
+    )]
+    Binding { signed: String, actual: String },
+}
+
+impl SignError {
+    pub fn remedy(&self) -> &'static str {
+        match self {
+            SignError::Generate(_) => "检查目录是否可写",
+            SignError::SecretKey(_) => {
+                "核对口令（ANJUAN_PASSPHRASE 或 --passphrase-env 指定的环境变量）和私钥文件"
+            }
+            SignError::PublicKey(_) => {
+                "公钥文件应为 minisign 格式的两行文本（untrusted comment 与 base64）"
+            }
+            SignError::Format(_) => "签名文件应为 minisign 格式（.minisig）；文件可能已损坏",
+            SignError::Invalid(_) | SignError::Binding { .. } => {
+                "文件在签名后被改动，或签名用的不是这把钥匙：请向发送方核实，勿接收"
+            }
+        }
+    }
+}
+
+/// A new key pair as (public key box, secret key box) text. An empty passphrase
+/// leaves the secret key unencrypted (for unattended use), as `minisign -W` does.
+pub fn generate(passphrase: String) -> Result<(String, String), SignError> {
+    let kp = KeyPair::generate_encrypted_keypair(Some(passphrase))
+        .map_err(|e| SignError::Generate(e.to_string()))?;
+    let pk = kp
+        .pk
+        .to_box()
+        .map_err(|e| SignError::Generate(e.to_string()))?
+        .into_string();
+    let sk = kp
+        .sk
+        .to_box(Some("anjuan secret key (minisign format)"))
+        .map_err(|e| SignError::Generate(e.to_string()))?
+        .into_string();
+    Ok((pk, sk))
+}
+
+/// A secret key from its box text; `passphrase` is empty for an unencrypted key.
+pub fn secret_key(text: &str, passphrase: String) -> Result<SecretKey, SignError> {
+    let b = SecretKeyBox::from_string(text).map_err(|e| SignError::SecretKey(e.to_string()))?;
+    b.into_secret_key(Some(passphrase))
+        .map_err(|e| SignError::SecretKey(e.to_string()))
+}
+
+/// The public key matching a secret key.
+pub fn public_of(sk: &SecretKey) -> Result<PublicKey, SignError> {
+    PublicKey::from_secret_key(sk).map_err(|e| SignError::SecretKey(e.to_string()))
+}
+
+/// A public key from its box text (or a bare base64 line).
+pub fn public_key(text: &str) -> Result<PublicKey, SignError> {
+    let text = text.trim();
+    if text.lines().count() == 1 {
+        return PublicKey::from_base64(text).map_err(|e| SignError::PublicKey(e.to_string()));
+    }
+    PublicKeyBox::from_string(text)
+        .and_then(|b| b.into_public_key())
+        .map_err(|e| SignError::PublicKey(e.to_string()))
+}
+
+/// The SHA-256 of some bytes, lower-case hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let d = Sha256::digest(data);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What an anjuan signature says about the file it signs.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Binding {
+    pub case: String,
+    pub paper: String,
+    pub file: String,
+    pub sha256: String,
+}
+
+impl Binding {
+    /// The trusted comment: one line, `key=value` fields, values without spaces.
+    pub fn comment(&self) -> String {
+        let clean = |s: &str| s.replace(char::is_whitespace, "_");
+        format!(
+            "anjuan case={} paper={} file={} sha256={}",
+            clean(&self.case),
+            clean(&self.paper),
+            clean(&self.file),
+            self.sha256
+        )
+    }
+
+    /// Parses an anjuan trusted comment (None for a foreign one).
+    pub fn parse(comment: &str) -> Option<Binding> {
+        let rest = comment.strip_prefix("anjuan ")?;
+        let field = |k: &str| {
+            rest.split(' ')
+                .find_map(|kv| kv.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
+                .map(str::to_string)
+        };
+        Some(Binding {
+            case: field("case")?,
+            paper: field("paper")?,
+            file: field("file")?,
+            sha256: field("sha256")?,
+        })
+    }
+}
+
+/// Signs `data` (prehashed ed25519), binding it to `binding`; returns the
+/// signature box text to write beside the file.
+pub fn sign(
+    sk: &SecretKey,
+    pk: Option<&PublicKey>,
+    data: &[u8],
+    binding: &Binding,
+) -> Result<String, SignError> {
+    let sig = minisign::sign(
+        pk,
+        sk,
+        Cursor::new(data),
+        Some(&binding.comment()),
+        Some("signature from anjuan secret key"),
+    )
+    .map_err(|e| SignError::SecretKey(e.to_string()))?;
+    Ok(sig.into_string())
+}
+
+/// The outcome of checking one signature.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Verified {
+    pub trusted_comment: String,
+    /// Present when the signature was made by anjuan.
+    pub binding: Option<Binding>,
+}
+
+/// Verifies `sig_text` over `data` with `pk`; for an anjuan signature, also that
+/// the bound file name and SHA-256 are those of this file.
+pub fn verify(
+    pk: &PublicKey,
+    data: &[u8],
+    sig_text: &str,
+    file_name: &str,
+) -> Result<Verified, SignError> {
+    let sig = SignatureBox::from_string(sig_text).map_err(|e| SignError::Format(e.to_string()))?;
+    minisign::verify(pk, &sig, Cursor::new(data), true, false, false)
+        .map_err(|e| SignError::Invalid(e.to_string()))?;
+    let trusted_comment = sig
+        .trusted_comment()
+        .map_err(|e| SignError::Format(e.to_string()))?;
+    let binding = Binding::parse(&trusted_comment);
+    if let Some(b) = &binding {
+        let digest = sha256_hex(data);
+        if b.sha256 != digest {
+            return Err(SignError::Binding {
+                signed: format!("sha256={}", b.sha256),
+                actual: format!("sha256={digest}"),
+            });
+        }
+        if b.file != file_name.replace(char::is_whitespace, "_") {
+            return Err(SignError::Binding {
+                signed: b.file.clone(),
+                actual: file_name.to_string(),
+            });
+        }
+    }
+    Ok(Verified {
+        trusted_comment,
+        binding,
+    })
+}
+
+/// The case and paper of a rendered file from its path: `<case>/<NN>-<paper>.pdf`.
+pub fn binding_for(path: &std::path::Path, data: &[u8]) -> Binding {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let case = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "-".into());
+    let stem = path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let paper = match stem.split_once('-') {
+        Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
+        _ => stem,
+    };
+    Binding {
+        case,
+        paper,
+        file,
+        sha256: sha256_hex(data),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (PublicKey, SecretKey) {
+        let (pk, sk) = generate(String::new()).unwrap();
+        (
+            public_key(&pk).unwrap(),
+            secret_key(&sk, String::new()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn round_trip_and_binding() {
+        let (pk, sk) = pair();
+        let data = b"%PDF-1.7 paper".to_vec();
+        let b = binding_for(
+            std::path::Path::new("out/XF-2026-0001/03-处理意见书.pdf"),
+            &data,
+        );
+        assert_eq!(
+            (b.case.as_str(), b.paper.as_str()),
+            ("XF-2026-0001", "处理意见书")
+        );
+        let sig = sign(&sk, Some(&pk), &data, &b).unwrap();
+        let v = verify(&pk, &data, &sig, "03-处理意见书.pdf").unwrap();
+        assert_eq!(v.binding, Some(b));
+        // Another file name, other bytes, another key: each refused.
+        assert!(matches!(
+            verify(&pk, &data, &sig, "04-x.pdf"),
+            Err(SignError::Binding { .. })
+        ));
+        let mut other = data.clone();
+        other[0] ^= 1;
+        assert!(matches!(
+            verify(&pk, &other, &sig, "03-处理意见书.pdf"),
+            Err(SignError::Invalid(_))
+        ));
+        let (pk2, _) = pair();
+        assert!(verify(&pk2, &data, &sig, "03-处理意见书.pdf").is_err());
+    }
+
+    #[test]
+    fn encrypted_keys_need_their_passphrase() {
+        let (_, sk) = generate("正确口令 correct".into()).unwrap();
+        assert!(secret_key(&sk, "正确口令 correct".into()).is_ok());
+        assert!(matches!(
+            secret_key(&sk, "wrong".into()),
+            Err(SignError::SecretKey(_))
+        ));
+    }
+}
