@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use typst::text::{Font, FontBook, FontInfo};
+use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst_kit::fonts::{FontSearcher, FontSlot};
 
@@ -213,10 +213,6 @@ impl FontSet {
     /// The file a font came from.
     pub fn path(&self, index: usize) -> Option<&Path> {
         self.slots.get(index)?.path()
-    }
-
-    pub fn info(&self, index: usize) -> Option<&FontInfo> {
-        self.book.info(index)
     }
 
     /// Whether any font found has a glyph for `c` (invisible format characters

@@ -6,7 +6,7 @@
 //! `.typ` file (the shared `layout.typ`) is a plain Typst module the papers import.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -216,11 +216,6 @@ impl Templates {
             .map(String::as_str)
             .unwrap_or("built-in")
     }
-
-    /// The file names of every template (for `anjuan init` and `--templates` docs).
-    pub fn builtin_names() -> impl Iterator<Item = &'static str> {
-        BUILTIN.iter().map(|(n, _)| *n)
-    }
 }
 
 /// The error and its causes, one per line (Tera puts the line/column in the cause).
@@ -305,13 +300,6 @@ pub fn cn_number(n: u64) -> String {
         ),
         _ => n.to_string(),
     }
-}
-
-/// Whether `dir` holds any template overrides.
-pub fn has_overrides(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut it| {
-        it.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "typ")))
-    })
 }
 
 #[cfg(test)]
