@@ -145,15 +145,79 @@ pub fn sign(
     data: &[u8],
     binding: &Binding,
 ) -> Result<String, SignError> {
-    let sig = minisign::sign(
-        pk,
-        sk,
-        Cursor::new(data),
-        Some(&binding.comment()),
-        Some("signature from anjuan secret key"),
-    )
-    .map_err(|e| SignError::SecretKey(e.to_string()))?;
-    Ok(sig.into_string())
+    sign_comment(sk, pk, data, &binding.comment())
+}
+
+/// Signs `data` with any trusted comment.
+///
+/// The signature is plain RFC 8032 ed25519, which is deterministic: the same key,
+/// data and comment give the same bytes, so a signature inside an archive keeps
+/// the archive reproducible. (The `minisign` crate hedges its nonces with random
+/// bytes; its signatures are equally valid but differ on every run.) The box is
+/// the minisign format: `ED` + key id + signature over BLAKE2b-512 of the data,
+/// then a global signature over that signature and the trusted comment.
+pub fn sign_comment(
+    sk: &SecretKey,
+    pk: Option<&PublicKey>,
+    data: &[u8],
+    trusted_comment: &str,
+) -> Result<String, SignError> {
+    use base64::Engine as _;
+    use blake2::Blake2b512;
+    use ed25519_dalek::Signer as _;
+    if trusted_comment.contains(['\n', '\r']) {
+        return Err(SignError::Format("trusted comment must be one line".into()));
+    }
+    // SecretKey::to_bytes: sig_alg(2) kdf_alg(2) chk_alg(2) salt(32) ops(8) mem(8)
+    // keynum(8) sk(64 = seed 32 + public 32) chk(32); decrypted once loaded.
+    let raw = sk.to_bytes();
+    if raw.len() != 158 {
+        return Err(SignError::SecretKey(format!(
+            "unexpected secret key length {}",
+            raw.len()
+        )));
+    }
+    let keynum: [u8; 8] = raw[54..62].try_into().expect("8 bytes");
+    let seed: [u8; 32] = raw[62..94].try_into().expect("32 bytes");
+    let signer = ed25519_dalek::SigningKey::from_bytes(&seed);
+    if signer.verifying_key().as_bytes()[..] != raw[94..126] {
+        return Err(SignError::SecretKey(
+            "secret key is damaged (public half does not match)".into(),
+        ));
+    }
+    if let Some(pk) = pk {
+        if pk.keynum() != &keynum[..] {
+            return Err(SignError::SecretKey(
+                "public key does not belong to this secret key".into(),
+            ));
+        }
+    }
+    let prehash = Blake2b512::digest(data);
+    let sig = signer.sign(&prehash).to_bytes();
+    let mut bones = Vec::with_capacity(74);
+    bones.extend_from_slice(b"ED");
+    bones.extend_from_slice(&keynum);
+    bones.extend_from_slice(&sig);
+    let mut global = Vec::with_capacity(64 + trusted_comment.len());
+    global.extend_from_slice(&sig);
+    global.extend_from_slice(trusted_comment.as_bytes());
+    let global_sig = signer.sign(&global).to_bytes();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    Ok(format!(
+        "untrusted comment: signature from anjuan secret key\n{}\ntrusted comment: {}\n{}\n",
+        b64.encode(&bones),
+        trusted_comment,
+        b64.encode(global_sig)
+    ))
+}
+
+/// The key id of a public key, as minisign prints it (16 hex digits).
+pub fn key_id(pk: &PublicKey) -> String {
+    pk.keynum()
+        .iter()
+        .rev()
+        .map(|b| format!("{b:02X}"))
+        .collect()
 }
 
 /// The outcome of checking one signature.
@@ -252,6 +316,11 @@ mod tests {
             ("XF-2026-0001", "处理意见书")
         );
         let sig = sign(&sk, Some(&pk), &data, &b).unwrap();
+        assert_eq!(
+            sig,
+            sign(&sk, Some(&pk), &data, &b).unwrap(),
+            "deterministic"
+        );
         let v = verify(&pk, &data, &sig, "03-处理意见书.pdf").unwrap();
         assert_eq!(v.binding, Some(b));
         // Another file name, other bytes, another key: each refused.
