@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use unicode_width::UnicodeWidthStr;
 
+use crate::archive::pack::{self as packing, Scope};
 use crate::case::date::Date;
 use crate::case::deadline::{next_step, Next};
 use crate::case::{self, CaseError, Rules};
-use crate::cli::{Cli, Command, KeyAction, LookOptions, PassOptions};
+use crate::cli::{Cli, Command, KeyAction, LookOptions, PackOptions, PackWhat, PassOptions};
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::render::fonts::FontOptions;
@@ -64,12 +65,30 @@ pub enum AppError {
     Read(PathBuf),
     #[error("未知的文书类型 (unknown paper kind) `{0}`")]
     Kind(String),
+    #[error(transparent)]
+    Pack(#[from] crate::archive::pack::PackError),
+    #[error("{path}: {error}")]
+    Register {
+        path: PathBuf,
+        error: crate::archive::code::NumberingError,
+    },
 }
 
 impl AppError {
     /// What the user can do about it.
-    pub fn remedy(&self) -> Option<&'static str> {
+    pub fn remedy(&self) -> Option<std::borrow::Cow<'static, str>> {
+        self.remedy_static().map(Into::into).or_else(|| match self {
+            AppError::Pack(e) => e.remedy().map(Into::into),
+            AppError::Register { .. } => Some(
+                "档号登记簿由 anjuan pack 维护，请勿手工删改；从备份恢复，或请档案部门处理".into(),
+            ),
+            _ => None,
+        })
+    }
+
+    fn remedy_static(&self) -> Option<&'static str> {
         match self {
+            AppError::Pack(_) | AppError::Register { .. } => None,
             AppError::Config(ConfigError::Invalid(_)) => {
                 Some("按上面的位置改正 anjuan.toml；字段说明见 anjuan schema --office")
             }
@@ -134,6 +153,23 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             seed,
         } => synth(count, &output, year, seed),
         Command::Init { dir, force } => init(&dir, force),
+        Command::Pack { what } => match what {
+            PackWhat::Case { path, output, opts } => {
+                pack(cli.config.as_deref(), &path, Scope::Case, &output, &opts)
+            }
+            PackWhat::Year {
+                year,
+                office,
+                output,
+                opts,
+            } => pack(
+                cli.config.as_deref(),
+                &office,
+                Scope::Year(year),
+                &output,
+                &opts,
+            ),
+        },
     }
 }
 
@@ -696,6 +732,7 @@ fn render(
         None if loaded.config.signing.required => return Err(AppError::NoKey),
         None => None,
     };
+    let font_hashes = crate::render::record::FontHashes::default();
     let sink = |case: &case::Case,
                 job: &crate::render::plan::Job,
                 out: &crate::render::Rendered| {
@@ -705,6 +742,7 @@ fn render(
                 .map_err(|e| e.to_string())?;
         }
         write_atomic(&path, &out.pdf).map_err(|e| e.to_string())?;
+        record_paper(&path, job, out, &font_hashes)?;
         if let Some((sk, pk)) = &key {
             let binding = sign::Binding {
                 case: case.id.clone(),
@@ -744,6 +782,243 @@ fn render(
         return Ok(Outcome::Invalid);
     }
     Ok(Outcome::Clean)
+}
+
+/// Adds a freshly written paper to its case's render record (the papers of one
+/// case are written one after another, so the read-modify-write does not race).
+fn record_paper(
+    path: &Path,
+    job: &crate::render::plan::Job,
+    out: &crate::render::Rendered,
+    hashes: &crate::render::record::FontHashes,
+) -> Result<(), String> {
+    use crate::render::record::{self, PaperRecord, Record};
+    let rec_path = path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(record::FILE_NAME);
+    let mut rec = match std::fs::read_to_string(&rec_path) {
+        Ok(t) => Record::parse(&t).unwrap_or_default(),
+        Err(_) => Record::default(),
+    };
+    rec.papers.insert(
+        job.file_name.clone(),
+        PaperRecord {
+            kind: job.kind.name().to_string(),
+            pages: out.pages,
+            sha256: sign::sha256_hex(&out.pdf),
+            fonts: hashes.fonts(out)?,
+            generator: record::generator(),
+        },
+    );
+    write_atomic(&rec_path, rec.to_text().as_bytes()).map_err(|e| e.to_string())
+}
+
+fn pack(
+    config: Option<&Path>,
+    path: &Path,
+    scope: Scope,
+    output: &Path,
+    opts: &PackOptions,
+) -> Result<Outcome, AppError> {
+    use crate::archive::code::Register;
+    let started = std::time::Instant::now();
+    let (loaded, files) = office_and_files(config, std::slice::from_ref(&path.to_path_buf()))?;
+    let cfg = &loaded.config;
+    let root = loaded.root();
+    let rules = rules(&loaded, None);
+    let checked = case::check_files(&files, &rules)?;
+    // Record errors (other than lateness) stop the cases they touch.
+    let mut refusals: Vec<packing::Refusal> = Vec::new();
+    let broken: Vec<&PathBuf> = checked
+        .findings
+        .iter()
+        .filter(|f| f.diag.is_error() && !TIMELINESS.contains(&f.diag.code))
+        .map(|f| &f.file)
+        .collect();
+    let concerned = |c: &case::Case| match scope {
+        Scope::Case => true,
+        Scope::Year(y) => c.close.as_ref().is_some_and(|cl| cl.date.year() == y),
+    };
+    for f in &checked.findings {
+        if !(f.diag.is_error() && !TIMELINESS.contains(&f.diag.code)) {
+            continue;
+        }
+        let parsed = checked.cases.iter().find(|cf| cf.source.path == f.file);
+        // A file that does not parse may hold a case of the year: it stops a bundle.
+        if parsed.is_none_or(|cf| concerned(&cf.case)) {
+            eprintln!("{f}");
+            refusals.push(packing::Refusal {
+                case: parsed
+                    .map(|cf| cf.case.id.clone())
+                    .unwrap_or_else(|| f.file.display().to_string()),
+                file: None,
+                reason: packing::Reason::RecordErrors,
+                detail: f.diag.message.clone(),
+            });
+        }
+    }
+    let cases: Vec<case::Case> = checked
+        .cases
+        .iter()
+        .filter(|cf| !broken.contains(&&cf.source.path))
+        .map(|cf| cf.case.clone())
+        .collect();
+    if !refusals.is_empty() {
+        return refused(refusals);
+    }
+    // The name and the final path are known before any work: refuse to overwrite.
+    let name = match scope {
+        Scope::Case => match cases.first() {
+            Some(c) => c.id.clone(),
+            None => return Err(AppError::NoCases(display_paths(&files))),
+        },
+        Scope::Year(y) => packing::bundle_name(cfg, y),
+    };
+    let target = output.join(format!("{name}.zip"));
+    if target.exists() && !opts.force {
+        return Err(AppError::Exists(target));
+    }
+    let date = opts.date.unwrap_or_else(|| {
+        cases
+            .iter()
+            .filter(|c| concerned(c))
+            .filter_map(|c| c.close.as_ref().map(|cl| cl.date))
+            .max()
+            .unwrap_or_else(Date::today)
+    });
+    // Keys: the office key signs what is made here; its public half checks papers.
+    let keys = match &cfg.signing.key {
+        Some(rel) => Some(load_key(&root.join(rel), Some(&opts.pass))?),
+        None if cfg.signing.required => return Err(AppError::NoKey),
+        None => None,
+    };
+    let public = match (&keys, &cfg.signing.public) {
+        (Some((_, pk)), _) => Some(pk.clone()),
+        (None, Some(rel)) => {
+            let p = root.join(rel);
+            let text = std::fs::read_to_string(&p).map_err(|_| AppError::Read(p.clone()))?;
+            Some(sign::public_key(&text).map_err(|source| AppError::Sign { path: p, source })?)
+        }
+        (None, None) => None,
+    };
+    let reg_path = root.join(&cfg.archive.register);
+    let mut register = match std::fs::read_to_string(&reg_path) {
+        Ok(text) => Register::parse(&text).map_err(|error| AppError::Register {
+            path: reg_path.clone(),
+            error,
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Register::default(),
+        Err(_) => return Err(AppError::Read(reg_path)),
+    };
+    let before = register.to_text();
+    std::fs::create_dir_all(output)?;
+    let work = tempfile::Builder::new()
+        .prefix(".anjuan-pack-")
+        .tempdir_in(output)?;
+    let renderer = Renderer::new(cfg, &root, &render_options(&loaded, &opts.look, None))?;
+    let popts = packing::Options {
+        config: cfg,
+        papers: opts
+            .papers
+            .clone()
+            .unwrap_or_else(|| root.join(&cfg.archive.papers)),
+        date,
+        keys: keys.as_ref(),
+        public: public.as_ref(),
+        require_signatures: cfg.signing.required,
+        work: work.path().to_path_buf(),
+        scope,
+    };
+    let spinner = indicatif::ProgressBar::new_spinner();
+    let to_pack: Vec<case::Case> = cases.into_iter().filter(|c| concerned(c)).collect();
+    let prepared = match packing::prepare(&to_pack, &mut register, &renderer, &popts, &|m| {
+        spinner.set_message(m.to_string())
+    }) {
+        Ok(p) => p,
+        Err(packing::PackError::Refused(r)) => {
+            spinner.finish_and_clear();
+            return refused(r);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    spinner.finish_and_clear();
+    // Streamed to a temporary file beside the target, renamed at the end: an
+    // interrupted run leaves nothing at the target path.
+    let total: u64 = prepared.entries.iter().map(|e| e.content.len()).sum();
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "写入 {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+    ) {
+        bar.set_style(style);
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(".anjuan-")
+        .suffix(".zip.part")
+        .tempfile_in(output)?;
+    let (file, tmp_path) = tmp.into_parts();
+    let writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    let writer = crate::archive::zipout::write(writer, prepared.entries, date, &|n| bar.inc(n))
+        .map_err(packing::PackError::from)?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| AppError::Output(e.into_error()))?;
+    file.sync_all()?;
+    drop(file);
+    let zip_bytes = std::fs::metadata(&tmp_path)?.len();
+    if opts.force {
+        tmp_path
+            .persist(&target)
+            .map_err(|e| AppError::Output(e.error))?;
+    } else {
+        tmp_path
+            .persist_noclobber(&target)
+            .map_err(|e| AppError::Output(e.error))?;
+    }
+    bar.finish_and_clear();
+    drop(work);
+    // The register is saved once the package is in place.
+    let after = register.to_text();
+    if after != before {
+        write_atomic(&reg_path, after.as_bytes())?;
+    }
+    let s = &prepared.summary;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "已打包 (packed) {}：案件 {} 件，文件 {} 件 {} 页，档号 {} 至 {}",
+        target.display(),
+        s.cases,
+        s.items,
+        s.pages,
+        s.first_code,
+        s.last_code
+    );
+    println!(
+        "    {} 个文件 {} 字节 → zip {} 字节，用时 {:.1} 秒（{:.1} MB/s）",
+        s.files,
+        s.bytes,
+        zip_bytes,
+        secs,
+        zip_bytes as f64 / 1e6 / secs.max(1e-9)
+    );
+    println!(
+        "    包摘要 (manifest-sha256.txt 的 SHA-256) {}；{}",
+        s.manifest_sha256,
+        match &s.signed_by {
+            Some(k) => format!("已签名，密钥 {k}"),
+            None => "未签名（anjuan.toml 中没有 [signing] key）".into(),
+        }
+    );
+    Ok(Outcome::Clean)
+}
+
+fn refused(r: Vec<packing::Refusal>) -> Result<Outcome, AppError> {
+    let e = packing::PackError::Refused(r);
+    eprintln!("anjuan: {e}");
+    if let Some(h) = e.remedy() {
+        eprintln!("    修改建议 (remedy): {h}");
+    }
+    Ok(Outcome::Invalid)
 }
 
 fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> RenderOptions {

@@ -110,6 +110,11 @@ pub enum Command {
         #[arg(long = "pub", value_name = "KEY.pub")]
         public: PathBuf,
     },
+    /// 归档打包 (pack): a closed case's dossier package, or the year-end bundle, as a signed BagIt zip.
+    Pack {
+        #[command(subcommand)]
+        what: PackWhat,
+    },
     /// 打印 JSON Schema (print the JSON Schema of case files, or of anjuan.toml with --office).
     Schema {
         /// The schema of the office configuration instead of a case file.
@@ -144,6 +149,54 @@ pub enum KeyAction {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackWhat {
+    /// One closed case: `anjuan pack case office/cases/XF-2026-0001.toml -o archive/`.
+    Case {
+        /// The case file.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// Output folder; the package is `<case number>.zip` in it.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        opts: PackOptions,
+    },
+    /// Every case closed in a year: `anjuan pack year --year 2026 office/ -o archive/`.
+    Year {
+        /// The year the cases were closed in.
+        #[arg(long)]
+        year: i32,
+        /// The office folder (with anjuan.toml and cases/).
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        /// Output folder; the bundle is `<fonds>-WS-<year>-<office code>.zip` in it.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        opts: PackOptions,
+    },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PackOptions {
+    /// Folder of rendered papers, one sub-folder per case (default: `[archive] papers`
+    /// of anjuan.toml, `papers/` beside it).
+    #[arg(long, value_name = "DIR")]
+    pub papers: Option<PathBuf>,
+    /// 整理日期 and Bagging-Date (default: the latest closing date among the cases, so
+    /// that the same inputs give the same zip).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub date: Option<crate::case::date::Date>,
+    /// Replace an existing package.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub look: LookOptions,
+    #[command(flatten)]
+    pub pass: PassOptions,
 }
 
 /// Where a secret key's passphrase comes from.

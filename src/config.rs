@@ -44,6 +44,64 @@ pub struct Config {
     /// 电子签名 (signing): the office key; papers are signed as they are rendered.
     #[serde(default)]
     pub signing: Signing,
+    /// 归档 (filing): order of papers in a dossier, where papers and the register live.
+    #[serde(default)]
+    pub archive: ArchiveSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveSettings {
+    /// 件内排列顺序 (filing order of a case's papers, by paper name); each served
+    /// paper is followed by its delivery receipts. Default: conclusive papers
+    /// first (复核, 复查, 处理意见), then handling papers, then incoming papers.
+    #[serde(default = "default_order")]
+    pub order: Vec<String>,
+    /// 文书目录 (folder of rendered papers, one sub-folder per case), relative to this file.
+    #[serde(default = "default_papers")]
+    pub papers: PathBuf,
+    /// 档号登记簿 (register of reference codes), relative to this file.
+    #[serde(default = "default_register")]
+    pub register: PathBuf,
+    /// 接收单位 (the archive that receives the year-end bundle); default: the parent body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<String>,
+}
+
+pub fn default_order() -> Vec<String> {
+    [
+        "复核意见书",
+        "复查意见书",
+        "处理意见书",
+        "办理情况报告",
+        "协议书",
+        "听证笔录",
+        "延期告知书",
+        "受理告知书",
+        "不予受理告知书",
+        "信访事项交办单",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn default_papers() -> PathBuf {
+    PathBuf::from("papers")
+}
+
+fn default_register() -> PathBuf {
+    PathBuf::from("archive/register.toml")
+}
+
+impl Default for ArchiveSettings {
+    fn default() -> Self {
+        ArchiveSettings {
+            order: default_order(),
+            papers: default_papers(),
+            register: default_register(),
+            receiver: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
@@ -249,6 +307,7 @@ impl Config {
             calendar: CalendarSettings::default(),
             categories: Vec::new(),
             signing: Signing::default(),
+            archive: ArchiveSettings::default(),
         }
     }
 
@@ -329,6 +388,20 @@ impl Config {
                         format!("机构代码应为 3 个大写字母 (office code), 实际为 `{code}`"),
                     )
                     .hint("例如 XFB；不用时删除此行"),
+                );
+            }
+        }
+        for (i, name) in self.archive.order.iter().enumerate() {
+            if crate::render::plan::Kind::parse(name)
+                .is_none_or(|k| k.is_dossier() || k == crate::render::plan::Kind::DeliveryReceipt)
+            {
+                out.push(
+                    Diagnostic::error(
+                        "config",
+                        FieldPath::parse("archive.order").index(i),
+                        format!("不是可排列的文书名称 (unknown paper): `{name}`"),
+                    )
+                    .hint("可用：复核意见书 复查意见书 处理意见书 办理情况报告 协议书 听证笔录 延期告知书 受理告知书 不予受理告知书 信访事项交办单"),
                 );
             }
         }

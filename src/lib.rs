@@ -7,8 +7,8 @@
 //! 1. [`case`]: load case records (TOML/JSON) with located errors, validate them,
 //!    compute statutory deadlines ([`case::deadline`]) on the office [`config`]'s calendar.
 //! 2. [`render`]: Tera templates → Typst (in-process) → PDF/A in the GB/T 9704 layout.
-//! 3. sign (next): detached minisign signatures.
-//! 4. archive (next): BagIt 1.0 dossiers and year-end bundles.
+//! 3. [`sign`]: detached minisign signatures (deterministic ed25519).
+//! 4. [`archive`]: BagIt 1.0 dossiers and year-end bundles in deterministic zips.
 //! 5. verify (next): 四性检测 on receipt.
 //!
 //! Shared pieces: [`source`] (reading files, field paths → `line:column`),
@@ -20,6 +20,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod archive;
 pub mod case;
 pub mod cli;
 pub mod config;

@@ -10,6 +10,7 @@
 pub mod escape;
 pub mod fonts;
 pub mod plan;
+pub mod record;
 pub mod templates;
 pub mod world;
 
@@ -126,6 +127,21 @@ pub struct RenderOptions {
     pub threads: usize,
 }
 
+/// What is being compiled: for errors, the PDF's ident and its date.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    /// The case number, or the bundle's name.
+    pub owner: String,
+    /// The paper's name (`处理意见书`, `归档文件目录`).
+    pub paper: String,
+    /// The template file (`opinion.typ`).
+    pub template: String,
+    /// The output file name.
+    pub file: String,
+    /// The paper's date (`today()` and the PDF timestamp).
+    pub date: Date,
+}
+
 /// A finished paper.
 pub struct Rendered {
     pub pdf: Vec<u8>,
@@ -228,7 +244,8 @@ impl Renderer {
                 if !wanted && (phase || !self.only.is_some_and(Kind::is_dossier)) {
                     continue;
                 }
-                let ctx = plan::job_context(&base, case, job, &jobs, &pages);
+                let ctx =
+                    plan::job_context(&base, case, job, &jobs, &pages, &self.config.archive.order);
                 let out = self.render_job(case, job, &ctx)?;
                 pages.push((job.seq, out.pages));
                 if wanted {
@@ -326,11 +343,7 @@ impl Renderer {
             self.render_case(case, sink)
         }))
         .unwrap_or_else(|p| {
-            let what = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
+            let what = panic_text(&p);
             Err(RenderError::Pdf {
                 case: case.id.clone(),
                 paper: "文书".into(),
@@ -354,7 +367,65 @@ impl Renderer {
 
     /// Compiles Typst source for a job and exports PDF/A-2b.
     pub fn compile(&self, case: &Case, job: &Job, source: String) -> Result<Rendered, RenderError> {
-        let date = job.date;
+        self.compile_doc(
+            &Doc {
+                owner: case.id.clone(),
+                paper: job.kind.name().into(),
+                template: job.kind.template().into(),
+                file: job.file_name.clone(),
+                date: job.date,
+            },
+            source,
+        )
+    }
+
+    /// Renders a template that is not one case's paper (a catalogue, a handoff
+    /// form) with `ctx`.
+    pub fn render_doc(&self, doc: &Doc, ctx: &Value) -> Result<Rendered, RenderError> {
+        let tctx = tera::Context::from_value(ctx.clone()).map_err(|e| RenderError::Compile {
+            case: doc.owner.clone(),
+            paper: doc.paper.clone(),
+            template: doc.template.clone(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let source = self.templates.render(&doc.template, &tctx)?;
+        self.compile_doc(doc, source)
+    }
+
+    /// Runs `f` over `items` on the render pools (chunked, fresh pools, deep
+    /// stacks, comemo evicted), in order.
+    pub fn run_chunked<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        f: &(dyn Fn(&T) -> R + Sync),
+    ) -> Result<Vec<R>, RenderError> {
+        use rayon::prelude::*;
+        let mut out = Vec::with_capacity(items.len());
+        for chunk in items.chunks(CHUNK) {
+            let pool = self.pool().map_err(|e| RenderError::Pool(e.to_string()))?;
+            let part: Vec<std::thread::Result<R>> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|x| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(x))))
+                    .collect()
+            });
+            for r in part {
+                out.push(r.map_err(|p| RenderError::Pdf {
+                    case: "-".into(),
+                    paper: "-".into(),
+                    message: format!("内部错误 (internal error): {}", panic_text(&p)),
+                })?);
+            }
+            drop(pool);
+            comemo::evict(0);
+        }
+        Ok(out)
+    }
+
+    /// Compiles Typst source and exports PDF/A-2b.
+    pub fn compile_doc(&self, id: &Doc, source: String) -> Result<Rendered, RenderError> {
+        let date = id.date;
         let today = typst_date(date);
         let world = PaperWorld::new(
             &self.library,
@@ -390,22 +461,22 @@ impl Renderer {
                 .collect::<Vec<_>>()
                 .join("; ");
             RenderError::Compile {
-                case: case.id.clone(),
-                paper: job.kind.name().into(),
+                case: id.owner.clone(),
+                paper: id.paper.clone(),
                 template: match module {
-                    Some(m) => format!("{} 引用的 {m}", self.template_label(job.kind.template())),
-                    None => self.template_label(job.kind.template()),
+                    Some(m) => format!("{} 引用的 {m}", self.template_label(&id.template)),
+                    None => self.template_label(&id.template),
                 },
                 line,
                 message,
             }
         })?;
         let pdf_err = |message: String| RenderError::Pdf {
-            case: case.id.clone(),
-            paper: job.kind.name().into(),
+            case: id.owner.clone(),
+            paper: id.paper.clone(),
             message,
         };
-        let ident = format!("anjuan/{}/{}", case.id, job.file_name);
+        let ident = format!("anjuan/{}/{}", id.owner, id.file);
         let options = PdfOptions {
             ident: Smart::Custom(&ident),
             timestamp: Timestamp::new_local(today, CST_MINUTES),
@@ -532,6 +603,14 @@ fn collect_fonts(frame: &Frame, out: &mut BTreeSet<(String, typst::text::FontVar
             _ => {}
         }
     }
+}
+
+/// The message of a caught panic.
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }
 
 /// The date as Typst's `Datetime`.

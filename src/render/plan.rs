@@ -311,6 +311,36 @@ pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
     jobs
 }
 
+/// The case's papers in filing order (DOMAIN §5): each paper with the delivery
+/// receipts that follow it, the groups sorted by the paper's place in `order`
+/// (names of papers, `[archive] order`); kinds not listed keep their procedure
+/// order after the listed ones. Dossier papers are left out.
+pub fn filing_order<'a>(jobs: &'a [Job], order: &[String]) -> Vec<&'a Job> {
+    let mut groups: Vec<Vec<&Job>> = Vec::new();
+    for j in jobs.iter().filter(|j| !j.kind.is_dossier()) {
+        match groups.last_mut() {
+            Some(g) if j.kind == Kind::DeliveryReceipt => g.push(j),
+            _ => groups.push(vec![j]),
+        }
+    }
+    let rank = |k: Kind| {
+        order
+            .iter()
+            .position(|n| Kind::parse(n) == Some(k))
+            .unwrap_or(usize::MAX)
+    };
+    groups.sort_by_key(|g| rank(g[0].kind));
+    groups.into_iter().flatten().collect()
+}
+
+/// 题名 of a paper in a catalogue: its title, or a self-made title in [ ].
+pub fn catalogue_title(case: &Case, job: &Job) -> String {
+    match job.delivery {
+        Some(d) => format!("[{}送达回证]", case.deliveries[d].paper.zh()),
+        None => job.title.clone(),
+    }
+}
+
 /// The addressee of the case's papers: `王喆`, `王喆、刘堃`, or `朱根土等37人`.
 pub fn addressee(case: &Case) -> String {
     let reps: Vec<&str> = case
@@ -418,6 +448,7 @@ pub fn job_context(
     job: &Job,
     jobs: &[Job],
     pages: &[(usize, usize)],
+    order: &[String],
 ) -> Value {
     let mut ctx = base.clone();
     let map = ctx.as_object_mut().expect("base context is an object");
@@ -449,9 +480,8 @@ pub fn job_context(
         );
     }
     if job.kind.is_dossier() {
-        let items: Vec<Value> = jobs
-            .iter()
-            .filter(|j| !j.kind.is_dossier())
+        let items: Vec<Value> = filing_order(jobs, order)
+            .into_iter()
             .enumerate()
             .map(|(k, j)| {
                 let p = pages
@@ -463,10 +493,7 @@ pub fn job_context(
                     "no": k + 1,
                     "number": j.number.clone().unwrap_or_default(),
                     "author": author_of(case, j),
-                    "title": match j.delivery {
-                        Some(d) => format!("[{}送达回证]", case.deliveries[d].paper.zh()),
-                        None => j.title.clone(),
-                    },
+                    "title": catalogue_title(case, j),
                     "date": j.date.compact(),
                     "pages": p,
                 })
@@ -483,7 +510,7 @@ pub fn job_context(
 }
 
 /// 责任者 of a paper: the office, or the body that issued it.
-fn author_of(case: &Case, job: &Job) -> String {
+pub fn author_of(case: &Case, job: &Job) -> String {
     match job.kind {
         Kind::AssignmentSlip => case
             .arrival

@@ -55,6 +55,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("contents.typ", include_str!("../../templates/contents.typ")),
     ("notes.typ", include_str!("../../templates/notes.typ")),
     ("cover.typ", include_str!("../../templates/cover.typ")),
+    (
+        "catalogue.typ",
+        include_str!("../../templates/catalogue.typ"),
+    ),
+    (
+        "bundle-notes.typ",
+        include_str!("../../templates/bundle-notes.typ"),
+    ),
+    ("handoff.typ", include_str!("../../templates/handoff.typ")),
 ];
 
 /// The templates that are Tera templates (one per paper); the rest are Typst modules.
@@ -72,6 +81,9 @@ pub const PAPER_TEMPLATES: &[&str] = &[
     "contents.typ",
     "notes.typ",
     "cover.typ",
+    "catalogue.typ",
+    "bundle-notes.typ",
+    "handoff.typ",
 ];
 
 #[derive(Debug, thiserror::Error)]

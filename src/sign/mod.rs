@@ -264,6 +264,131 @@ pub fn verify(
     })
 }
 
+/// A signature box taken apart.
+#[derive(Clone, Debug)]
+pub struct SigBox {
+    /// `ED` (prehashed, current minisign) or `Ed` (legacy, over the raw data).
+    pub prehashed: bool,
+    pub keynum: [u8; 8],
+    pub sig: [u8; 64],
+    pub trusted_comment: String,
+    pub global: [u8; 64],
+}
+
+impl SigBox {
+    pub fn parse(text: &str) -> Result<SigBox, SignError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let bad = |m: &str| SignError::Format(m.to_string());
+        let mut lines = text.lines();
+        let first = lines.next().ok_or_else(|| bad("empty"))?;
+        if !first.starts_with("untrusted comment:") {
+            return Err(bad("first line must be `untrusted comment:`"));
+        }
+        let raw = b64
+            .decode(lines.next().ok_or_else(|| bad("no signature line"))?.trim())
+            .map_err(|e| bad(&e.to_string()))?;
+        if raw.len() != 74 {
+            return Err(bad("signature line has the wrong length"));
+        }
+        let prehashed = match &raw[..2] {
+            b"ED" => true,
+            b"Ed" => false,
+            _ => return Err(bad("unknown signature algorithm")),
+        };
+        let tc = lines
+            .next()
+            .and_then(|l| l.strip_prefix("trusted comment: "))
+            .ok_or_else(|| bad("no `trusted comment:` line"))?;
+        let global = b64
+            .decode(
+                lines
+                    .next()
+                    .ok_or_else(|| bad("no global signature"))?
+                    .trim(),
+            )
+            .map_err(|e| bad(&e.to_string()))?;
+        Ok(SigBox {
+            prehashed,
+            keynum: raw[2..10].try_into().expect("8 bytes"),
+            sig: raw[10..74].try_into().expect("64 bytes"),
+            trusted_comment: tc.to_string(),
+            global: global
+                .as_slice()
+                .try_into()
+                .map_err(|_| bad("global signature has the wrong length"))?,
+        })
+    }
+
+    /// The signing key's id as minisign prints it.
+    pub fn key_id(&self) -> String {
+        self.keynum
+            .iter()
+            .rev()
+            .map(|b| format!("{b:02X}"))
+            .collect()
+    }
+}
+
+/// Verifies a prehashed signature given the file's BLAKE2b-512 and SHA-256
+/// (computed in the same read as its other digests), and the binding.
+pub fn verify_prehashed(
+    pk: &PublicKey,
+    blake2b: &[u8],
+    sha256: &str,
+    sig_text: &str,
+    file_name: &str,
+) -> Result<Verified, SignError> {
+    let sb = SigBox::parse(sig_text)?;
+    let pkb = pk.to_bytes();
+    if pkb.len() != 42 || pkb[2..10] != sb.keynum {
+        return Err(SignError::Invalid(format!(
+            "签名密钥 {} 不是所给公钥 (signed by another key)",
+            sb.key_id()
+        )));
+    }
+    if !sb.prehashed {
+        return Err(SignError::Format(
+            "legacy (non-prehashed) signature; re-sign with current minisign".into(),
+        ));
+    }
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(pkb[10..42].try_into().expect("32 bytes"))
+        .map_err(|e| SignError::PublicKey(e.to_string()))?;
+    let sig = ed25519_dalek::Signature::from_bytes(&sb.sig);
+    vk.verify_strict(blake2b, &sig).map_err(|_| {
+        SignError::Invalid("签名与文件内容不符 (signature does not match the file)".into())
+    })?;
+    let mut global = sb.sig.to_vec();
+    global.extend_from_slice(sb.trusted_comment.as_bytes());
+    vk.verify_strict(&global, &ed25519_dalek::Signature::from_bytes(&sb.global))
+        .map_err(|_| SignError::Invalid("可信注释被改动 (trusted comment was altered)".into()))?;
+    let binding = Binding::parse(&sb.trusted_comment);
+    if let Some(b) = &binding {
+        if b.sha256 != sha256 {
+            return Err(SignError::Binding {
+                signed: format!("sha256={}", b.sha256),
+                actual: format!("sha256={sha256}"),
+            });
+        }
+        if b.file != file_name.replace(char::is_whitespace, "_") {
+            return Err(SignError::Binding {
+                signed: b.file.clone(),
+                actual: file_name.to_string(),
+            });
+        }
+    }
+    Ok(Verified {
+        trusted_comment: sb.trusted_comment,
+        binding,
+    })
+}
+
+/// BLAKE2b-512 of some bytes (minisign's prehash).
+pub fn blake2b(data: &[u8]) -> Vec<u8> {
+    use blake2::Digest as _;
+    blake2::Blake2b512::digest(data).to_vec()
+}
+
 /// The case and paper of a rendered file from its path: `<case>/<NN>-<paper>.pdf`.
 pub fn binding_for(path: &std::path::Path, data: &[u8]) -> Binding {
     let file = path

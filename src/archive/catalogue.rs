@@ -1,0 +1,191 @@
+//! The catalogue (归档文件目录, DA/T 22 columns) and per-item metadata with the
+//! element names of DA/T 46-2009, as JSON and CSV. Pure data → bytes.
+
+use serde::Serialize;
+
+/// 电子签名 (DA/T 46 element 电子签名 and its sub-elements).
+#[derive(Clone, Debug, Serialize)]
+pub struct Signature {
+    #[serde(rename = "签名规则")]
+    pub rule: String,
+    #[serde(rename = "签名时间")]
+    pub time: String,
+    #[serde(rename = "签名人")]
+    pub signer: String,
+    #[serde(rename = "签名结果")]
+    pub result: String,
+    #[serde(rename = "证书")]
+    pub certificate: String,
+    #[serde(rename = "签名算法标识")]
+    pub algorithm: String,
+    #[serde(rename = "可信注释")]
+    pub trusted_comment: String,
+}
+
+/// 业务行为 (DA/T 46): what was done with the document, when, on what basis.
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    #[serde(rename = "行为时间")]
+    pub time: String,
+    #[serde(rename = "行为依据")]
+    pub basis: String,
+    #[serde(rename = "行为描述")]
+    pub description: String,
+}
+
+/// One 件 with its metadata.
+#[derive(Clone, Debug, Serialize)]
+pub struct Item {
+    #[serde(rename = "序号")]
+    pub no: usize,
+    #[serde(rename = "档号")]
+    pub code: String,
+    #[serde(rename = "全宗号")]
+    pub fonds: String,
+    #[serde(rename = "年度")]
+    pub year: i32,
+    #[serde(rename = "保管期限")]
+    pub retention: String,
+    #[serde(rename = "机构")]
+    pub office_code: String,
+    #[serde(rename = "件号")]
+    pub item: u32,
+    #[serde(rename = "文件编号")]
+    pub number: String,
+    #[serde(rename = "责任者")]
+    pub author: String,
+    #[serde(rename = "题名")]
+    pub title: String,
+    #[serde(rename = "日期")]
+    pub date: String,
+    #[serde(rename = "密级")]
+    pub secrecy: String,
+    #[serde(rename = "页数")]
+    pub pages: usize,
+    #[serde(rename = "备注")]
+    pub remarks: String,
+    #[serde(rename = "案件编号")]
+    pub case: String,
+    #[serde(rename = "文书种类")]
+    pub kind: String,
+    #[serde(rename = "格式信息")]
+    pub format: String,
+    #[serde(rename = "计算机文件名")]
+    pub file: String,
+    #[serde(rename = "计算机文件大小")]
+    pub size: u64,
+    #[serde(rename = "存储位置")]
+    pub location: String,
+    #[serde(rename = "电子签名", skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
+    #[serde(rename = "业务行为")]
+    pub actions: Vec<Action>,
+}
+
+/// The catalogue as JSON: a header and the items in 档号 order.
+#[derive(Clone, Debug, Serialize)]
+pub struct Catalogue {
+    #[serde(rename = "题名")]
+    pub title: String,
+    #[serde(rename = "立档单位")]
+    pub office: String,
+    #[serde(rename = "全宗号")]
+    pub fonds: String,
+    #[serde(rename = "年度")]
+    pub years: Vec<i32>,
+    #[serde(rename = "整理日期")]
+    pub date: String,
+    #[serde(rename = "案件数")]
+    pub cases: usize,
+    #[serde(rename = "件数")]
+    pub count: usize,
+    #[serde(rename = "页数")]
+    pub pages: usize,
+    #[serde(rename = "文件")]
+    pub items: Vec<Item>,
+}
+
+impl Catalogue {
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("catalogue serialises");
+        v.push(b'\n');
+        v
+    }
+}
+
+/// The DA/T 22 columns (and the case number and file name), UTF-8 with a BOM so
+/// that spreadsheet programs on Chinese Windows read it as UTF-8.
+pub fn to_csv(items: &[Item]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record([
+        "序号",
+        "档号",
+        "文号",
+        "责任者",
+        "题名",
+        "日期",
+        "密级",
+        "页数",
+        "备注",
+        "案件编号",
+        "计算机文件名",
+    ])?;
+    for it in items {
+        w.write_record([
+            it.no.to_string(),
+            it.code.clone(),
+            it.number.clone(),
+            it.author.clone(),
+            it.title.clone(),
+            it.date.clone(),
+            it.secrecy.clone(),
+            it.pages.to_string(),
+            it.remarks.clone(),
+            it.case.clone(),
+            it.file.clone(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_has_bom() {
+        let it = Item {
+            no: 1,
+            code: "X012-WS·2026-D30-XFB-0001".into(),
+            fonds: "X012".into(),
+            year: 2026,
+            retention: "30年".into(),
+            office_code: "XFB".into(),
+            item: 1,
+            number: "柳政信处字〔2026〕3号".into(),
+            author: "青溪县柳河镇人民政府".into(),
+            title: "关于\"x\",y的处理意见书".into(),
+            date: "20260310".into(),
+            secrecy: String::new(),
+            pages: 2,
+            remarks: String::new(),
+            case: "XF-2026-0001".into(),
+            kind: "处理意见书".into(),
+            format: "PDF/A-2b".into(),
+            file: "03-处理意见书.pdf".into(),
+            size: 10,
+            location: "data/XF-2026-0001/03-处理意见书.pdf".into(),
+            signature: None,
+            actions: vec![],
+        };
+        let out = to_csv(&[it]).unwrap();
+        assert!(out.starts_with(b"\xEF\xBB\xBF\xE5\xBA\x8F"));
+        let text = String::from_utf8(out[3..].to_vec()).unwrap();
+        assert!(text.contains("\"关于\"\"x\"\",y的处理意见书\""), "{text}");
+        let mut r = csv::Reader::from_reader(&out[3..]);
+        let rec = r.records().next().unwrap().unwrap();
+        assert_eq!(&rec[4], "关于\"x\",y的处理意见书");
+    }
+}

@@ -1,0 +1,1140 @@
+//! Putting a package together: a closed case's dossier, or the year-end bundle.
+//!
+//! [`prepare`] checks every paper the cases call for (present, recorded,
+//! unchanged since rendering, signed when the office requires it), gives each a
+//! 档号 from the register, makes the dossier papers (cover, contents, notes), the
+//! catalogue, the metadata, the font record and the handoff form, and returns
+//! the zip entries with every digest computed. Refusals are collected and
+//! returned together, so a clerk sees every problem in one run. The caller
+//! writes the entries with [`super::zipout::write`] to a temporary file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use minisign::{PublicKey, SecretKey};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use super::bag::{self, Alg, BagInfo, Digests, Hasher, Manifest};
+use super::catalogue::{self, Action, Catalogue, Item};
+use super::code::{ArchiveCode, Register};
+use super::zipout::{Content, Entry, ZipOutError};
+use crate::case::date::Date;
+use crate::case::model::Case;
+use crate::config::Config;
+use crate::render::plan::{self, Job, Kind};
+use crate::render::record::{FontFile, FontHashes, Record};
+use crate::render::{Doc, RenderError, Rendered, Renderer};
+use crate::sign::{self, Binding, SignError};
+
+/// What is packed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// One closed case's dossier package.
+    Case,
+    /// The year-end bundle of every case closed in that year.
+    Year(i32),
+}
+
+pub struct Options<'a> {
+    pub config: &'a Config,
+    /// Folder of rendered papers, one sub-folder per case.
+    pub papers: PathBuf,
+    /// 整理日期 / Bagging-Date: fixed, so the output is reproducible.
+    pub date: Date,
+    /// The office key: signs the dossier papers made here and the tag manifest.
+    pub keys: Option<&'a (SecretKey, PublicKey)>,
+    /// The office public key, to check the papers' signatures.
+    pub public: Option<&'a PublicKey>,
+    /// Every paper must carry a valid signature.
+    pub require_signatures: bool,
+    /// A private folder for the papers made here (removed by the caller).
+    pub work: PathBuf,
+    pub scope: Scope,
+}
+
+/// Why a package cannot be made: one line a clerk can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub case: String,
+    pub file: Option<String>,
+    pub reason: Reason,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    NotClosed,
+    RecordErrors,
+    MissingPaper,
+    MissingReceipt,
+    NoRenderRecord,
+    Changed,
+    Unsigned,
+    BadSignature,
+    Numbering,
+}
+
+impl Reason {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Reason::NotClosed => "案件未办结 (case not closed)",
+            Reason::RecordErrors => "案件记录有错误 (case record has errors)",
+            Reason::MissingPaper => "缺少文书 (missing paper)",
+            Reason::MissingReceipt => "缺少送达回证 (missing delivery receipt)",
+            Reason::NoRenderRecord => "缺少生成记录 (no render record)",
+            Reason::Changed => "文书在生成后被改动 (paper changed after rendering)",
+            Reason::Unsigned => "文书未签名 (unsigned paper)",
+            Reason::BadSignature => "签名无效 (invalid signature)",
+            Reason::Numbering => "件号不连续或登记不符 (numbering)",
+        }
+    }
+
+    pub fn remedy(self) -> &'static str {
+        match self {
+            Reason::NotClosed => "办结并在案件记录中填写 [close] 后再归档",
+            Reason::RecordErrors => "先用 anjuan check 改正案件记录",
+            Reason::MissingPaper | Reason::MissingReceipt | Reason::NoRenderRecord => {
+                "用 anjuan render 生成该案件的文书（送达回证随送达记录生成），或用 --papers 指定文书目录"
+            }
+            Reason::Changed => "文书须与生成时一致：重新生成（anjuan render）并重新签名",
+            Reason::Unsigned | Reason::BadSignature => {
+                "用办公室私钥签名：配置 [signing] key 后重新生成，或 anjuan sign 文件"
+            }
+            Reason::Numbering => "登记簿中的档号一经编定不能改变：恢复被删除的案件记录或文书，或请档案部门处理",
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.case)?;
+        if let Some(file) = &self.file {
+            write!(f, " {file}")?;
+        }
+        write!(f, ": {}", self.reason.zh())?;
+        if !self.detail.is_empty() {
+            write!(f, "：{}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("不能归档 (refused), {} 个问题:\n{}", .0.len(), .0.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"))]
+    Refused(Vec<Refusal>),
+    #[error("没有可归档的案件 (nothing to pack): {0}")]
+    Nothing(String),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("读写失败 (I/O) {path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("签名失败 (signing failed): {0}")]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Zip(#[from] ZipOutError),
+}
+
+impl PackError {
+    pub fn remedy(&self) -> Option<String> {
+        match self {
+            PackError::Refused(r) => {
+                let mut reasons: Vec<Reason> = r.iter().map(|x| x.reason).collect();
+                reasons.sort();
+                reasons.dedup();
+                Some(
+                    reasons
+                        .iter()
+                        .map(|x| format!("{}：{}", x.zh(), x.remedy()))
+                        .collect::<Vec<_>>()
+                        .join("\n    "),
+                )
+            }
+            PackError::Nothing(_) => Some("检查年度与案件的结案日期 [close] date".into()),
+            PackError::Render(e) => e.remedy().map(str::to_string),
+            PackError::Io { .. } => Some("检查文件是否存在、目录是否可写、磁盘是否已满".into()),
+            PackError::Sign(e) => Some(e.remedy().to_string()),
+            PackError::Zip(_) => Some("检查输出目录是否可写、磁盘是否已满".into()),
+        }
+    }
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> PackError + '_ {
+    move |e| PackError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// A package ready to be written.
+pub struct Prepared {
+    /// The top folder inside the zip, and the zip's name without `.zip`.
+    pub name: String,
+    pub entries: Vec<Entry>,
+    pub summary: Summary,
+}
+
+/// The figures of a package (also printed on the handoff form).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub cases: usize,
+    /// 件数.
+    pub items: usize,
+    pub pages: usize,
+    /// Payload files and their bytes (Payload-Oxum).
+    pub files: usize,
+    pub bytes: u64,
+    /// SHA-256 and SM3 of `manifest-sha256.txt` / `manifest-sm3.txt`: the
+    /// package digest on the handoff form.
+    pub manifest_sha256: String,
+    pub manifest_sm3: String,
+    pub first_code: String,
+    pub last_code: String,
+    pub signed_by: Option<String>,
+}
+
+/// One paper of a case, checked.
+struct Filed {
+    job: Job,
+    path: PathBuf,
+    pages: usize,
+    size: u64,
+    digests: Digests,
+    fonts: Vec<FontFile>,
+    sig: Option<SigFile>,
+    code: Option<ArchiveCode>,
+}
+
+struct SigFile {
+    path: PathBuf,
+    text: String,
+    key_id: String,
+    comment: String,
+}
+
+/// A payload file: its place in `data/` and its bytes.
+struct Payload {
+    rel: String,
+    content: Content,
+    digests: Digests,
+}
+
+impl Payload {
+    fn bytes(rel: String, data: Vec<u8>) -> Payload {
+        Payload {
+            rel,
+            digests: Digests::of(&data),
+            content: Content::Bytes(data),
+        }
+    }
+}
+
+/// The name of a year bundle: `X012-WS-2026-XFB`.
+pub fn bundle_name(cfg: &Config, year: i32) -> String {
+    let mut s = format!("{}-WS-{year}", cfg.office.fonds);
+    if let Some(o) = &cfg.office.code {
+        s.push('-');
+        s.push_str(o);
+    }
+    s
+}
+
+/// The retention of a case: its own, or the office table's.
+pub fn retention_of(case: &Case, cfg: &Config) -> crate::case::model::Retention {
+    case.retention
+        .unwrap_or_else(|| cfg.retention_for(&case.matter.category, case.collective.is_some()))
+}
+
+/// Checks, numbers and assembles. `cases` are the cases to pack (for a year
+/// bundle: every case of the office; those not closed in that year are left
+/// out). `register` gains the new numbers; the caller saves it after the zip is
+/// in place.
+pub fn prepare(
+    cases: &[Case],
+    register: &mut Register,
+    renderer: &Renderer,
+    opts: &Options,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Prepared, PackError> {
+    let cfg = opts.config;
+    let mut refusals: Vec<Refusal> = Vec::new();
+    // Which cases go in.
+    let mut chosen: Vec<Case> = match opts.scope {
+        Scope::Case => {
+            for c in cases.iter().filter(|c| c.close.is_none()) {
+                refusals.push(Refusal {
+                    case: c.id.clone(),
+                    file: None,
+                    reason: Reason::NotClosed,
+                    detail: "没有结案记录 [close]".into(),
+                });
+            }
+            cases
+                .iter()
+                .filter(|c| c.close.is_some())
+                .cloned()
+                .collect()
+        }
+        Scope::Year(y) => cases
+            .iter()
+            .filter(|c| c.close.as_ref().is_some_and(|cl| cl.date.year() == y))
+            .cloned()
+            .collect(),
+    };
+    for c in &mut chosen {
+        if c.office.is_none() {
+            c.office = Some(cfg.office.name.clone());
+        }
+    }
+    // Filing order of cases: by the date closed, then case number.
+    chosen.sort_by(|a, b| {
+        let da = a.close.as_ref().map(|c| c.date);
+        let db = b.close.as_ref().map(|c| c.date);
+        da.cmp(&db).then_with(|| a.id.cmp(&b.id))
+    });
+    if chosen.is_empty() && refusals.is_empty() {
+        return Err(PackError::Nothing(match opts.scope {
+            Scope::Year(y) => format!("{y} 年没有办结的案件 (no case closed in {y})"),
+            Scope::Case => "没有案件".into(),
+        }));
+    }
+
+    // 1. Every paper the record calls for is there, recorded and (if asked) signed.
+    progress("检查文书 (checking papers)");
+    let mut filed: Vec<Vec<Filed>> = Vec::with_capacity(chosen.len());
+    for case in &chosen {
+        let dir = opts.papers.join(&case.id);
+        let record = match std::fs::read_to_string(dir.join(crate::render::record::FILE_NAME)) {
+            Ok(t) => Record::parse(&t).map_err(|m| PackError::Io {
+                path: dir.join(crate::render::record::FILE_NAME),
+                message: m,
+            })?,
+            Err(_) => Record::default(),
+        };
+        let jobs = plan::plan(case, cfg);
+        let mut papers = Vec::new();
+        for job in plan::filing_order(&jobs, &cfg.archive.order) {
+            let path = dir.join(&job.file_name);
+            let refuse = |reason: Reason, detail: String| Refusal {
+                case: case.id.clone(),
+                file: Some(job.file_name.clone()),
+                reason,
+                detail,
+            };
+            if !path.is_file() {
+                refusals.push(match job.delivery {
+                    Some(d) => refuse(
+                        Reason::MissingReceipt,
+                        format!(
+                            "{}的送达回证（{} 送达）不在 {}",
+                            case.deliveries[d].paper.zh(),
+                            case.deliveries[d].time.date().chinese(),
+                            dir.display()
+                        ),
+                    ),
+                    None => refuse(Reason::MissingPaper, format!("不在 {}", dir.display())),
+                });
+                continue;
+            }
+            let Some(rec) = record.papers.get(&job.file_name) else {
+                refusals.push(refuse(
+                    Reason::NoRenderRecord,
+                    format!("{} 中没有这份文书", crate::render::record::FILE_NAME),
+                ));
+                continue;
+            };
+            let sig_path = sig_path(&path);
+            let sig = match std::fs::read_to_string(&sig_path) {
+                Ok(text) => match sign::SigBox::parse(&text) {
+                    Ok(b) => Some(SigFile {
+                        path: sig_path.clone(),
+                        key_id: b.key_id(),
+                        comment: b.trusted_comment.clone(),
+                        text,
+                    }),
+                    Err(e) => {
+                        refusals.push(refuse(Reason::BadSignature, e.to_string()));
+                        continue;
+                    }
+                },
+                Err(_) => None,
+            };
+            if sig.is_none() && opts.require_signatures {
+                refusals.push(refuse(
+                    Reason::Unsigned,
+                    format!("没有签名文件 {}", sig_path.display()),
+                ));
+                continue;
+            }
+            papers.push(Filed {
+                job: job.clone(),
+                path,
+                pages: rec.pages,
+                size: 0,
+                digests: Digests {
+                    sha256: rec.sha256.clone(),
+                    sm3: String::new(),
+                },
+                fonts: rec.fonts.clone(),
+                sig,
+                code: None,
+            });
+        }
+        filed.push(papers);
+    }
+    if !refusals.is_empty() {
+        return Err(PackError::Refused(refusals));
+    }
+
+    // 2. Read every paper once: SHA-256, SM3 and the signature's BLAKE2b prehash,
+    //    on all cores; unchanged since rendering; signature valid.
+    progress("计算摘要、核验签名 (hashing, checking signatures)");
+    let checked: Vec<Result<(u64, Digests), Refusal>> = filed
+        .iter()
+        .zip(&chosen)
+        .flat_map(|(ps, c)| ps.iter().map(move |p| (p, c)))
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|(p, case)| check_paper(p, case, opts))
+        .collect();
+    let mut it = checked.into_iter();
+    for ps in filed.iter_mut() {
+        for p in ps.iter_mut() {
+            match it.next().expect("one result per paper") {
+                Ok((size, d)) => {
+                    p.size = size;
+                    p.digests = d;
+                }
+                Err(r) => refusals.push(r),
+            }
+        }
+    }
+
+    // 3. 档号: registered numbers stay; new cases get the next numbers.
+    if let Scope::Year(y) = opts.scope {
+        let ids: BTreeSet<&str> = chosen.iter().map(|c| c.id.as_str()).collect();
+        for (code, e) in register.entries() {
+            if code.year == y && !ids.contains(e.case.as_str()) {
+                refusals.push(Refusal {
+                    case: e.case.clone(),
+                    file: Some(e.file.clone()),
+                    reason: Reason::Numbering,
+                    detail: format!(
+                        "档号 {code} 已登记给此件，但该案件不在本年度办结案件中（记录被删除、改为未办结或改了结案日期），件号将出现缺口"
+                    ),
+                });
+            }
+        }
+    }
+    for (case, ps) in chosen.iter().zip(filed.iter_mut()) {
+        let close = case.close.as_ref().expect("chosen cases are closed");
+        let template = ArchiveCode {
+            fonds: cfg.office.fonds.clone(),
+            year: close.date.year(),
+            retention: retention_of(case, cfg),
+            office: cfg.office.code.clone(),
+            item: 1,
+        };
+        let files: Vec<String> = ps.iter().map(|p| p.job.file_name.clone()).collect();
+        match register.assign(&case.id, &files, &template) {
+            Ok(codes) => {
+                for (p, c) in ps.iter_mut().zip(codes) {
+                    if c.series() != template.series() {
+                        refusals.push(Refusal {
+                            case: case.id.clone(),
+                            file: Some(p.job.file_name.clone()),
+                            reason: Reason::Numbering,
+                            detail: format!(
+                                "已登记档号 {c}，但案件现在的年度或保管期限是 {}",
+                                template.prefix()
+                            ),
+                        });
+                    }
+                    p.code = Some(c);
+                }
+            }
+            Err(e) => refusals.push(Refusal {
+                case: case.id.clone(),
+                file: None,
+                reason: Reason::Numbering,
+                detail: e.to_string(),
+            }),
+        }
+    }
+    if !refusals.is_empty() {
+        refusals.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
+        return Err(PackError::Refused(refusals));
+    }
+
+    // 4. The dossier papers, made here with the codes.
+    progress("生成案卷封面、卷内文件目录、备考表 (dossier papers)");
+    let hashes = FontHashes::default();
+    let base_title = match opts.scope {
+        Scope::Case => chosen[0].id.clone(),
+        Scope::Year(y) => bundle_name(cfg, y),
+    };
+    let work = &opts.work;
+    let made: Vec<Result<Vec<(Payload, Vec<FontFile>, usize)>, PackError>> = renderer.run_chunked(
+        &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
+        &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
+    )?;
+    let mut payload: Vec<Payload> = Vec::new();
+    let mut made_by_case: Vec<Vec<(Payload, Vec<FontFile>, usize)>> = Vec::new();
+    for m in made {
+        made_by_case.push(m?);
+    }
+
+    // 5. Items and metadata.
+    progress("编制目录与元数据 (catalogue, metadata)");
+    let mut items: Vec<Item> = Vec::new();
+    let mut fonts_used: BTreeMap<FontFile, BTreeSet<String>> = BTreeMap::new();
+    let sig_rule =
+        "minisign（Ed25519，对 BLAKE2b-512 预摘要签名；可信注释绑定案件、文书、文件名与 SHA-256）";
+    let pk_text = opts
+        .public
+        .and_then(|pk| pk.to_box().ok())
+        .map(|b| {
+            b.into_string()
+                .lines()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string()
+        })
+        .unwrap_or_default();
+    for ((case, ps), made) in chosen.iter().zip(&filed).zip(made_by_case) {
+        let mut case_items = Vec::new();
+        for p in ps {
+            let code = p.code.clone().expect("numbered");
+            let rel = format!("data/{}/{}", case.id, p.job.file_name);
+            for f in &p.fonts {
+                fonts_used.entry(f.clone()).or_default().insert(rel.clone());
+            }
+            let mut actions = vec![Action {
+                time: p.job.date.to_string(),
+                basis: "《信访工作条例》".into(),
+                description: format!("形成{}", p.job.kind.name()),
+            }];
+            if let Some(d) = p.job.delivery {
+                let dl = &case.deliveries[d];
+                actions.push(Action {
+                    time: dl.time.to_string(),
+                    basis: "《信访工作条例》送达规定".into(),
+                    description: format!(
+                        "{}送达{}，受送达人{}",
+                        dl.method.zh(),
+                        dl.paper.zh(),
+                        dl.recipient
+                    ),
+                });
+            }
+            actions.push(Action {
+                time: opts.date.to_string(),
+                basis: "DA/T 22-2015《归档文件整理规则》".into(),
+                description: format!("归档，档号 {code}"),
+            });
+            case_items.push(Item {
+                no: 0,
+                code: code.to_string(),
+                fonds: code.fonds.clone(),
+                year: code.year,
+                retention: code.retention.zh().to_string(),
+                office_code: code.office.clone().unwrap_or_default(),
+                item: code.item,
+                number: p.job.number.clone().unwrap_or_default(),
+                author: plan::author_of(case, &p.job),
+                title: plan::catalogue_title(case, &p.job),
+                date: p.job.date.compact(),
+                secrecy: String::new(),
+                pages: p.pages,
+                remarks: String::new(),
+                case: case.id.clone(),
+                kind: p.job.kind.name().to_string(),
+                format: "PDF/A-2b".into(),
+                file: p.job.file_name.clone(),
+                size: p.size,
+                location: rel.clone(),
+                signature: p.sig.as_ref().map(|s| catalogue::Signature {
+                    rule: sig_rule.into(),
+                    time: p.job.date.to_string(),
+                    signer: format!("{}（密钥 {}）", cfg.office.name, s.key_id),
+                    result: format!("{rel}.minisig"),
+                    certificate: pk_text.clone(),
+                    algorithm: "Ed25519ph-BLAKE2b-512 (minisign ED)".into(),
+                    trusted_comment: s.comment.clone(),
+                }),
+                actions,
+            });
+            payload.push(Payload {
+                rel: rel.clone(),
+                content: Content::File {
+                    path: p.path.clone(),
+                    size: p.size,
+                },
+                digests: p.digests.clone(),
+            });
+            if let Some(s) = &p.sig {
+                payload.push(Payload::bytes(
+                    format!("{rel}.minisig"),
+                    s.text.clone().into_bytes(),
+                ));
+                let _ = &s.path;
+            }
+        }
+        for (pl, fonts, _) in made {
+            for f in fonts {
+                fonts_used.entry(f).or_default().insert(pl.rel.clone());
+            }
+            payload.push(pl);
+        }
+        let meta = json!({
+            "案件编号": case.id,
+            "案卷题名": plan::dossier_title(case),
+            "立卷单位": cfg.office.name,
+            "起止日期": format!("{}-{}", case.arrival.received.compact(), case.close.as_ref().map(|c| c.date.compact()).unwrap_or_default()),
+            "保管期限": retention_of(case, cfg).zh(),
+            "结案依据": case.close.as_ref().map(|c| c.basis.zh()),
+            "件数": case_items.len(),
+            "页数": case_items.iter().map(|i| i.pages).sum::<usize>(),
+            "文件": case_items,
+        });
+        let mut meta_bytes = serde_json::to_vec_pretty(&meta).expect("metadata serialises");
+        meta_bytes.push(b'\n');
+        payload.push(Payload::bytes(
+            format!("data/{}/metadata.json", case.id),
+            meta_bytes,
+        ));
+        items.extend(case_items);
+    }
+    items.sort_by(|a, b| {
+        ArchiveCode::parse(&a.code)
+            .ok()
+            .cmp(&ArchiveCode::parse(&b.code).ok())
+    });
+    for (i, it) in items.iter_mut().enumerate() {
+        it.no = i + 1;
+    }
+    let pages: usize = items.iter().map(|i| i.pages).sum();
+    let mut years: Vec<i32> = items.iter().map(|i| i.year).collect();
+    years.sort();
+    years.dedup();
+    let catalogue = Catalogue {
+        title: format!("{}归档文件目录", cfg.office.name),
+        office: cfg.office.name.clone(),
+        fonds: cfg.office.fonds.clone(),
+        years: years.clone(),
+        date: opts.date.to_string(),
+        cases: chosen.len(),
+        count: items.len(),
+        pages,
+        items,
+    };
+    payload.push(Payload::bytes(
+        "data/catalogue.json".into(),
+        catalogue.to_json(),
+    ));
+    let csv = catalogue::to_csv(&catalogue.items).map_err(|e| PackError::Io {
+        path: PathBuf::from("catalogue.csv"),
+        message: e.to_string(),
+    })?;
+    payload.push(Payload::bytes("data/catalogue.csv".into(), csv));
+    // The printed catalogue: one volume per series, at most VOLUME rows each, so
+    // that no single compile grows with the size of the bundle.
+    let mut series: BTreeMap<String, Vec<&Item>> = BTreeMap::new();
+    for it in &catalogue.items {
+        let prefix = ArchiveCode::parse(&it.code)
+            .map(|c| c.prefix())
+            .unwrap_or_default();
+        series.entry(prefix).or_default().push(it);
+    }
+    let mut volumes: Vec<(String, String, Vec<&Item>)> = Vec::new();
+    for (prefix, rows) in &series {
+        let n = rows.len().div_ceil(VOLUME);
+        for (v, chunk) in rows.chunks(VOLUME).enumerate() {
+            let label = if n > 1 {
+                format!("{prefix}（第{}册）", v + 1)
+            } else {
+                prefix.clone()
+            };
+            let retention = ArchiveCode::parse(&chunk[0].code)
+                .map(|c| c.retention.code())
+                .unwrap_or("X");
+            let file = if n > 1 {
+                format!(
+                    "归档文件目录-{}-{}-{:02}.pdf",
+                    chunk[0].year,
+                    retention,
+                    v + 1
+                )
+            } else {
+                format!("归档文件目录-{}-{}.pdf", chunk[0].year, retention)
+            };
+            volumes.push((file, label, chunk.to_vec()));
+        }
+    }
+    let office_ctx = office_context(cfg);
+    let rendered: Vec<Result<(String, Rendered), PackError>> =
+        renderer.run_chunked(&volumes, &|(file, label, rows)| {
+            // ASCII keys for the template (Tera cannot index by a non-ASCII key).
+            let rows_ctx: Vec<Value> = rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "no": r.no, "code": r.code, "number": r.number, "author": r.author,
+                        "title": r.title, "date": r.date, "secrecy": r.secrecy, "pages": r.pages,
+                        "case": r.case,
+                    })
+                })
+                .collect();
+            let ctx = json!({
+                "office": office_ctx,
+                "series": label,
+                "date": opts.date,
+                "items": rows_ctx,
+                "pages": rows.iter().map(|r| r.pages).sum::<usize>(),
+            });
+            let doc = Doc {
+                owner: base_title.clone(),
+                paper: "归档文件目录".into(),
+                template: "catalogue.typ".into(),
+                file: file.clone(),
+                date: opts.date,
+            };
+            Ok((file.clone(), renderer.render_doc(&doc, &ctx)?))
+        })?;
+    for r in rendered {
+        let (file, out) = r?;
+        let rel = format!("data/{file}");
+        for f in hashes.fonts(&out).map_err(|m| PackError::Io {
+            path: rel.clone().into(),
+            message: m,
+        })? {
+            fonts_used.entry(f).or_default().insert(rel.clone());
+        }
+        payload.push(Payload::bytes(rel, out.pdf));
+    }
+    if let Scope::Year(_) = opts.scope {
+        let by_series: Vec<Value> = series
+            .iter()
+            .map(|(prefix, rows)| {
+                json!({
+                    "series": prefix,
+                    "count": rows.len(),
+                    "first": rows.first().map(|r| r.code.clone()),
+                    "last": rows.last().map(|r| r.code.clone()),
+                    "pages": rows.iter().map(|r| r.pages).sum::<usize>(),
+                })
+            })
+            .collect();
+        let ctx = json!({
+            "office": office_ctx,
+            "years": years,
+            "date": opts.date,
+            "cases": chosen.len(),
+            "count": catalogue.count,
+            "pages": pages,
+            "series": by_series,
+        });
+        let doc = Doc {
+            owner: base_title.clone(),
+            paper: "备考表".into(),
+            template: "bundle-notes.typ".into(),
+            file: "备考表.pdf".into(),
+            date: opts.date,
+        };
+        let out = renderer.render_doc(&doc, &ctx)?;
+        let rel = "data/备考表.pdf".to_string();
+        for f in hashes.fonts(&out).map_err(|m| PackError::Io {
+            path: rel.clone().into(),
+            message: m,
+        })? {
+            fonts_used.entry(f).or_default().insert(rel.clone());
+        }
+        payload.push(Payload::bytes(rel, out.pdf));
+    }
+    // The font record: every font file that made a paper in this package.
+    let fonts_json = json!({
+        "说明": "制作本包内各 PDF 所用的字体文件（文件名与 SHA-256）及使用它们的文件",
+        "字体": fonts_used.iter().map(|(f, users)| json!({
+            "字体名称": f.family,
+            "文件名": f.file,
+            "SHA-256": f.sha256,
+            "文件": users,
+        })).collect::<Vec<_>>(),
+    });
+    let mut fonts_bytes = serde_json::to_vec_pretty(&fonts_json).expect("fonts serialise");
+    fonts_bytes.push(b'\n');
+    payload.push(Payload::bytes("data/fonts.json".into(), fonts_bytes));
+
+    // 6. The bag: manifests, bag-info, the handoff form, tag manifests, signature.
+    progress("写入清单与移交登记表 (manifests, handoff form)");
+    payload.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+    let mut manifests: BTreeMap<Alg, Manifest> = BTreeMap::new();
+    for p in &payload {
+        for alg in Alg::ALL {
+            manifests
+                .entry(alg)
+                .or_default()
+                .push(&p.rel, p.digests.get(alg));
+        }
+    }
+    let bytes: u64 = payload.iter().map(|p| p.content.len()).sum();
+    let name = match opts.scope {
+        Scope::Case => chosen[0].id.clone(),
+        Scope::Year(y) => bundle_name(cfg, y),
+    };
+    let manifest_text: BTreeMap<Alg, String> =
+        manifests.iter().map(|(a, m)| (*a, m.to_text())).collect();
+    let mut summary = Summary {
+        cases: chosen.len(),
+        items: catalogue.count,
+        pages,
+        files: payload.len(),
+        bytes,
+        manifest_sha256: Digests::of(manifest_text[&Alg::Sha256].as_bytes()).sha256,
+        manifest_sm3: Digests::of(manifest_text[&Alg::Sm3].as_bytes()).sm3,
+        first_code: catalogue
+            .items
+            .first()
+            .map(|i| i.code.clone())
+            .unwrap_or_default(),
+        last_code: catalogue
+            .items
+            .last()
+            .map(|i| i.code.clone())
+            .unwrap_or_default(),
+        signed_by: opts.keys.map(|(_, pk)| sign::key_id(pk)),
+    };
+    let description = match opts.scope {
+        Scope::Case => format!(
+            "信访事项案卷 {}（{}），文件 {} 件 {} 页",
+            chosen[0].id,
+            plan::dossier_title(&chosen[0]),
+            summary.items,
+            summary.pages
+        ),
+        Scope::Year(y) => format!(
+            "{}{y}年度办结信访事项 {} 件的档案，文件 {} 件 {} 页",
+            cfg.office.name, summary.cases, summary.items, summary.pages
+        ),
+    };
+    let mut info = BagInfo::default();
+    info.push("Source-Organization", cfg.office.name.clone());
+    if let Some(a) = &cfg.office.address {
+        info.push("Organization-Address", a.clone());
+    }
+    if let Some(c) = cfg
+        .signers
+        .archivist
+        .as_ref()
+        .or(cfg.office.contact.as_ref())
+    {
+        info.push("Contact-Name", c.clone());
+    }
+    if let Some(p) = &cfg.office.phone {
+        info.push("Contact-Phone", p.clone());
+    }
+    info.push("External-Description", description.clone());
+    info.push("Bagging-Date", opts.date.to_string());
+    info.push("External-Identifier", name.clone());
+    info.push(
+        "Internal-Sender-Identifier",
+        match opts.scope {
+            Scope::Case => format!(
+                "{} {}～{}",
+                chosen[0].id, summary.first_code, summary.last_code
+            ),
+            Scope::Year(_) => format!("{}～{}", summary.first_code, summary.last_code),
+        },
+    );
+    info.push(
+        "Internal-Sender-Description",
+        match opts.scope {
+            Scope::Case => {
+                "anjuan pack case: 一案一卷的案卷包 (dossier package of one closed case)"
+                    .to_string()
+            }
+            Scope::Year(y) => format!("anjuan pack year {y}: 年度移交包 (year-end bundle)"),
+        },
+    );
+    info.push("Bag-Count", "1 of 1");
+    info.push("Payload-Oxum", bag::oxum(bytes, payload.len()));
+    info.push("Bag-Size", human_size(bytes));
+    info.push("Anjuan-Cases", summary.cases.to_string());
+    info.push("Anjuan-Items", summary.items.to_string());
+    info.push("Anjuan-Pages", summary.pages.to_string());
+    if let Some(k) = &summary.signed_by {
+        info.push("Anjuan-Signing-Key", k.clone());
+    }
+    info.push("Anjuan-Generator", crate::render::record::generator());
+
+    let handoff_ctx = json!({
+        "office": office_ctx,
+        "receiver": cfg.archive.receiver.clone().or_else(|| cfg.office.parent.clone()).unwrap_or_default(),
+        "name": name,
+        "scope": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
+        "description": description,
+        "summary": summary,
+        "date": opts.date,
+        "years": years,
+    });
+    let doc = Doc {
+        owner: name.clone(),
+        paper: "移交登记表".into(),
+        template: "handoff.typ".into(),
+        file: HANDOFF.into(),
+        date: opts.date,
+    };
+    let handoff = renderer.render_doc(&doc, &handoff_ctx)?;
+
+    let mut tags: Vec<(String, Vec<u8>)> = vec![
+        ("bagit.txt".into(), bag::BAGIT_TXT.as_bytes().to_vec()),
+        ("bag-info.txt".into(), info.to_text().into_bytes()),
+        (HANDOFF.into(), handoff.pdf),
+    ];
+    for (alg, text) in &manifest_text {
+        tags.push((alg.manifest(), text.clone().into_bytes()));
+    }
+    let mut tagmanifests: Vec<(String, Vec<u8>)> = Vec::new();
+    for alg in Alg::ALL {
+        let mut m = Manifest::default();
+        for (n, data) in &tags {
+            m.push(n, Digests::of(data).get(alg));
+        }
+        tagmanifests.push((alg.tagmanifest(), m.to_text().into_bytes()));
+    }
+    if let Some((sk, pk)) = opts.keys {
+        let (n, data) = &tagmanifests[0];
+        let binding = Binding {
+            case: name.clone(),
+            paper: "tagmanifest".into(),
+            file: n.clone(),
+            sha256: sign::sha256_hex(data),
+        };
+        let sig = sign::sign(sk, Some(pk), data, &binding)?;
+        tags.push((format!("{n}.{}", sign::SIG_EXT), sig.into_bytes()));
+    }
+    tags.extend(tagmanifests);
+    summary.files = payload.len();
+
+    let mut entries: Vec<Entry> = Vec::with_capacity(payload.len() + tags.len());
+    for (n, data) in tags {
+        entries.push(Entry {
+            name: format!("{name}/{n}"),
+            content: Content::Bytes(data),
+        });
+    }
+    for p in payload {
+        entries.push(Entry {
+            name: format!("{name}/{}", p.rel),
+            content: p.content,
+        });
+    }
+    Ok(Prepared {
+        name,
+        entries,
+        summary,
+    })
+}
+
+/// The handoff form's file name, a tag file at the top of the bag.
+pub const HANDOFF: &str = "移交登记表.pdf";
+/// Rows per printed catalogue volume.
+pub const VOLUME: usize = 500;
+
+fn sig_path(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".");
+    s.push(sign::SIG_EXT);
+    PathBuf::from(s)
+}
+
+fn human_size(b: u64) -> String {
+    if b >= 1 << 30 {
+        format!("{:.2} GB", b as f64 / (1u64 << 30) as f64)
+    } else if b >= 1 << 20 {
+        format!("{:.2} MB", b as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{:.1} KB", b as f64 / 1024.0)
+    }
+}
+
+fn office_context(cfg: &Config) -> Value {
+    json!({
+        "name": cfg.office.name,
+        "fonds": cfg.office.fonds,
+        "code": cfg.office.code,
+        "parent": cfg.office.parent,
+        "archivist": cfg.signers.archivist,
+        "checker": cfg.signers.checker,
+        "address": cfg.office.address,
+        "phone": cfg.office.phone,
+    })
+}
+
+/// Reads one paper once: digests, prehash, signature, unchanged since rendering.
+fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests), Refusal> {
+    use blake2::Digest as _;
+    use std::io::Read as _;
+    let refuse = |reason: Reason, detail: String| Refusal {
+        case: case.id.clone(),
+        file: Some(p.job.file_name.clone()),
+        reason,
+        detail,
+    };
+    let read = || -> std::io::Result<(u64, Digests, Vec<u8>)> {
+        let mut f = std::fs::File::open(&p.path)?;
+        let mut h = Hasher::default();
+        let mut b2 = blake2::Blake2b512::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            h.update(&buf[..n]);
+            b2.update(&buf[..n]);
+        }
+        Ok((size, h.finish(), b2.finalize().to_vec()))
+    };
+    let (size, digests, prehash) =
+        read().map_err(|e| refuse(Reason::MissingPaper, format!("无法读取: {e}")))?;
+    // `p.digests.sha256` holds the render record's digest at this point.
+    if digests.sha256 != p.digests.sha256 {
+        return Err(refuse(
+            Reason::Changed,
+            format!(
+                "生成时 SHA-256 {}…，现在 {}…",
+                &p.digests.sha256[..p.digests.sha256.len().min(16)],
+                &digests.sha256[..16]
+            ),
+        ));
+    }
+    if let Some(s) = &p.sig {
+        match opts.public {
+            Some(pk) => {
+                sign::verify_prehashed(pk, &prehash, &digests.sha256, &s.text, &p.job.file_name)
+                    .map_err(|e| refuse(Reason::BadSignature, e.to_string()))?;
+            }
+            None if opts.require_signatures => {
+                return Err(refuse(
+                    Reason::BadSignature,
+                    "没有办公室公钥，无法核验签名（配置 [signing] public 或 key）".into(),
+                ))
+            }
+            None => {}
+        }
+    }
+    Ok((size, digests))
+}
+
+/// Cover, contents list and notes of one case, with the codes; written to the
+/// work folder (not held in memory), signed when the office has a key.
+fn make_dossier_papers(
+    case: &Case,
+    ps: &[Filed],
+    renderer: &Renderer,
+    opts: &Options,
+    hashes: &FontHashes,
+    work: &Path,
+) -> Result<Vec<(Payload, Vec<FontFile>, usize)>, PackError> {
+    let cfg = opts.config;
+    let base = plan::base_context(case, cfg, None);
+    let codes: Vec<ArchiveCode> = ps.iter().filter_map(|p| p.code.clone()).collect();
+    let first = codes.first().map(|c| c.to_string()).unwrap_or_default();
+    let last = codes
+        .last()
+        .map(|c| format!("{:04}", c.item))
+        .unwrap_or_default();
+    let items: Vec<Value> = ps
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            json!({
+                "no": k + 1,
+                "code": p.code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                "item": p.code.as_ref().map(|c| format!("{:04}", c.item)).unwrap_or_default(),
+                "number": p.job.number.clone().unwrap_or_default(),
+                "author": plan::author_of(case, &p.job),
+                "title": plan::catalogue_title(case, &p.job),
+                "date": p.job.date.compact(),
+                "pages": p.pages,
+            })
+        })
+        .collect();
+    let total: usize = ps.iter().map(|p| p.pages).sum();
+    let dir = work.join(&case.id);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let mut out = Vec::new();
+    for (kind, file) in [
+        (Kind::Cover, "案卷封面.pdf"),
+        (Kind::Contents, "卷内文件目录.pdf"),
+        (Kind::Notes, "备考表.pdf"),
+    ] {
+        let job = Job {
+            kind,
+            seq: 0,
+            file_name: file.into(),
+            title: kind.name().into(),
+            number: None,
+            date: opts.date,
+            delivery: None,
+        };
+        let mut ctx = base.clone();
+        let map = ctx.as_object_mut().expect("object");
+        map.insert(
+            "paper".into(),
+            json!({"kind": kind.name(), "title": kind.name(), "number": "", "date": opts.date, "file": file, "seq": 0}),
+        );
+        map.insert("items".into(), Value::Array(items.clone()));
+        map.insert("total_pages".into(), json!(total));
+        map.insert(
+            "archive".into(),
+            json!({
+                "first": first,
+                "last": last,
+                "range": if codes.len() > 1 { format!("{first}～{last}") } else { first.clone() },
+                "retention_code": codes.first().map(|c| c.retention.code()),
+                "year": codes.first().map(|c| c.year),
+            }),
+        );
+        let r = renderer.render_job(case, &job, &ctx)?;
+        let rel = format!("data/{}/{file}", case.id);
+        let path = dir.join(file);
+        std::fs::write(&path, &r.pdf).map_err(io(&path))?;
+        let fonts = hashes.fonts(&r).map_err(|m| PackError::Io {
+            path: path.clone(),
+            message: m,
+        })?;
+        if let Some((sk, pk)) = opts.keys {
+            let binding = Binding {
+                case: case.id.clone(),
+                paper: kind.name().into(),
+                file: file.into(),
+                sha256: sign::sha256_hex(&r.pdf),
+            };
+            let sig = sign::sign(sk, Some(pk), &r.pdf, &binding)?;
+            out.push((
+                Payload::bytes(format!("{rel}.minisig"), sig.into_bytes()),
+                Vec::new(),
+                0,
+            ));
+        }
+        let digests = Digests::of(&r.pdf);
+        out.push((
+            Payload {
+                rel,
+                content: Content::File {
+                    path,
+                    size: r.pdf.len() as u64,
+                },
+                digests,
+            },
+            fonts,
+            r.pages,
+        ));
+    }
+    Ok(out)
+}

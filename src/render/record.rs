@@ -1,0 +1,129 @@
+//! The render record: what made each paper, kept beside the papers of a case
+//! (`<case>/render-record.json`) so the archive can say which font files (name and
+//! SHA-256) made each PDF, and how many pages it has, without re-reading the PDF.
+//!
+//! Pure data: the command layer reads and writes the file.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The record's file name inside a case's papers folder.
+pub const FILE_NAME: &str = "render-record.json";
+
+/// One font file that a paper embeds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FontFile {
+    /// Family name, as Typst selected it.
+    pub family: String,
+    /// The font file's name (no folders: those differ between machines).
+    pub file: String,
+    /// SHA-256 of the font file, lower-case hex.
+    pub sha256: String,
+}
+
+/// What made one paper.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperRecord {
+    /// 文书种类 (kind of paper).
+    pub kind: String,
+    /// 页数.
+    pub pages: usize,
+    /// SHA-256 of the PDF as written.
+    pub sha256: String,
+    /// The fonts embedded.
+    pub fonts: Vec<FontFile>,
+    /// The anjuan version that rendered it.
+    pub generator: String,
+}
+
+/// A case's record: file name → what made it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub papers: BTreeMap<String, PaperRecord>,
+}
+
+impl Record {
+    /// Parses a record; `None` when the text is not one (the caller says where).
+    pub fn parse(text: &str) -> Result<Record, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The record as written to disk (sorted keys, stable bytes).
+    pub fn to_text(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("record serialises");
+        s.push('\n');
+        s
+    }
+}
+
+/// SHA-256 of font files, each file hashed once per run.
+#[derive(Default)]
+pub struct FontHashes(std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, String>>);
+
+impl FontHashes {
+    pub fn get(&self, path: &std::path::Path) -> Result<String, String> {
+        use sha2::Digest as _;
+        if let Some(h) = self.0.lock().map_err(|e| e.to_string())?.get(path) {
+            return Ok(h.clone());
+        }
+        let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut hasher = sha2::Sha256::new();
+        std::io::copy(&mut f, &mut hasher).map_err(|e| format!("{}: {e}", path.display()))?;
+        let h = crate::archive::bag::hex(&hasher.finalize());
+        self.0
+            .lock()
+            .map_err(|e| e.to_string())?
+            .insert(path.to_path_buf(), h.clone());
+        Ok(h)
+    }
+
+    /// The record of a rendered paper's fonts (files not found on disk are left out).
+    pub fn fonts(&self, out: &super::Rendered) -> Result<Vec<FontFile>, String> {
+        let mut fonts = Vec::new();
+        for (family, path) in &out.fonts {
+            let Some(path) = path else { continue };
+            fonts.push(FontFile {
+                family: family.clone(),
+                file: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                sha256: self.get(path)?,
+            });
+        }
+        fonts.sort();
+        fonts.dedup();
+        Ok(fonts)
+    }
+}
+
+pub fn generator() -> String {
+    format!("anjuan {}", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let mut r = Record::default();
+        r.papers.insert(
+            "05-处理意见书.pdf".into(),
+            PaperRecord {
+                kind: "处理意见书".into(),
+                pages: 4,
+                sha256: "ab".repeat(32),
+                fonts: vec![FontFile {
+                    family: "Noto Serif CJK SC".into(),
+                    file: "NotoSerifCJK-Regular.ttc".into(),
+                    sha256: "cd".repeat(32),
+                }],
+                generator: generator(),
+            },
+        );
+        assert_eq!(Record::parse(&r.to_text()).unwrap(), r);
+        assert!(Record::parse("{").is_err());
+    }
+}
