@@ -957,6 +957,11 @@ fn pack(
         .suffix(".zip.part")
         .tempfile_in(output)?;
     let (file, tmp_path) = tmp.into_parts();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     let writer = std::io::BufWriter::with_capacity(1 << 20, file);
     let writer = crate::archive::zipout::write(writer, prepared.entries, date, &|n| bar.inc(n))
         .map_err(packing::PackError::from)?;
@@ -985,14 +990,15 @@ fn pack(
     let s = &prepared.summary;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "已打包 (packed) {}：案件 {} 件，文件 {} 件 {} 页，档号 {} 至 {}",
+        "已打包 (packed) {}：案件 {} 件，文件 {} 件 {} 页",
         target.display(),
         s.cases,
         s.items,
         s.pages,
-        s.first_code,
-        s.last_code
     );
+    for r in &s.series {
+        println!("    档号 {} 至 {}（{} 件）", r.first, r.last, r.count);
+    }
     println!(
         "    {} 个文件 {} 字节 → zip {} 字节，用时 {:.1} 秒（{:.1} MB/s）",
         s.files,
@@ -1056,21 +1062,65 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
     pb
 }
 
+/// The whole flow on the example office: an office key (unencrypted, made here),
+/// every paper rendered and signed, the 2026 year-end bundle packed.
 fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     let office = output.join("office");
+    let keys = office.join("keys");
+    let mut config = DEMO[0].1.to_string();
+    config.push_str(DEMO_SIGNING);
     for (rel, text) in DEMO {
+        let text: &str = if *rel == "anjuan.toml" { &config } else { text };
         write_atomic(&office.join(rel), text.as_bytes())?;
     }
-    let papers = output.join("papers");
     println!("示例办公室 (example office): {}", office.display());
-    let outcome = render(None, std::slice::from_ref(&office), &papers, None, look)?;
+    if !keys.join("anjuan.key").exists() {
+        let (pk, sk) = sign::generate(String::new()).map_err(|source| AppError::Sign {
+            path: keys.clone(),
+            source,
+        })?;
+        write_atomic(&keys.join("anjuan.key"), sk.as_bytes())?;
+        write_atomic(&keys.join("anjuan.pub"), pk.as_bytes())?;
+        restrict(&keys.join("anjuan.key"));
+        println!(
+            "演示密钥 (demo key, unencrypted): {}",
+            keys.join("anjuan.key").display()
+        );
+    }
+    let papers = office.join("papers");
+    let rendered = render(None, std::slice::from_ref(&office), &papers, None, look)?;
+    let archive = output.join("archive");
+    let opts = PackOptions {
+        papers: None,
+        date: None,
+        force: true,
+        look: look.clone(),
+        pass: PassOptions {
+            passphrase_env: None,
+        },
+    };
+    let packed = pack(None, &office, Scope::Year(2026), &archive, &opts)?;
     println!(
-        "打开 (open) {} 查看每件案件的文书；案件记录在 {}",
+        "打开 (open) {} 查看每件案件的文书，{} 查看年度移交包；案件记录在 {}",
         papers.display(),
+        archive.display(),
         office.join("cases").display()
     );
-    Ok(outcome)
+    Ok(if rendered == Outcome::Clean && packed == Outcome::Clean {
+        Outcome::Clean
+    } else {
+        Outcome::Invalid
+    })
 }
+
+/// Signing settings appended to the demo office's configuration.
+const DEMO_SIGNING: &str = "
+# 电子签名：演示办公室用 anjuan demo 生成的未加密密钥；每份文书生成时即签名
+[signing]
+key = \"keys/anjuan.key\"
+public = \"keys/anjuan.pub\"
+required = true
+";
 
 fn init(dir: &Path, force: bool) -> Result<Outcome, AppError> {
     if !force {

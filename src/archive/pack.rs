@@ -189,9 +189,18 @@ pub struct Summary {
     /// package digest on the handoff form.
     pub manifest_sha256: String,
     pub manifest_sm3: String,
-    pub first_code: String,
-    pub last_code: String,
+    /// 档号 ranges, one per series (fonds, year, retention, office).
+    pub series: Vec<SeriesRange>,
     pub signed_by: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SeriesRange {
+    pub prefix: String,
+    pub count: usize,
+    pub pages: usize,
+    pub first: String,
+    pub last: String,
 }
 
 /// One paper of a case, checked.
@@ -534,7 +543,9 @@ pub fn prepare(
                 description: format!("归档，档号 {code}"),
             });
             case_items.push(Item {
-                no: 0,
+                // Within the case's metadata: the place in the dossier; the
+                // catalogue renumbers in 档号 order.
+                no: case_items.len() + 1,
                 code: code.to_string(),
                 fonds: code.fonds.clone(),
                 year: code.year,
@@ -680,7 +691,7 @@ pub fn prepare(
                 .iter()
                 .map(|r| {
                     json!({
-                        "no": r.no, "code": r.code, "number": r.number, "author": r.author,
+                        "no": r.no, "item": format!("{:04}", r.item), "code": r.code, "number": r.number, "author": r.author,
                         "title": r.title, "date": r.date, "secrecy": r.secrecy, "pages": r.pages,
                         "case": r.case,
                     })
@@ -793,16 +804,16 @@ pub fn prepare(
         bytes,
         manifest_sha256: Digests::of(manifest_text[&Alg::Sha256].as_bytes()).sha256,
         manifest_sm3: Digests::of(manifest_text[&Alg::Sm3].as_bytes()).sm3,
-        first_code: catalogue
-            .items
-            .first()
-            .map(|i| i.code.clone())
-            .unwrap_or_default(),
-        last_code: catalogue
-            .items
-            .last()
-            .map(|i| i.code.clone())
-            .unwrap_or_default(),
+        series: series
+            .iter()
+            .map(|(prefix, rows)| SeriesRange {
+                prefix: prefix.clone(),
+                count: rows.len(),
+                pages: rows.iter().map(|r| r.pages).sum(),
+                first: rows.first().map(|r| r.code.clone()).unwrap_or_default(),
+                last: rows.last().map(|r| r.code.clone()).unwrap_or_default(),
+            })
+            .collect(),
         signed_by: opts.keys.map(|(_, pk)| sign::key_id(pk)),
     };
     let description = match opts.scope {
@@ -837,14 +848,17 @@ pub fn prepare(
     info.push("External-Description", description.clone());
     info.push("Bagging-Date", opts.date.to_string());
     info.push("External-Identifier", name.clone());
+    let ranges = summary
+        .series
+        .iter()
+        .map(|r| format!("{}～{:04}", r.first, r.count))
+        .collect::<Vec<_>>()
+        .join("; ");
     info.push(
         "Internal-Sender-Identifier",
         match opts.scope {
-            Scope::Case => format!(
-                "{} {}～{}",
-                chosen[0].id, summary.first_code, summary.last_code
-            ),
-            Scope::Year(_) => format!("{}～{}", summary.first_code, summary.last_code),
+            Scope::Case => format!("{} {ranges}", chosen[0].id),
+            Scope::Year(_) => ranges,
         },
     );
     info.push(
