@@ -20,13 +20,13 @@ fn rendered() -> PathBuf {
         assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
         let out = text_of(&o);
         assert!(
-            out.contains("demo/papers"),
+            out.contains("demo/office/papers") && out.contains("demo/archive"),
             "demo says where the files are: {out}"
         );
         dir
     })
     .path()
-    .join("demo/papers")
+    .join("demo/office/papers")
 }
 
 fn cases() -> Vec<Case> {

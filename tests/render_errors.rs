@@ -228,13 +228,13 @@ fn the_office_seal_image_replaces_the_placeholder() {
         !text.contains("样章") && text.contains("青溪县柳河镇人民政府"),
         "{text}"
     );
-    // --only renders just that paper.
-    assert_eq!(
-        std::fs::read_dir(dir.path().join("sealed/XF-2026-0002"))
-            .unwrap()
-            .count(),
-        1
-    );
+    // --only renders just that paper (beside it: the render record).
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("sealed/XF-2026-0002"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["01-不予受理告知书.pdf", "render-record.json"]);
     // A seal path that does not exist stops the run before anything is written.
     let cfg = std::fs::read_to_string(dir.path().join("anjuan.toml"))
         .unwrap()

@@ -266,7 +266,7 @@ impl Register {
             };
         }
         let series = template.series();
-        let mut next = self
+        let last = self
             .entries
             .iter()
             .filter(|(c, _)| c.series() == series)
@@ -274,8 +274,7 @@ impl Register {
             .max()
             .unwrap_or(0);
         let mut out = Vec::with_capacity(papers.len());
-        for f in papers {
-            next += 1;
+        for (next, f) in (last + 1..).zip(papers) {
             let code = ArchiveCode {
                 item: next,
                 ..template.clone()

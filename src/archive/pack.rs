@@ -222,6 +222,9 @@ struct SigFile {
     comment: String,
 }
 
+/// A paper made here: its payload, the fonts it embeds, its pages.
+type Made = (Payload, Vec<FontFile>, usize);
+
 /// A payload file: its place in `data/` and its bytes.
 struct Payload {
     rel: String,
@@ -484,12 +487,12 @@ pub fn prepare(
         Scope::Year(y) => bundle_name(cfg, y),
     };
     let work = &opts.work;
-    let made: Vec<Result<Vec<(Payload, Vec<FontFile>, usize)>, PackError>> = renderer.run_chunked(
+    let made: Vec<Result<Vec<Made>, PackError>> = renderer.run_chunked(
         &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
         &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
     )?;
     let mut payload: Vec<Payload> = Vec::new();
-    let mut made_by_case: Vec<Vec<(Payload, Vec<FontFile>, usize)>> = Vec::new();
+    let mut made_by_case: Vec<Vec<Made>> = Vec::new();
     for m in made {
         made_by_case.push(m?);
     }
@@ -1053,7 +1056,7 @@ fn make_dossier_papers(
     opts: &Options,
     hashes: &FontHashes,
     work: &Path,
-) -> Result<Vec<(Payload, Vec<FontFile>, usize)>, PackError> {
+) -> Result<Vec<Made>, PackError> {
     let cfg = opts.config;
     let base = plan::base_context(case, cfg, None);
     let codes: Vec<ArchiveCode> = ps.iter().filter_map(|p| p.code.clone()).collect();

@@ -36,7 +36,14 @@ pub fn markup(text: &str) -> String {
             c if c.is_ascii_punctuation() => {
                 out.push('\\');
                 out.push(c);
-                run += 1;
+                // A hyphen before a letter is a line-break opportunity already
+                // (UAX #14), so codes like `X012-WS·2026-D30-XFB-0001` need no
+                // invisible break (which would end up in copied text).
+                if c == '-' && chars.peek().is_some_and(|n| n.is_alphabetic()) {
+                    run = 0;
+                } else {
+                    run += 1;
+                }
             }
             c if c.is_whitespace() => {
                 out.push(' ');
