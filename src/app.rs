@@ -932,9 +932,15 @@ fn pack(
     };
     let spinner = indicatif::ProgressBar::new_spinner();
     let to_pack: Vec<case::Case> = cases.into_iter().filter(|c| concerned(c)).collect();
-    let prepared = match packing::prepare(&to_pack, &mut register, &renderer, &popts, &|m| {
-        spinner.set_message(m.to_string())
-    }) {
+    // Phase timings, printed with ANJUAN_TIMINGS=1 (the benchmark reads them).
+    let phases = std::sync::Mutex::new(vec![("载入 (loading)".to_string(), started)]);
+    let phase = |m: &str| {
+        spinner.set_message(m.to_string());
+        if let Ok(mut p) = phases.lock() {
+            p.push((m.to_string(), std::time::Instant::now()));
+        }
+    };
+    let prepared = match packing::prepare(&to_pack, &mut register, &renderer, &popts, &phase) {
         Ok(p) => p,
         Err(packing::PackError::Refused(r)) => {
             spinner.finish_and_clear();
@@ -952,6 +958,7 @@ fn pack(
     ) {
         bar.set_style(style);
     }
+    phase("写入 zip (writing)");
     let tmp = tempfile::Builder::new()
         .prefix(".anjuan-")
         .suffix(".zip.part")
@@ -986,6 +993,14 @@ fn pack(
     let after = register.to_text();
     if after != before {
         write_atomic(&reg_path, after.as_bytes())?;
+    }
+    phase("完成 (done)");
+    if std::env::var_os("ANJUAN_TIMINGS").is_some() {
+        if let Ok(p) = phases.lock() {
+            for w in p.windows(2) {
+                eprintln!("timing\t{}\t{:.3}", w[0].0, (w[1].1 - w[0].1).as_secs_f64());
+            }
+        }
     }
     let s = &prepared.summary;
     let secs = started.elapsed().as_secs_f64();

@@ -233,12 +233,28 @@ struct Payload {
 }
 
 impl Payload {
+    /// Small generated files (signatures) stay in memory.
     fn bytes(rel: String, data: Vec<u8>) -> Payload {
         Payload {
             rel,
             digests: Digests::of(&data),
             content: Content::Bytes(data),
         }
+    }
+
+    /// Larger generated files (metadata, catalogues) go to the work folder, so
+    /// that memory does not grow with the bundle.
+    fn spill(rel: String, data: Vec<u8>, work: &Path) -> Result<Payload, PackError> {
+        let path = work.join(rel.replace('/', "__"));
+        std::fs::write(&path, &data).map_err(io(&path))?;
+        Ok(Payload {
+            digests: Digests::of(&data),
+            content: Content::File {
+                path,
+                size: data.len() as u64,
+            },
+            rel,
+        })
     }
 }
 
@@ -614,10 +630,11 @@ pub fn prepare(
         });
         let mut meta_bytes = serde_json::to_vec_pretty(&meta).expect("metadata serialises");
         meta_bytes.push(b'\n');
-        payload.push(Payload::bytes(
+        payload.push(Payload::spill(
             format!("data/{}/metadata.json", case.id),
             meta_bytes,
-        ));
+            work,
+        )?);
         items.extend(case_items);
     }
     items.sort_by(|a, b| {
@@ -643,15 +660,16 @@ pub fn prepare(
         pages,
         items,
     };
-    payload.push(Payload::bytes(
+    payload.push(Payload::spill(
         "data/catalogue.json".into(),
         catalogue.to_json(),
-    ));
+        work,
+    )?);
     let csv = catalogue::to_csv(&catalogue.items).map_err(|e| PackError::Io {
         path: PathBuf::from("catalogue.csv"),
         message: e.to_string(),
     })?;
-    payload.push(Payload::bytes("data/catalogue.csv".into(), csv));
+    payload.push(Payload::spill("data/catalogue.csv".into(), csv, work)?);
     // The printed catalogue: one volume per series, at most VOLUME rows each, so
     // that no single compile grows with the size of the bundle.
     let mut series: BTreeMap<String, Vec<&Item>> = BTreeMap::new();
@@ -725,7 +743,7 @@ pub fn prepare(
         })? {
             fonts_used.entry(f).or_default().insert(rel.clone());
         }
-        payload.push(Payload::bytes(rel, out.pdf));
+        payload.push(Payload::spill(rel, out.pdf, work)?);
     }
     if let Scope::Year(_) = opts.scope {
         let by_series: Vec<Value> = series
@@ -764,7 +782,7 @@ pub fn prepare(
         })? {
             fonts_used.entry(f).or_default().insert(rel.clone());
         }
-        payload.push(Payload::bytes(rel, out.pdf));
+        payload.push(Payload::spill(rel, out.pdf, work)?);
     }
     // The font record: every font file that made a paper in this package.
     let fonts_json = json!({
@@ -778,7 +796,7 @@ pub fn prepare(
     });
     let mut fonts_bytes = serde_json::to_vec_pretty(&fonts_json).expect("fonts serialise");
     fonts_bytes.push(b'\n');
-    payload.push(Payload::bytes("data/fonts.json".into(), fonts_bytes));
+    payload.push(Payload::spill("data/fonts.json".into(), fonts_bytes, work)?);
 
     // 6. The bag: manifests, bag-info, the handoff form, tag manifests, signature.
     progress("写入清单与移交登记表 (manifests, handoff form)");

@@ -1,0 +1,264 @@
+//! Packing benchmark: `cargo bench --bench pack`.
+//!
+//! In one run, on generated but realistic cases (`anjuan::synth`), rendered and
+//! signed first (not timed here; see the render benchmark):
+//! - `anjuan pack year` of a 5,000-case office: wall time, payload MB/s, peak
+//!   memory, and its phases (ANJUAN_TIMINGS);
+//! - the same at 1,000 cases, to show that memory does not grow with the bundle;
+//! - anjuan's hashing (SHA-256 + SM3 in one read) over the bag's payload files,
+//!   against `openssl dgst -sha256` and `openssl dgst -sm3` over the same files at
+//!   the same parallelism (one process per core, files split evenly);
+//! - `bagit.py` (Library of Congress, PyPI `bagit`) creating a bag of the same
+//!   files with the same number of processes.
+//!
+//! `ANJUAN_BENCH_BIG` / `ANJUAN_BENCH_SMALL` change 5,000 / 1,000.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use support::*;
+
+fn env_n(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An office of `n` synthetic cases with an unencrypted key, every paper
+/// rendered and signed into its `papers/`.
+fn rendered_office(root: &Path, n: usize) -> PathBuf {
+    let dir = office(root, n);
+    let ok = Command::new(bin())
+        .args(["key", "new", "--unencrypted", "-o"])
+        .arg(dir.join("keys"))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut cfg = std::fs::read_to_string(dir.join("anjuan.toml")).unwrap();
+    cfg.push_str(
+        "\n[signing]\nkey = \"keys/anjuan.key\"\npublic = \"keys/anjuan.pub\"\nrequired = true\n",
+    );
+    std::fs::write(dir.join("anjuan.toml"), cfg).unwrap();
+    let t = Instant::now();
+    let st = Command::new(bin())
+        .arg("render")
+        .arg(&dir)
+        .arg("-o")
+        .arg(dir.join("papers"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success() || st.code() == Some(1));
+    println!(
+        "  (rendered and signed {n} cases in {:.0} s)",
+        t.elapsed().as_secs_f64()
+    );
+    dir
+}
+
+/// `anjuan pack year` with phase timings; returns (wall, peak KB, phases, zip path).
+fn pack(office: &Path, out: &Path) -> (Duration, u64, String, PathBuf) {
+    let start = Instant::now();
+    let mut child = Command::new(bin())
+        .args(["pack", "year", "--year", "2026"])
+        .arg(office)
+        .arg("-o")
+        .arg(out)
+        .env("ANJUAN_TIMINGS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status_path) {
+            if let Some(l) = s.lines().find(|l| l.starts_with("VmHWM:")) {
+                peak = peak.max(
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|x| x.parse().ok())
+                        .unwrap_or(0),
+                );
+            }
+        }
+        if let Ok(Some(st)) = child.try_wait() {
+            assert!(st.success(), "pack failed: {st}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let wall = start.elapsed();
+    let err = reader.join().unwrap();
+    let phases = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("timing\t"))
+        .map(|l| {
+            let (name, secs) = l.split_once('\t').unwrap();
+            format!("{name} {secs} s")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let zip = walk(out)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|x| x == "zip"))
+        .unwrap();
+    (wall, peak, phases, zip)
+}
+
+/// Runs `openssl dgst -<alg>` over `files` in `jobs` parallel processes.
+fn openssl(alg: &str, files: &[PathBuf], jobs: usize) -> Duration {
+    let start = Instant::now();
+    let chunks: Vec<Vec<PathBuf>> = (0..jobs)
+        .map(|j| files.iter().skip(j).step_by(jobs).cloned().collect())
+        .collect();
+    let children: Vec<_> = chunks
+        .iter()
+        .map(|c| {
+            // Files go in batches to stay under the argument-length limit.
+            let c = c.clone();
+            let alg = alg.to_string();
+            std::thread::spawn(move || {
+                for batch in c.chunks(2000) {
+                    let st = Command::new("openssl")
+                        .arg("dgst")
+                        .arg(format!("-{alg}"))
+                        .args(batch)
+                        .stdout(Stdio::null())
+                        .status()
+                        .expect("openssl");
+                    assert!(st.success(), "openssl dgst -{alg} failed");
+                }
+            })
+        })
+        .collect();
+    for c in children {
+        c.join().unwrap();
+    }
+    start.elapsed()
+}
+
+fn main() {
+    let big = env_n("ANJUAN_BENCH_BIG", 5000);
+    let small = env_n("ANJUAN_BENCH_SMALL", 1000);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    println!("anjuan pack benchmark — {cores} cores");
+
+    // Memory at two sizes.
+    let office_small = rendered_office(root, small);
+    let (ts, peak_small, _, _) = pack(&office_small, &root.join("out-small"));
+    let office_big = rendered_office(root, big);
+    let (tb, peak_big, phases, zip) = pack(&office_big, &root.join("out-big"));
+
+    // The payload: unzip the bag and take every file under data/.
+    let x = root.join("unzipped");
+    zip::ZipArchive::new(std::fs::File::open(&zip).unwrap())
+        .unwrap()
+        .extract(&x)
+        .unwrap();
+    let bag = std::fs::read_dir(&x)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let files: Vec<PathBuf> = walk(&bag.join("data"));
+    let bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    let mb = bytes as f64 / 1e6;
+    let zip_mb = std::fs::metadata(&zip).unwrap().len() as f64 / 1e6;
+    println!(
+        "pack year, {big} cases: {} payload files, {mb:.0} MB → zip {zip_mb:.0} MB in {:.1} s = {:.1} MB/s; peak memory {} MB",
+        files.len(),
+        tb.as_secs_f64(),
+        mb / tb.as_secs_f64(),
+        peak_big / 1024
+    );
+    println!("  phases: {phases}");
+    println!(
+        "pack year, {small} cases: {:.1} s, peak memory {} MB; at {big} cases {} MB ({:.2}× for {:.0}× the cases)",
+        ts.as_secs_f64(),
+        peak_small / 1024,
+        peak_big / 1024,
+        peak_big as f64 / peak_small.max(1) as f64,
+        big as f64 / small as f64
+    );
+
+    // Hashing: anjuan's one-read SHA-256 + SM3 on all cores, against openssl.
+    // Warm the page cache first so every contender reads from memory.
+    let _ = openssl("sha256", &files, cores);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores)
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let n: u64 = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| anjuan::archive::bag::Digests::of_file(f).unwrap().1)
+            .sum()
+    });
+    assert_eq!(n, bytes);
+    let ours = start.elapsed();
+    let sha = openssl("sha256", &files, cores);
+    let sm3 = openssl("sm3", &files, cores);
+    println!(
+        "hashing {mb:.0} MB on {cores} cores: anjuan SHA-256+SM3 (one read) {:.2} s = {:.0} MB/s; openssl sha256 {:.2} s = {:.0} MB/s; openssl sm3 {:.2} s = {:.0} MB/s; openssl both {:.2} s",
+        ours.as_secs_f64(),
+        mb / ours.as_secs_f64(),
+        sha.as_secs_f64(),
+        mb / sha.as_secs_f64(),
+        sm3.as_secs_f64(),
+        mb / sm3.as_secs_f64(),
+        (sha + sm3).as_secs_f64()
+    );
+    println!(
+        "  anjuan's both-digest pass takes {:.2}× the time of openssl's two passes [target ≤ 1.0: hashing costs no more than SM3 itself]",
+        ours.as_secs_f64() / (sha + sm3).as_secs_f64()
+    );
+
+    // bagit.py making a bag of the same files (it moves them into data/).
+    let bagit_dir = root.join("bagit-py");
+    std::fs::create_dir_all(&bagit_dir).unwrap();
+    for f in &files {
+        let rel = f.strip_prefix(bag.join("data")).unwrap();
+        let to = bagit_dir.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(f, to).unwrap();
+    }
+    let start = Instant::now();
+    let st = Command::new("bagit.py")
+        .args(["--processes", &cores.to_string(), "--sha256", "--quiet"])
+        .arg(&bagit_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("bagit.py (pip install bagit)");
+    assert!(st.success());
+    let bp = start.elapsed();
+    println!(
+        "bagit.py --processes {cores} --sha256 making a bag of the same files: {:.1} s = {:.1} MB/s (no zip, no SM3, no catalogue); anjuan pack (all of it) {:.1} s",
+        bp.as_secs_f64(),
+        mb / bp.as_secs_f64(),
+        tb.as_secs_f64()
+    );
+}
