@@ -67,6 +67,8 @@ pub enum AppError {
     Kind(String),
     #[error(transparent)]
     Pack(#[from] crate::archive::pack::PackError),
+    #[error("pack case 需要一个案件文件 (expects one case file): {0} 中有 {1} 件")]
+    OneCase(PathBuf, usize),
     #[error("{path}: {error}")]
     Register {
         path: PathBuf,
@@ -89,6 +91,9 @@ impl AppError {
     fn remedy_static(&self) -> Option<&'static str> {
         match self {
             AppError::Pack(_) | AppError::Register { .. } => None,
+            AppError::OneCase(..) => Some(
+                "给出一个案件文件，如 office/cases/XF-2026-0001.toml；整年的案件用 anjuan pack year",
+            ),
             AppError::Config(ConfigError::Invalid(_)) => {
                 Some("按上面的位置改正 anjuan.toml；字段说明见 anjuan schema --office")
             }
@@ -826,6 +831,9 @@ fn pack(
     let (loaded, files) = office_and_files(config, std::slice::from_ref(&path.to_path_buf()))?;
     let cfg = &loaded.config;
     let root = loaded.root();
+    if scope == Scope::Case && files.len() != 1 {
+        return Err(AppError::OneCase(path.to_path_buf(), files.len()));
+    }
     let rules = rules(&loaded, None);
     let checked = case::check_files(&files, &rules)?;
     // Record errors (other than lateness) stop the cases they touch.
@@ -939,6 +947,9 @@ fn pack(
         if let Ok(mut p) = phases.lock() {
             p.push((m.to_string(), std::time::Instant::now()));
         }
+        if std::env::var_os("ANJUAN_TIMINGS").is_some() {
+            eprintln!("rss\t{m}\t{} MB", resident_mb());
+        }
     };
     let prepared = match packing::prepare(&to_pack, &mut register, &renderer, &popts, &phase) {
         Ok(p) => p,
@@ -1031,6 +1042,19 @@ fn pack(
         }
     );
     Ok(Outcome::Clean)
+}
+
+/// Resident memory of this process now, in MB (Linux; 0 elsewhere).
+fn resident_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        / 1024
 }
 
 fn refused(r: Vec<packing::Refusal>) -> Result<Outcome, AppError> {

@@ -73,6 +73,15 @@ impl Digests {
 
     /// Reads a file through both hashes in 256 KiB steps; returns (digests, size).
     pub fn of_file(path: &Path) -> std::io::Result<(Digests, u64)> {
+        Digests::of_file_with(path, &mut |_| {})
+    }
+
+    /// [`Digests::of_file`], handing every chunk also to `also` (another hash),
+    /// so that a file is read once for all its digests.
+    pub fn of_file_with(
+        path: &Path,
+        also: &mut dyn FnMut(&[u8]),
+    ) -> std::io::Result<(Digests, u64)> {
         let mut f = std::fs::File::open(path)?;
         let mut h = Hasher::default();
         let mut buf = vec![0u8; 256 * 1024];
@@ -84,6 +93,7 @@ impl Digests {
             }
             size += n as u64;
             h.update(&buf[..n]);
+            also(&buf[..n]);
         }
         Ok((h.finish(), size))
     }

@@ -15,7 +15,7 @@ use minisign::{PublicKey, SecretKey};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use super::bag::{self, Alg, BagInfo, Digests, Hasher, Manifest};
+use super::bag::{self, Alg, BagInfo, Digests, Manifest};
 use super::catalogue::{self, Action, Catalogue, Item};
 use super::code::{ArchiveCode, Register};
 use super::zipout::{Content, Entry, ZipOutError};
@@ -216,7 +216,6 @@ struct Filed {
 }
 
 struct SigFile {
-    path: PathBuf,
     text: String,
     key_id: String,
     comment: String,
@@ -376,7 +375,6 @@ pub fn prepare(
             let sig = match std::fs::read_to_string(&sig_path) {
                 Ok(text) => match sign::SigBox::parse(&text) {
                     Ok(b) => Some(SigFile {
-                        path: sig_path.clone(),
                         key_id: b.key_id(),
                         comment: b.trusted_comment.clone(),
                         text,
@@ -505,6 +503,7 @@ pub fn prepare(
     let work = &opts.work;
     let made: Vec<Result<Vec<Made>, PackError>> = renderer.run_chunked(
         &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
+        crate::render::CHUNK,
         &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
     )?;
     let mut payload: Vec<Payload> = Vec::new();
@@ -608,7 +607,6 @@ pub fn prepare(
                     format!("{rel}.minisig"),
                     s.text.clone().into_bytes(),
                 ));
-                let _ = &s.path;
             }
         }
         for (pl, fonts, _) in made {
@@ -679,6 +677,16 @@ pub fn prepare(
             .unwrap_or_default();
         series.entry(prefix).or_default().push(it);
     }
+    let ranges: Vec<SeriesRange> = series
+        .iter()
+        .map(|(prefix, rows)| SeriesRange {
+            prefix: prefix.clone(),
+            count: rows.len(),
+            pages: rows.iter().map(|r| r.pages).sum(),
+            first: rows.first().map(|r| r.code.clone()).unwrap_or_default(),
+            last: rows.last().map(|r| r.code.clone()).unwrap_or_default(),
+        })
+        .collect();
     let mut volumes: Vec<(String, String, Vec<&Item>)> = Vec::new();
     for (prefix, rows) in &series {
         let n = rows.len().div_ceil(VOLUME);
@@ -706,7 +714,7 @@ pub fn prepare(
     }
     let office_ctx = office_context(cfg);
     let rendered: Vec<Result<(String, Rendered), PackError>> =
-        renderer.run_chunked(&volumes, &|(file, label, rows)| {
+        renderer.run_chunked(&volumes, 2, &|(file, label, rows)| {
             // ASCII keys for the template (Tera cannot index by a non-ASCII key).
             let rows_ctx: Vec<Value> = rows
                 .iter()
@@ -732,11 +740,13 @@ pub fn prepare(
                 file: file.clone(),
                 date: opts.date,
             };
-            Ok((file.clone(), renderer.render_doc(&doc, &ctx)?))
+            let out = renderer.render_doc(&doc, &ctx);
+            // A volume's layout is large and never reused: drop comemo's cache
+            // now rather than at the end of the batch.
+            comemo::evict(0);
+            Ok((file.clone(), out?))
         })?;
-    for r in rendered {
-        let (file, out) = r?;
-        let rel = format!("data/{file}");
+    let mut add_made = |rel: String, out: Rendered| -> Result<(), PackError> {
         for f in hashes.fonts(&out).map_err(|m| PackError::Io {
             path: rel.clone().into(),
             message: m,
@@ -744,20 +754,13 @@ pub fn prepare(
             fonts_used.entry(f).or_default().insert(rel.clone());
         }
         payload.push(Payload::spill(rel, out.pdf, work)?);
+        Ok(())
+    };
+    for r in rendered {
+        let (file, out) = r?;
+        add_made(format!("data/{file}"), out)?;
     }
     if let Scope::Year(_) = opts.scope {
-        let by_series: Vec<Value> = series
-            .iter()
-            .map(|(prefix, rows)| {
-                json!({
-                    "series": prefix,
-                    "count": rows.len(),
-                    "first": rows.first().map(|r| r.code.clone()),
-                    "last": rows.last().map(|r| r.code.clone()),
-                    "pages": rows.iter().map(|r| r.pages).sum::<usize>(),
-                })
-            })
-            .collect();
         let ctx = json!({
             "office": office_ctx,
             "years": years,
@@ -765,7 +768,7 @@ pub fn prepare(
             "cases": chosen.len(),
             "count": catalogue.count,
             "pages": pages,
-            "series": by_series,
+            "series": ranges,
         });
         let doc = Doc {
             owner: base_title.clone(),
@@ -774,15 +777,7 @@ pub fn prepare(
             file: "备考表.pdf".into(),
             date: opts.date,
         };
-        let out = renderer.render_doc(&doc, &ctx)?;
-        let rel = "data/备考表.pdf".to_string();
-        for f in hashes.fonts(&out).map_err(|m| PackError::Io {
-            path: rel.clone().into(),
-            message: m,
-        })? {
-            fonts_used.entry(f).or_default().insert(rel.clone());
-        }
-        payload.push(Payload::spill(rel, out.pdf, work)?);
+        add_made("data/备考表.pdf".into(), renderer.render_doc(&doc, &ctx)?)?;
     }
     // The font record: every font file that made a paper in this package.
     let fonts_json = json!({
@@ -825,16 +820,7 @@ pub fn prepare(
         bytes,
         manifest_sha256: Digests::of(manifest_text[&Alg::Sha256].as_bytes()).sha256,
         manifest_sm3: Digests::of(manifest_text[&Alg::Sm3].as_bytes()).sm3,
-        series: series
-            .iter()
-            .map(|(prefix, rows)| SeriesRange {
-                prefix: prefix.clone(),
-                count: rows.len(),
-                pages: rows.iter().map(|r| r.pages).sum(),
-                first: rows.first().map(|r| r.code.clone()).unwrap_or_default(),
-                last: rows.last().map(|r| r.code.clone()).unwrap_or_default(),
-            })
-            .collect(),
+        series: ranges,
         signed_by: opts.keys.map(|(_, pk)| sign::key_id(pk)),
     };
     let description = match opts.scope {
@@ -1010,7 +996,6 @@ fn office_context(cfg: &Config) -> Value {
 /// Reads one paper once: digests, prehash, signature, unchanged since rendering.
 fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests), Refusal> {
     use blake2::Digest as _;
-    use std::io::Read as _;
     let refuse = |reason: Reason, detail: String| Refusal {
         case: case.id.clone(),
         file: Some(p.job.file_name.clone()),
@@ -1018,21 +1003,9 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
         detail,
     };
     let read = || -> std::io::Result<(u64, Digests, Vec<u8>)> {
-        let mut f = std::fs::File::open(&p.path)?;
-        let mut h = Hasher::default();
         let mut b2 = blake2::Blake2b512::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut size = 0u64;
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            h.update(&buf[..n]);
-            b2.update(&buf[..n]);
-        }
-        Ok((size, h.finish(), b2.finalize().to_vec()))
+        let (d, size) = Digests::of_file_with(&p.path, &mut |chunk| b2.update(chunk))?;
+        Ok((size, d, b2.finalize().to_vec()))
     };
     let (size, digests, prehash) =
         read().map_err(|e| refuse(Reason::MissingPaper, format!("无法读取: {e}")))?;

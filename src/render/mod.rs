@@ -37,7 +37,7 @@ use world::{Files, PaperWorld};
 /// Typst needs deep stacks for long documents; the default 2 MiB overflows.
 const STACK: usize = 64 << 20;
 /// Cases per worker pool (see [`Renderer::render_all`]).
-const CHUNK: usize = 64;
+pub const CHUNK: usize = 64;
 /// China Standard Time, for PDF timestamps.
 const CST_MINUTES: i32 = 8 * 60;
 
@@ -273,43 +273,27 @@ impl Renderer {
         sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
         progress: Option<&indicatif::ProgressBar>,
     ) -> BatchReport {
-        use rayon::prelude::*;
         let counter = AtomicUsize::new(0);
-        let mut results: Vec<(String, Result<usize, RenderError>)> =
-            Vec::with_capacity(cases.len());
-        for chunk in cases.chunks(CHUNK) {
-            let pool = match self.pool() {
-                Ok(p) => p,
-                Err(e) => {
-                    results.extend(
-                        chunk
-                            .iter()
-                            .map(|c| (c.id.clone(), Err(RenderError::Pool(e.to_string())))),
-                    );
-                    continue;
+        let results: Vec<(String, Result<usize, RenderError>)> = self
+            .run_chunked(cases, CHUNK, &|case| {
+                let r = self.render_case_guarded(case, sink);
+                if let Some(pb) = progress {
+                    pb.inc(1);
                 }
-            };
-            let part: Vec<(String, Result<usize, RenderError>)> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|case| {
-                        let r = self.render_case_guarded(case, sink);
-                        if let Some(pb) = progress {
-                            pb.inc(1);
-                        }
-                        // comemo memoizes every compile; evict what has not been
-                        // used for a while.
-                        if counter.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
-                            comemo::evict(4);
-                        }
-                        (case.id.clone(), r)
-                    })
+                // comemo memoizes every compile; evict what has not been used
+                // for a while.
+                if counter.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
+                    comemo::evict(4);
+                }
+                (case.id.clone(), r)
+            })
+            .unwrap_or_else(|e| {
+                let msg = e.to_string();
+                cases
+                    .iter()
+                    .map(|c| (c.id.clone(), Err(RenderError::Pool(msg.clone()))))
                     .collect()
             });
-            results.extend(part);
-            drop(pool);
-            comemo::evict(0);
-        }
         let mut report = BatchReport {
             cases: cases.len(),
             ..BatchReport::default()
@@ -393,16 +377,19 @@ impl Renderer {
         self.compile_doc(doc, source)
     }
 
-    /// Runs `f` over `items` on the render pools (chunked, fresh pools, deep
-    /// stacks, comemo evicted), in order.
+    /// Runs `f` over `items` on the render pools, in order: `chunk` items per
+    /// fresh pool (deep stacks; memory Typst leaves with its threads goes with
+    /// them), comemo evicted after each chunk. Heavy documents (a 500-row
+    /// catalogue) want small chunks; a case's papers, [`CHUNK`].
     pub fn run_chunked<T: Sync, R: Send>(
         &self,
         items: &[T],
+        chunk: usize,
         f: &(dyn Fn(&T) -> R + Sync),
     ) -> Result<Vec<R>, RenderError> {
         use rayon::prelude::*;
         let mut out = Vec::with_capacity(items.len());
-        for chunk in items.chunks(CHUNK) {
+        for chunk in items.chunks(chunk.max(1)) {
             let pool = self.pool().map_err(|e| RenderError::Pool(e.to_string()))?;
             let part: Vec<std::thread::Result<R>> = pool.install(|| {
                 chunk

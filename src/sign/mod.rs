@@ -120,6 +120,23 @@ impl Binding {
         )
     }
 
+    /// The bound digest and file name are those of this file.
+    pub fn check(&self, sha256: &str, file_name: &str) -> Result<(), SignError> {
+        if self.sha256 != sha256 {
+            return Err(SignError::Binding {
+                signed: format!("sha256={}", self.sha256),
+                actual: format!("sha256={sha256}"),
+            });
+        }
+        if self.file != file_name.replace(char::is_whitespace, "_") {
+            return Err(SignError::Binding {
+                signed: self.file.clone(),
+                actual: file_name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// Parses an anjuan trusted comment (None for a foreign one).
     pub fn parse(comment: &str) -> Option<Binding> {
         let rest = comment.strip_prefix("anjuan ")?;
@@ -236,27 +253,19 @@ pub fn verify(
     sig_text: &str,
     file_name: &str,
 ) -> Result<Verified, SignError> {
+    if SigBox::parse(sig_text)?.prehashed {
+        return verify_prehashed(pk, &blake2b(data), &sha256_hex(data), sig_text, file_name);
+    }
+    // A legacy signature over the raw data (minisign before 0.10, or `-l`).
     let sig = SignatureBox::from_string(sig_text).map_err(|e| SignError::Format(e.to_string()))?;
-    minisign::verify(pk, &sig, Cursor::new(data), true, false, false)
+    minisign::verify(pk, &sig, Cursor::new(data), true, false, true)
         .map_err(|e| SignError::Invalid(e.to_string()))?;
     let trusted_comment = sig
         .trusted_comment()
         .map_err(|e| SignError::Format(e.to_string()))?;
     let binding = Binding::parse(&trusted_comment);
     if let Some(b) = &binding {
-        let digest = sha256_hex(data);
-        if b.sha256 != digest {
-            return Err(SignError::Binding {
-                signed: format!("sha256={}", b.sha256),
-                actual: format!("sha256={digest}"),
-            });
-        }
-        if b.file != file_name.replace(char::is_whitespace, "_") {
-            return Err(SignError::Binding {
-                signed: b.file.clone(),
-                actual: file_name.to_string(),
-            });
-        }
+        b.check(&sha256_hex(data), file_name)?;
     }
     Ok(Verified {
         trusted_comment,
@@ -364,18 +373,7 @@ pub fn verify_prehashed(
         .map_err(|_| SignError::Invalid("可信注释被改动 (trusted comment was altered)".into()))?;
     let binding = Binding::parse(&sb.trusted_comment);
     if let Some(b) = &binding {
-        if b.sha256 != sha256 {
-            return Err(SignError::Binding {
-                signed: format!("sha256={}", b.sha256),
-                actual: format!("sha256={sha256}"),
-            });
-        }
-        if b.file != file_name.replace(char::is_whitespace, "_") {
-            return Err(SignError::Binding {
-                signed: b.file.clone(),
-                actual: file_name.to_string(),
-            });
-        }
+        b.check(sha256, file_name)?;
     }
     Ok(Verified {
         trusted_comment: sb.trusted_comment,
