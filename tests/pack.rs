@@ -173,14 +173,45 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
     assert_eq!(cat["案件数"], 6);
     assert_eq!(items.len(), 32);
     let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut metadata: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for it in items {
         let code = ArchiveCode::parse(it["档号"].as_str().unwrap()).unwrap();
         series.entry(code.prefix()).or_default().push(code.item);
+        // The DA/T 22 columns.
+        for k in [
+            "序号",
+            "档号",
+            "文号",
+            "责任者",
+            "题名",
+            "日期",
+            "密级",
+            "页数",
+            "备注",
+        ] {
+            assert!(it.get(k).is_some(), "catalogue row has {k}: {it}");
+        }
+        assert_eq!(it["日期"].as_str().unwrap().len(), 8);
+        // The DA/T 46 metadata of the item, in its case's metadata.json.
+        let case = it["案件编号"].as_str().unwrap().to_string();
+        let meta = metadata.entry(case.clone()).or_insert_with(|| {
+            serde_json::from_slice(
+                &std::fs::read(bag.join(format!("data/{case}/metadata.json"))).unwrap(),
+            )
+            .unwrap()
+        });
+        let m = meta["文件"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["档号"] == it["档号"])
+            .unwrap_or_else(|| panic!("{case} metadata has {}", it["档号"]));
         for k in [
             "题名",
             "文件编号",
             "责任者",
             "日期",
+            "密级",
             "页数",
             "格式信息",
             "计算机文件名",
@@ -188,9 +219,9 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
             "存储位置",
             "业务行为",
         ] {
-            assert!(it.get(k).is_some(), "item has {k}: {it}");
+            assert!(m.get(k).is_some(), "item has {k}: {m}");
         }
-        let sig = &it["电子签名"];
+        let sig = &m["电子签名"];
         for k in [
             "签名时间",
             "签名人",
@@ -199,15 +230,15 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
             "证书",
             "签名规则",
         ] {
-            assert!(sig.get(k).is_some(), "电子签名 has {k}: {it}");
+            assert!(sig.get(k).is_some(), "电子签名 has {k}: {m}");
         }
-        let loc = it["存储位置"].as_str().unwrap();
+        let loc = m["存储位置"].as_str().unwrap();
+        assert_eq!(loc, it["存储位置"].as_str().unwrap());
         assert_eq!(
-            it["计算机文件大小"].as_u64().unwrap(),
+            m["计算机文件大小"].as_u64().unwrap(),
             std::fs::metadata(bag.join(loc)).unwrap().len()
         );
         assert!(bag.join(format!("{loc}.minisig")).is_file());
-        assert_eq!(it["日期"].as_str().unwrap().len(), 8);
     }
     assert_eq!(series.len(), 2, "永久 and 30年: {series:?}");
     for (s, mut nums) in series {

@@ -82,7 +82,65 @@ pub struct Item {
     pub actions: Vec<Action>,
 }
 
-/// The catalogue as JSON: a header and the items in 档号 order.
+/// One row of the catalogue (归档文件目录): the DA/T 22 columns, and where the
+/// item is. The full DA/T 46 metadata of each item is in its case's `metadata.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    #[serde(rename = "序号")]
+    pub no: usize,
+    #[serde(rename = "档号")]
+    pub code: String,
+    #[serde(rename = "文号")]
+    pub number: String,
+    #[serde(rename = "责任者")]
+    pub author: String,
+    #[serde(rename = "题名")]
+    pub title: String,
+    #[serde(rename = "日期")]
+    pub date: String,
+    #[serde(rename = "密级")]
+    pub secrecy: String,
+    #[serde(rename = "页数")]
+    pub pages: usize,
+    #[serde(rename = "备注")]
+    pub remarks: String,
+    #[serde(rename = "案件编号")]
+    pub case: String,
+    #[serde(rename = "文书种类")]
+    pub kind: String,
+    #[serde(rename = "计算机文件名")]
+    pub file: String,
+    #[serde(rename = "存储位置")]
+    pub location: String,
+    #[serde(skip)]
+    pub year: i32,
+    #[serde(skip)]
+    pub item: u32,
+}
+
+impl From<&Item> for Row {
+    fn from(it: &Item) -> Row {
+        Row {
+            no: it.no,
+            code: it.code.clone(),
+            number: it.number.clone(),
+            author: it.author.clone(),
+            title: it.title.clone(),
+            date: it.date.clone(),
+            secrecy: it.secrecy.clone(),
+            pages: it.pages,
+            remarks: it.remarks.clone(),
+            case: it.case.clone(),
+            kind: it.kind.clone(),
+            file: it.file.clone(),
+            location: it.location.clone(),
+            year: it.year,
+            item: it.item,
+        }
+    }
+}
+
+/// The catalogue as JSON: a header and the rows in 档号 order.
 #[derive(Clone, Debug, Serialize)]
 pub struct Catalogue {
     #[serde(rename = "题名")]
@@ -102,23 +160,24 @@ pub struct Catalogue {
     #[serde(rename = "页数")]
     pub pages: usize,
     #[serde(rename = "文件")]
-    pub items: Vec<Item>,
+    pub items: Vec<Row>,
 }
 
 impl Catalogue {
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("catalogue serialises");
-        v.push(b'\n');
-        v
+    /// Writes the catalogue as JSON to `w` (streamed, not built in memory).
+    pub fn write_json<W: std::io::Write>(&self, mut w: W) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut w, self)?;
+        w.write_all(b"\n")
     }
 }
 
 /// The DA/T 22 columns (and the case number and file name), UTF-8 with a BOM so
 /// that spreadsheet programs on Chinese Windows read it as UTF-8.
-pub fn to_csv(items: &[Item]) -> Result<Vec<u8>, csv::Error> {
+pub fn write_csv<W: std::io::Write>(rows: &[Row], mut out: W) -> Result<(), csv::Error> {
+    out.write_all(b"\xEF\xBB\xBF")?;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
+        .from_writer(out);
     w.write_record([
         "序号",
         "档号",
@@ -132,7 +191,7 @@ pub fn to_csv(items: &[Item]) -> Result<Vec<u8>, csv::Error> {
         "案件编号",
         "计算机文件名",
     ])?;
-    for it in items {
+    for it in rows {
         w.write_record([
             it.no.to_string(),
             it.code.clone(),
@@ -147,7 +206,8 @@ pub fn to_csv(items: &[Item]) -> Result<Vec<u8>, csv::Error> {
             it.file.clone(),
         ])?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -180,7 +240,8 @@ mod tests {
             signature: None,
             actions: vec![],
         };
-        let out = to_csv(&[it]).unwrap();
+        let mut out = Vec::new();
+        write_csv(&[Row::from(&it)], &mut out).unwrap();
         assert!(out.starts_with(b"\xEF\xBB\xBF\xE5\xBA\x8F"));
         let text = String::from_utf8(out[3..].to_vec()).unwrap();
         assert!(text.contains("\"关于\"\"x\"\",y的处理意见书\""), "{text}");

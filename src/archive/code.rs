@@ -89,7 +89,11 @@ impl ArchiveCode {
             None
         };
         let item = parts[parts.len() - 1];
-        if item.len() != 4 || !item.bytes().all(|b| b.is_ascii_digit()) || item == "0000" {
+        // Four digits, zero-padded (DA/T 22); a series past 9999 items goes on
+        // with five digits rather than wrap or stop.
+        let digits_ok = item.bytes().all(|b| b.is_ascii_digit())
+            && (item.len() == 4 || (item.len() > 4 && !item.starts_with('0')));
+        if !digits_ok || item == "0000" {
             return Err(format!("件号“{item}”应为 4 位数字（0001 起）"));
         }
         Ok(ArchiveCode {
@@ -322,6 +326,9 @@ mod tests {
         let c = ArchiveCode::parse("X012-WS·2026-D30-XFB-0007").unwrap();
         assert_eq!(c.item, 7);
         assert_eq!(c.to_string(), "X012-WS·2026-D30-XFB-0007");
+        let big = ArchiveCode::parse("X012-WS·2026-D30-XFB-10000").unwrap();
+        assert_eq!(big.to_string(), "X012-WS·2026-D30-XFB-10000");
+        assert!(ArchiveCode::parse("X012-WS·2026-D30-XFB-01000").is_err());
         let no_office = ArchiveCode::parse("X012-WS·2026-Y-0012").unwrap();
         assert_eq!(no_office.office, None);
         assert_eq!(no_office.to_string(), "X012-WS·2026-Y-0012");

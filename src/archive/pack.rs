@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::bag::{self, Alg, BagInfo, Digests, Manifest};
-use super::catalogue::{self, Action, Catalogue, Item};
+use super::catalogue::{self, Action, Catalogue, Item, Row};
 use super::code::{ArchiveCode, Register};
 use super::zipout::{Content, Entry, ZipOutError};
 use crate::case::date::Date;
@@ -239,6 +239,24 @@ impl Payload {
             digests: Digests::of(&data),
             content: Content::Bytes(data),
         }
+    }
+
+    /// A generated file written straight to the work folder by `write`.
+    fn spill_with(
+        rel: &str,
+        work: &Path,
+        write: &dyn Fn(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+    ) -> Result<Payload, PackError> {
+        let path = work.join(rel.replace('/', "__"));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io(&path))?);
+        write(&mut w).map_err(io(&path))?;
+        std::io::Write::flush(&mut w).map_err(io(&path))?;
+        let (digests, size) = Digests::of_file(&path).map_err(io(&path))?;
+        Ok(Payload {
+            rel: rel.to_string(),
+            content: Content::File { path, size },
+            digests,
+        })
     }
 
     /// Larger generated files (metadata, catalogues) go to the work folder, so
@@ -514,7 +532,7 @@ pub fn prepare(
 
     // 5. Items and metadata.
     progress("编制目录与元数据 (catalogue, metadata)");
-    let mut items: Vec<Item> = Vec::new();
+    let mut items: Vec<Row> = Vec::new();
     let mut fonts_used: BTreeMap<FontFile, BTreeSet<String>> = BTreeMap::new();
     let sig_rule =
         "minisign（Ed25519，对 BLAKE2b-512 预摘要签名；可信注释绑定案件、文书、文件名与 SHA-256）";
@@ -633,7 +651,7 @@ pub fn prepare(
             meta_bytes,
             work,
         )?);
-        items.extend(case_items);
+        items.extend(case_items.iter().map(Row::from));
     }
     items.sort_by(|a, b| {
         ArchiveCode::parse(&a.code)
@@ -658,19 +676,15 @@ pub fn prepare(
         pages,
         items,
     };
-    payload.push(Payload::spill(
-        "data/catalogue.json".into(),
-        catalogue.to_json(),
-        work,
-    )?);
-    let csv = catalogue::to_csv(&catalogue.items).map_err(|e| PackError::Io {
-        path: PathBuf::from("catalogue.csv"),
-        message: e.to_string(),
-    })?;
-    payload.push(Payload::spill("data/catalogue.csv".into(), csv, work)?);
+    payload.push(Payload::spill_with("data/catalogue.json", work, &|w| {
+        catalogue.write_json(w)
+    })?);
+    payload.push(Payload::spill_with("data/catalogue.csv", work, &|w| {
+        catalogue::write_csv(&catalogue.items, w).map_err(std::io::Error::other)
+    })?);
     // The printed catalogue: one volume per series, at most VOLUME rows each, so
     // that no single compile grows with the size of the bundle.
-    let mut series: BTreeMap<String, Vec<&Item>> = BTreeMap::new();
+    let mut series: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
     for it in &catalogue.items {
         let prefix = ArchiveCode::parse(&it.code)
             .map(|c| c.prefix())
@@ -687,7 +701,7 @@ pub fn prepare(
             last: rows.last().map(|r| r.code.clone()).unwrap_or_default(),
         })
         .collect();
-    let mut volumes: Vec<(String, String, Vec<&Item>)> = Vec::new();
+    let mut volumes: Vec<(String, String, Vec<&Row>)> = Vec::new();
     for (prefix, rows) in &series {
         let n = rows.len().div_ceil(VOLUME);
         for (v, chunk) in rows.chunks(VOLUME).enumerate() {
