@@ -724,6 +724,8 @@ fn render(
         .filter(|cf| !refused.contains(&cf.source.path))
         .map(|cf| cf.case.clone())
         .collect();
+    // The parsed sources (text and spans, ~30 KB a case) are not needed any more.
+    drop(checked);
     let renderer = Renderer::new(
         &loaded.config,
         &loaded.root(),
@@ -872,6 +874,9 @@ fn pack(
         .filter(|cf| !broken.contains(&&cf.source.path))
         .map(|cf| cf.case.clone())
         .collect();
+    // The parsed sources (text and spans, ~30 KB a case) are not needed any more.
+    drop(broken);
+    drop(checked);
     if !refusals.is_empty() {
         return refused(refusals);
     }

@@ -727,7 +727,8 @@ pub fn prepare(
         }
     }
     let office_ctx = office_context(cfg);
-    let rendered: Vec<Result<(String, Rendered), PackError>> =
+    // Each volume is written to the work folder as soon as it is made.
+    let rendered: Vec<Result<(Payload, Vec<FontFile>), PackError>> =
         renderer.run_chunked(&volumes, 2, &|(file, label, rows)| {
             // ASCII keys for the template (Tera cannot index by a non-ASCII key).
             let rows_ctx: Vec<Value> = rows
@@ -758,21 +759,14 @@ pub fn prepare(
             // A volume's layout is large and never reused: drop comemo's cache
             // now rather than at the end of the batch.
             comemo::evict(0);
-            Ok((file.clone(), out?))
+            spill_made(format!("data/{file}"), out?, &hashes, work)
         })?;
-    let mut add_made = |rel: String, out: Rendered| -> Result<(), PackError> {
-        for f in hashes.fonts(&out).map_err(|m| PackError::Io {
-            path: rel.clone().into(),
-            message: m,
-        })? {
-            fonts_used.entry(f).or_default().insert(rel.clone());
-        }
-        payload.push(Payload::spill(rel, out.pdf, work)?);
-        Ok(())
-    };
     for r in rendered {
-        let (file, out) = r?;
-        add_made(format!("data/{file}"), out)?;
+        let (p, fonts) = r?;
+        for f in fonts {
+            fonts_used.entry(f).or_default().insert(p.rel.clone());
+        }
+        payload.push(p);
     }
     if let Scope::Year(_) = opts.scope {
         let ctx = json!({
@@ -791,7 +785,11 @@ pub fn prepare(
             file: "备考表.pdf".into(),
             date: opts.date,
         };
-        add_made("data/备考表.pdf".into(), renderer.render_doc(&doc, &ctx)?)?;
+        let (p, fonts) = spill_made("data/备考表.pdf".into(), renderer.render_doc(&doc, &ctx)?, &hashes, work)?;
+        for f in fonts {
+            fonts_used.entry(f).or_default().insert(p.rel.clone());
+        }
+        payload.push(p);
     }
     // The font record: every font file that made a paper in this package.
     let fonts_json = json!({
@@ -970,6 +968,20 @@ pub fn prepare(
         entries,
         summary,
     })
+}
+
+/// A PDF made here, written to the work folder, with the fonts it embeds.
+fn spill_made(
+    rel: String,
+    out: Rendered,
+    hashes: &FontHashes,
+    work: &Path,
+) -> Result<(Payload, Vec<FontFile>), PackError> {
+    let fonts = hashes.fonts(&out).map_err(|m| PackError::Io {
+        path: rel.clone().into(),
+        message: m,
+    })?;
+    Ok((Payload::spill(rel, out.pdf, work)?, fonts))
 }
 
 /// The handoff form's file name, a tag file at the top of the bag.
