@@ -179,6 +179,16 @@ fn main() {
         .unwrap()
         .unwrap()
         .path();
+    let info = anjuan::archive::bag::BagInfo::parse(
+        &std::fs::read_to_string(bag.join("bag-info.txt")).unwrap(),
+    )
+    .unwrap();
+    println!(
+        "  bundle: {} closed cases, {} items (件), {} pages",
+        info.get("Anjuan-Cases").unwrap_or("?"),
+        info.get("Anjuan-Items").unwrap_or("?"),
+        info.get("Anjuan-Pages").unwrap_or("?")
+    );
     let files: Vec<PathBuf> = walk(&bag.join("data"));
     let bytes: u64 = files
         .iter()

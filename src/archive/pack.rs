@@ -785,7 +785,12 @@ pub fn prepare(
             file: "备考表.pdf".into(),
             date: opts.date,
         };
-        let (p, fonts) = spill_made("data/备考表.pdf".into(), renderer.render_doc(&doc, &ctx)?, &hashes, work)?;
+        let (p, fonts) = spill_made(
+            "data/备考表.pdf".into(),
+            renderer.render_doc(&doc, &ctx)?,
+            &hashes,
+            work,
+        )?;
         for f in fonts {
             fonts_used.entry(f).or_default().insert(p.rel.clone());
         }
