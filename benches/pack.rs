@@ -65,44 +65,19 @@ fn rendered_office(root: &Path, n: usize) -> PathBuf {
 
 /// `anjuan pack year` with phase timings; returns (wall, peak KB, phases, zip path).
 fn pack(office: &Path, out: &Path) -> (Duration, u64, String, PathBuf) {
-    let start = Instant::now();
-    let mut child = Command::new(bin())
-        .args(["pack", "year", "--year", "2026"])
-        .arg(office)
-        .arg("-o")
-        .arg(out)
-        .env("ANJUAN_TIMINGS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak = 0u64;
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
-        s
-    });
-    loop {
-        if let Ok(s) = std::fs::read_to_string(&status_path) {
-            if let Some(l) = s.lines().find(|l| l.starts_with("VmHWM:")) {
-                peak = peak.max(
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|x| x.parse().ok())
-                        .unwrap_or(0),
-                );
-            }
-        }
-        if let Ok(Some(st)) = child.try_wait() {
-            assert!(st.success(), "pack failed: {st}");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let wall = start.elapsed();
-    let err = reader.join().unwrap();
+    let (wall, peak, err) = run_measured_env(
+        &[
+            "pack",
+            "year",
+            "--year",
+            "2026",
+            office.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        office,
+        &[("ANJUAN_TIMINGS", "1")],
+    );
     let phases = err
         .lines()
         .filter_map(|l| l.strip_prefix("timing\t"))

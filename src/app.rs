@@ -16,7 +16,7 @@ use crate::fsutil::{write_atomic, WriteError};
 use crate::render::fonts::FontOptions;
 use crate::render::plan::Kind;
 use crate::render::{RenderError, RenderOptions, Renderer};
-use crate::sign::{self, SignError};
+use crate::sign::{self, sig_path, SignError};
 
 /// How a command that ran ended: the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -560,14 +560,6 @@ fn sign_files(
         );
     }
     Ok(Outcome::Clean)
-}
-
-/// `FILE.minisig`.
-fn sig_path(f: &Path) -> PathBuf {
-    let mut s = f.as_os_str().to_owned();
-    s.push(".");
-    s.push(sign::SIG_EXT);
-    PathBuf::from(s)
 }
 
 fn verify_sigs(files: &[PathBuf], public: &Path) -> Result<Outcome, AppError> {

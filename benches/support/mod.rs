@@ -54,14 +54,31 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs a command, polling its peak resident memory (VmHWM) until it exits.
 pub fn run_measured(args: &[&str], cwd: &Path) -> (Duration, u64) {
+    let (t, peak, _) = run_measured_env(args, cwd, &[]);
+    (t, peak)
+}
+
+/// [`run_measured`] with environment variables; also returns what it wrote to stderr.
+pub fn run_measured_env(
+    args: &[&str],
+    cwd: &Path,
+    envs: &[(&str, &str)],
+) -> (Duration, u64, String) {
     let start = Instant::now();
     let mut child = Command::new(bin())
         .args(args)
         .current_dir(cwd)
+        .envs(envs.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0u64;
     loop {
@@ -84,5 +101,5 @@ pub fn run_measured(args: &[&str], cwd: &Path) -> (Duration, u64) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    (start.elapsed(), peak_kb)
+    (start.elapsed(), peak_kb, reader.join().unwrap())
 }

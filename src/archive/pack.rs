@@ -389,7 +389,7 @@ pub fn prepare(
                 ));
                 continue;
             };
-            let sig_path = sig_path(&path);
+            let sig_path = sign::sig_path(&path);
             let sig = match std::fs::read_to_string(&sig_path) {
                 Ok(text) => match sign::SigBox::parse(&text) {
                     Ok(b) => Some(SigFile {
@@ -993,13 +993,6 @@ fn spill_made(
 pub const HANDOFF: &str = "移交登记表.pdf";
 /// Rows per printed catalogue volume.
 pub const VOLUME: usize = 500;
-
-fn sig_path(p: &Path) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(".");
-    s.push(sign::SIG_EXT);
-    PathBuf::from(s)
-}
 
 fn human_size(b: u64) -> String {
     if b >= 1 << 30 {

@@ -15,6 +15,14 @@ use sha2::{Digest, Sha256};
 /// The extension of a detached signature, beside the signed file.
 pub const SIG_EXT: &str = "minisig";
 
+/// `FILE.minisig`: where a file's detached signature lives.
+pub fn sig_path(f: &std::path::Path) -> std::path::PathBuf {
+    let mut s = f.as_os_str().to_owned();
+    s.push(".");
+    s.push(SIG_EXT);
+    std::path::PathBuf::from(s)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     #[error("无法生成密钥 (key generation failed): {0}")]
