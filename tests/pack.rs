@@ -587,3 +587,36 @@ fn hashing_matches_openssl_sm3_vectors() {
     assert_eq!(n as usize, data.len());
     assert_eq!(d, Digests::of(&data));
 }
+
+#[test]
+fn an_office_without_a_key_packs_unsigned_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let office = d.join("office");
+    std::fs::create_dir_all(office.join("cases")).unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), office.join("anjuan.toml")).unwrap();
+    for e in std::fs::read_dir(demo().join("cases")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, office.join("cases").join(p.file_name().unwrap())).unwrap();
+    }
+    let o = anjuan(d, &["render", "office", "-o", "office/papers"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let o = pack_year(d, "out", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    assert!(text_of(&o).contains("未签名"), "{}", text_of(&o));
+    let zip = d.join(format!("out/{BUNDLE}.zip"));
+    assert!(!zip_names(&zip).iter().any(|n| n.ends_with(".minisig")));
+    let x = tempfile::tempdir().unwrap();
+    let bag = unzip(&zip, x.path()).join(BUNDLE);
+    let o = tool("bagit.py", &["--validate", "."], &bag);
+    assert!(o.status.success(), "{}", text_of(&o));
+    let form = pdftotext(&bag.join("移交登记表.pdf"), None);
+    assert!(form.contains("未签名"), "{form}");
+    let notes = pdftotext(&bag.join("data/备考表.pdf"), None);
+    assert!(
+        notes
+            .replace(char::is_whitespace, "")
+            .contains("文书未作电子签名"),
+        "{notes}"
+    );
+}

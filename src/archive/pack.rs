@@ -511,6 +511,9 @@ pub fn prepare(
         return Err(PackError::Refused(refusals));
     }
 
+    // Every paper signed (and checked, when a key is known)?
+    let all_signed = filed.iter().flatten().all(|p| p.sig.is_some());
+
     // 4. The dossier papers, made here with the codes.
     progress("生成案卷封面、卷内文件目录、备考表 (dossier papers)");
     let hashes = FontHashes::default();
@@ -777,6 +780,7 @@ pub fn prepare(
             "count": catalogue.count,
             "pages": pages,
             "series": ranges,
+            "signed": all_signed,
         });
         let doc = Doc {
             owner: base_title.clone(),
@@ -907,6 +911,7 @@ pub fn prepare(
     info.push("Anjuan-Generator", crate::render::record::generator());
 
     let handoff_ctx = json!({
+        "signed": all_signed,
         "office": office_ctx,
         "receiver": cfg.archive.receiver.clone().or_else(|| cfg.office.parent.clone()).unwrap_or_default(),
         "name": name,
