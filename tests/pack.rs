@@ -492,6 +492,22 @@ fn refusals_name_every_problem_and_write_nothing() {
     );
     std::fs::write(&case, &case_text).unwrap();
 
+    // A closed case whose record has an error (a broken identity-number checksum).
+    let c6 = root.join("office/cases/XF-2026-0006.toml");
+    let c6_text = std::fs::read_to_string(&c6).unwrap();
+    std::fs::write(
+        &c6,
+        c6_text.replace("330122198707162844", "330122198707162845"),
+    )
+    .unwrap();
+    refused(
+        &root,
+        &year,
+        &target,
+        &["XF-2026-0006", "案件记录有错误 (case record has errors)"],
+    );
+    std::fs::write(&c6, &c6_text).unwrap();
+
     // All restored: it packs; a second time the output exists (exit 2) unless --force.
     let o = anjuan(&root, &year);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
