@@ -948,7 +948,7 @@ fn pack(
             eprintln!("rss\t{m}\t{} MB", resident_mb());
         }
     };
-    let prepared = match packing::prepare(&to_pack, &mut register, &renderer, &popts, &phase) {
+    let prepared = match packing::prepare(to_pack, &mut register, &renderer, &popts, &phase) {
         Ok(p) => p,
         Err(packing::PackError::Refused(r)) => {
             spinner.finish_and_clear();

@@ -296,7 +296,7 @@ pub fn retention_of(case: &Case, cfg: &Config) -> crate::case::model::Retention 
 /// out). `register` gains the new numbers; the caller saves it after the zip is
 /// in place.
 pub fn prepare(
-    cases: &[Case],
+    cases: Vec<Case>,
     register: &mut Register,
     renderer: &Renderer,
     opts: &Options,
@@ -305,6 +305,7 @@ pub fn prepare(
     let cfg = opts.config;
     let mut refusals: Vec<Refusal> = Vec::new();
     // Which cases go in.
+    // (Taken by value: a 5,000-case bundle should not hold two copies of the cases.)
     let mut chosen: Vec<Case> = match opts.scope {
         Scope::Case => {
             for c in cases.iter().filter(|c| c.close.is_none()) {
@@ -315,16 +316,11 @@ pub fn prepare(
                     detail: "没有结案记录 [close]".into(),
                 });
             }
-            cases
-                .iter()
-                .filter(|c| c.close.is_some())
-                .cloned()
-                .collect()
+            cases.into_iter().filter(|c| c.close.is_some()).collect()
         }
         Scope::Year(y) => cases
-            .iter()
+            .into_iter()
             .filter(|c| c.close.as_ref().is_some_and(|cl| cl.date.year() == y))
-            .cloned()
             .collect(),
     };
     for c in &mut chosen {
@@ -656,6 +652,12 @@ pub fn prepare(
         )?);
         items.extend(case_items.iter().map(Row::from));
     }
+    // From here on only the rows and the payload list are needed.
+    let n_cases = chosen.len();
+    let first_id = chosen[0].id.clone();
+    let first_title = plan::dossier_title(&chosen[0]);
+    drop(filed);
+    drop(chosen);
     items.sort_by(|a, b| {
         ArchiveCode::parse(&a.code)
             .ok()
@@ -674,7 +676,7 @@ pub fn prepare(
         fonds: cfg.office.fonds.clone(),
         years: years.clone(),
         date: opts.date.to_string(),
-        cases: chosen.len(),
+        cases: n_cases,
         count: items.len(),
         pages,
         items,
@@ -776,7 +778,7 @@ pub fn prepare(
             "office": office_ctx,
             "years": years,
             "date": opts.date,
-            "cases": chosen.len(),
+            "cases": n_cases,
             "count": catalogue.count,
             "pages": pages,
             "series": ranges,
@@ -828,13 +830,13 @@ pub fn prepare(
     }
     let bytes: u64 = payload.iter().map(|p| p.content.len()).sum();
     let name = match opts.scope {
-        Scope::Case => chosen[0].id.clone(),
+        Scope::Case => first_id.clone(),
         Scope::Year(y) => bundle_name(cfg, y),
     };
     let manifest_text: BTreeMap<Alg, String> =
         manifests.iter().map(|(a, m)| (*a, m.to_text())).collect();
     let mut summary = Summary {
-        cases: chosen.len(),
+        cases: n_cases,
         items: catalogue.count,
         pages,
         files: payload.len(),
@@ -847,10 +849,7 @@ pub fn prepare(
     let description = match opts.scope {
         Scope::Case => format!(
             "信访事项案卷 {}（{}），文件 {} 件 {} 页",
-            chosen[0].id,
-            plan::dossier_title(&chosen[0]),
-            summary.items,
-            summary.pages
+            first_id, first_title, summary.items, summary.pages
         ),
         Scope::Year(y) => format!(
             "{}{y}年度办结信访事项 {} 件的档案，文件 {} 件 {} 页",
@@ -885,7 +884,7 @@ pub fn prepare(
     info.push(
         "Internal-Sender-Identifier",
         match opts.scope {
-            Scope::Case => format!("{} {ranges}", chosen[0].id),
+            Scope::Case => format!("{first_id} {ranges}"),
             Scope::Year(_) => ranges,
         },
     );
