@@ -67,6 +67,8 @@ pub enum AppError {
     Kind(String),
     #[error(transparent)]
     Pack(#[from] crate::archive::pack::PackError),
+    #[error("另一个 anjuan pack 正在为这个办公室编号 (another pack holds the register lock): {0}")]
+    Busy(PathBuf),
     #[error("pack case 需要一个案件文件 (expects one case file): {0} 中有 {1} 件")]
     OneCase(PathBuf, usize),
     #[error("{path}: {error}")]
@@ -91,6 +93,7 @@ impl AppError {
     fn remedy_static(&self) -> Option<&'static str> {
         match self {
             AppError::Pack(_) | AppError::Register { .. } => None,
+            AppError::Busy(_) => Some("等另一个打包完成后再运行；同一办公室一次只能打包一个"),
             AppError::OneCase(..) => Some(
                 "给出一个案件文件，如 office/cases/XF-2026-0001.toml；整年的案件用 anjuan pack year",
             ),
@@ -908,6 +911,10 @@ fn pack(
         (None, None) => None,
     };
     let reg_path = root.join(&cfg.archive.register);
+    // One pack at a time per office: numbers are given from the register, so two
+    // runs at once could give one number twice. The kernel drops the lock when the
+    // process ends, however it ends.
+    let _lock = lock_register(&reg_path)?;
     let mut register = match std::fs::read_to_string(&reg_path) {
         Ok(text) => Register::parse(&text).map_err(|error| AppError::Register {
             path: reg_path.clone(),
@@ -1039,6 +1046,23 @@ fn pack(
         }
     );
     Ok(Outcome::Clean)
+}
+
+/// An exclusive lock on the office's register (`.register.lock` beside it).
+fn lock_register(reg_path: &Path) -> Result<std::fs::File, AppError> {
+    let dir = reg_path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let lock_path = dir.join(".register.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(AppError::Busy(lock_path)),
+        Err(std::fs::TryLockError::Error(e)) => Err(AppError::Output(e)),
+    }
 }
 
 /// Resident memory of this process now, in MB (Linux; 0 elsewhere).

@@ -636,3 +636,26 @@ fn an_office_without_a_key_packs_unsigned_and_says_so() {
         "{notes}"
     );
 }
+
+#[test]
+fn one_pack_at_a_time_per_office() {
+    let (_t, root) = demo_run();
+    // Another process holds the register lock: refused, nothing written.
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(root.join("office/archive/.register.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let o = pack_year(&root, "busy", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+    assert!(
+        text_of(&o).contains("正在为这个办公室编号"),
+        "{}",
+        text_of(&o)
+    );
+    assert!(!root.join(format!("busy/{BUNDLE}.zip")).exists());
+    // Released (as the kernel does when a holder dies): it packs.
+    drop(lock);
+    let o = pack_year(&root, "busy", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+}

@@ -302,14 +302,16 @@ fn register_filters(tera: &mut tera::Tera) {
 /// Chinese numerals up to 99 (heading and term numbers): 1 → 一, 10 → 十, 21 → 二十一.
 pub fn cn_number(n: u64) -> String {
     const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    // The units digit after 十, or nothing for a round ten.
+    let units = if n.is_multiple_of(10) {
+        ""
+    } else {
+        D[(n % 10) as usize]
+    };
     match n {
         0..=9 => D[n as usize].to_string(),
-        10..=19 => format!("十{}", if n % 10 > 0 { D[(n % 10) as usize] } else { "" }),
-        20..=99 => format!(
-            "{}十{}",
-            D[(n / 10) as usize],
-            if n % 10 > 0 { D[(n % 10) as usize] } else { "" }
-        ),
+        10..=19 => format!("十{units}"),
+        20..=99 => format!("{}十{units}", D[(n / 10) as usize]),
         _ => n.to_string(),
     }
 }
