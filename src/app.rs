@@ -687,6 +687,11 @@ const KIND_HELP: &str = "可选：交办单 受理告知书 不予受理告知�
 /// Codes of findings about timeliness: a late or overdue case still needs its papers.
 const TIMELINESS: &[&str] = &["time-limit", "overdue", "due-soon"];
 
+/// A record defect that stops a case's papers and its filing (lateness does not).
+fn blocks_case(f: &crate::diag::Located) -> bool {
+    f.diag.is_error() && !TIMELINESS.contains(&f.diag.code)
+}
+
 fn render(
     config: Option<&Path>,
     paths: &[PathBuf],
@@ -703,11 +708,7 @@ fn render(
     let checked = case::check_files(&files, &rules)?;
     // Cases whose records have defects (other than lateness) get no papers.
     let mut refused: Vec<PathBuf> = Vec::new();
-    for f in checked
-        .findings
-        .iter()
-        .filter(|f| f.diag.is_error() && !TIMELINESS.contains(&f.diag.code))
-    {
+    for f in checked.findings.iter().filter(|f| blocks_case(f)) {
         eprintln!("{f}");
         refused.push(f.file.clone());
     }
@@ -838,17 +839,14 @@ fn pack(
     let broken: Vec<&PathBuf> = checked
         .findings
         .iter()
-        .filter(|f| f.diag.is_error() && !TIMELINESS.contains(&f.diag.code))
+        .filter(|f| blocks_case(f))
         .map(|f| &f.file)
         .collect();
     let concerned = |c: &case::Case| match scope {
         Scope::Case => true,
         Scope::Year(y) => c.close.as_ref().is_some_and(|cl| cl.date.year() == y),
     };
-    for f in &checked.findings {
-        if !f.diag.is_error() || TIMELINESS.contains(&f.diag.code) {
-            continue;
-        }
+    for f in checked.findings.iter().filter(|f| blocks_case(f)) {
         let parsed = checked.cases.iter().find(|cf| cf.source.path == f.file);
         // A file that does not parse may hold a case of the year: it stops a bundle.
         if parsed.is_none_or(|cf| concerned(&cf.case)) {

@@ -589,7 +589,7 @@ fn killed_at_any_moment_leaves_nothing_at_the_final_path() {
 }
 
 #[test]
-fn hashing_matches_openssl_sm3_vectors() {
+fn sm3_matches_the_standard_vector_and_files_hash_as_their_bytes() {
     // GB/T 32905-2016 appendix A, example 2 (512-bit message).
     let msg = "abcd".repeat(16);
     assert_eq!(

@@ -209,6 +209,8 @@ struct Filed {
     path: PathBuf,
     pages: usize,
     size: u64,
+    /// SHA-256 from the render record, to compare with the file as read.
+    recorded_sha256: String,
     digests: Digests,
     fonts: Vec<FontFile>,
     sig: Option<SigFile>,
@@ -412,8 +414,9 @@ pub fn prepare(
                 path,
                 pages: rec.pages,
                 size: 0,
+                recorded_sha256: rec.sha256.clone(),
                 digests: Digests {
-                    sha256: rec.sha256.clone(),
+                    sha256: String::new(),
                     sm3: String::new(),
                 },
                 fonts: rec.fonts.clone(),
@@ -658,11 +661,7 @@ pub fn prepare(
     let first_title = plan::dossier_title(&chosen[0]);
     drop(filed);
     drop(chosen);
-    items.sort_by(|a, b| {
-        ArchiveCode::parse(&a.code)
-            .ok()
-            .cmp(&ArchiveCode::parse(&b.code).ok())
-    });
+    items.sort_by_cached_key(|r| ArchiveCode::parse(&r.code).ok());
     for (i, it) in items.iter_mut().enumerate() {
         it.no = i + 1;
     }
@@ -1037,13 +1036,12 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
     };
     let (size, digests, prehash) =
         read().map_err(|e| refuse(Reason::MissingPaper, format!("无法读取: {e}")))?;
-    // `p.digests.sha256` holds the render record's digest at this point.
-    if digests.sha256 != p.digests.sha256 {
+    if digests.sha256 != p.recorded_sha256 {
         return Err(refuse(
             Reason::Changed,
             format!(
                 "生成时 SHA-256 {}…，现在 {}…",
-                &p.digests.sha256[..p.digests.sha256.len().min(16)],
+                &p.recorded_sha256[..p.recorded_sha256.len().min(16)],
                 &digests.sha256[..16]
             ),
         ));
@@ -1144,12 +1142,13 @@ fn make_dossier_papers(
             path: path.clone(),
             message: m,
         })?;
+        let digests = Digests::of(&r.pdf);
         if let Some((sk, pk)) = opts.keys {
             let binding = Binding {
                 case: case.id.clone(),
                 paper: kind.name().into(),
                 file: file.into(),
-                sha256: sign::sha256_hex(&r.pdf),
+                sha256: digests.sha256.clone(),
             };
             let sig = sign::sign(sk, Some(pk), &r.pdf, &binding)?;
             out.push((
@@ -1158,7 +1157,6 @@ fn make_dossier_papers(
                 0,
             ));
         }
-        let digests = Digests::of(&r.pdf);
         out.push((
             Payload {
                 rel,

@@ -63,14 +63,11 @@ pub struct FontHashes(std::sync::Mutex<std::collections::HashMap<std::path::Path
 
 impl FontHashes {
     pub fn get(&self, path: &std::path::Path) -> Result<String, String> {
-        use sha2::Digest as _;
         if let Some(h) = self.0.lock().map_err(|e| e.to_string())?.get(path) {
             return Ok(h.clone());
         }
-        let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut hasher = sha2::Sha256::new();
-        std::io::copy(&mut f, &mut hasher).map_err(|e| format!("{}: {e}", path.display()))?;
-        let h = crate::archive::bag::hex(&hasher.finalize());
+        let h = crate::archive::bag::sha256_file(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         self.0
             .lock()
             .map_err(|e| e.to_string())?

@@ -238,11 +238,12 @@ pub fn sign_comment(
 
 /// The key id of a public key, as minisign prints it (16 hex digits).
 pub fn key_id(pk: &PublicKey) -> String {
-    pk.keynum()
-        .iter()
-        .rev()
-        .map(|b| format!("{b:02X}"))
-        .collect()
+    keynum_hex(pk.keynum())
+}
+
+/// A key number (little-endian bytes) as minisign prints it.
+fn keynum_hex(keynum: &[u8]) -> String {
+    keynum.iter().rev().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The outcome of checking one signature.
@@ -339,11 +340,7 @@ impl SigBox {
 
     /// The signing key's id as minisign prints it.
     pub fn key_id(&self) -> String {
-        self.keynum
-            .iter()
-            .rev()
-            .map(|b| format!("{b:02X}"))
-            .collect()
+        keynum_hex(&self.keynum)
     }
 }
 
