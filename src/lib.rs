@@ -30,3 +30,4 @@ pub mod render;
 pub mod sign;
 pub mod source;
 pub mod synth;
+pub mod verify;
