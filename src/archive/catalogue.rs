@@ -76,6 +76,12 @@ pub struct Item {
     pub size: u64,
     #[serde(rename = "存储位置")]
     pub location: String,
+    /// For a paper that must be served: true (its receipts name its 档号).
+    #[serde(rename = "需送达", skip_serializing_if = "std::ops::Not::not")]
+    pub must_serve: bool,
+    /// For a delivery receipt: the 档号 of the paper it proves was served.
+    #[serde(rename = "送达文书", skip_serializing_if = "Option::is_none")]
+    pub serves: Option<String>,
     #[serde(rename = "电子签名", skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
     #[serde(rename = "业务行为")]

@@ -8,7 +8,7 @@
 //! returned together, so a clerk sees every problem in one run. The caller
 //! writes the entries with [`super::zipout::write`] to a temporary file.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use minisign::{PublicKey, SecretKey};
@@ -551,8 +551,18 @@ pub fn prepare(
         .unwrap_or_default();
     for ((case, ps), made) in chosen.iter().zip(&filed).zip(made_by_case) {
         let mut case_items = Vec::new();
+        // The latest served paper of each kind, for the receipts after it.
+        let mut served: HashMap<crate::case::model::Paper, String> = HashMap::new();
         for p in ps {
             let code = p.code.clone().expect("numbered");
+            let must_serve = p.job.kind.served_paper();
+            if let Some(paper) = must_serve {
+                served.insert(paper, code.to_string());
+            }
+            let serves = p
+                .job
+                .delivery
+                .and_then(|d| served.get(&case.deliveries[d].paper).cloned());
             let rel = format!("data/{}/{}", case.id, p.job.file_name);
             for f in &p.fonts {
                 fonts_used.entry(f.clone()).or_default().insert(rel.clone());
@@ -603,6 +613,8 @@ pub fn prepare(
                 file: p.job.file_name.clone(),
                 size: p.size,
                 location: rel.clone(),
+                must_serve: must_serve.is_some(),
+                serves,
                 signature: p.sig.as_ref().map(|s| catalogue::Signature {
                     rule: sig_rule.into(),
                     time: p.job.date.to_string(),
@@ -927,11 +939,39 @@ pub fn prepare(
         date: opts.date,
     };
     let handoff = renderer.render_doc(&doc, &handoff_ctx)?;
+    // The same declaration, machine-readable, for the receiver's checks.
+    let handoff_json = json!({
+        "格式": HANDOFF_FORMAT,
+        "移交名称": name,
+        "范围": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
+        "内容描述": description,
+        "移交单位": cfg.office.name,
+        "接收单位": handoff_ctx["receiver"],
+        "移交日期": opts.date.to_string(),
+        "案件数": summary.cases,
+        "件数": summary.items,
+        "页数": summary.pages,
+        "文件数": summary.files,
+        "数据量": summary.bytes,
+        "档号范围": summary.series.iter().map(|r| json!({
+            "前缀": r.prefix, "件数": r.count, "页数": r.pages, "起": r.first, "止": r.last,
+        })).collect::<Vec<_>>(),
+        "包摘要": [
+            {"算法": "SHA-256", "对象": Alg::Sha256.manifest(), "值": summary.manifest_sha256},
+            {"算法": "SM3", "对象": Alg::Sm3.manifest(), "值": summary.manifest_sm3},
+        ],
+        "签名密钥": summary.signed_by,
+        "签名公钥": if pk_text.is_empty() { serde_json::Value::Null } else { json!(pk_text) },
+        "生成工具": crate::render::record::generator(),
+    });
+    let mut handoff_json = serde_json::to_vec_pretty(&handoff_json).expect("handoff serialises");
+    handoff_json.push(b'\n');
 
     let mut tags: Vec<(String, Vec<u8>)> = vec![
         ("bagit.txt".into(), bag::BAGIT_TXT.as_bytes().to_vec()),
         ("bag-info.txt".into(), info.to_text().into_bytes()),
         (HANDOFF.into(), handoff.pdf),
+        (HANDOFF_JSON.into(), handoff_json),
     ];
     for (alg, text) in &manifest_text {
         tags.push((alg.manifest(), text.clone().into_bytes()));
@@ -994,6 +1034,10 @@ fn spill_made(
 
 /// The handoff form's file name, a tag file at the top of the bag.
 pub const HANDOFF: &str = "移交登记表.pdf";
+/// The handoff form's figures as JSON, a tag file beside it.
+pub const HANDOFF_JSON: &str = "handoff.json";
+/// The `格式` value of `handoff.json`.
+pub const HANDOFF_FORMAT: &str = "anjuan-handoff/1";
 /// Rows per printed catalogue volume.
 pub const VOLUME: usize = 500;
 

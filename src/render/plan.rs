@@ -105,7 +105,8 @@ impl Kind {
         matches!(self, Kind::Contents | Kind::Notes | Kind::Cover)
     }
 
-    fn served_paper(self) -> Option<Paper> {
+    /// The paper this kind is, when it must be served (and so needs a delivery receipt).
+    pub fn served_paper(self) -> Option<Paper> {
         match self {
             Kind::AcceptNotice => Some(Paper::AcceptNotice),
             Kind::RefuseNotice => Some(Paper::RefuseNotice),

@@ -1,0 +1,238 @@
+//! The bag as received: a zip read in place, or a folder. Both give the same
+//! view — the bag's files by their path inside the bag, with sizes — and the
+//! same structural findings, so the checks never care which it was.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use super::names;
+use super::zipread::{self, Archive, Finding, Limits, ReadDefect};
+
+/// Where one file's bytes are.
+#[derive(Clone, Debug)]
+enum At {
+    Zip(usize),
+    Path(PathBuf),
+}
+
+/// One file of the bag.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub size: u64,
+    /// False when the structure checks already refused this entry (its reason
+    /// is among the findings); its content is then never read.
+    pub readable: bool,
+    at: At,
+}
+
+pub enum Kind {
+    Zip { file: File, archive: Archive },
+    Dir,
+}
+
+/// A received bag.
+pub struct Container {
+    pub kind: Kind,
+    /// The path the user gave.
+    pub path: PathBuf,
+    /// The bag's top folder inside a zip (`X012-WS-2026-XFB/`), or empty.
+    pub top: String,
+    /// Files by their path inside the bag (`bagit.txt`, `data/…`).
+    pub files: BTreeMap<String, Item>,
+    /// Entries outside the bag's top folder.
+    pub outside: Vec<String>,
+    pub findings: Vec<Finding>,
+    pub limits: Limits,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("无法读取 {path}: {message}")]
+    Io { path: String, message: String },
+}
+
+impl Container {
+    pub fn open(path: &Path, limits: Limits) -> Result<Container, OpenError> {
+        let io = |e: std::io::Error| OpenError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let meta = std::fs::symlink_metadata(path).map_err(io)?;
+        if meta.is_dir() {
+            return Ok(Container::open_dir(path, limits));
+        }
+        let file = File::open(path).map_err(io)?;
+        let archive = match zipread::open(&file, &limits) {
+            Ok(a) => a,
+            Err(message) => Archive {
+                len: meta.len(),
+                entries: Vec::new(),
+                findings: vec![Finding::NotZip(message)],
+                comment_len: 0,
+            },
+        };
+        let mut c = Container {
+            path: path.to_path_buf(),
+            top: String::new(),
+            files: BTreeMap::new(),
+            outside: Vec::new(),
+            findings: Vec::new(),
+            limits,
+            kind: Kind::Dir,
+        };
+        // The bag root: the folder holding bagit.txt — the zip's top level, or its one top folder.
+        let named: Vec<&str> = archive
+            .entries
+            .iter()
+            .filter(|e| e.name_ok)
+            .map(|e| e.name.as_str())
+            .collect();
+        if !named.contains(&"bagit.txt") {
+            if let Some(top) = named
+                .iter()
+                .filter_map(|n| n.strip_suffix("bagit.txt"))
+                .filter(|p| p.ends_with('/') && p.matches('/').count() == 1)
+                .min()
+            {
+                c.top = top.to_string();
+            }
+        }
+        for (i, e) in archive.entries.iter().enumerate() {
+            if !e.name_ok {
+                continue;
+            }
+            let Some(rel) = e.name.strip_prefix(&c.top) else {
+                c.outside.push(e.name.clone());
+                continue;
+            };
+            if e.is_dir || rel.is_empty() {
+                if e.size > 0 {
+                    c.findings.push(Finding::SizeLie {
+                        name: e.name.clone(),
+                        detail: format!("目录项却有 {} 字节数据", e.size),
+                    });
+                }
+                continue;
+            }
+            c.files.entry(rel.to_string()).or_insert(Item {
+                size: e.size,
+                readable: e.readable,
+                at: At::Zip(i),
+            });
+        }
+        c.findings.splice(0..0, archive.findings.iter().cloned());
+        c.kind = Kind::Zip { file, archive };
+        Ok(c)
+    }
+
+    fn open_dir(root: &Path, limits: Limits) -> Container {
+        let mut c = Container {
+            kind: Kind::Dir,
+            path: root.to_path_buf(),
+            top: String::new(),
+            files: BTreeMap::new(),
+            outside: Vec::new(),
+            findings: Vec::new(),
+            limits,
+        };
+        let mut seen = Vec::new();
+        for entry in walkdir::WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .min_depth(1)
+        {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    c.findings.push(Finding::NotZip(format!("无法遍历目录: {e}")));
+                    continue;
+                }
+            };
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let raw = {
+                use std::os::unix::ffi::OsStrExt as _;
+                rel.as_os_str().as_bytes().to_vec()
+            };
+            let ft = entry.file_type();
+            let name = String::from_utf8_lossy(&raw).into_owned();
+            if ft.is_dir() {
+                continue;
+            }
+            if ft.is_symlink() {
+                c.findings.push(Finding::Symlink { name });
+                continue;
+            }
+            if !ft.is_file() {
+                c.findings.push(Finding::Special { name });
+                continue;
+            }
+            if let Err(defect) = names::check(&raw) {
+                c.findings.push(Finding::BadName {
+                    raw: zipread::escape_name(&raw),
+                    defect,
+                });
+                continue;
+            }
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            seen.push(name.clone());
+            c.files.insert(
+                name,
+                Item {
+                    size,
+                    readable: true,
+                    at: At::Path(entry.path().to_path_buf()),
+                },
+            );
+        }
+        for group in names::nfc_collisions(seen.iter().map(String::as_str)) {
+            c.findings.push(Finding::NfcTwins { names: group });
+        }
+        c
+    }
+
+    pub fn is_zip(&self) -> bool {
+        matches!(self.kind, Kind::Zip { .. })
+    }
+
+    /// Streams one file's bytes to `sink`; for a zip entry the size and CRC are checked.
+    pub fn read(&self, item: &Item, sink: &mut dyn FnMut(&[u8])) -> Result<u64, ReadDefect> {
+        match (&self.kind, &item.at) {
+            (Kind::Zip { file, archive }, At::Zip(i)) => {
+                zipread::read_entry(file, &archive.entries[*i], &self.limits, sink)
+            }
+            (_, At::Path(p)) => {
+                use std::io::Read as _;
+                let mut f = File::open(p).map_err(|e| ReadDefect::Io(e.to_string()))?;
+                let mut buf = vec![0u8; 256 * 1024];
+                let mut n_total = 0u64;
+                loop {
+                    let n = f.read(&mut buf).map_err(|e| ReadDefect::Io(e.to_string()))?;
+                    if n == 0 {
+                        return Ok(n_total);
+                    }
+                    n_total += n as u64;
+                    sink(&buf[..n]);
+                }
+            }
+            _ => Err(ReadDefect::Io("entry not in this container".into())),
+        }
+    }
+
+    /// A small file read whole (tag files, metadata), up to `max` bytes.
+    pub fn read_small(&self, name: &str, max: u64) -> Option<Result<Vec<u8>, String>> {
+        let item = self.files.get(name)?;
+        if !item.readable {
+            return Some(Err("结构检查已拒绝该文件 (refused by the structure checks)".into()));
+        }
+        if item.size > max {
+            return Some(Err(format!("{} 字节，超过上限 {max}", item.size)));
+        }
+        let mut out = Vec::with_capacity(item.size as usize);
+        Some(
+            self.read(item, &mut |b| out.extend_from_slice(b))
+                .map(|_| out)
+                .map_err(|e| e.to_string()),
+        )
+    }
+}

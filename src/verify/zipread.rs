@@ -1,0 +1,758 @@
+//! Reading a zip that may be hostile, in place, without extracting anything.
+//!
+//! The `zip` crate's reader is made to open good archives: it looks entries up
+//! by name (so a duplicate name hides its twin), trusts the central directory's
+//! offsets and sizes, and stops at the first thing it dislikes. A receiver needs
+//! the opposite: every structural lie found and named, and nothing of it acted
+//! on. So this reader parses the end records and the central directory itself,
+//! bounds every allocation by what the file can really hold, cross-checks each
+//! local header against its central record, maps which bytes each entry claims
+//! (overlaps, gaps, data outside the file) and only then reads contents —
+//! positional reads of the one open file, stored or deflate only, the output
+//! bounded by the declared size and a compression-ratio limit, and the CRC-32
+//! checked. It never writes anything.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::FileExt as _;
+
+use super::names::{self, NameDefect};
+
+/// Bounds that make a bomb a finding instead of an outage.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Entries in one archive (a 5,000-case year bundle has ~90,000).
+    pub max_entries: u64,
+    /// Uncompressed : compressed, for a deflated entry bigger than `ratio_floor`.
+    pub max_ratio: u64,
+    pub ratio_floor: u64,
+    /// Sum of all declared uncompressed sizes, as a multiple of the archive size.
+    pub max_total_ratio: u64,
+    /// An archive comment longer than this is a finding (it can carry anything).
+    pub max_comment: usize,
+    /// The central directory is read into memory; this bounds it.
+    pub max_central_directory: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entries: 1_000_000,
+            max_ratio: 100,
+            ratio_floor: 1 << 20,
+            max_total_ratio: 100,
+            max_comment: 1024,
+            max_central_directory: 256 << 20,
+        }
+    }
+}
+
+/// One structural finding about the archive. Each kind is its own defect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// No end-of-central-directory record: not a zip, or cut short.
+    NotZip(String),
+    /// The central directory ends before the entries it declares.
+    Truncated { declared: u64, read: u64 },
+    /// More entries than the limit (declared or real).
+    TooManyEntries { declared: u64, limit: u64 },
+    /// The declared entry count cannot fit in the central directory's bytes.
+    CountLie { declared: u64, fits: u64 },
+    /// Multi-disk (spanned) archives are not accepted.
+    MultiDisk,
+    Comment { len: usize, limit: usize },
+    /// Bytes that no entry, directory or end record claims.
+    Gap { offset: u64, len: u64 },
+    /// Two entries claim the same bytes.
+    Overlap { a: String, b: String },
+    /// An entry's data lies (partly) outside the file or over the directory.
+    OutOfBounds { name: String },
+    /// A ZIP64 size or offset that the file cannot hold, or stored sizes differing.
+    SizeLie { name: String, detail: String },
+    /// The local header does not say what the central directory says.
+    LocalMismatch { name: String, field: &'static str },
+    BadName { raw: String, defect: NameDefect },
+    Duplicate { name: String },
+    /// Two names that are the same after Unicode NFC normalisation.
+    NfcTwins { names: Vec<String> },
+    Symlink { name: String },
+    /// Device, FIFO, socket: anything but a file or folder.
+    Special { name: String },
+    Encrypted { name: String },
+    /// A compression method other than stored or deflate.
+    Method { name: String, method: u16 },
+    /// Declared ratio or total beyond the limits.
+    Bomb { name: String, detail: String },
+}
+
+/// What the archive says about one entry, after the checks.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The name as text (lossy if it was not UTF-8; such entries are never read).
+    pub name: String,
+    /// The name passed the name rules.
+    pub name_ok: bool,
+    pub is_dir: bool,
+    pub method: u16,
+    pub flags: u16,
+    pub crc: u32,
+    pub compressed: u64,
+    pub size: u64,
+    pub local_offset: u64,
+    /// Where the data starts (after the local header), once the header was read.
+    pub data_offset: Option<u64>,
+    /// Header fields kept for profile checks (a deterministic writer's output is fixed).
+    pub made_by: u16,
+    pub needed: u16,
+    pub dos_time: u16,
+    pub dos_date: u16,
+    pub internal_attr: u16,
+    pub external_attr: u32,
+    pub extra_len: usize,
+    pub comment_len: usize,
+    pub local_extra_len: usize,
+    /// Bytes of the data descriptor after the data (0 without one).
+    pub descriptor_len: u64,
+    /// This entry can be read: name, type, method, encryption, bounds all fine.
+    pub readable: bool,
+}
+
+impl Entry {
+    pub fn encrypted(&self) -> bool {
+        self.flags & 1 != 0 || self.method == 99
+    }
+    fn unix_mode(&self) -> Option<u32> {
+        (self.made_by >> 8 == 3).then_some(self.external_attr >> 16)
+    }
+}
+
+/// The archive as read: its entries (in central-directory order) and findings.
+#[derive(Debug)]
+pub struct Archive {
+    pub len: u64,
+    pub entries: Vec<Entry>,
+    pub findings: Vec<Finding>,
+    pub comment_len: usize,
+}
+
+/// Why an entry's content could not be read or did not check out.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadDefect {
+    #[error("CRC-32 不符 (CRC mismatch): 记录 {expected:08x}，实际 {actual:08x}")]
+    Crc { expected: u32, actual: u32 },
+    #[error("长度不符 (size mismatch): 记录 {declared} 字节，实际 {actual} 字节")]
+    Size { declared: u64, actual: u64 },
+    #[error("解压数据损坏 (corrupt deflate data): {0}")]
+    Corrupt(String),
+    #[error("解压比超限 (compression ratio over {limit}:1)，疑似压缩炸弹 (zip bomb)")]
+    Bomb { limit: u64 },
+    #[error("读取失败 (I/O): {0}")]
+    Io(String),
+}
+
+const EOCD: u32 = 0x0605_4b50;
+const Z64_LOCATOR: u32 = 0x0706_4b50;
+const Z64_EOCD: u32 = 0x0606_4b50;
+const CENTRAL: u32 = 0x0201_4b50;
+const LOCAL: u32 = 0x0403_4b50;
+const DESCRIPTOR: u32 = 0x0807_4b50;
+
+fn u16le(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+fn u32le(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+fn u64le(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+fn read_at(f: &File, off: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    f.read_exact_at(&mut buf, off)?;
+    Ok(buf)
+}
+
+/// Where the central directory is, per the end records.
+struct End {
+    cd_offset: u64,
+    cd_size: u64,
+    count: u64,
+    /// First byte of the end records (ZIP64 record if any, else the EOCD).
+    end_start: u64,
+    comment_len: usize,
+}
+
+fn find_end(f: &File, len: u64, limits: &Limits, out: &mut Vec<Finding>) -> Result<End, String> {
+    if len < 22 {
+        return Err(format!("文件只有 {len} 字节，不足一个 zip 结尾记录"));
+    }
+    let tail_len = len.min(22 + 65_535) as usize;
+    let tail_start = len - tail_len as u64;
+    let tail = read_at(f, tail_start, tail_len).map_err(|e| e.to_string())?;
+    // The last EOCD whose comment runs exactly to the end of the file.
+    let mut at = None;
+    let mut loose = None;
+    for i in (0..=tail_len - 22).rev() {
+        if u32le(&tail, i) == EOCD {
+            let clen = u16le(&tail, i + 20) as usize;
+            if i + 22 + clen == tail_len {
+                at = Some(i);
+                break;
+            }
+            loose.get_or_insert(i);
+        }
+    }
+    let i = match (at, loose) {
+        (Some(i), _) => i,
+        (None, Some(i)) => {
+            let clen = u16le(&tail, i + 20) as usize;
+            let end = i + 22 + clen;
+            if end < tail_len {
+                out.push(Finding::Gap {
+                    offset: tail_start + end as u64,
+                    len: (tail_len - end) as u64,
+                });
+            } else {
+                return Err("结尾记录的注释长度超出文件末尾 (comment runs past the end)".into());
+            }
+            i
+        }
+        (None, None) => return Err("找不到 zip 结尾记录 (no end-of-central-directory record)".into()),
+    };
+    let e = &tail[i..];
+    let (disk, cd_disk) = (u16le(e, 4), u16le(e, 6));
+    let (n_disk, n_total) = (u16le(e, 8) as u64, u16le(e, 10) as u64);
+    let mut cd_size = u32le(e, 12) as u64;
+    let mut cd_offset = u32le(e, 16) as u64;
+    let comment_len = u16le(e, 20) as usize;
+    if comment_len > limits.max_comment {
+        out.push(Finding::Comment {
+            len: comment_len,
+            limit: limits.max_comment,
+        });
+    }
+    let eocd_pos = tail_start + i as u64;
+    let mut count = n_total;
+    let mut end_start = eocd_pos;
+    let mut multi = disk != 0 || cd_disk != 0 || n_disk != n_total;
+    let z64 = n_total == 0xFFFF || cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF;
+    if eocd_pos >= 20 {
+        let loc = read_at(f, eocd_pos - 20, 20).map_err(|e| e.to_string())?;
+        if u32le(&loc, 0) == Z64_LOCATOR {
+            let rec_off = u64le(&loc, 8);
+            if u32le(&loc, 4) != 0 || u32le(&loc, 16) > 1 {
+                multi = true;
+            }
+            if rec_off + 56 > eocd_pos - 20 {
+                out.push(Finding::SizeLie {
+                    name: "ZIP64 结尾记录".into(),
+                    detail: format!("定位记录指向偏移 {rec_off}，超出文件"),
+                });
+            } else {
+                let r = read_at(f, rec_off, 56).map_err(|e| e.to_string())?;
+                if u32le(&r, 0) != Z64_EOCD {
+                    return Err(format!("偏移 {rec_off} 处不是 ZIP64 结尾记录"));
+                }
+                if u32le(&r, 16) != 0 || u32le(&r, 20) != 0 || u64le(&r, 24) != u64le(&r, 32) {
+                    multi = true;
+                }
+                count = u64le(&r, 32);
+                cd_size = u64le(&r, 40);
+                cd_offset = u64le(&r, 48);
+                end_start = rec_off;
+            }
+        } else if z64 && n_total != 0xFFFF {
+            // 0xFFFFFFFF sizes without a ZIP64 record: take them literally (they will not fit).
+        }
+    }
+    if multi {
+        out.push(Finding::MultiDisk);
+    }
+    Ok(End {
+        cd_offset,
+        cd_size,
+        count,
+        end_start,
+        comment_len,
+    })
+}
+
+/// Reads the structure of the archive at `f` (of length `len`). Fails only when
+/// there is no structure at all to report on (not a zip); everything else is a
+/// finding.
+pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
+    let len = f.metadata().map_err(|e| e.to_string())?.len();
+    let mut findings = Vec::new();
+    let end = find_end(f, len, limits, &mut findings)?;
+    if end.count > limits.max_entries {
+        findings.push(Finding::TooManyEntries {
+            declared: end.count,
+            limit: limits.max_entries,
+        });
+    }
+    // The directory must sit inside the file, before the end records.
+    let cd_end = end.cd_offset.checked_add(end.cd_size);
+    if cd_end.is_none_or(|e| e > end.end_start) {
+        findings.push(Finding::SizeLie {
+            name: "中央目录 (central directory)".into(),
+            detail: format!(
+                "声明偏移 {} 长度 {}，而结尾记录在 {}",
+                end.cd_offset, end.cd_size, end.end_start
+            ),
+        });
+    }
+    let cd_start = end.cd_offset.min(end.end_start);
+    let cd_len = end.end_start.saturating_sub(cd_start).min(end.cd_size);
+    if cd_len > limits.max_central_directory {
+        findings.push(Finding::Bomb {
+            name: "中央目录 (central directory)".into(),
+            detail: format!("{cd_len} 字节，超过上限 {}", limits.max_central_directory),
+        });
+        return Ok(Archive {
+            len,
+            entries: Vec::new(),
+            findings,
+            comment_len: end.comment_len,
+        });
+    }
+    let fits = cd_len / 46;
+    if end.count > fits {
+        findings.push(Finding::CountLie {
+            declared: end.count,
+            fits,
+        });
+    }
+    let cd = read_at(f, cd_start, cd_len as usize).map_err(|e| e.to_string())?;
+    let mut entries = Vec::new();
+    let mut p = 0usize;
+    let want = end.count.min(limits.max_entries);
+    while (entries.len() as u64) < want {
+        if p + 46 > cd.len() || u32le(&cd, p) != CENTRAL {
+            break;
+        }
+        let nlen = u16le(&cd, p + 28) as usize;
+        let xlen = u16le(&cd, p + 30) as usize;
+        let clen = u16le(&cd, p + 32) as usize;
+        if p + 46 + nlen + xlen + clen > cd.len() {
+            break;
+        }
+        let raw_name = &cd[p + 46..p + 46 + nlen];
+        let extra = &cd[p + 46 + nlen..p + 46 + nlen + xlen];
+        let mut e = Entry {
+            name: String::from_utf8_lossy(raw_name).into_owned(),
+            name_ok: true,
+            is_dir: false,
+            made_by: u16le(&cd, p + 4),
+            needed: u16le(&cd, p + 6),
+            flags: u16le(&cd, p + 8),
+            method: u16le(&cd, p + 10),
+            dos_time: u16le(&cd, p + 12),
+            dos_date: u16le(&cd, p + 14),
+            crc: u32le(&cd, p + 16),
+            compressed: u32le(&cd, p + 20) as u64,
+            size: u32le(&cd, p + 24) as u64,
+            internal_attr: u16le(&cd, p + 36),
+            external_attr: u32le(&cd, p + 38),
+            local_offset: u32le(&cd, p + 42) as u64,
+            data_offset: None,
+            extra_len: xlen,
+            comment_len: clen,
+            local_extra_len: 0,
+            descriptor_len: 0,
+            readable: true,
+        };
+        if u16le(&cd, p + 34) != 0 && u16le(&cd, p + 34) != 0xFFFF {
+            findings.push(Finding::MultiDisk);
+        }
+        zip64_fields(extra, &mut e);
+        match names::check(raw_name) {
+            Ok(_) => {}
+            Err(defect) => {
+                e.name_ok = false;
+                e.readable = false;
+                findings.push(Finding::BadName {
+                    raw: escape_name(raw_name),
+                    defect,
+                });
+            }
+        }
+        e.is_dir = e.name.ends_with('/');
+        match e.unix_mode().map(|m| m & 0o170000) {
+            Some(0o120000) => {
+                findings.push(Finding::Symlink {
+                    name: e.name.clone(),
+                });
+                e.readable = false;
+            }
+            Some(0) | Some(0o100000) | Some(0o040000) | None => {}
+            Some(_) => {
+                findings.push(Finding::Special {
+                    name: e.name.clone(),
+                });
+                e.readable = false;
+            }
+        }
+        if e.encrypted() {
+            findings.push(Finding::Encrypted {
+                name: e.name.clone(),
+            });
+            e.readable = false;
+        } else if e.method != 0 && e.method != 8 {
+            findings.push(Finding::Method {
+                name: e.name.clone(),
+                method: e.method,
+            });
+            e.readable = false;
+        }
+        entries.push(e);
+        p += 46 + nlen + xlen + clen;
+    }
+    if (entries.len() as u64) < want {
+        findings.push(Finding::Truncated {
+            declared: end.count,
+            read: entries.len() as u64,
+        });
+    }
+    check_names(&entries, &mut findings);
+    check_sizes(&mut entries, len, limits, &mut findings);
+    read_local_headers(f, &mut entries, &mut findings);
+    map_bytes(&mut entries, cd_start, cd_len, end.end_start, &mut findings);
+    Ok(Archive {
+        len,
+        entries,
+        findings,
+        comment_len: end.comment_len,
+    })
+}
+
+/// The ZIP64 extended-information extra field replaces the 32-bit values that
+/// are all ones, in the order size, compressed size, offset.
+fn zip64_fields(mut extra: &[u8], e: &mut Entry) {
+    while extra.len() >= 4 {
+        let (id, n) = (u16le(extra, 0), u16le(extra, 2) as usize);
+        let body = &extra[4..(4 + n).min(extra.len())];
+        if id == 0x0001 {
+            let mut q = 0;
+            let mut take = |v: &mut u64| {
+                if *v == 0xFFFF_FFFF && q + 8 <= body.len() {
+                    *v = u64le(body, q);
+                    q += 8;
+                }
+            };
+            take(&mut e.size);
+            take(&mut e.compressed);
+            take(&mut e.local_offset);
+        }
+        extra = &extra[(4 + n).min(extra.len())..];
+    }
+}
+
+/// Non-printing bytes of a raw name shown as `\xNN`, so a report can name it.
+pub fn escape_name(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut s = String::new();
+    for c in text.chars() {
+        if c.is_control() {
+            s.push_str(&format!("\\x{:02X}", c as u32));
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
+fn check_names(entries: &[Entry], out: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut dups = std::collections::BTreeSet::new();
+    for e in entries.iter().filter(|e| e.name_ok) {
+        if !seen.insert(e.name.as_str()) {
+            dups.insert(e.name.clone());
+        }
+    }
+    for name in dups {
+        out.push(Finding::Duplicate { name });
+    }
+    let ok: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.name_ok)
+        .map(|e| e.name.as_str())
+        .collect();
+    for group in names::nfc_collisions(ok.iter().copied()) {
+        out.push(Finding::NfcTwins { names: group });
+    }
+}
+
+fn check_sizes(entries: &mut [Entry], len: u64, limits: &Limits, out: &mut Vec<Finding>) {
+    let mut total: u64 = 0;
+    for e in entries.iter_mut() {
+        if e.compressed > len || e.local_offset >= len {
+            out.push(Finding::SizeLie {
+                name: e.name.clone(),
+                detail: format!(
+                    "声明压缩长度 {} 字节、偏移 {}，而整个文件只有 {len} 字节",
+                    e.compressed, e.local_offset
+                ),
+            });
+            e.readable = false;
+            continue;
+        }
+        if e.method == 0 && e.compressed != e.size {
+            out.push(Finding::SizeLie {
+                name: e.name.clone(),
+                detail: format!(
+                    "未压缩存储，但声明原长 {} 字节、存储长度 {} 字节",
+                    e.size, e.compressed
+                ),
+            });
+            e.readable = false;
+            continue;
+        }
+        if e.method == 8 && e.size > limits.ratio_floor {
+            let ratio = e.size / e.compressed.max(1);
+            if ratio > limits.max_ratio {
+                out.push(Finding::Bomb {
+                    name: e.name.clone(),
+                    detail: format!(
+                        "{} 字节压缩为 {} 字节（{ratio}:1，上限 {}:1）",
+                        e.size, e.compressed, limits.max_ratio
+                    ),
+                });
+                e.readable = false;
+            }
+        }
+        total = total.saturating_add(e.size);
+    }
+    let cap = len.saturating_mul(limits.max_total_ratio);
+    if total > cap && total > limits.ratio_floor {
+        out.push(Finding::Bomb {
+            name: "整个压缩包 (whole archive)".into(),
+            detail: format!("声明解压后共 {total} 字节，是压缩包 {len} 字节的 {} 倍以上", limits.max_total_ratio),
+        });
+        for e in entries.iter_mut() {
+            e.readable = false;
+        }
+    }
+}
+
+fn read_local_headers(f: &File, entries: &mut [Entry], out: &mut Vec<Finding>) {
+    for e in entries.iter_mut() {
+        let h = match read_at(f, e.local_offset, 30) {
+            Ok(h) if u32le(&h, 0) == LOCAL => h,
+            _ => {
+                out.push(Finding::LocalMismatch {
+                    name: e.name.clone(),
+                    field: "本地文件头 (local header)",
+                });
+                e.readable = false;
+                continue;
+            }
+        };
+        let nlen = u16le(&h, 26) as usize;
+        let xlen = u16le(&h, 28) as usize;
+        e.local_extra_len = xlen;
+        let name = read_at(f, e.local_offset + 30, nlen).unwrap_or_default();
+        let descriptor = e.flags & 8 != 0;
+        let mut wrong: Option<&'static str> = None;
+        if name != e.name.as_bytes() && e.name_ok {
+            wrong = Some("文件名 (name)");
+        } else if u16le(&h, 6) != e.flags {
+            wrong = Some("标志位 (flags)");
+        } else if u16le(&h, 8) != e.method {
+            wrong = Some("压缩方法 (method)");
+        } else if u16le(&h, 4) != e.needed {
+            wrong = Some("所需版本 (version needed)");
+        } else if u16le(&h, 10) != e.dos_time || u16le(&h, 12) != e.dos_date {
+            wrong = Some("修改时间 (time)");
+        } else if !descriptor && u32le(&h, 14) != e.crc {
+            wrong = Some("CRC-32");
+        } else if !descriptor
+            && u32le(&h, 18) != 0xFFFF_FFFF
+            && (u32le(&h, 18) as u64 != e.compressed || u32le(&h, 22) as u64 != e.size)
+        {
+            wrong = Some("长度 (sizes)");
+        }
+        if let Some(field) = wrong {
+            out.push(Finding::LocalMismatch {
+                name: e.name.clone(),
+                field,
+            });
+            e.readable = false;
+        }
+        let data = e.local_offset + 30 + nlen as u64 + xlen as u64;
+        e.data_offset = Some(data);
+        if descriptor {
+            // Optional signature, CRC, then two sizes of 4 bytes (8 with ZIP64).
+            let wide = if e.size >= 0xFFFF_FFFF || e.compressed >= 0xFFFF_FFFF { 8 } else { 4 };
+            let at = data.saturating_add(e.compressed);
+            let signed = read_at(f, at, 4).is_ok_and(|b| u32le(&b, 0) == DESCRIPTOR);
+            e.descriptor_len = if signed { 4 } else { 0 } + 4 + 2 * wide;
+        }
+    }
+}
+
+/// Every byte of the file belongs to exactly one thing: an entry (header, data,
+/// descriptor), the central directory, or the end records.
+fn map_bytes(
+    entries: &mut [Entry],
+    cd_start: u64,
+    cd_len: u64,
+    end_start: u64,
+    out: &mut Vec<Finding>,
+) {
+    let mut spans: Vec<(u64, u64, usize)> = Vec::new();
+    for (i, e) in entries.iter_mut().enumerate() {
+        let Some(data) = e.data_offset else { continue };
+        let end = data
+            .saturating_add(e.compressed)
+            .saturating_add(e.descriptor_len);
+        if end > cd_start {
+            out.push(Finding::OutOfBounds {
+                name: e.name.clone(),
+            });
+            e.readable = false;
+            continue;
+        }
+        spans.push((e.local_offset, end, i));
+    }
+    spans.sort();
+    let mut cursor = 0u64;
+    let mut last: Option<usize> = None;
+    for &(start, end, i) in &spans {
+        if start < cursor {
+            if let Some(j) = last {
+                out.push(Finding::Overlap {
+                    a: entries[j].name.clone(),
+                    b: entries[i].name.clone(),
+                });
+                entries[i].readable = false;
+                entries[j].readable = false;
+            }
+        } else if start > cursor {
+            out.push(Finding::Gap {
+                offset: cursor,
+                len: start - cursor,
+            });
+        }
+        if end > cursor {
+            cursor = end;
+            last = Some(i);
+        }
+    }
+    if cd_start > cursor {
+        out.push(Finding::Gap {
+            offset: cursor,
+            len: cd_start - cursor,
+        });
+    }
+    let cd_end = cd_start + cd_len;
+    if end_start > cd_end {
+        out.push(Finding::Gap {
+            offset: cd_end,
+            len: end_start - cd_end,
+        });
+    }
+}
+
+/// Streams an entry's uncompressed bytes to `sink`, checking its size and CRC.
+/// Only called for entries marked `readable`.
+pub fn read_entry(
+    f: &File,
+    e: &Entry,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<u64, ReadDefect> {
+    let Some(start) = e.data_offset else {
+        return Err(ReadDefect::Io("no data offset".into()));
+    };
+    let raw = Positioned {
+        f,
+        pos: start,
+        left: e.compressed,
+    };
+    let mut crc = crc32fast::Hasher::new();
+    let mut total = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    // Output allowed: the declared size, and never more than the ratio limit.
+    let cap = e
+        .size
+        .min(e.compressed.saturating_mul(limits.max_ratio).max(limits.ratio_floor));
+    let mut pump = |r: &mut dyn Read| -> Result<(), ReadDefect> {
+        loop {
+            let n = r.read(&mut buf).map_err(|err| {
+                if err.kind() == std::io::ErrorKind::InvalidInput
+                    || err.kind() == std::io::ErrorKind::InvalidData
+                {
+                    ReadDefect::Corrupt(err.to_string())
+                } else {
+                    ReadDefect::Io(err.to_string())
+                }
+            })?;
+            if n == 0 {
+                return Ok(());
+            }
+            total += n as u64;
+            if total > cap {
+                return Err(if total > e.size {
+                    ReadDefect::Size {
+                        declared: e.size,
+                        actual: total,
+                    }
+                } else {
+                    ReadDefect::Bomb {
+                        limit: limits.max_ratio,
+                    }
+                });
+            }
+            crc.update(&buf[..n]);
+            sink(&buf[..n]);
+        }
+    };
+    match e.method {
+        0 => pump(&mut { raw })?,
+        8 => pump(&mut flate2::read::DeflateDecoder::new(raw))?,
+        m => return Err(ReadDefect::Corrupt(format!("method {m}"))),
+    }
+    if total != e.size {
+        return Err(ReadDefect::Size {
+            declared: e.size,
+            actual: total,
+        });
+    }
+    let actual = crc.finalize();
+    if actual != e.crc {
+        return Err(ReadDefect::Crc {
+            expected: e.crc,
+            actual,
+        });
+    }
+    Ok(total)
+}
+
+/// A `Read` over a byte range of the file, by positional reads.
+struct Positioned<'a> {
+    f: &'a File,
+    pos: u64,
+    left: u64,
+}
+
+impl Read for Positioned<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = (buf.len() as u64).min(self.left) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.f.read_at(&mut buf[..want], self.pos)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "entry data runs past the end of the file",
+            ));
+        }
+        self.pos += n as u64;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
