@@ -27,6 +27,20 @@ pub enum NameDefect {
 }
 
 impl NameDefect {
+    /// A stable code: `traversal`, `absolute`, `backslash`…
+    pub fn code(&self) -> &'static str {
+        match self {
+            NameDefect::NotUtf8 => "not-utf8",
+            NameDefect::Empty => "empty",
+            NameDefect::Nul => "nul",
+            NameDefect::Control => "control",
+            NameDefect::Backslash => "backslash",
+            NameDefect::Absolute => "absolute",
+            NameDefect::Traversal => "traversal",
+            NameDefect::NotCanonical => "not-canonical",
+        }
+    }
+
     pub fn zh(&self) -> &'static str {
         match self {
             NameDefect::NotUtf8 => "文件名不是 UTF-8 编码",

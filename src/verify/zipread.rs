@@ -85,6 +85,97 @@ pub enum Finding {
     Bomb { name: String, detail: String },
 }
 
+impl Finding {
+    /// A stable code for the kind of finding (`zip.overlap`, `name.traversal`…).
+    pub fn code(&self) -> String {
+        match self {
+            Finding::NotZip(_) => "zip.not-zip".into(),
+            Finding::Truncated { .. } => "zip.truncated".into(),
+            Finding::TooManyEntries { .. } => "zip.too-many-entries".into(),
+            Finding::CountLie { .. } => "zip.count-lie".into(),
+            Finding::MultiDisk => "zip.multi-disk".into(),
+            Finding::Comment { .. } => "zip.comment".into(),
+            Finding::Gap { .. } => "zip.gap".into(),
+            Finding::Overlap { .. } => "zip.overlap".into(),
+            Finding::OutOfBounds { .. } => "zip.out-of-bounds".into(),
+            Finding::SizeLie { .. } => "zip.size-lie".into(),
+            Finding::LocalMismatch { .. } => "zip.local-mismatch".into(),
+            Finding::BadName { defect, .. } => format!("name.{}", defect.code()),
+            Finding::Duplicate { .. } => "name.duplicate".into(),
+            Finding::NfcTwins { .. } => "name.nfc-twins".into(),
+            Finding::Symlink { .. } => "zip.symlink".into(),
+            Finding::Special { .. } => "zip.special-file".into(),
+            Finding::Encrypted { .. } => "zip.encrypted".into(),
+            Finding::Method { .. } => "zip.method".into(),
+            Finding::Bomb { .. } => "zip.bomb".into(),
+        }
+    }
+
+    /// The entry the finding is about, if one.
+    pub fn file(&self) -> Option<String> {
+        match self {
+            Finding::OutOfBounds { name }
+            | Finding::SizeLie { name, .. }
+            | Finding::LocalMismatch { name, .. }
+            | Finding::Duplicate { name }
+            | Finding::Symlink { name }
+            | Finding::Special { name }
+            | Finding::Encrypted { name }
+            | Finding::Method { name, .. }
+            | Finding::Bomb { name, .. } => Some(name.clone()),
+            Finding::BadName { raw, .. } => Some(raw.clone()),
+            Finding::Overlap { b, .. } => Some(b.clone()),
+            _ => None,
+        }
+    }
+
+    /// What is wrong, for a clerk (Chinese, with the English term).
+    pub fn message(&self) -> String {
+        match self {
+            Finding::NotZip(m) => format!("不是可读的 zip 文件 (not a zip): {m}"),
+            Finding::Truncated { declared, read } => format!(
+                "中央目录被截断 (truncated central directory): 声明 {declared} 项，只读到 {read} 项"
+            ),
+            Finding::TooManyEntries { declared, limit } => format!(
+                "条目数 {declared} 超过上限 {limit} (entry-count bomb)"
+            ),
+            Finding::CountLie { declared, fits } => format!(
+                "声明 {declared} 个条目，中央目录最多容纳 {fits} 个 (entry count lie)"
+            ),
+            Finding::MultiDisk => "分卷压缩包 (multi-disk archive) 不予接收".into(),
+            Finding::Comment { len, limit } => format!(
+                "压缩包注释 {len} 字节，超过 {limit} 字节上限 (oversized archive comment)"
+            ),
+            Finding::Gap { offset, len } => format!(
+                "偏移 {offset} 起 {len} 字节不属于任何条目 (unaccounted bytes)"
+            ),
+            Finding::Overlap { a, b } => format!(
+                "条目数据重叠 (overlapping entries): {a} 与 {b}"
+            ),
+            Finding::OutOfBounds { name } => format!(
+                "{name} 的数据超出文件或压入中央目录 (data out of bounds)"
+            ),
+            Finding::SizeLie { name, detail } => format!("{name}: 长度声明不实 (size lie): {detail}"),
+            Finding::LocalMismatch { name, field } => format!(
+                "{name}: 本地文件头与中央目录的{field}不一致 (local header mismatch)"
+            ),
+            Finding::BadName { raw, defect } => format!("{}: {raw}", defect.zh()),
+            Finding::Duplicate { name } => format!("重名条目 (duplicate entry): {name}"),
+            Finding::NfcTwins { names } => format!(
+                "Unicode NFC 规范化后同名 (NFC/NFD twins): {}",
+                names.join(" / ")
+            ),
+            Finding::Symlink { name } => format!("符号链接 (symlink) 不予接收: {name}"),
+            Finding::Special { name } => format!("特殊文件 (device/FIFO) 不予接收: {name}"),
+            Finding::Encrypted { name } => format!("加密条目 (encrypted entry): {name}"),
+            Finding::Method { name, method } => format!(
+                "{name}: 压缩方法 {method} 不是 stored/deflate (unsupported compression)"
+            ),
+            Finding::Bomb { name, detail } => format!("{name}: 疑似压缩炸弹 (zip bomb): {detail}"),
+        }
+    }
+}
+
 /// What the archive says about one entry, after the checks.
 #[derive(Clone, Debug)]
 pub struct Entry {
