@@ -71,6 +71,12 @@ pub enum AppError {
     Busy(PathBuf),
     #[error("pack case 需要一个案件文件 (expects one case file): {0} 中有 {1} 件")]
     OneCase(PathBuf, usize),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
+    #[error("不支持的摘要算法 (unsupported algorithm) `{0}`：可用 sha256、sha512、sm3")]
+    Alg(String),
+    #[error("接收回执需要完整的四性检测，不能与 --bagit 同用 (a receipt needs the full check)")]
+    ReceiptBagit,
     #[error("{path}: {error}")]
     Register {
         path: PathBuf,
@@ -93,6 +99,9 @@ impl AppError {
     fn remedy_static(&self) -> Option<&'static str> {
         match self {
             AppError::Pack(_) | AppError::Register { .. } => None,
+            AppError::Verify(e) => Some(e.remedy()),
+            AppError::Alg(_) => Some("用 --alg sha256、--alg sm3 或 --alg sha512；不写则校验包中全部清单"),
+            AppError::ReceiptBagit => Some("去掉 --bagit 再运行 anjuan receipt"),
             AppError::Busy(_) => Some("等另一个打包完成后再运行；同一办公室一次只能打包一个"),
             AppError::OneCase(..) => Some(
                 "给出一个案件文件，如 office/cases/XF-2026-0001.toml；整年的案件用 anjuan pack year",
@@ -154,6 +163,41 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             sign_files(cli.config.as_deref(), &files, key.as_deref(), &pass)
         }
         Command::VerifySig { files, public } => verify_sigs(&files, &public),
+        Command::Verify {
+            bundle,
+            opts,
+            json,
+            report,
+            look,
+        } => verify_bundle(
+            cli.config.as_deref(),
+            &bundle,
+            &opts,
+            json,
+            report.as_deref(),
+            &look,
+        ),
+        Command::Receipt {
+            bundle,
+            opts,
+            key,
+            output,
+            pass,
+            look,
+        } => receipt(
+            cli.config.as_deref(),
+            &bundle,
+            &opts,
+            key.as_deref(),
+            &output,
+            &pass,
+            &look,
+        ),
+        Command::CheckReceipt {
+            receipt,
+            public,
+            bundle,
+        } => check_receipt(&receipt, &public, bundle.as_deref()),
         Command::Synth {
             count,
             output,
@@ -1222,4 +1266,226 @@ fn display_paths(paths: &[PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Reads the trusted keys and the options of a verification.
+fn verify_options(
+    opts: &crate::cli::VerifyOptions,
+    jobs: usize,
+) -> Result<crate::verify::Options, AppError> {
+    let mut trust = Vec::new();
+    for p in &opts.trust {
+        let text = std::fs::read_to_string(p).map_err(|_| AppError::Read(p.clone()))?;
+        let pk = sign::public_key(&text).map_err(|source| AppError::Sign {
+            path: p.clone(),
+            source,
+        })?;
+        trust.push((sign::key_id(&pk), pk));
+    }
+    for a in &opts.algs {
+        if !["sha256", "sha512", "sm3"].contains(&a.as_str()) {
+            return Err(AppError::Alg(a.clone()));
+        }
+    }
+    Ok(crate::verify::Options {
+        trust,
+        algs: opts.algs.clone(),
+        bagit_only: opts.bagit,
+        scan: opts.scan.clone(),
+        date: opts.date.unwrap_or_else(Date::today).to_string(),
+        jobs,
+    })
+}
+
+fn run_verify(
+    bundle: &Path,
+    opts: &crate::cli::VerifyOptions,
+    jobs: usize,
+) -> Result<crate::verify::Report, AppError> {
+    let vo = verify_options(opts, jobs)?;
+    if !bundle.exists() {
+        return Err(AppError::Read(bundle.to_path_buf()));
+    }
+    Ok(crate::verify::verify(bundle, &vo)?)
+}
+
+/// Renders the PDF 检测报告 to `path` (atomically).
+fn write_report_pdf(
+    loaded: &Loaded,
+    look: &LookOptions,
+    report: &crate::verify::Report,
+    path: &Path,
+) -> Result<(), AppError> {
+    let cfg = &loaded.config;
+    let renderer = Renderer::new(cfg, &loaded.root(), &render_options(loaded, look, None))?;
+    let ctx = crate::verify::receipt::report_context(report, &packing::office_context(cfg), 20);
+    let doc = crate::render::Doc {
+        owner: report.bundle.name.clone(),
+        paper: "检测报告".into(),
+        template: "verify-report.typ".into(),
+        file: path.display().to_string(),
+        date: Date::parse(&report.checked_on).unwrap_or_else(Date::today),
+    };
+    let out = renderer.render_doc(&doc, &ctx)?;
+    write_atomic(path, &out.pdf)?;
+    Ok(())
+}
+
+fn verify_bundle(
+    config: Option<&Path>,
+    bundle: &Path,
+    opts: &crate::cli::VerifyOptions,
+    json: bool,
+    report_pdf: Option<&Path>,
+    look: &LookOptions,
+) -> Result<Outcome, AppError> {
+    let report = run_verify(bundle, opts, look.jobs)?;
+    if json {
+        print!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text(10));
+    }
+    if let Some(p) = report_pdf {
+        let loaded = load_config(config, &[PathBuf::from(".")])?;
+        write_report_pdf(&loaded, look, &report, p)?;
+        eprintln!("检测报告 (report): {}", p.display());
+    }
+    Ok(if report.accepted() {
+        Outcome::Clean
+    } else {
+        Outcome::Invalid
+    })
+}
+
+fn receipt(
+    config: Option<&Path>,
+    bundle: &Path,
+    opts: &crate::cli::VerifyOptions,
+    key: Option<&Path>,
+    output: &Path,
+    pass: &PassOptions,
+    look: &LookOptions,
+) -> Result<Outcome, AppError> {
+    if opts.bagit {
+        return Err(AppError::ReceiptBagit);
+    }
+    let loaded = load_config(config, &[PathBuf::from(".")])?;
+    let key = match key {
+        Some(k) => k.to_path_buf(),
+        None => loaded.root().join(loaded.config.signing.key.clone().ok_or(AppError::NoKey)?),
+    };
+    let (sk, pk) = load_key(&key, Some(pass))?;
+    let report = run_verify(bundle, opts, look.jobs)?;
+    print!("{}", report.to_text(10));
+    std::fs::create_dir_all(output).map_err(AppError::Output)?;
+    let name = &report.bundle.name;
+    let rc = crate::verify::receipt::Receipt::from_report(
+        &report,
+        &loaded.config.office.name,
+        Some(sign::key_id(&pk)),
+    );
+    let sign_to = |file: &str, data: &[u8], paper: &str| -> Result<(), AppError> {
+        let path = output.join(file);
+        let binding = sign::Binding {
+            case: name.clone(),
+            paper: paper.into(),
+            file: file.into(),
+            sha256: sign::sha256_hex(data),
+        };
+        let sig = sign::sign(&sk, Some(&pk), data, &binding).map_err(|source| AppError::Sign {
+            path: path.clone(),
+            source,
+        })?;
+        write_atomic(&path, data)?;
+        write_atomic(&sig_path(&path), sig.as_bytes())?;
+        Ok(())
+    };
+    // The full report as JSON and PDF, then the receipt that names them.
+    let report_json = format!("检测报告-{name}.json");
+    sign_to(&report_json, report.to_json().as_bytes(), "检测报告")?;
+    let report_pdf = output.join(format!("检测报告-{name}.pdf"));
+    write_report_pdf(&loaded, look, &report, &report_pdf)?;
+    let rc_json = format!("接收回执-{name}.json");
+    sign_to(&rc_json, rc.to_json().as_bytes(), "接收回执")?;
+    let renderer = Renderer::new(
+        &loaded.config,
+        &loaded.root(),
+        &render_options(&loaded, look, None),
+    )?;
+    let doc = crate::render::Doc {
+        owner: name.clone(),
+        paper: "接收回执".into(),
+        template: "receipt.typ".into(),
+        file: format!("接收回执-{name}.pdf"),
+        date: Date::parse(&report.checked_on).unwrap_or_else(Date::today),
+    };
+    let pdf = renderer.render_doc(&doc, &rc.context(&packing::office_context(&loaded.config)))?;
+    sign_to(&doc.file, &pdf.pdf, "接收回执")?;
+    println!(
+        "接收回执 (receipt): {}（{}，签名密钥 {}）",
+        output.join(&rc_json).display(),
+        if report.accepted() { "同意接收" } else { "不予接收" },
+        sign::key_id(&pk)
+    );
+    Ok(if report.accepted() {
+        Outcome::Clean
+    } else {
+        Outcome::Invalid
+    })
+}
+
+fn check_receipt(receipt: &Path, public: &Path, bundle: Option<&Path>) -> Result<Outcome, AppError> {
+    let text = std::fs::read_to_string(public).map_err(|_| AppError::Read(public.to_path_buf()))?;
+    let pk = sign::public_key(&text).map_err(|source| AppError::Sign {
+        path: public.to_path_buf(),
+        source,
+    })?;
+    let data = std::fs::read(receipt).map_err(|_| AppError::Read(receipt.to_path_buf()))?;
+    let sig = std::fs::read_to_string(sig_path(receipt))
+        .map_err(|_| AppError::Read(sig_path(receipt)))?;
+    let file = receipt
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    if let Err(e) = sign::verify(&pk, &data, &sig, &file) {
+        problems.push(format!("回执签名无效 (bad signature): {e}"));
+    }
+    let rc: Option<crate::verify::receipt::Receipt> = serde_json::from_slice(&data).ok();
+    match &rc {
+        None => problems.push("回执不是 anjuan-receipt/1 格式的 JSON".into()),
+        Some(rc) => {
+            if let Some(b) = bundle {
+                let got = crate::archive::bag::sha256_file(b).map_err(|_| AppError::Read(b.to_path_buf()))?;
+                if got != rc.sha256 {
+                    problems.push(format!(
+                        "回执所列包 SHA-256 {} 与 {} 的 {got} 不符 (receipt is for other bytes)",
+                        rc.sha256,
+                        b.display()
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(rc) = &rc {
+        println!(
+            "接收回执：{} 于 {} 检测 {}（SHA-256 {}）：{}",
+            rc.receiver,
+            rc.date,
+            rc.name,
+            rc.sha256,
+            if rc.verdict == "accept" { "同意接收" } else { "不予接收" }
+        );
+        for p in &rc.properties {
+            println!("  {} {}{}", p.property, p.status, if p.failed.is_empty() { String::new() } else { format!("：{}", p.failed.join("、")) });
+        }
+    }
+    for p in &problems {
+        println!("✗ {p}");
+    }
+    Ok(if problems.is_empty() && rc.is_some_and(|r| r.verdict == "accept") {
+        Outcome::Clean
+    } else {
+        Outcome::Invalid
+    })
 }

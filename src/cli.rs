@@ -110,6 +110,54 @@ pub enum Command {
         #[arg(long = "pub", value_name = "KEY.pub")]
         public: PathBuf,
     },
+    /// 接收检测 (verify): the 四性检测 of a received bundle (zip, read in place, or a BagIt folder).
+    /// Exit 0: accept; 1: defects found; 2: could not run.
+    Verify {
+        /// The bundle: `X012-WS-2026-XFB.zip`, or a bag folder.
+        #[arg(value_name = "BUNDLE")]
+        bundle: PathBuf,
+        #[command(flatten)]
+        opts: VerifyOptions,
+        /// Print the report as JSON (schema anjuan-verify-report/1) instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Also write the report as a PDF 检测报告.
+        #[arg(long, value_name = "report.pdf")]
+        report: Option<PathBuf>,
+        #[command(flatten)]
+        look: LookOptions,
+    },
+    /// 接收回执 (receipt): verify a bundle and write the signed acknowledgement for the sender.
+    Receipt {
+        /// The bundle received.
+        #[arg(value_name = "BUNDLE")]
+        bundle: PathBuf,
+        #[command(flatten)]
+        opts: VerifyOptions,
+        /// The receiver's secret key (default: [signing] key of anjuan.toml).
+        #[arg(long, value_name = "KEY")]
+        key: Option<PathBuf>,
+        /// Folder for 接收回执-<bundle>.json/.pdf (+ .minisig) and 检测报告-<bundle>.pdf/.json.
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        output: PathBuf,
+        #[command(flatten)]
+        pass: PassOptions,
+        #[command(flatten)]
+        look: LookOptions,
+    },
+    /// 核对回执 (check a receipt): the sender checks the receiver's signed receipt, and that it
+    /// names this bundle.
+    CheckReceipt {
+        /// The receipt: 接收回执-<bundle>.json (its .minisig beside it).
+        #[arg(value_name = "RECEIPT.json")]
+        receipt: PathBuf,
+        /// The receiver's public key.
+        #[arg(long = "pub", value_name = "KEY.pub")]
+        public: PathBuf,
+        /// The bundle that was sent: its SHA-256 must be the one the receipt names.
+        #[arg(long, value_name = "BUNDLE.zip")]
+        bundle: Option<PathBuf>,
+    },
     /// 归档打包 (pack): a closed case's dossier package, or the year-end bundle, as a signed BagIt zip.
     Pack {
         #[command(subcommand)]
@@ -206,6 +254,27 @@ pub struct PassOptions {
     /// set, else ask on the terminal; an unencrypted key needs none).
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
+}
+
+/// What to check on receipt.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyOptions {
+    /// A public key the receiver trusts (repeatable); signatures by any other key fail.
+    #[arg(long, value_name = "KEY.pub")]
+    pub trust: Vec<PathBuf>,
+    /// BagIt-level checks only (complete, valid, container safety), as `bagit.py --validate`.
+    #[arg(long)]
+    pub bagit: bool,
+    /// Check only these manifest algorithms (sha256, sha512, sm3; repeatable; default all).
+    #[arg(long = "alg", value_name = "ALG")]
+    pub algs: Vec<String>,
+    /// Virus scanner run per payload file with the file on its standard input
+    /// (exit 0 clean, 1 infected), e.g. "clamdscan --no-summary -".
+    #[arg(long, value_name = "CMD")]
+    pub scan: Option<String>,
+    /// Date of the check on the report (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<crate::case::date::Date>,
 }
 
 /// Fonts and templates for rendering.

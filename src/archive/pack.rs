@@ -1051,7 +1051,7 @@ fn human_size(b: u64) -> String {
     }
 }
 
-fn office_context(cfg: &Config) -> Value {
+pub fn office_context(cfg: &Config) -> Value {
     json!({
         "name": cfg.office.name,
         "fonds": cfg.office.fonds,

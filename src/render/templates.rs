@@ -64,6 +64,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/bundle-notes.typ"),
     ),
     ("handoff.typ", include_str!("../../templates/handoff.typ")),
+    (
+        "verify-report.typ",
+        include_str!("../../templates/verify-report.typ"),
+    ),
+    ("receipt.typ", include_str!("../../templates/receipt.typ")),
 ];
 
 /// The templates that are Tera templates (one per paper); the rest are Typst modules.
@@ -84,6 +89,8 @@ pub const PAPER_TEMPLATES: &[&str] = &[
     "catalogue.typ",
     "bundle-notes.typ",
     "handoff.typ",
+    "verify-report.typ",
+    "receipt.typ",
 ];
 
 #[derive(Debug, thiserror::Error)]

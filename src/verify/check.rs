@@ -813,6 +813,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 super::container::Kind::Dir => c.files.values().map(|i| i.size).sum(),
             },
             sha256: bundle_sha256,
+            sender: info.get("Source-Organization").map(str::to_string),
         },
         profile: if is_anjuan { "anjuan" } else { "bagit" },
         bagit: BagitState {

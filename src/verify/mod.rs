@@ -7,6 +7,7 @@
 pub mod check;
 pub mod container;
 pub mod names;
+pub mod receipt;
 pub mod report;
 pub mod zipread;
 

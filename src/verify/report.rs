@@ -105,6 +105,8 @@ pub struct Bundle {
     pub bytes: u64,
     /// SHA-256 of the zip file as received (None for folders and `--bagit` runs).
     pub sha256: Option<String>,
+    /// Source-Organization of bag-info.txt: who sent it.
+    pub sender: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

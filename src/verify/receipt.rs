@@ -1,0 +1,162 @@
+//! The receiver's side after the checks: the 接收回执 (a signed acknowledgement
+//! naming the bundle by its SHA-256 and giving the result of each property) and
+//! the contexts the report and receipt templates print.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::report::{Property, Report, Status};
+
+/// The `格式` of a receipt.
+pub const FORMAT: &str = "anjuan-receipt/1";
+
+/// One property's outcome on the receipt.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PropertyResult {
+    #[serde(rename = "检测项")]
+    pub property: String,
+    /// `pass`, `warn` or `fail`.
+    #[serde(rename = "结果")]
+    pub status: String,
+    #[serde(rename = "不通过项")]
+    pub failed: Vec<String>,
+    #[serde(rename = "警告项")]
+    pub warned: Vec<String>,
+}
+
+/// 接收回执, as JSON.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Receipt {
+    #[serde(rename = "格式")]
+    pub format: String,
+    #[serde(rename = "移交名称")]
+    pub name: String,
+    #[serde(rename = "文件")]
+    pub file: String,
+    #[serde(rename = "字节")]
+    pub bytes: u64,
+    #[serde(rename = "SHA-256")]
+    pub sha256: String,
+    #[serde(rename = "移交单位")]
+    pub sender: String,
+    #[serde(rename = "接收单位")]
+    pub receiver: String,
+    #[serde(rename = "检测日期")]
+    pub date: String,
+    /// `accept` or `reject`.
+    #[serde(rename = "结论")]
+    pub verdict: String,
+    #[serde(rename = "四性")]
+    pub properties: Vec<PropertyResult>,
+    #[serde(rename = "可信公钥")]
+    pub trusted_keys: Vec<String>,
+    #[serde(rename = "检测工具")]
+    pub tool: String,
+    #[serde(rename = "签名密钥")]
+    pub key: Option<String>,
+}
+
+impl Receipt {
+    pub fn from_report(r: &Report, receiver: &str, key: Option<String>) -> Receipt {
+        let properties = Property::ALL
+            .iter()
+            .map(|p| {
+                let of = |s: Status| {
+                    r.checks
+                        .iter()
+                        .filter(|c| c.property == *p && c.status == s)
+                        .map(|c| c.id.to_string())
+                        .collect::<Vec<_>>()
+                };
+                let failed = of(Status::Fail);
+                let warned = of(Status::Warn);
+                PropertyResult {
+                    property: p.zh().to_string(),
+                    status: if !failed.is_empty() {
+                        "fail"
+                    } else if !warned.is_empty() {
+                        "warn"
+                    } else {
+                        "pass"
+                    }
+                    .into(),
+                    failed,
+                    warned,
+                }
+            })
+            .collect();
+        Receipt {
+            format: FORMAT.into(),
+            name: r.bundle.name.clone(),
+            file: std::path::Path::new(&r.bundle.path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes: r.bundle.bytes,
+            sha256: r.bundle.sha256.clone().unwrap_or_default(),
+            sender: r.bundle.sender.clone().unwrap_or_default(),
+            receiver: receiver.to_string(),
+            date: r.checked_on.clone(),
+            verdict: r.verdict.to_string(),
+            properties,
+            trusted_keys: r.trusted_keys.clone(),
+            tool: r.tool.clone(),
+            key,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("receipt serialises");
+        s.push('\n');
+        s
+    }
+
+    /// The receipt template's context (ASCII keys: Tera cannot index others).
+    pub fn context(&self, office: &Value) -> Value {
+        json!({
+            "office": office,
+            "date": self.date,
+            "rc": {
+                "name": self.name, "file": self.file, "bytes": self.bytes,
+                "sha256": self.sha256, "sender": self.sender,
+                "accepted": self.verdict == "accept", "key": self.key,
+                "properties": self.properties.iter().map(|p| json!({
+                    "zh": p.property, "status": p.status,
+                    "failed": p.failed.join("、"), "warned": p.warned.join("、"),
+                })).collect::<Vec<_>>(),
+            }
+        })
+    }
+}
+
+/// The report template's context: the report, its checks grouped by property,
+/// at most `max_details` details per check on paper (the JSON has them all).
+pub fn report_context(r: &Report, office: &Value, max_details: usize) -> Value {
+    let mut rv = serde_json::to_value(r).expect("report serialises");
+    if let Some(o) = rv.as_object_mut() {
+        o.remove("checks");
+    }
+    let props: Vec<Value> = Property::ALL
+        .iter()
+        .map(|p| {
+            json!({
+                "zh": p.zh(), "en": p.en(),
+                "checks": r.checks.iter().filter(|c| c.property == *p).map(|c| json!({
+                    "id": c.id, "name": c.name, "status": c.status, "summary": c.summary,
+                    "details": c.details.iter().take(max_details).collect::<Vec<_>>(),
+                    "more": c.details.len().saturating_sub(max_details),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "r": rv,
+        "props": props,
+        "office": office,
+        "date": r.checked_on,
+        "file_name": std::path::Path::new(&r.bundle.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        "sha256": r.bundle.sha256.clone().unwrap_or_else(|| "（未计算）".into()),
+        "total": r.checks.len(),
+        "na": r.counts.not_applicable,
+    })
+}
