@@ -1,0 +1,483 @@
+//! Verification on receipt: the demo bundle is accepted; every kind of tampering
+//! is caught with its own finding; a flipped byte anywhere in the zip is caught
+//! (500 random positions); plain bags made by `bagit.py` verify at the BagIt
+//! level with the anjuan checks not applicable; the signed receipt checks out
+//! for the sender and fails for other bytes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anjuan::archive::bag::Digests;
+use anjuan::verify::{self, Options, Report};
+use common::*;
+use serde_json::Value;
+
+const BUNDLE: &str = "X012-WS-2026-XFB";
+
+fn demo_run() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let o = anjuan(dir.path(), &["demo", "-o", "d"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let root = dir.path().join("d");
+    (dir, root)
+}
+
+fn zip_of(root: &Path) -> PathBuf {
+    root.join(format!("archive/{BUNDLE}.zip"))
+}
+
+fn unzip(zip: &Path, into: &Path) -> PathBuf {
+    let f = std::fs::File::open(zip).unwrap();
+    zip::ZipArchive::new(f).unwrap().extract(into).unwrap();
+    into.join(BUNDLE)
+}
+
+fn opts(trust: &[&Path]) -> Options {
+    Options {
+        trust: trust
+            .iter()
+            .map(|p| {
+                let pk = anjuan::sign::public_key(&std::fs::read_to_string(p).unwrap()).unwrap();
+                (anjuan::sign::key_id(&pk), pk)
+            })
+            .collect(),
+        date: "2026-11-21".into(),
+        jobs: 1,
+        ..Options::default()
+    }
+}
+
+/// The failed checks as `id: code` strings.
+fn failures(r: &Report) -> Vec<String> {
+    r.checks
+        .iter()
+        .filter(|c| c.status == verify::report::Status::Fail)
+        .flat_map(|c| {
+            let id = c.id;
+            c.details.iter().map(move |d| {
+                format!(
+                    "{id}: {} {} {}",
+                    d.code,
+                    d.file.clone().unwrap_or_default(),
+                    d.message
+                )
+            })
+        })
+        .collect()
+}
+
+fn has(r: &Report, id: &str, code: &str, file_part: &str) -> bool {
+    r.checks.iter().any(|c| {
+        c.id == id
+            && c.status == verify::report::Status::Fail
+            && c.details.iter().any(|d| {
+                d.code == code && d.file.as_deref().unwrap_or("").contains(file_part)
+            })
+    })
+}
+
+#[track_caller]
+fn expect(r: &Report, id: &str, code: &str, file_part: &str) {
+    assert!(!r.accepted(), "tampered bundle accepted");
+    assert!(
+        has(r, id, code, file_part),
+        "expected {id} / {code} on {file_part}; failures:\n{}",
+        failures(r).join("\n")
+    );
+}
+
+#[test]
+fn demo_bundle_is_accepted_by_the_binary_with_every_check_and_json_and_pdf() {
+    let (t, root) = demo_run();
+    let zip = zip_of(&root);
+    let key = root.join("office/keys/anjuan.pub");
+    let report = t.path().join("检测报告.pdf");
+    let o = anjuan(
+        t.path(),
+        &[
+            "verify",
+            zip.to_str().unwrap(),
+            "--trust",
+            key.to_str().unwrap(),
+            "--json",
+            "--report",
+            report.to_str().unwrap(),
+            "--date",
+            "2026-11-21",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["schema"], "anjuan-verify-report/1");
+    assert_eq!(j["verdict"], "accept");
+    assert_eq!(j["profile"], "anjuan");
+    assert_eq!(j["bagit"]["complete"], true);
+    assert_eq!(j["bagit"]["valid"], true);
+    let sha = Digests::of(&std::fs::read(&zip).unwrap()).sha256;
+    assert_eq!(j["bundle"]["sha256"], sha.as_str());
+    let checks = j["checks"].as_array().unwrap();
+    // Every property has checks; ids are unique and prefixed by their property.
+    let mut ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for p in ["authenticity.", "integrity.", "usability.", "security."] {
+        assert!(ids.iter().filter(|i| i.starts_with(p)).count() >= 3, "{p}");
+    }
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "check ids are unique");
+    for must in [
+        "authenticity.fixity-sha256",
+        "authenticity.fixity-sm3",
+        "authenticity.package-signature",
+        "authenticity.paper-signatures",
+        "authenticity.handoff-digest",
+        "integrity.handoff-counts",
+        "integrity.numbering",
+        "integrity.content-files",
+        "integrity.delivery-receipts",
+        "usability.formats",
+        "usability.no-encryption",
+        "security.entry-names",
+        "security.bombs",
+        "security.trusted-signer",
+    ] {
+        let c = checks.iter().find(|c| c["id"] == must).unwrap_or_else(|| panic!("{must}"));
+        assert_eq!(c["status"], "pass", "{must}: {c}");
+        assert!(c["name"].as_str().unwrap().chars().any(|ch| ch > '\u{2e80}'), "Chinese name");
+    }
+    // Only the virus-scan hook is a warning (no scanner here).
+    let warned: Vec<&Value> = checks.iter().filter(|c| c["status"] == "warn").collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert_eq!(warned[0]["id"], "security.malware-scan");
+    // The PDF report is a PDF/A with the verdict in it.
+    let pdf = std::fs::read(&report).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdftotext(&report);
+    assert!(text.contains("同意接收"), "{text}");
+    assert!(text.contains(&sha[..16]), "bundle digest printed");
+    // Terminal table: the verdict line and a check line.
+    let o = anjuan(t.path(), &["verify", zip.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text_of(&o);
+    assert!(out.contains("同意接收 (accept)") && out.contains("integrity.numbering"), "{out}");
+    // Nothing was extracted: the working folder holds only what was there.
+    let mut names: Vec<String> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["d", "检测报告.pdf"]);
+}
+
+fn pdftotext(p: &Path) -> String {
+    let o = Command::new("pdftotext")
+        .args([p.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is needed");
+    String::from_utf8_lossy(&o.stdout).replace(['\n', ' '], "")
+}
+
+#[test]
+fn every_kind_of_tampering_is_named() {
+    let (t, root) = demo_run();
+    let zip = zip_of(&root);
+    let key = root.join("office/keys/anjuan.pub");
+    let fresh = |name: &str| -> PathBuf {
+        let into = t.path().join(name);
+        unzip(&zip, &into)
+    };
+    let run = |bag: &Path| verify::verify(bag, &opts(&[&key])).unwrap();
+    // The untouched folder passes.
+    let bag = fresh("clean");
+    let r = run(&bag);
+    assert!(r.accepted(), "{}", failures(&r).join("\n"));
+
+    let paper = "data/XF-2026-0001/03-处理意见书.pdf";
+    // One byte flipped in a paper.
+    let bag = fresh("flip");
+    let p = bag.join(paper);
+    let mut b = std::fs::read(&p).unwrap();
+    let i = b.len() / 2;
+    b[i] ^= 0x01;
+    std::fs::write(&p, b).unwrap();
+    let r = run(&bag);
+    expect(&r, "authenticity.fixity-sha256", "fixity.mismatch", paper);
+    expect(&r, "authenticity.fixity-sm3", "fixity.mismatch", paper);
+    expect(&r, "authenticity.paper-signatures", "signature.invalid", paper);
+    assert!(!r.bagit.valid && r.bagit.complete);
+
+    // A file dropped.
+    let bag = fresh("drop");
+    std::fs::remove_file(bag.join(paper)).unwrap();
+    let r = run(&bag);
+    expect(&r, "integrity.bag-complete", "bagit.missing", paper);
+    expect(&r, "integrity.content-files", "content.missing-file", paper);
+    assert!(!r.bagit.complete);
+
+    // A file added.
+    let bag = fresh("add");
+    std::fs::write(bag.join("data/XF-2026-0001/99-补充.pdf"), b"%PDF-1.7\n").unwrap();
+    let r = run(&bag);
+    expect(&r, "integrity.bag-complete", "bagit.unlisted", "99-补充.pdf");
+    expect(&r, "integrity.content-files", "content.unlisted-file", "99-补充.pdf");
+
+    // A manifest line edited (digest of one paper changed).
+    let bag = fresh("manifest");
+    let m = bag.join("manifest-sha256.txt");
+    let text = std::fs::read_to_string(&m).unwrap();
+    let line = text.lines().find(|l| l.ends_with(paper)).unwrap().to_string();
+    let edited = format!("{}{}", "0".repeat(64), &line[64..]);
+    std::fs::write(&m, text.replace(&line, &edited)).unwrap();
+    let r = run(&bag);
+    expect(&r, "authenticity.fixity-sha256", "fixity.mismatch", paper);
+    expect(&r, "authenticity.tag-fixity", "tagfixity.mismatch", "manifest-sha256.txt");
+    expect(&r, "authenticity.handoff-digest", "handoff.digest", "manifest-sha256.txt");
+
+    // bag-info edited.
+    let bag = fresh("baginfo");
+    let m = bag.join("bag-info.txt");
+    let text = std::fs::read_to_string(&m).unwrap();
+    std::fs::write(&m, text.replace("Anjuan-Items: 32", "Anjuan-Items: 31")).unwrap();
+    let r = run(&bag);
+    expect(&r, "authenticity.tag-fixity", "tagfixity.mismatch", "bag-info.txt");
+    expect(&r, "integrity.handoff-counts", "counts.bag-info", "bag-info.txt");
+
+    // The package signature replaced by a paper's (valid, but for another file).
+    let bag = fresh("sigswap");
+    std::fs::copy(
+        bag.join(format!("{paper}.minisig")),
+        bag.join("tagmanifest-sha256.txt.minisig"),
+    )
+    .unwrap();
+    let r = run(&bag);
+    expect(&r, "authenticity.package-signature", "signature.package", "tagmanifest-sha256.txt");
+
+    // Re-signed with another key: tag manifests rebuilt, handoff.json naming the
+    // new key — every signature valid, but the key is not the trusted one.
+    let bag = fresh("resign");
+    let o = anjuan(t.path(), &["key", "new", "--unencrypted", "-o", "mallory"]);
+    assert!(o.status.success(), "{}", text_of(&o));
+    let mpub = std::fs::read_to_string(t.path().join("mallory/anjuan.pub")).unwrap();
+    let mline = mpub.lines().nth(1).unwrap();
+    let hj = bag.join("handoff.json");
+    let mut h: Value = serde_json::from_slice(&std::fs::read(&hj).unwrap()).unwrap();
+    h["签名公钥"] = Value::String(mline.into());
+    std::fs::write(&hj, serde_json::to_vec_pretty(&h).unwrap()).unwrap();
+    for (alg, pick) in [("sha256", 0), ("sm3", 1)] {
+        let tm = bag.join(format!("tagmanifest-{alg}.txt"));
+        let mut out = String::new();
+        for l in std::fs::read_to_string(&tm).unwrap().lines() {
+            let (_, name) = l.split_once("  ").unwrap();
+            let d = Digests::of(&std::fs::read(bag.join(name)).unwrap());
+            out += &format!("{}  {name}\n", if pick == 0 { d.sha256 } else { d.sm3 });
+        }
+        std::fs::write(&tm, out).unwrap();
+    }
+    let sk = anjuan::sign::secret_key(
+        &std::fs::read_to_string(t.path().join("mallory/anjuan.key")).unwrap(),
+        String::new(),
+    )
+    .unwrap();
+    let tm = std::fs::read(bag.join("tagmanifest-sha256.txt")).unwrap();
+    let binding = anjuan::sign::Binding {
+        case: BUNDLE.into(),
+        paper: "tagmanifest".into(),
+        file: "tagmanifest-sha256.txt".into(),
+        sha256: anjuan::sign::sha256_hex(&tm),
+    };
+    let sig = anjuan::sign::sign(&sk, None, &tm, &binding).unwrap();
+    std::fs::write(bag.join("tagmanifest-sha256.txt.minisig"), sig).unwrap();
+    let r = run(&bag);
+    let mk = anjuan::sign::key_id(&anjuan::sign::public_key(&mpub).unwrap());
+    assert!(
+        r.checks.iter().any(|c| c.id == "security.trusted-signer"
+            && c.details.iter().any(|d| d.code == "trust.untrusted-key" && d.message.contains(&mk))),
+        "{}",
+        failures(&r).join("\n")
+    );
+    // Without --trust the same bundle is not rejected for trust, only warned.
+    let r = verify::verify(&bag, &opts(&[])).unwrap();
+    let c = r.checks.iter().find(|c| c.id == "security.trusted-signer").unwrap();
+    assert_eq!(c.status, verify::report::Status::Warn);
+}
+
+/// A tiny deterministic generator (xorshift64*), so failures replay.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+#[test]
+fn a_byte_flipped_at_any_of_500_random_positions_is_caught() {
+    let (t, root) = demo_run();
+    let zip = std::fs::read(zip_of(&root)).unwrap();
+    let key = root.join("office/keys/anjuan.pub");
+    let o = opts(&[&key]);
+    let mut rng = Rng(0x5EED_A17A_2026_1121);
+    let positions: Vec<(usize, u8)> = (0..500)
+        .map(|_| {
+            let pos = (rng.next() % zip.len() as u64) as usize;
+            let mask = (rng.next() % 255 + 1) as u8;
+            (pos, mask)
+        })
+        .collect();
+    let missed = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for part in positions.chunks(250) {
+            let (zip, o, missed, dir) = (&zip, &o, &missed, t.path());
+            s.spawn(move || {
+                let path = dir.join(format!("flip-{}.zip", part[0].0));
+                for &(pos, mask) in part {
+                    let mut z = zip.clone();
+                    z[pos] ^= mask;
+                    std::fs::write(&path, &z).unwrap();
+                    let r = verify::verify(&path, o).unwrap();
+                    if r.accepted() {
+                        missed.lock().unwrap().push(pos);
+                    }
+                }
+            });
+        }
+    });
+    let missed = missed.into_inner().unwrap();
+    assert!(missed.is_empty(), "flips not caught at offsets {missed:?}");
+}
+
+fn bagit_py(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new("bagit.py")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("bagit.py is needed (pip install bagit; .ci/run installs it)")
+}
+
+#[test]
+fn plain_bagit_py_bags_verify_complete_and_valid_with_anjuan_checks_not_applicable() {
+    let t = tempfile::tempdir().unwrap();
+    let bag = t.path().join("plain");
+    std::fs::create_dir_all(bag.join("sub")).unwrap();
+    std::fs::write(bag.join("a.txt"), "hello\n").unwrap();
+    std::fs::write(bag.join("sub/b.csv"), "x,y\n1,2\n").unwrap();
+    let o = bagit_py(&["--sha256", "--sha512", "--contact-name", "Test", "plain"], t.path());
+    assert!(o.status.success(), "{}", text_of(&o));
+    let o = anjuan(t.path(), &["verify", "plain", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["profile"], "bagit");
+    assert_eq!(j["bagit"]["complete"], true);
+    assert_eq!(j["bagit"]["valid"], true);
+    let status = |id: &str| {
+        j["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["status"].clone()
+    };
+    assert_eq!(status("authenticity.fixity-sha256"), "pass");
+    assert_eq!(status("authenticity.fixity-sha512"), "pass");
+    assert_eq!(status("authenticity.tag-fixity"), "pass");
+    for id in [
+        "authenticity.package-signature",
+        "integrity.numbering",
+        "integrity.delivery-receipts",
+        "usability.formats",
+        "security.trusted-signer",
+    ] {
+        assert_eq!(status(id), "n/a", "{id}");
+    }
+    // Zipped (by Python's zipfile, deflated): the same result, read in place.
+    let o = Command::new("python3")
+        .current_dir(t.path())
+        .args([
+            "-c",
+            "import zipfile,os\nz=zipfile.ZipFile('plain.zip','w',zipfile.ZIP_DEFLATED)\nfor d,_,fs in sorted(os.walk('plain')):\n  for f in sorted(fs): z.write(os.path.join(d,f))\nz.close()",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text_of(&o));
+    let o = anjuan(t.path(), &["verify", "plain.zip", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    // Valid vs complete: a changed payload byte is complete but invalid; a
+    // removed file is incomplete.
+    std::fs::write(bag.join("data/a.txt"), "hellO\n").unwrap();
+    let o = anjuan(t.path(), &["verify", "plain", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((j["bagit"]["complete"].clone(), j["bagit"]["valid"].clone()), (Value::Bool(true), Value::Bool(false)));
+    std::fs::remove_file(bag.join("data/sub/b.csv")).unwrap();
+    let o = anjuan(t.path(), &["verify", "plain", "--json"]);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["bagit"]["complete"], false);
+    // --bagit on the anjuan side: the BagIt result, anjuan checks n/a.
+}
+
+#[test]
+fn receipt_is_signed_names_the_bundle_and_the_sender_can_check_it() {
+    let (t, root) = demo_run();
+    let zip = zip_of(&root);
+    let key = root.join("office/keys/anjuan.key");
+    let pubk = root.join("office/keys/anjuan.pub");
+    // The receiver's own key.
+    let o = anjuan(t.path(), &["key", "new", "--unencrypted", "-o", "recv"]);
+    assert!(o.status.success());
+    let o = anjuan(
+        t.path(),
+        &[
+            "receipt",
+            zip.to_str().unwrap(),
+            "--key",
+            "recv/anjuan.key",
+            "--trust",
+            pubk.to_str().unwrap(),
+            "-o",
+            "out",
+            "--date",
+            "2026-11-21",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let rc = t.path().join(format!("out/接收回执-{BUNDLE}.json"));
+    let j: Value = serde_json::from_slice(&std::fs::read(&rc).unwrap()).unwrap();
+    assert_eq!(j["格式"], "anjuan-receipt/1");
+    assert_eq!(j["结论"], "accept");
+    assert_eq!(j["SHA-256"], Digests::of(&std::fs::read(&zip).unwrap()).sha256.as_str());
+    for f in ["接收回执-", "检测报告-"] {
+        assert!(t.path().join(format!("out/{f}{BUNDLE}.pdf")).is_file());
+    }
+    // The sender checks it with the receiver's public key and its own zip.
+    let check = |pubkey: &str, bundle: &Path| {
+        anjuan(
+            t.path(),
+            &["check-receipt", rc.to_str().unwrap(), "--pub", pubkey, "--bundle", bundle.to_str().unwrap()],
+        )
+    };
+    let o = check("recv/anjuan.pub", &zip);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    // Wrong key: refused. Other bytes: refused.
+    let o = check(pubk.to_str().unwrap(), &zip);
+    assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+    let other = t.path().join("other.zip");
+    let mut b = std::fs::read(&zip).unwrap();
+    b[100] ^= 1;
+    std::fs::write(&other, b).unwrap();
+    let o = check("recv/anjuan.pub", &other);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text_of(&o).contains("不符"), "{}", text_of(&o));
+    // A receipt edited after signing: refused.
+    let text = std::fs::read_to_string(&rc).unwrap();
+    std::fs::write(&rc, text.replace("\"accept\"", "\"accept \"")).unwrap();
+    let o = check("recv/anjuan.pub", &zip);
+    assert_eq!(o.status.code(), Some(1));
+    let _ = key;
+}
+
+#[test]
+fn exit_2_when_the_bundle_cannot_be_read() {
+    let t = tempfile::tempdir().unwrap();
+    let o = anjuan(t.path(), &["verify", "no-such.zip"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+    assert!(text_of(&o).contains("no-such.zip"));
+}
