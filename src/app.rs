@@ -1372,7 +1372,9 @@ fn receipt(
     let loaded = load_config(config, &[PathBuf::from(".")])?;
     let key = match key {
         Some(k) => k.to_path_buf(),
-        None => loaded.root().join(loaded.config.signing.key.clone().ok_or(AppError::NoKey)?),
+        None => loaded
+            .root()
+            .join(loaded.config.signing.key.clone().ok_or(AppError::NoKey)?),
     };
     let (sk, pk) = load_key(&key, Some(pass))?;
     let report = run_verify(bundle, opts, look.jobs)?;
@@ -1424,7 +1426,11 @@ fn receipt(
     println!(
         "接收回执 (receipt): {}（{}，签名密钥 {}）",
         output.join(&rc_json).display(),
-        if report.accepted() { "同意接收" } else { "不予接收" },
+        if report.accepted() {
+            "同意接收"
+        } else {
+            "不予接收"
+        },
         sign::key_id(&pk)
     );
     Ok(if report.accepted() {
@@ -1434,7 +1440,11 @@ fn receipt(
     })
 }
 
-fn check_receipt(receipt: &Path, public: &Path, bundle: Option<&Path>) -> Result<Outcome, AppError> {
+fn check_receipt(
+    receipt: &Path,
+    public: &Path,
+    bundle: Option<&Path>,
+) -> Result<Outcome, AppError> {
     let text = std::fs::read_to_string(public).map_err(|_| AppError::Read(public.to_path_buf()))?;
     let pk = sign::public_key(&text).map_err(|source| AppError::Sign {
         path: public.to_path_buf(),
@@ -1456,7 +1466,8 @@ fn check_receipt(receipt: &Path, public: &Path, bundle: Option<&Path>) -> Result
         None => problems.push("回执不是 anjuan-receipt/1 格式的 JSON".into()),
         Some(rc) => {
             if let Some(b) = bundle {
-                let got = crate::archive::bag::sha256_file(b).map_err(|_| AppError::Read(b.to_path_buf()))?;
+                let got = crate::archive::bag::sha256_file(b)
+                    .map_err(|_| AppError::Read(b.to_path_buf()))?;
                 if got != rc.sha256 {
                     problems.push(format!(
                         "回执所列包 SHA-256 {} 与 {} 的 {got} 不符 (receipt is for other bytes)",
@@ -1474,18 +1485,33 @@ fn check_receipt(receipt: &Path, public: &Path, bundle: Option<&Path>) -> Result
             rc.date,
             rc.name,
             rc.sha256,
-            if rc.verdict == "accept" { "同意接收" } else { "不予接收" }
+            if rc.verdict == "accept" {
+                "同意接收"
+            } else {
+                "不予接收"
+            }
         );
         for p in &rc.properties {
-            println!("  {} {}{}", p.property, p.status, if p.failed.is_empty() { String::new() } else { format!("：{}", p.failed.join("、")) });
+            println!(
+                "  {} {}{}",
+                p.property,
+                p.status,
+                if p.failed.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{}", p.failed.join("、"))
+                }
+            );
         }
     }
     for p in &problems {
         println!("✗ {p}");
     }
-    Ok(if problems.is_empty() && rc.is_some_and(|r| r.verdict == "accept") {
-        Outcome::Clean
-    } else {
-        Outcome::Invalid
-    })
+    Ok(
+        if problems.is_empty() && rc.is_some_and(|r| r.verdict == "accept") {
+            Outcome::Clean
+        } else {
+            Outcome::Invalid
+        },
+    )
 }

@@ -72,9 +72,9 @@ fn has(r: &Report, id: &str, code: &str, file_part: &str) -> bool {
     r.checks.iter().any(|c| {
         c.id == id
             && c.status == verify::report::Status::Fail
-            && c.details.iter().any(|d| {
-                d.code == code && d.file.as_deref().unwrap_or("").contains(file_part)
-            })
+            && c.details
+                .iter()
+                .any(|d| d.code == code && d.file.as_deref().unwrap_or("").contains(file_part))
     })
 }
 
@@ -143,9 +143,19 @@ fn demo_bundle_is_accepted_by_the_binary_with_every_check_and_json_and_pdf() {
         "security.bombs",
         "security.trusted-signer",
     ] {
-        let c = checks.iter().find(|c| c["id"] == must).unwrap_or_else(|| panic!("{must}"));
+        let c = checks
+            .iter()
+            .find(|c| c["id"] == must)
+            .unwrap_or_else(|| panic!("{must}"));
         assert_eq!(c["status"], "pass", "{must}: {c}");
-        assert!(c["name"].as_str().unwrap().chars().any(|ch| ch > '\u{2e80}'), "Chinese name");
+        assert!(
+            c["name"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|ch| ch > '\u{2e80}'),
+            "Chinese name"
+        );
     }
     // Only the virus-scan hook is a warning (no scanner here).
     let warned: Vec<&Value> = checks.iter().filter(|c| c["status"] == "warn").collect();
@@ -161,7 +171,10 @@ fn demo_bundle_is_accepted_by_the_binary_with_every_check_and_json_and_pdf() {
     let o = anjuan(t.path(), &["verify", zip.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
     let out = text_of(&o);
-    assert!(out.contains("同意接收 (accept)") && out.contains("integrity.numbering"), "{out}");
+    assert!(
+        out.contains("同意接收 (accept)") && out.contains("integrity.numbering"),
+        "{out}"
+    );
     // Nothing was extracted: the working folder holds only what was there.
     let mut names: Vec<String> = std::fs::read_dir(t.path())
         .unwrap()
@@ -205,7 +218,12 @@ fn every_kind_of_tampering_is_named() {
     let r = run(&bag);
     expect(&r, "authenticity.fixity-sha256", "fixity.mismatch", paper);
     expect(&r, "authenticity.fixity-sm3", "fixity.mismatch", paper);
-    expect(&r, "authenticity.paper-signatures", "signature.invalid", paper);
+    expect(
+        &r,
+        "authenticity.paper-signatures",
+        "signature.invalid",
+        paper,
+    );
     assert!(!r.bagit.valid && r.bagit.complete);
 
     // A file dropped.
@@ -220,20 +238,44 @@ fn every_kind_of_tampering_is_named() {
     let bag = fresh("add");
     std::fs::write(bag.join("data/XF-2026-0001/99-补充.pdf"), b"%PDF-1.7\n").unwrap();
     let r = run(&bag);
-    expect(&r, "integrity.bag-complete", "bagit.unlisted", "99-补充.pdf");
-    expect(&r, "integrity.content-files", "content.unlisted-file", "99-补充.pdf");
+    expect(
+        &r,
+        "integrity.bag-complete",
+        "bagit.unlisted",
+        "99-补充.pdf",
+    );
+    expect(
+        &r,
+        "integrity.content-files",
+        "content.unlisted-file",
+        "99-补充.pdf",
+    );
 
     // A manifest line edited (digest of one paper changed).
     let bag = fresh("manifest");
     let m = bag.join("manifest-sha256.txt");
     let text = std::fs::read_to_string(&m).unwrap();
-    let line = text.lines().find(|l| l.ends_with(paper)).unwrap().to_string();
+    let line = text
+        .lines()
+        .find(|l| l.ends_with(paper))
+        .unwrap()
+        .to_string();
     let edited = format!("{}{}", "0".repeat(64), &line[64..]);
     std::fs::write(&m, text.replace(&line, &edited)).unwrap();
     let r = run(&bag);
     expect(&r, "authenticity.fixity-sha256", "fixity.mismatch", paper);
-    expect(&r, "authenticity.tag-fixity", "tagfixity.mismatch", "manifest-sha256.txt");
-    expect(&r, "authenticity.handoff-digest", "handoff.digest", "manifest-sha256.txt");
+    expect(
+        &r,
+        "authenticity.tag-fixity",
+        "tagfixity.mismatch",
+        "manifest-sha256.txt",
+    );
+    expect(
+        &r,
+        "authenticity.handoff-digest",
+        "handoff.digest",
+        "manifest-sha256.txt",
+    );
 
     // bag-info edited.
     let bag = fresh("baginfo");
@@ -241,8 +283,18 @@ fn every_kind_of_tampering_is_named() {
     let text = std::fs::read_to_string(&m).unwrap();
     std::fs::write(&m, text.replace("Anjuan-Items: 32", "Anjuan-Items: 31")).unwrap();
     let r = run(&bag);
-    expect(&r, "authenticity.tag-fixity", "tagfixity.mismatch", "bag-info.txt");
-    expect(&r, "integrity.handoff-counts", "counts.bag-info", "bag-info.txt");
+    expect(
+        &r,
+        "authenticity.tag-fixity",
+        "tagfixity.mismatch",
+        "bag-info.txt",
+    );
+    expect(
+        &r,
+        "integrity.handoff-counts",
+        "counts.bag-info",
+        "bag-info.txt",
+    );
 
     // The package signature replaced by a paper's (valid, but for another file).
     let bag = fresh("sigswap");
@@ -252,7 +304,12 @@ fn every_kind_of_tampering_is_named() {
     )
     .unwrap();
     let r = run(&bag);
-    expect(&r, "authenticity.package-signature", "signature.package", "tagmanifest-sha256.txt");
+    expect(
+        &r,
+        "authenticity.package-signature",
+        "signature.package",
+        "tagmanifest-sha256.txt",
+    );
 
     // Re-signed with another key: tag manifests rebuilt, handoff.json naming the
     // new key — every signature valid, but the key is not the trusted one.
@@ -293,13 +350,19 @@ fn every_kind_of_tampering_is_named() {
     let mk = anjuan::sign::key_id(&anjuan::sign::public_key(&mpub).unwrap());
     assert!(
         r.checks.iter().any(|c| c.id == "security.trusted-signer"
-            && c.details.iter().any(|d| d.code == "trust.untrusted-key" && d.message.contains(&mk))),
+            && c.details
+                .iter()
+                .any(|d| d.code == "trust.untrusted-key" && d.message.contains(&mk))),
         "{}",
         failures(&r).join("\n")
     );
     // Without --trust the same bundle is not rejected for trust, only warned.
     let r = verify::verify(&bag, &opts(&[])).unwrap();
-    let c = r.checks.iter().find(|c| c.id == "security.trusted-signer").unwrap();
+    let c = r
+        .checks
+        .iter()
+        .find(|c| c.id == "security.trusted-signer")
+        .unwrap();
     assert_eq!(c.status, verify::report::Status::Warn);
 }
 
@@ -365,7 +428,10 @@ fn plain_bagit_py_bags_verify_complete_and_valid_with_anjuan_checks_not_applicab
     std::fs::create_dir_all(bag.join("sub")).unwrap();
     std::fs::write(bag.join("a.txt"), "hello\n").unwrap();
     std::fs::write(bag.join("sub/b.csv"), "x,y\n1,2\n").unwrap();
-    let o = bagit_py(&["--sha256", "--sha512", "--contact-name", "Test", "plain"], t.path());
+    let o = bagit_py(
+        &["--sha256", "--sha512", "--contact-name", "Test", "plain"],
+        t.path(),
+    );
     assert!(o.status.success(), "{}", text_of(&o));
     let o = anjuan(t.path(), &["verify", "plain", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
@@ -374,7 +440,13 @@ fn plain_bagit_py_bags_verify_complete_and_valid_with_anjuan_checks_not_applicab
     assert_eq!(j["bagit"]["complete"], true);
     assert_eq!(j["bagit"]["valid"], true);
     let status = |id: &str| {
-        j["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["status"].clone()
+        j["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["status"]
+            .clone()
     };
     assert_eq!(status("authenticity.fixity-sha256"), "pass");
     assert_eq!(status("authenticity.fixity-sha512"), "pass");
@@ -406,7 +478,10 @@ fn plain_bagit_py_bags_verify_complete_and_valid_with_anjuan_checks_not_applicab
     let o = anjuan(t.path(), &["verify", "plain", "--json"]);
     assert_eq!(o.status.code(), Some(1));
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!((j["bagit"]["complete"].clone(), j["bagit"]["valid"].clone()), (Value::Bool(true), Value::Bool(false)));
+    assert_eq!(
+        (j["bagit"]["complete"].clone(), j["bagit"]["valid"].clone()),
+        (Value::Bool(true), Value::Bool(false))
+    );
     std::fs::remove_file(bag.join("data/sub/b.csv")).unwrap();
     let o = anjuan(t.path(), &["verify", "plain", "--json"]);
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -443,7 +518,10 @@ fn receipt_is_signed_names_the_bundle_and_the_sender_can_check_it() {
     let j: Value = serde_json::from_slice(&std::fs::read(&rc).unwrap()).unwrap();
     assert_eq!(j["格式"], "anjuan-receipt/1");
     assert_eq!(j["结论"], "accept");
-    assert_eq!(j["SHA-256"], Digests::of(&std::fs::read(&zip).unwrap()).sha256.as_str());
+    assert_eq!(
+        j["SHA-256"],
+        Digests::of(&std::fs::read(&zip).unwrap()).sha256.as_str()
+    );
     for f in ["接收回执-", "检测报告-"] {
         assert!(t.path().join(format!("out/{f}{BUNDLE}.pdf")).is_file());
     }
@@ -451,7 +529,14 @@ fn receipt_is_signed_names_the_bundle_and_the_sender_can_check_it() {
     let check = |pubkey: &str, bundle: &Path| {
         anjuan(
             t.path(),
-            &["check-receipt", rc.to_str().unwrap(), "--pub", pubkey, "--bundle", bundle.to_str().unwrap()],
+            &[
+                "check-receipt",
+                rc.to_str().unwrap(),
+                "--pub",
+                pubkey,
+                "--bundle",
+                bundle.to_str().unwrap(),
+            ],
         )
     };
     let o = check("recv/anjuan.pub", &zip);

@@ -243,6 +243,8 @@ mod tests {
             file: "03-处理意见书.pdf".into(),
             size: 10,
             location: "data/XF-2026-0001/03-处理意见书.pdf".into(),
+            must_serve: true,
+            serves: None,
             signature: None,
             actions: vec![],
         };

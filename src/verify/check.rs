@@ -75,8 +75,12 @@ fn pdf_facts(data: Vec<u8>) -> Result<PdfFacts, String> {
         return Err("不是 PDF 文件 (no %PDF- header)".into());
     }
     let encrypted = memfind(&data, b"/Encrypt").is_some();
-    let pdfa = xmp_value(&data, "pdfaid:part")
-        .map(|p| format!("{p}{}", xmp_value(&data, "pdfaid:conformance").unwrap_or_default()));
+    let pdfa = xmp_value(&data, "pdfaid:part").map(|p| {
+        format!(
+            "{p}{}",
+            xmp_value(&data, "pdfaid:conformance").unwrap_or_default()
+        )
+    });
     let data: hayro_syntax::PdfData = std::sync::Arc::new(data);
     let pdf = hayro_syntax::Pdf::new(data).map_err(|e| match e {
         hayro_syntax::LoadPdfError::Decryption(_) => "PDF 已加密 (encrypted)".to_string(),
@@ -97,7 +101,9 @@ fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 fn xmp_value(data: &[u8], key: &str) -> Option<String> {
     let i = memfind(data, key.as_bytes())?;
     let rest = &data[i + key.len()..(i + key.len() + 16).min(data.len())];
-    let rest = rest.strip_prefix(b">").or_else(|| rest.strip_prefix(b"=\""))?;
+    let rest = rest
+        .strip_prefix(b">")
+        .or_else(|| rest.strip_prefix(b"=\""))?;
     let end = rest.iter().position(|&b| b == b'<' || b == b'"')?;
     Some(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
@@ -439,7 +445,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let deep = is_anjuan && !opts.bagit_only;
     let mut need: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
     for (alg, m) in manifests.iter().chain(tagmanifests.iter()) {
-        let a: &'static str = SUPPORTED.iter().find(|s| *s == alg).copied().unwrap_or("sha256");
+        let a: &'static str = SUPPORTED
+            .iter()
+            .find(|s| *s == alg)
+            .copied()
+            .unwrap_or("sha256");
         for (path, _) in &m.entries {
             if let Some(actual) = resolve(path) {
                 need.entry(actual).or_default().insert(a);
@@ -462,47 +472,50 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         .into_iter()
         .filter_map(|(k, algs)| c.files.get(k).map(|item| (k, item, algs)))
         .collect();
-    let read_one = |(name, item, algs): &(&str, &super::container::Item, BTreeSet<&'static str>)| {
-        let mut r = Read::default();
-        if !item.readable {
-            r.error = Some("结构检查已拒绝，未读取 (refused by the structure checks)".into());
-            return (name.to_string(), r);
-        }
-        let mut h = Hashers {
-            sha256: algs.contains("sha256").then(sha2::Sha256::new),
-            sha512: algs.contains("sha512").then(sha2::Sha512::new),
-            sm3: algs.contains("sm3").then(sm3::Sm3::new),
-            blake2b: algs.contains("blake2b").then(<blake2::Blake2b512 as sha2::Digest>::new),
-        };
-        let want_pdf = deep && name.ends_with(".pdf") && item.size <= 256 << 20;
-        let mut buf = Vec::new();
-        let res = c.read(item, &mut |b| {
-            h.update(b);
-            if want_pdf {
-                buf.extend_from_slice(b);
+    let read_one =
+        |(name, item, algs): &(&str, &super::container::Item, BTreeSet<&'static str>)| {
+            let mut r = Read::default();
+            if !item.readable {
+                r.error = Some("结构检查已拒绝，未读取 (refused by the structure checks)".into());
+                return (name.to_string(), r);
             }
-        });
-        if let Err(e) = res {
-            r.error = Some(e.to_string());
-            return (name.to_string(), r);
-        }
-        if let Some(x) = h.sha256 {
-            r.digests.insert("sha256", bag::hex(&x.finalize()));
-        }
-        if let Some(x) = h.sha512 {
-            r.digests.insert("sha512", bag::hex(&x.finalize()));
-        }
-        if let Some(x) = h.sm3 {
-            r.digests.insert("sm3", bag::hex(&x.finalize()));
-        }
-        if let Some(x) = h.blake2b {
-            r.blake2b = Some(x.finalize().to_vec());
-        }
-        if want_pdf {
-            r.pdf = Some(pdf_facts(buf));
-        }
-        (name.to_string(), r)
-    };
+            let mut h = Hashers {
+                sha256: algs.contains("sha256").then(sha2::Sha256::new),
+                sha512: algs.contains("sha512").then(sha2::Sha512::new),
+                sm3: algs.contains("sm3").then(sm3::Sm3::new),
+                blake2b: algs
+                    .contains("blake2b")
+                    .then(<blake2::Blake2b512 as sha2::Digest>::new),
+            };
+            let want_pdf = deep && name.ends_with(".pdf") && item.size <= 256 << 20;
+            let mut buf = Vec::new();
+            let res = c.read(item, &mut |b| {
+                h.update(b);
+                if want_pdf {
+                    buf.extend_from_slice(b);
+                }
+            });
+            if let Err(e) = res {
+                r.error = Some(e.to_string());
+                return (name.to_string(), r);
+            }
+            if let Some(x) = h.sha256 {
+                r.digests.insert("sha256", bag::hex(&x.finalize()));
+            }
+            if let Some(x) = h.sha512 {
+                r.digests.insert("sha512", bag::hex(&x.finalize()));
+            }
+            if let Some(x) = h.sm3 {
+                r.digests.insert("sm3", bag::hex(&x.finalize()));
+            }
+            if let Some(x) = h.blake2b {
+                r.blake2b = Some(x.finalize().to_vec());
+            }
+            if want_pdf {
+                r.pdf = Some(pdf_facts(buf));
+            }
+            (name.to_string(), r)
+        };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -517,13 +530,21 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     for (alg, m) in &manifests {
         let mut d = Vec::new();
         for (path, want) in &m.entries {
-            let Some(actual) = resolve(path) else { continue };
+            let Some(actual) = resolve(path) else {
+                continue;
+            };
             match reads.get(actual) {
-                Some(Read { error: Some(e), .. }) => {
-                    d.push(detail("fixity.unreadable", Some(actual), format!("无法读取: {e}")))
-                }
+                Some(Read { error: Some(e), .. }) => d.push(detail(
+                    "fixity.unreadable",
+                    Some(actual),
+                    format!("无法读取: {e}"),
+                )),
                 Some(r) => {
-                    let got = r.digests.get(alg.as_str()).map(String::as_str).unwrap_or("");
+                    let got = r
+                        .digests
+                        .get(alg.as_str())
+                        .map(String::as_str)
+                        .unwrap_or("");
                     if !got.eq_ignore_ascii_case(want) {
                         d.push(detail(
                             "fixity.mismatch",
@@ -573,7 +594,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                         tagfix.push(detail("tagfixity.unreadable", Some(actual), e.clone()))
                     }
                     Some(r) => {
-                        let got = r.digests.get(alg.as_str()).map(String::as_str).unwrap_or("");
+                        let got = r
+                            .digests
+                            .get(alg.as_str())
+                            .map(String::as_str)
+                            .unwrap_or("");
                         if !got.eq_ignore_ascii_case(want) {
                             tagfix.push(detail(
                                 "tagfixity.mismatch",
@@ -593,7 +618,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 "authenticity.tag-fixity",
                 Authenticity,
                 "标签文件摘要校验 (tag manifests)",
-                vec![detail("tagfixity.none", None, "缺少 tagmanifest (no tag manifest)")],
+                vec![detail(
+                    "tagfixity.none",
+                    None,
+                    "缺少 tagmanifest (no tag manifest)",
+                )],
                 String::new(),
             )
         } else {
@@ -646,14 +675,23 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         Integrity,
         "BagIt 完整 (complete)",
         complete,
-        format!("清单所列 {} 个文件齐全，data/ 中无未列入的文件", payload.len()),
+        format!(
+            "清单所列 {} 个文件齐全，data/ 中无未列入的文件",
+            payload.len()
+        ),
     ));
 
     // ---- Unexpected files.
     let mut unexpected: Vec<Detail> = c
         .outside
         .iter()
-        .map(|n| detail("files.outside-bag", Some(n), "包顶层目录之外的条目 (outside the bag)"))
+        .map(|n| {
+            detail(
+                "files.outside-bag",
+                Some(n),
+                "包顶层目录之外的条目 (outside the bag)",
+            )
+        })
         .collect();
     let tag_listed: BTreeSet<&str> = tagmanifests
         .values()
@@ -745,7 +783,13 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         ..if !deep {
             na("", Security, "", why)
         } else if signers.is_empty() {
-            check("", Security, "", vec![detail("trust.unsigned", None, "移交包未签名 (unsigned)")], String::new())
+            check(
+                "",
+                Security,
+                "",
+                vec![detail("trust.unsigned", None, "移交包未签名 (unsigned)")],
+                String::new(),
+            )
         } else if opts.trust.is_empty() {
             Check {
                 id: "",
@@ -770,7 +814,16 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     )
                 })
                 .collect();
-            check("", Security, "", d, format!("签名密钥 {} 可信", signers.iter().cloned().collect::<Vec<_>>().join("、")))
+            check(
+                "",
+                Security,
+                "",
+                d,
+                format!(
+                    "签名密钥 {} 可信",
+                    signers.iter().cloned().collect::<Vec<_>>().join("、")
+                ),
+            )
         }
     });
 
@@ -831,17 +884,61 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
 
 /// The anjuan checks, with the ids and names they report under.
 const ANJUAN_CHECKS: [(&str, Property, &str); 11] = [
-    ("authenticity.package-signature", Property::Authenticity, "移交包签名 (package signature)"),
-    ("authenticity.paper-signatures", Property::Authenticity, "文书电子签名 (paper signatures)"),
-    ("authenticity.metadata-format", Property::Authenticity, "元数据规范 (metadata well-formed)"),
-    ("authenticity.file-properties", Property::Authenticity, "文件属性与元数据一致 (file properties)"),
-    ("authenticity.handoff-digest", Property::Authenticity, "移交登记表包摘要 (declared digest)"),
-    ("integrity.handoff-counts", Property::Integrity, "数量与移交登记表一致 (declared counts)"),
-    ("integrity.required-metadata", Property::Integrity, "必备元数据齐全 (required metadata)"),
-    ("integrity.numbering", Property::Integrity, "件号连续 (numbering)"),
-    ("integrity.content-files", Property::Integrity, "目录与文件一一对应 (content files)"),
-    ("integrity.delivery-receipts", Property::Integrity, "送达文书均有送达回证 (delivery receipts)"),
-    ("usability.formats", Property::Usability, "长期保存格式可打开 (formats)"),
+    (
+        "authenticity.package-signature",
+        Property::Authenticity,
+        "移交包签名 (package signature)",
+    ),
+    (
+        "authenticity.paper-signatures",
+        Property::Authenticity,
+        "文书电子签名 (paper signatures)",
+    ),
+    (
+        "authenticity.metadata-format",
+        Property::Authenticity,
+        "元数据规范 (metadata well-formed)",
+    ),
+    (
+        "authenticity.file-properties",
+        Property::Authenticity,
+        "文件属性与元数据一致 (file properties)",
+    ),
+    (
+        "authenticity.handoff-digest",
+        Property::Authenticity,
+        "移交登记表包摘要 (declared digest)",
+    ),
+    (
+        "integrity.handoff-counts",
+        Property::Integrity,
+        "数量与移交登记表一致 (declared counts)",
+    ),
+    (
+        "integrity.required-metadata",
+        Property::Integrity,
+        "必备元数据齐全 (required metadata)",
+    ),
+    (
+        "integrity.numbering",
+        Property::Integrity,
+        "件号连续 (numbering)",
+    ),
+    (
+        "integrity.content-files",
+        Property::Integrity,
+        "目录与文件一一对应 (content files)",
+    ),
+    (
+        "integrity.delivery-receipts",
+        Property::Integrity,
+        "送达文书均有送达回证 (delivery receipts)",
+    ),
+    (
+        "usability.formats",
+        Property::Usability,
+        "长期保存格式可打开 (formats)",
+    ),
 ];
 
 fn anjuan_check(i: usize, details: Vec<Detail>, ok: String) -> Check {
@@ -854,7 +951,13 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
     let mut d = Vec::new();
     let mut argv = cmd.split_whitespace();
     let Some(prog) = argv.next() else {
-        return check("security.malware-scan", Property::Security, "病毒扫描 (malware scan)", vec![detail("scan.error", None, "扫描命令为空")], String::new());
+        return check(
+            "security.malware-scan",
+            Property::Security,
+            "病毒扫描 (malware scan)",
+            vec![detail("scan.error", None, "扫描命令为空")],
+            String::new(),
+        );
     };
     let args: Vec<&str> = argv.collect();
     for p in payload {
@@ -871,7 +974,11 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
         let mut child = match child {
             Ok(ch) => ch,
             Err(e) => {
-                d.push(detail("scan.error", None, format!("无法运行扫描程序 {prog}: {e}")));
+                d.push(detail(
+                    "scan.error",
+                    None,
+                    format!("无法运行扫描程序 {prog}: {e}"),
+                ));
                 break;
             }
         };
@@ -889,9 +996,16 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
             Ok(o) if o.status.code() == Some(1) => d.push(detail(
                 "scan.infected",
                 Some(p),
-                format!("扫描程序报告恶意内容: {}", String::from_utf8_lossy(&o.stdout).trim()),
+                format!(
+                    "扫描程序报告恶意内容: {}",
+                    String::from_utf8_lossy(&o.stdout).trim()
+                ),
             )),
-            Ok(o) => d.push(detail("scan.error", Some(p), format!("扫描程序出错，退出码 {:?}", o.status.code()))),
+            Ok(o) => d.push(detail(
+                "scan.error",
+                Some(p),
+                format!("扫描程序出错，退出码 {:?}", o.status.code()),
+            )),
             Err(e) => d.push(detail("scan.error", Some(p), e.to_string())),
         }
     }
@@ -923,7 +1037,11 @@ impl Anjuan {
                     Value::Null
                 }
                 Some(Ok(b)) => serde_json::from_slice(&b).unwrap_or_else(|e| {
-                    readable.push(detail("meta.json", Some(name), format!("JSON 无法解析: {e}")));
+                    readable.push(detail(
+                        "meta.json",
+                        Some(name),
+                        format!("JSON 无法解析: {e}"),
+                    ));
                     Value::Null
                 }),
             }
@@ -935,14 +1053,25 @@ impl Anjuan {
             let body = b.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&b);
             let mut r = csv::Reader::from_reader(body);
             if let Some(e) = r.records().find_map(Result::err) {
-                readable.push(detail("meta.csv", Some("data/catalogue.csv"), e.to_string()));
+                readable.push(detail(
+                    "meta.csv",
+                    Some("data/catalogue.csv"),
+                    e.to_string(),
+                ));
             }
         }
         let mut metadata = Vec::new();
         for k in c.files.keys() {
-            if let Some(folder) = k.strip_prefix("data/").and_then(|r| r.strip_suffix("/metadata.json")) {
+            if let Some(folder) = k
+                .strip_prefix("data/")
+                .and_then(|r| r.strip_suffix("/metadata.json"))
+            {
                 let v = json(k, readable);
-                let items = v.get("文件").and_then(Value::as_array).cloned().unwrap_or_default();
+                let items = v
+                    .get("文件")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 metadata.push((folder.to_string(), items));
             }
         }
@@ -954,7 +1083,11 @@ impl Anjuan {
     }
 
     fn handoff_str(&self, k: &str) -> String {
-        self.handoff.get(k).and_then(Value::as_str).unwrap_or_default().to_string()
+        self.handoff
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -977,7 +1110,12 @@ impl Anjuan {
             .map(|a| a.iter().collect())
             .unwrap_or_default();
         let items: Vec<&Value> = self.metadata.iter().flat_map(|(_, v)| v.iter()).collect();
-        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let s = |v: &Value, k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let n = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64);
         let code_of: HashMap<String, String> = rows
             .iter()
@@ -997,24 +1135,46 @@ impl Anjuan {
                 continue;
             }
             if !c.files.contains_key(*t) {
-                structure.push(detail("structure.missing-tag", Some(t), "缺少移交包规范要求的文件"));
+                structure.push(detail(
+                    "structure.missing-tag",
+                    Some(t),
+                    "缺少移交包规范要求的文件",
+                ));
             }
         }
-        for f in ["data/catalogue.json", "data/catalogue.csv", "data/fonts.json"] {
+        for f in [
+            "data/catalogue.json",
+            "data/catalogue.csv",
+            "data/fonts.json",
+        ] {
             if !c.files.contains_key(f) {
-                structure.push(detail("structure.missing-file", Some(f), "缺少移交包规范要求的文件"));
+                structure.push(detail(
+                    "structure.missing-file",
+                    Some(f),
+                    "缺少移交包规范要求的文件",
+                ));
             }
         }
         for (folder, _) in &self.metadata {
             for sheet in DOSSIER_SHEETS {
                 let p = format!("data/{folder}/{sheet}");
                 if !c.files.contains_key(&p) {
-                    structure.push(detail("structure.missing-sheet", Some(&p), "案卷缺少卷内备考/封面/目录"));
+                    structure.push(detail(
+                        "structure.missing-sheet",
+                        Some(&p),
+                        "案卷缺少卷内备考/封面/目录",
+                    ));
                 }
             }
         }
-        if self.handoff.get("格式").and_then(Value::as_str) != Some(HANDOFF_FORMAT) && !self.handoff.is_null() {
-            structure.push(detail("structure.handoff-format", Some(HANDOFF_JSON), format!("格式应为 {HANDOFF_FORMAT}")));
+        if self.handoff.get("格式").and_then(Value::as_str) != Some(HANDOFF_FORMAT)
+            && !self.handoff.is_null()
+        {
+            structure.push(detail(
+                "structure.handoff-format",
+                Some(HANDOFF_JSON),
+                format!("格式应为 {HANDOFF_FORMAT}"),
+            ));
         }
         if let super::container::Kind::Zip { archive, .. } = &c.kind {
             zip_profile(archive, structure);
@@ -1027,7 +1187,9 @@ impl Anjuan {
             .and_then(Value::as_str)
             .and_then(|t| sign::public_key(t).ok());
         let key_for = |sig_text: &str| -> Result<(String, minisign::PublicKey), String> {
-            let id = sign::SigBox::parse(sig_text).map_err(|e| e.to_string())?.key_id();
+            let id = sign::SigBox::parse(sig_text)
+                .map_err(|e| e.to_string())?
+                .key_id();
             if let Some((tid, pk)) = opts.trust.iter().find(|(tid, _)| *tid == id) {
                 return Ok((tid.clone(), pk.clone()));
             }
@@ -1051,43 +1213,74 @@ impl Anjuan {
             if let Some(e) = &r.error {
                 return Err(format!("文件无法读取: {e}"));
             }
-            let b2 = r.blake2b.as_deref().ok_or_else(|| "文件未读取".to_string())?;
+            let b2 = r
+                .blake2b
+                .as_deref()
+                .ok_or_else(|| "文件未读取".to_string())?;
             let sha = r.digests.get("sha256").cloned().unwrap_or_default();
             sign::verify_prehashed(&pk, b2, &sha, &sig, binding_name).map_err(|e| e.to_string())?;
             Ok(id)
         };
 
         // 0. Package signature over tagmanifest-sha256.txt.
-        let signed = info.get("Anjuan-Signing-Key").is_some() || c.files.contains_key("tagmanifest-sha256.txt.minisig");
+        let signed = info.get("Anjuan-Signing-Key").is_some()
+            || c.files.contains_key("tagmanifest-sha256.txt.minisig");
         let mut d = Vec::new();
         if signed {
             match verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt") {
                 Ok(id) => {
                     signers.insert(id);
                 }
-                Err(m) => d.push(detail("signature.package", Some("tagmanifest-sha256.txt.minisig"), m)),
+                Err(m) => d.push(detail(
+                    "signature.package",
+                    Some("tagmanifest-sha256.txt.minisig"),
+                    m,
+                )),
             }
             if let Some(Ok(sig)) = c.read_small("tagmanifest-sha256.txt.minisig", 4096) {
                 let text = String::from_utf8_lossy(&sig);
-                if let Some(b) = sign::SigBox::parse(&text).ok().and_then(|b| sign::Binding::parse(&b.trusted_comment)) {
+                if let Some(b) = sign::SigBox::parse(&text)
+                    .ok()
+                    .and_then(|b| sign::Binding::parse(&b.trusted_comment))
+                {
                     if b.case != name {
-                        d.push(detail("signature.bound-elsewhere", Some("tagmanifest-sha256.txt.minisig"), format!("签名绑定的是移交包 {}，不是 {name}", b.case)));
+                        d.push(detail(
+                            "signature.bound-elsewhere",
+                            Some("tagmanifest-sha256.txt.minisig"),
+                            format!("签名绑定的是移交包 {}，不是 {name}", b.case),
+                        ));
                     }
                 }
             }
         } else {
-            d.push(detail("signature.unsigned", None, "移交包未签名 (the tag manifest has no signature)"));
+            d.push(detail(
+                "signature.unsigned",
+                None,
+                "移交包未签名 (the tag manifest has no signature)",
+            ));
         }
-        checks.push(anjuan_check(0, d, "标签清单签名有效（覆盖 bag-info、清单与移交登记表）".into()));
+        checks.push(anjuan_check(
+            0,
+            d,
+            "标签清单签名有效（覆盖 bag-info、清单与移交登记表）".into(),
+        ));
 
         // 1. Paper signatures.
         let mut d = Vec::new();
         let mut count = 0;
-        for k in c.files.keys().filter(|k| k.starts_with("data/") && k.ends_with(".minisig")) {
+        for k in c
+            .files
+            .keys()
+            .filter(|k| k.starts_with("data/") && k.ends_with(".minisig"))
+        {
             let file = k.trim_end_matches(".minisig");
             let base = file.rsplit('/').next().unwrap_or(file);
             if !c.files.contains_key(file) {
-                d.push(with_item(detail("signature.orphan", Some(k), "签名所对应的文件不存在")));
+                d.push(with_item(detail(
+                    "signature.orphan",
+                    Some(k),
+                    "签名所对应的文件不存在",
+                )));
                 continue;
             }
             count += 1;
@@ -1101,115 +1294,252 @@ impl Anjuan {
         if signed {
             for it in &items {
                 let loc = s(it, "存储位置");
-                if it.get("电子签名").is_none() || !c.files.contains_key(&format!("{loc}.minisig")) {
-                    d.push(Detail { code: "signature.missing".into(), item: Some(s(it, "档号")), file: Some(loc), message: "文件未签名 (unsigned paper)".into() });
+                if it.get("电子签名").is_none() || !c.files.contains_key(&format!("{loc}.minisig"))
+                {
+                    d.push(Detail {
+                        code: "signature.missing".into(),
+                        item: Some(s(it, "档号")),
+                        file: Some(loc),
+                        message: "文件未签名 (unsigned paper)".into(),
+                    });
                 }
             }
         }
-        checks.push(anjuan_check(1, d, format!("{count} 份签名全部有效，且与文件名、SHA-256 绑定一致")));
+        checks.push(anjuan_check(
+            1,
+            d,
+            format!("{count} 份签名全部有效，且与文件名、SHA-256 绑定一致"),
+        ));
 
         // 2. Metadata well-formed.
         let mut d = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut codes: Vec<(ArchiveCode, String)> = Vec::new();
         if rows.is_empty() {
-            d.push(detail("meta.no-items", Some("data/catalogue.json"), "目录中没有文件条目"));
+            d.push(detail(
+                "meta.no-items",
+                Some("data/catalogue.json"),
+                "目录中没有文件条目",
+            ));
         }
         for r in &rows {
             let code = s(r, "档号");
             *seen.entry(code.clone()).or_default() += 1;
             match ArchiveCode::parse(&code) {
                 Ok(a) => codes.push((a, s(r, "存储位置"))),
-                Err(m) => d.push(Detail { code: "meta.code-format".into(), item: Some(code.clone()), file: Some(s(r, "存储位置")), message: format!("档号格式错误: {m}") }),
+                Err(m) => d.push(Detail {
+                    code: "meta.code-format".into(),
+                    item: Some(code.clone()),
+                    file: Some(s(r, "存储位置")),
+                    message: format!("档号格式错误: {m}"),
+                }),
             }
             let date = s(r, "日期");
-            let date_ok = date.len() == 8 && chrono::NaiveDate::parse_from_str(&date, "%Y%m%d").is_ok();
+            let date_ok =
+                date.len() == 8 && chrono::NaiveDate::parse_from_str(&date, "%Y%m%d").is_ok();
             if !date_ok {
-                d.push(Detail { code: "meta.date".into(), item: Some(code.clone()), file: None, message: format!("日期“{date}”应为 8 位有效日期 YYYYMMDD") });
+                d.push(Detail {
+                    code: "meta.date".into(),
+                    item: Some(code.clone()),
+                    file: None,
+                    message: format!("日期“{date}”应为 8 位有效日期 YYYYMMDD"),
+                });
             }
-            if !n(r, "页数").is_some_and(|p| p > 0) {
-                d.push(Detail { code: "meta.pages".into(), item: Some(code.clone()), file: None, message: "页数应为正整数".into() });
+            if n(r, "页数").is_none_or(|p| p == 0) {
+                d.push(Detail {
+                    code: "meta.pages".into(),
+                    item: Some(code.clone()),
+                    file: None,
+                    message: "页数应为正整数".into(),
+                });
             }
         }
         for (code, k) in seen.iter().filter(|(_, k)| **k > 1) {
-            d.push(Detail { code: "meta.duplicate-code".into(), item: Some(code.clone()), file: None, message: format!("档号重复 {k} 次") });
+            d.push(Detail {
+                code: "meta.duplicate-code".into(),
+                item: Some(code.clone()),
+                file: None,
+                message: format!("档号重复 {k} 次"),
+            });
         }
-        let meta_by_code: HashMap<String, &Value> = items.iter().map(|i| (s(i, "档号"), *i)).collect();
+        let meta_by_code: HashMap<String, &Value> =
+            items.iter().map(|i| (s(i, "档号"), *i)).collect();
         for r in &rows {
             let code = s(r, "档号");
             match meta_by_code.get(&code) {
-                None => d.push(Detail { code: "meta.no-item-metadata".into(), item: Some(code.clone()), file: Some(s(r, "存储位置")), message: "目录条目在案卷 metadata.json 中没有对应元数据".into() }),
+                None => d.push(Detail {
+                    code: "meta.no-item-metadata".into(),
+                    item: Some(code.clone()),
+                    file: Some(s(r, "存储位置")),
+                    message: "目录条目在案卷 metadata.json 中没有对应元数据".into(),
+                }),
                 Some(m) => {
                     for k in ["题名", "存储位置", "责任者", "日期"] {
                         if s(m, k) != s(r, k) {
-                            d.push(Detail { code: "meta.inconsistent".into(), item: Some(code.clone()), file: Some(s(r, "存储位置")), message: format!("目录与 metadata.json 的{k}不一致") });
+                            d.push(Detail {
+                                code: "meta.inconsistent".into(),
+                                item: Some(code.clone()),
+                                file: Some(s(r, "存储位置")),
+                                message: format!("目录与 metadata.json 的{k}不一致"),
+                            });
                         }
                     }
                 }
             }
         }
-        checks.push(anjuan_check(2, d, format!("{} 条目录的档号、日期、页数格式正确且无重复，与案卷元数据一致", rows.len())));
+        checks.push(anjuan_check(
+            2,
+            d,
+            format!(
+                "{} 条目录的档号、日期、页数格式正确且无重复，与案卷元数据一致",
+                rows.len()
+            ),
+        ));
 
         // 3. File properties match metadata.
         let mut d = Vec::new();
         for it in &items {
             let code = s(it, "档号");
             let loc = s(it, "存储位置");
-            let item_d = |code_: &str, m: String| Detail { code: code_.into(), item: Some(code.clone()), file: Some(loc.clone()), message: m };
+            let item_d = |code_: &str, m: String| Detail {
+                code: code_.into(),
+                item: Some(code.clone()),
+                file: Some(loc.clone()),
+                message: m,
+            };
             let Some(f) = c.files.get(&loc) else { continue };
             if n(it, "计算机文件大小") != Some(f.size) {
-                d.push(item_d("props.size", format!("元数据记录 {} 字节，文件 {} 字节", n(it, "计算机文件大小").unwrap_or(0), f.size)));
+                d.push(item_d(
+                    "props.size",
+                    format!(
+                        "元数据记录 {} 字节，文件 {} 字节",
+                        n(it, "计算机文件大小").unwrap_or(0),
+                        f.size
+                    ),
+                ));
             }
             if loc.rsplit('/').next() != Some(s(it, "计算机文件名").as_str()) {
-                d.push(item_d("props.name", format!("计算机文件名“{}”与存储位置不符", s(it, "计算机文件名"))));
+                d.push(item_d(
+                    "props.name",
+                    format!("计算机文件名“{}”与存储位置不符", s(it, "计算机文件名")),
+                ));
             }
             if let Some(Some(Ok(pdf))) = reads.get(&loc).map(|r| r.pdf.as_ref()) {
                 if n(it, "页数") != Some(pdf.pages as u64) {
-                    d.push(item_d("props.pages", format!("元数据记录 {} 页，文件实有 {} 页", n(it, "页数").unwrap_or(0), pdf.pages)));
+                    d.push(item_d(
+                        "props.pages",
+                        format!(
+                            "元数据记录 {} 页，文件实有 {} 页",
+                            n(it, "页数").unwrap_or(0),
+                            pdf.pages
+                        ),
+                    ));
                 }
                 let fmt = s(it, "格式信息");
                 let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
                 if want.is_some() && want != pdf.pdfa {
-                    d.push(item_d("props.format", format!("格式信息为 {fmt}，文件声明 {}", pdf.pdfa.as_deref().map(|p| format!("PDF/A-{p}")).unwrap_or_else(|| "非 PDF/A".into()))));
+                    d.push(item_d(
+                        "props.format",
+                        format!(
+                            "格式信息为 {fmt}，文件声明 {}",
+                            pdf.pdfa
+                                .as_deref()
+                                .map(|p| format!("PDF/A-{p}"))
+                                .unwrap_or_else(|| "非 PDF/A".into())
+                        ),
+                    ));
                 }
             }
         }
-        checks.push(anjuan_check(3, d, format!("{} 件的文件名、大小、格式、页数与元数据一致", items.len())));
+        checks.push(anjuan_check(
+            3,
+            d,
+            format!("{} 件的文件名、大小、格式、页数与元数据一致", items.len()),
+        ));
 
         // 4. Declared package digest.
         let mut d = Vec::new();
         if self.handoff.is_null() {
-            d.push(detail("handoff.missing", Some(HANDOFF_JSON), "缺少移交登记表数据 (handoff.json)"));
+            d.push(detail(
+                "handoff.missing",
+                Some(HANDOFF_JSON),
+                "缺少移交登记表数据 (handoff.json)",
+            ));
         } else {
             if s(&self.handoff, "移交名称") != name {
-                d.push(detail("handoff.name", Some(HANDOFF_JSON), format!("移交名称“{}”与包名 {name} 不符", s(&self.handoff, "移交名称"))));
+                d.push(detail(
+                    "handoff.name",
+                    Some(HANDOFF_JSON),
+                    format!(
+                        "移交名称“{}”与包名 {name} 不符",
+                        s(&self.handoff, "移交名称")
+                    ),
+                ));
             }
-            for dg in self.handoff.get("包摘要").and_then(Value::as_array).cloned().unwrap_or_default() {
+            for dg in self
+                .handoff
+                .get("包摘要")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
                 let obj = s(&dg, "对象");
-                let alg = match s(&dg, "算法").as_str() { "SHA-256" => "sha256", "SM3" => "sm3", _ => "" };
+                let alg = match s(&dg, "算法").as_str() {
+                    "SHA-256" => "sha256",
+                    "SM3" => "sm3",
+                    _ => "",
+                };
                 let got = reads.get(&obj).and_then(|r| r.digests.get(alg)).cloned();
                 match got {
                     Some(g) if g == s(&dg, "值") => {}
-                    Some(g) => d.push(detail("handoff.digest", Some(&obj), format!("移交登记表声明 {} {}，实际 {g}", s(&dg, "算法"), s(&dg, "值")))),
-                    None => d.push(detail("handoff.digest", Some(&obj), format!("无法计算 {} 的 {}", obj, s(&dg, "算法")))),
+                    Some(g) => d.push(detail(
+                        "handoff.digest",
+                        Some(&obj),
+                        format!(
+                            "移交登记表声明 {} {}，实际 {g}",
+                            s(&dg, "算法"),
+                            s(&dg, "值")
+                        ),
+                    )),
+                    None => d.push(detail(
+                        "handoff.digest",
+                        Some(&obj),
+                        format!("无法计算 {} 的 {}", obj, s(&dg, "算法")),
+                    )),
                 }
             }
             if !c.files.contains_key(HANDOFF) {
-                d.push(detail("handoff.no-form", Some(HANDOFF), "缺少移交登记表 PDF"));
+                d.push(detail(
+                    "handoff.no-form",
+                    Some(HANDOFF),
+                    "缺少移交登记表 PDF",
+                ));
             }
         }
-        checks.push(anjuan_check(4, d, "移交登记表所列包摘要（清单的 SHA-256 与 SM3）与包内一致".into()));
+        checks.push(anjuan_check(
+            4,
+            d,
+            "移交登记表所列包摘要（清单的 SHA-256 与 SM3）与包内一致".into(),
+        ));
 
         // 5. Declared counts.
         let mut d = Vec::new();
-        let payload: Vec<(&String, u64)> = c.files.iter().filter(|(k, _)| k.starts_with("data/")).map(|(k, i)| (k, i.size)).collect();
-        let pages: u64 = rows.iter().filter_map(|r| {
-            let loc = s(r, "存储位置");
-            match reads.get(&loc).and_then(|x| x.pdf.as_ref()) {
-                Some(Ok(p)) => Some(p.pages as u64),
-                _ => n(r, "页数"),
-            }
-        }).sum();
+        let payload: Vec<(&String, u64)> = c
+            .files
+            .iter()
+            .filter(|(k, _)| k.starts_with("data/"))
+            .map(|(k, i)| (k, i.size))
+            .collect();
+        let pages: u64 = rows
+            .iter()
+            .filter_map(|r| {
+                let loc = s(r, "存储位置");
+                match reads.get(&loc).and_then(|x| x.pdf.as_ref()) {
+                    Some(Ok(p)) => Some(p.pages as u64),
+                    _ => n(r, "页数"),
+                }
+            })
+            .sum();
         let cases: BTreeSet<String> = rows.iter().map(|r| s(r, "案件编号")).collect();
         let actual: [(&str, &str, u64); 5] = [
             ("案件数", "Anjuan-Cases", cases.len() as u64),
@@ -1221,41 +1551,95 @@ impl Anjuan {
         for (k, tag, v) in actual {
             match n(&self.handoff, k) {
                 Some(x) if x == v => {}
-                x => d.push(detail("counts.handoff", Some(HANDOFF_JSON), format!("移交登记表{k} {}，实际 {v}", x.map(|x| x.to_string()).unwrap_or_else(|| "未填".into())))),
+                x => d.push(detail(
+                    "counts.handoff",
+                    Some(HANDOFF_JSON),
+                    format!(
+                        "移交登记表{k} {}，实际 {v}",
+                        x.map(|x| x.to_string()).unwrap_or_else(|| "未填".into())
+                    ),
+                )),
             }
             if !tag.is_empty() {
                 if let Some(x) = info.get(tag) {
                     if x != v.to_string() {
-                        d.push(detail("counts.bag-info", Some("bag-info.txt"), format!("{tag} 声明 {x}，实际 {v}")));
+                        d.push(detail(
+                            "counts.bag-info",
+                            Some("bag-info.txt"),
+                            format!("{tag} 声明 {x}，实际 {v}"),
+                        ));
                     }
                 }
             }
         }
         if let Some(x) = n(&self.catalogue, "件数") {
             if x != rows.len() as u64 {
-                d.push(detail("counts.catalogue", Some("data/catalogue.json"), format!("目录声明件数 {x}，实有条目 {}", rows.len())));
+                d.push(detail(
+                    "counts.catalogue",
+                    Some("data/catalogue.json"),
+                    format!("目录声明件数 {x}，实有条目 {}", rows.len()),
+                ));
             }
         }
-        checks.push(anjuan_check(5, d, format!("案件 {}、件 {}、页 {pages}、文件 {} 与移交登记表一致", cases.len(), rows.len(), payload.len())));
+        checks.push(anjuan_check(
+            5,
+            d,
+            format!(
+                "案件 {}、件 {}、页 {pages}、文件 {} 与移交登记表一致",
+                cases.len(),
+                rows.len(),
+                payload.len()
+            ),
+        ));
 
         // 6. Required metadata (DA/T 46).
         let mut d = Vec::new();
-        const REQUIRED: [&str; 12] = ["题名", "责任者", "日期", "档号", "全宗号", "年度", "保管期限", "页数", "格式信息", "计算机文件名", "计算机文件大小", "存储位置"];
+        const REQUIRED: [&str; 12] = [
+            "题名",
+            "责任者",
+            "日期",
+            "档号",
+            "全宗号",
+            "年度",
+            "保管期限",
+            "页数",
+            "格式信息",
+            "计算机文件名",
+            "计算机文件大小",
+            "存储位置",
+        ];
         for it in &items {
-            let missing: Vec<&str> = REQUIRED.iter().copied().filter(|k| match it.get(*k) {
-                None | Some(Value::Null) => true,
-                Some(Value::String(s)) => s.trim().is_empty(),
-                _ => false,
-            }).collect();
+            let missing: Vec<&str> = REQUIRED
+                .iter()
+                .copied()
+                .filter(|k| match it.get(*k) {
+                    None | Some(Value::Null) => true,
+                    Some(Value::String(s)) => s.trim().is_empty(),
+                    _ => false,
+                })
+                .collect();
             let mut missing: Vec<String> = missing.into_iter().map(str::to_string).collect();
-            if it.get("业务行为").and_then(Value::as_array).is_none_or(|a| a.is_empty()) {
+            if it
+                .get("业务行为")
+                .and_then(Value::as_array)
+                .is_none_or(|a| a.is_empty())
+            {
                 missing.push("业务行为".into());
             }
             if !missing.is_empty() {
-                d.push(Detail { code: "meta.required".into(), item: Some(s(it, "档号")), file: Some(s(it, "存储位置")), message: format!("缺少必备元数据: {}", missing.join("、")) });
+                d.push(Detail {
+                    code: "meta.required".into(),
+                    item: Some(s(it, "档号")),
+                    file: Some(s(it, "存储位置")),
+                    message: format!("缺少必备元数据: {}", missing.join("、")),
+                });
             }
         }
-        checks.push(anjuan_check(6, d, format!("{} 件的 DA/T 46 必备元数据齐全", items.len())));
+        checks.push(anjuan_check(
+            6,
+            d,
+            format!("{} 件的 DA/T 46 必备元数据齐全", items.len()),
+        ));
 
         // 7. Numbering.
         let mut d = Vec::new();
@@ -1270,20 +1654,46 @@ impl Anjuan {
             let mut expect = start;
             for &x in &nums {
                 if x > expect {
-                    let gap = if x - expect == 1 { format!("{prefix}-{expect:04}") } else { format!("{prefix}-{expect:04}～{:04}", x - 1) };
-                    d.push(Detail { code: "numbering.gap".into(), item: Some(gap.clone()), file: None, message: format!("件号不连续，缺少 {gap} (missing item)") });
+                    let gap = if x - expect == 1 {
+                        format!("{prefix}-{expect:04}")
+                    } else {
+                        format!("{prefix}-{expect:04}～{:04}", x - 1)
+                    };
+                    d.push(Detail {
+                        code: "numbering.gap".into(),
+                        item: Some(gap.clone()),
+                        file: None,
+                        message: format!("件号不连续，缺少 {gap} (missing item)"),
+                    });
                 }
                 expect = x + 1;
             }
         }
-        for r in self.handoff.get("档号范围").and_then(Value::as_array).cloned().unwrap_or_default() {
+        for r in self
+            .handoff
+            .get("档号范围")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
             let prefix = s(&r, "前缀");
             let got = series.get(&prefix).map(Vec::len).unwrap_or(0) as u64;
             if n(&r, "件数") != Some(got) {
-                d.push(detail("numbering.declared", Some(HANDOFF_JSON), format!("{prefix} 声明 {} 件，包内 {got} 件", n(&r, "件数").unwrap_or(0))));
+                d.push(detail(
+                    "numbering.declared",
+                    Some(HANDOFF_JSON),
+                    format!(
+                        "{prefix} 声明 {} 件，包内 {got} 件",
+                        n(&r, "件数").unwrap_or(0)
+                    ),
+                ));
             }
         }
-        checks.push(anjuan_check(7, d, format!("{} 个档号序列的件号连续、无重复", series.len())));
+        checks.push(anjuan_check(
+            7,
+            d,
+            format!("{} 个档号序列的件号连续、无重复", series.len()),
+        ));
 
         // 8. Catalogue entries ↔ files.
         let mut d = Vec::new();
@@ -1291,41 +1701,86 @@ impl Anjuan {
         for r in &rows {
             let loc = s(r, "存储位置");
             if !c.files.contains_key(&loc) {
-                d.push(Detail { code: "content.missing-file".into(), item: Some(s(r, "档号")), file: Some(loc), message: "目录有条目而包内无此文件 (catalogue entry without a file)".into() });
+                d.push(Detail {
+                    code: "content.missing-file".into(),
+                    item: Some(s(r, "档号")),
+                    file: Some(loc),
+                    message: "目录有条目而包内无此文件 (catalogue entry without a file)".into(),
+                });
             }
         }
         let case_folders: BTreeSet<&str> = self.metadata.iter().map(|(f, _)| f.as_str()).collect();
         for k in c.files.keys() {
-            let Some(rest) = k.strip_prefix("data/") else { continue };
-            let Some((folder, file)) = rest.split_once('/') else { continue };
-            if !k.ends_with(".pdf") || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str()) {
+            let Some(rest) = k.strip_prefix("data/") else {
+                continue;
+            };
+            let Some((folder, file)) = rest.split_once('/') else {
+                continue;
+            };
+            if !k.ends_with(".pdf") || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str())
+            {
                 continue;
             }
-            let why = if case_folders.contains(folder) { "包内文件在目录中没有条目 (file without a catalogue entry)" } else { "不属于任何案卷的文件 (file outside every dossier)" };
+            let why = if case_folders.contains(folder) {
+                "包内文件在目录中没有条目 (file without a catalogue entry)"
+            } else {
+                "不属于任何案卷的文件 (file outside every dossier)"
+            };
             d.push(detail("content.unlisted-file", Some(k), why));
         }
-        checks.push(anjuan_check(8, d, format!("目录 {} 条与包内文件一一对应", rows.len())));
+        checks.push(anjuan_check(
+            8,
+            d,
+            format!("目录 {} 条与包内文件一一对应", rows.len()),
+        ));
 
         // 9. Delivery receipts.
         let mut d = Vec::new();
-        let served: BTreeSet<String> = items.iter().filter_map(|i| i.get("送达文书").and_then(Value::as_str).map(str::to_string)).collect();
+        let served: BTreeSet<String> = items
+            .iter()
+            .filter_map(|i| {
+                i.get("送达文书")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
         let all_codes: BTreeSet<String> = items.iter().map(|i| s(i, "档号")).collect();
         let mut must = 0;
-        for it in items.iter().filter(|i| i.get("需送达").and_then(Value::as_bool) == Some(true)) {
+        for it in items
+            .iter()
+            .filter(|i| i.get("需送达").and_then(Value::as_bool) == Some(true))
+        {
             must += 1;
             let code = s(it, "档号");
             if !served.contains(&code) {
-                d.push(Detail { code: "receipts.missing".into(), item: Some(code), file: Some(s(it, "存储位置")), message: format!("{}已送达却无送达回证 (served paper without a delivery receipt)", s(it, "题名")) });
+                d.push(Detail {
+                    code: "receipts.missing".into(),
+                    item: Some(code),
+                    file: Some(s(it, "存储位置")),
+                    message: format!(
+                        "{}已送达却无送达回证 (served paper without a delivery receipt)",
+                        s(it, "题名")
+                    ),
+                });
             }
         }
         for it in &items {
             if let Some(target) = it.get("送达文书").and_then(Value::as_str) {
                 if !all_codes.contains(target) {
-                    d.push(Detail { code: "receipts.dangling".into(), item: Some(s(it, "档号")), file: Some(s(it, "存储位置")), message: format!("送达回证所指文书 {target} 不在包内") });
+                    d.push(Detail {
+                        code: "receipts.dangling".into(),
+                        item: Some(s(it, "档号")),
+                        file: Some(s(it, "存储位置")),
+                        message: format!("送达回证所指文书 {target} 不在包内"),
+                    });
                 }
             }
         }
-        checks.push(anjuan_check(9, d, format!("{must} 份需送达文书均有送达回证")));
+        checks.push(anjuan_check(
+            9,
+            d,
+            format!("{must} 份需送达文书均有送达回证"),
+        ));
 
         // 10. Formats.
         let mut d = Vec::new();
@@ -1337,24 +1792,48 @@ impl Anjuan {
                 Err(m) => d.push(with_item(detail("format.unreadable", Some(k), m.clone()))),
                 Ok(f) => {
                     if f.pages == 0 {
-                        d.push(with_item(detail("format.no-pages", Some(k), "PDF 没有页面")));
+                        d.push(with_item(detail(
+                            "format.no-pages",
+                            Some(k),
+                            "PDF 没有页面",
+                        )));
                     }
                     if f.pdfa.is_none() {
-                        d.push(with_item(detail("format.not-pdfa", Some(k), "不是 PDF/A（无 pdfaid 标识），不宜长期保存")));
+                        d.push(with_item(detail(
+                            "format.not-pdfa",
+                            Some(k),
+                            "不是 PDF/A（无 pdfaid 标识），不宜长期保存",
+                        )));
                     }
                     if f.encrypted {
-                        no_encryption.push(with_item(detail("format.encrypted", Some(k), "PDF 已加密")));
+                        no_encryption.push(with_item(detail(
+                            "format.encrypted",
+                            Some(k),
+                            "PDF 已加密",
+                        )));
                     }
                 }
             }
         }
         for (k, r) in reads.iter() {
-            if k.ends_with(".pdf") && r.pdf.is_none() && r.error.is_none() && c.files[k].size > 256 << 20 {
-                d.push(detail("format.too-large", Some(k), "PDF 超过 256 MB，未打开检查"));
+            if k.ends_with(".pdf")
+                && r.pdf.is_none()
+                && r.error.is_none()
+                && c.files[k].size > 256 << 20
+            {
+                d.push(detail(
+                    "format.too-large",
+                    Some(k),
+                    "PDF 超过 256 MB，未打开检查",
+                ));
             }
         }
         d.sort_by(|a, b| a.file.cmp(&b.file));
-        checks.push(anjuan_check(10, d, format!("{pdfs} 个 PDF 均可打开，均为 PDF/A")));
+        checks.push(anjuan_check(
+            10,
+            d,
+            format!("{pdfs} 个 PDF 均可打开，均为 PDF/A"),
+        ));
     }
 }
 
@@ -1362,7 +1841,9 @@ impl Anjuan {
 /// one timestamp, regular files 0644, names sorted. Any other header value in
 /// an anjuan bundle was not written by anjuan.
 fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
-    let Some(first) = a.entries.first() else { return };
+    let Some(first) = a.entries.first() else {
+        return;
+    };
     let mut prev: Option<&str> = None;
     for e in &a.entries {
         let mut wrong = Vec::new();
@@ -1395,12 +1876,19 @@ fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
             out.push(detail(
                 "structure.zip-profile",
                 Some(&e.name),
-                format!("压缩条目的{}不是 anjuan 写出的样式 (not as packed)", wrong.join("、")),
+                format!(
+                    "压缩条目的{}不是 anjuan 写出的样式 (not as packed)",
+                    wrong.join("、")
+                ),
             ));
         }
     }
     if a.comment_len != 0 {
-        out.push(detail("structure.zip-profile", None, "压缩包带注释 (archive comment)"));
+        out.push(detail(
+            "structure.zip-profile",
+            None,
+            "压缩包带注释 (archive comment)",
+        ));
     }
 }
 

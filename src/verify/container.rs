@@ -145,7 +145,8 @@ impl Container {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    c.findings.push(Finding::NotZip(format!("无法遍历目录: {e}")));
+                    c.findings
+                        .push(Finding::NotZip(format!("无法遍历目录: {e}")));
                     continue;
                 }
             };
@@ -207,7 +208,9 @@ impl Container {
                 let mut buf = vec![0u8; 256 * 1024];
                 let mut n_total = 0u64;
                 loop {
-                    let n = f.read(&mut buf).map_err(|e| ReadDefect::Io(e.to_string()))?;
+                    let n = f
+                        .read(&mut buf)
+                        .map_err(|e| ReadDefect::Io(e.to_string()))?;
                     if n == 0 {
                         return Ok(n_total);
                     }
@@ -223,7 +226,9 @@ impl Container {
     pub fn read_small(&self, name: &str, max: u64) -> Option<Result<Vec<u8>, String>> {
         let item = self.files.get(name)?;
         if !item.readable {
-            return Some(Err("结构检查已拒绝该文件 (refused by the structure checks)".into()));
+            return Some(Err(
+                "结构检查已拒绝该文件 (refused by the structure checks)".into(),
+            ));
         }
         if item.size > max {
             return Some(Err(format!("{} 字节，超过上限 {max}", item.size)));

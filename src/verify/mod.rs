@@ -25,7 +25,9 @@ pub enum VerifyError {
 impl VerifyError {
     pub fn remedy(&self) -> &'static str {
         match self {
-            VerifyError::Open(_) => "检查路径是否正确、文件是否可读 (check the path and permissions)",
+            VerifyError::Open(_) => {
+                "检查路径是否正确、文件是否可读 (check the path and permissions)"
+            }
         }
     }
 }

@@ -186,8 +186,16 @@ impl Report {
         let _ = writeln!(
             s,
             "BagIt: {}，{}；类型 (profile): {}",
-            if self.bagit.complete { "完整 complete" } else { "不完整 incomplete" },
-            if self.bagit.valid { "有效 valid" } else { "无效 invalid" },
+            if self.bagit.complete {
+                "完整 complete"
+            } else {
+                "不完整 incomplete"
+            },
+            if self.bagit.valid {
+                "有效 valid"
+            } else {
+                "无效 invalid"
+            },
             self.profile
         );
         for p in Property::ALL {

@@ -53,36 +53,81 @@ pub enum Finding {
     /// No end-of-central-directory record: not a zip, or cut short.
     NotZip(String),
     /// The central directory ends before the entries it declares.
-    Truncated { declared: u64, read: u64 },
+    Truncated {
+        declared: u64,
+        read: u64,
+    },
     /// More entries than the limit (declared or real).
-    TooManyEntries { declared: u64, limit: u64 },
+    TooManyEntries {
+        declared: u64,
+        limit: u64,
+    },
     /// The declared entry count cannot fit in the central directory's bytes.
-    CountLie { declared: u64, fits: u64 },
+    CountLie {
+        declared: u64,
+        fits: u64,
+    },
     /// Multi-disk (spanned) archives are not accepted.
     MultiDisk,
-    Comment { len: usize, limit: usize },
+    Comment {
+        len: usize,
+        limit: usize,
+    },
     /// Bytes that no entry, directory or end record claims.
-    Gap { offset: u64, len: u64 },
+    Gap {
+        offset: u64,
+        len: u64,
+    },
     /// Two entries claim the same bytes.
-    Overlap { a: String, b: String },
+    Overlap {
+        a: String,
+        b: String,
+    },
     /// An entry's data lies (partly) outside the file or over the directory.
-    OutOfBounds { name: String },
+    OutOfBounds {
+        name: String,
+    },
     /// A ZIP64 size or offset that the file cannot hold, or stored sizes differing.
-    SizeLie { name: String, detail: String },
+    SizeLie {
+        name: String,
+        detail: String,
+    },
     /// The local header does not say what the central directory says.
-    LocalMismatch { name: String, field: &'static str },
-    BadName { raw: String, defect: NameDefect },
-    Duplicate { name: String },
+    LocalMismatch {
+        name: String,
+        field: &'static str,
+    },
+    BadName {
+        raw: String,
+        defect: NameDefect,
+    },
+    Duplicate {
+        name: String,
+    },
     /// Two names that are the same after Unicode NFC normalisation.
-    NfcTwins { names: Vec<String> },
-    Symlink { name: String },
+    NfcTwins {
+        names: Vec<String>,
+    },
+    Symlink {
+        name: String,
+    },
     /// Device, FIFO, socket: anything but a file or folder.
-    Special { name: String },
-    Encrypted { name: String },
+    Special {
+        name: String,
+    },
+    Encrypted {
+        name: String,
+    },
     /// A compression method other than stored or deflate.
-    Method { name: String, method: u16 },
+    Method {
+        name: String,
+        method: u16,
+    },
     /// Declared ratio or total beyond the limits.
-    Bomb { name: String, detail: String },
+    Bomb {
+        name: String,
+        detail: String,
+    },
 }
 
 impl Finding {
@@ -136,29 +181,29 @@ impl Finding {
             Finding::Truncated { declared, read } => format!(
                 "中央目录被截断 (truncated central directory): 声明 {declared} 项，只读到 {read} 项"
             ),
-            Finding::TooManyEntries { declared, limit } => format!(
-                "条目数 {declared} 超过上限 {limit} (entry-count bomb)"
-            ),
-            Finding::CountLie { declared, fits } => format!(
-                "声明 {declared} 个条目，中央目录最多容纳 {fits} 个 (entry count lie)"
-            ),
+            Finding::TooManyEntries { declared, limit } => {
+                format!("条目数 {declared} 超过上限 {limit} (entry-count bomb)")
+            }
+            Finding::CountLie { declared, fits } => {
+                format!("声明 {declared} 个条目，中央目录最多容纳 {fits} 个 (entry count lie)")
+            }
             Finding::MultiDisk => "分卷压缩包 (multi-disk archive) 不予接收".into(),
-            Finding::Comment { len, limit } => format!(
-                "压缩包注释 {len} 字节，超过 {limit} 字节上限 (oversized archive comment)"
-            ),
-            Finding::Gap { offset, len } => format!(
-                "偏移 {offset} 起 {len} 字节不属于任何条目 (unaccounted bytes)"
-            ),
-            Finding::Overlap { a, b } => format!(
-                "条目数据重叠 (overlapping entries): {a} 与 {b}"
-            ),
-            Finding::OutOfBounds { name } => format!(
-                "{name} 的数据超出文件或压入中央目录 (data out of bounds)"
-            ),
-            Finding::SizeLie { name, detail } => format!("{name}: 长度声明不实 (size lie): {detail}"),
-            Finding::LocalMismatch { name, field } => format!(
-                "{name}: 本地文件头与中央目录的{field}不一致 (local header mismatch)"
-            ),
+            Finding::Comment { len, limit } => {
+                format!("压缩包注释 {len} 字节，超过 {limit} 字节上限 (oversized archive comment)")
+            }
+            Finding::Gap { offset, len } => {
+                format!("偏移 {offset} 起 {len} 字节不属于任何条目 (unaccounted bytes)")
+            }
+            Finding::Overlap { a, b } => format!("条目数据重叠 (overlapping entries): {a} 与 {b}"),
+            Finding::OutOfBounds { name } => {
+                format!("{name} 的数据超出文件或压入中央目录 (data out of bounds)")
+            }
+            Finding::SizeLie { name, detail } => {
+                format!("{name}: 长度声明不实 (size lie): {detail}")
+            }
+            Finding::LocalMismatch { name, field } => {
+                format!("{name}: 本地文件头与中央目录的{field}不一致 (local header mismatch)")
+            }
             Finding::BadName { raw, defect } => format!("{}: {raw}", defect.zh()),
             Finding::Duplicate { name } => format!("重名条目 (duplicate entry): {name}"),
             Finding::NfcTwins { names } => format!(
@@ -168,9 +213,9 @@ impl Finding {
             Finding::Symlink { name } => format!("符号链接 (symlink) 不予接收: {name}"),
             Finding::Special { name } => format!("特殊文件 (device/FIFO) 不予接收: {name}"),
             Finding::Encrypted { name } => format!("加密条目 (encrypted entry): {name}"),
-            Finding::Method { name, method } => format!(
-                "{name}: 压缩方法 {method} 不是 stored/deflate (unsupported compression)"
-            ),
+            Finding::Method { name, method } => {
+                format!("{name}: 压缩方法 {method} 不是 stored/deflate (unsupported compression)")
+            }
             Finding::Bomb { name, detail } => format!("{name}: 疑似压缩炸弹 (zip bomb): {detail}"),
         }
     }
@@ -311,7 +356,9 @@ fn find_end(f: &File, len: u64, limits: &Limits, out: &mut Vec<Finding>) -> Resu
             }
             i
         }
-        (None, None) => return Err("找不到 zip 结尾记录 (no end-of-central-directory record)".into()),
+        (None, None) => {
+            return Err("找不到 zip 结尾记录 (no end-of-central-directory record)".into())
+        }
     };
     let e = &tail[i..];
     let (disk, cd_disk) = (u16le(e, 4), u16le(e, 6));
@@ -620,7 +667,10 @@ fn check_sizes(entries: &mut [Entry], len: u64, limits: &Limits, out: &mut Vec<F
     if total > cap && total > limits.ratio_floor {
         out.push(Finding::Bomb {
             name: "整个压缩包 (whole archive)".into(),
-            detail: format!("声明解压后共 {total} 字节，是压缩包 {len} 字节的 {} 倍以上", limits.max_total_ratio),
+            detail: format!(
+                "声明解压后共 {total} 字节，是压缩包 {len} 字节的 {} 倍以上",
+                limits.max_total_ratio
+            ),
         });
         for e in entries.iter_mut() {
             e.readable = false;
@@ -676,7 +726,11 @@ fn read_local_headers(f: &File, entries: &mut [Entry], out: &mut Vec<Finding>) {
         e.data_offset = Some(data);
         if descriptor {
             // Optional signature, CRC, then two sizes of 4 bytes (8 with ZIP64).
-            let wide = if e.size >= 0xFFFF_FFFF || e.compressed >= 0xFFFF_FFFF { 8 } else { 4 };
+            let wide = if e.size >= 0xFFFF_FFFF || e.compressed >= 0xFFFF_FFFF {
+                8
+            } else {
+                4
+            };
             let at = data.saturating_add(e.compressed);
             let signed = read_at(f, at, 4).is_ok_and(|b| u32le(&b, 0) == DESCRIPTOR);
             e.descriptor_len = if signed { 4 } else { 0 } + 4 + 2 * wide;
@@ -767,9 +821,11 @@ pub fn read_entry(
     let mut total = 0u64;
     let mut buf = vec![0u8; 256 * 1024];
     // Output allowed: the declared size, and never more than the ratio limit.
-    let cap = e
-        .size
-        .min(e.compressed.saturating_mul(limits.max_ratio).max(limits.ratio_floor));
+    let cap = e.size.min(
+        e.compressed
+            .saturating_mul(limits.max_ratio)
+            .max(limits.ratio_floor),
+    );
     let mut pump = |r: &mut dyn Read| -> Result<(), ReadDefect> {
         loop {
             let n = r.read(&mut buf).map_err(|err| {
