@@ -566,3 +566,84 @@ fn exit_2_when_the_bundle_cannot_be_read() {
     assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
     assert!(text_of(&o).contains("no-such.zip"));
 }
+
+/// Every hostile fixture through the binary: its own finding in the JSON report,
+/// exit 1 (a defect, not a crash), peak memory bounded, and nothing written —
+/// the working folder (also HOME and TMPDIR) stays empty and no escape target
+/// appears.
+#[test]
+fn hostile_zips_through_the_binary_write_nothing_and_stay_small() {
+    let dir = common::root().join("tests/fixtures/hostile-zips");
+    let table = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
+    let mut n = 0;
+    for line in table.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let mut cols = line.split('\t');
+        let (file, code) = (cols.next().unwrap(), cols.next().unwrap());
+        let work = tempfile::tempdir().unwrap();
+        let o = Command::new("/usr/bin/time")
+            .args(["-f", "peak-kb %M"])
+            .arg(env!("CARGO_BIN_EXE_anjuan"))
+            .args(["verify", "--json"])
+            .arg(dir.join(file))
+            .current_dir(work.path())
+            .env("HOME", work.path())
+            .env("TMPDIR", work.path())
+            .output()
+            .expect("/usr/bin/time (Debian package `time`) is needed");
+        assert_eq!(o.status.code(), Some(1), "{file}: {}", text_of(&o));
+        let j: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{file}: {e}: {}", text_of(&o)));
+        let codes: Vec<&str> = j["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["details"].as_array().unwrap().iter())
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        assert!(
+            codes.contains(&code),
+            "{file}: expected {code}, got {codes:?}"
+        );
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let kb: u64 = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("peak-kb "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{file}: no peak in {stderr}"));
+        assert!(kb < 150_000, "{file}: peak memory {kb} KB");
+        let left: Vec<_> = std::fs::read_dir(work.path()).unwrap().collect();
+        assert!(left.is_empty(), "{file}: wrote {left:?}");
+        n += 1;
+    }
+    assert!(n >= 20, "{n} fixtures");
+    for p in [
+        "/tmp/anjuan-escape-traversal.txt",
+        "/tmp/anjuan-escape-absolute.txt",
+    ] {
+        assert!(!Path::new(p).exists(), "{p}");
+    }
+    for p in glob_escapes(&dir) {
+        panic!("escape target exists: {}", p.display());
+    }
+}
+
+/// Files named `anjuan-escape-*` in the fixture folder's parents or /tmp.
+fn glob_escapes(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for d in [
+        dir.to_path_buf(),
+        dir.join(".."),
+        dir.join("../.."),
+        dir.join("../../.."),
+        PathBuf::from("/tmp"),
+    ] {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with("anjuan-escape") {
+                    found.push(e.path());
+                }
+            }
+        }
+    }
+    found
+}
