@@ -1202,17 +1202,51 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
         },
     };
     let packed = pack(None, &office, Scope::Year(2026), &archive, &opts)?;
+    // The receiving side, on the bundle just made: the 四性检测 with the demo key trusted.
+    let bundle = archive.join("X012-WS-2026-XFB.zip");
+    let vopts = crate::cli::VerifyOptions {
+        trust: vec![office.join("keys/anjuan.pub")],
+        bagit: false,
+        algs: vec![],
+        scan: None,
+        date: None,
+    };
+    let checked = if bundle.is_file() {
+        let report = run_verify(&bundle, &vopts, look.jobs)?;
+        println!(
+            "四性检测 (verify) {}: {}（通过 {}，不通过 {}，警告 {}）；详见 anjuan verify {}",
+            bundle.display(),
+            if report.accepted() {
+                "同意接收"
+            } else {
+                "不予接收"
+            },
+            report.counts.pass,
+            report.counts.fail,
+            report.counts.warn,
+            bundle.display()
+        );
+        if report.accepted() {
+            Outcome::Clean
+        } else {
+            Outcome::Invalid
+        }
+    } else {
+        Outcome::Invalid
+    };
     println!(
         "打开 (open) {} 查看每件案件的文书，{} 查看年度移交包；案件记录在 {}",
         papers.display(),
         archive.display(),
         office.join("cases").display()
     );
-    Ok(if rendered == Outcome::Clean && packed == Outcome::Clean {
-        Outcome::Clean
-    } else {
-        Outcome::Invalid
-    })
+    Ok(
+        if rendered == Outcome::Clean && packed == Outcome::Clean && checked == Outcome::Clean {
+            Outcome::Clean
+        } else {
+            Outcome::Invalid
+        },
+    )
 }
 
 /// Signing settings appended to the demo office's configuration.
