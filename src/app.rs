@@ -149,7 +149,11 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             &look,
         ),
         Command::Demo { output, look } => demo(&output, &look),
-        Command::Schema { office } => schema(office),
+        Command::Schema {
+            office,
+            report,
+            receipt,
+        } => schema(office, report, receipt),
         Command::Key {
             action:
                 KeyAction::New {
@@ -657,9 +661,13 @@ fn verify_sigs(files: &[PathBuf], public: &Path) -> Result<Outcome, AppError> {
     })
 }
 
-fn schema(office: bool) -> Result<Outcome, AppError> {
+fn schema(office: bool, report: bool, receipt: bool) -> Result<Outcome, AppError> {
     let schema = if office {
         schemars::schema_for!(Config)
+    } else if report {
+        schemars::schema_for!(crate::verify::Report)
+    } else if receipt {
+        schemars::schema_for!(crate::verify::receipt::Receipt)
     } else {
         schemars::schema_for!(case::Case)
     };

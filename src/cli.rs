@@ -166,8 +166,14 @@ pub enum Command {
     /// 打印 JSON Schema (print the JSON Schema of case files, or of anjuan.toml with --office).
     Schema {
         /// The schema of the office configuration instead of a case file.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["report", "receipt"])]
         office: bool,
+        /// The schema of `anjuan verify --json` (anjuan-verify-report/1).
+        #[arg(long, conflicts_with = "receipt")]
+        report: bool,
+        /// The schema of the receipt, 接收回执-<bundle>.json (anjuan-receipt/1).
+        #[arg(long)]
+        receipt: bool,
     },
     /// 新建办公室目录 (scaffold an office folder: config, example cases, fonts/ and templates/).
     Init {

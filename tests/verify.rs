@@ -647,3 +647,80 @@ fn glob_escapes(dir: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// The JSON report has exactly the fields its published schema
+/// (`anjuan schema --report`) names, down to the details.
+#[test]
+fn json_report_matches_its_published_schema() {
+    let t = tempfile::tempdir().unwrap();
+    let o = anjuan(t.path(), &["schema", "--report"]);
+    assert!(o.status.success());
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dir = common::root().join("tests/fixtures/hostile-zips/10-duplicate.zip");
+    let o = anjuan(t.path(), &["verify", "--json", dir.to_str().unwrap()]);
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let props = |s: &Value| -> Vec<String> {
+        let mut k: Vec<String> = s["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&report), props(&schema));
+    let defs = &schema["$defs"];
+    let check = &report["checks"][0];
+    assert_eq!(keys(check), props(&defs["Check"]));
+    let detail = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| c["details"].as_array().unwrap().first().cloned())
+        .unwrap();
+    for k in keys(&detail) {
+        assert!(props(&defs["Detail"]).contains(&k), "{k}");
+    }
+    assert_eq!(keys(&report["bundle"]), props(&defs["Bundle"]));
+}
+
+/// `--scan CMD` runs the scanner on every payload file; exit 1 from it is a
+/// finding naming the file.
+#[test]
+fn virus_scanner_hook_names_the_infected_file() {
+    let t = tempfile::tempdir().unwrap();
+    let bag = t.path().join("b");
+    std::fs::create_dir_all(&bag).unwrap();
+    std::fs::write(bag.join("clean.txt"), "nothing here\n").unwrap();
+    std::fs::write(
+        bag.join("eicar.txt"),
+        "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\n",
+    )
+    .unwrap();
+    assert!(bagit_py(&["--sha256", "b"], t.path()).status.success());
+    std::fs::write(
+        t.path().join("scan.sh"),
+        "if grep -q EICAR-STANDARD; then echo 'Eicar-Test-Signature FOUND'; exit 1; fi\nexit 0\n",
+    )
+    .unwrap();
+    let o = anjuan(t.path(), &["verify", "b", "--json", "--scan", "sh scan.sh"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "security.malware-scan")
+        .unwrap();
+    assert_eq!(c["status"], "fail");
+    let d = c["details"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["file"], "data/eicar.txt");
+    assert!(d[0]["message"].as_str().unwrap().contains("FOUND"));
+}

@@ -38,7 +38,7 @@ pub struct Options {
 /// Payload file types accepted for long-term preservation, and metadata types.
 const ACCEPTED: [&str; 7] = ["pdf", "ofd", "json", "csv", "txt", "xml", "minisig"];
 /// Tag files an anjuan bundle has at its top.
-const ANJUAN_TAGS: [&str; 10] = [
+const ANJUAN_TAGS: [&str; 9] = [
     "bagit.txt",
     "bag-info.txt",
     "manifest-sha256.txt",
@@ -48,7 +48,6 @@ const ANJUAN_TAGS: [&str; 10] = [
     "tagmanifest-sm3.txt",
     HANDOFF,
     HANDOFF_JSON,
-    "",
 ];
 const DOSSIER_SHEETS: [&str; 3] = ["案卷封面.pdf", "卷内文件目录.pdf", "备考表.pdf"];
 const SUPPORTED: [&str; 3] = ["sha256", "sha512", "sm3"];
@@ -1130,7 +1129,7 @@ impl Anjuan {
         };
 
         // Structure: the tag files and per-case files an anjuan bundle has.
-        for t in ANJUAN_TAGS.iter().filter(|t| !t.is_empty()) {
+        for t in ANJUAN_TAGS.iter() {
             if *t == "tagmanifest-sha256.txt.minisig" && info.get("Anjuan-Signing-Key").is_none() {
                 continue;
             }

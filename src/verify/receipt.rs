@@ -2,6 +2,7 @@
 //! naming the bundle by its SHA-256 and giving the result of each property) and
 //! the contexts the report and receipt templates print.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -11,7 +12,7 @@ use super::report::{Property, Report, Status};
 pub const FORMAT: &str = "anjuan-receipt/1";
 
 /// One property's outcome on the receipt.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct PropertyResult {
     #[serde(rename = "检测项")]
     pub property: String,
@@ -25,7 +26,7 @@ pub struct PropertyResult {
 }
 
 /// 接收回执, as JSON.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Receipt {
     #[serde(rename = "格式")]
     pub format: String,

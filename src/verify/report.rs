@@ -3,13 +3,14 @@
 //! JSON (schema `anjuan-verify-report/1`, documented in README) and, through the
 //! render stage, as a PDF.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// JSON schema name and version; bumped on any incompatible change.
 pub const SCHEMA: &str = "anjuan-verify-report/1";
 
 /// The four properties (四性) of DA/T 70-2018.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub enum Property {
     #[serde(rename = "真实性")]
     Authenticity,
@@ -46,7 +47,7 @@ impl Property {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -69,7 +70,7 @@ impl Status {
 }
 
 /// One thing found by a check.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Detail {
     /// Stable code of the kind of finding (`fixity.mismatch`, `zip.overlap`…).
     pub code: String,
@@ -82,7 +83,7 @@ pub struct Detail {
     pub message: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Check {
     /// Stable id: `<property>.<name>`, e.g. `authenticity.fixity-sha256`.
     pub id: &'static str,
@@ -95,7 +96,7 @@ pub struct Check {
     pub details: Vec<Detail>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Bundle {
     pub path: String,
     /// The bag's name (its top folder, or External-Identifier).
@@ -109,7 +110,7 @@ pub struct Bundle {
     pub sender: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct BagitState {
     /// RFC 8493 §3: every manifest entry present, nothing unlisted in data/.
     pub complete: bool,
@@ -117,7 +118,7 @@ pub struct BagitState {
     pub valid: bool,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct Counts {
     pub pass: usize,
     pub warn: usize,
@@ -126,7 +127,7 @@ pub struct Counts {
     pub not_applicable: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Report {
     pub schema: &'static str,
     pub tool: String,
