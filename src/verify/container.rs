@@ -205,7 +205,7 @@ impl Container {
             (_, At::Path(p)) => {
                 use std::io::Read as _;
                 let mut f = File::open(p).map_err(|e| ReadDefect::Io(e.to_string()))?;
-                let mut buf = vec![0u8; 256 * 1024];
+                let mut buf = vec![0u8; item.size.clamp(1, 256 * 1024) as usize + 1];
                 let mut n_total = 0u64;
                 loop {
                     let n = f

@@ -819,7 +819,10 @@ pub fn read_entry(
     };
     let mut crc = crc32fast::Hasher::new();
     let mut total = 0u64;
-    let mut buf = vec![0u8; 256 * 1024];
+    // Most entries are a few tens of KB: a buffer of their size, not 256 KiB
+    // zeroed per entry (88,000 entries in a year bundle).
+    let want = if e.method == 0 { e.size } else { 64 * 1024 };
+    let mut buf = vec![0u8; want.clamp(1, 256 * 1024) as usize];
     // Output allowed: the declared size, and never more than the ratio limit.
     let cap = e.size.min(
         e.compressed
