@@ -14,7 +14,8 @@ pub enum NameDefect {
     Empty,
     /// Contains NUL: C tools cut the name there.
     Nul,
-    /// Other control characters (newlines would also break manifests).
+    /// Other control characters (newlines would also break manifests), and
+    /// bidirectional-text controls that make a name display as another.
     Control,
     /// `\` separators: a Windows path, or a way around `/` checks.
     Backslash,
@@ -65,7 +66,7 @@ pub fn check(raw: &[u8]) -> Result<String, NameDefect> {
     if name.contains('\0') {
         return Err(NameDefect::Nul);
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(|c| c.is_control() || is_bidi(c)) {
         return Err(NameDefect::Control);
     }
     if name.contains('\\') {
@@ -86,6 +87,11 @@ pub fn check(raw: &[u8]) -> Result<String, NameDefect> {
     Ok(name.to_string())
 }
 
+/// Bidirectional-text controls: they make `案卷\u{202E}fdp.exe` show as `案卷exe.pdf`.
+pub fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Names that are the same after Unicode NFC normalisation (BagIt compares
 /// names that way): each group of two or more, in order of first appearance.
 pub fn nfc_collisions<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Vec<String>> {
@@ -97,7 +103,10 @@ pub fn nfc_collisions<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Vec<S
         if g.is_empty() {
             order.push(key);
         }
-        g.push(n.to_string());
+        // Exact duplicates are another finding; twins differ in their bytes.
+        if !g.iter().any(|x| x == n) {
+            g.push(n.to_string());
+        }
     }
     order
         .into_iter()
@@ -119,6 +128,10 @@ mod tests {
             (b"bag\\data\\x.pdf", NameDefect::Backslash),
             (b"bag/data/x.pdf\0.txt", NameDefect::Nul),
             (b"bag/data/a\nb", NameDefect::Control),
+            (
+                "bag/data/案卷\u{202E}fdp.exe".as_bytes(),
+                NameDefect::Control,
+            ),
             (b"bag//data", NameDefect::NotCanonical),
             (b"bag/./data", NameDefect::NotCanonical),
             (b"", NameDefect::Empty),
@@ -150,5 +163,9 @@ mod tests {
         let g = nfc_collisions([nfc, "bag/data/other.pdf", nfd]);
         assert_eq!(g, vec![vec![nfc.to_string(), nfd.to_string()]]);
         assert!(nfc_collisions(["a", "b"]).is_empty());
+        assert!(
+            nfc_collisions(["a", "a"]).is_empty(),
+            "duplicates are not twins"
+        );
     }
 }

@@ -257,8 +257,11 @@ impl Entry {
     pub fn encrypted(&self) -> bool {
         self.flags & 1 != 0 || self.method == 99
     }
+    /// The Unix mode in the high half of the external attributes. Read whatever
+    /// host the entry claims: unzip honours it for Unix, BeOS, Atari, VMS… alike.
     fn unix_mode(&self) -> Option<u32> {
-        (self.made_by >> 8 == 3).then_some(self.external_attr >> 16)
+        let m = self.external_attr >> 16;
+        (m != 0).then_some(m)
     }
 }
 
@@ -384,7 +387,10 @@ fn find_end(f: &File, len: u64, limits: &Limits, out: &mut Vec<Finding>) -> Resu
             if u32le(&loc, 4) != 0 || u32le(&loc, 16) > 1 {
                 multi = true;
             }
-            if rec_off + 56 > eocd_pos - 20 {
+            if rec_off
+                .checked_add(56)
+                .is_none_or(|end| end > eocd_pos - 20)
+            {
                 out.push(Finding::SizeLie {
                     name: "ZIP64 结尾记录".into(),
                     detail: format!("定位记录指向偏移 {rec_off}，超出文件"),
@@ -502,7 +508,10 @@ pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
             descriptor_len: 0,
             readable: true,
         };
-        if u16le(&cd, p + 34) != 0 && u16le(&cd, p + 34) != 0xFFFF {
+        if u16le(&cd, p + 34) != 0
+            && u16le(&cd, p + 34) != 0xFFFF
+            && !findings.contains(&Finding::MultiDisk)
+        {
             findings.push(Finding::MultiDisk);
         }
         zip64_fields(extra, &mut e);
@@ -514,6 +523,24 @@ pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
                 findings.push(Finding::BadName {
                     raw: escape_name(raw_name),
                     defect,
+                });
+            }
+        }
+        // Info-ZIP's Unicode Path field gives a second name that unzip and the
+        // zip crate use instead of the header's: it must say the same.
+        if let Some(alt) = unicode_path(extra) {
+            if alt != raw_name {
+                e.name_ok = false;
+                e.readable = false;
+                findings.push(match names::check(alt) {
+                    Err(defect) => Finding::BadName {
+                        raw: escape_name(alt),
+                        defect,
+                    },
+                    Ok(_) => Finding::LocalMismatch {
+                        name: e.name.clone(),
+                        field: "Unicode 路径扩展字段 (0x7075)",
+                    },
                 });
             }
         }
@@ -588,15 +615,35 @@ fn zip64_fields(mut extra: &[u8], e: &mut Entry) {
     }
 }
 
-/// Non-printing bytes of a raw name shown as `\xNN`, so a report can name it.
+/// The name in an Info-ZIP Unicode Path extra field (0x7075, version 1).
+fn unicode_path(mut extra: &[u8]) -> Option<&[u8]> {
+    while extra.len() >= 4 {
+        let (id, n) = (u16le(extra, 0), u16le(extra, 2) as usize);
+        let body = &extra[4..(4 + n).min(extra.len())];
+        if id == 0x7075 && body.len() >= 5 && body[0] == 1 {
+            return Some(&body[5..]);
+        }
+        extra = &extra[(4 + n).min(extra.len())..];
+    }
+    None
+}
+
+/// A raw name for a report: control and invisible characters and bytes that
+/// are not UTF-8 shown as `\xNN` / `\u{…}`, so a clerk sees what is there.
 pub fn escape_name(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
     let mut s = String::new();
-    for c in text.chars() {
-        if c.is_control() {
-            s.push_str(&format!("\\x{:02X}", c as u32));
-        } else {
-            s.push(c);
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                s.push_str(&format!("\\x{:02X}", c as u32));
+            } else if names::is_bidi(c) {
+                s.push_str(&format!("\\u{{{:04X}}}", c as u32));
+            } else {
+                s.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02X}"));
         }
     }
     s
@@ -637,7 +684,7 @@ fn check_sizes(entries: &mut [Entry], len: u64, limits: &Limits, out: &mut Vec<F
             e.readable = false;
             continue;
         }
-        if e.method == 0 && e.compressed != e.size {
+        if e.method == 0 && !e.encrypted() && e.compressed != e.size {
             out.push(Finding::SizeLie {
                 name: e.name.clone(),
                 detail: format!(
@@ -758,6 +805,10 @@ fn map_bytes(
                 name: e.name.clone(),
             });
             e.readable = false;
+            // Its bytes before the directory are still its own, not a gap.
+            if e.local_offset < cd_start {
+                spans.push((e.local_offset, cd_start, i));
+            }
             continue;
         }
         spans.push((e.local_offset, end, i));
@@ -904,5 +955,144 @@ impl Read for Positioned<'_> {
         self.pos += n as u64;
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    /// A minimal zip builder: one stored and one deflated entry, as any tool writes them.
+    fn build(files: &[(String, Vec<u8>, u16)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut central = Vec::new();
+        for (name, data, method) in files {
+            let body = if *method == 8 {
+                let mut e =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(data).unwrap();
+                e.finish().unwrap()
+            } else {
+                data.clone()
+            };
+            let crc = crc32fast::hash(data);
+            let off = out.len() as u32;
+            let head = |sig: u32| {
+                let mut h = sig.to_le_bytes().to_vec();
+                if sig == CENTRAL {
+                    h.extend_from_slice(&0x031Eu16.to_le_bytes());
+                }
+                for v in [20u16, 0, *method, 0, 0x5B21] {
+                    h.extend_from_slice(&v.to_le_bytes());
+                }
+                for v in [crc, body.len() as u32, data.len() as u32] {
+                    h.extend_from_slice(&v.to_le_bytes());
+                }
+                h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+                h.extend_from_slice(&0u16.to_le_bytes());
+                h
+            };
+            out.extend(head(LOCAL));
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&body);
+            central.extend(head(CENTRAL));
+            for v in [0u16, 0, 0] {
+                central.extend_from_slice(&v.to_le_bytes());
+            }
+            central.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
+            central.extend_from_slice(&off.to_le_bytes());
+            central.extend_from_slice(name.as_bytes());
+        }
+        let cd_off = out.len() as u32;
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&EOCD.to_le_bytes());
+        for v in [0u16, 0, files.len() as u16, files.len() as u16] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_off.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
+
+    fn sample() -> (tempfile::NamedTempFile, Vec<(String, Vec<u8>)>) {
+        let files = vec![
+            ("bag/a.txt".to_string(), b"hello\n".to_vec(), 0),
+            ("bag/data/z.bin".to_string(), vec![7u8; 100_000], 8),
+        ];
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&build(&files)).unwrap();
+        f.flush().unwrap();
+        (f, files.into_iter().map(|(n, d, _)| (n, d)).collect())
+    }
+
+    fn contents(f: &File, a: &Archive, i: usize) -> Result<Vec<u8>, ReadDefect> {
+        let mut out = Vec::new();
+        read_entry(f, &a.entries[i], &Limits::default(), &mut |b| {
+            out.extend_from_slice(b)
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_good_zip_has_no_findings_and_reads_back_exactly() {
+        let (f, files) = sample();
+        let a = open(f.as_file(), &Limits::default()).unwrap();
+        assert!(a.findings.is_empty(), "{:?}", a.findings);
+        assert_eq!(a.entries.len(), 2);
+        for (i, (name, data)) in files.iter().enumerate() {
+            assert_eq!(&a.entries[i].name, name);
+            assert!(a.entries[i].readable);
+            assert_eq!(&contents(f.as_file(), &a, i).unwrap(), data);
+        }
+        assert_eq!(a.entries[1].method, 8);
+    }
+
+    #[test]
+    fn a_flipped_data_byte_fails_the_crc_and_a_tight_ratio_limit_stops_inflating() {
+        let (f, _) = sample();
+        let a = open(f.as_file(), &Limits::default()).unwrap();
+        let at = a.entries[0].data_offset.unwrap() + 2;
+        let mut bytes = std::fs::read(f.path()).unwrap();
+        bytes[at as usize] ^= 0x20;
+        std::fs::write(f.path(), &bytes).unwrap();
+        let file = File::open(f.path()).unwrap();
+        let a = open(&file, &Limits::default()).unwrap();
+        assert!(matches!(
+            contents(&file, &a, 0),
+            Err(ReadDefect::Crc { .. })
+        ));
+        // 100,000 bytes from a few hundred: over 10:1 with a 1 KiB floor.
+        let tight = Limits {
+            max_ratio: 10,
+            ratio_floor: 1024,
+            ..Limits::default()
+        };
+        let a = open(&file, &tight).unwrap();
+        assert!(a.findings.iter().any(|f| f.code() == "zip.bomb"));
+        assert!(!a.entries[1].readable);
+        let mut n = 0u64;
+        let r = read_entry(&file, &a.entries[1], &tight, &mut |b| n += b.len() as u64);
+        assert!(matches!(r, Err(ReadDefect::Bomb { .. })), "{r:?}");
+        assert!(n <= 10 * a.entries[1].compressed.max(1024));
+    }
+
+    #[test]
+    fn more_entries_than_the_limit_is_a_finding_before_reading() {
+        let (f, _) = sample();
+        let lim = Limits {
+            max_entries: 1,
+            ..Limits::default()
+        };
+        let a = open(f.as_file(), &lim).unwrap();
+        assert!(a.findings.iter().any(|f| matches!(
+            f,
+            Finding::TooManyEntries {
+                declared: 2,
+                limit: 1
+            }
+        )));
+        assert!(a.entries.len() <= 1);
     }
 }
