@@ -1507,12 +1507,33 @@ impl Anjuan {
                     )),
                 }
             }
-            if !c.files.contains_key(HANDOFF) {
-                d.push(detail(
+            match c.read_small(HANDOFF, 64 << 20) {
+                None => d.push(detail(
                     "handoff.no-form",
                     Some(HANDOFF),
                     "缺少移交登记表 PDF",
-                ));
+                )),
+                Some(Err(m)) => d.push(detail("handoff.no-form", Some(HANDOFF), m)),
+                Some(Ok(pdf)) => {
+                    let form = form_keywords(&pdf);
+                    for (key, obj) in [
+                        ("sha256", "manifest-sha256.txt"),
+                        ("sm3", "manifest-sm3.txt"),
+                    ] {
+                        let got = reads.get(obj).and_then(|r| r.digests.get(key));
+                        if form.get(key) != got {
+                            d.push(detail(
+                                "handoff.form-digest",
+                                Some(HANDOFF),
+                                format!(
+                                    "移交登记表（PDF）载明 {key}={}，{obj} 实际为 {}",
+                                    form.get(key).map(String::as_str).unwrap_or("（未载明）"),
+                                    got.map(String::as_str).unwrap_or("（无法计算）")
+                                ),
+                            ));
+                        }
+                    }
+                }
             }
         }
         checks.push(anjuan_check(
@@ -1521,6 +1542,11 @@ impl Anjuan {
             "移交登记表所列包摘要（清单的 SHA-256 与 SM3）与包内一致".into(),
         ));
 
+        // The printed form carries the same figures in its XMP keywords.
+        let form: Option<BTreeMap<String, String>> = match c.read_small(HANDOFF, 64 << 20) {
+            Some(Ok(pdf)) => Some(form_keywords(&pdf)),
+            _ => None,
+        };
         // 5. Declared counts.
         let mut d = Vec::new();
         let payload: Vec<(&String, u64)> = c
@@ -1568,6 +1594,27 @@ impl Anjuan {
                             format!("{tag} 声明 {x}，实际 {v}"),
                         ));
                     }
+                }
+            }
+        }
+        if let Some(form) = &form {
+            for (key, v) in [
+                ("cases", actual[0].2),
+                ("items", actual[1].2),
+                ("pages", actual[2].2),
+                ("files", actual[3].2),
+                ("bytes", actual[4].2),
+            ] {
+                match form.get(key) {
+                    Some(x) if *x == v.to_string() => {}
+                    x => d.push(detail(
+                        "counts.handoff-form",
+                        Some(HANDOFF),
+                        format!(
+                            "移交登记表（PDF）载明 {key}={}，实际 {v}",
+                            x.map(String::as_str).unwrap_or("（未载明）")
+                        ),
+                    )),
                 }
             }
         }
@@ -1889,6 +1936,24 @@ fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
             "压缩包带注释 (archive comment)",
         ));
     }
+}
+
+/// `key=value` keywords of a PDF's XMP `pdf:Keywords` (the handoff form's
+/// declared figures).
+fn form_keywords(pdf: &[u8]) -> BTreeMap<String, String> {
+    let (open, close) = (b"<pdf:Keywords>".as_slice(), b"</pdf:Keywords>".as_slice());
+    let Some(i) = memfind(pdf, open) else {
+        return BTreeMap::new();
+    };
+    let rest = &pdf[i + open.len()..];
+    let Some(j) = memfind(rest, close) else {
+        return BTreeMap::new();
+    };
+    String::from_utf8_lossy(&rest[..j])
+        .split(',')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// SHA-256 of the whole file as received.
