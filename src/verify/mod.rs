@@ -4,9 +4,11 @@
 //! valid, then the anjuan checks of DA/T 70's four properties) and reported
 //! ([`report`]). Nothing is extracted; nothing is written but the report.
 
+mod anjuan;
 pub mod check;
 pub mod container;
 pub mod names;
+pub mod pdf;
 pub mod receipt;
 pub mod report;
 pub mod zipread;

@@ -1,0 +1,1021 @@
+//! The checks that apply to bundles made by anjuan (DA/T 70 四性 beyond BagIt):
+//! the signatures, the catalogue and DA/T 46 metadata, 件号 continuity, the
+//! delivery receipts, the handoff declaration (handoff.json and the printed
+//! form), formats, and the zip as anjuan writes it. For a plain BagIt bag these
+//! are reported "not applicable" by [`super::check`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::check::{check, detail, Options, Read};
+use super::container::Container;
+use super::pdf;
+use super::report::{Check, Detail, Property};
+use crate::archive::bag::BagInfo;
+use crate::archive::code::ArchiveCode;
+use crate::archive::pack::{HANDOFF, HANDOFF_FORMAT, HANDOFF_JSON};
+use crate::sign;
+
+/// Tag files an anjuan bundle has at its top.
+pub(super) const ANJUAN_TAGS: [&str; 9] = [
+    "bagit.txt",
+    "bag-info.txt",
+    "manifest-sha256.txt",
+    "manifest-sm3.txt",
+    "tagmanifest-sha256.txt",
+    "tagmanifest-sha256.txt.minisig",
+    "tagmanifest-sm3.txt",
+    HANDOFF,
+    HANDOFF_JSON,
+];
+const DOSSIER_SHEETS: [&str; 3] = ["案卷封面.pdf", "卷内文件目录.pdf", "备考表.pdf"];
+
+/// The anjuan checks, with the ids and names they report under.
+pub(super) const ANJUAN_CHECKS: [(&str, Property, &str); 11] = [
+    (
+        "authenticity.package-signature",
+        Property::Authenticity,
+        "移交包签名 (package signature)",
+    ),
+    (
+        "authenticity.paper-signatures",
+        Property::Authenticity,
+        "文书电子签名 (paper signatures)",
+    ),
+    (
+        "authenticity.metadata-format",
+        Property::Authenticity,
+        "元数据规范 (metadata well-formed)",
+    ),
+    (
+        "authenticity.file-properties",
+        Property::Authenticity,
+        "文件属性与元数据一致 (file properties)",
+    ),
+    (
+        "authenticity.handoff-digest",
+        Property::Authenticity,
+        "移交登记表包摘要 (declared digest)",
+    ),
+    (
+        "integrity.handoff-counts",
+        Property::Integrity,
+        "数量与移交登记表一致 (declared counts)",
+    ),
+    (
+        "integrity.required-metadata",
+        Property::Integrity,
+        "必备元数据齐全 (required metadata)",
+    ),
+    (
+        "integrity.numbering",
+        Property::Integrity,
+        "件号连续 (numbering)",
+    ),
+    (
+        "integrity.content-files",
+        Property::Integrity,
+        "目录与文件一一对应 (content files)",
+    ),
+    (
+        "integrity.delivery-receipts",
+        Property::Integrity,
+        "送达文书均有送达回证 (delivery receipts)",
+    ),
+    (
+        "usability.formats",
+        Property::Usability,
+        "长期保存格式可打开 (formats)",
+    ),
+];
+
+fn anjuan_check(i: usize, details: Vec<Detail>, ok: String) -> Check {
+    let (id, p, n) = ANJUAN_CHECKS[i];
+    check(id, p, n, details, ok)
+}
+
+/// The anjuan metadata of a bundle, as loaded (loosely: every field is checked
+/// where it is used, and a missing one is a finding, not a failure to load).
+pub(super) struct Anjuan {
+    handoff: Value,
+    catalogue: Value,
+    /// metadata.json of each case folder: (folder, items).
+    metadata: Vec<(String, Vec<Value>)>,
+}
+
+impl Anjuan {
+    pub(super) fn load(
+        c: &Container,
+        _reads: &HashMap<String, Read>,
+        readable: &mut Vec<Detail>,
+    ) -> Anjuan {
+        let json = |name: &str, readable: &mut Vec<Detail>| -> Value {
+            match c.read_small(name, 256 << 20) {
+                None => Value::Null,
+                Some(Err(m)) => {
+                    readable.push(detail("meta.unreadable", Some(name), m));
+                    Value::Null
+                }
+                Some(Ok(b)) => serde_json::from_slice(&b).unwrap_or_else(|e| {
+                    readable.push(detail(
+                        "meta.json",
+                        Some(name),
+                        format!("JSON 无法解析: {e}"),
+                    ));
+                    Value::Null
+                }),
+            }
+        };
+        let handoff = json(HANDOFF_JSON, readable);
+        let catalogue = json("data/catalogue.json", readable);
+        let _ = json("data/fonts.json", readable);
+        if let Some(Ok(b)) = c.read_small("data/catalogue.csv", 256 << 20) {
+            let body = b.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&b);
+            let mut r = csv::Reader::from_reader(body);
+            if let Some(e) = r.records().find_map(Result::err) {
+                readable.push(detail(
+                    "meta.csv",
+                    Some("data/catalogue.csv"),
+                    e.to_string(),
+                ));
+            }
+        }
+        let mut metadata = Vec::new();
+        for k in c.files.keys() {
+            if let Some(folder) = k
+                .strip_prefix("data/")
+                .and_then(|r| r.strip_suffix("/metadata.json"))
+            {
+                let v = json(k, readable);
+                let items = v
+                    .get("文件")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                metadata.push((folder.to_string(), items));
+            }
+        }
+        Anjuan {
+            handoff,
+            catalogue,
+            metadata,
+        }
+    }
+
+    pub(super) fn handoff_str(&self, k: &str) -> String {
+        self.handoff
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn checks(
+        &self,
+        c: &Container,
+        reads: &HashMap<String, Read>,
+        info: &BagInfo,
+        name: &str,
+        opts: &Options,
+        checks: &mut Vec<Check>,
+        structure: &mut Vec<Detail>,
+        signers: &mut BTreeSet<String>,
+        no_encryption: &mut Vec<Detail>,
+    ) {
+        let rows: Vec<&Value> = self
+            .catalogue
+            .get("文件")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let items: Vec<&Value> = self.metadata.iter().flat_map(|(_, v)| v.iter()).collect();
+        let s = |v: &Value, k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let n = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64);
+        let code_of: HashMap<String, String> = rows
+            .iter()
+            .map(|r| (s(r, "存储位置"), s(r, "档号")))
+            .collect();
+        let with_item = |mut d: Detail| {
+            if let Some(f) = &d.file {
+                let key = f.strip_suffix(".minisig").unwrap_or(f);
+                d.item = code_of.get(key).cloned();
+            }
+            d
+        };
+
+        // Structure: the tag files and per-case files an anjuan bundle has.
+        for t in ANJUAN_TAGS.iter() {
+            if *t == "tagmanifest-sha256.txt.minisig" && info.get("Anjuan-Signing-Key").is_none() {
+                continue;
+            }
+            if !c.files.contains_key(*t) {
+                structure.push(detail(
+                    "structure.missing-tag",
+                    Some(t),
+                    "缺少移交包规范要求的文件",
+                ));
+            }
+        }
+        for f in [
+            "data/catalogue.json",
+            "data/catalogue.csv",
+            "data/fonts.json",
+        ] {
+            if !c.files.contains_key(f) {
+                structure.push(detail(
+                    "structure.missing-file",
+                    Some(f),
+                    "缺少移交包规范要求的文件",
+                ));
+            }
+        }
+        for (folder, _) in &self.metadata {
+            for sheet in DOSSIER_SHEETS {
+                let p = format!("data/{folder}/{sheet}");
+                if !c.files.contains_key(&p) {
+                    structure.push(detail(
+                        "structure.missing-sheet",
+                        Some(&p),
+                        "案卷缺少卷内备考/封面/目录",
+                    ));
+                }
+            }
+        }
+        if self.handoff.get("格式").and_then(Value::as_str) != Some(HANDOFF_FORMAT)
+            && !self.handoff.is_null()
+        {
+            structure.push(detail(
+                "structure.handoff-format",
+                Some(HANDOFF_JSON),
+                format!("格式应为 {HANDOFF_FORMAT}"),
+            ));
+        }
+        if let super::container::Kind::Zip { archive, .. } = &c.kind {
+            zip_profile(archive, structure);
+        }
+
+        // Keys: the declared one, or a trusted one with the signature's key id.
+        let declared = self
+            .handoff
+            .get("签名公钥")
+            .and_then(Value::as_str)
+            .and_then(|t| sign::public_key(t).ok());
+        let key_for = |sig_text: &str| -> Result<(String, minisign::PublicKey), String> {
+            let id = sign::SigBox::parse(sig_text)
+                .map_err(|e| e.to_string())?
+                .key_id();
+            if let Some((tid, pk)) = opts.trust.iter().find(|(tid, _)| *tid == id) {
+                return Ok((tid.clone(), pk.clone()));
+            }
+            match &declared {
+                Some(pk) if sign::key_id(pk) == id => Ok((id, pk.clone())),
+                Some(pk) => Err(format!(
+                    "签名密钥 {id} 既不是声明的公钥 {} 也不在可信公钥中",
+                    sign::key_id(pk)
+                )),
+                None => Err(format!("签名密钥 {id} 的公钥未声明，也不在可信公钥中")),
+            }
+        };
+        let verify_file = |file: &str, binding_name: &str| -> Result<String, String> {
+            let sig = c
+                .read_small(&format!("{file}.minisig"), 4096)
+                .ok_or_else(|| "缺少签名文件 (no .minisig)".to_string())?
+                .map_err(|e| format!("签名文件无法读取: {e}"))?;
+            let sig = String::from_utf8(sig).map_err(|_| "签名文件不是文本".to_string())?;
+            let (id, pk) = key_for(&sig)?;
+            let r = reads.get(file).ok_or_else(|| "文件未读取".to_string())?;
+            if let Some(e) = &r.error {
+                return Err(format!("文件无法读取: {e}"));
+            }
+            let b2 = r
+                .blake2b
+                .as_deref()
+                .ok_or_else(|| "文件未读取".to_string())?;
+            let sha = r.digests.get("sha256").cloned().unwrap_or_default();
+            sign::verify_prehashed(&pk, b2, &sha, &sig, binding_name).map_err(|e| e.to_string())?;
+            Ok(id)
+        };
+
+        // 0. Package signature over tagmanifest-sha256.txt.
+        let signed = info.get("Anjuan-Signing-Key").is_some()
+            || c.files.contains_key("tagmanifest-sha256.txt.minisig");
+        let mut d = Vec::new();
+        if signed {
+            match verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt") {
+                Ok(id) => {
+                    signers.insert(id);
+                }
+                Err(m) => d.push(detail(
+                    "signature.package",
+                    Some("tagmanifest-sha256.txt.minisig"),
+                    m,
+                )),
+            }
+            if let Some(Ok(sig)) = c.read_small("tagmanifest-sha256.txt.minisig", 4096) {
+                let text = String::from_utf8_lossy(&sig);
+                if let Some(b) = sign::SigBox::parse(&text)
+                    .ok()
+                    .and_then(|b| sign::Binding::parse(&b.trusted_comment))
+                {
+                    if b.case != name {
+                        d.push(detail(
+                            "signature.bound-elsewhere",
+                            Some("tagmanifest-sha256.txt.minisig"),
+                            format!("签名绑定的是移交包 {}，不是 {name}", b.case),
+                        ));
+                    }
+                }
+            }
+        } else {
+            d.push(detail(
+                "signature.unsigned",
+                None,
+                "移交包未签名 (the tag manifest has no signature)",
+            ));
+        }
+        checks.push(anjuan_check(
+            0,
+            d,
+            "标签清单签名有效（覆盖 bag-info、清单与移交登记表）".into(),
+        ));
+
+        // 1. Paper signatures.
+        let mut d = Vec::new();
+        let mut count = 0;
+        for k in c
+            .files
+            .keys()
+            .filter(|k| k.starts_with("data/") && k.ends_with(".minisig"))
+        {
+            let file = k.trim_end_matches(".minisig");
+            let base = file.rsplit('/').next().unwrap_or(file);
+            if !c.files.contains_key(file) {
+                d.push(with_item(detail(
+                    "signature.orphan",
+                    Some(k),
+                    "签名所对应的文件不存在",
+                )));
+                continue;
+            }
+            count += 1;
+            match verify_file(file, base) {
+                Ok(id) => {
+                    signers.insert(id);
+                }
+                Err(m) => d.push(with_item(detail("signature.invalid", Some(file), m))),
+            }
+        }
+        if signed {
+            for it in &items {
+                let loc = s(it, "存储位置");
+                if it.get("电子签名").is_none() || !c.files.contains_key(&format!("{loc}.minisig"))
+                {
+                    d.push(Detail {
+                        code: "signature.missing".into(),
+                        item: Some(s(it, "档号")),
+                        file: Some(loc),
+                        message: "文件未签名 (unsigned paper)".into(),
+                    });
+                }
+            }
+        }
+        checks.push(anjuan_check(
+            1,
+            d,
+            format!("{count} 份签名全部有效，且与文件名、SHA-256 绑定一致"),
+        ));
+
+        // 2. Metadata well-formed.
+        let mut d = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut codes: Vec<(ArchiveCode, String)> = Vec::new();
+        if rows.is_empty() {
+            d.push(detail(
+                "meta.no-items",
+                Some("data/catalogue.json"),
+                "目录中没有文件条目",
+            ));
+        }
+        for r in &rows {
+            let code = s(r, "档号");
+            *seen.entry(code.clone()).or_default() += 1;
+            match ArchiveCode::parse(&code) {
+                Ok(a) => codes.push((a, s(r, "存储位置"))),
+                Err(m) => d.push(Detail {
+                    code: "meta.code-format".into(),
+                    item: Some(code.clone()),
+                    file: Some(s(r, "存储位置")),
+                    message: format!("档号格式错误: {m}"),
+                }),
+            }
+            let date = s(r, "日期");
+            let date_ok =
+                date.len() == 8 && chrono::NaiveDate::parse_from_str(&date, "%Y%m%d").is_ok();
+            if !date_ok {
+                d.push(Detail {
+                    code: "meta.date".into(),
+                    item: Some(code.clone()),
+                    file: None,
+                    message: format!("日期“{date}”应为 8 位有效日期 YYYYMMDD"),
+                });
+            }
+            if n(r, "页数").is_none_or(|p| p == 0) {
+                d.push(Detail {
+                    code: "meta.pages".into(),
+                    item: Some(code.clone()),
+                    file: None,
+                    message: "页数应为正整数".into(),
+                });
+            }
+        }
+        for (code, k) in seen.iter().filter(|(_, k)| **k > 1) {
+            d.push(Detail {
+                code: "meta.duplicate-code".into(),
+                item: Some(code.clone()),
+                file: None,
+                message: format!("档号重复 {k} 次"),
+            });
+        }
+        let meta_by_code: HashMap<String, &Value> =
+            items.iter().map(|i| (s(i, "档号"), *i)).collect();
+        for r in &rows {
+            let code = s(r, "档号");
+            match meta_by_code.get(&code) {
+                None => d.push(Detail {
+                    code: "meta.no-item-metadata".into(),
+                    item: Some(code.clone()),
+                    file: Some(s(r, "存储位置")),
+                    message: "目录条目在案卷 metadata.json 中没有对应元数据".into(),
+                }),
+                Some(m) => {
+                    for k in ["题名", "存储位置", "责任者", "日期"] {
+                        if s(m, k) != s(r, k) {
+                            d.push(Detail {
+                                code: "meta.inconsistent".into(),
+                                item: Some(code.clone()),
+                                file: Some(s(r, "存储位置")),
+                                message: format!("目录与 metadata.json 的{k}不一致"),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        checks.push(anjuan_check(
+            2,
+            d,
+            format!(
+                "{} 条目录的档号、日期、页数格式正确且无重复，与案卷元数据一致",
+                rows.len()
+            ),
+        ));
+
+        // 3. File properties match metadata.
+        let mut d = Vec::new();
+        for it in &items {
+            let code = s(it, "档号");
+            let loc = s(it, "存储位置");
+            let item_d = |code_: &str, m: String| Detail {
+                code: code_.into(),
+                item: Some(code.clone()),
+                file: Some(loc.clone()),
+                message: m,
+            };
+            let Some(f) = c.files.get(&loc) else { continue };
+            if n(it, "计算机文件大小") != Some(f.size) {
+                d.push(item_d(
+                    "props.size",
+                    format!(
+                        "元数据记录 {} 字节，文件 {} 字节",
+                        n(it, "计算机文件大小").unwrap_or(0),
+                        f.size
+                    ),
+                ));
+            }
+            if loc.rsplit('/').next() != Some(s(it, "计算机文件名").as_str()) {
+                d.push(item_d(
+                    "props.name",
+                    format!("计算机文件名“{}”与存储位置不符", s(it, "计算机文件名")),
+                ));
+            }
+            if let Some(Some(Ok(pdf))) = reads.get(&loc).map(|r| r.pdf.as_ref()) {
+                if n(it, "页数") != Some(pdf.pages as u64) {
+                    d.push(item_d(
+                        "props.pages",
+                        format!(
+                            "元数据记录 {} 页，文件实有 {} 页",
+                            n(it, "页数").unwrap_or(0),
+                            pdf.pages
+                        ),
+                    ));
+                }
+                let fmt = s(it, "格式信息");
+                let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
+                if want.is_some() && want != pdf.pdfa {
+                    d.push(item_d(
+                        "props.format",
+                        format!(
+                            "格式信息为 {fmt}，文件声明 {}",
+                            pdf.pdfa
+                                .as_deref()
+                                .map(|p| format!("PDF/A-{p}"))
+                                .unwrap_or_else(|| "非 PDF/A".into())
+                        ),
+                    ));
+                }
+            }
+        }
+        checks.push(anjuan_check(
+            3,
+            d,
+            format!("{} 件的文件名、大小、格式、页数与元数据一致", items.len()),
+        ));
+
+        // 4. Declared package digest.
+        let mut d = Vec::new();
+        if self.handoff.is_null() {
+            d.push(detail(
+                "handoff.missing",
+                Some(HANDOFF_JSON),
+                "缺少移交登记表数据 (handoff.json)",
+            ));
+        } else {
+            if s(&self.handoff, "移交名称") != name {
+                d.push(detail(
+                    "handoff.name",
+                    Some(HANDOFF_JSON),
+                    format!(
+                        "移交名称“{}”与包名 {name} 不符",
+                        s(&self.handoff, "移交名称")
+                    ),
+                ));
+            }
+            for dg in self
+                .handoff
+                .get("包摘要")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
+                let obj = s(&dg, "对象");
+                let alg = match s(&dg, "算法").as_str() {
+                    "SHA-256" => "sha256",
+                    "SM3" => "sm3",
+                    _ => "",
+                };
+                let got = reads.get(&obj).and_then(|r| r.digests.get(alg)).cloned();
+                match got {
+                    Some(g) if g == s(&dg, "值") => {}
+                    Some(g) => d.push(detail(
+                        "handoff.digest",
+                        Some(&obj),
+                        format!(
+                            "移交登记表声明 {} {}，实际 {g}",
+                            s(&dg, "算法"),
+                            s(&dg, "值")
+                        ),
+                    )),
+                    None => d.push(detail(
+                        "handoff.digest",
+                        Some(&obj),
+                        format!("无法计算 {} 的 {}", obj, s(&dg, "算法")),
+                    )),
+                }
+            }
+            match c.read_small(HANDOFF, 64 << 20) {
+                None => d.push(detail(
+                    "handoff.no-form",
+                    Some(HANDOFF),
+                    "缺少移交登记表 PDF",
+                )),
+                Some(Err(m)) => d.push(detail("handoff.no-form", Some(HANDOFF), m)),
+                Some(Ok(pdf)) => {
+                    let form = pdf::keywords(&pdf);
+                    for (key, obj) in [
+                        ("sha256", "manifest-sha256.txt"),
+                        ("sm3", "manifest-sm3.txt"),
+                    ] {
+                        let got = reads.get(obj).and_then(|r| r.digests.get(key));
+                        if form.get(key) != got {
+                            d.push(detail(
+                                "handoff.form-digest",
+                                Some(HANDOFF),
+                                format!(
+                                    "移交登记表（PDF）载明 {key}={}，{obj} 实际为 {}",
+                                    form.get(key).map(String::as_str).unwrap_or("（未载明）"),
+                                    got.map(String::as_str).unwrap_or("（无法计算）")
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        checks.push(anjuan_check(
+            4,
+            d,
+            "移交登记表所列包摘要（清单的 SHA-256 与 SM3）与包内一致".into(),
+        ));
+
+        // The printed form carries the same figures in its XMP keywords.
+        let form: Option<BTreeMap<String, String>> = match c.read_small(HANDOFF, 64 << 20) {
+            Some(Ok(pdf)) => Some(pdf::keywords(&pdf)),
+            _ => None,
+        };
+        // 5. Declared counts.
+        let mut d = Vec::new();
+        let payload: Vec<(&String, u64)> = c
+            .files
+            .iter()
+            .filter(|(k, _)| k.starts_with("data/"))
+            .map(|(k, i)| (k, i.size))
+            .collect();
+        let pages: u64 = rows
+            .iter()
+            .filter_map(|r| {
+                let loc = s(r, "存储位置");
+                match reads.get(&loc).and_then(|x| x.pdf.as_ref()) {
+                    Some(Ok(p)) => Some(p.pages as u64),
+                    _ => n(r, "页数"),
+                }
+            })
+            .sum();
+        let cases: BTreeSet<String> = rows.iter().map(|r| s(r, "案件编号")).collect();
+        let actual: [(&str, &str, u64); 5] = [
+            ("案件数", "Anjuan-Cases", cases.len() as u64),
+            ("件数", "Anjuan-Items", rows.len() as u64),
+            ("页数", "Anjuan-Pages", pages),
+            ("文件数", "", payload.len() as u64),
+            ("数据量", "", payload.iter().map(|p| p.1).sum()),
+        ];
+        for (k, tag, v) in actual {
+            match n(&self.handoff, k) {
+                Some(x) if x == v => {}
+                x => d.push(detail(
+                    "counts.handoff",
+                    Some(HANDOFF_JSON),
+                    format!(
+                        "移交登记表{k} {}，实际 {v}",
+                        x.map(|x| x.to_string()).unwrap_or_else(|| "未填".into())
+                    ),
+                )),
+            }
+            if !tag.is_empty() {
+                if let Some(x) = info.get(tag) {
+                    if x != v.to_string() {
+                        d.push(detail(
+                            "counts.bag-info",
+                            Some("bag-info.txt"),
+                            format!("{tag} 声明 {x}，实际 {v}"),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(form) = &form {
+            for (key, v) in [
+                ("cases", actual[0].2),
+                ("items", actual[1].2),
+                ("pages", actual[2].2),
+                ("files", actual[3].2),
+                ("bytes", actual[4].2),
+            ] {
+                match form.get(key) {
+                    Some(x) if *x == v.to_string() => {}
+                    x => d.push(detail(
+                        "counts.handoff-form",
+                        Some(HANDOFF),
+                        format!(
+                            "移交登记表（PDF）载明 {key}={}，实际 {v}",
+                            x.map(String::as_str).unwrap_or("（未载明）")
+                        ),
+                    )),
+                }
+            }
+        }
+        if let Some(x) = n(&self.catalogue, "件数") {
+            if x != rows.len() as u64 {
+                d.push(detail(
+                    "counts.catalogue",
+                    Some("data/catalogue.json"),
+                    format!("目录声明件数 {x}，实有条目 {}", rows.len()),
+                ));
+            }
+        }
+        checks.push(anjuan_check(
+            5,
+            d,
+            format!(
+                "案件 {}、件 {}、页 {pages}、文件 {} 与移交登记表一致",
+                cases.len(),
+                rows.len(),
+                payload.len()
+            ),
+        ));
+
+        // 6. Required metadata (DA/T 46).
+        let mut d = Vec::new();
+        const REQUIRED: [&str; 12] = [
+            "题名",
+            "责任者",
+            "日期",
+            "档号",
+            "全宗号",
+            "年度",
+            "保管期限",
+            "页数",
+            "格式信息",
+            "计算机文件名",
+            "计算机文件大小",
+            "存储位置",
+        ];
+        for it in &items {
+            let missing: Vec<&str> = REQUIRED
+                .iter()
+                .copied()
+                .filter(|k| match it.get(*k) {
+                    None | Some(Value::Null) => true,
+                    Some(Value::String(s)) => s.trim().is_empty(),
+                    _ => false,
+                })
+                .collect();
+            let mut missing: Vec<String> = missing.into_iter().map(str::to_string).collect();
+            if it
+                .get("业务行为")
+                .and_then(Value::as_array)
+                .is_none_or(|a| a.is_empty())
+            {
+                missing.push("业务行为".into());
+            }
+            if !missing.is_empty() {
+                d.push(Detail {
+                    code: "meta.required".into(),
+                    item: Some(s(it, "档号")),
+                    file: Some(s(it, "存储位置")),
+                    message: format!("缺少必备元数据: {}", missing.join("、")),
+                });
+            }
+        }
+        checks.push(anjuan_check(
+            6,
+            d,
+            format!("{} 件的 DA/T 46 必备元数据齐全", items.len()),
+        ));
+
+        // 7. Numbering.
+        let mut d = Vec::new();
+        let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (a, _) in &codes {
+            series.entry(a.prefix()).or_default().push(a.item);
+        }
+        let year_scope = s(&self.handoff, "范围") == "year";
+        for (prefix, mut nums) in series.clone() {
+            nums.sort_unstable();
+            let start = if year_scope { 1 } else { nums[0] };
+            let mut expect = start;
+            for &x in &nums {
+                if x > expect {
+                    let gap = if x - expect == 1 {
+                        format!("{prefix}-{expect:04}")
+                    } else {
+                        format!("{prefix}-{expect:04}～{:04}", x - 1)
+                    };
+                    d.push(Detail {
+                        code: "numbering.gap".into(),
+                        item: Some(gap.clone()),
+                        file: None,
+                        message: format!("件号不连续，缺少 {gap} (missing item)"),
+                    });
+                }
+                expect = x + 1;
+            }
+        }
+        for r in self
+            .handoff
+            .get("档号范围")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let prefix = s(&r, "前缀");
+            let got = series.get(&prefix).map(Vec::len).unwrap_or(0) as u64;
+            if n(&r, "件数") != Some(got) {
+                d.push(detail(
+                    "numbering.declared",
+                    Some(HANDOFF_JSON),
+                    format!(
+                        "{prefix} 声明 {} 件，包内 {got} 件",
+                        n(&r, "件数").unwrap_or(0)
+                    ),
+                ));
+            }
+        }
+        checks.push(anjuan_check(
+            7,
+            d,
+            format!("{} 个档号序列的件号连续、无重复", series.len()),
+        ));
+
+        // 8. Catalogue entries ↔ files.
+        let mut d = Vec::new();
+        let listed: BTreeSet<String> = rows.iter().map(|r| s(r, "存储位置")).collect();
+        for r in &rows {
+            let loc = s(r, "存储位置");
+            if !c.files.contains_key(&loc) {
+                d.push(Detail {
+                    code: "content.missing-file".into(),
+                    item: Some(s(r, "档号")),
+                    file: Some(loc),
+                    message: "目录有条目而包内无此文件 (catalogue entry without a file)".into(),
+                });
+            }
+        }
+        let case_folders: BTreeSet<&str> = self.metadata.iter().map(|(f, _)| f.as_str()).collect();
+        for k in c.files.keys() {
+            let Some(rest) = k.strip_prefix("data/") else {
+                continue;
+            };
+            let Some((folder, file)) = rest.split_once('/') else {
+                continue;
+            };
+            if !k.ends_with(".pdf") || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str())
+            {
+                continue;
+            }
+            let why = if case_folders.contains(folder) {
+                "包内文件在目录中没有条目 (file without a catalogue entry)"
+            } else {
+                "不属于任何案卷的文件 (file outside every dossier)"
+            };
+            d.push(detail("content.unlisted-file", Some(k), why));
+        }
+        checks.push(anjuan_check(
+            8,
+            d,
+            format!("目录 {} 条与包内文件一一对应", rows.len()),
+        ));
+
+        // 9. Delivery receipts.
+        let mut d = Vec::new();
+        let served: BTreeSet<String> = items
+            .iter()
+            .filter_map(|i| {
+                i.get("送达文书")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        let all_codes: BTreeSet<String> = items.iter().map(|i| s(i, "档号")).collect();
+        let mut must = 0;
+        for it in items
+            .iter()
+            .filter(|i| i.get("需送达").and_then(Value::as_bool) == Some(true))
+        {
+            must += 1;
+            let code = s(it, "档号");
+            if !served.contains(&code) {
+                d.push(Detail {
+                    code: "receipts.missing".into(),
+                    item: Some(code),
+                    file: Some(s(it, "存储位置")),
+                    message: format!(
+                        "{}已送达却无送达回证 (served paper without a delivery receipt)",
+                        s(it, "题名")
+                    ),
+                });
+            }
+        }
+        for it in &items {
+            if let Some(target) = it.get("送达文书").and_then(Value::as_str) {
+                if !all_codes.contains(target) {
+                    d.push(Detail {
+                        code: "receipts.dangling".into(),
+                        item: Some(s(it, "档号")),
+                        file: Some(s(it, "存储位置")),
+                        message: format!("送达回证所指文书 {target} 不在包内"),
+                    });
+                }
+            }
+        }
+        checks.push(anjuan_check(
+            9,
+            d,
+            format!("{must} 份需送达文书均有送达回证"),
+        ));
+
+        // 10. Formats.
+        let mut d = Vec::new();
+        let mut pdfs = 0;
+        for (k, r) in reads.iter() {
+            let Some(p) = &r.pdf else { continue };
+            pdfs += 1;
+            match p {
+                Err(m) => d.push(with_item(detail("format.unreadable", Some(k), m.clone()))),
+                Ok(f) => {
+                    if f.pages == 0 {
+                        d.push(with_item(detail(
+                            "format.no-pages",
+                            Some(k),
+                            "PDF 没有页面",
+                        )));
+                    }
+                    if f.pdfa.is_none() {
+                        d.push(with_item(detail(
+                            "format.not-pdfa",
+                            Some(k),
+                            "不是 PDF/A（无 pdfaid 标识），不宜长期保存",
+                        )));
+                    }
+                    if f.encrypted {
+                        no_encryption.push(with_item(detail(
+                            "format.encrypted",
+                            Some(k),
+                            "PDF 已加密",
+                        )));
+                    }
+                }
+            }
+        }
+        for (k, r) in reads.iter() {
+            if k.ends_with(".pdf")
+                && r.pdf.is_none()
+                && r.error.is_none()
+                && c.files[k].size > 256 << 20
+            {
+                d.push(detail(
+                    "format.too-large",
+                    Some(k),
+                    "PDF 超过 256 MB，未打开检查",
+                ));
+            }
+        }
+        d.sort_by(|a, b| a.file.cmp(&b.file));
+        checks.push(anjuan_check(
+            10,
+            d,
+            format!("{pdfs} 个 PDF 均可打开，均为 PDF/A"),
+        ));
+    }
+}
+
+/// The zip as anjuan writes it: stored entries, no extra fields or comments,
+/// one timestamp, regular files 0644, names sorted. Any other header value in
+/// an anjuan bundle was not written by anjuan.
+fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
+    let Some(first) = a.entries.first() else {
+        return;
+    };
+    let mut prev: Option<&str> = None;
+    for e in &a.entries {
+        let mut wrong = Vec::new();
+        if e.method != 0 {
+            wrong.push("压缩方法");
+        }
+        if e.flags & !0x0800 != 0 {
+            wrong.push("标志位");
+        }
+        if e.extra_len != 0 || e.local_extra_len != 0 {
+            wrong.push("扩展字段");
+        }
+        if e.comment_len != 0 {
+            wrong.push("条目注释");
+        }
+        if (e.dos_time, e.dos_date) != (first.dos_time, first.dos_date) {
+            wrong.push("时间");
+        }
+        if e.made_by != first.made_by || e.needed != first.needed {
+            wrong.push("版本");
+        }
+        if e.internal_attr != 0 || e.external_attr != 0o100644 << 16 {
+            wrong.push("文件属性");
+        }
+        if prev.is_some_and(|p| p.as_bytes() >= e.name.as_bytes()) {
+            wrong.push("排序");
+        }
+        prev = Some(&e.name);
+        if !wrong.is_empty() {
+            out.push(detail(
+                "structure.zip-profile",
+                Some(&e.name),
+                format!(
+                    "压缩条目的{}不是 anjuan 写出的样式 (not as packed)",
+                    wrong.join("、")
+                ),
+            ));
+        }
+    }
+    if a.comment_len != 0 {
+        out.push(detail(
+            "structure.zip-profile",
+            None,
+            "压缩包带注释 (archive comment)",
+        ));
+    }
+}

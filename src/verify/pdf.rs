@@ -1,0 +1,68 @@
+//! What the verifier reads out of a PDF without rendering it: whether it opens
+//! (hayro-syntax, the parser Typst itself uses for PDF images), its page count,
+//! its PDF/A identification (XMP `pdfaid`), encryption, and the XMP keywords
+//! the handoff form carries its figures in.
+
+#[derive(Clone, Debug)]
+pub struct PdfFacts {
+    pub pages: usize,
+    /// `2B` from `pdfaid:part` / `pdfaid:conformance`.
+    pub pdfa: Option<String>,
+    pub encrypted: bool,
+}
+
+pub fn facts(data: Vec<u8>) -> Result<PdfFacts, String> {
+    if !data.starts_with(b"%PDF-") {
+        return Err("不是 PDF 文件 (no %PDF- header)".into());
+    }
+    let encrypted = memfind(&data, b"/Encrypt").is_some();
+    let pdfa = xmp_value(&data, "pdfaid:part").map(|p| {
+        format!(
+            "{p}{}",
+            xmp_value(&data, "pdfaid:conformance").unwrap_or_default()
+        )
+    });
+    let data: hayro_syntax::PdfData = std::sync::Arc::new(data);
+    let pdf = hayro_syntax::Pdf::new(data).map_err(|e| match e {
+        hayro_syntax::LoadPdfError::Decryption(_) => "PDF 已加密 (encrypted)".to_string(),
+        hayro_syntax::LoadPdfError::Invalid => "PDF 无法解析 (cannot be parsed)".to_string(),
+    })?;
+    Ok(PdfFacts {
+        pages: pdf.pages().len(),
+        pdfa,
+        encrypted,
+    })
+}
+
+pub fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `<pdfaid:part>2</pdfaid:part>` or `pdfaid:part="2"` in the XMP packet.
+fn xmp_value(data: &[u8], key: &str) -> Option<String> {
+    let i = memfind(data, key.as_bytes())?;
+    let rest = &data[i + key.len()..(i + key.len() + 16).min(data.len())];
+    let rest = rest
+        .strip_prefix(b">")
+        .or_else(|| rest.strip_prefix(b"=\""))?;
+    let end = rest.iter().position(|&b| b == b'<' || b == b'"')?;
+    Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+}
+
+/// `key=value` keywords of a PDF's XMP `pdf:Keywords` (the handoff form's
+/// declared figures).
+pub fn keywords(pdf: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let (open, close) = (b"<pdf:Keywords>".as_slice(), b"</pdf:Keywords>".as_slice());
+    let Some(i) = memfind(pdf, open) else {
+        return Default::default();
+    };
+    let rest = &pdf[i + open.len()..];
+    let Some(j) = memfind(rest, close) else {
+        return Default::default();
+    };
+    String::from_utf8_lossy(&rest[..j])
+        .split(',')
+        .filter_map(|kv| kv.trim().split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
