@@ -296,6 +296,54 @@ fn every_kind_of_tampering_is_named() {
         "bag-info.txt",
     );
 
+    // Missing papers: a catalogue row removed (a gap in 件号, and its file now
+    // has no entry); a receipt that no longer names the paper it served.
+    let bag = fresh("gap");
+    let cat = bag.join("data/catalogue.json");
+    let mut j: Value = serde_json::from_slice(&std::fs::read(&cat).unwrap()).unwrap();
+    let rows = j["文件"].as_array_mut().unwrap();
+    let gone = rows.remove(1);
+    std::fs::write(&cat, serde_json::to_vec_pretty(&j).unwrap()).unwrap();
+    let r = run(&bag);
+    let code = gone["档号"].as_str().unwrap();
+    assert!(
+        r.checks.iter().any(|c| c.id == "integrity.numbering"
+            && c.details
+                .iter()
+                .any(|d| d.code == "numbering.gap" && d.item.as_deref() == Some(code))),
+        "gap at {code}: {}",
+        failures(&r).join("\n")
+    );
+    expect(
+        &r,
+        "integrity.content-files",
+        "content.unlisted-file",
+        gone["存储位置"].as_str().unwrap(),
+    );
+    let bag = fresh("receipt");
+    let meta = bag.join("data/XF-2026-0001/metadata.json");
+    let mut j: Value = serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
+    let items = j["文件"].as_array_mut().unwrap();
+    let receipt = items
+        .iter_mut()
+        .find(|i| i.get("送达文书").is_some())
+        .unwrap();
+    let served = receipt["送达文书"].as_str().unwrap().to_string();
+    receipt.as_object_mut().unwrap().remove("送达文书");
+    std::fs::write(&meta, serde_json::to_vec_pretty(&j).unwrap()).unwrap();
+    let r = run(&bag);
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.id == "integrity.delivery-receipts"
+                && c.details
+                    .iter()
+                    .any(|d| d.code == "receipts.missing"
+                        && d.item.as_deref() == Some(served.as_str()))),
+        "{}",
+        failures(&r).join("\n")
+    );
+
     // The package signature replaced by a paper's (valid, but for another file).
     let bag = fresh("sigswap");
     std::fs::copy(

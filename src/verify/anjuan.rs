@@ -171,6 +171,8 @@ impl Anjuan {
             .to_string()
     }
 
+    /// Runs the anjuan checks; adds structure and encryption findings to the
+    /// generic checks' lists and the keys that signed to `signers`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn checks(
         &self,
@@ -190,26 +192,131 @@ impl Anjuan {
             .and_then(Value::as_array)
             .map(|a| a.iter().collect())
             .unwrap_or_default();
-        let items: Vec<&Value> = self.metadata.iter().flat_map(|(_, v)| v.iter()).collect();
-        let s = |v: &Value, k: &str| {
-            v.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let n = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64);
-        let code_of: HashMap<String, String> = rows
+        let code_of = rows
             .iter()
             .map(|r| (s(r, "存储位置"), s(r, "档号")))
             .collect();
-        let with_item = |mut d: Detail| {
-            if let Some(f) = &d.file {
-                let key = f.strip_suffix(".minisig").unwrap_or(f);
-                d.item = code_of.get(key).cloned();
-            }
-            d
+        let x = Ctx {
+            a: self,
+            c,
+            reads,
+            info,
+            name,
+            opts,
+            items: self.metadata.iter().flat_map(|(_, v)| v.iter()).collect(),
+            rows,
+            code_of,
+            declared: self
+                .handoff
+                .get("签名公钥")
+                .and_then(Value::as_str)
+                .and_then(|t| sign::public_key(t).ok()),
+            signed: info.get("Anjuan-Signing-Key").is_some()
+                || c.files.contains_key("tagmanifest-sha256.txt.minisig"),
         };
+        x.structure(structure);
+        checks.push(x.package_signature(signers));
+        checks.push(x.paper_signatures(signers));
+        checks.push(x.metadata_format());
+        checks.push(x.file_properties());
+        checks.push(x.handoff_digest());
+        checks.push(x.handoff_counts());
+        checks.push(x.required_metadata());
+        checks.push(x.numbering());
+        checks.push(x.content_files());
+        checks.push(x.receipts());
+        checks.push(x.formats(no_encryption));
+    }
+}
 
+/// A field of a JSON object as text ("" when absent).
+fn s(v: &Value, k: &str) -> String {
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A field of a JSON object as a number.
+fn n(v: &Value, k: &str) -> Option<u64> {
+    v.get(k).and_then(Value::as_u64)
+}
+
+/// What every anjuan check looks at.
+struct Ctx<'a> {
+    a: &'a Anjuan,
+    c: &'a Container,
+    reads: &'a HashMap<String, Read>,
+    info: &'a BagInfo,
+    name: &'a str,
+    opts: &'a Options,
+    /// The catalogue's rows and every case's item metadata.
+    rows: Vec<&'a Value>,
+    items: Vec<&'a Value>,
+    /// 存储位置 → 档号.
+    code_of: HashMap<String, String>,
+    /// The public key the bundle declares (handoff.json 签名公钥).
+    declared: Option<minisign::PublicKey>,
+    signed: bool,
+}
+
+impl Ctx<'_> {
+    /// Adds the 档号 of the file a detail names.
+    fn with_item(&self, mut d: Detail) -> Detail {
+        if let Some(f) = &d.file {
+            let key = f.strip_suffix(".minisig").unwrap_or(f);
+            d.item = self.code_of.get(key).cloned();
+        }
+        d
+    }
+
+    /// The key to check a signature with: a trusted one with its key id, else
+    /// the one the bundle declares.
+    fn key_for(&self, sig_text: &str) -> Result<(String, minisign::PublicKey), String> {
+        let id = sign::SigBox::parse(sig_text)
+            .map_err(|e| e.to_string())?
+            .key_id();
+        if let Some((tid, pk)) = self.opts.trust.iter().find(|(tid, _)| *tid == id) {
+            return Ok((tid.clone(), pk.clone()));
+        }
+        match &self.declared {
+            Some(pk) if sign::key_id(pk) == id => Ok((id, pk.clone())),
+            Some(pk) => Err(format!(
+                "签名密钥 {id} 既不是声明的公钥 {} 也不在可信公钥中",
+                sign::key_id(pk)
+            )),
+            None => Err(format!("签名密钥 {id} 的公钥未声明，也不在可信公钥中")),
+        }
+    }
+
+    /// Checks `file`'s `.minisig` (digests from the one read); returns the key id.
+    fn verify_file(&self, file: &str, binding_name: &str) -> Result<String, String> {
+        let sig = self
+            .c
+            .read_small(&format!("{file}.minisig"), 4096)
+            .ok_or_else(|| "缺少签名文件 (no .minisig)".to_string())?
+            .map_err(|e| format!("签名文件无法读取: {e}"))?;
+        let sig = String::from_utf8(sig).map_err(|_| "签名文件不是文本".to_string())?;
+        let (id, pk) = self.key_for(&sig)?;
+        let r = self
+            .reads
+            .get(file)
+            .ok_or_else(|| "文件未读取".to_string())?;
+        if let Some(e) = &r.error {
+            return Err(format!("文件无法读取: {e}"));
+        }
+        let b2 = r
+            .blake2b
+            .as_deref()
+            .ok_or_else(|| "文件未读取".to_string())?;
+        let sha = r.digests.get("sha256").cloned().unwrap_or_default();
+        sign::verify_prehashed(&pk, b2, &sha, &sig, binding_name).map_err(|e| e.to_string())?;
+        Ok(id)
+    }
+
+    /// The tag files and per-case files an anjuan bundle has; the zip profile.
+    fn structure(&self, structure: &mut Vec<Detail>) {
+        let (c, info) = (self.c, self.info);
         // Structure: the tag files and per-case files an anjuan bundle has.
         for t in ANJUAN_TAGS.iter() {
             if *t == "tagmanifest-sha256.txt.minisig" && info.get("Anjuan-Signing-Key").is_none() {
@@ -236,7 +343,7 @@ impl Anjuan {
                 ));
             }
         }
-        for (folder, _) in &self.metadata {
+        for (folder, _) in &self.a.metadata {
             for sheet in DOSSIER_SHEETS {
                 let p = format!("data/{folder}/{sheet}");
                 if !c.files.contains_key(&p) {
@@ -248,8 +355,8 @@ impl Anjuan {
                 }
             }
         }
-        if self.handoff.get("格式").and_then(Value::as_str) != Some(HANDOFF_FORMAT)
-            && !self.handoff.is_null()
+        if self.a.handoff.get("格式").and_then(Value::as_str) != Some(HANDOFF_FORMAT)
+            && !self.a.handoff.is_null()
         {
             structure.push(detail(
                 "structure.handoff-format",
@@ -260,55 +367,14 @@ impl Anjuan {
         if let super::container::Kind::Zip { archive, .. } = &c.kind {
             zip_profile(archive, structure);
         }
+    }
 
-        // Keys: the declared one, or a trusted one with the signature's key id.
-        let declared = self
-            .handoff
-            .get("签名公钥")
-            .and_then(Value::as_str)
-            .and_then(|t| sign::public_key(t).ok());
-        let key_for = |sig_text: &str| -> Result<(String, minisign::PublicKey), String> {
-            let id = sign::SigBox::parse(sig_text)
-                .map_err(|e| e.to_string())?
-                .key_id();
-            if let Some((tid, pk)) = opts.trust.iter().find(|(tid, _)| *tid == id) {
-                return Ok((tid.clone(), pk.clone()));
-            }
-            match &declared {
-                Some(pk) if sign::key_id(pk) == id => Ok((id, pk.clone())),
-                Some(pk) => Err(format!(
-                    "签名密钥 {id} 既不是声明的公钥 {} 也不在可信公钥中",
-                    sign::key_id(pk)
-                )),
-                None => Err(format!("签名密钥 {id} 的公钥未声明，也不在可信公钥中")),
-            }
-        };
-        let verify_file = |file: &str, binding_name: &str| -> Result<String, String> {
-            let sig = c
-                .read_small(&format!("{file}.minisig"), 4096)
-                .ok_or_else(|| "缺少签名文件 (no .minisig)".to_string())?
-                .map_err(|e| format!("签名文件无法读取: {e}"))?;
-            let sig = String::from_utf8(sig).map_err(|_| "签名文件不是文本".to_string())?;
-            let (id, pk) = key_for(&sig)?;
-            let r = reads.get(file).ok_or_else(|| "文件未读取".to_string())?;
-            if let Some(e) = &r.error {
-                return Err(format!("文件无法读取: {e}"));
-            }
-            let b2 = r
-                .blake2b
-                .as_deref()
-                .ok_or_else(|| "文件未读取".to_string())?;
-            let sha = r.digests.get("sha256").cloned().unwrap_or_default();
-            sign::verify_prehashed(&pk, b2, &sha, &sig, binding_name).map_err(|e| e.to_string())?;
-            Ok(id)
-        };
-
-        // 0. Package signature over tagmanifest-sha256.txt.
-        let signed = info.get("Anjuan-Signing-Key").is_some()
-            || c.files.contains_key("tagmanifest-sha256.txt.minisig");
+    /// The minisign signature over tagmanifest-sha256.txt, bound to this bundle.
+    fn package_signature(&self, signers: &mut BTreeSet<String>) -> Check {
+        let (c, name) = (self.c, self.name);
         let mut d = Vec::new();
-        if signed {
-            match verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt") {
+        if self.signed {
+            match self.verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt") {
                 Ok(id) => {
                     signers.insert(id);
                 }
@@ -340,13 +406,17 @@ impl Anjuan {
                 "移交包未签名 (the tag manifest has no signature)",
             ));
         }
-        checks.push(anjuan_check(
+        anjuan_check(
             0,
             d,
             "标签清单签名有效（覆盖 bag-info、清单与移交登记表）".into(),
-        ));
+        )
+    }
 
-        // 1. Paper signatures.
+    /// Every paper's `.minisig`; an unsigned paper in a signed bundle.
+    fn paper_signatures(&self, signers: &mut BTreeSet<String>) -> Check {
+        let c = self.c;
+        let items = &self.items;
         let mut d = Vec::new();
         let mut count = 0;
         for k in c
@@ -357,7 +427,7 @@ impl Anjuan {
             let file = k.trim_end_matches(".minisig");
             let base = file.rsplit('/').next().unwrap_or(file);
             if !c.files.contains_key(file) {
-                d.push(with_item(detail(
+                d.push(self.with_item(detail(
                     "signature.orphan",
                     Some(k),
                     "签名所对应的文件不存在",
@@ -365,15 +435,15 @@ impl Anjuan {
                 continue;
             }
             count += 1;
-            match verify_file(file, base) {
+            match self.verify_file(file, base) {
                 Ok(id) => {
                     signers.insert(id);
                 }
-                Err(m) => d.push(with_item(detail("signature.invalid", Some(file), m))),
+                Err(m) => d.push(self.with_item(detail("signature.invalid", Some(file), m))),
             }
         }
-        if signed {
-            for it in &items {
+        if self.signed {
+            for it in items {
                 let loc = s(it, "存储位置");
                 if it.get("电子签名").is_none() || !c.files.contains_key(&format!("{loc}.minisig"))
                 {
@@ -386,13 +456,16 @@ impl Anjuan {
                 }
             }
         }
-        checks.push(anjuan_check(
+        anjuan_check(
             1,
             d,
             format!("{count} 份签名全部有效，且与文件名、SHA-256 绑定一致"),
-        ));
+        )
+    }
 
-        // 2. Metadata well-formed.
+    /// 档号 format, dates, page counts, duplicates; catalogue ↔ case metadata.
+    fn metadata_format(&self) -> Check {
+        let (rows, items) = (&self.rows, &self.items);
         let mut d = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut codes: Vec<(ArchiveCode, String)> = Vec::new();
@@ -403,7 +476,7 @@ impl Anjuan {
                 "目录中没有文件条目",
             ));
         }
-        for r in &rows {
+        for r in rows {
             let code = s(r, "档号");
             *seen.entry(code.clone()).or_default() += 1;
             match ArchiveCode::parse(&code) {
@@ -445,7 +518,7 @@ impl Anjuan {
         }
         let meta_by_code: HashMap<String, &Value> =
             items.iter().map(|i| (s(i, "档号"), *i)).collect();
-        for r in &rows {
+        for r in rows {
             let code = s(r, "档号");
             match meta_by_code.get(&code) {
                 None => d.push(Detail {
@@ -468,18 +541,22 @@ impl Anjuan {
                 }
             }
         }
-        checks.push(anjuan_check(
+        anjuan_check(
             2,
             d,
             format!(
                 "{} 条目录的档号、日期、页数格式正确且无重复，与案卷元数据一致",
                 rows.len()
             ),
-        ));
+        )
+    }
 
-        // 3. File properties match metadata.
+    /// Each item's file name, size, page count and PDF/A level against its metadata.
+    fn file_properties(&self) -> Check {
+        let (c, reads) = (self.c, self.reads);
+        let items = &self.items;
         let mut d = Vec::new();
-        for it in &items {
+        for it in items {
             let code = s(it, "档号");
             let loc = s(it, "存储位置");
             let item_d = |code_: &str, m: String| Detail {
@@ -532,32 +609,36 @@ impl Anjuan {
                 }
             }
         }
-        checks.push(anjuan_check(
+        anjuan_check(
             3,
             d,
             format!("{} 件的文件名、大小、格式、页数与元数据一致", items.len()),
-        ));
+        )
+    }
 
-        // 4. Declared package digest.
+    /// The package digest declared in handoff.json and on the printed form.
+    fn handoff_digest(&self) -> Check {
+        let (c, reads, name) = (self.c, self.reads, self.name);
         let mut d = Vec::new();
-        if self.handoff.is_null() {
+        if self.a.handoff.is_null() {
             d.push(detail(
                 "handoff.missing",
                 Some(HANDOFF_JSON),
                 "缺少移交登记表数据 (handoff.json)",
             ));
         } else {
-            if s(&self.handoff, "移交名称") != name {
+            if s(&self.a.handoff, "移交名称") != name {
                 d.push(detail(
                     "handoff.name",
                     Some(HANDOFF_JSON),
                     format!(
                         "移交名称“{}”与包名 {name} 不符",
-                        s(&self.handoff, "移交名称")
+                        s(&self.a.handoff, "移交名称")
                     ),
                 ));
             }
             for dg in self
+                .a
                 .handoff
                 .get("包摘要")
                 .and_then(Value::as_array)
@@ -618,18 +699,22 @@ impl Anjuan {
                 }
             }
         }
-        checks.push(anjuan_check(
+        anjuan_check(
             4,
             d,
             "移交登记表所列包摘要（清单的 SHA-256 与 SM3）与包内一致".into(),
-        ));
+        )
+    }
 
+    /// Cases, items, pages, files and bytes against the handoff declaration and bag-info.
+    fn handoff_counts(&self) -> Check {
+        let (c, reads, info) = (self.c, self.reads, self.info);
+        let rows = &self.rows;
         // The printed form carries the same figures in its XMP keywords.
         let form: Option<BTreeMap<String, String>> = match c.read_small(HANDOFF, 64 << 20) {
             Some(Ok(pdf)) => Some(pdf::keywords(&pdf)),
             _ => None,
         };
-        // 5. Declared counts.
         let mut d = Vec::new();
         let payload: Vec<(&String, u64)> = c
             .files
@@ -656,7 +741,7 @@ impl Anjuan {
             ("数据量", "", payload.iter().map(|p| p.1).sum()),
         ];
         for (k, tag, v) in actual {
-            match n(&self.handoff, k) {
+            match n(&self.a.handoff, k) {
                 Some(x) if x == v => {}
                 x => d.push(detail(
                     "counts.handoff",
@@ -700,7 +785,7 @@ impl Anjuan {
                 }
             }
         }
-        if let Some(x) = n(&self.catalogue, "件数") {
+        if let Some(x) = n(&self.a.catalogue, "件数") {
             if x != rows.len() as u64 {
                 d.push(detail(
                     "counts.catalogue",
@@ -709,7 +794,7 @@ impl Anjuan {
                 ));
             }
         }
-        checks.push(anjuan_check(
+        anjuan_check(
             5,
             d,
             format!(
@@ -718,9 +803,12 @@ impl Anjuan {
                 rows.len(),
                 payload.len()
             ),
-        ));
+        )
+    }
 
-        // 6. Required metadata (DA/T 46).
+    /// The DA/T 46 elements every item must have.
+    fn required_metadata(&self) -> Check {
+        let items = &self.items;
         let mut d = Vec::new();
         const REQUIRED: [&str; 12] = [
             "题名",
@@ -736,7 +824,7 @@ impl Anjuan {
             "计算机文件大小",
             "存储位置",
         ];
-        for it in &items {
+        for it in items {
             let missing: Vec<&str> = REQUIRED
                 .iter()
                 .copied()
@@ -763,19 +851,26 @@ impl Anjuan {
                 });
             }
         }
-        checks.push(anjuan_check(
-            6,
-            d,
-            format!("{} 件的 DA/T 46 必备元数据齐全", items.len()),
-        ));
+        anjuan_check(6, d, format!("{} 件的 DA/T 46 必备元数据齐全", items.len()))
+    }
 
-        // 7. Numbering.
+    /// 件号 continuous and unique in each series (from 0001 in a year bundle), as declared.
+    fn numbering(&self) -> Check {
+        let rows = &self.rows;
         let mut d = Vec::new();
         let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let codes: Vec<(ArchiveCode, String)> = rows
+            .iter()
+            .filter_map(|r| {
+                ArchiveCode::parse(&s(r, "档号"))
+                    .ok()
+                    .map(|a| (a, s(r, "存储位置")))
+            })
+            .collect();
         for (a, _) in &codes {
             series.entry(a.prefix()).or_default().push(a.item);
         }
-        let year_scope = s(&self.handoff, "范围") == "year";
+        let year_scope = s(&self.a.handoff, "范围") == "year";
         for (prefix, mut nums) in series.clone() {
             nums.sort_unstable();
             let start = if year_scope { 1 } else { nums[0] };
@@ -793,11 +888,19 @@ impl Anjuan {
                         file: None,
                         message: format!("件号不连续，缺少 {gap} (missing item)"),
                     });
+                } else if x < expect {
+                    d.push(Detail {
+                        code: "numbering.duplicate".into(),
+                        item: Some(format!("{prefix}-{x:04}")),
+                        file: None,
+                        message: "件号重复 (duplicate item number)".into(),
+                    });
                 }
-                expect = x + 1;
+                expect = expect.max(x + 1);
             }
         }
         for r in self
+            .a
             .handoff
             .get("档号范围")
             .and_then(Value::as_array)
@@ -817,16 +920,20 @@ impl Anjuan {
                 ));
             }
         }
-        checks.push(anjuan_check(
+        anjuan_check(
             7,
             d,
             format!("{} 个档号序列的件号连续、无重复", series.len()),
-        ));
+        )
+    }
 
-        // 8. Catalogue entries ↔ files.
+    /// A catalogue entry without a file; a file without a catalogue entry.
+    fn content_files(&self) -> Check {
+        let c = self.c;
+        let rows = &self.rows;
         let mut d = Vec::new();
         let listed: BTreeSet<String> = rows.iter().map(|r| s(r, "存储位置")).collect();
-        for r in &rows {
+        for r in rows {
             let loc = s(r, "存储位置");
             if !c.files.contains_key(&loc) {
                 d.push(Detail {
@@ -837,7 +944,8 @@ impl Anjuan {
                 });
             }
         }
-        let case_folders: BTreeSet<&str> = self.metadata.iter().map(|(f, _)| f.as_str()).collect();
+        let case_folders: BTreeSet<&str> =
+            self.a.metadata.iter().map(|(f, _)| f.as_str()).collect();
         for k in c.files.keys() {
             let Some(rest) = k.strip_prefix("data/") else {
                 continue;
@@ -856,13 +964,12 @@ impl Anjuan {
             };
             d.push(detail("content.unlisted-file", Some(k), why));
         }
-        checks.push(anjuan_check(
-            8,
-            d,
-            format!("目录 {} 条与包内文件一一对应", rows.len()),
-        ));
+        anjuan_check(8, d, format!("目录 {} 条与包内文件一一对应", rows.len()))
+    }
 
-        // 9. Delivery receipts.
+    /// Every paper that must be served has a delivery receipt naming its 档号.
+    fn receipts(&self) -> Check {
+        let items = &self.items;
         let mut d = Vec::new();
         let served: BTreeSet<String> = items
             .iter()
@@ -892,7 +999,7 @@ impl Anjuan {
                 });
             }
         }
-        for it in &items {
+        for it in items {
             if let Some(target) = it.get("送达文书").and_then(Value::as_str) {
                 if !all_codes.contains(target) {
                     d.push(Detail {
@@ -904,37 +1011,32 @@ impl Anjuan {
                 }
             }
         }
-        checks.push(anjuan_check(
-            9,
-            d,
-            format!("{must} 份需送达文书均有送达回证"),
-        ));
+        anjuan_check(9, d, format!("{must} 份需送达文书均有送达回证"))
+    }
 
-        // 10. Formats.
+    /// Every PDF opens, has pages and declares PDF/A.
+    fn formats(&self, no_encryption: &mut Vec<Detail>) -> Check {
+        let (c, reads) = (self.c, self.reads);
         let mut d = Vec::new();
         let mut pdfs = 0;
         for (k, r) in reads.iter() {
             let Some(p) = &r.pdf else { continue };
             pdfs += 1;
             match p {
-                Err(m) => d.push(with_item(detail("format.unreadable", Some(k), m.clone()))),
+                Err(m) => d.push(self.with_item(detail("format.unreadable", Some(k), m.clone()))),
                 Ok(f) => {
                     if f.pages == 0 {
-                        d.push(with_item(detail(
-                            "format.no-pages",
-                            Some(k),
-                            "PDF 没有页面",
-                        )));
+                        d.push(self.with_item(detail("format.no-pages", Some(k), "PDF 没有页面")));
                     }
                     if f.pdfa.is_none() {
-                        d.push(with_item(detail(
+                        d.push(self.with_item(detail(
                             "format.not-pdfa",
                             Some(k),
                             "不是 PDF/A（无 pdfaid 标识），不宜长期保存",
                         )));
                     }
                     if f.encrypted {
-                        no_encryption.push(with_item(detail(
+                        no_encryption.push(self.with_item(detail(
                             "format.encrypted",
                             Some(k),
                             "PDF 已加密",
@@ -957,11 +1059,7 @@ impl Anjuan {
             }
         }
         d.sort_by(|a, b| a.file.cmp(&b.file));
-        checks.push(anjuan_check(
-            10,
-            d,
-            format!("{pdfs} 个 PDF 均可打开，均为 PDF/A"),
-        ));
+        anjuan_check(10, d, format!("{pdfs} 个 PDF 均可打开，均为 PDF/A"))
     }
 }
 
