@@ -353,37 +353,78 @@ pub fn verify_prehashed(
     sig_text: &str,
     file_name: &str,
 ) -> Result<Verified, SignError> {
-    let sb = SigBox::parse(sig_text)?;
-    let pkb = pk.to_bytes();
-    if pkb.len() != 42 || pkb[2..10] != sb.keynum {
-        return Err(SignError::Invalid(format!(
-            "签名密钥 {} 不是所给公钥 (signed by another key)",
-            sb.key_id()
-        )));
+    Verifier::new(pk)?.verify_prehashed(blake2b, sha256, sig_text, file_name)
+}
+
+/// A public key made ready once (its curve point decompressed) to verify many
+/// signatures: a year bundle carries ~40,000.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    keynum: [u8; 8],
+    vk: ed25519_dalek::VerifyingKey,
+}
+
+impl Verifier {
+    pub fn new(pk: &PublicKey) -> Result<Verifier, SignError> {
+        let pkb = pk.to_bytes();
+        if pkb.len() != 42 {
+            return Err(SignError::PublicKey(
+                "public key has the wrong length".into(),
+            ));
+        }
+        let vk = ed25519_dalek::VerifyingKey::from_bytes(pkb[10..42].try_into().expect("32 bytes"))
+            .map_err(|e| SignError::PublicKey(e.to_string()))?;
+        Ok(Verifier {
+            keynum: pkb[2..10].try_into().expect("8 bytes"),
+            vk,
+        })
     }
-    if !sb.prehashed {
-        return Err(SignError::Format(
-            "legacy (non-prehashed) signature; re-sign with current minisign".into(),
-        ));
+
+    /// The key id as minisign prints it.
+    pub fn key_id(&self) -> String {
+        keynum_hex(&self.keynum)
     }
-    let vk = ed25519_dalek::VerifyingKey::from_bytes(pkb[10..42].try_into().expect("32 bytes"))
-        .map_err(|e| SignError::PublicKey(e.to_string()))?;
-    let sig = ed25519_dalek::Signature::from_bytes(&sb.sig);
-    vk.verify_strict(blake2b, &sig).map_err(|_| {
-        SignError::Invalid("签名与文件内容不符 (signature does not match the file)".into())
-    })?;
-    let mut global = sb.sig.to_vec();
-    global.extend_from_slice(sb.trusted_comment.as_bytes());
-    vk.verify_strict(&global, &ed25519_dalek::Signature::from_bytes(&sb.global))
-        .map_err(|_| SignError::Invalid("可信注释被改动 (trusted comment was altered)".into()))?;
-    let binding = Binding::parse(&sb.trusted_comment);
-    if let Some(b) = &binding {
-        b.check(sha256, file_name)?;
+
+    /// [`verify_prehashed`] with this key.
+    pub fn verify_prehashed(
+        &self,
+        blake2b: &[u8],
+        sha256: &str,
+        sig_text: &str,
+        file_name: &str,
+    ) -> Result<Verified, SignError> {
+        let sb = SigBox::parse(sig_text)?;
+        if self.keynum != sb.keynum {
+            return Err(SignError::Invalid(format!(
+                "签名密钥 {} 不是所给公钥 (signed by another key)",
+                sb.key_id()
+            )));
+        }
+        if !sb.prehashed {
+            return Err(SignError::Format(
+                "legacy (non-prehashed) signature; re-sign with current minisign".into(),
+            ));
+        }
+        let sig = ed25519_dalek::Signature::from_bytes(&sb.sig);
+        self.vk.verify_strict(blake2b, &sig).map_err(|_| {
+            SignError::Invalid("签名与文件内容不符 (signature does not match the file)".into())
+        })?;
+        let mut global = sb.sig.to_vec();
+        global.extend_from_slice(sb.trusted_comment.as_bytes());
+        self.vk
+            .verify_strict(&global, &ed25519_dalek::Signature::from_bytes(&sb.global))
+            .map_err(|_| {
+                SignError::Invalid("可信注释被改动 (trusted comment was altered)".into())
+            })?;
+        let binding = Binding::parse(&sb.trusted_comment);
+        if let Some(b) = &binding {
+            b.check(sha256, file_name)?;
+        }
+        Ok(Verified {
+            trusted_comment: sb.trusted_comment,
+            binding,
+        })
     }
-    Ok(Verified {
-        trusted_comment: sb.trusted_comment,
-        binding,
-    })
 }
 
 /// BLAKE2b-512 of some bytes (minisign's prehash).

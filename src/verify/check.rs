@@ -428,7 +428,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     .then(<blake2::Blake2b512 as sha2::Digest>::new),
             };
             let want_pdf = deep && name.ends_with(".pdf") && item.size <= 256 << 20;
-            let mut buf = Vec::new();
+            let mut buf = Vec::with_capacity(if want_pdf { item.size as usize } else { 0 });
             let res = c.read(item, &mut |b| {
                 h.update(b);
                 if want_pdf {
@@ -700,17 +700,23 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         if name.is_empty() {
             name = a.handoff_str("移交名称");
         }
-        a.checks(
-            c,
-            &reads,
-            &info,
-            &name,
-            opts,
-            &mut checks,
-            &mut structure,
-            &mut signers,
-            &mut no_encryption,
-        );
+        let mut run_checks = || {
+            a.checks(
+                c,
+                &reads,
+                &info,
+                &name,
+                opts,
+                &mut checks,
+                &mut structure,
+                &mut signers,
+                &mut no_encryption,
+            )
+        };
+        match &pool {
+            Some(p) => p.install(run_checks),
+            None => run_checks(),
+        }
     } else {
         for (id, p, n) in ANJUAN_CHECKS {
             checks.push(na(id, p, n, why));

@@ -15,7 +15,9 @@ pub fn facts(data: Vec<u8>) -> Result<PdfFacts, String> {
     if !data.starts_with(b"%PDF-") {
         return Err("不是 PDF 文件 (no %PDF- header)".into());
     }
-    let encrypted = memfind(&data, b"/Encrypt").is_some();
+    // A trailer's /Encrypt key (searched with SIMD memmem: a 175 KB PDF costs
+    // microseconds; a byte-by-byte compare was a third of a full verify).
+    let encrypted = memchr::memmem::find(&data, b"/Encrypt").is_some();
     let pdfa = xmp_value(&data, "pdfaid:part").map(|p| {
         format!(
             "{p}{}",
@@ -35,16 +37,20 @@ pub fn facts(data: Vec<u8>) -> Result<PdfFacts, String> {
 }
 
 pub fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
-/// `<pdfaid:part>2</pdfaid:part>` or `pdfaid:part="2"` in the XMP packet.
+/// `<pdfaid:part>2</pdfaid:part>` or `pdfaid:part="2"` in the XMP packet
+/// (near the end of a Typst PDF, so searched from the end).
 fn xmp_value(data: &[u8], key: &str) -> Option<String> {
-    let i = memfind(data, key.as_bytes())?;
-    let rest = &data[i + key.len()..(i + key.len() + 16).min(data.len())];
-    let rest = rest
-        .strip_prefix(b">")
-        .or_else(|| rest.strip_prefix(b"=\""))?;
+    let element = format!("<{key}>");
+    let attribute = format!("{key}=\"");
+    let start = memchr::memmem::rfind(data, element.as_bytes())
+        .map(|i| i + element.len())
+        .or_else(|| {
+            memchr::memmem::rfind(data, attribute.as_bytes()).map(|i| i + attribute.len())
+        })?;
+    let rest = &data[start..(start + 16).min(data.len())];
     let end = rest.iter().position(|&b| b == b'<' || b == b'"')?;
     Some(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
@@ -65,4 +71,20 @@ pub fn keywords(pdf: &[u8]) -> std::collections::BTreeMap<String, String> {
         .filter_map(|kv| kv.trim().split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pdfa_identification_in_either_xmp_form() {
+        let el = b"x<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>y";
+        assert_eq!(super::xmp_value(el, "pdfaid:part").as_deref(), Some("2"));
+        assert_eq!(
+            super::xmp_value(el, "pdfaid:conformance").as_deref(),
+            Some("B")
+        );
+        let attr = b"<rdf:Description pdfaid:part=\"3\" pdfaid:conformance=\"A\"/>";
+        assert_eq!(super::xmp_value(attr, "pdfaid:part").as_deref(), Some("3"));
+        assert_eq!(super::xmp_value(b"no xmp", "pdfaid:part"), None);
+    }
 }
