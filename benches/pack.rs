@@ -22,47 +22,6 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use support::*;
 
-fn env_n(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
-/// An office of `n` synthetic cases with an unencrypted key, every paper
-/// rendered and signed into its `papers/`.
-fn rendered_office(root: &Path, n: usize) -> PathBuf {
-    let dir = office(root, n);
-    let ok = Command::new(bin())
-        .args(["key", "new", "--unencrypted", "-o"])
-        .arg(dir.join("keys"))
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let mut cfg = std::fs::read_to_string(dir.join("anjuan.toml")).unwrap();
-    cfg.push_str(
-        "\n[signing]\nkey = \"keys/anjuan.key\"\npublic = \"keys/anjuan.pub\"\nrequired = true\n",
-    );
-    std::fs::write(dir.join("anjuan.toml"), cfg).unwrap();
-    let t = Instant::now();
-    let st = Command::new(bin())
-        .arg("render")
-        .arg(&dir)
-        .arg("-o")
-        .arg(dir.join("papers"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success() || st.code() == Some(1));
-    println!(
-        "  (rendered and signed {n} cases in {:.0} s)",
-        t.elapsed().as_secs_f64()
-    );
-    dir
-}
-
 /// `anjuan pack year` with phase timings; returns (wall, peak KB, phases, zip path).
 fn pack(office: &Path, out: &Path) -> (Duration, u64, String, PathBuf) {
     let (wall, peak, err) = run_measured_env(

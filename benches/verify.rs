@@ -34,13 +34,6 @@ use std::time::{Duration, Instant};
 
 use support::*;
 
-fn env_n(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .unwrap_or_default()
@@ -56,40 +49,6 @@ fn load1() -> f64 {
         .next()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.0)
-}
-
-/// An office of `n` synthetic cases with an unencrypted key, every paper
-/// rendered and signed into its `papers/` (as in the pack benchmark).
-fn rendered_office(root: &Path, n: usize) -> PathBuf {
-    let dir = office(root, n);
-    let ok = Command::new(bin())
-        .args(["key", "new", "--unencrypted", "-o"])
-        .arg(dir.join("keys"))
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let mut cfg = std::fs::read_to_string(dir.join("anjuan.toml")).unwrap();
-    cfg.push_str(
-        "\n[signing]\nkey = \"keys/anjuan.key\"\npublic = \"keys/anjuan.pub\"\nrequired = true\n",
-    );
-    std::fs::write(dir.join("anjuan.toml"), cfg).unwrap();
-    let t = Instant::now();
-    let st = Command::new(bin())
-        .arg("render")
-        .arg(&dir)
-        .arg("-o")
-        .arg(dir.join("papers"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success() || st.code() == Some(1));
-    println!(
-        "  (rendered and signed {n} cases in {:.0} s)",
-        t.elapsed().as_secs_f64()
-    );
-    dir
 }
 
 /// `anjuan pack year --year 2026` of `office` into `out`; returns the zip.

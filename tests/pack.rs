@@ -17,17 +17,6 @@ use common::*;
 
 const BUNDLE: &str = "X012-WS-2026-XFB";
 
-/// `anjuan demo` in a fresh folder: office with key, papers rendered and signed,
-/// 2026 bundle packed. Returns (tempdir, demo root).
-fn demo_run() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let o = anjuan(dir.path(), &["demo", "-o", "d"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
-    let root = dir.path().join("d");
-    assert!(root.join(format!("archive/{BUNDLE}.zip")).is_file());
-    (dir, root)
-}
-
 fn pack_year(root: &Path, out: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["pack", "year", "--year", "2026", "office", "-o", out];
     args.extend_from_slice(extra);

@@ -16,14 +16,6 @@ use serde_json::Value;
 
 const BUNDLE: &str = "X012-WS-2026-XFB";
 
-fn demo_run() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let o = anjuan(dir.path(), &["demo", "-o", "d"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
-    let root = dir.path().join("d");
-    (dir, root)
-}
-
 fn zip_of(root: &Path) -> PathBuf {
     root.join(format!("archive/{BUNDLE}.zip"))
 }

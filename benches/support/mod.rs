@@ -103,3 +103,45 @@ pub fn run_measured_env(
     }
     (start.elapsed(), peak_kb, reader.join().unwrap())
 }
+
+/// A count from the environment, or the default.
+pub fn env_n(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An office of `n` synthetic cases with an unencrypted key, every paper
+/// rendered and signed into its `papers/`.
+pub fn rendered_office(root: &Path, n: usize) -> PathBuf {
+    let dir = office(root, n);
+    let ok = Command::new(bin())
+        .args(["key", "new", "--unencrypted", "-o"])
+        .arg(dir.join("keys"))
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut cfg = std::fs::read_to_string(dir.join("anjuan.toml")).unwrap();
+    cfg.push_str(
+        "\n[signing]\nkey = \"keys/anjuan.key\"\npublic = \"keys/anjuan.pub\"\nrequired = true\n",
+    );
+    std::fs::write(dir.join("anjuan.toml"), cfg).unwrap();
+    let t = Instant::now();
+    let st = Command::new(bin())
+        .arg("render")
+        .arg(&dir)
+        .arg("-o")
+        .arg(dir.join("papers"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success() || st.code() == Some(1));
+    println!(
+        "  (rendered and signed {n} cases in {:.0} s)",
+        t.elapsed().as_secs_f64()
+    );
+    dir
+}

@@ -473,28 +473,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             let Some(actual) = resolve(path) else {
                 continue;
             };
-            match reads.get(actual) {
-                Some(Read { error: Some(e), .. }) => d.push(detail(
-                    "fixity.unreadable",
-                    Some(actual),
-                    format!("无法读取: {e}"),
-                )),
-                Some(r) => {
-                    let got = r
-                        .digests
-                        .get(alg.as_str())
-                        .map(String::as_str)
-                        .unwrap_or("");
-                    if !got.eq_ignore_ascii_case(want) {
-                        d.push(detail(
-                            "fixity.mismatch",
-                            Some(actual),
-                            format!("{alg} 记录 {want}，实际 {got} (digest mismatch)"),
-                        ));
-                    }
-                }
-                None => {}
-            }
+            d.extend(compare(&reads, alg, actual, want, "fixity"));
         }
         valid &= d.is_empty();
         let n = m.entries.len();
@@ -529,26 +508,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     Some(path),
                     format!("tagmanifest-{alg}.txt 列出的文件不存在"),
                 )),
-                Some(actual) => match reads.get(actual) {
-                    Some(Read { error: Some(e), .. }) => {
-                        tagfix.push(detail("tagfixity.unreadable", Some(actual), e.clone()))
-                    }
-                    Some(r) => {
-                        let got = r
-                            .digests
-                            .get(alg.as_str())
-                            .map(String::as_str)
-                            .unwrap_or("");
-                        if !got.eq_ignore_ascii_case(want) {
-                            tagfix.push(detail(
-                                "tagfixity.mismatch",
-                                Some(actual),
-                                format!("{alg} 记录 {want}，实际 {got} (tag file changed)"),
-                            ));
-                        }
-                    }
-                    None => {}
-                },
+                Some(actual) => tagfix.extend(compare(&reads, alg, actual, want, "tagfixity")),
             }
         }
     }
@@ -826,6 +786,33 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     };
     report.finish();
     report
+}
+
+/// One manifest line against what was read: a `<kind>.unreadable` or
+/// `<kind>.mismatch` detail, or nothing when the digest matches.
+fn compare(
+    reads: &HashMap<String, Read>,
+    alg: &str,
+    file: &str,
+    want: &str,
+    kind: &str,
+) -> Option<Detail> {
+    let r = reads.get(file)?;
+    if let Some(e) = &r.error {
+        return Some(detail(
+            &format!("{kind}.unreadable"),
+            Some(file),
+            format!("无法读取: {e}"),
+        ));
+    }
+    let got = r.digests.get(alg).map(String::as_str).unwrap_or("");
+    (!got.eq_ignore_ascii_case(want)).then(|| {
+        detail(
+            &format!("{kind}.mismatch"),
+            Some(file),
+            format!("{alg} 记录 {want}，实际 {got} (digest mismatch)"),
+        )
+    })
 }
 
 fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {

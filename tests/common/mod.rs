@@ -161,3 +161,14 @@ pub fn words(pdf: &Path) -> Vec<Word> {
 }
 
 pub const MM: f64 = 72.0 / 25.4;
+
+/// `anjuan demo -o d` in a fresh folder: the office with its key, papers
+/// rendered and signed, the 2026 bundle packed. Returns (tempdir, demo root).
+pub fn demo_run() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let o = anjuan(dir.path(), &["demo", "-o", "d"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let root = dir.path().join("d");
+    assert!(root.join("archive/X012-WS-2026-XFB.zip").is_file());
+    (dir, root)
+}
