@@ -6,7 +6,8 @@
 #   scripts/fuzz.sh 3600         # an hour (or longer: any number of seconds)
 #   scripts/fuzz.sh 3600 -jobs=2 -workers=2   # two fuzzing processes in parallel;
 #                                # arguments after SECONDS go to libFuzzer as is
-#                                # (per-job logs: fuzz/fuzz-N.log)
+#                                # (per-job logs: ./fuzz-N.log while it runs,
+#                                # then moved to fuzz/target/logs/)
 #
 # Needs the nightly toolchain (`rustup toolchain install nightly`); installs
 # cargo-fuzz if missing. Builds with one job unless CARGO_BUILD_JOBS says
@@ -38,6 +39,12 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
+# The hostile-zip fixtures are seeds too (copied, not committed twice).
+mkdir -p fuzz/corpus/zip_reader
+for f in tests/fixtures/hostile-zips/*.zip; do
+    cp -n "$f" "fuzz/corpus/zip_reader/seed-hostile-$(basename "$f")"
+done
+
 # The target writes each input to one scratch file per process under TMPDIR;
 # keep those inside fuzz/target/ rather than in /tmp.
 mkdir -p fuzz/target/tmp
@@ -50,6 +57,13 @@ cargo +nightly fuzz run zip_reader -- \
     -max_len=1048576 \
     -timeout="${FUZZ_TIMEOUT:-10}" \
     "$@" || status=$?
+
+# With -jobs, libFuzzer writes fuzz-N.log into the working directory.
+if compgen -G 'fuzz-[0-9]*.log' >/dev/null; then
+    mkdir -p fuzz/target/logs
+    mv -f fuzz-[0-9]*.log fuzz/target/logs/
+    echo "fuzz: per-job logs in fuzz/target/logs/" >&2
+fi
 
 if [ "$status" -ne 0 ]; then
     echo "fuzz: failed (exit $status); inputs in fuzz/artifacts/zip_reader/:" >&2
