@@ -265,3 +265,32 @@ fn dump_findings() {
         }
     }
 }
+
+/// The fuzzer's committed seeds and any crash it ever found (kept in
+/// `fuzz/crashes/`) replay through the reader on the stable toolchain in every
+/// test run: what once crashed it stays fixed.
+#[test]
+fn fuzz_seeds_and_past_crashes_replay_cleanly() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut n = 0;
+    for dir in ["corpus/zip_reader", "crashes"] {
+        let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if dir == "corpus/zip_reader" && !name.starts_with("seed-") {
+                continue;
+            }
+            let r = std::panic::catch_unwind(|| {
+                anjuan::verify::exercise_reader(
+                    &e.path(),
+                    anjuan::verify::zipread::Limits::default(),
+                )
+            });
+            assert!(r.is_ok(), "{dir}/{name}: {}", panic_text(&*r.unwrap_err()));
+            n += 1;
+        }
+    }
+    assert!(n >= 6, "only {n} fuzz inputs found");
+}
