@@ -9,7 +9,9 @@
 //! 2. [`render`]: Tera templates → Typst (in-process) → PDF/A in the GB/T 9704 layout.
 //! 3. [`sign`]: detached minisign signatures (deterministic ed25519).
 //! 4. [`archive`]: BagIt 1.0 dossiers and year-end bundles in deterministic zips.
-//! 5. verify (next): 四性检测 on receipt.
+//! 5. [`verify`]: 四性检测 on receipt — a hostile-input-safe zip reader, BagIt complete
+//!    and valid, the anjuan checks of DA/T 70's four properties, the report (table,
+//!    JSON, PDF) and the signed receipt.
 //!
 //! Shared pieces: [`source`] (reading files, field paths → `line:column`),
 //! [`diag`] (findings with a remedy, personal data masked), [`fsutil`] (atomic writes).
