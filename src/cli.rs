@@ -134,10 +134,10 @@ pub enum Command {
         bundle: PathBuf,
         #[command(flatten)]
         opts: VerifyOptions,
-        /// The receiver's secret key (default: [signing] key of anjuan.toml).
+        /// The receiver's secret key (default: signing.key of anjuan.toml).
         #[arg(long, value_name = "KEY")]
         key: Option<PathBuf>,
-        /// Folder for 接收回执-<bundle>.json/.pdf (+ .minisig) and 检测报告-<bundle>.pdf/.json.
+        /// Folder for 接收回执-NAME.json/.pdf (+ .minisig) and 检测报告-NAME.pdf/.json.
         #[arg(short, long, value_name = "DIR", default_value = ".")]
         output: PathBuf,
         #[command(flatten)]
@@ -148,7 +148,7 @@ pub enum Command {
     /// 核对回执 (check a receipt): the sender checks the receiver's signed receipt, and that it
     /// names this bundle.
     CheckReceipt {
-        /// The receipt: 接收回执-<bundle>.json (its .minisig beside it).
+        /// The receipt: 接收回执-NAME.json (its .minisig beside it).
         #[arg(value_name = "RECEIPT.json")]
         receipt: PathBuf,
         /// The receiver's public key.
@@ -171,7 +171,7 @@ pub enum Command {
         /// The schema of `anjuan verify --json` (anjuan-verify-report/1).
         #[arg(long, conflicts_with = "receipt")]
         report: bool,
-        /// The schema of the receipt, 接收回执-<bundle>.json (anjuan-receipt/1).
+        /// The schema of the receipt, 接收回执-NAME.json (anjuan-receipt/1).
         #[arg(long)]
         receipt: bool,
     },

@@ -3,7 +3,7 @@
 //! BagIt (bagit.txt, manifests, complete, valid per algorithm, tag manifests,
 //! Payload-Oxum), unexpected files, the scanner hook, trust — and the one read
 //! of every file that feeds all digests. The anjuan checks are in
-//! [`super::anjuan`]; for a plain BagIt bag they are "not applicable".
+//! `verify::anjuan`; for a plain BagIt bag they are "not applicable".
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
