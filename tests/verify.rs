@@ -500,6 +500,25 @@ fn plain_bagit_py_bags_verify_complete_and_valid_with_anjuan_checks_not_applicab
     ] {
         assert_eq!(status(id), "n/a", "{id}");
     }
+    // An older bag with an MD5 manifest beside SHA-256: accepted, the MD5
+    // manifest named as not checked (a warning), not failed.
+    let old = t.path().join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("a.txt"), "hello\n").unwrap();
+    assert!(bagit_py(&["--md5", "--sha256", "old"], t.path())
+        .status
+        .success());
+    let o = anjuan(t.path(), &["verify", "old", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let jo: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let st = jo["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "authenticity.structure")
+        .unwrap();
+    assert_eq!(st["status"], "warn", "{st}");
+    assert_eq!(st["details"][0]["code"], "bagit.unsupported-algorithm");
     // Zipped (by Python's zipfile, deflated): the same result, read in place.
     let o = Command::new("python3")
         .current_dir(t.path())

@@ -275,6 +275,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
     let mut tagmanifests: BTreeMap<String, Manifest> = BTreeMap::new();
     let mut skipped: Vec<String> = Vec::new();
+    let mut unchecked: Vec<Detail> = Vec::new();
     for name in c.files.keys().filter(|n| !n.contains('/')) {
         let (tag, alg) = if let Some(a) = name
             .strip_prefix("tagmanifest-")
@@ -290,12 +291,13 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             continue;
         };
         if !SUPPORTED.contains(&alg) {
-            structure.push(Detail {
-                code: "bagit.unsupported-algorithm".into(),
-                item: None,
-                file: Some(name.clone()),
-                message: format!("不支持的摘要算法 {alg}，未校验 (not checked)"),
-            });
+            // md5/sha1 manifests of older bags: a warning while another
+            // manifest is checked (none at all is `bagit.no-manifest`).
+            unchecked.push(detail(
+                "bagit.unsupported-algorithm",
+                Some(name),
+                format!("不支持的摘要算法 {alg}，未校验 (not checked)"),
+            ));
             continue;
         }
         if !opts.algs.is_empty() && !opts.algs.iter().any(|a| a == alg) {
@@ -316,12 +318,20 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             Err(e) => readable.push(detail("meta.manifest", Some(name), e.to_string())),
         }
     }
-    if manifests.is_empty() && skipped.is_empty() {
-        structure.push(detail(
-            "bagit.no-manifest",
-            None,
-            "没有可校验的清单 manifest-<alg>.txt (no payload manifest)",
-        ));
+    if manifests.is_empty() {
+        structure.push(if skipped.is_empty() {
+            detail(
+                "bagit.no-manifest",
+                None,
+                "没有可校验的清单 manifest-<alg>.txt (no payload manifest)",
+            )
+        } else {
+            detail(
+                "bagit.alg-absent",
+                None,
+                format!("包中没有 --alg {} 所指的清单", opts.algs.join("/")),
+            )
+        });
     }
 
     // Names as the manifests say them, matched after NFC normalisation.
@@ -733,7 +743,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         }
     });
 
-    checks.push(check(
+    let mut structure_check = check(
         "authenticity.structure",
         Authenticity,
         "包结构符合规范 (structure)",
@@ -743,7 +753,15 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         } else {
             "BagIt 1.0：bagit.txt 与清单齐全".into()
         },
-    ));
+    );
+    if !unchecked.is_empty() {
+        if structure_check.status == Status::Pass {
+            structure_check.status = Status::Warn;
+            structure_check.summary = "有不支持其算法的清单，未校验 (manifest not checked)".into();
+        }
+        structure_check.details.extend(unchecked);
+    }
+    checks.push(structure_check);
     checks.push(check(
         "usability.metadata-readable",
         Usability,
