@@ -195,28 +195,26 @@ impl Finding {
                 format!("偏移 {offset} 起 {len} 字节不属于任何条目 (unaccounted bytes)")
             }
             Finding::Overlap { a, b } => format!("条目数据重叠 (overlapping entries): {a} 与 {b}"),
-            Finding::OutOfBounds { name } => {
-                format!("{name} 的数据超出文件或压入中央目录 (data out of bounds)")
+            Finding::OutOfBounds { .. } => "数据超出文件或压入中央目录 (data out of bounds)".into(),
+            Finding::SizeLie { detail, .. } => {
+                format!("长度声明不实 (size lie): {detail}")
             }
-            Finding::SizeLie { name, detail } => {
-                format!("{name}: 长度声明不实 (size lie): {detail}")
+            Finding::LocalMismatch { field, .. } => {
+                format!("本地文件头与中央目录的{field}不一致 (local header mismatch)")
             }
-            Finding::LocalMismatch { name, field } => {
-                format!("{name}: 本地文件头与中央目录的{field}不一致 (local header mismatch)")
-            }
-            Finding::BadName { raw, defect } => format!("{}: {raw}", defect.zh()),
-            Finding::Duplicate { name } => format!("重名条目 (duplicate entry): {name}"),
+            Finding::BadName { defect, .. } => defect.zh().to_string(),
+            Finding::Duplicate { .. } => "重名条目 (duplicate entry)".into(),
             Finding::NfcTwins { names } => format!(
                 "Unicode NFC 规范化后同名 (NFC/NFD twins): {}",
                 names.join(" / ")
             ),
-            Finding::Symlink { name } => format!("符号链接 (symlink) 不予接收: {name}"),
-            Finding::Special { name } => format!("特殊文件 (device/FIFO) 不予接收: {name}"),
-            Finding::Encrypted { name } => format!("加密条目 (encrypted entry): {name}"),
-            Finding::Method { name, method } => {
-                format!("{name}: 压缩方法 {method} 不是 stored/deflate (unsupported compression)")
+            Finding::Symlink { .. } => "符号链接 (symlink)，不予接收".into(),
+            Finding::Special { .. } => "特殊文件 (device/FIFO)，不予接收".into(),
+            Finding::Encrypted { .. } => "加密条目 (encrypted entry)".into(),
+            Finding::Method { method, .. } => {
+                format!("压缩方法 {method} 不是 stored/deflate (unsupported compression)")
             }
-            Finding::Bomb { name, detail } => format!("{name}: 疑似压缩炸弹 (zip bomb): {detail}"),
+            Finding::Bomb { detail, .. } => format!("疑似压缩炸弹 (zip bomb): {detail}"),
         }
     }
 }
