@@ -161,3 +161,103 @@ pub fn report_context(r: &Report, office: &Value, max_details: usize) -> Value {
         "na": r.counts.not_applicable,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::report::{BagitState, Bundle, Check, Counts, Detail, SCHEMA};
+
+    fn report(statuses: &[(&'static str, Property, Status)]) -> Report {
+        let mut r = Report {
+            schema: SCHEMA,
+            tool: "anjuan test".into(),
+            checked_on: "2026-11-21".into(),
+            bundle: Bundle {
+                path: "/in/X012-WS-2026-XFB.zip".into(),
+                name: "X012-WS-2026-XFB".into(),
+                container: "zip",
+                bytes: 10,
+                sha256: Some("ab".repeat(32)),
+                sender: Some("青溪县柳河镇人民政府".into()),
+            },
+            profile: "anjuan",
+            bagit: BagitState {
+                complete: true,
+                valid: true,
+            },
+            trusted_keys: vec![],
+            verdict: "reject",
+            counts: Counts::default(),
+            checks: statuses
+                .iter()
+                .map(|(id, p, s)| Check {
+                    id,
+                    property: *p,
+                    name: "检查",
+                    status: *s,
+                    summary: String::new(),
+                    details: vec![Detail {
+                        code: "x".into(),
+                        item: None,
+                        file: None,
+                        message: "m".into(),
+                    }],
+                })
+                .collect(),
+        };
+        r.finish();
+        r
+    }
+
+    #[test]
+    fn verdict_and_per_property_results_follow_the_checks() {
+        let ok = report(&[
+            ("authenticity.a", Property::Authenticity, Status::Pass),
+            ("security.s", Property::Security, Status::Warn),
+        ]);
+        assert!(ok.accepted());
+        let rc = Receipt::from_report(&ok, "青溪县档案馆", Some("K".into()));
+        assert_eq!(rc.verdict, "accept");
+        assert_eq!(rc.file, "X012-WS-2026-XFB.zip");
+        assert_eq!(rc.sender, "青溪县柳河镇人民政府");
+        let by: Vec<(&str, &str)> = rc
+            .properties
+            .iter()
+            .map(|p| (p.property.as_str(), p.status.as_str()))
+            .collect();
+        assert_eq!(
+            by,
+            [
+                ("真实性", "pass"),
+                ("完整性", "pass"),
+                ("可用性", "pass"),
+                ("安全性", "warn")
+            ]
+        );
+        assert_eq!(rc.properties[3].warned, ["security.s"]);
+
+        let bad = report(&[
+            ("integrity.numbering", Property::Integrity, Status::Fail),
+            (
+                "usability.formats",
+                Property::Usability,
+                Status::NotApplicable,
+            ),
+        ]);
+        assert!(!bad.accepted());
+        assert_eq!(bad.counts.fail, 1);
+        assert_eq!(bad.counts.not_applicable, 1);
+        let rc = Receipt::from_report(&bad, "r", None);
+        assert_eq!(rc.verdict, "reject");
+        assert_eq!(rc.properties[1].failed, ["integrity.numbering"]);
+        // Round trip through its JSON.
+        let back: Receipt = serde_json::from_str(&rc.to_json()).unwrap();
+        assert_eq!(back, rc);
+        // The terminal table says why, with the code.
+        let text = bad.to_text(5);
+        assert!(
+            text.contains("不予接收") && text.contains("[x] m"),
+            "{text}"
+        );
+    }
+}
