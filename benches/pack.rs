@@ -102,17 +102,7 @@ fn main() {
     let (tb, peak_big, phases, zip) = pack(&office_big, &root.join("out-big"));
 
     // The payload: unzip the bag and take every file under data/.
-    let x = root.join("unzipped");
-    zip::ZipArchive::new(std::fs::File::open(&zip).unwrap())
-        .unwrap()
-        .extract(&x)
-        .unwrap();
-    let bag = std::fs::read_dir(&x)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let bag = unzip_bag(&zip, &root.join("unzipped"));
     let info = anjuan::archive::bag::BagInfo::parse(
         &std::fs::read_to_string(bag.join("bag-info.txt")).unwrap(),
     )

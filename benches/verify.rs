@@ -243,17 +243,7 @@ fn main() {
     let office = rendered_office(root, n);
     let zip = pack_year(&office, &root.join("out"));
     let key = office.join("keys/anjuan.pub");
-    let x = root.join("unzipped");
-    zip::ZipArchive::new(std::fs::File::open(&zip).unwrap())
-        .unwrap()
-        .extract(&x)
-        .unwrap();
-    let bag = std::fs::read_dir(&x)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let bag = unzip_bag(&zip, &root.join("unzipped"));
     // The office's own copies are no longer needed; the cache is better spent
     // on the zip and the bag.
     std::fs::remove_dir_all(office.join("papers")).ok();

@@ -145,3 +145,17 @@ pub fn rendered_office(root: &Path, n: usize) -> PathBuf {
     );
     dir
 }
+
+/// Unzips a bundle into `into` (the zip crate; not timed); returns the bag folder.
+pub fn unzip_bag(zip: &Path, into: &Path) -> PathBuf {
+    zip::ZipArchive::new(std::fs::File::open(zip).unwrap())
+        .unwrap()
+        .extract(into)
+        .unwrap();
+    std::fs::read_dir(into)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
