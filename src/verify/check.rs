@@ -904,8 +904,3 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
         format!("{} 个文件经 {prog} 扫描无恶意内容", payload.len()),
     )
 }
-
-/// SHA-256 of the whole file as received.
-pub fn file_sha256(path: &std::path::Path) -> std::io::Result<String> {
-    bag::sha256_file(path)
-}

@@ -40,7 +40,7 @@ pub fn verify(path: &Path, opts: &Options) -> Result<Report, VerifyError> {
     let c = container::Container::open(path, zipread::Limits::default())?;
     let whole = c.is_zip() && !opts.bagit_only;
     Ok(std::thread::scope(|s| {
-        let digest = whole.then(|| s.spawn(|| check::file_sha256(path).ok()));
+        let digest = whole.then(|| s.spawn(|| crate::archive::bag::sha256_file(path).ok()));
         let mut r = check::run(&c, opts, None);
         if let Some(h) = digest {
             r.bundle.sha256 = h.join().ok().flatten();
