@@ -28,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod fsutil;
+pub mod ledger;
 pub mod render;
 pub mod sign;
 pub mod source;
