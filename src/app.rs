@@ -10,7 +10,11 @@ use crate::archive::pack::{self as packing, Scope};
 use crate::case::date::Date;
 use crate::case::deadline::{next_step, Next};
 use crate::case::{self, CaseError, Rules};
-use crate::cli::{Cli, Command, KeyAction, LookOptions, PackOptions, PackWhat, PassOptions};
+use crate::cli::{
+    Cli, Command, KeyAction, LedgerAction, LookOptions, PackOptions, PackWhat, PassOptions,
+};
+
+mod ledger;
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::render::fonts::FontOptions;
@@ -77,6 +81,12 @@ pub enum AppError {
     Alg(String),
     #[error("接收回执需要完整的四性检测，不能与 --bagit 同用 (a receipt needs the full check)")]
     ReceiptBagit,
+    #[error(transparent)]
+    Import(crate::ledger::import::ImportError),
+    #[error("{0} 个案件文件无法读取 (unreadable case files)")]
+    Unreadable(usize),
+    #[error("年度 {0} 不是有效年份 (invalid year)")]
+    Year(i32),
     #[error("{path}: {error}")]
     Register {
         path: PathBuf,
@@ -100,6 +110,9 @@ impl AppError {
         match self {
             AppError::Pack(_) | AppError::Register { .. } => None,
             AppError::Verify(e) => Some(e.remedy()),
+            AppError::Import(e) => Some(e.remedy()),
+            AppError::Unreadable(_) => Some("按上面的位置改正案件文件（anjuan check 可逐项列出）后再运行"),
+            AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
             AppError::Alg(_) => Some("用 --alg sha256、--alg sm3 或 --alg sha512；不写则校验包中全部清单"),
             AppError::ReceiptBagit => Some("去掉 --bagit 再运行 anjuan receipt"),
             AppError::Busy(_) => Some("等另一个打包完成后再运行；同一办公室一次只能打包一个"),
@@ -209,6 +222,44 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             seed,
         } => synth(count, &output, year, seed),
         Command::Init { dir, force } => init(&dir, force),
+        Command::Ledger { action } => match action {
+            LedgerAction::Import {
+                ledger,
+                output,
+                sheet,
+                keep_going,
+                as_of,
+            } => ledger::ledger_import(
+                cli.config.as_deref(),
+                &ledger,
+                &output,
+                sheet.as_deref(),
+                keep_going,
+                as_of,
+            ),
+            LedgerAction::Export {
+                paths,
+                output,
+                as_of,
+                force,
+            } => ledger::ledger_export(cli.config.as_deref(), &paths, &output, as_of, force),
+        },
+        Command::Report {
+            paths,
+            year,
+            output,
+            as_of,
+            force,
+            look,
+        } => ledger::report(
+            cli.config.as_deref(),
+            &paths,
+            year,
+            &output,
+            as_of,
+            force,
+            &look,
+        ),
         Command::Pack { what } => match what {
             PackWhat::Case { path, output, opts } => {
                 pack(cli.config.as_deref(), &path, Scope::Case, &output, &opts)

@@ -175,6 +175,32 @@ pub enum Command {
         #[arg(long)]
         receipt: bool,
     },
+    /// 台账 (the ledger spreadsheet): import its rows as case files, or export the office ledger.
+    Ledger {
+        #[command(subcommand)]
+        action: LedgerAction,
+    },
+    /// 年度信访工作情况报告 (the year's report): figures and charts as PDF, the same figures as JSON.
+    Report {
+        /// The office folder (with anjuan.toml and cases/), or case files/folders.
+        #[arg(required = true, value_name = "OFFICE")]
+        paths: Vec<PathBuf>,
+        /// The registration year reported on.
+        #[arg(long)]
+        year: i32,
+        /// Folder for 信访工作情况报告-YEAR.pdf and .json.
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        output: PathBuf,
+        /// Judge open and overdue cases as of this date (default: today, or 31 December
+        /// of the year once it is over).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<crate::case::date::Date>,
+        /// Replace reports that already exist.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        look: LookOptions,
+    },
     /// 新建办公室目录 (scaffold an office folder: config, example cases, fonts/ and templates/).
     Init {
         /// The folder to create or fill.
@@ -200,6 +226,45 @@ pub enum KeyAction {
         #[arg(long, value_name = "VAR")]
         passphrase_env: Option<String>,
         /// Replace existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerAction {
+    /// 导入台账 (import): each row of LEDGER becomes a case file in CASES_DIR. Every row is
+    /// validated like a case file; nothing is written if any row fails (see --keep-going).
+    Import {
+        /// The ledger: .xlsx, .xls, .ods or .csv (UTF-8 or GBK).
+        #[arg(value_name = "LEDGER")]
+        ledger: PathBuf,
+        /// The cases folder (e.g. office/cases); rows whose case file exists must agree with it.
+        #[arg(short, long, value_name = "CASES_DIR")]
+        output: PathBuf,
+        /// The worksheet to read (default: [ledger] sheet of anjuan.toml, else the first).
+        #[arg(long, value_name = "NAME")]
+        sheet: Option<String>,
+        /// Write the rows that pass and report the rest (exit 1 when any row failed).
+        #[arg(long)]
+        keep_going: bool,
+        /// Judge time limits as of this date instead of today.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<crate::case::date::Date>,
+    },
+    /// 导出台账 (export): the office ledger as .xlsx, one row per case, with the next
+    /// statutory step, its due date and days left; overdue rows highlighted.
+    Export {
+        /// The office folder, or case files/folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The workbook to write.
+        #[arg(short, long, value_name = "ledger.xlsx")]
+        output: PathBuf,
+        /// Count days left from this date instead of today (also the title's date).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<crate::case::date::Date>,
+        /// Replace the workbook if it exists.
         #[arg(long)]
         force: bool,
     },

@@ -47,6 +47,24 @@ pub struct Config {
     /// 归档 (filing): order of papers in a dossier, where papers and the register live.
     #[serde(default)]
     pub archive: ArchiveSettings,
+    /// 台账 (the ledger spreadsheet): extra header names for `ledger import`.
+    #[serde(default)]
+    pub ledger: LedgerSettings,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// 列名对应 (header → column), added to the default ledger map, e.g.
+    /// `"化解责任领导" = "leader"`. Columns: no, id, received, channel, assign_body,
+    /// assign_no, assign_date, petitioner, id_number, phone, address, category,
+    /// summary, claim, class, measures, leader, unit, handler, due, progress,
+    /// struck_off, struck_off_basis, struck_off_date, remarks (or their Chinese names).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, String>,
+    /// 工作表 (the sheet to read; default the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -308,6 +326,7 @@ impl Config {
             categories: Vec::new(),
             signing: Signing::default(),
             archive: ArchiveSettings::default(),
+            ledger: LedgerSettings::default(),
         }
     }
 

@@ -236,6 +236,8 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
             team: vec![handler.clone()],
             class: Some(Class::Solve),
             measures: Some("现场核查，约谈相关当事人，协调有关部门依法处理。".into()),
+            due: None,
+            progress: None,
         }),
         handling: Some(Handling {
             procedure: Procedure::Ordinary,

@@ -357,6 +357,13 @@ pub struct Responsibility {
     /// 具体工作措施 (measures).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measures: Option<String>,
+    /// 处理时限 (the date the ledger sets for resolving the case; the office's own
+    /// target, beside the statutory limits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Date>,
+    /// 办理进展 (progress, as the ledger records it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<String>,
 }
 
 terms! {

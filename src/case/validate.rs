@@ -473,6 +473,14 @@ fn people(c: &mut Ctx) {
 fn arrival(c: &mut Ctx) {
     let a = &c.case.arrival;
     c.not_future(p("arrival.received"), a.received);
+    if let Some(r) = &c.case.responsibility {
+        c.not_blank(p("responsibility.unit"), &r.unit, "责任单位");
+        c.not_blank(p("responsibility.leader"), &r.leader, "包案领导");
+        c.not_blank(p("responsibility.handler"), &r.handler, "责任人");
+        if let Some(due) = r.due {
+            c.order(p("responsibility.due"), due, a.received, "收到日期");
+        }
+    }
     match (&a.assignment, a.channel.from_above()) {
         (None, true) => c.needs(
             p("arrival.channel"),

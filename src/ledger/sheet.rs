@@ -85,16 +85,23 @@ impl Table {
 
     /// `file:sheet!C12 (处理时限)` for a message.
     pub fn locate(&self, row: &Row, f: Field) -> String {
-        let col = self.column(f).map(col_name).unwrap_or_else(|| "?".into());
-        format!(
-            "{}: 工作表“{}”第 {} 行 {}{} 列（{}）",
-            self.file,
-            self.sheet,
-            row.line,
-            col,
-            row.line,
-            f.zh()
-        )
+        match self.column(f).map(col_name) {
+            Some(col) => format!(
+                "{}: 工作表“{}”第 {} 行 {col} 列“{}”（单元格 {col}{}）",
+                self.file,
+                self.sheet,
+                row.line,
+                f.zh(),
+                row.line
+            ),
+            None => format!(
+                "{}: 工作表“{}”第 {} 行（“{}”：表中无此列）",
+                self.file,
+                self.sheet,
+                row.line,
+                f.zh()
+            ),
+        }
     }
 }
 

@@ -68,6 +68,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "verify-report.typ",
         include_str!("../../templates/verify-report.typ"),
     ),
+    (
+        "ledger-report.typ",
+        include_str!("../../templates/ledger-report.typ"),
+    ),
     ("receipt.typ", include_str!("../../templates/receipt.typ")),
 ];
 
@@ -90,6 +94,7 @@ pub const PAPER_TEMPLATES: &[&str] = &[
     "bundle-notes.typ",
     "handoff.typ",
     "verify-report.typ",
+    "ledger-report.typ",
     "receipt.typ",
 ];
 

@@ -1,0 +1,214 @@
+//! The ledger and report commands: `ledger import`, `ledger export`, `report`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::{load_config, office_and_files, render_options, rules, AppError, Outcome};
+use crate::case::date::Date;
+use crate::case::idnum::mask_text;
+use crate::case::{self, Case};
+use crate::cli::LookOptions;
+use crate::fsutil::write_atomic;
+use crate::ledger::{export, import, stats};
+use crate::render::Renderer;
+
+/// Loads every case file; a file that does not parse stops the command (a
+/// ledger or a report that silently leaves a case out would mislead).
+fn load_all(files: &[PathBuf]) -> Result<Vec<Case>, AppError> {
+    let mut cases = Vec::with_capacity(files.len());
+    let mut bad = Vec::new();
+    for f in files {
+        match case::load(f)? {
+            Ok(cf) => cases.push(cf.case),
+            Err(l) => bad.push(l),
+        }
+    }
+    if bad.is_empty() {
+        return Ok(cases);
+    }
+    for l in &bad {
+        eprintln!("{l}");
+    }
+    Err(AppError::Unreadable(bad.len()))
+}
+
+pub(super) fn ledger_import(
+    config: Option<&Path>,
+    ledger: &Path,
+    cases_dir: &Path,
+    sheet: Option<&str>,
+    keep_going: bool,
+    as_of: Option<Date>,
+) -> Result<Outcome, AppError> {
+    if !ledger.is_file() {
+        return Err(AppError::Read(ledger.to_path_buf()));
+    }
+    let loaded = load_config(config, &[cases_dir.to_path_buf()])?;
+    let rules = rules(&loaded, as_of);
+    let plan = import::plan(ledger, cases_dir, &rules, sheet)?;
+    let mut err = std::io::stderr().lock();
+    for p in &plan.problems {
+        writeln!(
+            err,
+            "{}: {} [{}] {}",
+            p.at,
+            p.severity.zh(),
+            p.code,
+            mask_text(&p.message)
+        )?;
+        if !p.hint.is_empty() {
+            writeln!(err, "    修改建议 (remedy): {}", p.hint)?;
+        }
+    }
+    let failed = plan.failed.len();
+    println!(
+        "台账 {} 工作表“{}”（表头第 {} 行）：{} 行；新案件 {} 件，与案件文件一致 {} 件，有错误 {} 行",
+        plan.file,
+        plan.sheet,
+        plan.header_row,
+        plan.rows,
+        plan.new.len(),
+        plan.unchanged.len(),
+        failed
+    );
+    if failed > 0 && !keep_going {
+        println!(
+            "未写入任何文件 (nothing written)：改正上列错误后重新导入，或加 --keep-going 只导入无误的行"
+        );
+        return Ok(Outcome::Invalid);
+    }
+    let written = import::write(&plan, cases_dir)?;
+    println!("已写入 {written} 个案件文件 → {}", cases_dir.display());
+    if failed > 0 {
+        let rows: Vec<String> = plan.failed.iter().map(|r| r.to_string()).collect();
+        println!("未导入的行 (rows not imported)：第 {} 行", rows.join("、"));
+    }
+    if plan.overdue > 0 {
+        println!(
+            "提示：新案件中有 {} 个法定环节已超期，运行 anjuan deadlines {} 查看",
+            plan.overdue,
+            cases_dir.display()
+        );
+    }
+    Ok(if failed > 0 {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    })
+}
+
+pub(super) fn ledger_export(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    output: &Path,
+    as_of: Option<Date>,
+    force: bool,
+) -> Result<Outcome, AppError> {
+    if output.exists() && !force {
+        return Err(AppError::Exists(output.to_path_buf()));
+    }
+    let (loaded, files) = office_and_files(config, paths)?;
+    let rules = rules(&loaded, as_of);
+    let cases = load_all(&files)?;
+    let refs: Vec<&Case> = cases.iter().collect();
+    let warn = i64::from(loaded.config.calendar.warn_days);
+    let bytes = export::workbook(
+        &refs,
+        &loaded.config.office.name,
+        &rules.calendar,
+        rules.as_of,
+        warn,
+    )
+    .map_err(|e| AppError::Output(std::io::Error::other(e)))?;
+    write_atomic(output, &bytes)?;
+    let lines: Vec<export::Line> = refs
+        .iter()
+        .map(|c| export::line(c, &rules.calendar, rules.as_of, warn))
+        .collect();
+    let count = |s: &str| lines.iter().filter(|l| l.status == s).count();
+    println!(
+        "已导出台账 {} 件 → {}（截至 {}：超期 {} 件，临期 {} 件，已销号 {} 件）",
+        lines.len(),
+        output.display(),
+        rules.as_of,
+        count("超期"),
+        count("临期"),
+        count("已销号")
+    );
+    Ok(Outcome::Clean)
+}
+
+/// The report's file names: `信访工作情况报告-2026.pdf` / `.json`.
+pub fn report_names(year: i32) -> (String, String) {
+    (
+        format!("信访工作情况报告-{year}.pdf"),
+        format!("信访工作情况报告-{year}.json"),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn report(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    year: i32,
+    output: &Path,
+    as_of: Option<Date>,
+    force: bool,
+    look: &LookOptions,
+) -> Result<Outcome, AppError> {
+    let (pdf_name, json_name) = report_names(year);
+    let (pdf_path, json_path) = (output.join(&pdf_name), output.join(&json_name));
+    for p in [&pdf_path, &json_path] {
+        if p.exists() && !force {
+            return Err(AppError::Exists(p.clone()));
+        }
+    }
+    let (loaded, files) = office_and_files(config, paths)?;
+    let year_end = Date::from_ymd(year, 12, 31).ok_or(AppError::Year(year))?;
+    let as_of = as_of.unwrap_or_else(|| Date::today().min(year_end));
+    let rules = rules(&loaded, Some(as_of));
+    let cases = load_all(&files)?;
+    let refs: Vec<&Case> = cases.iter().collect();
+    let cfg = &loaded.config;
+    let s = stats::compute(
+        &refs,
+        &cfg.office.name,
+        year,
+        &rules.calendar,
+        as_of,
+        i64::from(cfg.calendar.warn_days),
+    );
+    let renderer = Renderer::new(cfg, &loaded.root(), &render_options(&loaded, look, None))?;
+    let ctx = serde_json::json!({
+        "office": crate::archive::pack::office_context(cfg),
+        "date": as_of,
+        "s": s,
+    });
+    let doc = crate::render::Doc {
+        owner: cfg.office.name.clone(),
+        paper: "信访工作情况报告".into(),
+        template: "ledger-report.typ".into(),
+        file: pdf_name,
+        date: as_of,
+    };
+    let out = renderer.render_doc(&doc, &ctx)?;
+    let json = serde_json::to_string_pretty(&s).map_err(std::io::Error::other)? + "\n";
+    write_atomic(&json_path, json.as_bytes())?;
+    write_atomic(&pdf_path, &out.pdf)?;
+    println!(
+        "{year} 年度：登记 {} 件，已销号 {} 件，在办 {} 件（超期 {} 件），按期办结率 {}",
+        s.totals.cases, s.totals.closed, s.totals.open, s.totals.overdue, s.on_time.rate_text
+    );
+    println!("报告 (report): {}", pdf_path.display());
+    println!("数据 (figures): {}", json_path.display());
+    if s.totals.cases == 0 {
+        eprintln!("警告：{year} 年度没有登记的案件 (no cases registered in {year})");
+    }
+    Ok(Outcome::Clean)
+}
+
+impl From<import::ImportError> for AppError {
+    fn from(e: import::ImportError) -> Self {
+        AppError::Import(e)
+    }
+}
