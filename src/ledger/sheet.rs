@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(table.get(&table.rows[0], Field::No).text(), "1");
         assert!(table
             .locate(&table.rows[1], Field::Unit)
-            .contains("第 6 行 D6 列（责任单位）"));
+            .contains("第 6 行 D 列“责任单位”（单元格 D6）"));
     }
 
     #[test]
