@@ -65,8 +65,7 @@ fn render(stats: &Value) -> Vec<u8> {
                 &format!("ledger-report-{}.typ", stats["year"]),
                 src.unwrap_or_default().as_bytes(),
             );
-            panic!("render failed: {e}
-(Typst source: {})", dump.display())
+            panic!("render failed: {e}\n(Typst source: {})", dump.display())
         }
     }
 }

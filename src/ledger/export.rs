@@ -60,24 +60,50 @@ pub fn line(case: &Case, cal: &Calendar, as_of: Date, warn_days: i64) -> Line {
     }
 }
 
-/// Column width (Excel character units) per column.
+/// Column width (Excel character units) per column: the left half (the case)
+/// and the right half (the work on it) each fit an A4 landscape page at 80%.
 fn width(f: Field) -> f64 {
     match f {
-        Field::No => 5.0,
-        Field::Id => 14.0,
-        Field::Received | Field::AssignDate | Field::Due | Field::StatutoryDue => 11.0,
-        Field::StruckOffDate => 11.0,
-        Field::Channel | Field::DaysLeft | Field::Status | Field::StruckOff => 7.0,
-        Field::Petitioner | Field::Leader | Field::Handler => 10.0,
-        Field::IdNumber => 20.0,
-        Field::Phone => 13.0,
-        Field::Category => 9.0,
-        Field::Class | Field::NextStep | Field::StruckOffBasis => 13.0,
-        Field::AssignBody | Field::AssignNo | Field::Unit => 16.0,
-        Field::Address | Field::Summary => 20.0,
-        Field::Claim | Field::Measures | Field::Progress => 30.0,
-        Field::Remarks => 16.0,
+        Field::No | Field::Channel => 5.0,
+        Field::DaysLeft | Field::Status | Field::StruckOff => 6.0,
+        Field::Leader | Field::Handler | Field::Category => 7.0,
+        Field::Petitioner => 8.0,
+        Field::Class | Field::StruckOffBasis => 9.0,
+        Field::AssignBody | Field::AssignNo | Field::Unit => 10.0,
+        Field::Received
+        | Field::AssignDate
+        | Field::Due
+        | Field::StatutoryDue
+        | Field::StruckOffDate
+        | Field::NextStep => 11.0,
+        Field::Address | Field::Remarks => 12.0,
+        Field::Id | Field::Phone => 13.0,
+        Field::Summary => 14.0,
+        Field::Progress => 16.0,
+        Field::IdNumber => 21.0,
+        Field::Measures => 20.0,
+        Field::Claim => 22.0,
     }
+}
+
+/// Print scale (percent) at which each half of the ledger fits A4 landscape.
+const SCALE: u16 = 70;
+/// Height of one line of 10-point text, in points.
+const LINE_HEIGHT: f64 = 13.0;
+
+/// Lines a text takes in a column `width` characters wide (a Chinese character
+/// is two widths, Latin one), counting its own line breaks.
+fn text_lines(text: &str, width: f64) -> usize {
+    let per_line = (width - 1.0).max(2.0);
+    text.split('\n')
+        .map(|line| {
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
+                .sum();
+            ((units / per_line).ceil() as usize).max(1)
+        })
+        .sum()
 }
 
 fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
@@ -144,11 +170,17 @@ pub fn workbook(
 
     // Title row and header row.
     ws.set_row_height(0, 36)?;
+    // The title spans the left half: the part printed first, and what the
+    // screen shows on opening.
+    let split = Field::ALL
+        .iter()
+        .position(|f| *f == Field::Class)
+        .unwrap_or(Field::ALL.len() - 1) as u16;
     ws.merge_range(
         0,
         0,
         0,
-        n_cols - 1,
+        split - 1,
         &format!("{office}信访事项台账（截至{}）", as_of.chinese()),
         &title,
     )?;
@@ -178,6 +210,18 @@ pub fn workbook(
             _ => center_f.clone(),
         };
         let cells = l.entry.cells();
+        // Rows are given their height: Excel, WPS and LibreOffice do not all
+        // grow a row for wrapped text they did not lay out themselves.
+        let lines = Field::ALL
+            .iter()
+            .filter_map(|f| match cells.get(f) {
+                Some(Cell::Text(t)) => Some(text_lines(t, width(*f))),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        // A tenth more for fonts wider than the estimate.
+        ws.set_row_height(r, (LINE_HEIGHT * lines as f64 * 1.1).ceil() + 3.0)?;
         for (c, f) in Field::ALL.iter().enumerate() {
             let c = c as u16;
             let value = match f {
@@ -206,15 +250,20 @@ pub fn workbook(
         }
     }
 
-    // Ready to print: frozen header and the first two columns, A4 landscape,
-    // one page wide, header rows on every page, page numbers.
+    // Ready to print: frozen header and the first two columns; A4 landscape at
+    // 80%, two pages across (the case | the work on it, 序号 and 案件编号
+    // repeated on both), printed over then down so a row's halves are
+    // consecutive sheets; title and header rows on every page; page numbers.
     ws.set_freeze_panes(2, 2)?;
     let last = (lines.len() + 1) as u32;
     ws.autofilter(1, 0, last.max(2), n_cols - 1)?;
     ws.set_landscape();
     ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, 1)?;
+    ws.set_print_scale(SCALE);
+    ws.set_vertical_page_breaks(&[u32::from(split)])?;
+    ws.set_page_order(false);
+    ws.set_repeat_rows(1, 1)?;
+    ws.set_repeat_columns(0, 1)?;
     ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
     ws.set_print_center_horizontally(true);
     ws.set_footer("&C第 &P 页，共 &N 页");
