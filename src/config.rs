@@ -347,7 +347,11 @@ impl Config {
 
     /// Finds `anjuan.toml` in `start` or the folders above it.
     pub fn find(start: &Path) -> Option<PathBuf> {
-        let start = std::fs::canonicalize(start).ok()?;
+        // A folder about to be created (`ledger import -o office/cases`) is
+        // searched from its nearest existing ancestor.
+        let abs = std::path::absolute(start).ok()?;
+        let existing = abs.ancestors().find(|a| a.exists())?;
+        let start = std::fs::canonicalize(existing).ok()?;
         let mut dir = if start.is_dir() {
             Some(start.as_path())
         } else {

@@ -47,6 +47,21 @@ pub(super) fn ledger_import(
     let rules = rules(&loaded, as_of);
     let plan = import::plan(ledger, cases_dir, &rules, sheet)?;
     let mut err = std::io::stderr().lock();
+    for (col, header, dup) in &plan.ignored {
+        match dup {
+            Some(f) => writeln!(
+                err,
+                "{}: 警告 {col} 列“{header}”与前面的列都对应“{}”，只读取前一列 (duplicate column, ignored)",
+                plan.file,
+                f.zh()
+            )?,
+            None => writeln!(
+                err,
+                "{}: 警告 {col} 列“{header}”不是台账列，未读取 (unknown column, ignored)；如需读取，在 anjuan.toml 的 [ledger.columns] 中写 \"{header}\" = \"字段\"",
+                plan.file
+            )?,
+        }
+    }
     for p in &plan.problems {
         writeln!(
             err,

@@ -126,7 +126,14 @@ impl ColumnMap {
 
     /// The field a header names (the header as [`header_key`] normalises it).
     pub fn field(&self, header: &str) -> Option<Field> {
-        self.by_header.get(header).copied()
+        if let Some(f) = self.by_header.get(header) {
+            return Some(*f);
+        }
+        // `身份证号码（必填）`, `处理时限(天)`: a note in brackets after the name.
+        let base = header
+            .strip_suffix(['）', ')'])
+            .and_then(|h| h.rfind(['（', '(']).map(|i| &h[..i]))?;
+        self.by_header.get(base).copied()
     }
 }
 
@@ -151,7 +158,8 @@ mod tests {
             assert_eq!(m.field(&header_key(h)), Some(f), "{h}");
         }
         assert_eq!(m.field("年龄"), None);
-        let extra = std::collections::BTreeMap::from([("化解责任领导".to_string(), "leader".to_string())]);
+        let extra =
+            std::collections::BTreeMap::from([("化解责任领导".to_string(), "leader".to_string())]);
         assert_eq!(
             ColumnMap::with(&extra).unwrap().field("化解责任领导"),
             Some(Field::Leader)

@@ -167,7 +167,12 @@ impl Entry {
         }
         m.insert(
             Field::Petitioner,
-            text(&ps.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("、")),
+            text(
+                &ps.iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
         );
         m.insert(
             Field::IdNumber,
@@ -403,7 +408,10 @@ impl Entry {
                 if v.is_empty() {
                     err(
                         f,
-                        format!("已落实责任的案件{}不能为空 (required with responsibility)", f.zh()),
+                        format!(
+                            "已落实责任的案件{}不能为空 (required with responsibility)",
+                            f.zh()
+                        ),
                         "包案领导、责任单位、责任人一并填写（一个问题、一名领导、一套班子）",
                     );
                 }
@@ -553,6 +561,14 @@ fn parse_struck_off(
     if !yes && basis_text.is_empty() && date_v.is_empty() {
         return None;
     }
+    if !yes && !state.is_empty() {
+        err(
+            Field::StruckOff,
+            format!("销号状态为“{state}”，但填写了销号依据或销号日期 (contradiction)"),
+            "已销号的填“已销号”；未销号的清空销号依据和销号日期",
+        );
+        return None;
+    }
     let (head, note) = match basis_text.split_once(['：', ':']) {
         Some((h, n)) => (h.trim().to_string(), opt(n)),
         None => (basis_text.trim().to_string(), None),
@@ -610,7 +626,11 @@ fn parse_struck_off(
 
 fn parse_channel(s: &str) -> Option<Channel> {
     let s = s.trim();
-    if let Some(c) = Channel::ALL.iter().copied().find(|c| c.zh() == s || c.en() == s) {
+    if let Some(c) = Channel::ALL
+        .iter()
+        .copied()
+        .find(|c| c.zh() == s || c.en() == s)
+    {
         return Some(c);
     }
     let starts = |p: &str| s.starts_with(p);
@@ -618,7 +638,7 @@ fn parse_channel(s: &str) -> Option<Channel> {
         _ if starts("来信") || s == "信件" || s == "书信" => Channel::Letter,
         _ if starts("来访") => Channel::Visit,
         _ if s.contains("网") => Channel::Online,
-        _ if s.contains("电话") || s == "12345" => Channel::Phone,
+        _ if s.contains("电话") || s == "来电" || s == "12345" => Channel::Phone,
         _ if s.contains("交办") => Channel::Assigned,
         _ if s.contains("转送") || s.contains("转交") => Channel::Transferred,
         _ => return None,
@@ -627,7 +647,11 @@ fn parse_channel(s: &str) -> Option<Channel> {
 
 fn parse_class(s: &str) -> Option<Class> {
     let s = s.trim();
-    if let Some(c) = Class::ALL.iter().copied().find(|c| c.zh() == s || c.en() == s) {
+    if let Some(c) = Class::ALL
+        .iter()
+        .copied()
+        .find(|c| c.zh() == s || c.en() == s)
+    {
         return Some(c);
     }
     Some(match () {
@@ -707,8 +731,14 @@ mod tests {
             split_requests("1. 确权\n2、补偿\n（3）道歉\n④ 公开"),
             vec!["确权", "补偿", "道歉", "公开"]
         );
-        assert_eq!(split_requests("2026年的事\n其二"), vec!["2026年的事", "其二"]);
-        assert_eq!(split_list("张三、李四，王五\n赵六"), ["张三", "李四", "王五", "赵六"]);
+        assert_eq!(
+            split_requests("2026年的事\n其二"),
+            vec!["2026年的事", "其二"]
+        );
+        assert_eq!(
+            split_list("张三、李四，王五\n赵六"),
+            ["张三", "李四", "王五", "赵六"]
+        );
     }
 
     #[test]

@@ -188,7 +188,11 @@ pub fn workbook(
     for (c, f) in Field::ALL.iter().enumerate() {
         let c = c as u16;
         ws.set_column_width(c, width(*f))?;
-        let h = if f.derived() { &derived_header } else { &header };
+        let h = if f.derived() {
+            &derived_header
+        } else {
+            &header
+        };
         ws.write_string_with_format(1, c, f.zh(), h)?;
     }
 
@@ -205,8 +209,14 @@ pub fn workbook(
             .set_num_format("yyyy-mm-dd")
             .set_align(FormatAlign::Center);
         let status_f = match l.status {
-            "超期" => center_f.clone().set_bold().set_font_color(Color::RGB(0x9C0006)),
-            "临期" => center_f.clone().set_bold().set_font_color(Color::RGB(0x9C5700)),
+            "超期" => center_f
+                .clone()
+                .set_bold()
+                .set_font_color(Color::RGB(0x9C0006)),
+            "临期" => center_f
+                .clone()
+                .set_bold()
+                .set_font_color(Color::RGB(0x9C5700)),
             _ => center_f.clone(),
         };
         let cells = l.entry.cells();

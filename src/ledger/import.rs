@@ -66,6 +66,9 @@ pub const REQUIRED: &[Field] = &[
     Field::Claim,
 ];
 
+/// The remedy for a 销号 row whose case has no record of the steps before it.
+const CLOSED_HINT: &str = "台账不记载受理、办理、送达等环节，已销号的案件须有这些记录才能建档：先把该行作为在办案件导入（清空销号各列），在案件文件中补录后再结案；或用 --keep-going 先导入其余各行";
+
 /// One problem with one cell of one row.
 #[derive(Clone, Debug)]
 pub struct Problem {
@@ -95,6 +98,9 @@ pub struct Plan {
     pub failed: Vec<usize>,
     /// Errors (blocking) and warnings, by row then column.
     pub problems: Vec<Problem>,
+    /// Header cells the map does not know (column letter, header), and
+    /// columns naming a field an earlier column already gave: not read.
+    pub ignored: Vec<(String, String, Option<Field>)>,
     /// Open statutory steps already past their limit in the new cases (not
     /// blocking: the ledger records what happened; `anjuan deadlines` lists them).
     pub overdue: usize,
@@ -140,6 +146,13 @@ pub fn plan(
         header_row: table.header_row,
         ..Plan::default()
     };
+    for (i, (header, field)) in table.columns.iter().enumerate() {
+        let earlier = field.and_then(|f| table.column(f)).filter(|c| *c < i);
+        if (field.is_none() && !header.is_empty()) || earlier.is_some() {
+            plan.ignored
+                .push((sheet::col_name(i), header.clone(), earlier.and(*field)));
+        }
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     for row in &table.rows {
         if is_blank(&table, row) {
@@ -170,10 +183,7 @@ pub fn plan(
                         Field::Id,
                         Severity::Error,
                         "duplicate-case",
-                        format!(
-                            "案件编号 {} 与第 {first} 行重复 (duplicate case number)",
-                            entry.id
-                        ),
+                        format!("案件编号与第 {first} 行重复 (duplicate case number)"),
                         "每件案件一行、一个编号".into(),
                     );
                 } else if let Some((path, old)) = existing.get(&entry.id) {
@@ -199,19 +209,23 @@ pub fn plan(
                     }
                 } else {
                     let case = entry.to_case();
+                    let mut overdue = 0;
                     for d in validate::validate(&case, rules) {
                         if d.code == "overdue" {
-                            plan.overdue += 1;
+                            overdue += 1;
                             continue;
                         }
                         let field = field_of(&d);
-                        push(
-                            field,
-                            d.severity,
-                            d.code,
-                            d.message.clone(),
-                            d.hint.clone().unwrap_or_default(),
-                        );
+                        let hint = if d.code == "prerequisite"
+                            && matches!(
+                                field,
+                                Field::StruckOff | Field::StruckOffBasis | Field::StruckOffDate
+                            ) {
+                            CLOSED_HINT.to_string()
+                        } else {
+                            d.hint.clone().unwrap_or_default()
+                        };
+                        push(field, d.severity, d.code, d.message.clone(), hint);
                     }
                     let path = cases_dir.join(format!("{}.toml", entry.id));
                     if path.exists() {
@@ -229,6 +243,7 @@ pub fn plan(
                     }
                     if !problems.iter().any(|p| p.severity == Severity::Error) {
                         plan.new.push((path, case, row.line));
+                        plan.overdue += overdue;
                     }
                 }
             }
@@ -342,11 +357,10 @@ pub fn write(plan: &Plan, cases_dir: &Path) -> Result<usize, ImportError> {
     std::fs::create_dir_all(cases_dir).map_err(werr(cases_dir))?;
     let mut staged = Vec::with_capacity(plan.new.len());
     for (path, case, _) in &plan.new {
-        let text = case_text(case)
-            .map_err(|e| ImportError::Write {
-                path: path.clone(),
-                source: std::io::Error::other(e),
-            })?;
+        let text = case_text(case).map_err(|e| ImportError::Write {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
         let mut tmp = tempfile::Builder::new()
             .prefix(".anjuan-")
             .suffix(".part")

@@ -265,8 +265,7 @@ pub fn compute(
 
         let received = c.arrival.received;
         if received.year() == year {
-            months[received.0.month() as usize - 1]
-                .received += 1;
+            months[received.0.month() as usize - 1].received += 1;
         }
         let unit_name = c
             .responsibility
@@ -288,8 +287,7 @@ pub fn compute(
                 unit.closed += 1;
                 *basis.entry(cl.basis).or_default() += 1;
                 if cl.date.year() == year {
-                    let m = &mut months
-                        [cl.date.0.month() as usize - 1];
+                    let m = &mut months[cl.date.0.month() as usize - 1];
                     m.closed += 1;
                     if handled_on_time != Some(false) {
                         m.closed_on_time += 1;

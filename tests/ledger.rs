@@ -1,0 +1,437 @@
+//! The ledger (台账) through the real binary: a clerk's Excel ledger imported,
+//! exported and imported again (same case files, byte for byte); the demo office
+//! exported and read back against its own case files; the export's print setup
+//! as Excel stores it and as LibreOffice prints it; the same bytes twice.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{anjuan, demo, text_of};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+const AS_OF: &str = "2026-11-21";
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dst = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dst).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// An empty office: the demo's anjuan.toml, no cases.
+fn empty_office(dir: &Path) -> PathBuf {
+    let office = dir.to_path_buf();
+    std::fs::create_dir_all(&office).unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), office.join("anjuan.toml")).unwrap();
+    office
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn id_number(birth: (i32, u32, u32), seq: u32) -> String {
+    let body = format!("330122{:04}{:02}{:02}{seq:03}", birth.0, birth.1, birth.2);
+    let check = anjuan::case::idnum::check_char(&body).unwrap();
+    format!("{body}{check}")
+}
+
+/// A ledger as a town clerk keeps it in Excel: a merged title row, a two-row
+/// header with a merged group label (责任落实 over its three columns) and labels
+/// merged down, the office's own header names, dates as date cells, as bare
+/// serial numbers and as typed text, full-width digits, trailing spaces, two
+/// petitioners in one row, numbered requests, a blank row and a note under the
+/// table.
+fn clerk_ledger(path: &Path) -> Vec<String> {
+    let id_a = id_number((1968, 5, 14), 31);
+    let id_b = id_number((1975, 11, 2), 42);
+    let id_c = id_number((1980, 1, 20), 51);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("2026年台账").unwrap();
+    let plain = Format::new();
+    let date_fmt = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    // Row 1: title; rows 2–3: header.
+    ws.merge_range(0, 0, 0, 15, "柳河镇重点信访事项化解台账", &plain)
+        .unwrap();
+    let singles = [
+        (0, "序号"),
+        (1, "编号"),
+        (2, "来访日期"),
+        (3, "信访方式"),
+        (4, "信访人姓名"),
+        (5, "身份证号"),
+        (6, "联系方式"),
+        (7, "问题分类"),
+        (8, "诉求内容"),
+        (9, "分类处理情况"),
+        (10, "具体工作措施"),
+    ];
+    for (c, h) in singles {
+        ws.merge_range(1, c, 2, c, h, &plain).unwrap();
+    }
+    ws.merge_range(1, 11, 1, 13, "责任落实", &plain).unwrap();
+    ws.write_string(2, 11, "包案领导").unwrap();
+    ws.write_string(2, 12, "责任单位").unwrap();
+    ws.write_string(2, 13, "责任人 ").unwrap();
+    ws.merge_range(1, 14, 2, 14, "化解时限", &plain).unwrap();
+    ws.merge_range(1, 15, 2, 15, "是否销号", &plain).unwrap();
+
+    // Row 4: a date cell, full-width phone digits, trailing spaces.
+    ws.write_number(3, 0, 1).unwrap();
+    ws.write_string(3, 1, "LH-2026-001").unwrap();
+    ws.write_date_with_format(
+        3,
+        2,
+        &ExcelDateTime::from_ymd(2026, 3, 2).unwrap(),
+        &date_fmt,
+    )
+    .unwrap();
+    ws.write_string(3, 3, "来访").unwrap();
+    ws.write_string(3, 4, "王建国  ").unwrap();
+    ws.write_string(3, 5, &id_a).unwrap();
+    ws.write_string(3, 6, "１３８５７１６３０５２").unwrap();
+    ws.write_string(3, 7, "城乡建设 ").unwrap();
+    ws.write_string(3, 8, "要求疏通村道排水沟，防止再次进水")
+        .unwrap();
+    ws.write_string(3, 9, "诉求合理的解决问题到位").unwrap();
+    ws.write_string(3, 10, "现场查看，协调村委会限期清淤")
+        .unwrap();
+    ws.write_string(3, 11, "周海涛").unwrap();
+    ws.write_string(3, 12, "柳河镇建设办").unwrap();
+    ws.write_string(3, 13, "徐建平").unwrap();
+    ws.write_string(3, 14, "2026.4.30").unwrap();
+    ws.write_string(3, 15, "否").unwrap();
+    // Row 5: blank.
+    // Row 6: a bare serial date, two petitioners, numbered requests.
+    ws.write_number(5, 0, 2).unwrap();
+    ws.write_string(5, 1, "LH-2026-002").unwrap();
+    ws.write_number(5, 2, 46097.0).unwrap(); // 2026-03-16
+    ws.write_string(5, 3, "来信").unwrap();
+    ws.write_string(5, 4, "李秀英、张国强").unwrap();
+    ws.write_string(5, 5, &format!("{id_b}\n{id_c}")).unwrap();
+    ws.write_string(5, 6, "15068127735").unwrap();
+    ws.write_string(5, 7, "劳动社保").unwrap();
+    ws.write_string(
+        5,
+        8,
+        "1、督促支付拖欠工资23600元\n2、支付因讨薪产生的误工费",
+    )
+    .unwrap();
+    ws.write_string(5, 9, "帮扶救助到位").unwrap();
+    ws.write_string(5, 11, "孙丽华").unwrap();
+    ws.write_string(5, 12, "柳河镇劳动保障所").unwrap();
+    ws.write_string(5, 13, "黄伟").unwrap();
+    ws.write_date_with_format(
+        5,
+        14,
+        &ExcelDateTime::from_ymd(2026, 5, 20).unwrap(),
+        &date_fmt,
+    )
+    .unwrap();
+    // Row 7: a typed Chinese date, no responsibility yet.
+    ws.write_number(6, 0, 3).unwrap();
+    ws.write_string(6, 1, "LH-2026-003").unwrap();
+    ws.write_string(6, 2, "2026年4月3日").unwrap();
+    ws.write_string(6, 3, "网上信访").unwrap();
+    ws.write_string(6, 4, "赵敏").unwrap();
+    ws.write_string(6, 7, "自然资源").unwrap();
+    ws.write_string(6, 8, "反映邻居违章搭建占用宅基地").unwrap();
+    // Row 9: a note under the table.
+    ws.write_string(8, 0, "填表人：李敏　　审核：陈志远")
+        .unwrap();
+    book.save(path).unwrap();
+    vec![id_a, id_b, id_c]
+}
+
+/// A TOML value as text (dates without quotes).
+fn t(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn import(dir: &Path, ledger: &str, cases: &str) -> std::process::Output {
+    anjuan(
+        dir,
+        &["ledger", "import", ledger, "-o", cases, "--as-of", AS_OF],
+    )
+}
+
+#[test]
+fn a_clerks_excel_ledger_imports_and_export_then_import_gives_the_same_case_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ids = clerk_ledger(&dir.join("台账.xlsx"));
+    empty_office(&dir.join("a"));
+
+    let out = import(dir, "台账.xlsx", "a/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("3 行；新案件 3 件"), "{text}");
+    assert!(text.contains("表头第 3 行"), "{text}");
+    for id in &ids {
+        assert!(
+            !text.contains(id.as_str()),
+            "identity numbers are masked: {text}"
+        );
+    }
+    let a = snapshot(&dir.join("a/cases"));
+    assert_eq!(
+        a.keys().cloned().collect::<Vec<_>>(),
+        ["LH-2026-001.toml", "LH-2026-002.toml", "LH-2026-003.toml"]
+    );
+
+    // What the cells became.
+    let case = |name: &str| -> toml::Value {
+        toml::from_str(std::str::from_utf8(&a[name]).unwrap()).unwrap()
+    };
+    let c1 = case("LH-2026-001.toml");
+    assert_eq!(t(&c1["arrival"]["received"]), "2026-03-02");
+    assert_eq!(c1["arrival"]["channel"].as_str(), Some("来访"));
+    assert_eq!(c1["petitioners"][0]["name"].as_str(), Some("王建国"));
+    assert_eq!(c1["petitioners"][0]["phone"].as_str(), Some("13857163052"));
+    assert_eq!(
+        c1["petitioners"][0]["id_number"].as_str(),
+        Some(ids[0].as_str())
+    );
+    assert_eq!(c1["matter"]["category"].as_str(), Some("城乡建设"));
+    let r1 = &c1["responsibility"];
+    assert_eq!(r1["class"].as_str(), Some("解决问题到位"));
+    assert_eq!(r1["handler"].as_str(), Some("徐建平"));
+    assert_eq!(t(&r1["due"]), "2026-04-30");
+    assert!(c1.get("close").is_none());
+    let c2 = case("LH-2026-002.toml");
+    assert_eq!(t(&c2["arrival"]["received"]), "2026-03-16");
+    let names: Vec<_> = c2["petitioners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["李秀英", "张国强"]);
+    assert_eq!(
+        c2["petitioners"][1]["id_number"].as_str(),
+        Some(ids[2].as_str())
+    );
+    assert_eq!(
+        c2["matter"]["requests"].as_array().unwrap().len(),
+        2,
+        "numbered requests split"
+    );
+    assert_eq!(
+        c2["matter"]["requests"][0].as_str(),
+        Some("督促支付拖欠工资23600元")
+    );
+    assert_eq!(t(&c2["responsibility"]["due"]), "2026-05-20");
+    let c3 = case("LH-2026-003.toml");
+    assert_eq!(t(&c3["arrival"]["received"]), "2026-04-03");
+    assert_eq!(c3["arrival"]["channel"].as_str(), Some("网上"));
+    assert!(c3.get("responsibility").is_none());
+
+    // The imported files are case files like any other.
+    let check = anjuan(dir, &["check", "a/cases", "--as-of", AS_OF, "--json"]);
+    let findings: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let codes: Vec<&str> = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.iter().all(|c| *c == "overdue"),
+        "only the open limits are findings: {codes:?}"
+    );
+
+    // Export, import into an empty office: the same files, byte for byte.
+    let out = anjuan(
+        dir,
+        &["ledger", "export", "a", "-o", "导出.xlsx", "--as-of", AS_OF],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    assert!(text_of(&out).contains("超期 3 件"), "{}", text_of(&out));
+    empty_office(&dir.join("b"));
+    let out = import(dir, "导出.xlsx", "b/cases");
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    assert_eq!(snapshot(&dir.join("b/cases")), a, "round trip");
+
+    // And back into the first office: every row agrees with its file.
+    let out = import(dir, "导出.xlsx", "a/cases");
+    assert!(
+        text_of(&out).contains("新案件 0 件，与案件文件一致 3 件"),
+        "{}",
+        text_of(&out)
+    );
+    assert_eq!(snapshot(&dir.join("a/cases")), a);
+}
+
+#[test]
+fn the_demo_office_exports_and_reads_back_against_its_own_case_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&demo(), &dir.join("office"));
+    let before = snapshot(&dir.join("office"));
+
+    let out = anjuan(
+        dir,
+        &[
+            "ledger",
+            "export",
+            "office",
+            "-o",
+            "台账.xlsx",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let again = anjuan(
+        dir,
+        &[
+            "ledger",
+            "export",
+            "office",
+            "-o",
+            "again.xlsx",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0));
+    let bytes = std::fs::read(dir.join("台账.xlsx")).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(dir.join("again.xlsx")).unwrap(),
+        "deterministic"
+    );
+
+    // An existing ledger is not overwritten without --force.
+    let out2 = anjuan(dir, &["ledger", "export", "office", "-o", "台账.xlsx"]);
+    assert_eq!(out2.status.code(), Some(2), "{}", text_of(&out2));
+    assert_eq!(std::fs::read(dir.join("台账.xlsx")).unwrap(), bytes);
+
+    // Every row reads back equal to its case file: every ledger column survives
+    // the spreadsheet (dates, multi-person cells, numbered requests, 销号).
+    let out = import(dir, "台账.xlsx", "office/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("新案件 0 件，与案件文件一致 8 件，有错误 0 行"),
+        "{text}"
+    );
+    assert_eq!(snapshot(&dir.join("office")), before, "nothing written");
+
+    // Print setup as Excel reads it.
+    let sheet = sheet_xml(&dir.join("台账.xlsx"));
+    assert!(
+        sheet.contains("<pane xSplit=\"2\" ySplit=\"2\""),
+        "frozen header"
+    );
+    assert!(sheet.contains("orientation=\"landscape\""), "landscape");
+    assert!(sheet.contains("paperSize=\"9\""), "A4");
+    assert!(sheet.contains("<mergeCell ref=\"A1:"), "title row");
+    assert!(sheet.contains("<autoFilter"), "filter on the header");
+    assert!(sheet.contains("<cols>"), "column widths");
+}
+
+/// The worksheet's XML (the xlsx is deflated; Python's zipfile reads it).
+fn sheet_xml(xlsx: &Path) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())",
+        ])
+        .arg(xlsx)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", text_of(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// LibreOffice (another implementation) opens the export, reads every cell and
+/// prints it on A4 landscape.
+#[test]
+fn libreoffice_opens_the_export_and_prints_it_on_a4_landscape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = anjuan(
+        dir,
+        &[
+            "ledger",
+            "export",
+            demo().to_str().unwrap(),
+            "-o",
+            "ledger.xlsx",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let soffice = |args: &[&str]| {
+        let o = Command::new("soffice")
+            .current_dir(dir)
+            .env("HOME", dir)
+            .args(["--headless", "--norestore"])
+            .args(args)
+            .output()
+            .expect("soffice (apt-get install libreoffice-calc-nogui)");
+        assert!(o.status.success(), "{}", text_of(&o));
+    };
+    soffice(&["--convert-to", "pdf", "ledger.xlsx", "--outdir", "."]);
+    let info = common::pdfinfo(&dir.join("ledger.pdf"));
+    let size = &info["Page size"];
+    assert!(size.starts_with("841.89 x 595.3"), "A4 landscape: {size}");
+    let pages = common::pages(&dir.join("ledger.pdf"));
+    assert!(
+        pages >= 2 && pages % 2 == 0,
+        "two halves per row band: {pages}"
+    );
+    let text = common::squash(&common::pdftotext(&dir.join("ledger.pdf"), None));
+    for needle in [
+        "青溪县柳河镇人民政府信访事项台账",
+        "诉求内容",
+        "包案领导",
+        "处理时限",
+        "下一法定环节",
+        "XF-2026-0001",
+        "XF-2026-0008",
+        "已销号",
+    ] {
+        assert!(text.contains(needle), "{needle} printed");
+    }
+    soffice(&[
+        "--convert-to",
+        "csv:Text - txt - csv (StarCalc):44,34,76",
+        "ledger.xlsx",
+        "--outdir",
+        ".",
+    ]);
+    let csv = std::fs::read_to_string(dir.join("ledger.csv")).unwrap();
+    let header = csv.lines().nth(1).unwrap();
+    for f in anjuan::ledger::columns::Field::ALL {
+        assert!(header.contains(f.zh()), "{} in the header row", f.zh());
+    }
+    assert!(csv.contains("2026-03-02"), "dates read as dates");
+}
