@@ -103,7 +103,7 @@ fn clerk_ledger(path: &Path) -> Vec<String> {
     ws.write_date_with_format(
         3,
         2,
-        &ExcelDateTime::from_ymd(2026, 3, 2).unwrap(),
+        ExcelDateTime::from_ymd(2026, 3, 2).unwrap(),
         &date_fmt,
     )
     .unwrap();
@@ -129,7 +129,7 @@ fn clerk_ledger(path: &Path) -> Vec<String> {
     ws.write_number(5, 2, 46097.0).unwrap(); // 2026-03-16
     ws.write_string(5, 3, "来信").unwrap();
     ws.write_string(5, 4, "李秀英、张国强").unwrap();
-    ws.write_string(5, 5, &format!("{id_b}\n{id_c}")).unwrap();
+    ws.write_string(5, 5, format!("{id_b}\n{id_c}")).unwrap();
     ws.write_string(5, 6, "15068127735").unwrap();
     ws.write_string(5, 7, "劳动社保").unwrap();
     ws.write_string(
@@ -145,7 +145,7 @@ fn clerk_ledger(path: &Path) -> Vec<String> {
     ws.write_date_with_format(
         5,
         14,
-        &ExcelDateTime::from_ymd(2026, 5, 20).unwrap(),
+        ExcelDateTime::from_ymd(2026, 5, 20).unwrap(),
         &date_fmt,
     )
     .unwrap();
@@ -405,7 +405,7 @@ fn libreoffice_opens_the_export_and_prints_it_on_a4_landscape() {
     assert!(size.starts_with("841.89 x 595.3"), "A4 landscape: {size}");
     let pages = common::pages(&dir.join("ledger.pdf"));
     assert!(
-        pages >= 2 && pages % 2 == 0,
+        pages >= 2 && pages.is_multiple_of(2),
         "two halves per row band: {pages}"
     );
     let text = common::squash(&common::pdftotext(&dir.join("ledger.pdf"), None));
@@ -434,4 +434,124 @@ fn libreoffice_opens_the_export_and_prints_it_on_a4_landscape() {
         assert!(header.contains(f.zh()), "{} in the header row", f.zh());
     }
     assert!(csv.contains("2026-03-02"), "dates read as dates");
+}
+
+/// The year's report from the demo office: figures that match the case files
+/// counted here independently, the same figures in the PDF, the same bytes twice.
+#[test]
+fn the_year_report_counts_the_case_files_and_prints_the_same_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let run = |out: &str| {
+        let o = anjuan(
+            dir,
+            &[
+                "report",
+                "--year",
+                "2026",
+                demo().to_str().unwrap(),
+                "-o",
+                out,
+                "--as-of",
+                "2026-12-31",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+        o
+    };
+    run("r1");
+    run("r2");
+    let (pdf, json) = ("信访工作情况报告-2026.pdf", "信访工作情况报告-2026.json");
+    for f in [pdf, json] {
+        assert_eq!(
+            std::fs::read(dir.join("r1").join(f)).unwrap(),
+            std::fs::read(dir.join("r2").join(f)).unwrap(),
+            "{f} deterministic"
+        );
+    }
+    let again = anjuan(
+        dir,
+        &[
+            "report",
+            "--year",
+            "2026",
+            demo().to_str().unwrap(),
+            "-o",
+            "r1",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(2), "no overwrite without --force");
+
+    // Count the case files here, without the library.
+    let mut cases = Vec::new();
+    for e in std::fs::read_dir(demo().join("cases")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        cases.push(toml::from_str::<toml::Value>(&text).unwrap());
+    }
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("r1").join(json)).unwrap()).unwrap();
+    assert_eq!(s["format"], "anjuan-ledger-report/1");
+    let n = cases.len();
+    let closed = cases.iter().filter(|c| c.get("close").is_some()).count();
+    assert_eq!(s["totals"]["cases"], n);
+    assert_eq!(s["totals"]["closed"], closed);
+    assert_eq!(s["totals"]["open"], n - closed);
+    let count = |key: &str, label: &str| -> usize {
+        s[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["label"] == label)
+            .map(|x| x["count"].as_u64().unwrap() as usize)
+            .unwrap_or(0)
+    };
+    for ch in ["来信", "来访", "网上", "电话", "交办", "转送"] {
+        let here = cases
+            .iter()
+            .filter(|c| c["arrival"]["channel"].as_str() == Some(ch))
+            .count();
+        assert_eq!(count("by_channel", ch), here, "channel {ch}");
+    }
+    for key in ["by_channel", "by_outcome", "by_class"] {
+        let sum: u64 = s[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum as usize, n, "{key} adds up");
+    }
+    let refused = cases
+        .iter()
+        .filter(|c| c.get("acceptance").and_then(|a| a["decision"].as_str()) == Some("不予受理"))
+        .count();
+    assert_eq!(count("by_outcome", "不予受理"), refused);
+    let months: u64 = s["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["received"].as_u64().unwrap())
+        .sum();
+    assert_eq!(months as usize, n);
+
+    // The PDF says the same.
+    let text = common::squash(&common::pdftotext(&dir.join("r1").join(pdf), None));
+    assert!(text.contains("2026年度信访工作情况报告"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "按期办结率{}",
+            s["on_time"]["rate_text"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("登记信访事项{n}件")), "{text}");
+    for label in [
+        "信访渠道",
+        "问题类别",
+        "办理结果",
+        "三到位一处理",
+        "责任单位",
+    ] {
+        assert!(text.contains(label), "{label}");
+    }
 }
