@@ -1293,6 +1293,10 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     } else {
         Outcome::Invalid
     };
+    // The office's ledger and the year's report.
+    let office_arg = [office.clone()];
+    ledger::ledger_export(None, &office_arg, &output.join("台账.xlsx"), None, true)?;
+    ledger::report(None, &office_arg, 2026, output, None, true, look)?;
     println!(
         "打开 (open) {} 查看每件案件的文书，{} 查看年度移交包；案件记录在 {}",
         papers.display(),
