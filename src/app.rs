@@ -166,7 +166,8 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             office,
             report,
             receipt,
-        } => schema(office, report, receipt),
+            figures,
+        } => schema(office, report, receipt, figures),
         Command::Key {
             action:
                 KeyAction::New {
@@ -712,8 +713,10 @@ fn verify_sigs(files: &[PathBuf], public: &Path) -> Result<Outcome, AppError> {
     })
 }
 
-fn schema(office: bool, report: bool, receipt: bool) -> Result<Outcome, AppError> {
-    let schema = if office {
+fn schema(office: bool, report: bool, receipt: bool, figures: bool) -> Result<Outcome, AppError> {
+    let schema = if figures {
+        schemars::schema_for!(crate::ledger::stats::Stats)
+    } else if office {
         schemars::schema_for!(Config)
     } else if report {
         schemars::schema_for!(crate::verify::Report)

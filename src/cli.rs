@@ -172,8 +172,12 @@ pub enum Command {
         #[arg(long, conflicts_with = "receipt")]
         report: bool,
         /// The schema of the receipt, 接收回执-NAME.json (anjuan-receipt/1).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "figures")]
         receipt: bool,
+        /// The schema of the year report's figures, 信访工作情况报告-YEAR.json
+        /// (anjuan-ledger-report/1).
+        #[arg(long, conflicts_with_all = ["office", "report"])]
+        figures: bool,
     },
     /// 台账 (the ledger spreadsheet): import its rows as case files, or export the office ledger.
     Ledger {
