@@ -34,15 +34,6 @@ use std::time::{Duration, Instant};
 
 use support::*;
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn load1() -> f64 {
     loadavg()
         .split_whitespace()

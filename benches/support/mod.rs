@@ -159,3 +159,13 @@ pub fn unzip_bag(zip: &Path, into: &Path) -> PathBuf {
         .unwrap()
         .path()
 }
+
+/// The load averages (1, 5, 15 minutes) from /proc/loadavg, for the record.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
