@@ -397,7 +397,9 @@ impl Entry {
         let any_duty = !unit.is_empty()
             || !leader.is_empty()
             || !handler.is_empty()
-            || class_text.len() + measures.iter().len() + progress.iter().len() > 0
+            || !class_text.is_empty()
+            || measures.is_some()
+            || progress.is_some()
             || !get(Field::Due).is_empty();
         let duty = if any_duty {
             for (f, v) in [

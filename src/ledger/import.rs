@@ -6,8 +6,9 @@
 //! already exists must agree with it (the ledger never overwrites a case file:
 //! the file holds more than the ledger shows); agreeing rows are left alone.
 //! Nothing is written unless every row passed, or with `keep_going` the good
-//! rows are written; all files are written to temporary files first and renamed
-//! into place together.
+//! rows are written; every file is first written to a temporary file beside its
+//! place (so a failure while writing leaves no case file), then each is renamed
+//! into place, never over an existing file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
