@@ -127,19 +127,10 @@ pub(super) fn ledger_export(
     let cases = load_all(&files)?;
     let refs: Vec<&Case> = cases.iter().collect();
     let warn = i64::from(loaded.config.calendar.warn_days);
-    let bytes = export::workbook(
-        &refs,
-        &loaded.config.office.name,
-        &rules.calendar,
-        rules.as_of,
-        warn,
-    )
-    .map_err(|e| AppError::Output(std::io::Error::other(e)))?;
+    let lines = export::lines(&refs, &rules.calendar, rules.as_of, warn);
+    let bytes = export::workbook(&lines, &loaded.config.office.name, rules.as_of)
+        .map_err(|e| AppError::Output(std::io::Error::other(e)))?;
     write_atomic(output, &bytes)?;
-    let lines: Vec<export::Line> = refs
-        .iter()
-        .map(|c| export::line(c, &rules.calendar, rules.as_of, warn))
-        .collect();
     let count = |s: &str| lines.iter().filter(|l| l.status == s).count();
     println!(
         "已导出台账 {} 件 → {}（截至 {}：超期 {} 件，临期 {} 件，已销号 {} 件）",

@@ -111,21 +111,18 @@ fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
     ExcelDateTime::from_ymd(d.0.year() as u16, d.0.month() as u8, d.0.day() as u8)
 }
 
-/// Writes the ledger workbook for `cases` (sorted by case number) as of `as_of`.
-pub fn workbook(
-    cases: &[&Case],
-    office: &str,
-    cal: &Calendar,
-    as_of: Date,
-    warn_days: i64,
-) -> Result<Vec<u8>, XlsxError> {
+/// The ledger's rows for `cases` as of `as_of`, sorted by case number.
+pub fn lines(cases: &[&Case], cal: &Calendar, as_of: Date, warn_days: i64) -> Vec<Line> {
     let mut sorted: Vec<&Case> = cases.to_vec();
     sorted.sort_by(|a, b| a.id.trim().cmp(b.id.trim()));
-    let lines: Vec<Line> = sorted
+    sorted
         .iter()
         .map(|c| line(c, cal, as_of, warn_days))
-        .collect();
+        .collect()
+}
 
+/// Writes the ledger workbook of `lines` (see [`lines`]) dated `as_of`.
+pub fn workbook(lines: &[Line], office: &str, as_of: Date) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let created = excel_date(as_of)?;
     book.set_properties(
