@@ -229,6 +229,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 output,
                 sheet,
                 keep_going,
+                update,
                 as_of,
             } => ledger::ledger_import(
                 cli.config.as_deref(),
@@ -236,6 +237,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 &output,
                 sheet.as_deref(),
                 keep_going,
+                update,
                 as_of,
             ),
             LedgerAction::Export {

@@ -239,6 +239,8 @@ pub enum KeyAction {
 pub enum LedgerAction {
     /// 导入台账 (import): each row of LEDGER becomes a case file in CASES_DIR. Every row is
     /// validated like a case file; nothing is written if any row fails (see --keep-going).
+    /// A row whose case file exists must agree with it, or (with --update) may change the
+    /// ledger's working columns in it.
     Import {
         /// The ledger: .xlsx, .xls, .ods or .csv (UTF-8 or GBK).
         #[arg(value_name = "LEDGER")]
@@ -252,6 +254,11 @@ pub enum LedgerAction {
         /// Write the rows that pass and report the rest (exit 1 when any row failed).
         #[arg(long)]
         keep_going: bool,
+        /// Write the ledger's working columns (责任单位, 包案领导, 责任人, 分类处理情况,
+        /// 具体工作措施, 处理时限, 办理进展, 备注) into existing case files where they differ,
+        /// keeping the files' comments and layout. Other columns must still agree.
+        #[arg(long)]
+        update: bool,
         /// Judge time limits as of this date instead of today.
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         as_of: Option<crate::case::date::Date>,

@@ -552,3 +552,234 @@ fn the_year_report_counts_the_case_files_and_prints_the_same_figures() {
         assert!(text.contains(label), "{label}");
     }
 }
+
+/// The export read back as a grid of text (calamine), header on row 2, dates
+/// as YYYY-MM-DD: what a clerk's edited copy saved as CSV holds.
+fn export_grid(xlsx: &Path) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader as _};
+    let mut book = calamine::open_workbook_auto(xlsx).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|d| match d {
+                    Data::DateTime(dt) => (epoch + chrono::Days::new(dt.as_f64().floor() as u64))
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                    Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn write_csv(path: &Path, grid: &[Vec<String>]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    for r in grid {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// The file's lines without those of the given keys (a multi-line string
+/// value's lines included).
+fn without_keys<'a>(text: &'a str, keys: &[&str]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut in_value = false;
+    for l in text.lines() {
+        if in_value {
+            in_value = !l.contains("\"\"\"");
+            continue;
+        }
+        if keys.iter().any(|k| l.starts_with(&format!("{k} ="))) {
+            in_value = l.matches("\"\"\"").count() == 1;
+            continue;
+        }
+        out.push(l);
+    }
+    out
+}
+
+/// Sets a cell of the case's row by header name.
+fn set(grid: &mut [Vec<String>], case: &str, header: &str, value: &str) {
+    let col = grid[1].iter().position(|h| h == header).expect(header);
+    let row = grid
+        .iter()
+        .position(|r| r.iter().any(|c| c == case))
+        .expect(case);
+    grid[row][col] = value.to_string();
+}
+
+/// `--update`: the ledger's working columns edited in the spreadsheet go into
+/// the case files, keeping their comments and every other line; history columns
+/// must still agree; an edit that breaks a check is refused at its cell.
+#[test]
+fn update_writes_the_working_columns_into_case_files_and_keeps_their_comments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&demo(), &dir.join("office"));
+    let out = anjuan(
+        dir,
+        &[
+            "ledger",
+            "export",
+            "office",
+            "-o",
+            "台账.xlsx",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let grid = export_grid(&dir.join("台账.xlsx"));
+    let cases = dir.join("office/cases");
+    let before = snapshot(&dir.join("office"));
+    let file7 = std::fs::read_to_string(cases.join("XF-2026-0007.toml")).unwrap();
+    let file8 = std::fs::read_to_string(cases.join("XF-2026-0008.toml")).unwrap();
+    let checked_before = anjuan(dir, &["check", "office", "--as-of", AS_OF]);
+
+    // The clerk's edits: progress and a target date for case 7, new measures;
+    // case 8 (no one responsible yet) gets a unit, a leader and a handler.
+    let mut edited = grid.clone();
+    set(
+        &mut edited,
+        "XF-2026-0007",
+        "办理进展",
+        "已入户核查，待民政办复核\n下周答复",
+    );
+    set(&mut edited, "XF-2026-0007", "处理时限", "2026-12-15");
+    set(
+        &mut edited,
+        "XF-2026-0007",
+        "具体工作措施",
+        "入户核查收入；协调民政办复核低保资格。",
+    );
+    set(
+        &mut edited,
+        "XF-2026-0008",
+        "责任单位",
+        "柳河镇社会事务办公室",
+    );
+    set(&mut edited, "XF-2026-0008", "包案领导", "周海涛");
+    set(&mut edited, "XF-2026-0008", "责任人", "何文斌");
+    write_csv(&dir.join("edited.csv"), &edited);
+
+    // Without --update the ledger never changes a case file.
+    let out = import(dir, "edited.csv", "office/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(text.matches("[differs]").count(), 6, "{text}");
+    assert!(text.contains("加 --update"), "{text}");
+    assert_eq!(snapshot(&dir.join("office")), before, "nothing written");
+
+    // With --update: the two files change, the other six are left alone.
+    let update = |csv: &str| {
+        anjuan(
+            dir,
+            &[
+                "ledger",
+                "import",
+                csv,
+                "-o",
+                "office/cases",
+                "--as-of",
+                AS_OF,
+                "--update",
+            ],
+        )
+    };
+    let out = update("edited.csv");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("新案件 0 件，更新 2 件，与案件文件一致 6 件，有错误 0 行"),
+        "{text}"
+    );
+    assert!(
+        text.contains("办理进展：“” → “已入户核查，待民政办复核 ⏎ 下周答复”"),
+        "{text}"
+    );
+    assert!(text.contains("已更新 2 个案件文件"), "{text}");
+    let after = snapshot(&dir.join("office"));
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        changed,
+        ["cases/XF-2026-0007.toml", "cases/XF-2026-0008.toml"],
+        "only the two edited cases"
+    );
+    assert_eq!(after.len(), before.len(), "no stray temporary files");
+
+    // Case 7: the values are there, and every line of the file that does not
+    // hold a changed key is as it was (comments, order, layout).
+    let new7 = std::fs::read_to_string(cases.join("XF-2026-0007.toml")).unwrap();
+    let v: toml::Value = toml::from_str(&new7).unwrap();
+    let r = &v["responsibility"];
+    assert_eq!(t(&r["progress"]), "已入户核查，待民政办复核\n下周答复");
+    assert_eq!(r["due"].as_datetime().unwrap().to_string(), "2026-12-15");
+    assert_eq!(t(&r["measures"]), "入户核查收入；协调民政办复核低保资格。");
+    let old_rest = without_keys(&file7, &["progress", "due", "measures"]);
+    let new_rest = without_keys(&new7, &["progress", "due", "measures"]);
+    assert_eq!(new_rest, old_rest, "the rest of the file unchanged");
+    let comment = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("measures"))
+            .and_then(|l| l.rsplit_once(" # ").map(|c| c.1.to_string()))
+    };
+    assert_eq!(
+        comment(&new7),
+        comment(&file7),
+        "the comment after the value kept"
+    );
+    // Case 8: a [responsibility] table made; the file's text before it unchanged.
+    let new8 = std::fs::read_to_string(cases.join("XF-2026-0008.toml")).unwrap();
+    assert!(new8.starts_with(file8.trim_end()), "{new8}");
+    let v: toml::Value = toml::from_str(&new8).unwrap();
+    assert_eq!(t(&v["responsibility"]["unit"]), "柳河镇社会事务办公室");
+    assert_eq!(t(&v["responsibility"]["handler"]), "何文斌");
+
+    // The updated office still checks as before, and its new export reads back
+    // equal: a second --update finds nothing to do.
+    let check = anjuan(dir, &["check", "office", "--as-of", AS_OF]);
+    assert_eq!(check.status.code(), checked_before.status.code());
+    assert_eq!(
+        text_of(&check).matches("错误").count(),
+        text_of(&checked_before).matches("错误").count(),
+        "{}",
+        text_of(&check)
+    );
+    let out = update("edited.csv");
+    assert!(
+        text_of(&out).contains("新案件 0 件，更新 0 件，与案件文件一致 8 件"),
+        "{}",
+        text_of(&out)
+    );
+    assert_eq!(snapshot(&dir.join("office")), after, "nothing rewritten");
+
+    // History columns are not the ledger's to change, even with --update; an
+    // edit that breaks a check is refused at its cell. Nothing is written.
+    let mut bad = grid.clone();
+    set(&mut bad, "XF-2026-0007", "诉求内容", "另一项诉求");
+    set(&mut bad, "XF-2026-0005", "处理时限", "2025-01-01");
+    write_csv(&dir.join("bad.csv"), &bad);
+    let out = update("bad.csv");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("列“诉求内容”") && text.contains("[differs]"),
+        "{text}"
+    );
+    assert!(text.contains("只能在案件文件中修改"), "{text}");
+    assert!(
+        text.contains("列“处理时限”") && text.contains("[date-order]"),
+        "{text}"
+    );
+    assert_eq!(snapshot(&dir.join("office")), after, "nothing written");
+}

@@ -38,6 +38,7 @@ pub(super) fn ledger_import(
     cases_dir: &Path,
     sheet: Option<&str>,
     keep_going: bool,
+    update: bool,
     as_of: Option<Date>,
 ) -> Result<Outcome, AppError> {
     if !ledger.is_file() {
@@ -45,7 +46,7 @@ pub(super) fn ledger_import(
     }
     let loaded = load_config(config, &[cases_dir.to_path_buf()])?;
     let rules = rules(&loaded, as_of);
-    let plan = import::plan(ledger, cases_dir, &rules, sheet)?;
+    let plan = import::plan(ledger, cases_dir, &rules, sheet, update)?;
     let mut err = std::io::stderr().lock();
     for (col, header, dup) in &plan.ignored {
         match dup {
@@ -77,23 +78,45 @@ pub(super) fn ledger_import(
     }
     let failed = plan.failed.len();
     println!(
-        "台账 {} 工作表“{}”（表头第 {} 行）：{} 行；新案件 {} 件，与案件文件一致 {} 件，有错误 {} 行",
+        "台账 {}{}（表头第 {} 行）：{} 行；新案件 {} 件，{}与案件文件一致 {} 件，有错误 {} 行",
         plan.file,
-        plan.sheet,
+        match crate::ledger::sheet::sheet_label(&plan.sheet) {
+            l if l.is_empty() => l,
+            l => format!(" {l}"),
+        },
         plan.header_row,
         plan.rows,
         plan.new.len(),
+        if update {
+            format!("更新 {} 件，", plan.updates.len())
+        } else {
+            String::new()
+        },
         plan.unchanged.len(),
         failed
     );
+    for u in &plan.updates {
+        println!("更新 {}（第 {} 行）：", u.path.display(), u.line);
+        for (f, a, b) in &u.changes {
+            println!(
+                "    {}：“{}” → “{}”",
+                f.zh(),
+                mask_text(&one_line(a)),
+                mask_text(&one_line(b))
+            );
+        }
+    }
     if failed > 0 && !keep_going {
         println!(
             "未写入任何文件 (nothing written)：改正上列错误后重新导入，或加 --keep-going 只导入无误的行"
         );
         return Ok(Outcome::Invalid);
     }
-    let written = import::write(&plan, cases_dir)?;
+    let (written, updated) = import::write(&plan, cases_dir)?;
     println!("已写入 {written} 个案件文件 → {}", cases_dir.display());
+    if updated > 0 {
+        println!("已更新 {updated} 个案件文件（保留原有注释与格式）");
+    }
     if failed > 0 {
         let rows: Vec<String> = plan.failed.iter().map(|r| r.to_string()).collect();
         println!("未导入的行 (rows not imported)：第 {} 行", rows.join("、"));
@@ -110,6 +133,11 @@ pub(super) fn ledger_import(
     } else {
         Outcome::Clean
     })
+}
+
+/// A cell's text on one line, for a terminal report of a change.
+fn one_line(s: &str) -> String {
+    s.split('\n').map(str::trim).collect::<Vec<_>>().join(" ⏎ ")
 }
 
 pub(super) fn ledger_export(

@@ -3,28 +3,35 @@
 //! Every row is read cell by cell ([`Entry::parse`]), turned into a case and
 //! validated with the same rules as a case file ([`crate::case::validate`]);
 //! every problem names the file, sheet, row and column. A row whose case file
-//! already exists must agree with it (the ledger never overwrites a case file:
-//! the file holds more than the ledger shows); agreeing rows are left alone.
-//! Nothing is written unless every row passed, or with `keep_going` the good
-//! rows are written; every file is first written to a temporary file beside its
-//! place (so a failure while writing leaves no case file), then each is renamed
-//! into place, never over an existing file.
+//! already exists must agree with it (the file holds more than the ledger
+//! shows); agreeing rows are left alone. With `update`, the ledger's working
+//! columns ([`UPDATABLE`]: who is responsible, the class, measures, target date,
+//! progress, remarks) may differ: they are written into the file with
+//! `toml_edit`, keeping its comments and layout, and the edited file must pass
+//! the checks it passed before. Nothing is written unless every row passed, or
+//! with `keep_going` the good rows are written; every file is first written to
+//! a temporary file beside its place (so a failure while writing leaves no case
+//! file), then each is renamed into place: a new file never over an existing
+//! one, an updated file only over the bytes it was planned from.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::columns::{ColumnMap, Field};
 use super::entry::{Cell, Entry};
 use super::sheet::{self, Row, SheetError, Table};
 use crate::case::{self, validate, Case, Rules};
-use crate::diag::{Diagnostic, Seg, Severity};
+use crate::diag::{Diagnostic, FieldPath, Seg, Severity};
 
 /// Problems that stop an import before any row is judged.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(transparent)]
     Sheet(#[from] SheetError),
-    #[error("{file}: 工作表“{sheet}”缺少必需的列：{missing}（表头在第 {header_row} 行）")]
+    #[error(
+        "{file}: {}缺少必需的列：{missing}（表头在第 {header_row} 行）",
+        sheet::sheet_label(sheet)
+    )]
     MissingColumns {
         file: String,
         sheet: String,
@@ -41,6 +48,8 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path} 在导入期间被修改 (changed while importing)，未写入任何文件")]
+    Changed { path: PathBuf },
 }
 
 impl ImportError {
@@ -53,9 +62,24 @@ impl ImportError {
             ImportError::Config(_) => "改正 anjuan.toml 的 [ledger.columns]",
             ImportError::Cases { .. } => "检查案件目录的权限，或换一个目录",
             ImportError::Write { .. } => "检查磁盘空间和目录权限；未写入任何文件",
+            ImportError::Changed { .. } => "确认没有别人在编辑该案件文件后重新导入",
         }
     }
 }
+
+/// The ledger's working columns: what `--update` may write into an existing
+/// case file. The rest (identity, dates, the matter, 销号) is the case's
+/// history, recorded with its papers, and must agree.
+pub const UPDATABLE: &[Field] = &[
+    Field::Unit,
+    Field::Leader,
+    Field::Handler,
+    Field::Class,
+    Field::Measures,
+    Field::Due,
+    Field::Progress,
+    Field::Remarks,
+];
 
 /// The columns a row needs to make a case.
 pub const REQUIRED: &[Field] = &[
@@ -73,7 +97,7 @@ const CLOSED_HINT: &str = "台账不记载受理、办理、送达等环节，�
 /// One problem with one cell of one row.
 #[derive(Clone, Debug)]
 pub struct Problem {
-    /// `file: 工作表“S”第 N 行 D6 列（责任单位）`.
+    /// `file: 工作表“S”第 N 行 D 列“责任单位”（单元格 D6）` (see [`Table::locate`]).
     pub at: String,
     pub line: usize,
     pub field: Field,
@@ -95,6 +119,8 @@ pub struct Plan {
     pub new: Vec<(PathBuf, Case, usize)>,
     /// Rows whose case file exists and agrees with the ledger.
     pub unchanged: Vec<String>,
+    /// Existing case files the ledger updates (`update` only).
+    pub updates: Vec<Update>,
     /// Sheet rows with at least one error.
     pub failed: Vec<usize>,
     /// Errors (blocking) and warnings, by row then column.
@@ -105,6 +131,20 @@ pub struct Plan {
     /// Open statutory steps already past their limit in the new cases (not
     /// blocking: the ledger records what happened; `anjuan deadlines` lists them).
     pub overdue: usize,
+}
+
+/// An existing case file whose working columns the ledger changes.
+#[derive(Debug)]
+pub struct Update {
+    pub path: PathBuf,
+    pub id: String,
+    /// The sheet row.
+    pub line: usize,
+    /// The file as read; it is replaced only if it still holds these bytes.
+    pub before: String,
+    pub after: String,
+    /// Each changed column: the file's value, the ledger's.
+    pub changes: Vec<(Field, String, String)>,
 }
 
 impl Plan {
@@ -122,6 +162,7 @@ pub fn plan(
     cases_dir: &Path,
     rules: &Rules,
     sheet_name: Option<&str>,
+    update: bool,
 ) -> Result<Plan, ImportError> {
     let cfg = rules.config;
     let map = ColumnMap::with(&cfg.ledger.columns).map_err(ImportError::Config)?;
@@ -190,23 +231,54 @@ pub fn plan(
                 } else if let Some((path, old)) = existing.get(&entry.id) {
                     let old_cells = Entry::of(old).cells();
                     let new_cells = entry.cells();
+                    let mut changes = Vec::new();
+                    let mut blocked = false;
                     for f in Field::ALL {
                         let (a, b) = (cell(&old_cells, *f), cell(&new_cells, *f));
-                        if a != b {
-                            push(
-                                *f,
-                                Severity::Error,
-                                "differs",
-                                format!(
-                                    "与案件文件 {} 不一致 (differs from the case file)：文件中为“{a}”，台账中为“{b}”",
-                                    path.display()
-                                ),
-                                "案件文件是正式记录，导入不覆盖：在案件文件中修改后重新导出台账；或删除该文件后再导入".into(),
-                            );
+                        if a == b {
+                            continue;
                         }
+                        if update && UPDATABLE.contains(f) {
+                            changes.push((*f, a, b));
+                            continue;
+                        }
+                        let hint = if UPDATABLE.contains(f) {
+                            "案件文件是正式记录，导入不覆盖：加 --update 把台账的这一列写入案件文件，或在案件文件中修改后重新导出台账"
+                        } else {
+                            "案件文件是正式记录，这一列只能在案件文件中修改（随文书记录）；改后重新导出台账，或把台账改回文件中的值"
+                        };
+                        blocked = true;
+                        push(
+                            *f,
+                            Severity::Error,
+                            "differs",
+                            format!(
+                                "与案件文件 {} 不一致 (differs from the case file)：文件中为“{a}”，台账中为“{b}”",
+                                path.display()
+                            ),
+                            hint.into(),
+                        );
                     }
-                    if problems.is_empty() {
-                        plan.unchanged.push(entry.id.clone());
+                    if changes.is_empty() {
+                        if !blocked {
+                            plan.unchanged.push(entry.id.clone());
+                        }
+                    } else if !blocked {
+                        match updated(path, old, &entry, &changes, rules) {
+                            Ok(after) => plan.updates.push(Update {
+                                path: path.clone(),
+                                id: entry.id.clone(),
+                                line: row.line,
+                                before: after.0,
+                                after: after.1,
+                                changes,
+                            }),
+                            Err(found) => {
+                                for (field, severity, code, message, hint) in found {
+                                    push(field, severity, &code, message, hint);
+                                }
+                            }
+                        }
                     }
                 } else {
                     let case = entry.to_case();
@@ -256,6 +328,147 @@ pub fn plan(
         plan.problems.extend(problems);
     }
     Ok(plan)
+}
+
+/// A finding about a row: column, severity, code, message, remedy.
+type Finding = (Field, Severity, String, String, String);
+
+/// The case file with the row's changed working columns written in, as
+/// (before, after). The edited file must read back as a case whose ledger row
+/// is the sheet's, and must pass the checks: a finding the file did not have
+/// before is reported at the column that caused it.
+fn updated(
+    path: &Path,
+    old: &Case,
+    entry: &Entry,
+    changes: &[(Field, String, String)],
+    rules: &Rules,
+) -> Result<(String, String), Vec<Finding>> {
+    let fail = |f: Field, message: String| {
+        vec![(
+            f,
+            Severity::Error,
+            "update".to_string(),
+            message,
+            "先用 anjuan check 检查该案件文件，或在案件文件中手工修改这一项".to_string(),
+        )]
+    };
+    let first = changes.first().map_or(Field::Id, |c| c.0);
+    let before = std::fs::read_to_string(path)
+        .map_err(|e| fail(first, format!("无法读取 {}: {e}", path.display())))?;
+    let mut doc: toml_edit::DocumentMut = before
+        .parse()
+        .map_err(|e| fail(first, format!("{}: {e}", path.display())))?;
+    for (f, _, _) in changes {
+        set_field(&mut doc, *f, entry).map_err(|m| fail(*f, format!("{}: {m}", path.display())))?;
+    }
+    let after = doc.to_string();
+    let case: Case = toml::from_str(&after).map_err(|e| {
+        fail(
+            first,
+            format!(
+                "写入后 {} 无法读取 (unreadable after the update): {e}",
+                path.display()
+            ),
+        )
+    })?;
+    let (want, got) = (entry.cells(), Entry::of(&case).cells());
+    for (f, _, b) in changes {
+        let now = cell(&got, *f);
+        if now != cell(&want, *f) {
+            return Err(fail(
+                *f,
+                format!("写入后文件中为“{now}”，与台账的“{b}”不符 (update did not take)"),
+            ));
+        }
+    }
+    let had: HashSet<(&str, FieldPath)> = validate::validate(old, rules)
+        .into_iter()
+        .map(|d| (d.code, d.path))
+        .collect();
+    let found: Vec<Finding> = validate::validate(&case, rules)
+        .into_iter()
+        .filter(|d| d.code != "overdue" && !had.contains(&(d.code, d.path.clone())))
+        .map(|d| {
+            (
+                field_of(&d),
+                d.severity,
+                d.code.to_string(),
+                d.message,
+                d.hint.unwrap_or_default(),
+            )
+        })
+        .collect();
+    if found.iter().any(|f| f.1 == Severity::Error) {
+        return Err(found);
+    }
+    Ok((before, after))
+}
+
+/// Writes one working column of the row into the case file's TOML, keeping
+/// the comment after the value it replaces; an empty optional cell removes
+/// the key. `[responsibility]` is made when the file has none.
+fn set_field(doc: &mut toml_edit::DocumentMut, f: Field, entry: &Entry) -> Result<(), String> {
+    use toml_edit::Value;
+    let duty = entry.duty.as_ref();
+    let text = |s: Option<&String>| s.filter(|s| !s.is_empty()).map(|s| Value::from(s.as_str()));
+    let (key, new): (&str, Option<Value>) = match f {
+        Field::Unit => (
+            "unit",
+            Some(Value::from(duty.map_or("", |d| d.unit.as_str()))),
+        ),
+        Field::Leader => (
+            "leader",
+            Some(Value::from(duty.map_or("", |d| d.leader.as_str()))),
+        ),
+        Field::Handler => (
+            "handler",
+            Some(Value::from(duty.map_or("", |d| d.handler.as_str()))),
+        ),
+        Field::Class => (
+            "class",
+            duty.and_then(|d| d.class).map(|c| Value::from(c.zh())),
+        ),
+        Field::Measures => ("measures", text(duty.and_then(|d| d.measures.as_ref()))),
+        Field::Progress => ("progress", text(duty.and_then(|d| d.progress.as_ref()))),
+        Field::Due => (
+            "due",
+            match duty.and_then(|d| d.due) {
+                Some(d) => Some(Value::from(
+                    d.to_string()
+                        .parse::<toml_edit::Datetime>()
+                        .map_err(|e| e.to_string())?,
+                )),
+                None => None,
+            },
+        ),
+        Field::Remarks => ("remarks", text(entry.remarks.as_ref())),
+        other => return Err(format!("“{}”不能由台账更新", other.zh())),
+    };
+    let table: &mut dyn toml_edit::TableLike = if f == Field::Remarks {
+        doc.as_table_mut()
+    } else {
+        doc.as_table_mut()
+            .entry("responsibility")
+            .or_insert_with(toml_edit::table)
+            .as_table_like_mut()
+            .ok_or("responsibility 不是表 (not a table)")?
+    };
+    match new {
+        None => {
+            table.remove(key);
+        }
+        Some(mut v) => match table.get_mut(key).and_then(|i| i.as_value_mut()) {
+            Some(old) => {
+                *v.decor_mut() = old.decor().clone();
+                *old = v;
+            }
+            None => {
+                table.insert(key, toml_edit::Item::Value(v));
+            }
+        },
+    }
+    Ok(())
 }
 
 fn cell(m: &BTreeMap<Field, Cell>, f: Field) -> String {
@@ -344,39 +557,119 @@ pub fn case_text(case: &Case) -> Result<String, toml::ser::Error> {
     ))
 }
 
-/// Writes the plan's new case files: all to temporary files first, then each
-/// renamed into place (never over an existing file). Returns how many.
-pub fn write(plan: &Plan, cases_dir: &Path) -> Result<usize, ImportError> {
+/// Writes the plan: every new and updated case file to a temporary file beside
+/// its place first, each synced; then, if no file to update has changed since it
+/// was read, renames them into place (a new file never over an existing one).
+/// Returns (written, updated).
+pub fn write(plan: &Plan, cases_dir: &Path) -> Result<(usize, usize), ImportError> {
     use std::io::Write as _;
     let werr = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ImportError::Write { path, source }
     };
-    if plan.new.is_empty() {
-        return Ok(0);
+    if plan.new.is_empty() && plan.updates.is_empty() {
+        return Ok((0, 0));
     }
     std::fs::create_dir_all(cases_dir).map_err(werr(cases_dir))?;
-    let mut staged = Vec::with_capacity(plan.new.len());
+    let mut texts = Vec::with_capacity(plan.new.len() + plan.updates.len());
     for (path, case, _) in &plan.new {
         let text = case_text(case).map_err(|e| ImportError::Write {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
+        texts.push((path, text, false));
+    }
+    for u in &plan.updates {
+        texts.push((&u.path, u.after.clone(), true));
+    }
+    let mut staged = Vec::with_capacity(texts.len());
+    for (path, text, replace) in texts {
+        let dir = path.parent().unwrap_or(cases_dir);
         let mut tmp = tempfile::Builder::new()
             .prefix(".anjuan-")
             .suffix(".part")
-            .tempfile_in(cases_dir)
-            .map_err(werr(cases_dir))?;
+            .tempfile_in(dir)
+            .map_err(werr(dir))?;
         tmp.write_all(text.as_bytes()).map_err(werr(path))?;
-        staged.push((tmp, path));
+        tmp.as_file().sync_all().map_err(werr(path))?;
+        staged.push((tmp, path, replace));
     }
-    for (tmp, _) in &staged {
-        tmp.as_file().sync_all().map_err(werr(cases_dir))?;
+    for u in &plan.updates {
+        if std::fs::read_to_string(&u.path).ok().as_deref() != Some(u.before.as_str()) {
+            return Err(ImportError::Changed {
+                path: u.path.clone(),
+            });
+        }
     }
-    let n = staged.len();
-    for (tmp, path) in staged {
-        tmp.persist_noclobber(path)
-            .map_err(|e| werr(path)(e.error))?;
+    let (mut written, mut updated) = (0, 0);
+    for (tmp, path, replace) in staged {
+        if replace {
+            tmp.persist(path).map_err(|e| werr(path)(e.error))?;
+            updated += 1;
+        } else {
+            tmp.persist_noclobber(path)
+                .map_err(|e| werr(path)(e.error))?;
+            written += 1;
+        }
     }
-    Ok(n)
+    Ok((written, updated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Entry {
+        let case: Case = toml::from_str(include_str!(
+            "../../examples/demo-office/cases/XF-2026-0007.toml"
+        ))
+        .unwrap();
+        Entry::of(&case)
+    }
+
+    fn edit(text: &str, entry: &Entry, fields: &[Field]) -> String {
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        for f in fields {
+            set_field(&mut doc, *f, entry).unwrap();
+        }
+        doc.to_string()
+    }
+
+    #[test]
+    fn a_replaced_value_keeps_its_comment_and_its_neighbours() {
+        let mut e = entry();
+        let d = e.duty.as_mut().unwrap();
+        d.measures = Some("新的措施".into());
+        d.progress = Some("一\n二".into());
+        let text = "[responsibility] # 责任\nunit = \"甲\"   # 责任单位\nmeasures = \"旧\"   # 措施\n\n[close]\n";
+        let out = edit(text, &e, &[Field::Measures, Field::Progress]);
+        assert!(out.contains("measures = \"新的措施\"   # 措施\n"), "{out}");
+        assert!(out.contains("unit = \"甲\"   # 责任单位\n"), "{out}");
+        assert!(out.starts_with("[responsibility] # 责任\n"), "{out}");
+        let v: toml::Value = toml::from_str(&out).unwrap();
+        assert_eq!(v["responsibility"]["progress"].as_str(), Some("一\n二"));
+        assert!(v.get("close").is_some());
+    }
+
+    #[test]
+    fn an_empty_cell_removes_an_optional_key_and_inline_tables_are_edited_in_place() {
+        let mut e = entry();
+        let d = e.duty.as_mut().unwrap();
+        d.measures = None;
+        d.due = Some(crate::case::date::Date::parse("2026-12-01").unwrap());
+        let text = "id = \"X\"\nresponsibility = { unit = \"甲\", measures = \"旧\" }\n";
+        let out = edit(text, &e, &[Field::Measures, Field::Due]);
+        let v: toml::Value = toml::from_str(&out).unwrap();
+        let r = &v["responsibility"];
+        assert!(r.get("measures").is_none(), "{out}");
+        assert_eq!(r["due"].as_datetime().unwrap().to_string(), "2026-12-01");
+        assert!(out.contains("responsibility = {"), "still inline: {out}");
+    }
+
+    #[test]
+    fn history_columns_cannot_be_set() {
+        let mut doc: toml_edit::DocumentMut = "id = \"X\"\n".parse().unwrap();
+        assert!(set_field(&mut doc, Field::Claim, &entry()).is_err());
+        assert!(!UPDATABLE.contains(&Field::Claim));
+    }
 }

@@ -83,25 +83,41 @@ impl Table {
             .unwrap_or(EMPTY)
     }
 
-    /// `file:sheet!C12 (处理时限)` for a message.
+    /// Where a field's cell is, for a message: `台账.xlsx: 工作表“S”第 3 行 E 列“身份证号码”（单元格 E3）`.
+    /// The column is named as the sheet's header names it, with the ledger's own
+    /// name after it when the office uses another (`“化解时限”（处理时限）`).
     pub fn locate(&self, row: &Row, f: Field) -> String {
-        match self.column(f).map(col_name) {
-            Some(col) => format!(
-                "{}: 工作表“{}”第 {} 行 {col} 列“{}”（单元格 {col}{}）",
-                self.file,
-                self.sheet,
-                row.line,
-                f.zh(),
-                row.line
-            ),
-            None => format!(
-                "{}: 工作表“{}”第 {} 行（“{}”：表中无此列）",
-                self.file,
-                self.sheet,
-                row.line,
-                f.zh()
-            ),
+        let place = format!(
+            "{}: {}第 {} 行",
+            self.file,
+            sheet_label(&self.sheet),
+            row.line
+        );
+        match self.column(f) {
+            Some(c) => {
+                let col = col_name(c);
+                let header = &self.columns[c].0;
+                let name = if header.is_empty() {
+                    format!("“{}”", f.zh())
+                } else if header.starts_with(f.zh()) {
+                    format!("“{header}”")
+                } else {
+                    format!("“{header}”（{}）", f.zh())
+                };
+                format!("{place} {col} 列{name}（单元格 {col}{}）", row.line)
+            }
+            None => format!("{place}（“{}”：表中无此列）", f.zh()),
         }
+    }
+}
+
+/// `工作表“S”` for a workbook's sheet; nothing for a CSV file, which has no sheets
+/// (its sheet name is empty).
+pub fn sheet_label(sheet: &str) -> String {
+    if sheet.is_empty() {
+        String::new()
+    } else {
+        format!("工作表“{sheet}”")
     }
 }
 
@@ -115,7 +131,10 @@ pub enum SheetError {
         sheet: String,
         available: String,
     },
-    #[error("{file}: 工作表“{sheet}”前 {scanned} 行中找不到表头（至少要认出 3 列，如 诉求内容、包案领导、责任单位）")]
+    #[error(
+        "{file}: {}前 {scanned} 行中找不到表头（至少要认出 3 列，如 诉求内容、包案领导、责任单位）",
+        sheet_label(sheet)
+    )]
     NoHeader {
         file: String,
         sheet: String,
@@ -150,7 +169,7 @@ pub fn read(path: &Path, sheet: Option<&str>, map: &ColumnMap) -> Result<Table, 
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     let (sheet_name, grid, merged) = match ext.as_str() {
-        "csv" => ("csv".to_string(), read_csv(path, &file)?, Vec::new()),
+        "csv" => (String::new(), read_csv(path, &file)?, Vec::new()),
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_book(path, &file, sheet)?,
         _ => return Err(SheetError::Kind { file }),
     };
@@ -535,7 +554,7 @@ mod tests {
         let grid: Grid = vec![vec![text_value("姓名"), text_value("年龄")]];
         let e = table_of(
             "x.csv".into(),
-            "csv".into(),
+            String::new(),
             grid,
             &[],
             &ColumnMap::default(),
