@@ -172,6 +172,14 @@ fn t(v: &toml::Value) -> String {
     }
 }
 
+/// `ledger export office -o TO` in `dir`.
+fn export(dir: &Path, to: &str) -> std::process::Output {
+    anjuan(
+        dir,
+        &["ledger", "export", "office", "-o", to, "--as-of", AS_OF],
+    )
+}
+
 fn import(dir: &Path, ledger: &str, cases: &str) -> std::process::Output {
     anjuan(
         dir,
@@ -294,31 +302,9 @@ fn the_demo_office_exports_and_reads_back_against_its_own_case_files() {
     copy_dir(&demo(), &dir.join("office"));
     let before = snapshot(&dir.join("office"));
 
-    let out = anjuan(
-        dir,
-        &[
-            "ledger",
-            "export",
-            "office",
-            "-o",
-            "台账.xlsx",
-            "--as-of",
-            AS_OF,
-        ],
-    );
+    let out = export(dir, "台账.xlsx");
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
-    let again = anjuan(
-        dir,
-        &[
-            "ledger",
-            "export",
-            "office",
-            "-o",
-            "again.xlsx",
-            "--as-of",
-            AS_OF,
-        ],
-    );
+    let again = export(dir, "again.xlsx");
     assert_eq!(again.status.code(), Some(0));
     let bytes = std::fs::read(dir.join("台账.xlsx")).unwrap();
     assert_eq!(
@@ -622,18 +608,7 @@ fn update_writes_the_working_columns_into_case_files_and_keeps_their_comments() 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     copy_dir(&demo(), &dir.join("office"));
-    let out = anjuan(
-        dir,
-        &[
-            "ledger",
-            "export",
-            "office",
-            "-o",
-            "台账.xlsx",
-            "--as-of",
-            AS_OF,
-        ],
-    );
+    let out = export(dir, "台账.xlsx");
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
     let grid = export_grid(&dir.join("台账.xlsx"));
     let cases = dir.join("office/cases");
