@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use anjuan::synth::{HANDLERS, LEADERS, UNITS};
 use calamine::{Data, Reader as _};
 use chrono::{Datelike as _, Days, NaiveDate};
 use support::*;
@@ -76,17 +77,6 @@ const CATEGORIES: &[&str] = &[
 ];
 const CHANNELS: &[&str] = &["来信", "来访", "网上", "电话"];
 const CLASSES: &[&str] = &["解决问题到位", "思想教育到位", "帮扶救助到位", "依法处理"];
-/// `[signers] leaders` of the demo office.
-const LEADERS: &[&str] = &["周海涛", "孙丽华", "陈志远"];
-const UNITS: &[&str] = &[
-    "柳河镇村镇建设办公室",
-    "柳河镇农业农村办公室",
-    "柳河镇社会事务办公室",
-    "柳河镇综合行政执法队",
-    "柳河镇自然资源所",
-    "柳河镇生态环境办公室",
-];
-const HANDLERS: &[&str] = &["徐建平", "何文斌", "沈立群", "郭永明", "林春梅"];
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
 ];

@@ -30,7 +30,9 @@ const VILLAGES: &[&str] = &[
     "下街村",
     "青龙村",
 ];
-const UNITS: &[&str] = &[
+/// The demo office's responsible units, leaders and handlers (also the ledger
+/// benchmark's, so its rows name the same people).
+pub const UNITS: &[&str] = &[
     "柳河镇村镇建设办公室",
     "柳河镇农业农村办公室",
     "柳河镇社会事务办公室",
@@ -38,8 +40,8 @@ const UNITS: &[&str] = &[
     "柳河镇自然资源所",
     "柳河镇生态环境办公室",
 ];
-const LEADERS: &[&str] = &["周海涛", "孙丽华", "陈志远"];
-const HANDLERS: &[&str] = &["徐建平", "何文斌", "沈立群", "郭永明", "林春梅"];
+pub const LEADERS: &[&str] = &["周海涛", "孙丽华", "陈志远"];
+pub const HANDLERS: &[&str] = &["徐建平", "何文斌", "沈立群", "郭永明", "林春梅"];
 
 struct Matter3 {
     category: &'static str,

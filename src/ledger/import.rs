@@ -137,7 +137,6 @@ pub struct Plan {
 #[derive(Debug)]
 pub struct Update {
     pub path: PathBuf,
-    pub id: String,
     /// The sheet row.
     pub line: usize,
     /// The file as read; it is replaced only if it still holds these bytes.
@@ -267,7 +266,6 @@ pub fn plan(
                         match updated(path, old, &entry, &changes, rules) {
                             Ok(after) => plan.updates.push(Update {
                                 path: path.clone(),
-                                id: entry.id.clone(),
                                 line: row.line,
                                 before: after.0,
                                 after: after.1,
