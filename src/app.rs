@@ -1271,6 +1271,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     let vopts = crate::cli::VerifyOptions {
         trust: vec![office.join("keys/anjuan.pub")],
         bagit: false,
+        profile: None,
         algs: vec![],
         scan: None,
         date: None,
@@ -1393,6 +1394,7 @@ fn verify_options(
         trust,
         algs: opts.algs.clone(),
         bagit_only: opts.bagit,
+        profile: opts.profile.unwrap_or_default(),
         scan: opts.scan.clone(),
         date: opts.date.unwrap_or_else(Date::today).to_string(),
         jobs,

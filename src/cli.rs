@@ -345,8 +345,13 @@ pub struct VerifyOptions {
     #[arg(long, value_name = "KEY.pub")]
     pub trust: Vec<PathBuf>,
     /// BagIt-level checks only (complete, valid, container safety), as `bagit.py --validate`.
-    #[arg(long)]
+    /// Not with --trust: a receiver that trusts a key checks the whole anjuan profile.
+    #[arg(long, conflicts_with_all = ["trust", "profile"])]
     pub bagit: bool,
+    /// Require the anjuan bundle profile: its checks must pass rather than be "n/a"
+    /// for a plain BagIt bag. Always on with --trust.
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub profile: Option<crate::verify::Profile>,
     /// Check only these manifest algorithms (sha256, sha512, sm3; repeatable; default all).
     #[arg(long = "alg", value_name = "ALG")]
     pub algs: Vec<String>,

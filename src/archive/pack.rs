@@ -72,6 +72,7 @@ pub enum Reason {
     Changed,
     Unsigned,
     BadSignature,
+    WrongPaper,
     Numbering,
 }
 
@@ -86,6 +87,7 @@ impl Reason {
             Reason::Changed => "文书在生成后被改动 (paper changed after rendering)",
             Reason::Unsigned => "文书未签名 (unsigned paper)",
             Reason::BadSignature => "签名无效 (invalid signature)",
+            Reason::WrongPaper => "签名属于另一案件或另一文书 (signature names another paper)",
             Reason::Numbering => "件号不连续或登记不符 (numbering)",
         }
     }
@@ -100,6 +102,9 @@ impl Reason {
             Reason::Changed => "文书须与生成时一致：重新生成（anjuan render）并重新签名",
             Reason::Unsigned | Reason::BadSignature => {
                 "用办公室私钥签名：配置 [signing] key 后重新生成，或 anjuan sign 文件"
+            }
+            Reason::WrongPaper => {
+                "把该文书放回它所属的案件目录；为本案件重新生成（anjuan render）并签名，勿手改 render-record.json"
             }
             Reason::Numbering => "登记簿中的档号一经编定不能改变：恢复被删除的案件记录或文书，或请档案部门处理",
         }
@@ -1091,6 +1096,11 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
         ));
     }
     if let Some(s) = &p.sig {
+        // What the signature says it signs must be this paper of this case,
+        // whatever the render record says (it is not signed). Checked on the
+        // trusted comment as written; with a key, the comment is authenticated
+        // below, so an edited comment is refused as a bad signature.
+        check_binding(&s.comment, case, p).map_err(|m| refuse(Reason::WrongPaper, m))?;
         match opts.public {
             Some(pk) => {
                 sign::verify_prehashed(pk, &prehash, &digests.sha256, &s.text, &p.job.file_name)
@@ -1106,6 +1116,24 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
         }
     }
     Ok((size, digests))
+}
+
+/// The trusted comment of a paper's signature names this case and this kind
+/// of paper (its file name and digest are checked with the signature).
+fn check_binding(comment: &str, case: &Case, p: &Filed) -> Result<(), String> {
+    let Some(b) = Binding::parse(comment) else {
+        return Err(format!(
+            "签名的可信注释不是 anjuan 的绑定（应为 case=… paper=… file=… sha256=…），无法确认它属于哪个案件的哪份文书：{comment}"
+        ));
+    };
+    let paper = p.job.kind.name();
+    if b.case != case.id || b.paper != paper {
+        return Err(format!(
+            "签名绑定的是案件 {} 的{}，这里是案件 {} 的{}（文书可能被调换或复制）",
+            b.case, b.paper, case.id, paper
+        ));
+    }
+    Ok(())
 }
 
 /// Cover, contents list and notes of one case, with the codes; written to the

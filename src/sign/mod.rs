@@ -452,6 +452,12 @@ pub fn binding_for(path: &std::path::Path, data: &[u8]) -> Binding {
         Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
         _ => stem,
     };
+    // `送达回证（受理告知书）`: the kind is 送达回证; the bracket says which paper
+    // it served (as `anjuan render` binds it).
+    let paper = match paper.strip_suffix('）').and_then(|p| p.split_once('（')) {
+        Some((kind, _)) if !kind.is_empty() => kind.to_string(),
+        _ => paper,
+    };
     Binding {
         case,
         paper,
@@ -484,6 +490,12 @@ mod tests {
             (b.case.as_str(), b.paper.as_str()),
             ("XF-2026-0001", "处理意见书")
         );
+        // A receipt binds its kind, as `render` does; the bracket names what it served.
+        let r = binding_for(
+            std::path::Path::new("out/XF-2026-0001/02-送达回证（受理告知书）.pdf"),
+            &data,
+        );
+        assert_eq!(r.paper, "送达回证");
         let sig = sign(&sk, Some(&pk), &data, &b).unwrap();
         assert_eq!(
             sig,

@@ -91,6 +91,45 @@ pub(super) const ANJUAN_CHECKS: [(&str, Property, &str); 11] = [
     ),
 ];
 
+/// The PDF's own metadata against what its signature binds: the subject is
+/// the case number, the keywords name the kind of paper first (as anjuan
+/// writes them: `受理告知书, XF-2026-0001`), and the title is the item's 题名
+/// (an archivist's bracketed title such as `[处理意见书送达回证]` contains it),
+/// or the sheet's name for a dossier sheet.
+fn pdf_binding(pdf: &pdf::PdfFacts, b: &sign::Binding, title_of: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let subject = pdf.subject.as_deref().unwrap_or("");
+    if subject != b.case {
+        out.push(format!(
+            "PDF 文档主题（Subject）为“{subject}”，签名绑定案件 {}",
+            b.case
+        ));
+    }
+    let keywords = pdf.keywords.as_deref().unwrap_or("");
+    let kind = keywords.split([',', '，']).next().unwrap_or("").trim();
+    if kind != b.paper {
+        out.push(format!(
+            "PDF 关键词（Keywords）“{keywords}”所写文书种类不是签名绑定的{}",
+            b.paper
+        ));
+    }
+    let title = pdf.title.as_deref().unwrap_or("");
+    let want = title_of.unwrap_or(b.paper.as_str());
+    let bracketed = want.starts_with('[') && want.ends_with(']');
+    let agrees = if bracketed {
+        !title.is_empty() && want.contains(title)
+    } else {
+        title == want
+    };
+    if !agrees {
+        out.push(format!(
+            "PDF 文档标题（Title）为“{title}”，应为“{want}”（签名绑定{}）",
+            b.paper
+        ));
+    }
+    out
+}
+
 fn anjuan_check(i: usize, details: Vec<Detail>, ok: String) -> Check {
     let (id, p, n) = ANJUAN_CHECKS[i];
     check(id, p, n, details, ok)
@@ -185,6 +224,7 @@ impl Anjuan {
         checks: &mut Vec<Check>,
         structure: &mut Vec<Detail>,
         signers: &mut BTreeSet<String>,
+        package_signer: &mut Option<String>,
         no_encryption: &mut Vec<Detail>,
     ) {
         let rows: Vec<&Value> = self
@@ -197,13 +237,16 @@ impl Anjuan {
             .iter()
             .map(|r| (s(r, "存储位置"), s(r, "档号")))
             .collect();
+        let items: Vec<&Value> = self.metadata.iter().flat_map(|(_, v)| v.iter()).collect();
+        let item_at = items.iter().map(|i| (s(i, "存储位置"), *i)).collect();
         let x = Ctx {
             a: self,
             c,
             reads,
             info,
             name,
-            items: self.metadata.iter().flat_map(|(_, v)| v.iter()).collect(),
+            items,
+            item_at,
             rows,
             code_of,
             declared: self
@@ -221,7 +264,7 @@ impl Anjuan {
                 || c.files.contains_key("tagmanifest-sha256.txt.minisig"),
         };
         x.structure(structure);
-        checks.push(x.package_signature(signers));
+        checks.push(x.package_signature(signers, package_signer));
         checks.push(x.paper_signatures(signers));
         checks.push(x.metadata_format());
         checks.push(x.file_properties());
@@ -260,6 +303,8 @@ struct Ctx<'a> {
     items: Vec<&'a Value>,
     /// 存储位置 → 档号.
     code_of: HashMap<String, String>,
+    /// 存储位置 → the item's metadata.
+    item_at: HashMap<String, &'a Value>,
     /// The public key the bundle declares (handoff.json 签名公钥), and the
     /// trusted ones (`--trust`), ready to verify.
     declared: Option<sign::Verifier>,
@@ -296,8 +341,13 @@ impl Ctx<'_> {
         }
     }
 
-    /// Checks `file`'s `.minisig` (digests from the one read); returns the key id.
-    fn verify_file(&self, file: &str, binding_name: &str) -> Result<String, String> {
+    /// Checks `file`'s `.minisig` (digests from the one read); returns the key
+    /// id and what the signature says it signs.
+    fn verify_file(
+        &self,
+        file: &str,
+        binding_name: &str,
+    ) -> Result<(String, sign::Verified), String> {
         let sig = self
             .c
             .read_small(&format!("{file}.minisig"), 4096)
@@ -317,9 +367,111 @@ impl Ctx<'_> {
             .as_deref()
             .ok_or_else(|| "文件未读取".to_string())?;
         let sha = r.digests.get("sha256").cloned().unwrap_or_default();
-        key.verify_prehashed(b2, &sha, &sig, binding_name)
+        let v = key
+            .verify_prehashed(b2, &sha, &sig, binding_name)
             .map_err(|e| e.to_string())?;
-        Ok(key.key_id())
+        Ok((key.key_id(), v))
+    }
+
+    /// A paper's signature names the case and the paper it signs; these must be
+    /// the case folder it lies in, its item's metadata (case number, kind of
+    /// paper, the trusted comment recorded) and the PDF's own metadata (subject
+    /// = case number, title naming the paper). A paper moved or copied between
+    /// cases is named with the item its signature belongs to.
+    fn binding_details(&self, file: &str, v: &sign::Verified) -> Vec<Detail> {
+        let mut d = Vec::new();
+        let push = |d: &mut Vec<Detail>, code: &str, m: String| {
+            d.push(self.with_item(detail(code, Some(file), m)));
+        };
+        let Some(b) = &v.binding else {
+            push(
+                &mut d,
+                "signature.unbound",
+                format!(
+                    "签名的可信注释未绑定案件与文书 (no anjuan binding)：{}",
+                    v.trusted_comment
+                ),
+            );
+            return d;
+        };
+        let rel = file.strip_prefix("data/").unwrap_or(file);
+        let folder = rel.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
+        if b.case != folder {
+            let theirs = format!("data/{}/{}", b.case, b.file);
+            let other = match self.code_of.get(&theirs) {
+                Some(code) => format!("；签名所属的是本包中的 {code}（{theirs}）"),
+                None => String::new(),
+            };
+            push(
+                &mut d,
+                "signature.case-mismatch",
+                format!(
+                    "签名绑定案件 {} 的{}，文件却在案件 {} 的案卷中（文书被调换或复制）{other}",
+                    b.case,
+                    b.paper,
+                    if folder.is_empty() {
+                        "（包顶层）"
+                    } else {
+                        folder
+                    }
+                ),
+            );
+        }
+        match self.item_at.get(file) {
+            Some(it) => {
+                for (k, want) in [("案件编号", &b.case), ("文书种类", &b.paper)] {
+                    if &s(it, k) != want {
+                        push(
+                            &mut d,
+                            "signature.metadata-mismatch",
+                            format!("签名绑定{k}“{want}”，metadata.json 记为“{}”", s(it, k)),
+                        );
+                    }
+                }
+                let recorded = it
+                    .get("电子签名")
+                    .and_then(|e| e.get("可信注释"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if recorded != v.trusted_comment {
+                    push(
+                        &mut d,
+                        "signature.metadata-mismatch",
+                        "metadata.json 记录的可信注释与签名文件中的不同".into(),
+                    );
+                }
+            }
+            None => {
+                // The dossier sheets are not items: their name is their kind.
+                let stem = rel.rsplit('/').next().unwrap_or(rel);
+                let stem = stem.strip_suffix(".pdf").unwrap_or(stem);
+                if DOSSIER_SHEETS
+                    .iter()
+                    .any(|x| x.strip_suffix(".pdf") == Some(stem))
+                    && b.paper != stem
+                {
+                    push(
+                        &mut d,
+                        "signature.metadata-mismatch",
+                        format!("签名绑定文书“{}”，文件是{stem}", b.paper),
+                    );
+                }
+            }
+        }
+        if let Some(Some(Ok(pdf))) = self.reads.get(file).map(|r| r.pdf.as_ref()) {
+            d.extend(
+                pdf_binding(
+                    pdf,
+                    b,
+                    self.item_at
+                        .get(file)
+                        .map(|it| it["题名"].as_str().unwrap_or("")),
+                )
+                .into_iter()
+                .map(|m| self.with_item(detail("signature.pdf-mismatch", Some(file), m))),
+            );
+        }
+        d
     }
 
     /// The tag files and per-case files an anjuan bundle has; the zip profile.
@@ -377,13 +529,62 @@ impl Ctx<'_> {
         }
     }
 
-    /// The minisign signature over tagmanifest-sha256.txt, bound to this bundle.
-    fn package_signature(&self, signers: &mut BTreeSet<String>) -> Check {
+    /// Every tag file (each file outside `data/` but the tag manifests and the
+    /// signature itself) must be listed in the signed tag manifest: what it
+    /// leaves out is not covered by the signature (RFC 8493 §2.2.1 lets a tag
+    /// manifest list any subset; a receiver that trusts the signature cannot).
+    fn uncovered_tag_files(&self) -> Vec<Detail> {
+        let signed = "tagmanifest-sha256.txt";
+        let listed: BTreeSet<String> = match self.c.read_small(signed, 64 << 20) {
+            Some(Ok(b)) => crate::archive::bag::Manifest::parse(&String::from_utf8_lossy(&b))
+                .map(|m| m.entries.into_iter().map(|(p, _)| p).collect())
+                .unwrap_or_default(),
+            _ => BTreeSet::new(),
+        };
+        self.c
+            .files
+            .keys()
+            .filter(|k| !k.starts_with("data/"))
+            .filter(|k| {
+                let tagmanifest = !k.contains('/')
+                    && k.starts_with("tagmanifest-")
+                    && (k.ends_with(".txt") || k.ends_with(".txt.minisig"));
+                !tagmanifest && !listed.contains(k.as_str())
+            })
+            .map(|k| {
+                detail(
+                    "signature.tag-uncovered",
+                    Some(k),
+                    format!("标签文件未列入已签名的 {signed}，不受签名保护 (not covered by the package signature)"),
+                )
+            })
+            .collect()
+    }
+
+    /// The minisign signature over tagmanifest-sha256.txt, bound to this bundle,
+    /// covering every tag file.
+    fn package_signature(
+        &self,
+        signers: &mut BTreeSet<String>,
+        package_signer: &mut Option<String>,
+    ) -> Check {
         let (c, name) = (self.c, self.name);
         let mut d = Vec::new();
         if self.signed {
             match self.verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt") {
-                Ok(id) => {
+                Ok((id, v)) => {
+                    if v.binding.as_ref().is_none_or(|b| b.paper != "tagmanifest") {
+                        d.push(detail(
+                            "signature.bound-elsewhere",
+                            Some("tagmanifest-sha256.txt.minisig"),
+                            format!(
+                                "签名不是移交包标签清单的签名 (not a package signature)：{}",
+                                v.trusted_comment
+                            ),
+                        ));
+                    }
+                    d.extend(self.uncovered_tag_files());
+                    *package_signer = Some(id.clone());
                     signers.insert(id);
                 }
                 Err(m) => d.push(detail(
@@ -431,7 +632,7 @@ impl Ctx<'_> {
             .keys()
             .filter(|k| k.starts_with("data/") && k.ends_with(".minisig"))
             .collect();
-        let results: Vec<Result<String, Detail>> = sigs
+        let results: Vec<Result<(String, Vec<Detail>), Detail>> = sigs
             .par_iter()
             .map(|k| {
                 let file = k.trim_end_matches(".minisig");
@@ -443,17 +644,20 @@ impl Ctx<'_> {
                         "签名所对应的文件不存在",
                     )));
                 }
-                self.verify_file(file, base)
-                    .map_err(|m| self.with_item(detail("signature.invalid", Some(file), m)))
+                match self.verify_file(file, base) {
+                    Ok((id, v)) => Ok((id, self.binding_details(file, &v))),
+                    Err(m) => Err(self.with_item(detail("signature.invalid", Some(file), m))),
+                }
             })
             .collect();
         let mut d = Vec::new();
         let mut count = 0;
         for r in results {
             match r {
-                Ok(id) => {
+                Ok((id, bound)) => {
                     count += 1;
                     signers.insert(id);
+                    d.extend(bound);
                 }
                 Err(e) => {
                     if e.code == "signature.invalid" {
@@ -480,7 +684,9 @@ impl Ctx<'_> {
         anjuan_check(
             1,
             d,
-            format!("{count} 份签名全部有效，且与文件名、SHA-256 绑定一致"),
+            format!(
+                "{count} 份签名全部有效；所绑定的案件、文书、文件名与 SHA-256 与所在案卷、元数据及 PDF 元数据一致"
+            ),
         )
     }
 

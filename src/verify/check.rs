@@ -25,14 +25,44 @@ pub struct Options {
     pub trust: Vec<(String, minisign::PublicKey)>,
     /// Only these manifest algorithms are checked (empty: all supported).
     pub algs: Vec<String>,
-    /// BagIt-level checks only (what `bagit.py --validate` does).
+    /// BagIt-level checks only (what `bagit.py --validate` does). Ignored when
+    /// the anjuan profile is required ([`Options::anjuan_required`]).
     pub bagit_only: bool,
+    /// The profile the bundle must meet.
+    pub profile: Profile,
     /// A virus-scanner command run per file, the file on its standard input.
     pub scan: Option<String>,
     /// The date the report carries.
     pub date: String,
     /// Worker threads (0: all cores).
     pub jobs: usize,
+}
+
+/// What a receiver requires of a bundle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// The anjuan checks apply when the bundle says it is an anjuan bundle;
+    /// a plain BagIt bag gets them "n/a".
+    #[default]
+    Auto,
+    /// The bundle must be an anjuan bundle: every anjuan check must pass, a
+    /// plain bag fails them (a bundle stripped to plain BagIt cannot pass).
+    Anjuan,
+}
+
+impl Options {
+    /// The anjuan profile is required: asked for, or implied by trusting a key
+    /// (trust means nothing without the signed tag manifest and the paper
+    /// signatures, so `--trust` cannot be downgraded to a plain-bag check).
+    pub fn anjuan_required(&self) -> bool {
+        self.profile == Profile::Anjuan || !self.trust.is_empty()
+    }
+
+    /// Only the BagIt-level checks run.
+    pub fn bagit_level(&self) -> bool {
+        self.bagit_only && !self.anjuan_required()
+    }
 }
 
 /// Payload file types accepted for long-term preservation, and metadata types.
@@ -389,10 +419,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     }
 
     // ---- Read every file once, with every digest it needs.
-    let is_anjuan = info.get("Anjuan-Generator").is_some()
+    let is_anjuan = opts.anjuan_required()
+        || info.get("Anjuan-Generator").is_some()
         || c.files.contains_key(HANDOFF_JSON)
         || c.files.contains_key("data/catalogue.json");
-    let deep = is_anjuan && !opts.bagit_only;
+    let deep = is_anjuan && !opts.bagit_level();
     let mut need: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
     for (alg, m) in manifests.iter().chain(tagmanifests.iter()) {
         let a: &'static str = SUPPORTED
@@ -655,12 +686,13 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     });
 
     // ---- The anjuan checks.
-    let why = if opts.bagit_only {
+    let why = if opts.bagit_level() {
         "按 --bagit 仅做 BagIt 检查 (BagIt-level only)"
     } else {
         "非 anjuan 移交包，不适用 (plain BagIt bag)"
     };
     let mut signers: BTreeSet<String> = BTreeSet::new();
+    let mut package_signer: Option<String> = None;
     let mut name = info
         .get("External-Identifier")
         .map(str::to_string)
@@ -680,6 +712,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 &mut checks,
                 &mut structure,
                 &mut signers,
+                &mut package_signer,
                 &mut no_encryption,
             )
         };
@@ -719,7 +752,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 details: vec![],
             }
         } else {
-            let d = signers
+            let mut d: Vec<Detail> = signers
                 .iter()
                 .filter(|k| !opts.trust.iter().any(|(id, _)| id == *k))
                 .map(|k| {
@@ -730,6 +763,15 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     )
                 })
                 .collect();
+            // Trust rests on the package signature: valid papers alone do not
+            // vouch for the bag's tag files and manifests.
+            if package_signer.is_none() {
+                d.push(detail(
+                    "trust.package-unsigned",
+                    Some("tagmanifest-sha256.txt.minisig"),
+                    "没有可信密钥对标签清单的有效签名：移交包整体未经可信签名 (no valid trusted package signature)",
+                ));
+            }
             check(
                 "",
                 Security,

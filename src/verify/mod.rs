@@ -15,7 +15,7 @@ pub mod zipread;
 
 use std::path::Path;
 
-pub use check::Options;
+pub use check::{Options, Profile};
 pub use report::Report;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,7 @@ impl VerifyError {
 /// in the report; an error means the bundle could not be looked at at all.
 pub fn verify(path: &Path, opts: &Options) -> Result<Report, VerifyError> {
     let c = container::Container::open(path, zipread::Limits::default())?;
-    let whole = c.is_zip() && !opts.bagit_only;
+    let whole = c.is_zip() && !opts.bagit_level();
     Ok(std::thread::scope(|s| {
         let digest = whole.then(|| s.spawn(|| crate::archive::bag::sha256_file(path).ok()));
         let mut r = check::run(&c, opts, None);

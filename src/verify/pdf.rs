@@ -9,6 +9,11 @@ pub struct PdfFacts {
     /// `2B` from `pdfaid:part` / `pdfaid:conformance`.
     pub pdfa: Option<String>,
     pub encrypted: bool,
+    /// The document's title and subject (XMP dc:title / dc:description).
+    pub title: Option<String>,
+    pub subject: Option<String>,
+    /// The document's keywords as written (`受理告知书, XF-2026-0001`).
+    pub keywords: Option<String>,
 }
 
 pub fn facts(data: Vec<u8>) -> Result<PdfFacts, String> {
@@ -24,6 +29,9 @@ pub fn facts(data: Vec<u8>) -> Result<PdfFacts, String> {
             xmp_value(&data, "pdfaid:conformance").unwrap_or_default()
         )
     });
+    let title = xmp_alt(&data, "dc:title");
+    let subject = xmp_alt(&data, "dc:description");
+    let keywords = xmp_text(&data, "pdf:Keywords");
     let data: hayro_syntax::PdfData = std::sync::Arc::new(data);
     let pdf = hayro_syntax::Pdf::new(data).map_err(|e| match e {
         hayro_syntax::LoadPdfError::Decryption(_) => "PDF 已加密 (encrypted)".to_string(),
@@ -33,7 +41,45 @@ pub fn facts(data: Vec<u8>) -> Result<PdfFacts, String> {
         pages: pdf.pages().len(),
         pdfa,
         encrypted,
+        title,
+        subject,
+        keywords,
     })
+}
+
+/// The default entry of an XMP language alternative (`<dc:title><rdf:Alt>
+/// <rdf:li xml:lang="x-default">…</rdf:li>`), XML entities decoded.
+fn xmp_alt(data: &[u8], key: &str) -> Option<String> {
+    let open = format!("<{key}>");
+    let close = format!("</{key}>");
+    let i = memchr::memmem::rfind(data, open.as_bytes())? + open.len();
+    let j = memchr::memmem::find(&data[i..], close.as_bytes())?;
+    let inner = std::str::from_utf8(&data[i..i + j]).ok()?;
+    let li = inner.find("<rdf:li")?;
+    let start = li + inner[li..].find('>')? + 1;
+    let end = start + inner[start..].find("</rdf:li>")?;
+    Some(
+        inner[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// A simple XMP element's text (`<pdf:Keywords>…</pdf:Keywords>`).
+fn xmp_text(data: &[u8], key: &str) -> Option<String> {
+    let open = format!("<{key}>");
+    let close = format!("</{key}>");
+    let i = memchr::memmem::rfind(data, open.as_bytes())? + open.len();
+    let j = memchr::memmem::find(&data[i..], close.as_bytes())?;
+    let t = std::str::from_utf8(&data[i..i + j]).ok()?;
+    Some(
+        t.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
 }
 
 pub fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
