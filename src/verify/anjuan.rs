@@ -96,13 +96,23 @@ pub(super) const ANJUAN_CHECKS: [(&str, Property, &str); 11] = [
 /// writes them: `受理告知书, XF-2026-0001`), and the title is the item's 题名
 /// (an archivist's bracketed title such as `[处理意见书送达回证]` contains it),
 /// or the sheet's name for a dossier sheet.
-fn pdf_binding(pdf: &pdf::PdfFacts, b: &sign::Binding, title_of: Option<&str>) -> Vec<String> {
+fn pdf_binding(
+    pdf: &pdf::PdfFacts,
+    b: &sign::Binding,
+    item: Option<&Value>,
+    title_of: Option<&str>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let subject = pdf.subject.as_deref().unwrap_or("");
     if subject != b.case {
         out.push(format!(
             "PDF 文档主题（Subject）为“{subject}”，签名绑定案件 {}",
             b.case
+        ));
+    }
+    if let Some(case) = item.map(|it| s(it, "案件编号")).filter(|c| c != subject) {
+        out.push(format!(
+            "PDF 文档主题（Subject）为“{subject}”，metadata.json 记为案件 {case}"
         ));
     }
     let keywords = pdf.keywords.as_deref().unwrap_or("");
@@ -142,6 +152,90 @@ pub(super) struct Anjuan {
     catalogue: Value,
     /// metadata.json of each case folder: (folder, items).
     metadata: Vec<(String, Vec<Value>)>,
+    /// Where catalogue.csv says otherwise than catalogue.json.
+    csv_diffs: Vec<Detail>,
+}
+
+/// catalogue.csv as (header, rows).
+fn csv_rows(body: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let header = r
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        rows.push(
+            rec.map_err(|e| e.to_string())?
+                .iter()
+                .map(str::to_string)
+                .collect(),
+        );
+    }
+    Ok((header, rows))
+}
+
+/// The printable catalogue (catalogue.csv) must say what catalogue.json says,
+/// row by row and column by column: it is unsigned payload that a reader
+/// opens in a spreadsheet, so a change to it must be named, not only seen as a
+/// broken package signature.
+fn csv_against_json(csv: &(Vec<String>, Vec<Vec<String>>), catalogue: &Value) -> Vec<Detail> {
+    const MAX: usize = 50;
+    let file = Some("data/catalogue.csv");
+    let (header, rows) = csv;
+    let json: &[Value] = catalogue
+        .get("文件")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let mut d = Vec::new();
+    if rows.len() != json.len() {
+        d.push(detail(
+            "meta.catalogue-csv",
+            file,
+            format!(
+                "catalogue.csv 有 {} 行，catalogue.json 有 {} 条",
+                rows.len(),
+                json.len()
+            ),
+        ));
+    }
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    let mut differing = 0usize;
+    for (i, (row, j)) in rows.iter().zip(json).enumerate() {
+        for (k, col) in header.iter().enumerate() {
+            let csv_v = row.get(k).map(String::as_str).unwrap_or("");
+            let json_v = text(j.get(col.as_str()));
+            if csv_v != json_v {
+                differing += 1;
+                if d.len() < MAX {
+                    d.push(Detail {
+                        code: "meta.catalogue-csv".into(),
+                        item: Some(s(j, "档号")),
+                        file: file.map(str::to_string),
+                        message: format!(
+                            "第 {} 行“{col}”为“{csv_v}”，catalogue.json 为“{json_v}”",
+                            i + 2
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    if differing > MAX {
+        d.push(detail(
+            "meta.catalogue-csv",
+            file,
+            format!("另有 {} 处不一致未列出", differing - MAX),
+        ));
+    }
+    d
 }
 
 impl Anjuan {
@@ -170,15 +264,12 @@ impl Anjuan {
         let handoff = json(HANDOFF_JSON, readable);
         let catalogue = json("data/catalogue.json", readable);
         let _ = json("data/fonts.json", readable);
+        let mut csv_diffs = Vec::new();
         if let Some(Ok(b)) = c.read_small("data/catalogue.csv", 256 << 20) {
             let body = b.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&b);
-            let mut r = csv::Reader::from_reader(body);
-            if let Some(e) = r.records().find_map(Result::err) {
-                readable.push(detail(
-                    "meta.csv",
-                    Some("data/catalogue.csv"),
-                    e.to_string(),
-                ));
+            match csv_rows(body) {
+                Ok(rows) => csv_diffs = csv_against_json(&rows, &catalogue),
+                Err(e) => readable.push(detail("meta.csv", Some("data/catalogue.csv"), e)),
             }
         }
         let mut metadata = Vec::new();
@@ -200,6 +291,7 @@ impl Anjuan {
             handoff,
             catalogue,
             metadata,
+            csv_diffs,
         }
     }
 
@@ -463,6 +555,7 @@ impl Ctx<'_> {
                 pdf_binding(
                     pdf,
                     b,
+                    self.item_at.get(file).copied(),
                     self.item_at
                         .get(file)
                         .map(|it| it["题名"].as_str().unwrap_or("")),
@@ -693,7 +786,7 @@ impl Ctx<'_> {
     /// 档号 format, dates, page counts, duplicates; catalogue ↔ case metadata.
     fn metadata_format(&self) -> Check {
         let (rows, items) = (&self.rows, &self.items);
-        let mut d = Vec::new();
+        let mut d = self.a.csv_diffs.clone();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut codes: Vec<(ArchiveCode, String)> = Vec::new();
         if rows.is_empty() {

@@ -15,6 +15,7 @@ use super::anjuan::{Anjuan, ANJUAN_CHECKS, ANJUAN_TAGS};
 use super::container::Container;
 use super::pdf;
 use super::report::{BagitState, Bundle, Check, Detail, Property, Report, Status, SCHEMA};
+use super::tagfiles;
 use crate::archive::bag::{self, BagInfo, Manifest};
 use crate::archive::pack::HANDOFF_JSON;
 
@@ -236,15 +237,42 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let mut structure: Vec<Detail> = Vec::new();
     let mut readable: Vec<Detail> = Vec::new();
     let small = |name: &str| c.read_small(name, 64 << 20);
+    // A tag file's text, line endings made `\n`; its shape problems (BOM,
+    // encoding, mixed line endings, control characters) and those of its
+    // kind (bagit.txt, bag-info.txt, manifests) go to the structure check.
+    let lint = std::cell::RefCell::new(Vec::<Detail>::new());
     let text_of = |name: &str, out: &mut Vec<Detail>| -> Option<String> {
         match small(name)? {
-            Ok(b) => match String::from_utf8(b) {
-                Ok(t) => Some(t.strip_prefix('\u{feff}').unwrap_or(&t).to_string()),
-                Err(_) => {
-                    out.push(detail("meta.not-utf8", Some(name), "不是 UTF-8 文本"));
-                    None
+            Ok(b) => {
+                let (mut problems, t) = tagfiles::text(&b);
+                if name == "bagit.txt" {
+                    problems = tagfiles::bagit_txt(&b);
                 }
-            },
+                if let Some(t) = &t {
+                    if name == "bag-info.txt" {
+                        problems.extend(tagfiles::bag_info(t));
+                    } else if let Some(alg) = name
+                        .strip_prefix("manifest-")
+                        .and_then(|r| r.strip_suffix(".txt"))
+                    {
+                        problems.extend(tagfiles::manifest(t, alg, true));
+                    } else if let Some(alg) = name
+                        .strip_prefix("tagmanifest-")
+                        .and_then(|r| r.strip_suffix(".txt"))
+                    {
+                        problems.extend(tagfiles::manifest(t, alg, false));
+                    }
+                }
+                lint.borrow_mut().extend(
+                    problems
+                        .into_iter()
+                        .map(|p| detail(p.code, Some(name), p.message)),
+                );
+                if t.is_none() {
+                    out.push(detail("meta.not-utf8", Some(name), "不是 UTF-8 文本"));
+                }
+                t.map(|t| t.strip_prefix('\u{feff}').unwrap_or(&t).to_string())
+            }
             Err(m) => {
                 out.push(detail("meta.unreadable", Some(name), m));
                 None
@@ -330,7 +358,10 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             ));
             continue;
         }
-        if !opts.algs.is_empty() && !opts.algs.iter().any(|a| a == alg) {
+        // The signed tag manifest is always checked: the signature's cover of
+        // the manifests and tag files rests on it, whatever `--alg` says.
+        let signed = name == "tagmanifest-sha256.txt";
+        if !signed && !opts.algs.is_empty() && !opts.algs.iter().any(|a| a == alg) {
             skipped.push(name.clone());
             continue;
         }
@@ -634,13 +665,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             )
         })
         .collect();
-    let tag_listed: BTreeSet<&str> = tagmanifests
-        .values()
-        .flat_map(|m| m.entries.iter().filter_map(|(p, _)| resolve(p)))
-        .collect();
     for k in c.files.keys().filter(|k| !k.starts_with("data/")) {
+        // An anjuan bundle has exactly its tag files: one added among them is
+        // named even when a tag manifest lists it (whoever added it could
+        // list it, but not re-sign the manifest).
         let known = if is_anjuan {
-            ANJUAN_TAGS.contains(&k.as_str()) || tag_listed.contains(k.as_str())
+            ANJUAN_TAGS.contains(&k.as_str())
         } else {
             true
         };
@@ -785,6 +815,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         }
     });
 
+    structure.extend(lint.into_inner());
     let mut structure_check = check(
         "authenticity.structure",
         Authenticity,

@@ -11,6 +11,7 @@ pub mod names;
 pub mod pdf;
 pub mod receipt;
 pub mod report;
+pub mod tagfiles;
 pub mod zipread;
 
 use std::path::Path;
