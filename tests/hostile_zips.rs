@@ -73,7 +73,11 @@ fn all_findings(c: &Container) -> Vec<anjuan::verify::zipread::Finding> {
     for item in c.files.values().filter(|i| i.readable) {
         let _ = c.read(item, &mut |_| {});
     }
-    c.findings.iter().cloned().chain(c.read_findings()).collect()
+    c.findings
+        .iter()
+        .cloned()
+        .chain(c.read_findings())
+        .collect()
 }
 
 /// Opens one fixture and reads it; what is wrong, if anything.
@@ -302,4 +306,69 @@ fn fuzz_seeds_and_past_crashes_replay_cleanly() {
         }
     }
     assert!(n >= 6, "only {n} fuzz inputs found");
+}
+
+/// What a streaming extractor lists: `bsdtar -tf -` reading the zip from a
+/// pipe (from a redirected file it would seek to the central directory).
+fn bsdtar_streaming_list(path: &Path) -> String {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let bytes = std::fs::read(path).expect("read fixture");
+    let mut child = Command::new("bsdtar")
+        .args(["-tf", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bsdtar (apt-get install libarchive-tools)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        // bsdtar may stop reading early; a broken pipe is not our concern.
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().expect("bsdtar output");
+    writer.join().expect("writer");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// For every fixture whose finding is a smuggled local header, a real
+/// streaming extractor lists the very name the reader reports, and that name
+/// is not among the central directory's entries: the reader and streaming
+/// readers are shown to disagree exactly where the finding says.
+#[test]
+fn smuggled_headers_are_what_a_streaming_extractor_lists() {
+    use anjuan::verify::zipread::Finding;
+    let rows: Vec<Row> = rows()
+        .into_iter()
+        .filter(|r| r.code == "zip.embedded-header")
+        .collect();
+    assert!(rows.len() >= 2, "only {} smuggling fixtures", rows.len());
+    for row in rows {
+        let path = corpus().join(&row.file);
+        let c = Container::open(&path, Limits::default()).expect("open");
+        let inner: Vec<String> = all_findings(&c)
+            .into_iter()
+            .filter_map(|f| match f {
+                Finding::EmbeddedHeader { inner, .. } => Some(inner),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(inner.len(), 1, "{}: {inner:?}", row.file);
+        let anjuan::verify::container::Kind::Zip { archive, .. } = &c.kind else {
+            panic!("{} is not read as a zip", row.file)
+        };
+        assert!(
+            !archive.entries.iter().any(|e| e.name == inner[0]),
+            "{}: {} is a central-directory entry",
+            row.file,
+            inner[0]
+        );
+        let listed = bsdtar_streaming_list(&path);
+        assert!(
+            listed.lines().any(|l| l == inner[0]),
+            "{}: bsdtar lists {listed:?}, not the flagged {}",
+            row.file,
+            inner[0]
+        );
+    }
 }

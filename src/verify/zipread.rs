@@ -962,10 +962,13 @@ fn check_descriptor(f: &File, e: &mut Entry, data: u64, zip64: bool, out: &mut V
             }
         }
     }
-    let detail = if signed {
+    // A signature, or an unsigned descriptor with the right CRC: a descriptor
+    // is there (its bytes are its own), saying something else.
+    let skip = if signed { 4 } else { 0 };
+    let detail = if signed || u32le(&b, 0) == e.crc {
         let wide = widths[0];
-        e.descriptor_len = (4 + 4 + 2 * wide) as u64;
-        let (crc, c, s) = says(4, wide);
+        e.descriptor_len = (skip + 4 + 2 * wide) as u64;
+        let (crc, c, s) = says(skip, wide);
         format!(
             "描述符记 CRC {crc:08x}、压缩长度 {c}、原长 {s}，中央目录记 CRC {:08x}、{}、{}",
             e.crc, e.compressed, e.size
@@ -1429,5 +1432,152 @@ mod tests {
             }
         )));
         assert!(a.entries.len() <= 1);
+    }
+
+    /// One stored entry with flag bit 3, its local CRC and sizes zero, and a
+    /// descriptor (signed or not, 4- or 8-byte sizes; ZIP64 local field for 8).
+    fn streamed_zip(data: &[u8], signed: bool, wide: bool) -> Vec<u8> {
+        let name = b"bag/data/a.txt";
+        let crc = crc32fast::hash(data);
+        let n = data.len() as u64;
+        let extra: Vec<u8> = if wide {
+            [1u16.to_le_bytes(), 16u16.to_le_bytes()]
+                .concat()
+                .into_iter()
+                .chain([0u8; 16])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = LOCAL.to_le_bytes().to_vec();
+        for v in [if wide { 45u16 } else { 10 }, 8, 0, 0, 0x5B21] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let z = if wide { 0xFFFF_FFFFu32 } else { 0 };
+        for v in [0u32, z, z] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        out.extend_from_slice(name);
+        out.extend_from_slice(&extra);
+        out.extend_from_slice(data);
+        if signed {
+            out.extend_from_slice(&DESCRIPTOR.to_le_bytes());
+        }
+        out.extend_from_slice(&crc.to_le_bytes());
+        if wide {
+            out.extend_from_slice(&n.to_le_bytes());
+            out.extend_from_slice(&n.to_le_bytes());
+        } else {
+            out.extend_from_slice(&(n as u32).to_le_bytes());
+            out.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        let cd_off = out.len() as u32;
+        let mut cd = CENTRAL.to_le_bytes().to_vec();
+        for v in [0x031Eu16, if wide { 45 } else { 10 }, 8, 0, 0, 0x5B21] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, n as u32, n as u32] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [name.len() as u16, 0, 0, 0, 0] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
+        cd.extend_from_slice(&0u32.to_le_bytes());
+        cd.extend_from_slice(name);
+        out.extend_from_slice(&cd);
+        out.extend_from_slice(&EOCD.to_le_bytes());
+        for v in [0u16, 0, 1, 1] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_off.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
+
+    fn temp(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    #[test]
+    fn a_correct_descriptor_in_any_layout_is_accounted_and_silent() {
+        let data = b"hello, descriptor\n".repeat(50);
+        for signed in [true, false] {
+            for wide in [false, true] {
+                let f = temp(&streamed_zip(&data, signed, wide));
+                let a = open(f.as_file(), &Limits::default()).unwrap();
+                assert!(a.findings.is_empty(), "{signed} {wide}: {:?}", a.findings);
+                let want = (signed as u64) * 4 + 4 + if wide { 16 } else { 8 };
+                assert_eq!(a.entries[0].descriptor_len, want);
+                assert_eq!(contents(f.as_file(), &a, 0).unwrap(), data);
+            }
+        }
+        // One byte of the descriptor's size changed: a finding, and unreadable.
+        let mut bytes = streamed_zip(&data, true, false);
+        let at = bytes.len() - 22 - 60 - 8; // the compressed size in the descriptor
+        bytes[at] ^= 1;
+        let f = temp(&bytes);
+        let a = open(f.as_file(), &Limits::default()).unwrap();
+        assert_eq!(
+            a.findings.iter().map(Finding::code).collect::<Vec<_>>(),
+            ["zip.descriptor"]
+        );
+        assert!(!a.entries[0].readable);
+    }
+
+    /// Scans `data` fed in chunks of `step` (the file holds the same bytes).
+    fn scan(data: &[u8], step: usize) -> Option<(u64, String)> {
+        let f = temp(data);
+        let mut s = HeaderScan::new(f.as_file(), 0);
+        for c in data.chunks(step) {
+            s.feed(c);
+        }
+        s.found
+    }
+
+    #[test]
+    fn a_plausible_header_is_found_across_chunks_and_bare_signatures_are_not() {
+        // Pseudo-random bytes (an LCG) with 2,000 bare signatures and 2,000
+        // signatures followed by a sane version and flags but a junk method.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut data: Vec<u8> = (0..400_000)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 56) as u8
+            })
+            .collect();
+        for i in 0..4000 {
+            let at = 97 + i * 97;
+            data[at..at + 4].copy_from_slice(b"PK\x03\x04");
+            if i % 2 == 1 {
+                data[at + 4..at + 10].copy_from_slice(&[20, 0, 0, 0, 0x77, 0x77]);
+            }
+        }
+        assert_eq!(scan(&data, 65536), None);
+        // A real header, placed to straddle two chunks.
+        let mut h = b"PK\x03\x04".to_vec();
+        // version, flags, method, time, date, CRC and sizes (6 halves), name and extra lengths
+        for v in [20u16, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0] {
+            h.extend_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(h.len(), 30);
+        h.extend_from_slice(b"../../x.z");
+        let at = 65536 * 3 - 2;
+        data[at..at + h.len()].copy_from_slice(&h);
+        for step in [65536, 4096, 1000, 7] {
+            assert_eq!(
+                scan(&data, step),
+                Some((at as u64, "../../x.z".to_string())),
+                "step {step}"
+            );
+        }
     }
 }
