@@ -34,6 +34,12 @@ fn reader_bugs() -> Vec<Row> {
     table("reader-bugs.tsv")
 }
 
+/// The rows of `warnings.tsv`: fixtures whose finding is a warning (look-alike
+/// names). Each must produce it, and the bag, sound otherwise, is accepted.
+fn warnings() -> Vec<Row> {
+    table("warnings.tsv")
+}
+
 fn table(name: &str) -> Vec<Row> {
     let path = corpus().join(name);
     let text =
@@ -135,8 +141,46 @@ fn every_fixture_produces_its_finding() {
         "only {} fixtures in expected.tsv",
         rows.len()
     );
-    let failures: Vec<String> = rows.iter().flat_map(check).collect();
+    let failures: Vec<String> = rows.iter().chain(&warnings()).flat_map(check).collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A warning-level finding makes its check warn, never fail: the bag is
+/// accepted (these fixtures are sound bags otherwise), and the finding is in
+/// the report. Every finding of `expected.tsv` is a defect instead.
+#[test]
+fn warnings_warn_and_do_not_reject() {
+    let warned = warnings();
+    assert!(!warned.is_empty(), "no warning fixtures");
+    for row in warned {
+        let path = corpus().join(&row.file);
+        let r = anjuan::verify::verify(&path, &anjuan::verify::Options::default()).expect("verify");
+        let with: Vec<_> = r
+            .checks
+            .iter()
+            .filter(|c| c.details.iter().any(|d| d.code == row.code))
+            .collect();
+        assert_eq!(with.len(), 1, "{}: {:?}", row.file, r.checks);
+        assert_eq!(
+            with[0].status,
+            anjuan::verify::report::Status::Warn,
+            "{}",
+            row.file
+        );
+        assert!(r.accepted(), "{}: {}", row.file, r.verdict);
+    }
+    for row in rows() {
+        let c = Container::open(&corpus().join(&row.file), Limits::default()).expect("open");
+        assert!(
+            all_findings(&c)
+                .iter()
+                .filter(|f| f.code() == row.code)
+                .all(|f| !f.is_warning()),
+            "{}: {} is a warning, yet listed in expected.tsv",
+            row.file,
+            row.code
+        );
+    }
 }
 
 #[test]
@@ -162,6 +206,7 @@ fn every_fixture_is_listed() {
     let listed: BTreeSet<String> = rows()
         .into_iter()
         .chain(reader_bugs())
+        .chain(warnings())
         .map(|r| r.file)
         .collect();
     let mut unlisted = Vec::new();
@@ -177,7 +222,7 @@ fn every_fixture_is_listed() {
     }
     assert!(
         unlisted.is_empty(),
-        "fixtures in neither expected.tsv nor reader-bugs.tsv: {unlisted:?}"
+        "fixtures in none of expected.tsv, reader-bugs.tsv, warnings.tsv: {unlisted:?}"
     );
     let both: Vec<String> = reader_bugs()
         .into_iter()
@@ -236,7 +281,7 @@ fn reading_the_corpus_writes_nothing() {
         before.is_empty(),
         "escape targets exist before the test ran (left by something else; remove them): {before:?}"
     );
-    for row in rows().iter().chain(&reader_bugs()) {
+    for row in rows().iter().chain(&reader_bugs()).chain(&warnings()) {
         let path = corpus().join(&row.file);
         // A panic is every_fixture_produces_its_finding's business; here only
         // what the reader leaves behind counts.
@@ -258,7 +303,7 @@ fn reading_the_corpus_writes_nothing() {
 #[test]
 #[ignore]
 fn dump_findings() {
-    for row in rows().into_iter().chain(reader_bugs()) {
+    for row in rows().into_iter().chain(reader_bugs()).chain(warnings()) {
         let path = corpus().join(&row.file);
         let Ok(Ok(c)) = std::panic::catch_unwind(|| Container::open(&path, Limits::default()))
         else {
