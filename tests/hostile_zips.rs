@@ -34,6 +34,12 @@ fn reader_bugs() -> Vec<Row> {
     table("reader-bugs.tsv")
 }
 
+/// The rows of `warnings.tsv`: fixtures whose finding is a warning (look-alike
+/// names). Each must produce it, and the bag, sound otherwise, is accepted.
+fn warnings() -> Vec<Row> {
+    table("warnings.tsv")
+}
+
 fn table(name: &str) -> Vec<Row> {
     let path = corpus().join(name);
     let text =
@@ -67,6 +73,19 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(non-text panic)".into())
 }
 
+/// What opening the container found, then what reading every file it allows
+/// found (bytes after a deflate stream, smuggled local headers).
+fn all_findings(c: &Container) -> Vec<anjuan::verify::zipread::Finding> {
+    for item in c.files.values().filter(|i| i.readable) {
+        let _ = c.read(item, &mut |_| {});
+    }
+    c.findings
+        .iter()
+        .cloned()
+        .chain(c.read_findings())
+        .collect()
+}
+
 /// Opens one fixture and reads it; what is wrong, if anything.
 fn check(row: &Row) -> Vec<String> {
     let path = corpus().join(&row.file);
@@ -82,9 +101,9 @@ fn check(row: &Row) -> Vec<String> {
         )),
         Ok(Err(e)) => wrong.push(format!("{}: Container::open failed: {e}", row.file)),
         Ok(Ok(c)) => {
-            if !c.findings.iter().any(|f| f.code() == row.code) {
-                let found: Vec<String> = c
-                    .findings
+            let all = all_findings(&c);
+            if !all.iter().any(|f| f.code() == row.code) {
+                let found: Vec<String> = all
                     .iter()
                     .map(|f| format!("    {} — {}", f.code(), f.message()))
                     .collect();
@@ -122,8 +141,46 @@ fn every_fixture_produces_its_finding() {
         "only {} fixtures in expected.tsv",
         rows.len()
     );
-    let failures: Vec<String> = rows.iter().flat_map(check).collect();
+    let failures: Vec<String> = rows.iter().chain(&warnings()).flat_map(check).collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A warning-level finding makes its check warn, never fail: the bag is
+/// accepted (these fixtures are sound bags otherwise), and the finding is in
+/// the report. Every finding of `expected.tsv` is a defect instead.
+#[test]
+fn warnings_warn_and_do_not_reject() {
+    let warned = warnings();
+    assert!(!warned.is_empty(), "no warning fixtures");
+    for row in warned {
+        let path = corpus().join(&row.file);
+        let r = anjuan::verify::verify(&path, &anjuan::verify::Options::default()).expect("verify");
+        let with: Vec<_> = r
+            .checks
+            .iter()
+            .filter(|c| c.details.iter().any(|d| d.code == row.code))
+            .collect();
+        assert_eq!(with.len(), 1, "{}: {:?}", row.file, r.checks);
+        assert_eq!(
+            with[0].status,
+            anjuan::verify::report::Status::Warn,
+            "{}",
+            row.file
+        );
+        assert!(r.accepted(), "{}: {}", row.file, r.verdict);
+    }
+    for row in rows() {
+        let c = Container::open(&corpus().join(&row.file), Limits::default()).expect("open");
+        assert!(
+            all_findings(&c)
+                .iter()
+                .filter(|f| f.code() == row.code)
+                .all(|f| !f.is_warning()),
+            "{}: {} is a warning, yet listed in expected.tsv",
+            row.file,
+            row.code
+        );
+    }
 }
 
 #[test]
@@ -149,6 +206,7 @@ fn every_fixture_is_listed() {
     let listed: BTreeSet<String> = rows()
         .into_iter()
         .chain(reader_bugs())
+        .chain(warnings())
         .map(|r| r.file)
         .collect();
     let mut unlisted = Vec::new();
@@ -164,7 +222,7 @@ fn every_fixture_is_listed() {
     }
     assert!(
         unlisted.is_empty(),
-        "fixtures in neither expected.tsv nor reader-bugs.tsv: {unlisted:?}"
+        "fixtures in none of expected.tsv, reader-bugs.tsv, warnings.tsv: {unlisted:?}"
     );
     let both: Vec<String> = reader_bugs()
         .into_iter()
@@ -223,7 +281,7 @@ fn reading_the_corpus_writes_nothing() {
         before.is_empty(),
         "escape targets exist before the test ran (left by something else; remove them): {before:?}"
     );
-    for row in rows().iter().chain(&reader_bugs()) {
+    for row in rows().iter().chain(&reader_bugs()).chain(&warnings()) {
         let path = corpus().join(&row.file);
         // A panic is every_fixture_produces_its_finding's business; here only
         // what the reader leaves behind counts.
@@ -245,7 +303,7 @@ fn reading_the_corpus_writes_nothing() {
 #[test]
 #[ignore]
 fn dump_findings() {
-    for row in rows().into_iter().chain(reader_bugs()) {
+    for row in rows().into_iter().chain(reader_bugs()).chain(warnings()) {
         let path = corpus().join(&row.file);
         let Ok(Ok(c)) = std::panic::catch_unwind(|| Container::open(&path, Limits::default()))
         else {
@@ -260,7 +318,7 @@ fn dump_findings() {
             read,
             c.files.len()
         );
-        for f in &c.findings {
+        for f in all_findings(&c) {
             println!("    {} — {}", f.code(), f.message());
         }
     }
@@ -293,4 +351,69 @@ fn fuzz_seeds_and_past_crashes_replay_cleanly() {
         }
     }
     assert!(n >= 6, "only {n} fuzz inputs found");
+}
+
+/// What a streaming extractor lists: `bsdtar -tf -` reading the zip from a
+/// pipe (from a redirected file it would seek to the central directory).
+fn bsdtar_streaming_list(path: &Path) -> String {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let bytes = std::fs::read(path).expect("read fixture");
+    let mut child = Command::new("bsdtar")
+        .args(["-tf", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bsdtar (apt-get install libarchive-tools)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        // bsdtar may stop reading early; a broken pipe is not our concern.
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().expect("bsdtar output");
+    writer.join().expect("writer");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// For every fixture whose finding is a smuggled local header, a real
+/// streaming extractor lists the very name the reader reports, and that name
+/// is not among the central directory's entries: the reader and streaming
+/// readers are shown to disagree exactly where the finding says.
+#[test]
+fn smuggled_headers_are_what_a_streaming_extractor_lists() {
+    use anjuan::verify::zipread::Finding;
+    let rows: Vec<Row> = rows()
+        .into_iter()
+        .filter(|r| r.code == "zip.embedded-header")
+        .collect();
+    assert!(rows.len() >= 2, "only {} smuggling fixtures", rows.len());
+    for row in rows {
+        let path = corpus().join(&row.file);
+        let c = Container::open(&path, Limits::default()).expect("open");
+        let inner: Vec<String> = all_findings(&c)
+            .into_iter()
+            .filter_map(|f| match f {
+                Finding::EmbeddedHeader { inner, .. } => Some(inner),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(inner.len(), 1, "{}: {inner:?}", row.file);
+        let anjuan::verify::container::Kind::Zip { archive, .. } = &c.kind else {
+            panic!("{} is not read as a zip", row.file)
+        };
+        assert!(
+            !archive.entries.iter().any(|e| e.name == inner[0]),
+            "{}: {} is a central-directory entry",
+            row.file,
+            inner[0]
+        );
+        let listed = bsdtar_streaming_list(&path);
+        assert!(
+            listed.lines().any(|l| l == inner[0]),
+            "{}: bsdtar lists {listed:?}, not the flagged {}",
+            row.file,
+            inner[0]
+        );
+    }
 }

@@ -176,7 +176,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let finding_details = |pred: &dyn Fn(&str) -> bool| -> Vec<Detail> {
         c.findings
             .iter()
-            .filter(|f| pred(&f.code()))
+            .filter(|f| !f.is_warning() && pred(&f.code()))
             .map(|f| Detail {
                 code: f.code(),
                 item: None,
@@ -185,13 +185,33 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             })
             .collect()
     };
-    checks.push(check(
+    let mut names_check = check(
         "security.entry-names",
         Security,
         "文件名安全 (entry names)",
         finding_details(&|c| c.starts_with("name.")),
-        "无路径穿越、绝对路径、反斜杠、控制字符、重名或 NFC 同名".into(),
-    ));
+        "无路径穿越、绝对路径、反斜杠、控制字符、Windows 保留名、重名、NFC/大小写同名".into(),
+    );
+    // Look-alike names warn: a defect, if any, still fails the check.
+    let look_alike: Vec<Detail> = c
+        .findings
+        .iter()
+        .filter(|f| f.is_warning() && f.code().starts_with("name."))
+        .map(|f| Detail {
+            code: f.code(),
+            item: None,
+            file: f.file(),
+            message: f.message(),
+        })
+        .collect();
+    if !look_alike.is_empty() {
+        if names_check.status == Status::Pass {
+            names_check.status = Status::Warn;
+            names_check.summary = format!("{} 组形近文件名 (confusable names)", look_alike.len());
+        }
+        names_check.details.extend(look_alike);
+    }
+    checks.push(names_check);
     checks.push(check(
         "security.links",
         Security,
@@ -536,6 +556,26 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         Some(p) => p.install(|| jobs.par_iter().map(read_one).collect()),
         None => jobs.iter().map(read_one).collect(),
     };
+
+    // ---- What reading the entries showed about the container (bytes after a
+    // deflate stream, smuggled local headers): the container check's too.
+    let late: Vec<Detail> = c
+        .read_findings()
+        .iter()
+        .map(|f| Detail {
+            code: f.code(),
+            item: None,
+            file: f.file(),
+            message: f.message(),
+        })
+        .collect();
+    if !late.is_empty() {
+        if let Some(k) = checks.iter_mut().find(|k| k.id == "security.container") {
+            k.status = Status::Fail;
+            k.details.extend(late);
+            k.summary = format!("{} 项问题 (defects)", k.details.len());
+        }
+    }
 
     // ---- Fixity (valid) per algorithm, and the tag manifests.
     let mut valid = complete.is_empty();

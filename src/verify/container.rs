@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::names;
 use super::zipread::{self, Archive, Finding, Limits, ReadDefect};
@@ -43,6 +44,9 @@ pub struct Container {
     /// Entries outside the bag's top folder.
     pub outside: Vec<String>,
     pub findings: Vec<Finding>,
+    /// Structural findings that only reading an entry's data shows (bytes
+    /// after a deflate stream, smuggled local headers); see [`Container::read_findings`].
+    read_found: Mutex<Vec<Finding>>,
     pub limits: Limits,
 }
 
@@ -78,6 +82,7 @@ impl Container {
             files: BTreeMap::new(),
             outside: Vec::new(),
             findings: Vec::new(),
+            read_found: Mutex::new(Vec::new()),
             limits,
             kind: Kind::Dir,
         };
@@ -107,10 +112,15 @@ impl Container {
                 continue;
             };
             if e.is_dir || rel.is_empty() {
-                if e.size > 0 {
+                // Folders are never read: their bytes are judged here. An
+                // empty deflate stream takes 2 bytes (5 as a stored block).
+                if e.size > 0 || e.compressed > 5 {
                     c.findings.push(Finding::SizeLie {
                         name: e.name.clone(),
-                        detail: format!("目录项却有 {} 字节数据", e.size),
+                        detail: format!(
+                            "目录项却有 {} 字节数据（压缩后 {} 字节）",
+                            e.size, e.compressed
+                        ),
                     });
                 }
                 continue;
@@ -134,6 +144,7 @@ impl Container {
             files: BTreeMap::new(),
             outside: Vec::new(),
             findings: Vec::new(),
+            read_found: Mutex::new(Vec::new()),
             limits,
         };
         let mut seen = Vec::new();
@@ -186,10 +197,22 @@ impl Container {
                 },
             );
         }
-        for group in names::nfc_collisions(seen.iter().map(String::as_str)) {
-            c.findings.push(Finding::NfcTwins { names: group });
-        }
+        let seen: Vec<&str> = seen.iter().map(String::as_str).collect();
+        zipread::name_set_findings(&seen, &mut c.findings);
         c
+    }
+
+    /// The structural findings the reads so far turned up, in a fixed order
+    /// (reads run in parallel): by file, then code. Each entry is reported
+    /// once however often it was read.
+    pub fn read_findings(&self) -> Vec<Finding> {
+        let mut v = self
+            .read_found
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        v.sort_by_key(|f| (f.file(), f.code(), f.message()));
+        v
     }
 
     pub fn is_zip(&self) -> bool {
@@ -200,7 +223,12 @@ impl Container {
     pub fn read(&self, item: &Item, sink: &mut dyn FnMut(&[u8])) -> Result<u64, ReadDefect> {
         match (&self.kind, &item.at) {
             (Kind::Zip { file, archive }, At::Zip(i)) => {
-                zipread::read_entry(file, &archive.entries[*i], &self.limits, sink)
+                zipread::read_entry(file, &archive.entries[*i], &self.limits, sink, &mut |f| {
+                    let mut found = self.read_found.lock().unwrap_or_else(|p| p.into_inner());
+                    if !found.contains(&f) {
+                        found.push(f);
+                    }
+                })
             }
             (_, At::Path(p)) => {
                 use std::io::Read as _;

@@ -128,6 +128,37 @@ pub enum Finding {
         name: String,
         detail: String,
     },
+    /// Names that collide on Windows, macOS or to the eye (see [`names::Clash`]).
+    Clash {
+        clash: names::Clash,
+        names: Vec<String>,
+    },
+    /// A data descriptor (flag bit 3) missing, or not saying what the central
+    /// record says.
+    Descriptor {
+        name: String,
+        detail: String,
+    },
+    /// Bytes after the end of an entry's deflate stream, inside its declared
+    /// compressed size: what a streaming reader takes for the next entry.
+    DeflateTrailing {
+        name: String,
+        len: u64,
+    },
+    /// A plausible local header inside an entry's data, where a streaming
+    /// extractor that finds the end of the entry itself would read it as a
+    /// file of its own.
+    EmbeddedHeader {
+        name: String,
+        offset: u64,
+        inner: String,
+    },
+    /// An extra field whose length runs past the extra area (or a ZIP64 field
+    /// too short for the values it must carry).
+    ExtraOverrun {
+        name: String,
+        at: &'static str,
+    },
 }
 
 impl Finding {
@@ -153,7 +184,31 @@ impl Finding {
             Finding::Encrypted { .. } => "zip.encrypted".into(),
             Finding::Method { .. } => "zip.method".into(),
             Finding::Bomb { .. } => "zip.bomb".into(),
+            Finding::Clash { clash, .. } => match clash {
+                names::Clash::Case => "name.case-twins",
+                names::Clash::Ignorable => "name.ignorable-twins",
+                names::Clash::FileAndFolder => "name.file-and-folder",
+                names::Clash::FolderShadowsFile => "name.folder-shadows-file",
+                names::Clash::Confusable => "name.confusable",
+            }
+            .into(),
+            Finding::Descriptor { .. } => "zip.descriptor".into(),
+            Finding::DeflateTrailing { .. } => "zip.deflate-trailing".into(),
+            Finding::EmbeddedHeader { .. } => "zip.embedded-header".into(),
+            Finding::ExtraOverrun { .. } => "zip.extra-overrun".into(),
         }
+    }
+
+    /// A warning, not a defect: the check it belongs to warns and the bundle
+    /// is not rejected for it (look-alike names).
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self,
+            Finding::Clash {
+                clash: names::Clash::Confusable,
+                ..
+            }
+        )
     }
 
     /// The entry the finding is about, if one.
@@ -167,7 +222,12 @@ impl Finding {
             | Finding::Special { name }
             | Finding::Encrypted { name }
             | Finding::Method { name, .. }
-            | Finding::Bomb { name, .. } => Some(name.clone()),
+            | Finding::Bomb { name, .. }
+            | Finding::Descriptor { name, .. }
+            | Finding::DeflateTrailing { name, .. }
+            | Finding::EmbeddedHeader { name, .. }
+            | Finding::ExtraOverrun { name, .. } => Some(name.clone()),
+            Finding::Clash { names, .. } => names.first().cloned(),
             Finding::BadName { raw, .. } => Some(raw.clone()),
             Finding::Overlap { b, .. } => Some(b.clone()),
             _ => None,
@@ -215,6 +275,31 @@ impl Finding {
                 format!("压缩方法 {method} 不是 stored/deflate (unsupported compression)")
             }
             Finding::Bomb { detail, .. } => format!("疑似压缩炸弹 (zip bomb): {detail}"),
+            Finding::Clash { clash, names } => {
+                let what = match clash {
+                    names::Clash::Case => "仅大小写不同，在 Windows/macOS 上是同一文件 (case-only twins)",
+                    names::Clash::Ignorable => {
+                        "仅差零宽或其他不可见字符，看上去同名 (differ only by default-ignorable characters)"
+                    }
+                    names::Clash::FileAndFolder => "同一名称既是文件又是文件夹 (a file and a folder with one name)",
+                    names::Clash::FolderShadowsFile => "文件夹条目与文件同名 (a folder entry shadows a file)",
+                    names::Clash::Confusable => "形近易混的文件名 (confusable look-alike names, Unicode TR 39)",
+                };
+                let shown: Vec<String> = names.iter().map(|n| escape_name(n.as_bytes())).collect();
+                format!("{what}: {}", shown.join(" / "))
+            }
+            Finding::Descriptor { detail, .. } => {
+                format!("数据描述符 (data descriptor) 与中央目录不符: {detail}")
+            }
+            Finding::DeflateTrailing { len, .. } => format!(
+                "deflate 数据流结束后、声明的压缩长度内还有 {len} 字节 (bytes after the end of the deflate stream)"
+            ),
+            Finding::EmbeddedHeader { offset, inner, .. } => format!(
+                "条目数据内偏移 {offset} 处有一个本地文件头 ({inner})，流式解压工具会把它当作另一个文件 (local header smuggled inside entry data)"
+            ),
+            Finding::ExtraOverrun { at, .. } => {
+                format!("{at}的扩展字段长度超出其范围 (extra field overruns)")
+            }
         }
     }
 }
@@ -512,7 +597,13 @@ pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
         {
             findings.push(Finding::MultiDisk);
         }
-        zip64_fields(extra, &mut e);
+        if !zip64_fields(extra, &mut e) {
+            findings.push(Finding::ExtraOverrun {
+                name: e.name.clone(),
+                at: "中央目录记录",
+            });
+            e.readable = false;
+        }
         match names::check(raw_name) {
             Ok(_) => {}
             Err(defect) => {
@@ -592,25 +683,58 @@ pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
 }
 
 /// The ZIP64 extended-information extra field replaces the 32-bit values that
-/// are all ones, in the order size, compressed size, offset.
-fn zip64_fields(mut extra: &[u8], e: &mut Entry) {
-    while extra.len() >= 4 {
+/// are all ones, in the order size, compressed size, offset. False when a field
+/// of the extra area runs past its end, or the ZIP64 field is too short for the
+/// values it must replace: readers then disagree on what the entry is.
+fn zip64_fields(extra: &[u8], e: &mut Entry) -> bool {
+    let mut sizes = [e.size, e.compressed, e.local_offset];
+    let ok = zip64_values(extra, &mut sizes);
+    [e.size, e.compressed, e.local_offset] = sizes;
+    ok
+}
+
+/// [`zip64_fields`] over any list of 32-bit values (all ones: take the next
+/// 8 bytes of the ZIP64 field).
+fn zip64_values(mut extra: &[u8], values: &mut [u64]) -> bool {
+    let mut ok = true;
+    while !extra.is_empty() {
+        if extra.len() < 4 {
+            // 1–3 bytes of padding after the last field: some aligners write
+            // them; no reader takes them for a field.
+            break;
+        }
         let (id, n) = (u16le(extra, 0), u16le(extra, 2) as usize);
-        let body = &extra[4..(4 + n).min(extra.len())];
+        if 4 + n > extra.len() {
+            return false;
+        }
+        let body = &extra[4..4 + n];
         if id == 0x0001 {
             let mut q = 0;
-            let mut take = |v: &mut u64| {
-                if *v == 0xFFFF_FFFF && q + 8 <= body.len() {
-                    *v = u64le(body, q);
-                    q += 8;
+            for v in values.iter_mut().filter(|v| **v == 0xFFFF_FFFF) {
+                if q + 8 > body.len() {
+                    ok = false;
+                    break;
                 }
-            };
-            take(&mut e.size);
-            take(&mut e.compressed);
-            take(&mut e.local_offset);
+                *v = u64le(body, q);
+                q += 8;
+            }
+        }
+        extra = &extra[4 + n..];
+    }
+    ok
+}
+
+/// Whether the extra area holds a ZIP64 field (its data descriptor then has
+/// 8-byte sizes).
+fn has_zip64(mut extra: &[u8]) -> bool {
+    while extra.len() >= 4 {
+        let (id, n) = (u16le(extra, 0), u16le(extra, 2) as usize);
+        if id == 0x0001 {
+            return true;
         }
         extra = &extra[(4 + n).min(extra.len())..];
     }
+    false
 }
 
 /// The name in an Info-ZIP Unicode Path extra field (0x7075, version 1).
@@ -634,7 +758,7 @@ pub fn escape_name(raw: &[u8]) -> String {
         for c in chunk.valid().chars() {
             if c.is_control() {
                 s.push_str(&format!("\\x{:02X}", c as u32));
-            } else if names::is_bidi(c) {
+            } else if names::is_bidi(c) || names::is_default_ignorable(c) {
                 s.push_str(&format!("\\u{{{:04X}}}", c as u32));
             } else {
                 s.push(c);
@@ -663,8 +787,17 @@ fn check_names(entries: &[Entry], out: &mut Vec<Finding>) {
         .filter(|e| e.name_ok)
         .map(|e| e.name.as_str())
         .collect();
+    name_set_findings(&ok, out);
+}
+
+/// The findings about a set of accepted names: NFC twins and the other
+/// clashes (case, invisible characters, file and folder, look-alikes).
+pub fn name_set_findings(ok: &[&str], out: &mut Vec<Finding>) {
     for group in names::nfc_collisions(ok.iter().copied()) {
         out.push(Finding::NfcTwins { names: group });
+    }
+    for (clash, names) in names::clashes(ok) {
+        out.push(Finding::Clash { clash, names });
     }
 }
 
@@ -739,8 +872,24 @@ fn read_local_headers(f: &File, entries: &mut [Entry], out: &mut Vec<Finding>) {
         let nlen = u16le(&h, 26) as usize;
         let xlen = u16le(&h, 28) as usize;
         e.local_extra_len = xlen;
-        let name = read_at(f, e.local_offset + 30, nlen).unwrap_or_default();
+        let tail = read_at(f, e.local_offset + 30, nlen + xlen).unwrap_or_default();
+        let (name, extra) = if tail.len() == nlen + xlen {
+            tail.split_at(nlen)
+        } else {
+            (&[][..], &[][..])
+        };
         let descriptor = e.flags & 8 != 0;
+        // What a streaming reader takes for the sizes: the local header's,
+        // through its own ZIP64 field when they are all ones.
+        let mut local = [u32le(&h, 22) as u64, u32le(&h, 18) as u64];
+        if !zip64_values(extra, &mut local) {
+            out.push(Finding::ExtraOverrun {
+                name: e.name.clone(),
+                at: "本地文件头",
+            });
+            e.readable = false;
+        }
+        let [local_size, local_compressed] = local;
         let mut wrong: Option<&'static str> = None;
         if name != e.name.as_bytes() && e.name_ok {
             wrong = Some("文件名 (name)");
@@ -752,11 +901,12 @@ fn read_local_headers(f: &File, entries: &mut [Entry], out: &mut Vec<Finding>) {
             wrong = Some("所需版本 (version needed)");
         } else if u16le(&h, 10) != e.dos_time || u16le(&h, 12) != e.dos_date {
             wrong = Some("修改时间 (time)");
-        } else if !descriptor && u32le(&h, 14) != e.crc {
+        } else if u32le(&h, 14) != e.crc && !(descriptor && u32le(&h, 14) == 0) {
+            // With a data descriptor the local CRC and sizes may be left zero;
+            // anything else must be the central record's.
             wrong = Some("CRC-32");
-        } else if !descriptor
-            && u32le(&h, 18) != 0xFFFF_FFFF
-            && (u32le(&h, 18) as u64 != e.compressed || u32le(&h, 22) as u64 != e.size)
+        } else if (local_compressed != e.compressed || local_size != e.size)
+            && !(descriptor && local_compressed == 0 && local_size == 0)
         {
             wrong = Some("长度 (sizes)");
         }
@@ -770,17 +920,70 @@ fn read_local_headers(f: &File, entries: &mut [Entry], out: &mut Vec<Finding>) {
         let data = e.local_offset + 30 + nlen as u64 + xlen as u64;
         e.data_offset = Some(data);
         if descriptor {
-            // Optional signature, CRC, then two sizes of 4 bytes (8 with ZIP64).
-            let wide = if e.size >= 0xFFFF_FFFF || e.compressed >= 0xFFFF_FFFF {
-                8
-            } else {
-                4
-            };
-            let at = data.saturating_add(e.compressed);
-            let signed = read_at(f, at, 4).is_ok_and(|b| u32le(&b, 0) == DESCRIPTOR);
-            e.descriptor_len = if signed { 4 } else { 0 } + 4 + 2 * wide;
+            check_descriptor(f, e, data, has_zip64(extra), out);
         }
     }
+}
+
+/// The data descriptor after a flag-bit-3 entry's data: an optional
+/// signature, the CRC-32, then the compressed and uncompressed sizes in 4
+/// bytes each (8 when the local header has a ZIP64 field). It must say what
+/// the central record says; a streaming reader has nothing else to go by.
+fn check_descriptor(f: &File, e: &mut Entry, data: u64, zip64: bool, out: &mut Vec<Finding>) {
+    let at = data.saturating_add(e.compressed);
+    let mut b = read_at(f, at, 24).ok();
+    if b.is_none() {
+        // Near the end of the file: what there is of it.
+        b = (4..24).rev().find_map(|n| {
+            read_at(f, at, n).ok().map(|mut v| {
+                v.resize(24, 0);
+                v
+            })
+        });
+    }
+    let b = b.unwrap_or_else(|| vec![0; 24]);
+    let signed = u32le(&b, 0) == DESCRIPTOR;
+    let widths = if zip64 { [8, 4] } else { [4, 8] };
+    let says = |skip: usize, wide: usize| -> (u32, u64, u64) {
+        let crc = u32le(&b, skip);
+        let (c, s) = if wide == 8 {
+            (u64le(&b, skip + 4), u64le(&b, skip + 12))
+        } else {
+            (u32le(&b, skip + 4) as u64, u32le(&b, skip + 8) as u64)
+        };
+        (crc, c, s)
+    };
+    let skips: &[usize] = if signed { &[4, 0] } else { &[0] };
+    for &skip in skips {
+        for wide in widths {
+            if says(skip, wide) == (e.crc, e.compressed, e.size) {
+                e.descriptor_len = (skip + 4 + 2 * wide) as u64;
+                return;
+            }
+        }
+    }
+    // A signature, or an unsigned descriptor with the right CRC: a descriptor
+    // is there (its bytes are its own), saying something else.
+    let skip = if signed { 4 } else { 0 };
+    let detail = if signed || u32le(&b, 0) == e.crc {
+        let wide = widths[0];
+        e.descriptor_len = (skip + 4 + 2 * wide) as u64;
+        let (crc, c, s) = says(skip, wide);
+        format!(
+            "描述符记 CRC {crc:08x}、压缩长度 {c}、原长 {s}，中央目录记 CRC {:08x}、{}、{}",
+            e.crc, e.compressed, e.size
+        )
+    } else {
+        format!(
+            "偏移 {at} 处没有与中央目录相符的数据描述符 (missing descriptor; 中央目录记 CRC {:08x}、{}、{})",
+            e.crc, e.compressed, e.size
+        )
+    };
+    out.push(Finding::Descriptor {
+        name: e.name.clone(),
+        detail,
+    });
+    e.readable = false;
 }
 
 /// Every byte of the file belongs to exactly one thing: an entry (header, data,
@@ -851,12 +1054,16 @@ fn map_bytes(
 }
 
 /// Streams an entry's uncompressed bytes to `sink`, checking its size and CRC.
-/// Only called for entries marked `readable`.
+/// Only called for entries marked `readable`. What only reading the data can
+/// show about the structure goes to `found`: bytes after the end of a deflate
+/// stream, and local headers a streaming extractor would meet inside the data
+/// (see [`HeaderScan`]).
 pub fn read_entry(
     f: &File,
     e: &Entry,
     limits: &Limits,
     sink: &mut dyn FnMut(&[u8]),
+    found: &mut dyn FnMut(Finding),
 ) -> Result<u64, ReadDefect> {
     let Some(start) = e.data_offset else {
         return Err(ReadDefect::Io("no data offset".into()));
@@ -878,6 +1085,9 @@ pub fn read_entry(
             .saturating_mul(limits.max_ratio)
             .max(limits.ratio_floor),
     );
+    // A stored entry with a data descriptor: a streaming reader cannot know
+    // where it ends and looks for the next signature in its bytes.
+    let mut scan = (e.method == 0 && e.flags & 8 != 0).then(|| HeaderScan::new(f, start));
     let mut pump = |r: &mut dyn Read| -> Result<(), ReadDefect> {
         loop {
             let n = r.read(&mut buf).map_err(|err| {
@@ -906,13 +1116,53 @@ pub fn read_entry(
                 });
             }
             crc.update(&buf[..n]);
+            if let Some(s) = &mut scan {
+                s.feed(&buf[..n]);
+            }
             sink(&buf[..n]);
         }
     };
     match e.method {
         0 => pump(&mut { raw })?,
-        8 => pump(&mut flate2::read::DeflateDecoder::new(raw))?,
+        8 => {
+            let mut d = flate2::read::DeflateDecoder::new(raw);
+            pump(&mut d)?;
+            // The stream ended (or its input ran out) here; a streaming reader
+            // takes what follows for the descriptor or the next entry.
+            let used = d.total_in().min(e.compressed);
+            if used < e.compressed {
+                let len = e.compressed - used;
+                found(Finding::DeflateTrailing {
+                    name: e.name.clone(),
+                    len,
+                });
+                let mut s = HeaderScan::new(f, start + used);
+                let mut rest = Positioned {
+                    f,
+                    pos: start + used,
+                    left: len,
+                };
+                let mut chunk = vec![0u8; len.min(64 * 1024) as usize];
+                loop {
+                    let n = rest
+                        .read(&mut chunk)
+                        .map_err(|err| ReadDefect::Io(err.to_string()))?;
+                    if n == 0 || s.found.is_some() {
+                        break;
+                    }
+                    s.feed(&chunk[..n]);
+                }
+                scan = Some(s);
+            }
+        }
         m => return Err(ReadDefect::Corrupt(format!("method {m}"))),
+    }
+    if let Some((offset, inner)) = scan.and_then(|s| s.found) {
+        found(Finding::EmbeddedHeader {
+            name: e.name.clone(),
+            offset: offset - start,
+            inner,
+        });
     }
     if total != e.size {
         return Err(ReadDefect::Size {
@@ -928,6 +1178,86 @@ pub fn read_entry(
         });
     }
     Ok(total)
+}
+
+/// Looks for local headers inside an entry's data as it streams past: a
+/// `PK\x03\x04` that also has a version a zip tool writes (≤ 6.3), only
+/// defined flag bits, a known compression method and a name of 1–4,095 bytes
+/// without NUL or control bytes. By chance (random or compressed data) that
+/// is about one position in 2^60; a bare signature alone is one in 2^32,
+/// which a 4.6 GB bundle would meet. Candidates are confirmed by positional
+/// reads of the file, so a header split across two chunks is still seen.
+pub struct HeaderScan<'a> {
+    f: &'a File,
+    /// File offset of the next byte fed.
+    pos: u64,
+    /// The last bytes of the previous chunk (a signature may straddle two).
+    carry: Vec<u8>,
+    /// The first plausible header: its file offset and what it says.
+    pub found: Option<(u64, String)>,
+}
+
+impl<'a> HeaderScan<'a> {
+    pub fn new(f: &'a File, pos: u64) -> Self {
+        HeaderScan {
+            f,
+            pos,
+            carry: Vec::new(),
+            found: None,
+        }
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.found.is_some() || chunk.is_empty() {
+            self.pos += chunk.len() as u64;
+            return;
+        }
+        const SIG: &[u8] = b"PK\x03\x04";
+        // Straddling: the carry's tail and the chunk's head.
+        let mut joint = std::mem::take(&mut self.carry);
+        let back = joint.len() as u64;
+        joint.extend_from_slice(&chunk[..chunk.len().min(3)]);
+        for i in memchr::memmem::find_iter(&joint, SIG) {
+            if self.found.is_none() {
+                self.try_at(self.pos - back + i as u64);
+            }
+        }
+        for i in memchr::memmem::find_iter(chunk, SIG) {
+            if self.found.is_some() {
+                break;
+            }
+            self.try_at(self.pos + i as u64);
+        }
+        self.carry = chunk[chunk.len().saturating_sub(3)..].to_vec();
+        self.pos += chunk.len() as u64;
+    }
+
+    fn try_at(&mut self, at: u64) {
+        let Ok(h) = read_at(self.f, at, 30) else {
+            return;
+        };
+        let (needed, flags, method) = (u16le(&h, 4), u16le(&h, 6), u16le(&h, 8));
+        let nlen = u16le(&h, 26) as usize;
+        let known_method = matches!(
+            method,
+            0 | 1 | 6 | 8 | 9 | 12 | 14 | 19 | 93 | 95 | 96 | 97 | 98 | 99
+        );
+        if needed > 63
+            || flags & !0x287F != 0
+            || !known_method
+            || nlen == 0
+            || nlen > names::MAX_NAME
+        {
+            return;
+        }
+        let Ok(name) = read_at(self.f, at + 30, nlen) else {
+            return;
+        };
+        if name.iter().any(|&b| b < 0x20 || b == 0x7F) {
+            return;
+        }
+        self.found = Some((at, escape_name(&name)));
+    }
 }
 
 /// A `Read` over a byte range of the file, by positional reads.
@@ -1027,9 +1357,13 @@ mod tests {
 
     fn contents(f: &File, a: &Archive, i: usize) -> Result<Vec<u8>, ReadDefect> {
         let mut out = Vec::new();
-        read_entry(f, &a.entries[i], &Limits::default(), &mut |b| {
-            out.extend_from_slice(b)
-        })?;
+        read_entry(
+            f,
+            &a.entries[i],
+            &Limits::default(),
+            &mut |b| out.extend_from_slice(b),
+            &mut |x| panic!("{x:?}"),
+        )?;
         Ok(out)
     }
 
@@ -1071,7 +1405,13 @@ mod tests {
         assert!(a.findings.iter().any(|f| f.code() == "zip.bomb"));
         assert!(!a.entries[1].readable);
         let mut n = 0u64;
-        let r = read_entry(&file, &a.entries[1], &tight, &mut |b| n += b.len() as u64);
+        let r = read_entry(
+            &file,
+            &a.entries[1],
+            &tight,
+            &mut |b| n += b.len() as u64,
+            &mut |_| {},
+        );
         assert!(matches!(r, Err(ReadDefect::Bomb { .. })), "{r:?}");
         assert!(n <= 10 * a.entries[1].compressed.max(1024));
     }
@@ -1092,5 +1432,152 @@ mod tests {
             }
         )));
         assert!(a.entries.len() <= 1);
+    }
+
+    /// One stored entry with flag bit 3, its local CRC and sizes zero, and a
+    /// descriptor (signed or not, 4- or 8-byte sizes; ZIP64 local field for 8).
+    fn streamed_zip(data: &[u8], signed: bool, wide: bool) -> Vec<u8> {
+        let name = b"bag/data/a.txt";
+        let crc = crc32fast::hash(data);
+        let n = data.len() as u64;
+        let extra: Vec<u8> = if wide {
+            [1u16.to_le_bytes(), 16u16.to_le_bytes()]
+                .concat()
+                .into_iter()
+                .chain([0u8; 16])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = LOCAL.to_le_bytes().to_vec();
+        for v in [if wide { 45u16 } else { 10 }, 8, 0, 0, 0x5B21] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let z = if wide { 0xFFFF_FFFFu32 } else { 0 };
+        for v in [0u32, z, z] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        out.extend_from_slice(name);
+        out.extend_from_slice(&extra);
+        out.extend_from_slice(data);
+        if signed {
+            out.extend_from_slice(&DESCRIPTOR.to_le_bytes());
+        }
+        out.extend_from_slice(&crc.to_le_bytes());
+        if wide {
+            out.extend_from_slice(&n.to_le_bytes());
+            out.extend_from_slice(&n.to_le_bytes());
+        } else {
+            out.extend_from_slice(&(n as u32).to_le_bytes());
+            out.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        let cd_off = out.len() as u32;
+        let mut cd = CENTRAL.to_le_bytes().to_vec();
+        for v in [0x031Eu16, if wide { 45 } else { 10 }, 8, 0, 0, 0x5B21] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, n as u32, n as u32] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [name.len() as u16, 0, 0, 0, 0] {
+            cd.extend_from_slice(&v.to_le_bytes());
+        }
+        cd.extend_from_slice(&(0o100644u32 << 16).to_le_bytes());
+        cd.extend_from_slice(&0u32.to_le_bytes());
+        cd.extend_from_slice(name);
+        out.extend_from_slice(&cd);
+        out.extend_from_slice(&EOCD.to_le_bytes());
+        for v in [0u16, 0, 1, 1] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(cd.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_off.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
+
+    fn temp(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    #[test]
+    fn a_correct_descriptor_in_any_layout_is_accounted_and_silent() {
+        let data = b"hello, descriptor\n".repeat(50);
+        for signed in [true, false] {
+            for wide in [false, true] {
+                let f = temp(&streamed_zip(&data, signed, wide));
+                let a = open(f.as_file(), &Limits::default()).unwrap();
+                assert!(a.findings.is_empty(), "{signed} {wide}: {:?}", a.findings);
+                let want = (signed as u64) * 4 + 4 + if wide { 16 } else { 8 };
+                assert_eq!(a.entries[0].descriptor_len, want);
+                assert_eq!(contents(f.as_file(), &a, 0).unwrap(), data);
+            }
+        }
+        // One byte of the descriptor's size changed: a finding, and unreadable.
+        let mut bytes = streamed_zip(&data, true, false);
+        let at = bytes.len() - 22 - 60 - 8; // the compressed size in the descriptor
+        bytes[at] ^= 1;
+        let f = temp(&bytes);
+        let a = open(f.as_file(), &Limits::default()).unwrap();
+        assert_eq!(
+            a.findings.iter().map(Finding::code).collect::<Vec<_>>(),
+            ["zip.descriptor"]
+        );
+        assert!(!a.entries[0].readable);
+    }
+
+    /// Scans `data` fed in chunks of `step` (the file holds the same bytes).
+    fn scan(data: &[u8], step: usize) -> Option<(u64, String)> {
+        let f = temp(data);
+        let mut s = HeaderScan::new(f.as_file(), 0);
+        for c in data.chunks(step) {
+            s.feed(c);
+        }
+        s.found
+    }
+
+    #[test]
+    fn a_plausible_header_is_found_across_chunks_and_bare_signatures_are_not() {
+        // Pseudo-random bytes (an LCG) with 2,000 bare signatures and 2,000
+        // signatures followed by a sane version and flags but a junk method.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut data: Vec<u8> = (0..400_000)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (x >> 56) as u8
+            })
+            .collect();
+        for i in 0..4000 {
+            let at = 97 + i * 97;
+            data[at..at + 4].copy_from_slice(b"PK\x03\x04");
+            if i % 2 == 1 {
+                data[at + 4..at + 10].copy_from_slice(&[20, 0, 0, 0, 0x77, 0x77]);
+            }
+        }
+        assert_eq!(scan(&data, 65536), None);
+        // A real header, placed to straddle two chunks.
+        let mut h = b"PK\x03\x04".to_vec();
+        // version, flags, method, time, date, CRC and sizes (6 halves), name and extra lengths
+        for v in [20u16, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0] {
+            h.extend_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(h.len(), 30);
+        h.extend_from_slice(b"../../x.z");
+        let at = 65536 * 3 - 2;
+        data[at..at + h.len()].copy_from_slice(&h);
+        for step in [65536, 4096, 1000, 7] {
+            assert_eq!(
+                scan(&data, step),
+                Some((at as u64, "../../x.z".to_string())),
+                "step {step}"
+            );
+        }
     }
 }
