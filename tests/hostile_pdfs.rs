@@ -148,3 +148,98 @@ fn dump_findings() {
         }
     }
 }
+
+/// Hostile papers swapped into the demo bundle: `anjuan verify` (the binary)
+/// names each in `usability.formats` (encryption in `usability.no-encryption`),
+/// besides the fixity and signature failures the swap causes, and the clean
+/// bundle's formats summary says what was checked, not "is PDF/A".
+#[test]
+fn hostile_papers_in_a_bundle_fail_formats_in_the_binary() {
+    let (t, root) = common::demo_run();
+    let zip = root.join("archive/X012-WS-2026-XFB.zip");
+    let key = root.join("office/keys/anjuan.pub");
+    let verify = |bag: &Path| -> serde_json::Value {
+        let o = common::anjuan(
+            t.path(),
+            &[
+                "verify",
+                bag.to_str().unwrap(),
+                "--trust",
+                key.to_str().unwrap(),
+                "--json",
+                "--date",
+                "2026-11-21",
+            ],
+        );
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", common::text_of(&o)))
+    };
+    let check = |j: &serde_json::Value, id: &str| -> serde_json::Value {
+        j["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no check {id}"))
+            .clone()
+    };
+    let clean = verify(&zip);
+    let formats = check(&clean, "usability.formats");
+    assert_eq!(formats["status"], "pass", "{formats}");
+    let summary = formats.to_string();
+    assert!(
+        summary.contains("PDF/A-2B") && summary.contains("veraPDF"),
+        "{summary}"
+    );
+    assert!(!summary.contains("均为 PDF/A"), "{summary}");
+
+    let into = t.path().join("bag");
+    zip::ZipArchive::new(std::fs::File::open(&zip).unwrap())
+        .unwrap()
+        .extract(&into)
+        .unwrap();
+    let bag = into.join("X012-WS-2026-XFB");
+    let swaps = [
+        (
+            "data/XF-2026-0001/03-处理意见书.pdf",
+            "02-js-open-action.pdf",
+        ),
+        (
+            "data/XF-2026-0001/01-受理告知书.pdf",
+            "09-font-not-embedded.pdf",
+        ),
+        (
+            "data/XF-2026-0002/01-不予受理告知书.pdf",
+            "15-encrypted-empty-password.pdf",
+        ),
+    ];
+    for (paper, fixture) in swaps {
+        std::fs::copy(corpus().join(fixture), bag.join(paper)).unwrap();
+    }
+    let j = verify(&bag);
+    assert_eq!(j["verdict"], "reject");
+    let has = |id: &str, code: &str, file: &str| {
+        let c = check(&j, id);
+        c["status"] == "fail"
+            && c["details"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["code"] == code && d["file"].as_str().unwrap_or("").ends_with(file))
+    };
+    assert!(
+        has("usability.formats", "pdf.open-action", swaps[0].0),
+        "{}",
+        check(&j, "usability.formats")
+    );
+    assert!(has("usability.formats", "pdf.javascript", swaps[0].0));
+    assert!(has(
+        "usability.formats",
+        "pdf.font-not-embedded",
+        swaps[1].0
+    ));
+    assert!(
+        has("usability.no-encryption", "pdf.encrypted", swaps[2].0),
+        "{}",
+        check(&j, "usability.no-encryption")
+    );
+}
