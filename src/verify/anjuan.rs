@@ -1334,33 +1334,31 @@ impl Ctx<'_> {
         anjuan_check(9, d, format!("{must} 份需送达文书均有送达回证"))
     }
 
-    /// Every PDF opens, has pages and declares PDF/A.
+    /// Every PDF opens, has pages, declares PDF/A and passes the structural
+    /// checks of [`pdf::facts`] (not full PDF/A conformance: that takes a
+    /// validator such as veraPDF).
     fn formats(&self, no_encryption: &mut Vec<Detail>) -> Check {
         let (c, reads) = (self.c, self.reads);
         let mut d = Vec::new();
         let mut pdfs = 0;
+        let mut levels = BTreeSet::new();
         for (k, r) in reads.iter() {
             let Some(p) = &r.pdf else { continue };
             pdfs += 1;
             match p {
                 Err(m) => d.push(self.with_item(detail("format.unreadable", Some(k), m.clone()))),
                 Ok(f) => {
-                    if f.pages == 0 {
+                    if f.pages == 0 && !f.encrypted {
                         d.push(self.with_item(detail("format.no-pages", Some(k), "PDF 没有页面")));
                     }
-                    if f.pdfa.is_none() {
-                        d.push(self.with_item(detail(
-                            "format.not-pdfa",
-                            Some(k),
-                            "不是 PDF/A（无 pdfaid 标识），不宜长期保存",
-                        )));
-                    }
-                    if f.encrypted {
-                        no_encryption.push(self.with_item(detail(
-                            "format.encrypted",
-                            Some(k),
-                            "PDF 已加密",
-                        )));
+                    levels.insert(f.pdfa.clone().unwrap_or_default());
+                    for x in &f.findings {
+                        let x = self.with_item(detail(x.code, Some(k), x.message.clone()));
+                        if x.code == "pdf.encrypted" {
+                            no_encryption.push(x);
+                        } else {
+                            d.push(x);
+                        }
                     }
                 }
             }
@@ -1379,7 +1377,21 @@ impl Ctx<'_> {
             }
         }
         d.sort_by(|a, b| a.file.cmp(&b.file));
-        anjuan_check(10, d, format!("{pdfs} 个 PDF 均可打开，均为 PDF/A"))
+        let levels: Vec<String> = levels
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| format!("PDF/A-{l}"))
+            .collect();
+        anjuan_check(
+            10,
+            d,
+            format!(
+                "{pdfs} 份 PDF 均可打开，声明 {}；每份 {} 项结构检查通过（{}）；完整 PDF/A 符合性需用 veraPDF 等验证器 (not a conformance check)",
+                levels.join("、"),
+                pdf::STRUCTURAL_CHECKS.len(),
+                pdf::STRUCTURAL_CHECKS.join("、"),
+            ),
+        )
     }
 }
 
