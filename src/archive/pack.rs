@@ -1097,14 +1097,14 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
     }
     if let Some(s) = &p.sig {
         // What the signature says it signs must be this paper of this case,
-        // whatever the render record says (it is not signed). Checked on the
-        // trusted comment as written; with a key, the comment is authenticated
-        // below, so an edited comment is refused as a bad signature.
-        check_binding(&s.comment, case, p).map_err(|m| refuse(Reason::WrongPaper, m))?;
+        // whatever the render record says (it is not signed). With a key the
+        // signature (and so its trusted comment) is verified first; without
+        // one the comment is read as written.
         match opts.public {
             Some(pk) => {
                 sign::verify_prehashed(pk, &prehash, &digests.sha256, &s.text, &p.job.file_name)
                     .map_err(|e| refuse(Reason::BadSignature, e.to_string()))?;
+                check_binding(&s.comment, case, p).map_err(|m| refuse(Reason::WrongPaper, m))?;
             }
             None if opts.require_signatures => {
                 return Err(refuse(
@@ -1112,7 +1112,9 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
                     "没有办公室公钥，无法核验签名（配置 [signing] public 或 key）".into(),
                 ))
             }
-            None => {}
+            None => {
+                check_binding(&s.comment, case, p).map_err(|m| refuse(Reason::WrongPaper, m))?;
+            }
         }
     }
     Ok((size, digests))
