@@ -1103,7 +1103,8 @@ fn pack(
     let zip_bytes = file.metadata()?.len();
     tmp.persist(&target, opts.force)?;
     bar.finish_and_clear();
-    work.close()?;
+    // Best effort: the zip is in place; a folder left over is swept next time.
+    drop(work);
     // The register is saved once the package is in place.
     let after = register.to_text();
     if after != before {

@@ -180,6 +180,11 @@ fn a_killed_import_leaves_at_most_its_staging_folder_and_the_next_run_removes_it
         child.wait().unwrap();
 
         let temps = temporaries(&cases);
+        eprintln!(
+            "killed at “{label}”: {} case files, staging {:?}",
+            case_files(&cases).len(),
+            progress(&cases).0
+        );
         let folders: Vec<_> = temps.iter().filter(|(_, k)| **k == TempKind::Dir).collect();
         assert!(folders.len() <= 1, "{label}: {temps:?}");
         assert!(
