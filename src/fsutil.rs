@@ -145,14 +145,16 @@ fn private_options() -> std::fs::OpenOptions {
     o
 }
 
-/// Whether `path` still names the open file `f`.
+/// Whether `path` still names the open file `f` (`false` only when it surely
+/// does not: the name is gone or names another file).
 fn names(f: &File, path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
         match (f.metadata(), std::fs::symlink_metadata(path)) {
             (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
+            (_, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => false,
+            _ => true,
         }
     }
     #[cfg(not(unix))]
@@ -530,5 +532,9 @@ mod tests {
         assert!(!names(&f, &p));
         let g = private_options().open(t.path().join("y.lock")).unwrap();
         assert!(names(&g, &t.path().join("y.lock")));
+        // Another file under the name (removed, then made again by someone else).
+        std::fs::remove_file(t.path().join("y.lock")).unwrap();
+        std::fs::write(t.path().join("y.lock"), b"").unwrap();
+        assert!(!names(&g, &t.path().join("y.lock")));
     }
 }
