@@ -830,6 +830,10 @@ fn render(
         .collect();
     // The parsed sources (text and spans, ~30 KB a case) are not needed any more.
     drop(checked);
+    // Papers, their signatures and render-record.json go to OUTPUT/<case>/.
+    sweep_stale(
+        std::iter::once(output.to_path_buf()).chain(cases.iter().map(|c| output.join(&c.id))),
+    );
     let renderer = Renderer::new(
         &loaded.config,
         &loaded.root(),
@@ -1030,10 +1034,11 @@ fn pack(
         Err(_) => return Err(AppError::Read(reg_path)),
     };
     let before = register.to_text();
+    // The work folder and the zip's temporary are in OUTPUT, the register's
+    // temporary beside it.
+    sweep_stale([output, reg_path.parent().unwrap_or(Path::new("."))]);
     std::fs::create_dir_all(output)?;
-    let work = tempfile::Builder::new()
-        .prefix(".anjuan-pack-")
-        .tempdir_in(output)?;
+    let work = crate::fsutil::TempDir::new_in(output)?;
     let renderer = Renderer::new(cfg, &root, &render_options(&loaded, &opts.look, None))?;
     let popts = packing::Options {
         config: cfg,
@@ -1080,35 +1085,25 @@ fn pack(
         bar.set_style(style);
     }
     phase("写入 zip (writing)");
-    let tmp = tempfile::Builder::new()
-        .prefix(".anjuan-")
-        .suffix(".zip.part")
-        .tempfile_in(output)?;
-    let (file, tmp_path) = tmp.into_parts();
+    // Its lock is held (the file kept open) until it has been renamed.
+    let tmp = crate::fsutil::TempFile::new_in(output)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        tmp.file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    let writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    let writer = std::io::BufWriter::with_capacity(1 << 20, tmp.file());
     let writer = crate::archive::zipout::write(writer, prepared.entries, date, &|n| bar.inc(n))
         .map_err(packing::PackError::from)?;
     let file = writer
         .into_inner()
         .map_err(|e| AppError::Output(e.into_error()))?;
     file.sync_all()?;
-    drop(file);
-    let zip_bytes = std::fs::metadata(&tmp_path)?.len();
-    if opts.force {
-        tmp_path
-            .persist(&target)
-            .map_err(|e| AppError::Output(e.error))?;
-    } else {
-        tmp_path
-            .persist_noclobber(&target)
-            .map_err(|e| AppError::Output(e.error))?;
-    }
+    let zip_bytes = file.metadata()?.len();
+    tmp.persist(&target, opts.force)?;
     bar.finish_and_clear();
+    // Best effort: the zip is in place; a folder left over is swept next time.
     drop(work);
     // The register is saved once the package is in place.
     let after = register.to_text();
@@ -1226,6 +1221,25 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
         pb.set_style(style);
     }
     pb
+}
+
+/// Removes, directly in each of `dirs` (the folders a command writes to), the
+/// temporaries of interrupted runs that are no longer alive, and says so in one
+/// line; what could not be removed is named and left (the command goes on).
+fn sweep_stale<P: AsRef<Path>>(dirs: impl IntoIterator<Item = P>) {
+    let swept = crate::fsutil::sweep_all(dirs);
+    if swept.removed > 0 {
+        eprintln!(
+            "已清理 {} 个中断运行遗留的临时文件 (stale temporaries removed)",
+            swept.removed
+        );
+    }
+    for (path, e) in &swept.failed {
+        eprintln!(
+            "警告：无法清理中断运行遗留的临时文件 {} (cannot remove stale temporary): {e}",
+            path.display()
+        );
+    }
 }
 
 /// The whole flow on the example office: an office key (unencrypted, made here),
@@ -1481,6 +1495,7 @@ fn receipt(
             .join(loaded.config.signing.key.clone().ok_or(AppError::NoKey)?),
     };
     let (sk, pk) = load_key(&key, Some(pass))?;
+    sweep_stale([output]);
     let report = run_verify(bundle, opts, look.jobs)?;
     print!("{}", report.to_text(10));
     std::fs::create_dir_all(output).map_err(AppError::Output)?;

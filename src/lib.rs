@@ -14,7 +14,8 @@
 //!    JSON, PDF) and the signed receipt.
 //!
 //! Shared pieces: [`source`] (reading files, field paths → `line:column`),
-//! [`diag`] (findings with a remedy, personal data masked), [`fsutil`] (atomic writes).
+//! [`diag`] (findings with a remedy, personal data masked), [`fsutil`] (atomic writes; clearing the
+//! temporaries of interrupted runs).
 //! [`app`] is the command layer, the only code that touches the user's files.
 #![forbid(unsafe_code)]
 // A finding (`diag::Located`) is the error of per-file parsing: a cold path, carried

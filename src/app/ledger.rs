@@ -46,6 +46,8 @@ pub(super) fn ledger_import(
     }
     let loaded = load_config(config, &[cases_dir.to_path_buf()])?;
     let rules = rules(&loaded, as_of);
+    // The staging folder of a killed import is in the cases folder.
+    super::sweep_stale([cases_dir]);
     let plan = import::plan(ledger, cases_dir, &rules, sheet, update)?;
     let mut err = std::io::stderr().lock();
     for (col, header, dup) in &plan.ignored {

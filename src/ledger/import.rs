@@ -10,9 +10,10 @@
 //! `toml_edit`, keeping its comments and layout, and the edited file must pass
 //! the checks it passed before. Nothing is written unless every row passed, or
 //! with `keep_going` the good rows are written; every file is first written to
-//! a temporary file beside its place (so a failure while writing leaves no case
-//! file), then each is renamed into place: a new file never over an existing
-//! one, an updated file only over the bytes it was planned from.
+//! one staging folder inside the cases folder (so a failure or a kill while
+//! writing leaves no case file, and at most that one folder), then each is
+//! renamed into place: a new file never over an existing one, an updated file
+//! only over the bytes it was planned from.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -555,12 +556,14 @@ pub fn case_text(case: &Case) -> Result<String, toml::ser::Error> {
     ))
 }
 
-/// Writes the plan: every new and updated case file to a temporary file beside
-/// its place first, each synced; then, if no file to update has changed since it
-/// was read, renames them into place (a new file never over an existing one).
-/// Returns (written, updated).
+/// Writes the plan: every new and updated case file first into one staging
+/// folder inside `cases_dir` ([`TempDir`](crate::fsutil::TempDir): same file
+/// system, so the renames are atomic; a killed run leaves at most that folder,
+/// which the next run's sweep removes), each synced; then, if no file to update
+/// has changed since it was read, renames them into place (a new file never over
+/// an existing one) and removes the folder. Returns (written, updated).
 pub fn write(plan: &Plan, cases_dir: &Path) -> Result<(usize, usize), ImportError> {
-    use std::io::Write as _;
+    use crate::fsutil;
     let werr = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ImportError::Write { path, source }
@@ -580,16 +583,11 @@ pub fn write(plan: &Plan, cases_dir: &Path) -> Result<(usize, usize), ImportErro
     for u in &plan.updates {
         texts.push((&u.path, u.after.clone(), true));
     }
+    let stage = fsutil::TempDir::new_in(cases_dir).map_err(werr(cases_dir))?;
     let mut staged = Vec::with_capacity(texts.len());
-    for (path, text, replace) in texts {
-        let dir = path.parent().unwrap_or(cases_dir);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".anjuan-")
-            .suffix(".part")
-            .tempfile_in(dir)
-            .map_err(werr(dir))?;
-        tmp.write_all(text.as_bytes()).map_err(werr(path))?;
-        tmp.as_file().sync_all().map_err(werr(path))?;
+    for (i, (path, text, replace)) in texts.into_iter().enumerate() {
+        let tmp = stage.path().join(format!("{i}.toml"));
+        fsutil::write_new(&tmp, text.as_bytes()).map_err(werr(path))?;
         staged.push((tmp, path, replace));
     }
     for u in &plan.updates {
@@ -601,15 +599,32 @@ pub fn write(plan: &Plan, cases_dir: &Path) -> Result<(usize, usize), ImportErro
     }
     let (mut written, mut updated) = (0, 0);
     for (tmp, path, replace) in staged {
+        let moved = if replace {
+            std::fs::rename(&tmp, path)
+        } else {
+            fsutil::rename_noclobber(&tmp, path)
+        };
+        match moved {
+            Ok(()) => {}
+            // A case file in a subfolder on another file system: written beside it.
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                let bytes = std::fs::read(&tmp).map_err(werr(&tmp))?;
+                let dir = path.parent().unwrap_or(cases_dir);
+                let t = fsutil::TempFile::new_in(dir).map_err(werr(dir))?;
+                std::io::Write::write_all(&mut t.file(), &bytes).map_err(werr(path))?;
+                t.file().sync_all().map_err(werr(path))?;
+                t.persist(path, replace).map_err(werr(path))?;
+            }
+            Err(e) => return Err(werr(path)(e)),
+        }
         if replace {
-            tmp.persist(path).map_err(|e| werr(path)(e.error))?;
             updated += 1;
         } else {
-            tmp.persist_noclobber(path)
-                .map_err(|e| werr(path)(e.error))?;
             written += 1;
         }
     }
+    // Best effort: every file is in place; a folder left over is swept next time.
+    drop(stage);
     Ok((written, updated))
 }
 
