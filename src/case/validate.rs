@@ -68,9 +68,9 @@ fn hidden_kind(c: char) -> &'static str {
         | '\u{200E}'
         | '\u{200F}'
         | '\u{202A}'..='\u{202E}'
-        | '\u{2066}'..='\u{2069}' => "文字方向控制符 (bidi control)",
+        | '\u{2066}'..='\u{2069}' => "看不见的文字方向控制符 (bidi control)",
         c if c.is_control() => "控制字符 (control character)",
-        _ => "零宽或不可见字符 (zero-width character)",
+        _ => "看不见的零宽字符 (zero-width character)",
     }
 }
 
@@ -85,10 +85,10 @@ pub fn hidden_char_problem(s: &str, line_breaks_ok: bool) -> Option<String> {
         is_hidden_char(*c) && !(line_breaks_ok && matches!(c, '\n' | '\r' | '\t'))
     })?;
     Some(format!(
-        "第 {} 个字符是看不见的{}，U+{:04X}",
+        "第 {} 个字符 U+{:04X} 是{}",
         i + 1,
-        hidden_kind(c),
-        c as u32
+        c as u32,
+        hidden_kind(c)
     ))
 }
 
