@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Fuzz the hostile-zip reader (anjuan::verify::exercise_reader) with cargo-fuzz.
+# Fuzz anjuan with cargo-fuzz. Targets (fuzz/fuzz_targets/):
+#   zip_reader  the hostile-zip reader (anjuan::verify::exercise_reader), the default
+#   case_file   reading and checking a case file, TOML and JSON (anjuan::case::exercise)
+#   ledger_csv  ledger import of a CSV (anjuan::ledger::import::exercise)
 #
-#   scripts/fuzz.sh              # 60 seconds
-#   scripts/fuzz.sh 600          # ten minutes
+#   scripts/fuzz.sh              # zip_reader, 60 seconds
+#   scripts/fuzz.sh 600          # zip_reader, ten minutes
+#   scripts/fuzz.sh case_file 300   # a named target, five minutes
 #   scripts/fuzz.sh 3600         # an hour (or longer: any number of seconds)
 #   scripts/fuzz.sh 3600 -jobs=2 -workers=2   # two fuzzing processes in parallel;
 #                                # arguments after SECONDS go to libFuzzer as is
@@ -15,18 +19,25 @@
 #
 # Exits non-zero on a crash, a timeout (an input taking over FUZZ_TIMEOUT
 # seconds, default 10) or an out-of-memory (RSS over 1 GiB). The input that did
-# it lands in fuzz/artifacts/zip_reader/ (crash-*, timeout-*, oom-*); then:
-#   cargo +nightly fuzz run zip_reader fuzz/artifacts/zip_reader/crash-…   # reproduce
-#   cargo +nightly fuzz tmin zip_reader fuzz/artifacts/zip_reader/crash-…  # minimise
-# and keep the minimised input as fuzz/crashes/<short-name>.zip.
-# New interesting inputs are added to fuzz/corpus/zip_reader/ (git-ignored; only
+# it lands in fuzz/artifacts/TARGET/ (crash-*, timeout-*, oom-*); then:
+#   cargo +nightly fuzz run TARGET fuzz/artifacts/TARGET/crash-…   # reproduce
+#   cargo +nightly fuzz tmin TARGET fuzz/artifacts/TARGET/crash-…  # minimise
+# and keep the minimised input as fuzz/crashes/<short-name>.zip (zip_reader) or
+# fuzz/crashes/TARGET/<short-name> (the others); the stable tests replay them.
+# New interesting inputs are added to fuzz/corpus/TARGET/ (git-ignored; only
 # seed-* files are committed — regenerate those with fuzz/make_seeds.py).
 set -euo pipefail
 
+target=zip_reader
+case ${1:-} in
+zip_reader | case_file | ledger_csv) target=$1; shift ;;
+'' | [0-9]*) ;;
+*) echo "usage: $0 [zip_reader|case_file|ledger_csv] [SECONDS] [libFuzzer flags…]" >&2; exit 2 ;;
+esac
 secs=${1:-60}
 shift || true
 case $secs in
-'' | *[!0-9]*) echo "usage: $0 [SECONDS] [libFuzzer flags…]" >&2; exit 2 ;;
+'' | *[!0-9]*) echo "usage: $0 [zip_reader|case_file|ledger_csv] [SECONDS] [libFuzzer flags…]" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,11 +50,25 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-# The hostile-zip fixtures are seeds too (copied, not committed twice).
-mkdir -p fuzz/corpus/zip_reader
-for f in tests/fixtures/hostile-zips/*.zip; do
-    cp -n "$f" "fuzz/corpus/zip_reader/seed-hostile-$(basename "$f")"
-done
+# The test fixtures are seeds too (copied, not committed twice).
+mkdir -p "fuzz/corpus/$target"
+case $target in
+zip_reader)
+    for f in tests/fixtures/hostile-zips/*.zip; do
+        cp -n "$f" "fuzz/corpus/zip_reader/seed-hostile-$(basename "$f")"
+    done
+    ;;
+case_file)
+    for f in tests/fixtures/bad-cases/*.toml tests/fixtures/bad-cases/*.json; do
+        cp -n "$f" "fuzz/corpus/case_file/seed-fixture-$(basename "$f")"
+    done
+    ;;
+ledger_csv)
+    for f in tests/fixtures/bad-ledgers/*.csv; do
+        cp -n "$f" "fuzz/corpus/ledger_csv/seed-fixture-$(basename "$f")"
+    done
+    ;;
+esac
 
 # The target writes each input to one scratch file per process under TMPDIR;
 # keep those inside fuzz/target/ rather than in /tmp.
@@ -51,7 +76,7 @@ mkdir -p fuzz/target/tmp
 export TMPDIR="$root/fuzz/target/tmp"
 
 status=0
-cargo +nightly fuzz run zip_reader -- \
+cargo +nightly fuzz run "$target" -- \
     -max_total_time="$secs" \
     -rss_limit_mb=1024 \
     -max_len=1048576 \
@@ -66,7 +91,7 @@ if compgen -G 'fuzz-[0-9]*.log' >/dev/null; then
 fi
 
 if [ "$status" -ne 0 ]; then
-    echo "fuzz: failed (exit $status); inputs in fuzz/artifacts/zip_reader/:" >&2
-    ls -l fuzz/artifacts/zip_reader/ >&2 2>/dev/null || true
+    echo "fuzz: failed (exit $status); inputs in fuzz/artifacts/$target/:" >&2
+    ls -l "fuzz/artifacts/$target/" >&2 2>/dev/null || true
 fi
 exit "$status"

@@ -180,7 +180,7 @@ impl fmt::Display for Located {
         if !d.path.is_root() {
             write!(f, "{}: ", d.path)?;
         }
-        f.write_str(&mask_text(&d.message))?;
+        f.write_str(&terminal_text(&d.message))?;
         if let Some(h) = &d.hint {
             write!(f, "\n    修改建议 (remedy): {h}")?;
         }
@@ -198,15 +198,128 @@ impl serde::Serialize for Located {
         st.serialize_field("severity", &self.diag.severity)?;
         st.serialize_field("code", self.diag.code)?;
         st.serialize_field("field", &self.diag.path.to_string())?;
-        st.serialize_field("message", &mask_text(&self.diag.message))?;
+        st.serialize_field("message", &terminal_text(&self.diag.message))?;
         st.serialize_field("remedy", &self.diag.hint)?;
         st.end()
     }
 }
 
+/// Text from user data as it may reach a terminal: personal numbers masked
+/// ([`mask_text`]) and every hidden character (control, bidi, zero-width) shown
+/// as `<U+XXXX>`, so a right-to-left override in a name cannot reorder the
+/// line it is printed on. Line breaks stay.
+pub fn terminal_text(s: &str) -> String {
+    let masked = mask_text(s);
+    if !masked
+        .chars()
+        .any(|c| c != '\n' && crate::case::validate::is_hidden_char(c))
+    {
+        return masked;
+    }
+    let mut out = String::with_capacity(masked.len());
+    for c in masked.chars() {
+        if c != '\n' && crate::case::validate::is_hidden_char(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What the panic hook prints: a short Chinese message, where in anjuan's code,
+/// and the panic's own text with every quoted part left out (Rust quotes the
+/// values it complains about, e.g. the string a slice was cut from) and the rest
+/// masked like any other output. No backtrace, no values.
+pub fn panic_report(payload: &str, location: Option<(&str, u32, u32)>) -> String {
+    let mut kept = String::new();
+    let mut quote: Option<char> = None;
+    for c in payload.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                kept.push('…');
+                kept.push(q);
+            }
+            Some(_) => {}
+            None => {
+                kept.push(c);
+                if matches!(c, '`' | '\'' | '"') {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    if quote.is_some() {
+        kept.push('…');
+    }
+    let text = terminal_text(&one_line(&kept));
+    let place = location
+        .map(|(f, l, c)| format!("，位置 {f}:{l}:{c}"))
+        .unwrap_or_default();
+    format!(
+        "anjuan: 内部错误 (internal error){place}：{text}\n    修改建议 (remedy): 这是 anjuan 的缺陷，不是输入的错误；请把此消息和所用命令报告给维护者（消息中的个人信息已隐去）"
+    )
+}
+
+fn one_line(s: &str) -> String {
+    s.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Replaces the default panic hook (which prints the panic's text whole, values
+/// included, and on request a backtrace) with [`panic_report`] on standard error.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let loc = info.location().map(|l| (l.file(), l.line(), l.column()));
+        eprintln!("{}", panic_report(&payload, loc));
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panic_report_hides_values_and_numbers() {
+        // The message std gives for a slice cut inside a full-width identity number.
+        let payload = "end byte index 17 is not a char boundary; it is inside '２' (bytes 15..18) of `３３０１２２１９７８０４１５２３１Ｘ`";
+        let r = panic_report(payload, Some(("src/case/idnum.rs", 51, 27)));
+        assert!(!r.contains("３３０１"), "{r}");
+        assert!(r.contains("not a char boundary"), "{r}");
+        assert!(r.contains("src/case/idnum.rs:51:27"), "{r}");
+        assert!(r.starts_with("anjuan: 内部错误 (internal error)"), "{r}");
+        // Unquoted numbers are masked; unterminated quotes cut the rest.
+        let r = panic_report("bad id 33012219780415231X for 王喆 `王喆", None);
+        assert!(
+            !r.contains("33012219780415231X") && r.contains("3301"),
+            "{r}"
+        );
+        assert_eq!(r.matches("王喆").count(), 1, "{r}");
+        // Full-width digits are masked too, and a bidi override is shown, not obeyed.
+        let r = panic_report("号码 １３９５７１１２４６８ \u{202E}abc", None);
+        assert!(
+            !r.contains("１３９５７１１２４６８") && !r.contains('\u{202E}'),
+            "{r}"
+        );
+        assert!(r.contains("<U+202E>"), "{r}");
+    }
+
+    #[test]
+    fn terminal_text_shows_hidden_characters() {
+        assert_eq!(terminal_text("王\u{200B}喆"), "王<U+200B>喆");
+        assert_eq!(terminal_text("a\nb"), "a\nb");
+        assert_eq!(terminal_text("电话 13957112468"), "电话 139****2468");
+    }
 
     #[test]
     fn paths_round_trip() {

@@ -12,6 +12,9 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // A panic prints a short Chinese message with personal data masked, never
+    // the values it was about (see `diag::panic_report`).
+    anjuan::diag::install_panic_hook();
     let cli = anjuan::cli::Cli::parse();
     match anjuan::app::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.code()),

@@ -54,12 +54,18 @@ impl Source {
             path: path.to_path_buf(),
             source,
         })?;
+        Ok(Source::from_bytes(path, &bytes))
+    }
+
+    /// A source from bytes as read from `path` (whose extension picks the format):
+    /// the same encoding checks as [`Source::read`], without touching the disk.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Source, Located> {
         let format = Format::of(path).unwrap_or(Format::Toml);
-        Ok(decode(path, &bytes).map(|text| Source {
+        decode(path, bytes).map(|text| Source {
             path: path.to_path_buf(),
             text,
             format,
-        }))
+        })
     }
 
     /// A source from memory (tests, templates, generated records).
@@ -109,6 +115,10 @@ impl Source {
     }
 
     fn parse_json<T: DeserializeOwned>(&self) -> Result<T, Located> {
+        // Before any parser: the locator's JSON parser recurses without a limit.
+        if let Some(offset) = json_too_deep(&self.text) {
+            return Err(self.at_offset(offset, nesting_diagnostic()));
+        }
         let mut de = serde_json::Deserializer::from_str(&self.text);
         let result: Result<T, (FieldPath, serde_json::Error)> =
             serde_path_to_error::deserialize(&mut de)
@@ -173,6 +183,7 @@ impl Locator {
                     walk_toml_table(doc.as_table(), &FieldPath::root(), &mut offsets);
                 }
             }
+            Format::Json if json_too_deep(&src.text).is_some() => {}
             Format::Json => {
                 if let Ok(parsed) =
                     jsonc_parser::parse_to_ast(&src.text, &Default::default(), &Default::default())
@@ -331,9 +342,57 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, text[line_start..offset].chars().count() + 1)
 }
 
+/// How deeply arrays and tables may nest in a record file: toml_edit's own
+/// recursion limit, applied to JSON too (a case file needs about five).
+pub const MAX_NESTING: usize = 80;
+
+/// The byte offset of the first `[` or `{` nested deeper than [`MAX_NESTING`]
+/// in JSON text (strings and their escapes skipped), if any. A linear scan, so
+/// no parser ever sees a file deep enough to overflow the stack.
+pub fn json_too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn nesting_diagnostic() -> Diagnostic {
+    Diagnostic::error(
+        "nesting",
+        FieldPath::root(),
+        format!("数组或表嵌套超过 {MAX_NESTING} 层 (nesting too deep)"),
+    )
+    .hint("案件记录只有几层嵌套；检查多余的括号 [ { ，或文件是否被错误生成")
+}
+
 /// A TOML syntax error as a finding, with a remedy that fits the mistake.
 fn toml_syntax_diagnostic(msg: &str) -> Diagnostic {
     let root = FieldPath::root();
+    if msg.contains("recursion limit exceeded") {
+        return nesting_diagnostic();
+    }
     if let Some(rest) = msg.split("duplicate key `").nth(1) {
         let key = rest.split('`').next().unwrap_or("");
         let what = if msg.contains("in document root") || msg.starts_with("invalid table header") {

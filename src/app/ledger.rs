@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::{load_config, office_and_files, render_options, rules, AppError, Outcome};
 use crate::case::date::Date;
-use crate::case::idnum::mask_text;
 use crate::case::{self, Case};
 use crate::cli::LookOptions;
+use crate::diag::terminal_text as mask_text;
 use crate::fsutil::write_atomic;
 use crate::ledger::{export, import, stats};
 use crate::render::Renderer;

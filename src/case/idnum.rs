@@ -14,12 +14,32 @@ const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'
 pub enum IdProblem {
     /// Not 18 characters (15 = the old first-generation form).
     Length(usize),
+    /// Full-width digits or letters (０-９, Ｘ), as a Chinese input method types them.
+    FullWidth,
     /// A character other than a digit in the first 17, or other than a digit/X last.
     Characters,
+    /// The first two digits are not a province code of GB/T 2260; carries them.
+    Province(String),
     /// The birth date in positions 7–14 is not a real date.
     BirthDate,
+    /// The birth date is a real date, but before [`MIN_BIRTH_YEAR`]; carries the year.
+    BirthTooEarly(i32),
     /// The check character does not match; carries the one that would.
     Checksum { expected: char },
+}
+
+/// The earliest birth year taken as real: 18-digit numbers have been issued
+/// since 1999, and nobody born before 1900 still petitions.
+pub const MIN_BIRTH_YEAR: i32 = 1900;
+
+/// The first two digits of a GB 11643 number: the province-level division of
+/// GB/T 2260 (11–15 north, 21–23 north-east, 31–37 east, 41–46 south-central,
+/// 50–54 south-west, 61–65 north-west, 71 Taiwan, 81 Hong Kong, 82 Macau).
+pub fn province_valid(code: u32) -> bool {
+    matches!(
+        code,
+        11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81 | 82
+    )
 }
 
 /// The facts an identity number carries.
@@ -42,30 +62,45 @@ pub fn check_char(first17: &str) -> Option<char> {
     Some(CHECK[(sum % 11) as usize])
 }
 
+/// A full-width digit or Latin letter (U+FF10–FF19, FF21–FF3A, FF41–FF5A).
+pub fn is_full_width_alnum(c: char) -> bool {
+    matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+}
+
 /// Checks an 18-character resident identity number (a lower-case `x` is accepted).
+/// Works on characters, never byte offsets: any text gives a problem, not a panic.
 pub fn check_id(id: &str) -> Result<IdFacts, IdProblem> {
-    let n = id.chars().count();
-    if n != 18 {
-        return Err(IdProblem::Length(n));
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() != 18 {
+        return Err(IdProblem::Length(chars.len()));
     }
-    let (body, last) = id.split_at(17);
-    let last = last.chars().next().map(|c| c.to_ascii_uppercase());
-    if !body.bytes().all(|b| b.is_ascii_digit()) || !matches!(last, Some('0'..='9' | 'X')) {
+    if chars.iter().any(|c| is_full_width_alnum(*c)) {
+        return Err(IdProblem::FullWidth);
+    }
+    let last = chars[17].to_ascii_uppercase();
+    if !chars[..17].iter().all(char::is_ascii_digit) || !matches!(last, '0'..='9' | 'X') {
         return Err(IdProblem::Characters);
     }
-    let birth = Date::from_ymd(
-        body[6..10].parse().unwrap_or(0),
-        body[10..12].parse().unwrap_or(0),
-        body[12..14].parse().unwrap_or(0),
-    )
-    .filter(|d| d.year() >= 1880)
-    .ok_or(IdProblem::BirthDate)?;
-    let expected = check_char(body).ok_or(IdProblem::Characters)?;
-    if Some(expected) != last {
+    // All 18 are ASCII from here on, so byte offsets are character offsets.
+    let body: String = chars[..17].iter().collect();
+    let num = |r: std::ops::Range<usize>| body[r].parse::<u32>().unwrap_or(0);
+    if !province_valid(num(0..2)) {
+        return Err(IdProblem::Province(body[0..2].to_string()));
+    }
+    let birth =
+        Date::from_ymd(num(6..10) as i32, num(10..12), num(12..14)).ok_or(IdProblem::BirthDate)?;
+    if birth.year() < MIN_BIRTH_YEAR {
+        return Err(IdProblem::BirthTooEarly(birth.year()));
+    }
+    let expected = check_char(&body).ok_or(IdProblem::Characters)?;
+    if expected != last {
         return Err(IdProblem::Checksum { expected });
     }
-    let seq: u32 = body[14..17].parse().unwrap_or(0);
-    let sex = if seq % 2 == 1 { Sex::Male } else { Sex::Female };
+    let sex = if num(14..17) % 2 == 1 {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
     Ok(IdFacts { birth, sex })
 }
 
@@ -83,17 +118,24 @@ pub fn mask_id(id: &str) -> String {
         .collect()
 }
 
+/// A digit as far as masking goes: ASCII, full-width (０-９) or any other
+/// Unicode digit, so personal numbers typed in any of them are hidden alike.
+fn digit_like(c: char) -> bool {
+    c.is_ascii_digit() || c.is_numeric()
+}
+
 /// `13812345678` → `138****5678`; `0571-88123456` → `0571-****3456`.
 pub fn mask_phone(phone: &str) -> String {
-    let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
+    let digits = phone.chars().filter(|c| digit_like(*c)).count();
     if digits < 7 {
         return phone
             .chars()
-            .map(|c| if c.is_ascii_digit() { '*' } else { c })
+            .map(|c| if digit_like(c) { '*' } else { c })
             .collect();
     }
     // Keep the prefix (area code or the first 3 mobile digits) and the last 4 digits.
-    let keep_head = match phone.find('-') {
+    // A character index, like `i` below (the text need not be ASCII).
+    let keep_head = match phone.chars().position(|c| c == '-') {
         Some(i) => i + 1,
         None => 3,
     };
@@ -102,7 +144,7 @@ pub fn mask_phone(phone: &str) -> String {
         .chars()
         .enumerate()
         .map(|(i, c)| {
-            if !c.is_ascii_digit() {
+            if !digit_like(c) {
                 return c;
             }
             seen += 1;
@@ -116,31 +158,34 @@ pub fn mask_phone(phone: &str) -> String {
 }
 
 /// Masks every run of 7 or more digits (with an optional trailing `X`) in free text:
-/// whatever reaches a terminal from user data goes through this.
+/// whatever reaches a terminal from user data goes through this. Full-width and
+/// other Unicode digits count as digits; lengths are in characters.
 pub fn mask_text(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_ascii_digit() {
+        if digit_like(chars[i]) {
             let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
+            while i < chars.len() && digit_like(chars[i]) {
                 i += 1;
             }
-            if i < chars.len() && matches!(chars[i], 'X' | 'x') && i - start == 17 {
+            if i < chars.len() && matches!(chars[i], 'X' | 'x' | 'Ｘ' | 'ｘ') && i - start == 17 {
                 i += 1;
             }
-            let run: String = chars[start..i].iter().collect();
-            if run.len() >= 15 {
-                out.push_str(&mask_id(&run));
-            } else if run.len() == 11 && run.starts_with('1') {
-                out.push_str(&mask_phone(&run));
-            } else if run.len() >= 7 {
+            let run = &chars[start..i];
+            let n = run.len();
+            let s: String = run.iter().collect();
+            if n >= 15 {
+                out.push_str(&mask_id(&s));
+            } else if n == 11 && matches!(run[0], '1' | '１') {
+                out.push_str(&mask_phone(&s));
+            } else if n >= 7 {
                 // A landline or anything else long: only the last four digits stay.
-                out.push_str(&"*".repeat(run.len() - 4));
-                out.push_str(&run[run.len() - 4..]);
+                out.push_str(&"*".repeat(n - 4));
+                out.extend(&run[n - 4..]);
             } else {
-                out.push_str(&run);
+                out.push_str(&s);
             }
         } else {
             out.push(chars[i]);
@@ -155,6 +200,9 @@ pub fn mask_text(text: &str) -> String {
 /// Accepted: mobile `1[3-9]` + 9 digits; landline `0` + 2–3 digit area code, a
 /// hyphen optional, 7–8 digits, optional `-extension`; either with a `+86` prefix.
 pub fn check_phone(phone: &str) -> Result<(), &'static str> {
+    if phone.chars().any(is_full_width_alnum) {
+        return Err("含有全角数字或字母，须用半角 (full-width digits)");
+    }
     let p = phone.trim();
     let p = p.strip_prefix("+86").map(str::trim_start).unwrap_or(p);
     let p = p.strip_prefix('-').unwrap_or(p);
@@ -173,7 +221,9 @@ pub fn check_phone(phone: &str) -> Result<(), &'static str> {
     let (area, local, ext) =
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some(a), Some(l), e, None) => (a, l, e),
-            (Some(all), None, None, None) if all.starts_with('0') && all.len() >= 10 => {
+            (Some(all), None, None, None)
+                if all.starts_with('0') && all.len() >= 10 && digits_only(all) =>
+            {
                 let cut = if all.len() >= 12 { 4 } else { 3 };
                 (&all[..cut], &all[cut..], None)
             }
@@ -203,9 +253,12 @@ mod tests {
         let f = check_id("11010519491231002X").unwrap();
         assert_eq!(f.birth, Date::from_ymd(1949, 12, 31).unwrap());
         assert_eq!(f.sex, Sex::Female);
-        let f = check_id("440524188001010014").unwrap();
-        assert_eq!(f.sex, Sex::Male);
         assert!(check_id("11010519491231002x").is_ok());
+        // GB 11643's own example, born 1880: a real date, but nobody that old petitions.
+        assert_eq!(
+            check_id("440524188001010014"),
+            Err(IdProblem::BirthTooEarly(1880))
+        );
     }
 
     #[test]
@@ -217,6 +270,71 @@ mod tests {
         assert_eq!(check_id("110105491231002"), Err(IdProblem::Length(15)));
         assert_eq!(check_id("11010519491331002X"), Err(IdProblem::BirthDate));
         assert_eq!(check_id("1101051949123100AX"), Err(IdProblem::Characters));
+    }
+
+    #[test]
+    fn province_codes() {
+        for ok in [11, 15, 21, 23, 31, 37, 41, 46, 50, 54, 61, 65, 71, 81, 82] {
+            assert!(province_valid(ok), "{ok}");
+        }
+        for bad in [
+            0, 10, 16, 20, 24, 30, 38, 40, 47, 49, 55, 60, 66, 70, 72, 80, 83, 91, 99,
+        ] {
+            assert!(!province_valid(bad), "{bad}");
+        }
+        // 99… with a correct check digit is still refused.
+        let body = "99010519491231002";
+        let id = format!("{body}{}", check_char(body).unwrap());
+        assert_eq!(check_id(&id), Err(IdProblem::Province("99".into())));
+    }
+
+    #[test]
+    fn any_unicode_gives_a_problem_never_a_panic() {
+        for id in [
+            "３３０１２２１９７８０４１５２３１Ｘ",
+            "33012219780415231Ｘ",
+            "3301221978041523１X",
+            "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀",
+            "33012219780415231\u{0301}",
+            "\u{200B}3301221978041523",
+            "مرحبا123456789012",
+            "330122197804152é",
+            "",
+        ] {
+            assert!(check_id(id).is_err(), "{id}");
+            let _ = mask_id(id);
+            let _ = mask_text(id);
+        }
+        assert_eq!(
+            check_id("３３０１２２１９７８０４１５２３１Ｘ"),
+            Err(IdProblem::FullWidth)
+        );
+        for ph in [
+            "１３９５７１１２４６８",
+            "0５７１８８１２３４５６",
+            "00５７１８８１２３４",
+            "0😀😀😀😀😀😀",
+            "0éééééééééé",
+            "+86😀",
+            "-",
+            "",
+        ] {
+            assert!(check_phone(ph).is_err(), "{ph}");
+            let _ = mask_phone(ph);
+        }
+    }
+
+    #[test]
+    fn full_width_numbers_are_masked_too() {
+        assert_eq!(
+            mask_text("号码 ３３０１２２１９７８０４１５２３１Ｘ"),
+            "号码 ３３０１**********２３１Ｘ"
+        );
+        assert_eq!(
+            mask_text("电话 １３９５７１１２４６８"),
+            "电话 １３９****２４６８"
+        );
+        assert_eq!(mask_phone("电话0571-88123456"), "电话0571-****3456");
     }
 
     #[test]

@@ -267,3 +267,44 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
     }
     out
 }
+
+/// Runs one case file's bytes through everything `anjuan check` does to a single
+/// file, first as TOML and then as JSON: decoding, parsing, validation with the
+/// statutory timeline, placing each finding and printing it (masking included),
+/// and the ledger's view of the case. Returns how many findings were printed.
+///
+/// For the `case_file` fuzz target and its replay test: whatever the bytes, this
+/// must return, never panic, overflow the stack or hang.
+pub fn exercise(bytes: &[u8]) -> usize {
+    let config = Config::builtin();
+    let rules = Rules {
+        config: &config,
+        config_is_real: false,
+        calendar: config.calendar(),
+        as_of: date::Date::from_ymd(2026, 11, 21).unwrap_or_else(date::Date::today),
+    };
+    let mut printed = 0;
+    for name in ["fuzz.toml", "fuzz.json"] {
+        let path = Path::new(name);
+        let mut findings = Vec::new();
+        match Source::from_bytes(path, bytes) {
+            Err(l) => findings.push(l),
+            Ok(source) => match source.parse::<Case>() {
+                Err(l) => findings.push(l),
+                Ok(case) => {
+                    let locator = Locator::new(&source);
+                    for d in validate::validate(&case, &rules) {
+                        findings.push(locator.place(&source, d));
+                    }
+                    let cf = CaseFile { source, case };
+                    findings.extend(check_set(std::slice::from_ref(&cf), &config));
+                    let _ = crate::ledger::entry::Entry::of(&cf.case).cells();
+                }
+            },
+        }
+        for l in &findings {
+            printed += usize::from(!l.to_string().is_empty());
+        }
+    }
+    printed
+}

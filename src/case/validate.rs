@@ -32,6 +32,98 @@ fn p(s: &str) -> FieldPath {
     FieldPath::parse(s)
 }
 
+/// A character that shows nothing, or moves the text around, when printed: C0/C1
+/// controls, bidirectional controls, and the rest of Unicode's
+/// Default_Ignorable_Code_Point (zero-width space and joiners, word joiner,
+/// soft hyphen, variation selectors, BOM, Hangul fillers, tags …). Pasted from
+/// web pages and chat apps, they make two equal-looking names differ.
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
+/// What kind of hidden character `c` is, in the clerk's words.
+fn hidden_kind(c: char) -> &'static str {
+    match c {
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => "看不见的文字方向控制符 (bidi control)",
+        c if c.is_control() => "控制字符 (control character)",
+        _ => "看不见的零宽字符 (zero-width character)",
+    }
+}
+
+/// The remedy for a hidden character.
+pub const HIDDEN_CHAR_HINT: &str = "删除这个字符：把整个值删掉后重新输入，不要从网页或聊天软件复制";
+
+/// The first hidden character in `s` (see [`is_hidden_char`]), as "the Nth
+/// character (counted from 1) is an invisible …, U+XXXX". With `line_breaks_ok`
+/// (a spreadsheet cell listing one person per line), line breaks and tabs pass.
+pub fn hidden_char_problem(s: &str, line_breaks_ok: bool) -> Option<String> {
+    let (i, c) = s.chars().enumerate().find(|(_, c)| {
+        is_hidden_char(*c) && !(line_breaks_ok && matches!(c, '\n' | '\r' | '\t'))
+    })?;
+    Some(format!(
+        "第 {} 个字符 U+{:04X} 是{}",
+        i + 1,
+        c as u32,
+        hidden_kind(c)
+    ))
+}
+
+/// The problem with a typed person value, if any: a hidden character (its code
+/// point and position, counted in characters from 1), or a space at either end
+/// (ASCII, full-width U+3000, no-break U+00A0 …). As `(code, message, remedy)`.
+pub fn person_text_problem(s: &str) -> Option<(&'static str, String, &'static str)> {
+    if let Some(why) = hidden_char_problem(s, false) {
+        return Some(("hidden-char", why, HIDDEN_CHAR_HINT));
+    }
+    let lead = s.starts_with(char::is_whitespace);
+    let trail = s.ends_with(char::is_whitespace);
+    if (lead || trail) && !s.trim().is_empty() {
+        let which = match (lead, trail) {
+            (true, true) => "开头和末尾",
+            (true, false) => "开头",
+            _ => "末尾",
+        };
+        return Some((
+            "edge-space",
+            format!("{which}有空格 (leading or trailing space)"),
+            "删除值首尾的空格（包括全角空格）",
+        ));
+    }
+    None
+}
+
+/// Two person values name the same person: equal once hidden characters and
+/// spaces at the ends are left out (those are reported at their own field, so a
+/// stray zero-width space must not also surface as a mismatch elsewhere).
+pub fn same_person(a: &str, b: &str) -> bool {
+    let key = |s: &str| -> String { s.chars().filter(|c| !is_hidden_char(*c)).collect() };
+    key(a).trim() == key(b).trim()
+}
+
 impl Ctx<'_> {
     fn err(
         &mut self,
@@ -101,7 +193,26 @@ impl Ctx<'_> {
         }
     }
 
+    /// A typed person field (name, number, address …): a finding at the field for a
+    /// hidden character or a space at either end. Returns whether it was clean.
+    fn person(&mut self, path: FieldPath, value: &str, what: &str) -> bool {
+        match person_text_problem(value) {
+            None => true,
+            Some((code, why, hint)) => {
+                self.err(code, path, format!("{what}“{value}”{why}"), hint);
+                false
+            }
+        }
+    }
+
+    fn person_opt(&mut self, path: FieldPath, value: &Option<String>, what: &str) -> bool {
+        value.as_deref().is_none_or(|v| self.person(path, v, what))
+    }
+
     fn phone(&mut self, path: FieldPath, phone: &Option<String>) {
+        if !self.person_opt(path.clone(), phone, "电话号码") {
+            return;
+        }
         if let Some(ph) = phone {
             if let Err(why) = check_phone(ph) {
                 self.err(
@@ -122,13 +233,16 @@ impl Ctx<'_> {
         sex: Option<Sex>,
     ) {
         let Some(id) = id else { return };
+        if !self.person(path.clone(), id, "证件号码") {
+            return;
+        }
         if id_type != IdType::Resident {
             if id.trim().is_empty() {
                 self.not_blank(path, id, "证件号码");
             }
             return;
         }
-        match check_id(id.trim()) {
+        match check_id(id) {
             Ok(facts) => {
                 if let Some(s) = sex {
                     if s != facts.sex {
@@ -140,8 +254,17 @@ impl Ctx<'_> {
                         );
                     }
                 }
-                if facts.birth > self.rules.as_of {
-                    self.err("id-birth", path, "身份证号码中的出生日期晚于今天 (birth date in the future)", "核对身份证原件");
+                let received = self.case.arrival.received;
+                if facts.birth > received.min(self.rules.as_of) {
+                    self.err(
+                        "id-birth",
+                        path,
+                        format!(
+                            "身份证号码 {} 中的出生日期晚于收到信访事项的日期 {received} (birth date after the petition was received)",
+                            mask_id(id)
+                        ),
+                        "第 7–14 位为出生日期 YYYYMMDD；核对身份证原件",
+                    );
                 }
             }
             Err(IdProblem::Length(15)) => self.err(
@@ -156,6 +279,21 @@ impl Ctx<'_> {
                 format!("身份证号码应为 18 位，实际为 {n} 位 (identity number length)"),
                 "核对身份证原件，逐位重新录入",
             ),
+            Err(IdProblem::FullWidth) => self.err(
+                "id-chars",
+                path,
+                "身份证号码含有全角数字或字母（如 ３、Ｘ），须用半角 (full-width characters)",
+                "把输入法切换到半角（英文）状态，逐位重新录入",
+            ),
+            Err(IdProblem::Province(code)) => self.err(
+                "id-province",
+                path,
+                format!(
+                    "身份证号码 {} 的前两位 {code} 不是省级行政区划代码 (GB/T 2260 province code)",
+                    mask_id(id)
+                ),
+                "前两位为省、自治区、直辖市代码（11–65，71 台湾，81 香港，82 澳门）；核对身份证原件",
+            ),
             Err(IdProblem::Characters) => self.err(
                 "id-chars",
                 path,
@@ -167,6 +305,16 @@ impl Ctx<'_> {
                 path,
                 format!("身份证号码 {} 中的出生日期不存在 (invalid birth date)", mask_id(id)),
                 "第 7–14 位为出生日期 YYYYMMDD；核对身份证原件",
+            ),
+            Err(IdProblem::BirthTooEarly(year)) => self.err(
+                "id-birth",
+                path,
+                format!(
+                    "身份证号码 {} 中的出生年份 {year} 早于 {} 年 (implausible birth date)",
+                    mask_id(id),
+                    super::idnum::MIN_BIRTH_YEAR
+                ),
+                "第 7–10 位为出生年份；核对身份证原件",
             ),
             Err(IdProblem::Checksum { .. }) => self.err(
                 "id-checksum",
@@ -278,6 +426,7 @@ pub fn validate(case: &Case, rules: &Rules) -> Vec<Diagnostic> {
         out: Vec::new(),
     };
     identity(&mut c);
+    person_fields(&mut c);
     people(&mut c);
     arrival(&mut c);
     acceptance(&mut c);
@@ -360,6 +509,97 @@ fn identity(c: &mut Ctx) {
             ),
             format!("可选：{list}；或在 anjuan.toml 的 categories 中增加"),
         );
+    }
+}
+
+/// Every field that holds a person's name or particulars, checked as typed
+/// (hidden characters, spaces at the ends). Identity numbers and phones are
+/// checked with their own rules in [`Ctx::id_number`] and [`Ctx::phone`].
+fn person_fields(c: &mut Ctx) {
+    let case = c.case;
+    let list = |c: &mut Ctx, path: FieldPath, xs: &[String], what: &str| {
+        for (i, x) in xs.iter().enumerate() {
+            c.person(path.index(i), x, what);
+        }
+    };
+    for (i, pt) in case.petitioners.iter().enumerate() {
+        let base = p("petitioners").index(i);
+        c.person(base.key("name"), &pt.name, "信访人姓名");
+        c.person_opt(base.key("address"), &pt.address, "住址");
+        c.person_opt(base.key("employer"), &pt.employer, "工作单位");
+    }
+    for (i, a) in case.agents.iter().enumerate() {
+        let base = p("agents").index(i);
+        c.person(base.key("name"), &a.name, "代理人姓名");
+        c.person(base.key("relation"), &a.relation, "与委托人关系");
+        c.person_opt(base.key("employer"), &a.employer, "工作单位");
+        list(c, base.key("principals"), &a.principals, "委托人姓名");
+    }
+    if let Some(acc) = &case.acceptance {
+        c.person_opt(p("acceptance.contact"), &acc.contact, "联系人");
+    }
+    if let Some(r) = &case.responsibility {
+        c.person(p("responsibility.unit"), &r.unit, "责任单位");
+        c.person(p("responsibility.leader"), &r.leader, "包案领导");
+        c.person_opt(
+            p("responsibility.leader_title"),
+            &r.leader_title,
+            "领导职务",
+        );
+        c.person(p("responsibility.handler"), &r.handler, "责任人");
+        c.phone(p("responsibility.handler_phone"), &r.handler_phone);
+        list(c, p("responsibility.team"), &r.team, "专班成员姓名");
+    }
+    if let Some(h) = &case.handling {
+        c.person(p("handling.signed_off_by"), &h.signed_off_by, "签发领导");
+        for (i, inv) in h.investigation.iter().enumerate() {
+            let base = p("handling.investigation").index(i);
+            c.person_opt(base.key("by"), &inv.by, "调查人");
+        }
+        if let Some(e) = &h.extension {
+            c.person(
+                p("handling.extension.approved_by"),
+                &e.approved_by,
+                "批准人",
+            );
+        }
+    }
+    if let Some(hr) = &case.hearing {
+        for (i, x) in hr.participants.iter().enumerate() {
+            let base = p("hearing.participants").index(i);
+            c.person(base.key("name"), &x.name, "参加人姓名");
+            c.person_opt(base.key("unit"), &x.unit, "单位或职务");
+        }
+        for (i, m) in hr.minutes.iter().enumerate() {
+            c.person(
+                p("hearing.minutes").index(i).key("speaker"),
+                &m.speaker,
+                "发言人",
+            );
+        }
+    }
+    if let Some(s) = &case.settlement {
+        for (i, party) in s.parties.iter().enumerate() {
+            let base = p("settlement.parties").index(i);
+            c.person(base.key("name"), &party.name, "当事人名称");
+            c.person_opt(base.key("address"), &party.address, "住址");
+            c.person_opt(base.key("representative"), &party.representative, "代表人");
+        }
+        list(c, p("settlement.witnesses"), &s.witnesses, "见证人姓名");
+    }
+    if let Some(rb) = &case.report_back {
+        c.person(p("report_back.signer"), &rb.signer, "签发人");
+        c.person(p("report_back.contact"), &rb.contact, "联系人");
+    }
+    for (i, d) in case.deliveries.iter().enumerate() {
+        let base = p("deliveries").index(i);
+        c.person(base.key("recipient"), &d.recipient, "签收人");
+        c.person_opt(base.key("relation"), &d.relation, "与受送达人关系");
+        c.person_opt(base.key("witness"), &d.witness, "见证人");
+        list(c, base.key("servers"), &d.servers, "送达人姓名");
+    }
+    for (i, e) in case.events.iter().enumerate() {
+        c.person_opt(p("events").index(i).key("by"), &e.by, "经办人");
     }
 }
 
@@ -449,7 +689,7 @@ fn people(c: &mut Ctx) {
             );
         }
         for (j, name) in a.principals.iter().enumerate() {
-            if !case.petitioners.iter().any(|p| p.name == *name) {
+            if !case.petitioners.iter().any(|p| same_person(&p.name, name)) {
                 c.err(
                     "agent",
                     base.key("principals").index(j),
@@ -844,11 +1084,11 @@ fn hearing(c: &mut Ctx) {
             &x.name,
             "参加人姓名",
         );
-        let is_handler = handler == Some(x.name.as_str())
+        let is_handler = handler.is_some_and(|h| same_person(h, &x.name))
             || hr
                 .participants
                 .iter()
-                .any(|y| y.role == Role::Handler && y.name == x.name);
+                .any(|y| y.role == Role::Handler && same_person(&y.name, &x.name));
         if x.role == Role::Presiding && is_handler {
             c.err(
                 "hearing",
@@ -857,7 +1097,12 @@ fn hearing(c: &mut Ctx) {
                 "由未参与调查的人员主持听证",
             );
         }
-        if x.role == Role::Petitioner && !case.petitioners.iter().any(|p| p.name == x.name) {
+        if x.role == Role::Petitioner
+            && !case
+                .petitioners
+                .iter()
+                .any(|p| same_person(&p.name, &x.name))
+        {
             c.err(
                 "hearing",
                 p("hearing.participants").index(i).key("name"),
@@ -868,7 +1113,7 @@ fn hearing(c: &mut Ctx) {
                 "姓名须与 [[petitioners]] 中的一致；代理人用 role = \"代理人\"",
             );
         }
-        if x.role == Role::Agent && !case.agents.iter().any(|a| a.name == x.name) {
+        if x.role == Role::Agent && !case.agents.iter().any(|a| same_person(&a.name, &x.name)) {
             c.err(
                 "hearing",
                 p("hearing.participants").index(i).key("name"),
@@ -1196,7 +1441,7 @@ fn deliveries(c: &mut Ctx) {
             );
             c.not_future(base.key("signed_on"), signed);
         }
-        let recipient_named = named.contains(&d.recipient.as_str());
+        let recipient_named = named.iter().any(|n| same_person(n, &d.recipient));
         if !recipient_named
             && d.method != Method::Notice
             && d.relation.as_deref().is_none_or(|s| s.trim().is_empty())

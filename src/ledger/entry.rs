@@ -15,6 +15,7 @@ use crate::case::model::{
     Arrival, Assignment, Case, Channel, Class, Close, CloseBasis, IdType, Matter, Petitioner,
     Responsibility,
 };
+use crate::case::validate;
 
 /// A person on the ledger: only what its columns hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +77,17 @@ pub struct CellError {
     pub message: String,
     pub hint: String,
 }
+
+/// The columns that hold people's names and particulars.
+const PERSON_CELLS: &[Field] = &[
+    Field::Petitioner,
+    Field::IdNumber,
+    Field::Phone,
+    Field::Address,
+    Field::Leader,
+    Field::Unit,
+    Field::Handler,
+];
 
 /// Separators between several values in one cell (names, numbers, phones).
 const LIST_SEPS: &[char] = &['、', ',', '，', ';', '；', '\n', '/'];
@@ -266,6 +278,20 @@ impl Entry {
             }
         };
 
+        // People's particulars as typed: a hidden character (zero-width, bidi
+        // control …) is a problem at its cell, not a mismatch with the case file
+        // or a name that matches nobody later. Spaces at the ends and full-width
+        // digits were already normalised away by the sheet reader.
+        for f in PERSON_CELLS {
+            let t = txt(*f);
+            if let Some(why) = validate::hidden_char_problem(&t, true) {
+                err(
+                    *f,
+                    format!("{}“{t}”{why}", f.zh()),
+                    validate::HIDDEN_CHAR_HINT,
+                );
+            }
+        }
         let id = required(Field::Id, &mut err);
         if id.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) || id.starts_with('.') {
             err(

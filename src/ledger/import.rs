@@ -548,6 +548,42 @@ fn existing_cases(dir: &Path) -> Result<HashMap<String, (PathBuf, Case)>, Import
     Ok(out)
 }
 
+/// Runs a ledger file through `ledger import` without writing anything: reading
+/// the sheet, every row's cells, validating each new case, printing each problem
+/// (masked), and the text of each new case file read back as a case. `cases_dir`
+/// holds the existing case files rows are compared with (it may be absent).
+/// Returns how many problems were printed.
+///
+/// For the `ledger_csv` fuzz target and its replay test: whatever the bytes,
+/// this must return, never panic, overflow the stack or hang.
+pub fn exercise(ledger: &Path, cases_dir: &Path) -> usize {
+    let config = crate::config::Config::builtin();
+    let rules = Rules {
+        config: &config,
+        config_is_real: false,
+        calendar: config.calendar(),
+        as_of: crate::case::date::Date::from_ymd(2026, 11, 21)
+            .unwrap_or_else(crate::case::date::Date::today),
+    };
+    let plan = match plan(ledger, cases_dir, &rules, None, false) {
+        Ok(p) => p,
+        Err(e) => return usize::from(!e.to_string().is_empty()),
+    };
+    let mut printed = 0;
+    for p in &plan.problems {
+        printed +=
+            usize::from(!crate::case::idnum::mask_text(&p.message).is_empty() || !p.at.is_empty());
+    }
+    for (path, case, _) in &plan.new {
+        if let Ok(text) = case_text(case) {
+            let src =
+                crate::source::Source::from_text(path.clone(), text, crate::source::Format::Toml);
+            let _ = src.parse::<Case>();
+        }
+    }
+    printed
+}
+
 /// The text of a new case file.
 pub fn case_text(case: &Case) -> Result<String, toml::ser::Error> {
     Ok(format!(

@@ -142,6 +142,16 @@ pub enum SheetError {
     },
     #[error("{file}: 不支持的文件类型 (use .xlsx, .xls, .ods or .csv)")]
     Kind { file: String },
+    #[error(
+        "{file}: {}至少有 {rows} 行、{cols} 列，超过可读取的 {MAX_CELLS} 个单元格 (sheet too large)",
+        sheet_label(sheet)
+    )]
+    TooLarge {
+        file: String,
+        sheet: String,
+        rows: usize,
+        cols: usize,
+    },
 }
 
 impl SheetError {
@@ -153,9 +163,18 @@ impl SheetError {
                 "表头请用台账的列名（诉求内容、分类处理情况、具体工作措施、包案领导、责任单位、责任人、处理时限、销号），或在 anjuan.toml 的 [ledger.columns] 中写明对应关系"
             }
             SheetError::Kind { .. } => "把台账另存为 .xlsx 或 .csv",
+            SheetError::TooLarge { .. } => {
+                "台账只需案件的行和台账的列：删除表格右侧和下方多余的行列（或只复制台账部分到新表）后再导入"
+            }
         }
     }
 }
+
+/// The most cells (rows × widest row) a sheet may have: a ledger of 10,000
+/// cases in 40 columns is 400,000. Every row is padded to the widest, so one
+/// long row in a CSV of many short ones would otherwise take memory without
+/// bound.
+pub const MAX_CELLS: usize = 4_000_000;
 
 /// How many rows from the top are searched for the header.
 const HEADER_SCAN: usize = 12;
@@ -337,11 +356,22 @@ fn read_csv(path: &Path, file: &str) -> Result<Grid, SheetError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut grid = Vec::new();
+    let mut width = 0;
     for rec in r.records() {
         let rec = rec.map_err(|e| SheetError::Open {
             file: file.to_string(),
             message: e.to_string(),
         })?;
+        // Stop as soon as the padded table would be too large (see `table_of`).
+        width = width.max(rec.len());
+        if width.saturating_mul(grid.len() + 1) > MAX_CELLS {
+            return Err(SheetError::TooLarge {
+                file: file.to_string(),
+                sheet: String::new(),
+                rows: grid.len() + 1,
+                cols: width,
+            });
+        }
         grid.push(rec.iter().map(text_value).collect());
     }
     Ok(grid)
@@ -356,6 +386,14 @@ fn table_of(
     map: &ColumnMap,
 ) -> Result<Table, SheetError> {
     let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+    if width.saturating_mul(grid.len()) > MAX_CELLS {
+        return Err(SheetError::TooLarge {
+            file,
+            sheet,
+            rows: grid.len(),
+            cols: width,
+        });
+    }
     for row in &mut grid {
         row.resize(width, Value::Empty);
     }
@@ -439,6 +477,21 @@ pub fn col_name(mut c: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_wide_row_does_not_pad_the_sheet_without_bound() {
+        // 2,001 columns in the first row, then 2,000 one-cell rows: 4,002,001 cells padded.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("wide.csv");
+        std::fs::write(&p, format!("{}\n{}", ",".repeat(2000), "a\n".repeat(2000))).unwrap();
+        let map = ColumnMap::with(&Default::default()).unwrap();
+        match read(&p, None, &map) {
+            Err(e @ SheetError::TooLarge { .. }) => {
+                assert!(e.to_string().contains("sheet too large"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn full_width_digits_spaces_and_dates_are_normalised() {
