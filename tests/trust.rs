@@ -21,27 +21,12 @@ use anjuan::sign;
 use anjuan::verify::{self, Options, Profile, Report};
 use common::*;
 
-const BUNDLE: &str = "X012-WS-2026-XFB";
-
 fn unzip(zip: &Path, into: &Path) -> PathBuf {
-    let f = std::fs::File::open(zip).unwrap();
-    zip::ZipArchive::new(f).unwrap().extract(into).unwrap();
-    into.join(BUNDLE)
+    unzip_bundle(zip, into)
 }
 
 fn opts(trust: &[&Path]) -> Options {
-    Options {
-        trust: trust
-            .iter()
-            .map(|p| {
-                let pk = sign::public_key(&std::fs::read_to_string(p).unwrap()).unwrap();
-                (sign::key_id(&pk), pk)
-            })
-            .collect(),
-        date: "2026-11-21".into(),
-        jobs: 1,
-        ..Options::default()
-    }
+    verify_opts(trust)
 }
 
 /// Every detail of every check not passed, as `check: code file — message`.

@@ -14,31 +14,16 @@ use anjuan::verify::{self, Options, Report};
 use common::*;
 use serde_json::Value;
 
-const BUNDLE: &str = "X012-WS-2026-XFB";
-
 fn zip_of(root: &Path) -> PathBuf {
     root.join(format!("archive/{BUNDLE}.zip"))
 }
 
 fn unzip(zip: &Path, into: &Path) -> PathBuf {
-    let f = std::fs::File::open(zip).unwrap();
-    zip::ZipArchive::new(f).unwrap().extract(into).unwrap();
-    into.join(BUNDLE)
+    unzip_bundle(zip, into)
 }
 
 fn opts(trust: &[&Path]) -> Options {
-    Options {
-        trust: trust
-            .iter()
-            .map(|p| {
-                let pk = anjuan::sign::public_key(&std::fs::read_to_string(p).unwrap()).unwrap();
-                (anjuan::sign::key_id(&pk), pk)
-            })
-            .collect(),
-        date: "2026-11-21".into(),
-        jobs: 1,
-        ..Options::default()
-    }
+    verify_opts(trust)
 }
 
 /// The failed checks as `id: code` strings.

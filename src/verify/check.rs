@@ -142,6 +142,16 @@ fn na(id: &'static str, property: Property, name: &'static str, why: &str) -> Ch
     }
 }
 
+/// A container finding as a report detail.
+fn finding_detail(f: &super::zipread::Finding) -> Detail {
+    Detail {
+        code: f.code(),
+        item: None,
+        file: f.file(),
+        message: f.message(),
+    }
+}
+
 pub(super) fn detail(code: &str, file: Option<&str>, message: impl Into<String>) -> Detail {
     Detail {
         code: code.to_string(),
@@ -177,12 +187,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         c.findings
             .iter()
             .filter(|f| !f.is_warning() && pred(&f.code()))
-            .map(|f| Detail {
-                code: f.code(),
-                item: None,
-                file: f.file(),
-                message: f.message(),
-            })
+            .map(finding_detail)
             .collect()
     };
     let mut names_check = check(
@@ -197,12 +202,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         .findings
         .iter()
         .filter(|f| f.is_warning() && f.code().starts_with("name."))
-        .map(|f| Detail {
-            code: f.code(),
-            item: None,
-            file: f.file(),
-            message: f.message(),
-        })
+        .map(finding_detail)
         .collect();
     if !look_alike.is_empty() {
         if names_check.status == Status::Pass {
@@ -559,16 +559,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
 
     // ---- What reading the entries showed about the container (bytes after a
     // deflate stream, smuggled local headers): the container check's too.
-    let late: Vec<Detail> = c
-        .read_findings()
-        .iter()
-        .map(|f| Detail {
-            code: f.code(),
-            item: None,
-            file: f.file(),
-            message: f.message(),
-        })
-        .collect();
+    let late: Vec<Detail> = c.read_findings().iter().map(finding_detail).collect();
     if !late.is_empty() {
         if let Some(k) = checks.iter_mut().find(|k| k.id == "security.container") {
             k.status = Status::Fail;

@@ -172,3 +172,29 @@ pub fn demo_run() -> (tempfile::TempDir, PathBuf) {
     assert!(root.join("archive/X012-WS-2026-XFB.zip").is_file());
     (dir, root)
 }
+
+/// The demo office's year bundle.
+pub const BUNDLE: &str = "X012-WS-2026-XFB";
+
+/// Unzips a bundle (with the zip crate) into `into`; returns its bag folder.
+pub fn unzip_bundle(zip: &Path, into: &Path) -> PathBuf {
+    let f = std::fs::File::open(zip).unwrap();
+    zip::ZipArchive::new(f).unwrap().extract(into).unwrap();
+    into.join(BUNDLE)
+}
+
+/// Verification options trusting the keys in these files, dated as the tests are.
+pub fn verify_opts(trust: &[&Path]) -> anjuan::verify::Options {
+    anjuan::verify::Options {
+        trust: trust
+            .iter()
+            .map(|p| {
+                let pk = anjuan::sign::public_key(&std::fs::read_to_string(p).unwrap()).unwrap();
+                (anjuan::sign::key_id(&pk), pk)
+            })
+            .collect(),
+        date: "2026-11-21".into(),
+        jobs: 1,
+        ..anjuan::verify::Options::default()
+    }
+}
