@@ -367,6 +367,16 @@ pub fn addressee(case: &Case) -> String {
     }
 }
 
+/// How the papers address the petitioner: 你 for one person, 你们 for several
+/// petitioners or a collective case. Never the blank-form 你（你们）.
+pub fn you(case: &Case) -> &'static str {
+    if case.petitioners.len() > 1 || case.collective.is_some() {
+        "你们"
+    } else {
+        "你"
+    }
+}
+
 /// The dossier title: the case's own, or `{first petitioner}反映{summary}问题`.
 pub fn dossier_title(case: &Case) -> String {
     if let Some(t) = &case.title {
@@ -424,6 +434,7 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "case": case,
         "seal": seal,
         "addressee": addressee(case),
+        "you": you(case),
         "dossier_title": dossier_title(case),
         "decisions": decisions,
         "numbers": numbers,
