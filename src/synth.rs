@@ -331,6 +331,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
                 date: received.add_days(-1),
                 instructions: Some("请依法调查处理，并于规定期限内报送办理情况。".into()),
                 report_due: Some(handled.add_days(20)),
+                channel: Some(Channel::Online),
             });
             case.report_back = Some(ReportBack {
                 date: handled.add_days(5),

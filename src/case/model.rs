@@ -157,6 +157,10 @@ pub struct Assignment {
     /// 报结期限 (date by which the report back is due), if the slip sets one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_due: Option<Date>,
+    /// 信访形式 (the petitioner's own channel at the assigning body: 来信, 来访, 网上, 电话),
+    /// which the papers print instead of 交办/转送. The slip names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
 }
 
 terms! {

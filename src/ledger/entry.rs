@@ -498,6 +498,7 @@ impl Entry {
                         date: *date,
                         instructions: None,
                         report_due: None,
+                        channel: None,
                     }),
             },
             petitioners: self

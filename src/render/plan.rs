@@ -377,6 +377,21 @@ pub fn you(case: &Case) -> &'static str {
     }
 }
 
+/// The petitioner's own channel (来信, 网上…): for a case assigned or transferred from
+/// above, the one the assigning body's slip names; `None` when the record does not say.
+pub fn channel(case: &Case) -> Option<&'static str> {
+    let a = &case.arrival;
+    if a.channel.from_above() {
+        a.assignment
+            .as_ref()
+            .and_then(|x| x.channel)
+            .filter(|c| !c.from_above())
+            .map(|c| c.zh())
+    } else {
+        Some(a.channel.zh())
+    }
+}
+
 /// The dossier title: the case's own, or `{first petitioner}反映{summary}问题`.
 pub fn dossier_title(case: &Case) -> String {
     if let Some(t) = &case.title {
@@ -435,6 +450,7 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "seal": seal,
         "addressee": addressee(case),
         "you": you(case),
+        "channel": channel(case),
         "dossier_title": dossier_title(case),
         "decisions": decisions,
         "numbers": numbers,
