@@ -1,13 +1,25 @@
 //! Writing a deterministic zip: entries sorted by name, stored (no compression:
 //! PDFs are compressed already, and stored entries are readable by any tool for
-//! decades), one fixed timestamp, fixed permissions, no extra fields. The same
-//! entries give the same bytes. File contents are streamed, never held whole.
+//! decades), one fixed timestamp, fixed permissions, no extra fields but the ZIP64
+//! one where APPNOTE 4.5.3 calls for it. The same entries give the same bytes. File
+//! contents are streamed, never held whole.
+//!
+//! Written here rather than through the `zip` crate, whose writer puts a ZIP64
+//! field in both headers of every entry past 4 GiB: APPNOTE asks for the field only
+//! where a 32-bit value overflows, with exactly the overflowing values, and for
+//! version 4.5 only on those entries. `verify` holds anjuan bundles to this profile.
+//!
+//! Layout of an entry: local header (version needed 1.0, or 4.5 with ZIP64; flag
+//! 0x0800 for UTF-8 names; method 0; the bundle's DOS time), name, the local ZIP64
+//! field (both sizes) only when the size is 0xFFFFFFFF or more, then the data. The
+//! CRC-32 is computed while the data streams and written back into the local header,
+//! so each file is read once. The central record carries a ZIP64 field with, in
+//! order, the size, the compressed size and the local header offset — each only if
+//! its 32-bit field is 0xFFFFFFFF. The end records: a ZIP64 end record and locator
+//! only when the entry count, the directory size or its offset overflow.
 
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
-
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use crate::case::date::Date;
 
@@ -44,8 +56,6 @@ pub struct Entry {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ZipOutError {
-    #[error("写入压缩包失败 (zip write failed): {0}")]
-    Zip(#[from] zip::result::ZipError),
     #[error("读写失败 (I/O) {path}: {source}")]
     Io {
         path: String,
@@ -56,10 +66,89 @@ pub enum ZipOutError {
     Changed(String),
     #[error("日期超出 zip 可表示的范围 (1980–2107): {0}")]
     Date(String),
+    #[error("条目名过长 (entry name longer than 65535 bytes): {0}")]
+    Name(String),
+}
+
+/// Version made by: Unix (3), and the version the entry needs (as the `zip`
+/// crate, which wrote earlier bundles, sets it).
+pub fn made_by(needed: u16) -> u16 {
+    (3 << 8) | needed
+}
+/// Version needed to extract a stored entry.
+pub const NEEDED: u16 = 10;
+/// Version needed for an entry that carries a ZIP64 field.
+pub const NEEDED_ZIP64: u16 = 45;
+/// File attributes: a regular file, mode 0644.
+pub const EXTERNAL_ATTR: u32 = 0o100644 << 16;
+const MAX32: u64 = 0xFFFF_FFFF;
+
+/// The ZIP64 extended information field of a central record: the values among
+/// (size, compressed size, local header offset) that do not fit 32 bits, in that
+/// order; empty when none overflows.
+pub fn central_zip64(size: u64, offset: u64) -> Vec<u8> {
+    let mut vals = Vec::new();
+    if size >= MAX32 {
+        vals.push(size);
+        vals.push(size); // stored: compressed size = size
+    }
+    if offset >= MAX32 {
+        vals.push(offset);
+    }
+    field(&vals)
+}
+
+/// The ZIP64 field of a local header: both sizes, when the size overflows.
+pub fn local_zip64(size: u64) -> Vec<u8> {
+    if size >= MAX32 {
+        field(&[size, size])
+    } else {
+        Vec::new()
+    }
+}
+
+fn field(vals: &[u64]) -> Vec<u8> {
+    if vals.is_empty() {
+        return Vec::new();
+    }
+    let mut f = Vec::with_capacity(4 + 8 * vals.len());
+    f.extend_from_slice(&1u16.to_le_bytes());
+    f.extend_from_slice(&((8 * vals.len()) as u16).to_le_bytes());
+    for v in vals {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    f
+}
+
+fn clamp32(v: u64) -> u32 {
+    v.min(MAX32) as u32
+}
+
+/// A writer that counts the bytes written.
+struct Counting<W> {
+    inner: W,
+    pos: u64,
+}
+
+impl<W: Write> Counting<W> {
+    fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(b)?;
+        self.pos += b.len() as u64;
+        Ok(())
+    }
+}
+
+struct Central {
+    name: Vec<u8>,
+    flags: u16,
+    crc: u32,
+    size: u64,
+    offset: u64,
 }
 
 /// Writes `entries` (any order; they are sorted here) to `out`, every entry
 /// dated `date` 00:00. Calls `progress` with the bytes of each entry written.
+/// `out` must be positioned at its start (the offsets are counted from there).
 pub fn write<W: Write + Seek>(
     out: W,
     mut entries: Vec<Entry>,
@@ -67,33 +156,45 @@ pub fn write<W: Write + Seek>(
     progress: &dyn Fn(u64),
 ) -> Result<W, ZipOutError> {
     entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
-    let when = {
-        use chrono::Datelike as _;
-        DateTime::from_date_and_time(
-            date.0.year() as u16,
-            date.0.month() as u8,
-            date.0.day() as u8,
-            0,
-            0,
-            0,
-        )
-    }
-    .map_err(|_| ZipOutError::Date(date.to_string()))?;
-    let mut zip = ZipWriter::new(out);
+    let (dos_time, dos_date) = dos(date)?;
+    let mut w = Counting { inner: out, pos: 0 };
+    let mut central: Vec<Central> = Vec::with_capacity(entries.len());
     let mut buf = vec![0u8; 256 * 1024];
     for e in entries {
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Stored)
-            .last_modified_time(when)
-            .unix_permissions(0o644)
-            .large_file(e.content.len() >= 0xFFFF_FFFF);
-        zip.start_file(e.name.as_str(), options)?;
+        let name = e.name.as_bytes().to_vec();
+        if name.len() > u16::MAX as usize {
+            return Err(ZipOutError::Name(e.name.clone()));
+        }
+        let io = |source| ZipOutError::Io {
+            path: e.name.clone(),
+            source,
+        };
+        let size = e.content.len();
+        let flags: u16 = if e.name.is_ascii() { 0 } else { 0x0800 };
+        let offset = w.pos;
+        let extra = local_zip64(size);
+        let zip64 = !extra.is_empty() || !central_zip64(size, offset).is_empty();
+        let mut h = Vec::with_capacity(30 + name.len() + extra.len());
+        h.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        h.extend_from_slice(&(if zip64 { NEEDED_ZIP64 } else { NEEDED }).to_le_bytes());
+        h.extend_from_slice(&flags.to_le_bytes());
+        h.extend_from_slice(&0u16.to_le_bytes()); // stored
+        h.extend_from_slice(&dos_time.to_le_bytes());
+        h.extend_from_slice(&dos_date.to_le_bytes());
+        let crc_at = h.len() as u64;
+        h.extend_from_slice(&0u32.to_le_bytes()); // CRC, written back below
+        h.extend_from_slice(&clamp32(size).to_le_bytes());
+        h.extend_from_slice(&clamp32(size).to_le_bytes());
+        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        h.extend_from_slice(&name);
+        h.extend_from_slice(&extra);
+        w.put(&h).map_err(io)?;
+        let mut crc = crc32fast::Hasher::new();
         match &e.content {
             Content::Bytes(b) => {
-                zip.write_all(b).map_err(|source| ZipOutError::Io {
-                    path: e.name.clone(),
-                    source,
-                })?;
+                crc.update(b);
+                w.put(b).map_err(io)?;
             }
             Content::File { path, size } => {
                 let io = |source| ZipOutError::Io {
@@ -108,16 +209,111 @@ pub fn write<W: Write + Seek>(
                         break;
                     }
                     n_total += n as u64;
-                    zip.write_all(&buf[..n]).map_err(io)?;
+                    if n_total > *size {
+                        return Err(ZipOutError::Changed(path.display().to_string()));
+                    }
+                    crc.update(&buf[..n]);
+                    w.put(&buf[..n]).map_err(io)?;
                 }
                 if n_total != *size {
                     return Err(ZipOutError::Changed(path.display().to_string()));
                 }
             }
         }
-        progress(e.content.len());
+        let crc = crc.finalize();
+        let end = w.pos;
+        w.inner
+            .seek(SeekFrom::Start(offset + crc_at))
+            .and_then(|_| w.inner.write_all(&crc.to_le_bytes()))
+            .and_then(|_| w.inner.seek(SeekFrom::Start(end)))
+            .map_err(io)?;
+        central.push(Central {
+            name,
+            flags,
+            crc,
+            size,
+            offset,
+        });
+        progress(size);
     }
-    Ok(zip.finish()?)
+    let io = |source| ZipOutError::Io {
+        path: "central directory".into(),
+        source,
+    };
+    let cd_start = w.pos;
+    for c in &central {
+        let extra = central_zip64(c.size, c.offset);
+        let needed = if extra.is_empty() && local_zip64(c.size).is_empty() {
+            NEEDED
+        } else {
+            NEEDED_ZIP64
+        };
+        let mut h = Vec::with_capacity(46 + c.name.len() + extra.len());
+        h.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        h.extend_from_slice(&made_by(needed).to_le_bytes());
+        h.extend_from_slice(&needed.to_le_bytes());
+        h.extend_from_slice(&c.flags.to_le_bytes());
+        h.extend_from_slice(&0u16.to_le_bytes());
+        h.extend_from_slice(&dos_time.to_le_bytes());
+        h.extend_from_slice(&dos_date.to_le_bytes());
+        h.extend_from_slice(&c.crc.to_le_bytes());
+        h.extend_from_slice(&clamp32(c.size).to_le_bytes());
+        h.extend_from_slice(&clamp32(c.size).to_le_bytes());
+        h.extend_from_slice(&(c.name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        h.extend_from_slice(&0u16.to_le_bytes()); // comment
+        h.extend_from_slice(&0u16.to_le_bytes()); // disk
+        h.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
+        h.extend_from_slice(&EXTERNAL_ATTR.to_le_bytes());
+        h.extend_from_slice(&clamp32(c.offset).to_le_bytes());
+        h.extend_from_slice(&c.name);
+        h.extend_from_slice(&extra);
+        w.put(&h).map_err(io)?;
+    }
+    let cd_end = w.pos;
+    let cd_size = cd_end - cd_start;
+    let count = central.len() as u64;
+    let mut t = Vec::new();
+    if count >= 0xFFFF || cd_size >= MAX32 || cd_start >= MAX32 {
+        // ZIP64 end of central directory record (APPNOTE 4.3.14) and locator (4.3.15).
+        t.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+        t.extend_from_slice(&44u64.to_le_bytes());
+        t.extend_from_slice(&made_by(NEEDED_ZIP64).to_le_bytes());
+        t.extend_from_slice(&NEEDED_ZIP64.to_le_bytes());
+        t.extend_from_slice(&0u32.to_le_bytes());
+        t.extend_from_slice(&0u32.to_le_bytes());
+        t.extend_from_slice(&count.to_le_bytes());
+        t.extend_from_slice(&count.to_le_bytes());
+        t.extend_from_slice(&cd_size.to_le_bytes());
+        t.extend_from_slice(&cd_start.to_le_bytes());
+        t.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+        t.extend_from_slice(&0u32.to_le_bytes());
+        t.extend_from_slice(&cd_end.to_le_bytes());
+        t.extend_from_slice(&1u32.to_le_bytes());
+    }
+    let count16 = count.min(0xFFFF) as u16;
+    t.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    t.extend_from_slice(&0u16.to_le_bytes());
+    t.extend_from_slice(&0u16.to_le_bytes());
+    t.extend_from_slice(&count16.to_le_bytes());
+    t.extend_from_slice(&count16.to_le_bytes());
+    t.extend_from_slice(&clamp32(cd_size).to_le_bytes());
+    t.extend_from_slice(&clamp32(cd_start).to_le_bytes());
+    t.extend_from_slice(&0u16.to_le_bytes());
+    w.put(&t).map_err(io)?;
+    w.inner.flush().map_err(io)?;
+    Ok(w.inner)
+}
+
+/// The MS-DOS time and date of `date` 00:00.
+fn dos(date: Date) -> Result<(u16, u16), ZipOutError> {
+    use chrono::Datelike as _;
+    let y = date.0.year();
+    if !(1980..=2107).contains(&y) {
+        return Err(ZipOutError::Date(date.to_string()));
+    }
+    let d = (((y - 1980) as u16) << 9) | ((date.0.month() as u16) << 5) | date.0.day() as u16;
+    Ok((0, d))
 }
 
 #[cfg(test)]
@@ -154,5 +350,63 @@ mod tests {
             .read_to_string(&mut s)
             .unwrap();
         assert_eq!(s, "x");
+    }
+
+    /// For small bundles the bytes are those the `zip` crate wrote before (same
+    /// profile, so bundles packed by earlier versions verify the same way).
+    #[test]
+    fn small_entries_match_the_zip_crate() {
+        use std::io::Write as _;
+        use zip::write::SimpleFileOptions;
+        let d = Date::parse("2026-12-31").unwrap();
+        let items = [
+            ("t/bagit.txt", &b"BagIt-Version: 1.0\n"[..]),
+            ("t/data/甲.pdf", b"%PDF-1.7 x"),
+            ("t/z", b""),
+        ];
+        let ours = write(
+            std::io::Cursor::new(Vec::new()),
+            items
+                .iter()
+                .map(|(n, b)| Entry {
+                    name: n.to_string(),
+                    content: Content::Bytes(b.to_vec()),
+                })
+                .collect(),
+            d,
+            &|_| {},
+        )
+        .unwrap()
+        .into_inner();
+        let when = zip::DateTime::from_date_and_time(2026, 12, 31, 0, 0, 0).unwrap();
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (n, b) in items {
+            let o = SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .last_modified_time(when)
+                .unix_permissions(0o644);
+            z.start_file(n, o).unwrap();
+            z.write_all(b).unwrap();
+        }
+        let theirs = z.finish().unwrap().into_inner();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn zip64_fields_only_for_what_overflows() {
+        assert!(central_zip64(10, 10).is_empty());
+        assert!(local_zip64(0xFFFF_FFFE).is_empty());
+        // Offset past 4 GiB: one 8-byte value.
+        let f = central_zip64(10, 0x1_0000_0000);
+        assert_eq!(f.len(), 12);
+        assert_eq!(&f[..4], &[1, 0, 8, 0]);
+        assert_eq!(
+            u64::from_le_bytes(f[4..12].try_into().unwrap()),
+            0x1_0000_0000
+        );
+        // A huge entry: both sizes, then the offset if it also overflows.
+        assert_eq!(central_zip64(0xFFFF_FFFF, 0).len(), 20);
+        assert_eq!(central_zip64(0x1_0000_0000, 0x1_0000_0000).len(), 28);
+        assert_eq!(local_zip64(0x1_0000_0000).len(), 20);
     }
 }

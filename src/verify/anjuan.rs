@@ -1395,10 +1395,13 @@ impl Ctx<'_> {
     }
 }
 
-/// The zip as anjuan writes it: stored entries, no extra fields or comments,
-/// one timestamp, regular files 0644, names sorted. Any other header value in
-/// an anjuan bundle was not written by anjuan.
+/// The zip as anjuan writes it (`archive::zipout`): stored entries, no extra
+/// fields but the ZIP64 one exactly where APPNOTE 4.5.3 calls for it (the
+/// overflowing values only), version needed 1.0, or 4.5 on those entries alone,
+/// one timestamp, regular files 0644, names sorted. Any other header value in an
+/// anjuan bundle was not written by anjuan.
 fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
+    use crate::archive::zipout;
     let Some(first) = a.entries.first() else {
         return;
     };
@@ -1411,7 +1414,9 @@ fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
         if e.flags & !0x0800 != 0 {
             wrong.push("标志位");
         }
-        if e.extra_len != 0 || e.local_extra_len != 0 {
+        let central = zipout::central_zip64(e.size, e.local_offset);
+        let local = zipout::local_zip64(e.size);
+        if e.extra != central || e.local_extra != local || e.compressed != e.size {
             wrong.push("扩展字段");
         }
         if e.comment_len != 0 {
@@ -1420,10 +1425,15 @@ fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
         if (e.dos_time, e.dos_date) != (first.dos_time, first.dos_date) {
             wrong.push("时间");
         }
-        if e.made_by != first.made_by || e.needed != first.needed {
+        let needed = if central.is_empty() && local.is_empty() {
+            zipout::NEEDED
+        } else {
+            zipout::NEEDED_ZIP64
+        };
+        if e.made_by != zipout::made_by(needed) || e.needed != needed {
             wrong.push("版本");
         }
-        if e.internal_attr != 0 || e.external_attr != 0o100644 << 16 {
+        if e.internal_attr != 0 || e.external_attr != zipout::EXTERNAL_ATTR {
             wrong.push("文件属性");
         }
         if prev.is_some_and(|p| p.as_bytes() >= e.name.as_bytes()) {
@@ -1447,5 +1457,52 @@ fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
             None,
             "压缩包带注释 (archive comment)",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn profile_of(bytes: &[u8]) -> Vec<Detail> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("z.zip");
+        std::fs::write(&p, bytes).unwrap();
+        let f = std::fs::File::open(&p).unwrap();
+        let a = super::super::zipread::open(&f, &Default::default()).unwrap();
+        let mut out = Vec::new();
+        zip_profile(&a, &mut out);
+        out
+    }
+
+    fn zip_crate(large_file: bool) -> Vec<u8> {
+        let when = zip::DateTime::from_date_and_time(2026, 12, 31, 0, 0, 0).unwrap();
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (n, b) in [("t/a.txt", &b"a"[..]), ("t/b.txt", b"b")] {
+            let o = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .last_modified_time(when)
+                .unix_permissions(0o644)
+                .large_file(large_file && n == "t/b.txt");
+            z.start_file(n, o).unwrap();
+            z.write_all(b).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    /// A ZIP64 field where nothing overflows (with version 4.5) is not anjuan's
+    /// profile; the same entries without it are.
+    #[test]
+    fn zip64_only_where_needed() {
+        assert!(profile_of(&zip_crate(false)).is_empty());
+        let found = profile_of(&zip_crate(true));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let d = format!("{:?}", found[0]);
+        assert!(
+            d.contains("t/b.txt") && d.contains("扩展字段") && d.contains("版本"),
+            "{d}"
+        );
     }
 }

@@ -330,6 +330,9 @@ pub struct Entry {
     pub extra_len: usize,
     pub comment_len: usize,
     pub local_extra_len: usize,
+    /// The extra areas themselves (empty in almost every entry), for the profile check.
+    pub extra: Vec<u8>,
+    pub local_extra: Vec<u8>,
     /// Bytes of the data descriptor after the data (0 without one).
     pub descriptor_len: u64,
     /// This entry can be read: name, type, method, encryption, bounds all fine.
@@ -588,6 +591,8 @@ pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
             extra_len: xlen,
             comment_len: clen,
             local_extra_len: 0,
+            extra: extra.to_vec(),
+            local_extra: Vec::new(),
             descriptor_len: 0,
             readable: true,
         };
@@ -878,6 +883,7 @@ fn read_local_headers(f: &File, entries: &mut [Entry], out: &mut Vec<Finding>) {
         } else {
             (&[][..], &[][..])
         };
+        e.local_extra = extra.to_vec();
         let descriptor = e.flags & 8 != 0;
         // What a streaming reader takes for the sizes: the local header's,
         // through its own ZIP64 field when they are all ones.
