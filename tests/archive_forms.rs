@@ -194,6 +194,38 @@ fn cover_contents_metadata_and_catalogue_agree_on_codes_classification_and_pages
     }
 }
 
+/// The receiver's metadata check knows the 签名时间 and 密级: a time that is not a
+/// date-time, or differs from the signed comment's, and a 密级 the catalogue does not
+/// share, are named.
+#[test]
+fn verify_names_a_bad_signing_time_and_a_classification_mismatch() {
+    let (t, root) = demo_run();
+    let bag = unzip_bundle(&root.join(format!("archive/{BUNDLE}.zip")), t.path());
+    let meta_path = bag.join("data/XF-2026-0004/metadata.json");
+    let mut meta = json(&meta_path);
+    meta["文件"][0]["电子签名"]["签名时间"] = "2026-07-10 09:30".into();
+    meta["文件"][1]["密级"] = "公开".into();
+    std::fs::write(&meta_path, serde_json::to_vec_pretty(&meta).unwrap()).unwrap();
+    let o = anjuan(t.path(), &["verify", bag.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found: Vec<(String, String)> = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["details"].as_array().unwrap().iter())
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |code: &str, text: &str| found.iter().any(|(c, m)| c == code && m.contains(text));
+    assert!(has("meta.signing-time", "2026-07-10 09:30"), "{found:?}");
+    assert!(has("meta.inconsistent", "密级"), "{found:?}");
+}
+
 #[test]
 fn signing_time_is_kept_on_a_repeat_render_and_taken_from_source_date_epoch() {
     let (_t, root) = demo_run();
