@@ -1474,7 +1474,13 @@ fn write_report_pdf(
 ) -> Result<(), AppError> {
     let cfg = &loaded.config;
     let renderer = Renderer::new(cfg, &loaded.root(), &render_options(loaded, look, None))?;
-    let ctx = crate::verify::receipt::report_context(report, &packing::office_context(cfg), 20);
+    // Without the receiver's anjuan.toml the report names no receiving body (a
+    // blank to fill in by hand), never the built-in placeholder.
+    let mut office = packing::office_context(cfg);
+    if loaded.path.is_none() {
+        office["name"] = serde_json::Value::String(String::new());
+    }
+    let ctx = crate::verify::receipt::report_context(report, &office, 20);
     let doc = crate::render::Doc {
         owner: report.bundle.name.clone(),
         paper: "检测报告".into(),
