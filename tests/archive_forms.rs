@@ -96,6 +96,16 @@ fn cover_contents_metadata_and_catalogue_agree_on_codes_classification_and_pages
             .iter()
             .map(|i| i["页数"].as_u64().unwrap() as usize)
             .collect();
+        // Each item's 页数 is its PDF's page count.
+        for i in items {
+            let f = bag.join(i["存储位置"].as_str().unwrap());
+            assert_eq!(
+                common::pages(&f),
+                i["页数"].as_u64().unwrap() as usize,
+                "{}",
+                f.display()
+            );
+        }
         // The demo office files under `[archive] classification = "内部"`.
         for i in items {
             assert_eq!(i["密级"], "内部", "{case}: metadata 密级");
@@ -345,7 +355,8 @@ fn handoff_names_the_configured_receiver_with_both_sides_boxes_and_is_refused_wi
     let text = std::fs::read_to_string(&cfg).unwrap();
     let without: String = text
         .lines()
-        .filter(|l| !l.starts_with("receiver"))
+        // (and no default 密级: blank, DA/T 22)
+        .filter(|l| !l.starts_with("receiver") && !l.starts_with("classification"))
         .map(|l| format!("{l}\n"))
         .collect();
     assert_ne!(without, text);
@@ -382,6 +393,24 @@ fn handoff_names_the_configured_receiver_with_both_sides_boxes_and_is_refused_wi
         !w.iter().any(|x| x.text.contains("青溪县人民政府")),
         "no guessed body"
     );
+    // No 密级 configured: blank on the cover and in the metadata and catalogue.
+    let cover = squash(&pdftotext(&b.join("data/XF-2026-0004/案卷封面.pdf"), None));
+    assert!(
+        cover.contains("密级：") && !cover.contains("内部"),
+        "{cover}"
+    );
+    let meta = json(&b.join("data/XF-2026-0004/metadata.json"));
+    assert!(meta["文件"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["密级"] == ""));
+    let cat = json(&b.join("data/catalogue.json"));
+    assert!(cat["文件"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["密级"] == ""));
 }
 
 #[test]
