@@ -81,6 +81,8 @@ pub enum AppError {
     Alg(String),
     #[error("接收回执需要完整的四性检测，不能与 --bagit 同用 (a receipt needs the full check)")]
     ReceiptBagit,
+    #[error("{0}: 未配置接收单位名称 (the receiver is not named): 接收回执须写明接收单位，不能留空或代填")]
+    NoReceiverName(String),
     #[error(transparent)]
     Import(crate::ledger::import::ImportError),
     #[error("{0} 个案件文件无法读取 (unreadable case files)")]
@@ -115,6 +117,9 @@ impl AppError {
             AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
             AppError::Alg(_) => Some("用 --alg sha256、--alg sm3 或 --alg sha512；不写则校验包中全部清单"),
             AppError::ReceiptBagit => Some("去掉 --bagit 再运行 anjuan receipt"),
+            AppError::NoReceiverName(_) => Some(
+                "在接收方（本单位）的 anjuan.toml 中写明 [office] name = \"青溪县档案馆\"（及 fonds），在该目录下运行或用 --config 指定",
+            ),
             AppError::Busy(_) => Some("等另一个打包完成后再运行；同一办公室一次只能打包一个"),
             AppError::OneCase(..) => Some(
                 "给出一个案件文件，如 office/cases/XF-2026-0001.toml；整年的案件用 anjuan pack year",
@@ -857,13 +862,14 @@ fn render(
                 .map_err(|e| e.to_string())?;
         }
         write_atomic(&path, &out.pdf).map_err(|e| e.to_string())?;
-        record_paper(&path, job, out, &font_hashes)?;
+        let signed_at = record_paper(&path, job, out, &font_hashes, key.is_some())?;
         if let Some((sk, pk)) = &key {
             let binding = sign::Binding {
                 case: case.id.clone(),
                 paper: job.kind.name().to_string(),
                 file: job.file_name.clone(),
                 sha256: sign::sha256_hex(&out.pdf),
+                time: signed_at,
             };
             let sig = sign::sign(sk, Some(pk), &out.pdf, &binding).map_err(|e| e.to_string())?;
             write_atomic(&sig_path(&path), sig.as_bytes()).map_err(|e| e.to_string())?;
@@ -901,12 +907,17 @@ fn render(
 
 /// Adds a freshly written paper to its case's render record (the papers of one
 /// case are written one after another, so the read-modify-write does not race).
+/// When the paper is to be signed, records and returns its 签名时间: the one already
+/// recorded when the PDF is the same bytes as before (a repeat render changes
+/// nothing, so the signature and every package made from it stay the same), else
+/// the time now (`SOURCE_DATE_EPOCH` when set).
 fn record_paper(
     path: &Path,
     job: &crate::render::plan::Job,
     out: &crate::render::Rendered,
     hashes: &crate::render::record::FontHashes,
-) -> Result<(), String> {
+    signed: bool,
+) -> Result<Option<String>, String> {
     use crate::render::record::{self, PaperRecord, Record};
     let rec_path = path
         .parent()
@@ -916,17 +927,28 @@ fn record_paper(
         Ok(t) => Record::parse(&t).unwrap_or_default(),
         Err(_) => Record::default(),
     };
+    let sha256 = sign::sha256_hex(&out.pdf);
+    let signed_at = signed.then(|| {
+        rec.papers
+            .get(&job.file_name)
+            .filter(|p| p.sha256 == sha256)
+            .and_then(|p| p.signed_at.clone())
+            .filter(|t| sign::is_signing_time(t))
+            .unwrap_or_else(sign::signing_time_now)
+    });
     rec.papers.insert(
         job.file_name.clone(),
         PaperRecord {
             kind: job.kind.name().to_string(),
             pages: out.pages,
-            sha256: sign::sha256_hex(&out.pdf),
+            sha256,
             fonts: hashes.fonts(out)?,
             generator: record::generator(),
+            signed_at: signed_at.clone(),
         },
     );
-    write_atomic(&rec_path, rec.to_text().as_bytes()).map_err(|e| e.to_string())
+    write_atomic(&rec_path, rec.to_text().as_bytes()).map_err(|e| e.to_string())?;
+    Ok(signed_at)
 }
 
 fn pack(
@@ -943,6 +965,16 @@ fn pack(
     let root = loaded.root();
     if scope == Scope::Case && files.len() != 1 {
         return Err(AppError::OneCase(path.to_path_buf(), files.len()));
+    }
+    // The year's handoff form names the receiving body: refuse before any work.
+    if matches!(scope, Scope::Year(_)) && packing::receiver(cfg).is_none() {
+        return Err(packing::PackError::NoReceiver(
+            loaded
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(crate::config::FILE_NAME)),
+        )
+        .into());
     }
     let rules = rules(&loaded, None);
     let checked = case::check_files(&files, &rules)?;
@@ -1146,6 +1178,11 @@ fn pack(
             None => "未签名（anjuan.toml 中没有 [signing] key）".into(),
         }
     );
+    if packing::receiver(cfg).is_none() {
+        println!(
+            "注意 (note): 未配置接收单位 [archive] receiver，移交登记表的接收单位一栏留空，请手工填写"
+        );
+    }
     Ok(Outcome::Clean)
 }
 
@@ -1293,7 +1330,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     let checked = if bundle.is_file() {
         let report = run_verify(&bundle, &vopts, look.jobs)?;
         println!(
-            "四性检测 (verify) {}: {}（通过 {}，不通过 {}，警告 {}）；详见 anjuan verify {}",
+            "四性检测 (verify) {}: {}（通过 {}，不通过 {}，警告 {}，未检测 {}）；详见 anjuan verify {}",
             bundle.display(),
             if report.accepted() {
                 "同意接收"
@@ -1303,6 +1340,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
             report.counts.pass,
             report.counts.fail,
             report.counts.warn,
+            report.counts.unchecked,
             bundle.display()
         );
         if report.accepted() {
@@ -1436,7 +1474,13 @@ fn write_report_pdf(
 ) -> Result<(), AppError> {
     let cfg = &loaded.config;
     let renderer = Renderer::new(cfg, &loaded.root(), &render_options(loaded, look, None))?;
-    let ctx = crate::verify::receipt::report_context(report, &packing::office_context(cfg), 20);
+    // Without the receiver's anjuan.toml the report names no receiving body (a
+    // blank to fill in by hand), never the built-in placeholder.
+    let mut office = packing::office_context(cfg);
+    if loaded.path.is_none() {
+        office["name"] = serde_json::Value::String(String::new());
+    }
+    let ctx = crate::verify::receipt::report_context(report, &office, 20);
     let doc = crate::render::Doc {
         owner: report.bundle.name.clone(),
         paper: "检测报告".into(),
@@ -1488,6 +1532,23 @@ fn receipt(
         return Err(AppError::ReceiptBagit);
     }
     let loaded = load_config(config, &[PathBuf::from(".")])?;
+    // The receipt is the receiver's: it names the receiving body as configured in
+    // the receiver's own anjuan.toml ([office] name), never a placeholder.
+    let receiver = match &loaded.path {
+        None => {
+            return Err(AppError::NoReceiverName(format!(
+                "没有找到接收方的 {} (no anjuan.toml here or above)",
+                crate::config::FILE_NAME
+            )))
+        }
+        Some(p) if loaded.config.office.name.trim().is_empty() => {
+            return Err(AppError::NoReceiverName(format!(
+                "{} [office] name",
+                p.display()
+            )))
+        }
+        Some(_) => loaded.config.office.name.trim().to_string(),
+    };
     let key = match key {
         Some(k) => k.to_path_buf(),
         None => loaded
@@ -1500,11 +1561,8 @@ fn receipt(
     print!("{}", report.to_text(10));
     std::fs::create_dir_all(output).map_err(AppError::Output)?;
     let name = &report.bundle.name;
-    let rc = crate::verify::receipt::Receipt::from_report(
-        &report,
-        &loaded.config.office.name,
-        Some(sign::key_id(&pk)),
-    );
+    let rc =
+        crate::verify::receipt::Receipt::from_report(&report, &receiver, Some(sign::key_id(&pk)));
     let sign_to = |file: &str, data: &[u8], paper: &str| -> Result<(), AppError> {
         let path = output.join(file);
         let binding = sign::Binding {
@@ -1512,6 +1570,7 @@ fn receipt(
             paper: paper.into(),
             file: file.into(),
             sha256: sign::sha256_hex(data),
+            time: Some(sign::signing_time_now()),
         };
         let sig = sign::sign(&sk, Some(&pk), data, &binding).map_err(|source| AppError::Sign {
             path: path.clone(),
@@ -1614,7 +1673,7 @@ fn check_receipt(
             println!(
                 "  {} {}{}",
                 p.property,
-                p.status,
+                p.status.zh(),
                 if p.failed.is_empty() {
                     String::new()
                 } else {

@@ -81,9 +81,15 @@ pub struct ArchiveSettings {
     /// 档号登记簿 (register of reference codes), relative to this file.
     #[serde(default = "default_register")]
     pub register: PathBuf,
-    /// 接收单位 (the archive that receives the year-end bundle); default: the parent body.
+    /// 接收单位 (the archive that receives the bundles), e.g. `青溪县档案馆`, printed on
+    /// the 移交登记表. Required for `pack year`; a case package without it leaves the
+    /// line blank to fill in by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver: Option<String>,
+    /// 密级 (classification) of cases that do not set their own `classification`;
+    /// unset: blank (no classification mark, DA/T 22).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<crate::case::model::Classification>,
 }
 
 pub fn default_order() -> Vec<String> {
@@ -118,6 +124,7 @@ impl Default for ArchiveSettings {
             papers: default_papers(),
             register: default_register(),
             receiver: None,
+            classification: None,
         }
     }
 }

@@ -292,6 +292,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
             note: None,
         }),
         retention: None,
+        classification: None,
         remarks: None,
     };
     match shape {

@@ -412,11 +412,18 @@ fn render_pack_and_receipt_remove_dead_runs_temporaries_where_they_write() {
     // receipt: its output folder.
     let o = anjuan(t.path(), &["key", "new", "--unencrypted", "-o", "recv"]);
     assert!(o.status.success(), "{}", text_of(&o));
+    std::fs::write(
+        t.path().join("recv/anjuan.toml"),
+        "[office]\nname = \"青溪县档案馆\"\nfonds = \"X001\"\n",
+    )
+    .unwrap();
     let zip = root.join("archive/X012-WS-2026-XFB.zip");
     let trust = root.join("office/keys/anjuan.pub");
     sweeps(
         t.path(),
         &[
+            "--config",
+            "recv/anjuan.toml",
             "receipt",
             zip.to_str().unwrap(),
             "--key",

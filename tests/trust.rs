@@ -120,6 +120,7 @@ fn reseal(bag: &Path, key: &Path, leave_out: &[&str]) {
         paper: "tagmanifest".into(),
         file: "tagmanifest-sha256.txt".into(),
         sha256: sign::sha256_hex(&tm),
+        time: None,
     };
     std::fs::write(
         bag.join("tagmanifest-sha256.txt.minisig"),
@@ -245,6 +246,7 @@ fn pack_refuses_a_paper_signed_for_another_case_or_kind() {
         paper: "处理意见书".into(),
         file: "01-受理告知书.pdf".into(),
         sha256: sign::sha256_hex(&data),
+        time: None,
     };
     let good = std::fs::read(sig_of(&target)).unwrap();
     std::fs::write(

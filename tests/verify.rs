@@ -134,10 +134,16 @@ fn demo_bundle_is_accepted_by_the_binary_with_every_check_and_json_and_pdf() {
             "Chinese name"
         );
     }
-    // Only the virus-scan hook is a warning (no scanner here).
+    // No warning; only the virus-scan hook is 未检测 (no scanner here), never a pass.
     let warned: Vec<&Value> = checks.iter().filter(|c| c["status"] == "warn").collect();
-    assert_eq!(warned.len(), 1, "{warned:?}");
-    assert_eq!(warned[0]["id"], "security.malware-scan");
+    assert!(warned.is_empty(), "{warned:?}");
+    let unchecked: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["status"] == "unchecked")
+        .collect();
+    assert_eq!(unchecked.len(), 1, "{unchecked:?}");
+    assert_eq!(unchecked[0]["id"], "security.malware-scan");
+    assert_eq!(j["counts"]["unchecked"], 1);
     // The PDF report is a PDF/A with the verdict in it.
     let pdf = std::fs::read(&report).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
@@ -368,6 +374,7 @@ fn every_kind_of_tampering_is_named() {
         paper: "tagmanifest".into(),
         file: "tagmanifest-sha256.txt".into(),
         sha256: anjuan::sign::sha256_hex(&tm),
+        time: None,
     };
     let sig = anjuan::sign::sign(&sk, None, &tm, &binding).unwrap();
     std::fs::write(bag.join("tagmanifest-sha256.txt.minisig"), sig).unwrap();
@@ -539,12 +546,19 @@ fn receipt_is_signed_names_the_bundle_and_the_sender_can_check_it() {
     let zip = zip_of(&root);
     let key = root.join("office/keys/anjuan.key");
     let pubk = root.join("office/keys/anjuan.pub");
-    // The receiver's own key.
+    // The receiver's own key and its own name (anjuan.toml).
     let o = anjuan(t.path(), &["key", "new", "--unencrypted", "-o", "recv"]);
     assert!(o.status.success());
+    std::fs::write(
+        t.path().join("recv/anjuan.toml"),
+        "[office]\nname = \"青溪县档案馆\"\nfonds = \"X001\"\n",
+    )
+    .unwrap();
     let o = anjuan(
         t.path(),
         &[
+            "--config",
+            "recv/anjuan.toml",
             "receipt",
             zip.to_str().unwrap(),
             "--key",
@@ -562,6 +576,7 @@ fn receipt_is_signed_names_the_bundle_and_the_sender_can_check_it() {
     let j: Value = serde_json::from_slice(&std::fs::read(&rc).unwrap()).unwrap();
     assert_eq!(j["格式"], "anjuan-receipt/1");
     assert_eq!(j["结论"], "accept");
+    assert_eq!(j["接收单位"], "青溪县档案馆");
     assert_eq!(
         j["SHA-256"],
         Digests::of(&std::fs::read(&zip).unwrap()).sha256.as_str()

@@ -131,6 +131,8 @@ pub enum PackError {
     Refused(Vec<Refusal>),
     #[error("没有可归档的案件 (nothing to pack): {0}")]
     Nothing(String),
+    #[error("{0}: 未配置接收单位 [archive] receiver (no receiving body): 年度移交登记表须写明接收档案的机关，不能留空或代填")]
+    NoReceiver(PathBuf),
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error("读写失败 (I/O) {path}: {message}")]
@@ -157,6 +159,10 @@ impl PackError {
                 )
             }
             PackError::Nothing(_) => Some("检查年度与案件的结案日期 [close] date".into()),
+            PackError::NoReceiver(_) => Some(
+                "在 anjuan.toml 的 [archive] 中写明接收单位，例如 receiver = \"青溪县档案馆\""
+                    .into(),
+            ),
             PackError::Render(e) => e.remedy().map(str::to_string),
             PackError::Io { .. } => Some("检查文件是否存在、目录是否可写、磁盘是否已满".into()),
             PackError::Sign(e) => Some(e.remedy().to_string()),
@@ -226,6 +232,21 @@ struct SigFile {
     text: String,
     key_id: String,
     comment: String,
+    /// 签名时间 as the render record has it (the trusted comment's comes first).
+    recorded_time: Option<String>,
+}
+
+impl SigFile {
+    /// 签名时间 for the metadata: the time in the signed trusted comment, else the
+    /// render record's; for a signature made before anjuan recorded times, the
+    /// paper's date (all that is known).
+    fn time(&self, date: Date) -> String {
+        Binding::parse(&self.comment)
+            .and_then(|b| b.time)
+            .or_else(|| self.recorded_time.clone())
+            .filter(|t| sign::is_signing_time(t))
+            .unwrap_or_else(|| date.to_string())
+    }
 }
 
 /// A paper made here: its payload, the fonts it embeds, its pages.
@@ -292,6 +313,17 @@ pub fn bundle_name(cfg: &Config, year: i32) -> String {
     s
 }
 
+/// 接收单位 on the handoff form: `[archive] receiver`, never guessed (a case package
+/// without one leaves the line blank to fill in by hand).
+pub fn receiver(cfg: &Config) -> Option<String> {
+    cfg.archive
+        .receiver
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+}
+
 /// The retention of a case: its own, or the office table's.
 pub fn retention_of(case: &Case, cfg: &Config) -> crate::case::model::Retention {
     case.retention
@@ -310,6 +342,14 @@ pub fn prepare(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Prepared, PackError> {
     let cfg = opts.config;
+    // A year bundle is handed over to a named body: its form never names nobody.
+    if let Scope::Year(_) = opts.scope {
+        if receiver(cfg).is_none() {
+            return Err(PackError::NoReceiver(PathBuf::from(
+                crate::config::FILE_NAME,
+            )));
+        }
+    }
     let mut refusals: Vec<Refusal> = Vec::new();
     // Which cases go in.
     // (Taken by value: a 5,000-case bundle should not hold two copies of the cases.)
@@ -399,6 +439,7 @@ pub fn prepare(
                         key_id: b.key_id(),
                         comment: b.trusted_comment.clone(),
                         text,
+                        recorded_time: rec.signed_at.clone(),
                     }),
                     Err(e) => {
                         refusals.push(refuse(Reason::BadSignature, e.to_string()));
@@ -609,7 +650,7 @@ pub fn prepare(
                 author: plan::author_of(case, &p.job),
                 title: plan::catalogue_title(case, &p.job),
                 date: p.job.date.compact(),
-                secrecy: String::new(),
+                secrecy: plan::classification(case, cfg).to_string(),
                 pages: p.pages,
                 remarks: String::new(),
                 case: case.id.clone(),
@@ -622,7 +663,7 @@ pub fn prepare(
                 serves,
                 signature: p.sig.as_ref().map(|s| catalogue::Signature {
                     rule: sig_rule.into(),
-                    time: p.job.date.to_string(),
+                    time: s.time(p.job.date),
                     signer: format!("{}（密钥 {}）", cfg.office.name, s.key_id),
                     result: format!("{rel}.minisig"),
                     certificate: pk_text.clone(),
@@ -928,7 +969,7 @@ pub fn prepare(
     let handoff_ctx = json!({
         "signed": all_signed,
         "office": office_ctx,
-        "receiver": cfg.archive.receiver.clone().or_else(|| cfg.office.parent.clone()).unwrap_or_default(),
+        "receiver": receiver(cfg).unwrap_or_default(),
         "name": name,
         "scope": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
         "description": description,
@@ -951,7 +992,7 @@ pub fn prepare(
         "范围": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
         "内容描述": description,
         "移交单位": cfg.office.name,
-        "接收单位": handoff_ctx["receiver"],
+        "接收单位": receiver(cfg),
         "移交日期": opts.date.to_string(),
         "案件数": summary.cases,
         "件数": summary.items,
@@ -996,6 +1037,7 @@ pub fn prepare(
             paper: "tagmanifest".into(),
             file: n.clone(),
             sha256: sign::sha256_hex(data),
+            time: None,
         };
         let sig = sign::sign(sk, Some(pk), data, &binding)?;
         tags.push((format!("{n}.{}", sign::SIG_EXT), sig.into_bytes()));
@@ -1156,23 +1198,15 @@ fn make_dossier_papers(
         .last()
         .map(|c| format!("{:04}", c.item))
         .unwrap_or_default();
-    let items: Vec<Value> = ps
+    let entries: Vec<plan::ContentsEntry> = ps
         .iter()
-        .enumerate()
-        .map(|(k, p)| {
-            json!({
-                "no": k + 1,
-                "code": p.code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
-                "item": p.code.as_ref().map(|c| format!("{:04}", c.item)).unwrap_or_default(),
-                "number": p.job.number.clone().unwrap_or_default(),
-                "author": plan::author_of(case, &p.job),
-                "title": plan::catalogue_title(case, &p.job),
-                "date": p.job.date.compact(),
-                "pages": p.pages,
-            })
+        .map(|p| plan::ContentsEntry {
+            job: &p.job,
+            pages: p.pages,
+            code: p.code.clone(),
         })
         .collect();
-    let total: usize = ps.iter().map(|p| p.pages).sum();
+    let (items, total) = plan::contents_items(case, &entries);
     let dir = work.join(&case.id);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let mut out = Vec::new();
@@ -1218,11 +1252,14 @@ fn make_dossier_papers(
         })?;
         let digests = Digests::of(&r.pdf);
         if let Some((sk, pk)) = opts.keys {
+            // No time in what pack signs: the package stays byte-identical on re-runs
+            // (its date is the 整理日期 in bag-info and the metadata).
             let binding = Binding {
                 case: case.id.clone(),
                 paper: kind.name().into(),
                 file: file.into(),
                 sha256: digests.sha256.clone(),
+                time: None,
             };
             let sig = sign::sign(sk, Some(pk), &r.pdf, &binding)?;
             out.push((

@@ -103,6 +103,11 @@ pub struct Case {
     /// 保管期限 (retention period); defaults to the office's retention table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<Retention>,
+    /// 密级 (classification) of the dossier's papers, printed on the 案卷封面 and in the
+    /// 密级 column of the catalogue and the metadata; defaults to `[archive] classification`.
+    /// Unset: blank, as DA/T 22 has it for papers that carry no classification mark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<Classification>,
     /// 备注 (remarks), carried to the 备考表.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
@@ -762,6 +767,18 @@ terms! {
         Permanent = "永久" / "Y",
         Years30 = "30年" / "D30",
         Years10 = "10年" / "D10",
+    }
+}
+
+terms! {
+    /// 密级 (classification), the GB/T 7156 terms a petition office uses. A paper with no
+    /// classification mark has none (blank, DA/T 22), which is the usual case.
+    Classification {
+        Public = "公开" / "public",
+        Internal = "内部" / "internal",
+        Confidential = "秘密" / "confidential",
+        Secret = "机密" / "secret",
+        TopSecret = "绝密" / "top-secret",
     }
 }
 

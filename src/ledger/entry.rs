@@ -551,6 +551,7 @@ impl Entry {
                 note: s.note.clone(),
             }),
             retention: None,
+            classification: None,
             remarks: self.remarks.clone(),
         }
     }

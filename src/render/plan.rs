@@ -402,6 +402,15 @@ pub fn dossier_title(case: &Case) -> String {
     format!("{who}信访事项（{what}）")
 }
 
+/// 密级 of a case's papers: its own, or the office's `[archive] classification`; blank
+/// when neither is set (no classification mark, DA/T 22).
+pub fn classification(case: &Case, cfg: &Config) -> &'static str {
+    case.classification
+        .or(cfg.archive.classification)
+        .map(|c| c.zh())
+        .unwrap_or("")
+}
+
 /// The template context shared by every paper of a case.
 pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
     let num = |paper, doc: Option<&DocNo>, date| full_number(cfg, paper, doc, date);
@@ -452,6 +461,7 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "you": you(case),
         "channel": channel(case),
         "dossier_title": dossier_title(case),
+        "classification": classification(case, cfg),
         "decisions": decisions,
         "numbers": numbers,
         "retention": case.retention.unwrap_or_else(|| cfg.retention_for(&case.matter.category, case.collective.is_some())).zh(),
@@ -508,33 +518,74 @@ pub fn job_context(
         );
     }
     if job.kind.is_dossier() {
-        let items: Vec<Value> = filing_order(jobs, order)
+        // Made by `render` for the office's own use; the filed ones are made by `pack`
+        // with the same rows and the 档号 (which only the register gives).
+        let entries: Vec<ContentsEntry> = filing_order(jobs, order)
             .into_iter()
-            .enumerate()
-            .map(|(k, j)| {
-                let p = pages
+            .map(|j| ContentsEntry {
+                job: j,
+                pages: pages
                     .iter()
                     .find(|(seq, _)| *seq == j.seq)
                     .map(|x| x.1)
-                    .unwrap_or(0);
-                json!({
-                    "no": k + 1,
-                    "number": j.number.clone().unwrap_or_default(),
-                    "author": author_of(case, j),
-                    "title": catalogue_title(case, j),
-                    "date": j.date.compact(),
-                    "pages": p,
-                })
+                    .unwrap_or(0),
+                code: None,
             })
             .collect();
-        let total: usize = items
-            .iter()
-            .filter_map(|i| i["pages"].as_u64())
-            .sum::<u64>() as usize;
+        let (items, total) = contents_items(case, &entries);
         map.insert("items".into(), Value::Array(items));
         map.insert("total_pages".into(), json!(total));
     }
     ctx
+}
+
+/// One filed paper of a dossier, as its 卷内文件目录 lists it.
+pub struct ContentsEntry<'a> {
+    pub job: &'a Job,
+    /// Its page count (0 when not known: not rendered in this run).
+    pub pages: usize,
+    /// Its 档号, once `pack` has given one.
+    pub code: Option<crate::archive::code::ArchiveCode>,
+}
+
+/// The rows of a dossier's 卷内文件目录 (GB/T 9705, DA/T 22 columns: 序号, 档号, 文号,
+/// 责任者, 题名, 日期, 页号, 备注), in the order given (the filing order), and the
+/// total of pages. 页号 counts the filed papers' pages from 1 through the dossier (the
+/// cover, the list itself and the 备考表 are not numbered): a one-page item shows its
+/// page (`4`), a longer one its range (`1-3`), and the last item always its range
+/// (`12-12`), as GB/T 9705 has it, so the list says where the dossier ends. Whatever
+/// the plan files (every kind, in `filing_order`) flows through; no kind is special.
+pub fn contents_items(case: &Case, entries: &[ContentsEntry]) -> (Vec<Value>, usize) {
+    let mut next = 1usize;
+    let n = entries.len();
+    let items = entries
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let (first, last) = (next, next + e.pages.saturating_sub(1));
+            next += e.pages;
+            let range = match e.pages {
+                0 => String::new(),
+                1 if k + 1 < n => first.to_string(),
+                _ => format!("{first}-{last}"),
+            };
+            json!({
+                "no": k + 1,
+                "code": e.code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                "item": e.code.as_ref().map(|c| format!("{:04}", c.item)).unwrap_or_default(),
+                "number": e.job.number.clone().unwrap_or_default(),
+                "author": author_of(case, e.job),
+                "title": catalogue_title(case, e.job),
+                "date": e.job.date.compact(),
+                "pages": e.pages,
+                "page_range": range,
+                "first_page": if e.pages > 0 { json!(first) } else { Value::Null },
+                "last_page": if e.pages > 0 { json!(last) } else { Value::Null },
+                "remarks": "",
+            })
+        })
+        .collect();
+    (items, next - 1)
 }
 
 /// 责任者 of a paper: the office, or the body that issued it.

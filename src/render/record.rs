@@ -35,6 +35,10 @@ pub struct PaperRecord {
     pub fonts: Vec<FontFile>,
     /// The anjuan version that rendered it.
     pub generator: String,
+    /// 签名时间 (when the office key signed it), ISO 8601 with zone; also in the
+    /// signature's trusted comment. Kept across renders that give the same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<String>,
 }
 
 /// A case's record: file name → what made it.
@@ -118,6 +122,7 @@ mod tests {
                     sha256: "cd".repeat(32),
                 }],
                 generator: generator(),
+                signed_at: Some("2026-07-10T09:30:00+08:00".into()),
             },
         );
         assert_eq!(Record::parse(&r.to_text()).unwrap(), r);

@@ -113,19 +113,29 @@ pub struct Binding {
     pub paper: String,
     pub file: String,
     pub sha256: String,
+    /// 签名时间 (signing time), ISO 8601 with zone (`2026-07-10T09:30:00+08:00`);
+    /// inside the trusted comment, so the signature vouches for it. `None` in
+    /// signatures made before anjuan recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
 }
 
 impl Binding {
     /// The trusted comment: one line, `key=value` fields, values without spaces.
     pub fn comment(&self) -> String {
         let clean = |s: &str| s.replace(char::is_whitespace, "_");
-        format!(
+        let mut c = format!(
             "anjuan case={} paper={} file={} sha256={}",
             clean(&self.case),
             clean(&self.paper),
             clean(&self.file),
             self.sha256
-        )
+        );
+        if let Some(t) = &self.time {
+            c.push_str(" time=");
+            c.push_str(&clean(t));
+        }
+        c
     }
 
     /// The bound digest and file name are those of this file.
@@ -158,8 +168,32 @@ impl Binding {
             paper: field("paper")?,
             file: field("file")?,
             sha256: field("sha256")?,
+            time: field("time"),
         })
     }
+}
+
+/// The zone of signing times: China Standard Time.
+const CST_SECONDS: i32 = 8 * 3600;
+
+/// The time to record for a signature made now: `SOURCE_DATE_EPOCH` (seconds since
+/// 1970, the reproducible-builds convention) when set, otherwise the clock; in China
+/// Standard Time, ISO 8601 with the zone (`2026-07-10T09:30:00+08:00`).
+pub fn signing_time_now() -> String {
+    let zone = chrono::FixedOffset::east_opt(CST_SECONDS).expect("+08:00 is a valid offset");
+    let utc = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    utc.with_timezone(&zone)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// A signing time as recorded is well-formed: ISO 8601 date and time with a zone.
+pub fn is_signing_time(s: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(s).is_ok()
 }
 
 /// Signs `data` (prehashed ed25519), binding it to `binding`; returns the
@@ -463,6 +497,7 @@ pub fn binding_for(path: &std::path::Path, data: &[u8]) -> Binding {
         paper,
         file,
         sha256: sha256_hex(data),
+        time: Some(signing_time_now()),
     }
 }
 

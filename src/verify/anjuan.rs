@@ -828,6 +828,50 @@ impl Ctx<'_> {
                 });
             }
         }
+        // 密级 from the GB/T 7156 terms, or blank; 签名时间 a date-time with zone
+        // (a bare date from signatures made before anjuan recorded times), the same
+        // as the time the signature's trusted comment carries.
+        for it in items.iter() {
+            let code = s(it, "档号");
+            let secrecy = s(it, "密级");
+            if !secrecy.is_empty()
+                && !crate::case::model::Classification::ALL
+                    .iter()
+                    .any(|c| c.zh() == secrecy)
+            {
+                d.push(Detail {
+                    code: "meta.classification".into(),
+                    item: Some(code.clone()),
+                    file: None,
+                    message: format!("密级“{secrecy}”应为 公开、内部、秘密、机密、绝密 之一或空"),
+                });
+            }
+            let Some(sig) = it.get("电子签名").filter(|v| v.is_object()) else {
+                continue;
+            };
+            let time = s(sig, "签名时间");
+            let bare_date = chrono::NaiveDate::parse_from_str(&time, "%Y-%m-%d").is_ok();
+            if !sign::is_signing_time(&time) && !bare_date {
+                d.push(Detail {
+                    code: "meta.signing-time".into(),
+                    item: Some(code.clone()),
+                    file: None,
+                    message: format!(
+                        "签名时间“{time}”应为带时区的日期时间，如 2026-07-10T09:30:00+08:00"
+                    ),
+                });
+            }
+            if let Some(t) = sign::Binding::parse(&s(sig, "可信注释")).and_then(|b| b.time) {
+                if t != time {
+                    d.push(Detail {
+                        code: "meta.signing-time".into(),
+                        item: Some(code.clone()),
+                        file: None,
+                        message: format!("签名时间“{time}”与签名可信注释中的 {t} 不一致"),
+                    });
+                }
+            }
+        }
         for (code, k) in seen.iter().filter(|(_, k)| **k > 1) {
             d.push(Detail {
                 code: "meta.duplicate-code".into(),
@@ -848,7 +892,7 @@ impl Ctx<'_> {
                     message: "目录条目在案卷 metadata.json 中没有对应元数据".into(),
                 }),
                 Some(m) => {
-                    for k in ["题名", "存储位置", "责任者", "日期"] {
+                    for k in ["题名", "存储位置", "责任者", "日期", "密级"] {
                         if s(m, k) != s(r, k) {
                             d.push(Detail {
                                 code: "meta.inconsistent".into(),

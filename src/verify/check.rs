@@ -739,8 +739,10 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             id: "security.malware-scan",
             property: Security,
             name: "病毒扫描 (malware scan)",
-            status: Status::Warn,
-            summary: "未配置扫描程序 (no scanner; use --scan \"clamdscan -\")".into(),
+            status: Status::Unchecked,
+            summary:
+                "未检测：未配置病毒扫描程序 (not checked: no scanner; use --scan \"clamdscan -\")"
+                    .into(),
             details: vec![],
         },
         Some(cmd) => scan(c, cmd, &payload),

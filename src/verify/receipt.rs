@@ -11,18 +11,47 @@ use super::report::{Property, Report, Status};
 /// The `格式` of a receipt.
 pub const FORMAT: &str = "anjuan-receipt/1";
 
+/// A property's result on the receipt.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// 通过: every check of the property ran and passed.
+    Pass,
+    /// 通过（有警告）: passed, with warnings.
+    Warn,
+    /// 不通过: a check failed.
+    Fail,
+    /// 未检测: no check failed, but one that applies was not run (no virus scanner):
+    /// the property is not known to pass, so it is never printed as 通过.
+    Unchecked,
+}
+
+impl Outcome {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Outcome::Pass => "通过",
+            Outcome::Warn => "通过（有警告）",
+            Outcome::Fail => "不通过",
+            Outcome::Unchecked => "未检测",
+        }
+    }
+}
+
 /// One property's outcome on the receipt.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct PropertyResult {
     #[serde(rename = "检测项")]
     pub property: String,
-    /// `pass`, `warn` or `fail`.
+    /// `pass`, `warn`, `fail`, or `unchecked` (a check that applies was not run).
     #[serde(rename = "结果")]
-    pub status: String,
+    pub status: Outcome,
     #[serde(rename = "不通过项")]
     pub failed: Vec<String>,
     #[serde(rename = "警告项")]
     pub warned: Vec<String>,
+    /// Checks that apply but were not run (e.g. `security.malware-scan` without a scanner).
+    #[serde(rename = "未检测项", default)]
+    pub unchecked: Vec<String>,
 }
 
 /// 接收回执, as JSON.
@@ -71,18 +100,21 @@ impl Receipt {
                 };
                 let failed = of(Status::Fail);
                 let warned = of(Status::Warn);
+                let unchecked = of(Status::Unchecked);
                 PropertyResult {
                     property: p.zh().to_string(),
                     status: if !failed.is_empty() {
-                        "fail"
+                        Outcome::Fail
+                    } else if !unchecked.is_empty() {
+                        Outcome::Unchecked
                     } else if !warned.is_empty() {
-                        "warn"
+                        Outcome::Warn
                     } else {
-                        "pass"
-                    }
-                    .into(),
+                        Outcome::Pass
+                    },
                     failed,
                     warned,
+                    unchecked,
                 }
             })
             .collect();
@@ -121,9 +153,11 @@ impl Receipt {
                 "name": self.name, "file": self.file, "bytes": self.bytes,
                 "sha256": self.sha256, "sender": self.sender,
                 "accepted": self.verdict == "accept", "key": self.key,
+                "unchecked": self.properties.iter().filter(|p| p.status == Outcome::Unchecked).map(|p| p.property.as_str()).collect::<Vec<_>>().join("、"),
                 "properties": self.properties.iter().map(|p| json!({
-                    "zh": p.property, "status": p.status,
+                    "zh": p.property, "status": p.status, "result": p.status.zh(),
                     "failed": p.failed.join("、"), "warned": p.warned.join("、"),
+                    "unchecked": p.unchecked.join("、"),
                 })).collect::<Vec<_>>(),
             }
         })
@@ -220,21 +254,43 @@ mod tests {
         assert_eq!(rc.verdict, "accept");
         assert_eq!(rc.file, "X012-WS-2026-XFB.zip");
         assert_eq!(rc.sender, "青溪县柳河镇人民政府");
-        let by: Vec<(&str, &str)> = rc
+        let by: Vec<(&str, Outcome)> = rc
             .properties
             .iter()
-            .map(|p| (p.property.as_str(), p.status.as_str()))
+            .map(|p| (p.property.as_str(), p.status))
             .collect();
         assert_eq!(
             by,
             [
-                ("真实性", "pass"),
-                ("完整性", "pass"),
-                ("可用性", "pass"),
-                ("安全性", "warn")
+                ("真实性", Outcome::Pass),
+                ("完整性", Outcome::Pass),
+                ("可用性", Outcome::Pass),
+                ("安全性", Outcome::Warn)
             ]
         );
         assert_eq!(rc.properties[3].warned, ["security.s"]);
+        // A check that was not run makes its property 未检测, never 通过, even
+        // beside warnings; a failure still wins.
+        let unscanned = report(&[
+            (
+                "security.malware-scan",
+                Property::Security,
+                Status::Unchecked,
+            ),
+            ("security.s", Property::Security, Status::Warn),
+        ]);
+        assert!(unscanned.accepted());
+        assert_eq!(unscanned.counts.unchecked, 1);
+        let rc = Receipt::from_report(&unscanned, "r", None);
+        assert_eq!(rc.properties[3].status, Outcome::Unchecked);
+        assert_eq!(rc.properties[3].unchecked, ["security.malware-scan"]);
+        assert!(rc.to_json().contains("\"结果\": \"unchecked\""));
+        let infected = report(&[
+            ("security.malware-scan", Property::Security, Status::Fail),
+            ("security.x", Property::Security, Status::Unchecked),
+        ]);
+        let rc = Receipt::from_report(&infected, "r", None);
+        assert_eq!(rc.properties[3].status, Outcome::Fail);
 
         let bad = report(&[
             ("integrity.numbering", Property::Integrity, Status::Fail),

@@ -56,6 +56,9 @@ pub enum Status {
     /// Not applicable to this bag (e.g. anjuan checks on a plain BagIt bag).
     #[serde(rename = "n/a")]
     NotApplicable,
+    /// Applies, but was not run (no virus scanner configured): neither a pass nor a
+    /// defect, and never reported as 通过.
+    Unchecked,
 }
 
 impl Status {
@@ -65,6 +68,7 @@ impl Status {
             Status::Warn => "警告",
             Status::Fail => "不通过",
             Status::NotApplicable => "不适用",
+            Status::Unchecked => "未检测",
         }
     }
 }
@@ -125,6 +129,8 @@ pub struct Counts {
     pub fail: usize,
     #[serde(rename = "n/a")]
     pub not_applicable: usize,
+    /// Checks that apply but were not run (`unchecked`).
+    pub unchecked: usize,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -158,6 +164,7 @@ impl Report {
                 Status::Warn => c.warn += 1,
                 Status::Fail => c.fail += 1,
                 Status::NotApplicable => c.not_applicable += 1,
+                Status::Unchecked => c.unchecked += 1,
             }
         }
         self.verdict = if c.fail == 0 { "accept" } else { "reject" };
@@ -207,6 +214,7 @@ impl Report {
                     Status::Warn => "!",
                     Status::Fail => "✗",
                     Status::NotApplicable => "-",
+                    Status::Unchecked => "?",
                 };
                 let _ = writeln!(
                     s,
@@ -238,7 +246,7 @@ impl Report {
         }
         let _ = writeln!(
             s,
-            "\n结论 (verdict): {} — 通过 {}，不通过 {}，警告 {}，不适用 {}",
+            "\n结论 (verdict): {} — 通过 {}，不通过 {}，警告 {}，未检测 {}，不适用 {}",
             if self.accepted() {
                 "同意接收 (accept)"
             } else {
@@ -247,6 +255,7 @@ impl Report {
             self.counts.pass,
             self.counts.fail,
             self.counts.warn,
+            self.counts.unchecked,
             self.counts.not_applicable
         );
         s
