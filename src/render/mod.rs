@@ -585,7 +585,8 @@ fn collect_strings<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a st
 
 /// Whether the signature block (`<anjuan-sig>` in layout.typ), with the
 /// paragraphs kept with it (`<anjuan-keep>`), begins at the top of a page after
-/// the first: moved there whole because it did not fit below the text.
+/// the first (moved there whole because it did not fit below the text), or the
+/// 版记 (`<anjuan-banji>`) was pushed to a page after the signature's.
 fn signature_moved(doc: &PagedDocument) -> bool {
     use typst::foundations::{Label, Selector};
     use typst::utils::PicoStr;
@@ -611,7 +612,8 @@ fn signature_moved(doc: &PagedDocument) -> bool {
         .filter(|k| k.page == sig.page && k.point.y <= sig.point.y)
         .map(|k| k.point.y.to_pt())
         .fold(sig.point.y.to_pt(), f64::min);
-    sig.page.get() > 1 && start < top + 1.0
+    let banji_after = at("anjuan-banji").iter().any(|b| b.page > sig.page);
+    (sig.page.get() > 1 && start < top + 1.0) || banji_after
 }
 
 /// The role table as `sys.inputs.anjuan-fonts`, read by `layout.typ`.
