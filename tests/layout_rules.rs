@@ -64,12 +64,15 @@ fn is_full_width(c: char) -> bool {
 /// The grid pitch (225 mm / 22, 23 or 24) on which every line of a page lies.
 fn page_pitch(lines: &[Vec<Word>]) -> Option<f64> {
     let first = base(&lines.first()?[0]);
-    [22.0, 23.0, 24.0].into_iter().map(|n| 225.0 * MM / n).find(|p| {
-        lines.iter().all(|l| {
-            let k = (base(&l[0]) - first) / p;
-            close(k, k.round(), 0.3 / p)
+    [22.0, 23.0, 24.0]
+        .into_iter()
+        .map(|n| 225.0 * MM / n)
+        .find(|p| {
+            lines.iter().all(|l| {
+                let k = (base(&l[0]) - first) / p;
+                close(k, k.round(), 0.3 / p)
+            })
         })
-    })
 }
 
 /// Rules every page of a body paper must keep. `heads` are lines that must not
@@ -96,8 +99,14 @@ fn check_paper(pdf: &Path, heads: &[&str]) -> f64 {
             // 避头尾: a closing mark never starts a line, an opening one never ends it.
             let first = t.chars().next().unwrap();
             let last = t.chars().last().unwrap();
-            assert!(!CLOSING.contains(first), "{name} p{page}: line starts with {first}: {t}");
-            assert!(!OPENING.contains(last), "{name} p{page}: line ends with {last}: {t}");
+            assert!(
+                !CLOSING.contains(first),
+                "{name} p{page}: line starts with {first}: {t}"
+            );
+            assert!(
+                !OPENING.contains(last),
+                "{name} p{page}: line ends with {last}: {t}"
+            );
             // A line starts on the grid: at the margin or two characters in.
             let x0 = l[0].x0;
             let k = (x0 - LEFT) / PITCH;
@@ -151,7 +160,10 @@ fn signature_page(pdf: &Path, closing: &str, kept: &str) -> (usize, usize, usize
     let ws = words(pdf);
     for page in (1..=pages(pdf)).rev() {
         let lines = body_lines(&ws, page);
-        if let Some(i) = lines.iter().position(|l| squash(&text(l)).starts_with(closing)) {
+        if let Some(i) = lines
+            .iter()
+            .position(|l| squash(&text(l)).starts_with(closing))
+        {
             let k = lines
                 .iter()
                 .position(|l| squash(&text(l)).starts_with(kept))
@@ -287,7 +299,10 @@ fn sweep_of_body_lengths_keeps_every_rule() {
             .find(|w| w.text.contains("印发"))
             .map(|w| w.page)
             .expect("the 版记");
-        assert_eq!(banji, page, "{id}: the 版记 is on page {banji}, the signature on {page}");
+        assert_eq!(
+            banji, page,
+            "{id}: the 版记 is on page {banji}, the signature on {page}"
+        );
         for p in 2..=pages(&pdf) {
             let first = squash(&text(&body_lines(&ws, p)[0]));
             if heads.contains(&first.as_str()) {
@@ -311,7 +326,11 @@ fn a_signature_one_line_over_is_kept_by_tightening() {
             let id = format!("XF-2026-{:04}", 201 + i);
             (
                 format!("{id}.toml"),
-                variant("XF-2026-0002.toml", &id, &[("summary", filler(40 + 14 * i))]),
+                variant(
+                    "XF-2026-0002.toml",
+                    &id,
+                    &[("summary", filler(40 + 14 * i))],
+                ),
             )
         })
         .collect();
@@ -323,14 +342,21 @@ fn a_signature_one_line_over_is_kept_by_tightening() {
         let pdf = find(dir.path(), &id, "不予受理告知书");
         let pitch = check_paper(&pdf, &["你的请求是：", "你（你们）的请求是："]);
         let (page, closing, _) = signature_page(&pdf, "特此告知。", "本告知书一式二份");
-        assert!(closing >= 2, "{id}: the signature stands alone on page {page}");
+        assert!(
+            closing >= 2,
+            "{id}: the signature stands alone on page {page}"
+        );
         if !close(pitch, 225.0 * MM / 22.0, 0.01) {
             seen += 1;
             // Tightened only when needed: the page uses a line past the 22nd.
             let lines = body_lines(&words(&pdf), page);
             let lowest = base(&lines.last().unwrap()[0]);
             let index = ((lowest - TOP - 0.88 * 16.0) / pitch).round() as usize;
-            assert!(index >= 22, "{id}: tightened, but its last line is line {}", index + 1);
+            assert!(
+                index >= 22,
+                "{id}: tightened, but its last line is line {}",
+                index + 1
+            );
         }
     }
     assert!(seen > 0, "no length needed tightening");
@@ -341,7 +367,15 @@ fn raster(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p");
     let st = Command::new("pdftoppm")
-        .args(["-r", "72", "-f", &page.to_string(), "-l", &page.to_string(), "-singlefile"])
+        .args([
+            "-r",
+            "72",
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+            "-singlefile",
+        ])
         .arg(pdf)
         .arg(&out)
         .status()
@@ -443,8 +477,17 @@ fn seals_stay_in_their_cells_and_off_other_lines() {
         .expect("the seal row");
     let (x0, y0, x1, y1) = red_box(&img).expect("a seal on the receipt");
     let rs = rules(&img, 300);
-    let above = rs.iter().rev().find(|&&r| (r as f64) < label.y0).copied().unwrap() as f64;
-    let below = rs.iter().find(|&&r| (r as f64) > label.y1).copied().unwrap() as f64;
+    let above = rs
+        .iter()
+        .rev()
+        .find(|&&r| (r as f64) < label.y0)
+        .copied()
+        .unwrap() as f64;
+    let below = rs
+        .iter()
+        .find(|&&r| (r as f64) > label.y1)
+        .copied()
+        .unwrap() as f64;
     assert!(
         y0 > above && y1 < below,
         "receipt seal {y0:.0}–{y1:.0} pt leaves its row {above:.0}–{below:.0}"
@@ -460,7 +503,10 @@ fn seals_stay_in_their_cells_and_off_other_lines() {
     let last = pages(&agreement);
     let img = raster(&agreement, last);
     let ws = words(&agreement);
-    assert!(red_box(&img).is_some(), "no seal on the agreement's last page");
+    assert!(
+        red_box(&img).is_some(),
+        "no seal on the agreement's last page"
+    );
     let others: Vec<&Word> = ws
         .iter()
         .filter(|w| w.page == last)
@@ -505,7 +551,9 @@ fn seals_stay_in_their_cells_and_off_other_lines() {
 #[test]
 fn every_witness_of_an_agreement_has_a_signature_line() {
     let case = std::fs::read_to_string(demo().join("cases/XF-2026-0004.toml")).unwrap();
-    assert!(case.contains("witnesses = [\"钱卫东（柳河司法所所长）\", \"俞志强（柳河村党支部书记）\"]"));
+    assert!(
+        case.contains("witnesses = [\"钱卫东（柳河司法所所长）\", \"俞志强（柳河村党支部书记）\"]")
+    );
     let dir = office(&[("XF-2026-0004.toml".into(), case)]);
     render(dir.path(), Some("协议书"));
     let pdf = find(dir.path(), "XF-2026-0004", "协议书");
@@ -517,7 +565,10 @@ fn every_witness_of_an_agreement_has_a_signature_line() {
         "two witness signature lines on the signature page: {page}"
     );
     for name in ["钱卫东，柳河司法所所长", "俞志强，柳河村党支部书记"] {
-        assert!(page.contains(name), "no signature line names {name}: {page}");
+        assert!(
+            page.contains(name),
+            "no signature line names {name}: {page}"
+        );
     }
 }
 
@@ -545,7 +596,11 @@ fn hearing_record_keeps_grid_number_and_signature_lines_inside_the_block() {
             .iter()
             .filter(|w| (w.y1 - w.y0) < 13.0 && w.y0 >= label.y0 - 1.0)
             .collect();
-        assert!(signers.len() >= 12, "page {page}: {} signer words", signers.len());
+        assert!(
+            signers.len() >= 12,
+            "page {page}: {} signer words",
+            signers.len()
+        );
         for w in &signers {
             assert!(w.y1 <= BOTTOM, "page {page}: `{}` below the block", w.text);
         }

@@ -279,7 +279,11 @@ fn hearing_record_has_every_signature_line_on_every_page() {
             .iter()
             .filter(|w| w.page == page && w.y0 >= label - 1.0 && w.y0 < number)
             .inspect(|w| {
-                assert!(w.y1 <= 262.0 * MM, "page {page}: `{}` below the text block", w.text)
+                assert!(
+                    w.y1 <= 262.0 * MM,
+                    "page {page}: `{}` below the text block",
+                    w.text
+                )
             })
             .map(|w| w.text.as_str())
             .collect();

@@ -210,8 +210,14 @@ impl Renderer {
             .into_iter()
             .map(|n| {
                 let mut inputs = font_inputs(&fonts);
-                inputs.insert("anjuan-lines".into(), typst::foundations::IntoValue::into_value(n));
-                (n, LazyHash::new(Library::builder().with_inputs(inputs).build()))
+                inputs.insert(
+                    "anjuan-lines".into(),
+                    typst::foundations::IntoValue::into_value(n),
+                );
+                (
+                    n,
+                    LazyHash::new(Library::builder().with_inputs(inputs).build()),
+                )
             })
             .collect();
         let threads = if opts.threads == 0 {
@@ -438,7 +444,8 @@ impl Renderer {
         let compiled = match compiled {
             Ok(doc) if signature_moved(&doc) => {
                 let better = self.tight.iter().find_map(|(_, library)| {
-                    let world = PaperWorld::new(library, &self.fonts, &self.files, source.clone(), today);
+                    let world =
+                        PaperWorld::new(library, &self.fonts, &self.files, source.clone(), today);
                     typst::compile::<PagedDocument>(&world)
                         .output
                         .ok()
