@@ -652,3 +652,45 @@ fn hearing_record_keeps_grid_number_and_signature_lines_inside_the_block() {
         );
     }
 }
+
+/// The rules hold on the papers of 30 synthetic cases (`anjuan synth`: every
+/// shape of case the generator makes), not only on the demo office.
+#[test]
+fn synthetic_papers_keep_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = anjuan(d, &["synth", "30", "-o", "office"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let o = anjuan(d, &["render", "office", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let heads = [
+        "一、信访事项",
+        "二、查明的事实",
+        "三、处理依据",
+        "四、处理意见",
+        "你的请求是：",
+        "你们的请求是：",
+        "你（你们）的请求是：",
+        "本机关调查核实的情况如下：",
+    ];
+    let mut checked = 0;
+    for case in std::fs::read_dir(d.join("out")).unwrap() {
+        let case = case.unwrap().path();
+        if !case.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&case).unwrap() {
+            let f = f.unwrap().path();
+            let n = f.file_name().unwrap().to_string_lossy().to_string();
+            let body = ["告知书", "意见书", "办理情况报告"]
+                .iter()
+                .any(|k| n.ends_with(&format!("{k}.pdf")))
+                && !n.contains("送达回证");
+            if body {
+                check_paper(&f, &heads);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 60, "only {checked} papers checked");
+}
