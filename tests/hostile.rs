@@ -148,12 +148,12 @@ fn fill(case: &mut Case, h: &str) {
 /// The body text of a PDF in content-stream order (`pdftotext -raw`, so a table
 /// cell's text is not interleaved with its neighbours), cropped to the text block
 /// so page numbers and the hearing record's signature lines are left out.
-fn body_text(pdf: &[u8], hearing: bool) -> String {
+fn body_text(pdf: &[u8], signer_rows: usize) -> String {
     let tmp = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(tmp.path(), pdf).unwrap();
-    // The text block: 37 mm from the top, 225 mm tall (less the hearing record's
-    // 24 mm of signature lines).
-    let height = if hearing { 201.0 } else { 225.0 } * MM;
+    // The text block: 37 mm from the top, 225 mm tall, less the hearing record's
+    // signature lines on its last grid lines (three signers a line, after the label).
+    let height = (225.0 - signer_rows as f64 * 225.0 / 22.0) * MM;
     let out = std::process::Command::new("pdftotext")
         .args(["-enc", "UTF-8", "-raw", "-r", "72", "-x", "0", "-y"])
         .arg(format!("{}", (37.0 * MM).floor()))
@@ -208,7 +208,11 @@ fn hostile_strings_print_literally_in_every_template() {
                     .unwrap()
                     .to_string(),
             );
-            let text = body_text(&pdf, file.contains("听证笔录"));
+            let signer_rows = match &case.hearing {
+                Some(h) if file.contains("听证笔录") => (h.participants.len() + 1).div_ceil(3),
+                _ => 0,
+            };
+            let text = body_text(&pdf, signer_rows);
             if let Some(dir) = std::env::var_os("ANJUAN_DEBUG_HOSTILE") {
                 std::fs::write(Path::new(&dir).join(format!("{id}-{file}")), &pdf).unwrap();
             }
@@ -239,7 +243,7 @@ fn each_hostile_string_alone_prints_literally() {
             .iter()
             .find(|(f, _)| f.contains("受理告知书") && !f.contains("送达"))
             .unwrap();
-        let text = body_text(pdf, false);
+        let text = body_text(pdf, 0);
         assert!(
             text.contains(&squash(&h)),
             "`{}` does not print literally:\n{text}",

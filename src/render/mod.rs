@@ -156,6 +156,8 @@ pub struct Rendered {
 pub struct Renderer {
     pub fonts: FontSet,
     library: LazyHash<Library>,
+    /// The same library with `anjuan-lines` = 23 and 24 (GB/T 9704 7.3.5.1).
+    tight: Vec<(i64, LazyHash<Library>)>,
     pub templates: Templates,
     files: Arc<Files>,
     config: Config,
@@ -204,6 +206,20 @@ impl Renderer {
             None => None,
         };
         let library = LazyHash::new(Library::builder().with_inputs(font_inputs(&fonts)).build());
+        let tight = [23, 24]
+            .into_iter()
+            .map(|n| {
+                let mut inputs = font_inputs(&fonts);
+                inputs.insert(
+                    "anjuan-lines".into(),
+                    typst::foundations::IntoValue::into_value(n),
+                );
+                (
+                    n,
+                    LazyHash::new(Library::builder().with_inputs(inputs).build()),
+                )
+            })
+            .collect();
         let threads = if opts.threads == 0 {
             rayon::current_num_threads()
         } else {
@@ -212,6 +228,7 @@ impl Renderer {
         Ok(Renderer {
             fonts,
             library,
+            tight,
             templates,
             files: Arc::new(files),
             config: config.clone(),
@@ -422,6 +439,22 @@ impl Renderer {
             today,
         );
         let compiled = typst::compile::<PagedDocument>(&world).output;
+        // A signature that would stand alone at the top of a page (or carry
+        // only its kept lines there) is tried with 23, then 24 lines a page.
+        let compiled = match compiled {
+            Ok(doc) if signature_moved(&doc) => {
+                let better = self.tight.iter().find_map(|(_, library)| {
+                    let world =
+                        PaperWorld::new(library, &self.fonts, &self.files, source.clone(), today);
+                    typst::compile::<PagedDocument>(&world)
+                        .output
+                        .ok()
+                        .filter(|d| !signature_moved(d))
+                });
+                Ok(better.unwrap_or(doc))
+            }
+            other => other,
+        };
         let doc = compiled.map_err(|diags| {
             // Where the first error is: the generated main source, or a module
             // such as layout.typ.
@@ -555,6 +588,39 @@ fn collect_strings<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a st
         }
         _ => {}
     }
+}
+
+/// Whether the signature block (`<anjuan-sig>` in layout.typ), with the
+/// paragraphs kept with it (`<anjuan-keep>`), begins at the top of a page after
+/// the first (moved there whole because it did not fit below the text), or the
+/// 版记 (`<anjuan-banji>`) was pushed to a page after the signature's.
+fn signature_moved(doc: &PagedDocument) -> bool {
+    use typst::foundations::{Label, Selector};
+    use typst::utils::PicoStr;
+    let intro = &doc.introspector;
+    let at = |name: &str| -> Vec<typst::layout::Position> {
+        let Some(label) = Label::new(PicoStr::intern(name)) else {
+            return Vec::new();
+        };
+        intro
+            .query(&Selector::Label(label))
+            .iter()
+            .filter_map(|c| c.location())
+            .map(|l| intro.position(l))
+            .collect()
+    };
+    let Some(sig) = at("anjuan-sig").into_iter().next_back() else {
+        return false;
+    };
+    // The top of the text block (GB/T 9704: 37 mm) in points.
+    let top = 37.0 * 72.0 / 25.4;
+    let start = at("anjuan-keep")
+        .into_iter()
+        .filter(|k| k.page == sig.page && k.point.y <= sig.point.y)
+        .map(|k| k.point.y.to_pt())
+        .fold(sig.point.y.to_pt(), f64::min);
+    let banji_after = at("anjuan-banji").iter().any(|b| b.page > sig.page);
+    (sig.page.get() > 1 && start < top + 1.0) || banji_after
 }
 
 /// The role table as `sys.inputs.anjuan-fonts`, read by `layout.typ`.
