@@ -73,7 +73,12 @@ pub struct Case {
     /// 责任落实 (responsibility): unit, leader in charge, handler, 三到位一处理 class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responsibility: Option<Responsibility>,
-    /// 办理 (handling): facts, investigation, basis, decision per request, extension.
+    /// 延期 (extension of the handling period): a step of its own, recorded while the
+    /// case is still being handled, before the 60-day limit runs out. Older files
+    /// record it as `[handling.extension]`; read it with [`Case::extension`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<Extension>,
+    /// 办理 (handling): facts, investigation, basis, decision per request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling: Option<Handling>,
     /// 听证 (hearing).
@@ -415,7 +420,8 @@ pub struct Handling {
     pub signed_off_by: String,
     /// 复查机关 (the body to ask for review), named in the remedy clause.
     pub review_body: String,
-    /// 延期 (extension of the handling period).
+    /// 延期 (extension of the handling period), as older files record it; new files
+    /// write the top-level `[extension]`, which an open case can carry. Not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<Extension>,
 }
@@ -762,6 +768,27 @@ terms! {
         Permanent = "永久" / "Y",
         Years30 = "30年" / "D30",
         Years10 = "10年" / "D10",
+    }
+}
+
+impl Case {
+    /// The approved extension of the handling period, wherever the file records it:
+    /// the top-level `[extension]`, else the older `[handling.extension]`. Every
+    /// consumer (deadlines, validation, papers, ledger, report) reads it here.
+    pub fn extension(&self) -> Option<&Extension> {
+        self.extension
+            .as_ref()
+            .or_else(|| self.handling.as_ref().and_then(|h| h.extension.as_ref()))
+    }
+
+    /// The field path of [`Case::extension`] (`extension` or `handling.extension`),
+    /// where findings about it are placed.
+    pub fn extension_field(&self) -> &'static str {
+        if self.extension.is_some() {
+            "extension"
+        } else {
+            "handling.extension"
+        }
     }
 }
 
