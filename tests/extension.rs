@@ -54,12 +54,7 @@ fn an_extended_open_case_is_not_overdue_on_day_70_but_is_on_day_91() {
         "the finding names the extended limit: {out}"
     );
     // Without the extension the same case is overdue on day 70.
-    let bare: String = open_case()
-        .split("[extension]")
-        .next()
-        .unwrap()
-        .to_string()
-        + "\n";
+    let bare: String = open_case().split("[extension]").next().unwrap().to_string() + "\n";
     let (_d2, root2) = office(&[(OPEN, bare)]);
     let (code, out) = check(&root2, "2026-11-30");
     assert_eq!(code, Some(1), "{out}");
@@ -69,7 +64,10 @@ fn an_extended_open_case_is_not_overdue_on_day_70_but_is_on_day_91() {
 #[test]
 fn deadlines_json_shows_the_moved_limit() {
     let (_d, root) = office(&[(OPEN, open_case())]);
-    let o = anjuan(&root, &["deadlines", "--as-of", "2026-11-30", "--json", "."]);
+    let o = anjuan(
+        &root,
+        &["deadlines", "--as-of", "2026-11-30", "--json", "."],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let row = &v["open"][0];
@@ -96,7 +94,11 @@ fn render_makes_the_extension_notice_of_an_open_case() {
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let dir = root.join("papers/XF-2026-0101");
     let notice = dir.join("03-延期告知书.pdf");
-    assert!(notice.is_file(), "{:?}", std::fs::read_dir(&dir).unwrap().collect::<Vec<_>>());
+    assert!(
+        notice.is_file(),
+        "{:?}",
+        std::fs::read_dir(&dir).unwrap().collect::<Vec<_>>()
+    );
     // No opinion yet: the case is still being handled.
     assert!(!dir.join("05-处理意见书.pdf").exists());
     let text = squash(&pdftotext(&notice, None));
@@ -115,14 +117,20 @@ fn render_makes_the_extension_notice_of_an_open_case() {
     // Its delivery receipt, as for every served paper.
     let receipt = dir.join("04-送达回证（延期告知书）.pdf");
     let r = squash(&pdftotext(&receipt, None));
-    assert!(r.contains("信访事项延期办理告知书（柳政信延字〔2026〕7号）"), "{r}");
+    assert!(
+        r.contains("信访事项延期办理告知书（柳政信延字〔2026〕7号）"),
+        "{r}"
+    );
     assert!(r.contains("2026年11月17日10时00分"), "{r}");
 }
 
 /// The demo's extended case (XF-2026-0006) written the old way, `[handling.extension]`.
 fn demo_old_form() -> String {
     let text = std::fs::read_to_string(demo().join("cases/XF-2026-0006.toml")).unwrap();
-    assert!(text.contains("\n[extension]"), "the demo case records [extension]");
+    assert!(
+        text.contains("\n[extension]"),
+        "the demo case records [extension]"
+    );
     text.replace("\n[extension]", "\n[handling.extension]")
 }
 
@@ -159,14 +167,23 @@ fn both_forms_more_than_30_days_and_a_late_approval_are_errors() {
     let (_d, root) = office(&[("XF-2026-0006.toml", both)]);
     let (code, out) = check(&root, "2026-11-21");
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("[extension] handling.extension: 延期记录了两次"), "{out}");
-    assert!(out.contains("只保留顶层的 [extension]"), "the finding carries a remedy: {out}");
+    assert!(
+        out.contains("[extension] handling.extension: 延期记录了两次"),
+        "{out}"
+    );
+    assert!(
+        out.contains("只保留顶层的 [extension]"),
+        "the finding carries a remedy: {out}"
+    );
 
     let over = open_case().replace("days = 30", "days = 31");
     let (_d, root) = office(&[(OPEN, over)]);
     let (code, out) = check(&root, "2026-11-30");
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("extension.days: 延长 31 日不符合规定"), "{out}");
+    assert!(
+        out.contains("extension.days: 延长 31 日不符合规定"),
+        "{out}"
+    );
 
     let late = open_case()
         .replace("approved_on = 2026-11-16", "approved_on = 2026-11-21")
@@ -178,5 +195,67 @@ fn both_forms_more_than_30_days_and_a_late_approval_are_errors() {
     assert!(
         out.contains("extension.approved_on: 延期在原办理期限 2026-11-20 届满后才批准"),
         "{out}"
+    );
+}
+
+#[test]
+fn the_ledger_shows_the_moved_limit_and_reads_back_unchanged() {
+    use calamine::{Data, Reader as _};
+    let (d, root) = office(&[(OPEN, open_case())]);
+    let o = anjuan(
+        d.path(),
+        &[
+            "ledger",
+            "export",
+            "office",
+            "-o",
+            "台账.xlsx",
+            "--as-of",
+            "2026-11-30",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let xlsx = d.path().join("台账.xlsx");
+    let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    let header: Vec<String> = rows[1].iter().map(|c| c.to_string()).collect();
+    let col = |h: &str| header.iter().position(|x| x == h).unwrap();
+    let row = &rows[2];
+    assert_eq!(
+        row[col("下一法定环节")].to_string(),
+        "办结并出具处理意见（已延期30日）"
+    );
+    // 2026-12-20 as an Excel serial day.
+    let due = match &row[col("法定期限")] {
+        Data::DateTime(dt) => dt.as_f64(),
+        other => panic!("法定期限 is {other:?}"),
+    };
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+    let want = (chrono::NaiveDate::from_ymd_opt(2026, 12, 20).unwrap() - epoch).num_days();
+    assert_eq!(due as i64, want);
+    assert_eq!(row[col("剩余天数")].to_string(), "20");
+    assert_eq!(row[col("期限状态")].to_string(), "正常");
+    // Read back against the case file: nothing to change.
+    let before = std::fs::read(root.join("cases").join(OPEN)).unwrap();
+    let o = anjuan(
+        d.path(),
+        &[
+            "ledger",
+            "import",
+            "台账.xlsx",
+            "-o",
+            "office/cases",
+            "--as-of",
+            "2026-11-30",
+        ],
+    );
+    let t = text_of(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("与案件文件一致 1 件"), "{t}");
+    assert_eq!(
+        std::fs::read(root.join("cases").join(OPEN)).unwrap(),
+        before
     );
 }

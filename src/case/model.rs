@@ -73,9 +73,10 @@ pub struct Case {
     /// 责任落实 (responsibility): unit, leader in charge, handler, 三到位一处理 class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responsibility: Option<Responsibility>,
-    /// 延期 (extension of the handling period): a step of its own, recorded while the
-    /// case is still being handled, before the 60-day limit runs out. Older files
-    /// record it as `[handling.extension]`; read it with [`Case::extension`].
+    /// 延期 (extension of the handling period, at most 30 days): a step of its own,
+    /// recorded while the case is still being handled, approved by the body's head
+    /// before the 60-day limit runs out. Older files record it as
+    /// `[handling.extension]`, which is still read; a file may not have both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<Extension>,
     /// 办理 (handling): facts, investigation, basis, decision per request.
