@@ -85,6 +85,7 @@ fn deadlines_json_shows_the_moved_limit() {
     let o = anjuan(&root, &["deadlines", "--as-of", "2026-11-30", "."]);
     let t = text_of(&o);
     assert!(t.contains("2026-12-20") && t.contains("20日"), "{t}");
+    assert!(t.contains("已延期30日（2026-11-16批准）"), "{t}");
 }
 
 #[test]

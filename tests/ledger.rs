@@ -885,6 +885,7 @@ fn the_year_report_counts_registered_and_accepted_apart_and_names_ties() {
         "支持、解释说明（分项）2件",
         "共有诉求12项，其中支持6项（50.0%），解释说明3项（25.0%），不予支持3项（25.0%）",
         "不予受理和尚待受理的事项不计入责任单位",
+        "经本机关负责人批准延长办理期限的1件，按延长后的期限计算",
     ] {
         assert!(text.contains(want), "report lacks {want:?}:\n{text}");
     }

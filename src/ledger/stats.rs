@@ -77,6 +77,9 @@ pub struct Totals {
     /// 已受理但未落实责任单位 (accepted, no responsible unit recorded).
     #[serde(default)]
     pub accepted_without_unit: usize,
+    /// 经批准延期办理 (handling period extended), wherever the file records it.
+    #[serde(default)]
+    pub extended: usize,
     /// 已销号.
     pub closed: usize,
     /// 在办.
@@ -268,6 +271,7 @@ pub fn compute(
             .unwrap_or(c.petitioners.len());
         t.collective += usize::from(c.collective.is_some());
         t.from_above += usize::from(c.arrival.channel.from_above());
+        t.extended += usize::from(accepted_case(c) && c.extension().is_some());
         match c.acceptance.as_ref().map(|a| a.decision) {
             Some(Decision::Accept) => t.accepted += 1,
             Some(Decision::Refuse) => t.refused += 1,
