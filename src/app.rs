@@ -479,7 +479,13 @@ fn deadlines(
                     r.case.clone(),
                     r.petitioner.clone(),
                     r.leader.clone().unwrap_or_else(|| "—".into()),
-                    format!("{} ({})", r.next.step, r.next.en),
+                    match &r.next.extended {
+                        Some(x) => format!(
+                            "{} ({})，已延期{}日（{}批准）",
+                            r.next.step, r.next.en, x.days, x.approved_on
+                        ),
+                        None => format!("{} ({})", r.next.step, r.next.en),
+                    },
                 ]
             })
             .collect();

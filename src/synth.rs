@@ -2,7 +2,8 @@
 //!
 //! Deterministic (seeded): the same `(seed, n)` always gives the same cases. Each
 //! case follows one of the demo office's shapes (simple, refused, assigned,
-//! collective with hearing and agreement, reviewed to final, extended) with its
+//! collective with hearing and agreement, reviewed to final, extended and
+//! closed, extended and still being handled) with its
 //! own people, places, dates and numbers, and passes `anjuan check`.
 
 use crate::case::date::{Date, DateTime};
@@ -241,6 +242,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
             due: None,
             progress: None,
         }),
+        extension: None,
         handling: Some(Handling {
             procedure: Procedure::Ordinary,
             date: handled,
@@ -484,23 +486,63 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
                 note: None,
             });
         }
+        5 if (i / 6) % 2 == 1 => {
+            // Still being handled, extended by 20–30 days: received in September,
+            // the extension approved near the end of the 60 days, the notice
+            // served; no opinion yet (as of late November of the year).
+            let received = Date::from_ymd(year, 9, 10)
+                .expect("valid")
+                .add_days(rng.below(10) as i64);
+            let accepted = received.add_days(3 + rng.below(10) as i64);
+            let approved = accepted.add_days(50);
+            let notified = approved.add_days(1);
+            case.arrival.received = received;
+            if let Some(a) = &mut case.acceptance {
+                a.date = accepted;
+            }
+            case.extension = Some(Extension {
+                days: 20 + rng.below(11) as u32,
+                approved_by: "陈志远".into(),
+                approved_on: approved,
+                reason: "需待有关部门出具检测结论后方能作出处理意见，无法在六十日内办结。".into(),
+                notified_on: notified,
+                doc_no: Some(DocNo::Serial(serial)),
+            });
+            case.handling = None;
+            case.close = None;
+            case.events = vec![Event {
+                date: approved,
+                kind: "延期审批".into(),
+                text: "承办人提交延期申请，镇长陈志远批准延长办理期限。".into(),
+                by: Some(handler.clone()),
+            }];
+            case.deliveries = vec![
+                deliver(
+                    Paper::AcceptNotice,
+                    at(accepted.add_days(1), 10),
+                    &address0,
+                    &name0,
+                ),
+                deliver(Paper::ExtensionNotice, at(notified, 15), &address0, &name0),
+            ];
+        }
         5 => {
-            // Extended by 30 days.
+            // Extended by 30 days, then handled and closed.
             let approved = accepted.add_days(55);
             let notified = approved.add_days(1);
             let handled = accepted.add_days(80);
             let served = DateTime(handled.add_days(2).0.and_hms_opt(10, 0, 0).expect("valid"));
             if let Some(h) = &mut case.handling {
                 h.date = handled;
-                h.extension = Some(Extension {
-                    days: 30,
-                    approved_by: "陈志远".into(),
-                    approved_on: approved,
-                    reason: "需待有关部门出具检测结论后方能作出处理意见。".into(),
-                    notified_on: notified,
-                    doc_no: Some(DocNo::Serial(serial)),
-                });
             }
+            case.extension = Some(Extension {
+                days: 30,
+                approved_by: "陈志远".into(),
+                approved_on: approved,
+                reason: "需待有关部门出具检测结论后方能作出处理意见。".into(),
+                notified_on: notified,
+                doc_no: Some(DocNo::Serial(serial)),
+            });
             case.deliveries = vec![
                 deliver(
                     Paper::AcceptNotice,

@@ -218,6 +218,7 @@ fn schema_describes_every_section() {
         "acceptance",
         "objection",
         "responsibility",
+        "extension",
         "handling",
         "hearing",
         "settlement",

@@ -120,6 +120,9 @@ fn fill(case: &mut Case, h: &str) {
             e.reason = s();
         }
     }
+    if let Some(e) = &mut case.extension {
+        e.reason = s();
+    }
     if let Some(hr) = &mut case.hearing {
         hr.conclusion = s();
         for m in &mut hr.minutes {

@@ -758,3 +758,138 @@ fn update_writes_the_working_columns_into_case_files_and_keeps_their_comments() 
     );
     assert_eq!(snapshot(&dir.join("office")), after, "nothing written");
 }
+
+/// The demo office's year: 8 cases registered, 6 accepted, 1 refused, 1 awaiting a
+/// decision; registered in 3月 1, 4月 2, 5月 2, 6月 1, 11月 2 (a three-way tie),
+/// accepted 3月 1, 4月 1, 5月 2, 6月 1, 11月 1. The report says 登记 and 受理 apart,
+/// names ties as ties, ranks only accepted cases by unit, and shows mixed
+/// decisions as mixes of the three statutory outcomes.
+#[test]
+fn the_year_report_counts_registered_and_accepted_apart_and_names_ties() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let demo_dir = demo();
+    let o = anjuan(
+        dir,
+        &[
+            "report",
+            "--year",
+            "2026",
+            demo_dir.to_str().unwrap(),
+            "-o",
+            "r",
+            "--as-of",
+            "2026-12-31",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    assert!(
+        text_of(&o).contains("登记 8 件，受理 6 件，不予受理 1 件"),
+        "{}",
+        text_of(&o)
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("r/信访工作情况报告-2026.json")).unwrap())
+            .unwrap();
+    let t = &s["totals"];
+    assert_eq!(
+        (t["cases"].as_u64(), t["accepted"].as_u64()),
+        (Some(8), Some(6))
+    );
+    assert_eq!(
+        (t["refused"].as_u64(), t["pending_acceptance"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let months: Vec<(u64, u64)> = s["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["received"].as_u64().unwrap(),
+                m["accepted"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        months,
+        [
+            (0, 0),
+            (0, 0),
+            (1, 1),
+            (2, 1),
+            (2, 2),
+            (1, 1),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (2, 1),
+            (0, 0)
+        ]
+    );
+    // Units: the accepted cases only (the refused 0002 and the undecided 0008 are
+    // not a unit), so no 未落实责任单位 row.
+    let units: Vec<&str> = s["top_units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["unit"].as_str().unwrap())
+        .collect();
+    assert!(!units.iter().any(|u| u.contains("未落实")), "{units:?}");
+    let ranked: u64 = s["top_units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["cases"].as_u64().unwrap())
+        .sum();
+    assert_eq!(ranked, 6, "every accepted case, and only those");
+    // Outcomes: no fourth outcome; the mixes named by their parts.
+    let outcomes: Vec<(&str, u64)> = s["by_outcome"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["label"].as_str().unwrap(), x["count"].as_u64().unwrap()))
+        .collect();
+    assert!(
+        !outcomes.iter().any(|(l, _)| *l == "部分支持"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.contains(&("支持、解释说明（分项）", 2)),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.contains(&("支持、解释说明、不予支持（分项）", 1)),
+        "{outcomes:?}"
+    );
+    let requests: Vec<(&str, u64)> = s["by_request_outcome"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["label"].as_str().unwrap(), x["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(requests, [("支持", 6), ("解释说明", 3), ("不予支持", 3)]);
+
+    let text = common::squash(&common::pdftotext(
+        &dir.join("r/信访工作情况报告-2026.pdf"),
+        None,
+    ));
+    for want in [
+        "全年共登记信访事项8件",
+        "登记的事项中，依法受理6件，不予受理1件，尚待作出受理决定1件",
+        "登记量以4月、5月、11月最多，各2件",
+        "依法受理6件，以5月最多，为2件",
+        "其中来访最多，为4件，占50.0%",
+        "农村农业、劳动社保、政法、民政、生态环境、自然资源各1件（各占12.5%）",
+        "支持、解释说明（分项）2件",
+        "共有诉求12项，其中支持6项（50.0%），解释说明3项（25.0%），不予支持3项（25.0%）",
+        "不予受理和尚待受理的事项不计入责任单位",
+        "经本机关负责人批准延长办理期限的1件，按延长后的期限计算",
+    ] {
+        assert!(text.contains(want), "report lacks {want:?}:\n{text}");
+    }
+    for never in ["受理登记", "部分支持", "未落实责任单位"] {
+        assert!(!text.contains(never), "report says {never:?}:\n{text}");
+    }
+}

@@ -128,7 +128,8 @@ fn renders_the_year_report() {
         "青溪县柳河镇人民政府",
         "2026年度信访工作情况报告",
         "青溪县人民政府：",
-        "全年共受理登记信访事项120件",
+        "全年共登记信访事项120件",
+        "登记的事项中，依法受理100件，不予受理8件，尚待作出受理决定12件",
         "按期办结率92.0%",
         "一、总体情况",
         "八、在办与超期事项",
@@ -169,7 +170,7 @@ fn renders_an_empty_year() {
     let text = squash(&pdftotext(&path, None));
     for want in [
         "2027年度信访工作情况报告",
-        "全年共受理登记信访事项0件",
+        "全年共登记信访事项0件",
         "不计算按期办结率",
         "无数据",
         "无超期未办结的信访事项",
@@ -200,4 +201,49 @@ fn large_counts_and_hostile_labels_render() {
     assert!(text.contains("#panic(\"x\")"), "{text}");
     assert!(text.contains("*单位*_x_#settext(red)"), "{text}");
     assert!(text.contains("100.0%"), "{text}");
+}
+
+#[test]
+fn ties_are_named_as_ties() {
+    // Two channels share the most, months tie for the peak, and the third
+    // category ties with the fourth and fifth.
+    let mut s = fixture();
+    s["by_channel"][0]["count"] = json!(36);
+    s["by_channel"][0]["share"] = json!(30.0);
+    for (m, n) in [(2, 10), (6, 10), (4, 14), (10, 14), (11, 14)] {
+        s["by_month"][m]["received"] = json!(n);
+    }
+    for m in s["by_month"].as_array_mut().unwrap() {
+        let r = m["received"].as_u64().unwrap();
+        m["accepted"] = json!(r.min(7));
+    }
+    let cats = s["by_category"].as_array_mut().unwrap();
+    for c in &mut cats[2..5] {
+        c["count"] = json!(14);
+        c["share"] = json!(11.7);
+    }
+    let pdf = render(&s);
+    let path = write("ledger-report-ties.pdf", &pdf);
+    let text = squash(&pdftotext(&path, None));
+    for want in [
+        "其中来信、来访最多，各36件，各占30.0%",
+        "登记量以5月、11月、12月最多，各14件",
+        "主要集中在自然资源（34件，占28.3%），城乡建设（22件，占18.3%），",
+    ] {
+        assert!(text.contains(want), "report lacks {want:?}:\n{text}");
+    }
+    let c = &s["by_category"];
+    let tied = format!(
+        "{}、{}、{}各14件（各占11.7%）",
+        c[2]["label"].as_str().unwrap(),
+        c[3]["label"].as_str().unwrap(),
+        c[4]["label"].as_str().unwrap()
+    );
+    assert!(text.contains(&tied), "report lacks {tied:?}:\n{text}");
+    // Every month accepted at most 7: the months with 7 or more registered tie.
+    assert!(text.contains("最多，各7件"), "{text}");
+    assert!(
+        !text.contains("受理登记"),
+        "登记 and 受理 are not conflated: {text}"
+    );
 }

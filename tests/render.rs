@@ -80,7 +80,7 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
             e.push(office);
         }
         "延期告知书" => {
-            let x = case.handling.as_ref().unwrap().extension.as_ref().unwrap();
+            let x = case.extension().unwrap();
             e.push(first(&x.reason, 14));
             e.push(x.approved_by.clone());
         }

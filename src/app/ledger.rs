@@ -232,8 +232,14 @@ pub(super) fn report(
     write_atomic(&json_path, json.as_bytes())?;
     write_atomic(&pdf_path, &out.pdf)?;
     println!(
-        "{year} 年度：登记 {} 件，已销号 {} 件，在办 {} 件（超期 {} 件），按期办结率 {}",
-        s.totals.cases, s.totals.closed, s.totals.open, s.totals.overdue, s.on_time.rate_text
+        "{year} 年度：登记 {} 件，受理 {} 件，不予受理 {} 件，已销号 {} 件，未销号 {} 件（超期 {} 件），按期办结率 {}",
+        s.totals.cases,
+        s.totals.accepted,
+        s.totals.refused,
+        s.totals.closed,
+        s.totals.open,
+        s.totals.overdue,
+        s.on_time.rate_text
     );
     println!("报告 (report): {}", pdf_path.display());
     println!("数据 (figures): {}", json_path.display());

@@ -46,6 +46,38 @@ pub struct Step {
     /// The field holding the event the period counts from (where an open step is placed).
     #[serde(skip)]
     pub start_field: FieldPath,
+    /// The approved extension that moved this step's limit (the handling step only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended: Option<Extended>,
+}
+
+/// An approved extension of a limit: by how many days, approved when and by whom,
+/// and the limit it replaced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Extended {
+    pub days: u32,
+    pub approved_on: Date,
+    pub approved_by: String,
+    /// The limit before the extension.
+    pub original_due: Date,
+}
+
+/// The handling limit before any extension: 60 days from acceptance, or 10
+/// working days under the short form (None when the case was not accepted).
+pub fn original_handling_due(case: &Case, cal: &Calendar) -> Option<Date> {
+    let acc = case
+        .acceptance
+        .as_ref()
+        .filter(|a| a.decision == Decision::Accept)?;
+    let simple = case
+        .handling
+        .as_ref()
+        .is_some_and(|h| h.procedure == Procedure::Simple);
+    Some(if simple {
+        cal.due_after_working_days(acc.date, 10)
+    } else {
+        cal.due_after_days(acc.date, 60)
+    })
 }
 
 /// The day a paper was first served (signed-for date for mail), if it was.
@@ -75,6 +107,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
         actor: Actor::Office,
         field: FieldPath::parse("acceptance.date"),
         start_field: FieldPath::parse("arrival.received"),
+        extended: None,
     });
 
     if let Some(obj) = &case.objection {
@@ -91,6 +124,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
                 actor: Actor::Office,
                 field: FieldPath::parse("objection.date"),
                 start_field: FieldPath::parse("arrival.received"),
+                extended: None,
             });
         }
     }
@@ -102,10 +136,9 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
     if let Some(acc) = accepted {
         let h = case.handling.as_ref();
         let simple = h.is_some_and(|h| h.procedure == Procedure::Simple);
-        let ext = h
-            .and_then(|h| h.extension.as_ref())
-            .map(|e| e.days)
-            .unwrap_or(0);
+        let extension = case.extension();
+        let ext = extension.map(|e| e.days).unwrap_or(0);
+        let original = original_handling_due(case, cal).unwrap_or(acc.date);
         let (mut period, mut due) = if simple {
             (
                 "10个工作日".to_string(),
@@ -131,6 +164,12 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             actor: Actor::Office,
             field: FieldPath::parse("handling.date"),
             start_field: FieldPath::parse("acceptance.date"),
+            extended: extension.filter(|e| e.days > 0).map(|e| Extended {
+                days: e.days,
+                approved_on: e.approved_on,
+                approved_by: e.approved_by.clone(),
+                original_due: original,
+            }),
         });
     }
 
@@ -147,6 +186,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
                 actor: Actor::Office,
                 field: FieldPath::parse("report_back.date"),
                 start_field: FieldPath::parse("arrival.assignment.report_due"),
+                extended: None,
             });
         }
     }
@@ -164,6 +204,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             actor: Actor::Petitioner,
             field: FieldPath::parse("review.requested_on"),
             start_field: FieldPath::parse("deliveries"),
+            extended: None,
         });
     }
     if let Some(r) = &case.review {
@@ -179,6 +220,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             actor: Actor::Reviewer,
             field: FieldPath::parse("review.date"),
             start_field: FieldPath::parse("review.requested_on"),
+            extended: None,
         });
     }
     if let Some(served) = served_on(case, Paper::ReviewOpinion) {
@@ -194,6 +236,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             actor: Actor::Petitioner,
             field: FieldPath::parse("re_review.requested_on"),
             start_field: FieldPath::parse("deliveries"),
+            extended: None,
         });
     }
     if let Some(r) = &case.re_review {
@@ -213,6 +256,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             actor: Actor::Reviewer,
             field: FieldPath::parse("re_review.date"),
             start_field: FieldPath::parse("re_review.requested_on"),
+            extended: None,
         });
     }
     steps
@@ -226,6 +270,9 @@ pub struct Next {
     pub due: Option<Date>,
     pub days_left: Option<i64>,
     pub actor: Option<Actor>,
+    /// The extension that moved the step's limit, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended: Option<Extended>,
 }
 
 /// The next thing to do on an open case as of `as_of` (None when closed).
@@ -250,6 +297,7 @@ pub fn next_step(case: &Case, cal: &Calendar, as_of: Date) -> Option<Next> {
             due: Some(s.due),
             days_left: Some(as_of.days_until(s.due)),
             actor: Some(s.actor),
+            extended: s.extended.clone(),
         });
     }
     // No running limit: say what the clerk does next.
@@ -292,5 +340,6 @@ pub fn next_step(case: &Case, cal: &Calendar, as_of: Date) -> Option<Next> {
         due: None,
         days_left: None,
         actor: None,
+        extended: None,
     })
 }

@@ -183,12 +183,17 @@ fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<(String, FieldPath)> {
                 .map(|d| (Paper::Opinion, h.date.year(), d, "handling.doc_no")),
         );
     }
-    if let Some(e) = c.handling.as_ref().and_then(|h| h.extension.as_ref()) {
+    if let Some(e) = c.extension() {
         let year = e.notified_on.year();
+        let field = if c.extension.is_some() {
+            "extension.doc_no"
+        } else {
+            "handling.extension.doc_no"
+        };
         v.extend(
             e.doc_no
                 .as_ref()
-                .map(|d| (Paper::ExtensionNotice, year, d, "handling.extension.doc_no")),
+                .map(|d| (Paper::ExtensionNotice, year, d, field)),
         );
     }
     if let Some(s) = &c.settlement {

@@ -73,7 +73,13 @@ pub struct Case {
     /// 责任落实 (responsibility): unit, leader in charge, handler, 三到位一处理 class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responsibility: Option<Responsibility>,
-    /// 办理 (handling): facts, investigation, basis, decision per request, extension.
+    /// 延期 (extension of the handling period, at most 30 days): a step of its own,
+    /// recorded while the case is still being handled, approved by the body's head
+    /// before the 60-day limit runs out. Older files record it as
+    /// `[handling.extension]`, which is still read; a file may not have both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<Extension>,
+    /// 办理 (handling): facts, investigation, basis, decision per request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling: Option<Handling>,
     /// 听证 (hearing).
@@ -420,7 +426,8 @@ pub struct Handling {
     pub signed_off_by: String,
     /// 复查机关 (the body to ask for review), named in the remedy clause.
     pub review_body: String,
-    /// 延期 (extension of the handling period).
+    /// 延期 (extension of the handling period), as older files record it; new files
+    /// write the top-level `[extension]`, which an open case can carry. Not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<Extension>,
 }
@@ -779,6 +786,27 @@ terms! {
         Confidential = "秘密" / "confidential",
         Secret = "机密" / "secret",
         TopSecret = "绝密" / "top-secret",
+    }
+}
+
+impl Case {
+    /// The approved extension of the handling period, wherever the file records it:
+    /// the top-level `[extension]`, else the older `[handling.extension]`. Every
+    /// consumer (deadlines, validation, papers, ledger, report) reads it here.
+    pub fn extension(&self) -> Option<&Extension> {
+        self.extension
+            .as_ref()
+            .or_else(|| self.handling.as_ref().and_then(|h| h.extension.as_ref()))
+    }
+
+    /// The field path of [`Case::extension`] (`extension` or `handling.extension`),
+    /// where findings about it are placed.
+    pub fn extension_field(&self) -> &'static str {
+        if self.extension.is_some() {
+            "extension"
+        } else {
+            "handling.extension"
+        }
     }
 }
 

@@ -431,6 +431,7 @@ pub fn validate(case: &Case, rules: &Rules) -> Vec<Diagnostic> {
     arrival(&mut c);
     acceptance(&mut c);
     handling(&mut c);
+    extension(&mut c);
     hearing(&mut c);
     settlement(&mut c);
     reviews(&mut c);
@@ -556,13 +557,10 @@ fn person_fields(c: &mut Ctx) {
             let base = p("handling.investigation").index(i);
             c.person_opt(base.key("by"), &inv.by, "调查人");
         }
-        if let Some(e) = &h.extension {
-            c.person(
-                p("handling.extension.approved_by"),
-                &e.approved_by,
-                "批准人",
-            );
-        }
+    }
+    if let Some(e) = case.extension() {
+        let path = p(case.extension_field()).key("approved_by");
+        c.person(path, &e.approved_by, "批准人");
     }
     if let Some(hr) = &case.hearing {
         for (i, x) in hr.participants.iter().enumerate() {
@@ -966,45 +964,112 @@ fn handling(c: &mut Ctx) {
             );
         }
     }
-    if let Some(e) = &h.extension {
-        let base = p("handling.extension");
-        if e.days == 0 || e.days > 30 {
-            c.err(
-                "extension",
-                base.key("days"),
+}
+
+/// The extension of the handling period (延期), a step of its own: at most 30 days,
+/// approved by the body's head before the original limit runs out, the petitioner
+/// told (延期告知书) on or after approval and before that limit.
+fn extension(c: &mut Ctx) {
+    let case = c.case;
+    if let (Some(_), Some(_)) = (
+        &case.extension,
+        case.handling.as_ref().and_then(|h| h.extension.as_ref()),
+    ) {
+        c.err(
+            "extension",
+            p("handling.extension"),
+            "延期记录了两次：[extension] 和 [handling.extension] 同时存在 (extension recorded twice)",
+            "只保留顶层的 [extension]，删除 [handling.extension]",
+        );
+    }
+    let Some(e) = case.extension() else {
+        return;
+    };
+    let base = p(case.extension_field());
+    let Some(acc) = accepted(case) else {
+        let because = if case.acceptance.is_some() {
+            "已决定不予受理的事项不能延期办理"
+        } else {
+            "延长办理期限"
+        };
+        c.needs(base, "受理决定（decision = \"受理\"）", because);
+        return;
+    };
+    if e.days == 0 || e.days > 30 {
+        c.err(
+            "extension",
+            base.key("days"),
+            format!(
+                "延长 {} 日不符合规定：延期不得超过 30 日 (extension ≤ 30 days)",
+                e.days
+            ),
+            "延长天数为 1–30",
+        );
+    }
+    let original = super::deadline::original_handling_due(case, &c.rules.calendar)
+        .unwrap_or_else(|| c.rules.calendar.due_after_days(acc.date, 60));
+    if e.approved_on > original {
+        c.err(
+            "extension",
+            base.key("approved_on"),
+            format!("延期在原办理期限 {original} 届满后才批准 (extension approved too late)"),
+            "延期须在 60 日期限内经本机关负责人批准",
+        );
+    }
+    c.order(base.key("approved_on"), e.approved_on, acc.date, "受理日期");
+    c.not_future(base.key("approved_on"), e.approved_on);
+    c.order(
+        base.key("notified_on"),
+        e.notified_on,
+        e.approved_on,
+        "批准日期",
+    );
+    if e.notified_on > original && e.approved_on <= original {
+        c.err(
+            "extension",
+            base.key("notified_on"),
+            format!(
+                "延期告知书 {} 在原办理期限 {original} 届满后才发出 (petitioner told too late)",
+                e.notified_on
+            ),
+            "延期须在原办理期限届满前告知信访人并说明理由",
+        );
+    }
+    c.not_future(base.key("notified_on"), e.notified_on);
+    c.not_blank(base.key("approved_by"), &e.approved_by, "批准人");
+    if let Some(head) = c.rules.config.signers.head.as_deref() {
+        if !e.approved_by.trim().is_empty() && !same_person(&e.approved_by, head) {
+            c.warn(
+                "extension-approver",
+                base.key("approved_by"),
                 format!(
-                    "延长 {} 日不符合规定：延期不得超过 30 日 (extension ≤ 30 days)",
-                    e.days
+                    "批准人“{}”不是本机关负责人“{head}” (approver is not the head of the body)",
+                    e.approved_by
                 ),
-                "延长天数为 1–30",
+                "延期须经本机关负责人批准（anjuan.toml 的 [signers] head）；负责人委托他人批准的，在 remarks 中说明",
             );
         }
-        let original = c.rules.calendar.due_after_days(acc.date, 60);
-        if e.approved_on > original {
+    }
+    c.not_blank(base.key("reason"), &e.reason, "延期理由");
+    c.doc_no(
+        base.key("doc_no"),
+        &e.doc_no,
+        Paper::ExtensionNotice,
+        e.notified_on,
+        false,
+    );
+    if let Some(h) = &case.handling {
+        if h.date < e.approved_on {
             c.err(
                 "extension",
                 base.key("approved_on"),
-                format!("延期在原办理期限 {original} 届满后才批准 (extension approved too late)"),
-                "延期须在 60 日期限内经本机关负责人批准",
+                format!(
+                    "延期批准日期 {} 晚于处理意见书日期 {} (extension approved after the opinion)",
+                    e.approved_on, h.date
+                ),
+                "延期只能在出具处理意见之前批准；已按期出具意见的，删除延期记录",
             );
         }
-        c.order(base.key("approved_on"), e.approved_on, acc.date, "受理日期");
-        c.order(
-            base.key("notified_on"),
-            e.notified_on,
-            e.approved_on,
-            "批准日期",
-        );
-        c.not_future(base.key("notified_on"), e.notified_on);
-        c.not_blank(base.key("approved_by"), &e.approved_by, "批准人");
-        c.not_blank(base.key("reason"), &e.reason, "延期理由");
-        c.doc_no(
-            base.key("doc_no"),
-            &e.doc_no,
-            Paper::ExtensionNotice,
-            e.notified_on,
-            false,
-        );
     }
 }
 
@@ -1339,11 +1404,7 @@ fn paper_date(case: &Case, paper: Paper) -> Option<Date> {
             .as_ref()
             .filter(|a| a.decision == Decision::Refuse)
             .map(|a| a.date),
-        Paper::ExtensionNotice => case
-            .handling
-            .as_ref()
-            .and_then(|h| h.extension.as_ref())
-            .map(|e| e.approved_on),
+        Paper::ExtensionNotice => case.extension().map(|e| e.notified_on),
         Paper::Opinion => case.handling.as_ref().map(|h| h.date),
         Paper::ReviewOpinion => case.review.as_ref().and_then(|r| r.date),
         Paper::ReReviewOpinion => case.re_review.as_ref().and_then(|r| r.date),
@@ -1571,6 +1632,7 @@ fn close(c: &mut Ctx) {
 fn latest_date(case: &Case) -> Option<(Date, &'static str)> {
     let mut all: Vec<(Date, &'static str)> = vec![(case.arrival.received, "收到日期")];
     all.extend(case.acceptance.as_ref().map(|a| (a.date, "受理决定日期")));
+    all.extend(case.extension().map(|e| (e.notified_on, "延期告知日期")));
     all.extend(case.handling.as_ref().map(|h| (h.date, "处理意见书日期")));
     all.extend(case.settlement.as_ref().map(|s| (s.date, "协议日期")));
     all.extend(

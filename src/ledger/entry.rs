@@ -537,6 +537,7 @@ impl Entry {
                 due: d.due,
                 progress: d.progress.clone(),
             }),
+            extension: None,
             handling: None,
             hearing: None,
             settlement: None,

@@ -53,7 +53,12 @@ pub fn line(case: &Case, cal: &Calendar, as_of: Date, warn_days: i64) -> Line {
                 Some(_) => "正常",
                 None => "待办",
             },
-            next_step: n.step,
+            // 法定期限 is the moved limit; the step says it was extended (and by how
+            // much), since 处理时限 is the office's own target and read back by import.
+            next_step: match &n.extended {
+                Some(x) => format!("{}（已延期{}日）", n.step, x.days),
+                None => n.step,
+            },
             due: n.due,
             days_left: n.days_left,
         },

@@ -7,9 +7,15 @@
 //! - 按期办结率 = cases whose handling opinion was issued within its limit (60 days
 //!   from acceptance, plus any approved extension) ÷ cases whose handling limit
 //!   has run out by the report date or whose opinion was issued;
-//! - a case's outcome: its decisions' outcome when all agree; 部分支持 when some
-//!   requests are supported and some not; 不予受理, 办理中 (accepted, no opinion
-//!   yet) and 待受理 (no decision yet) otherwise;
+//! - 登记 (registered) is every case of the year; 受理 (accepted) only those whose
+//!   acceptance decision is 受理; 不予受理 and 待受理 (no decision yet) are the rest;
+//! - a case's outcome: its decisions' outcome when all agree (支持, 解释说明 or
+//!   不予支持, the three of 第三十二条); when its requests were decided differently,
+//!   the mix of those outcomes (`支持、不予支持（分项）`), never a fourth outcome;
+//!   不予受理, 办理中 (accepted, no opinion yet) and 待受理 otherwise; requests are
+//!   also counted one by one (`by_request_outcome`);
+//! - responsible units rank the accepted cases only (a refused or undecided case
+//!   has no unit handling it); accepted cases without a unit are counted apart;
 //! - open and overdue are as of the report date (the next statutory step past its
 //!   last day is overdue).
 
@@ -39,6 +45,10 @@ pub struct Stats {
     pub by_channel: Vec<Share>,
     pub by_category: Vec<Share>,
     pub by_outcome: Vec<Share>,
+    /// The requests (诉求) of the cases with a handling opinion, one by one, by the
+    /// three statutory outcomes; shares of those requests.
+    #[serde(default)]
+    pub by_request_outcome: Vec<Share>,
     pub by_class: Vec<Share>,
     pub by_close_basis: Vec<Share>,
     pub by_month: Vec<Month>,
@@ -48,7 +58,7 @@ pub struct Stats {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Totals {
-    /// 登记件数.
+    /// 登记件数 (registered: every case of the year, whatever its acceptance).
     pub cases: usize,
     /// 信访人 named in the records.
     pub petitioners: usize,
@@ -58,9 +68,18 @@ pub struct Totals {
     pub collective: usize,
     /// 交办/转送件数.
     pub from_above: usize,
+    /// 受理件数 (accepted: acceptance decision 受理).
     pub accepted: usize,
+    /// 不予受理件数.
     pub refused: usize,
+    /// 待作出受理决定.
     pub pending_acceptance: usize,
+    /// 已受理但未落实责任单位 (accepted, no responsible unit recorded).
+    #[serde(default)]
+    pub accepted_without_unit: usize,
+    /// 经批准延期办理 (handling period extended), wherever the file records it.
+    #[serde(default)]
+    pub extended: usize,
     /// 已销号.
     pub closed: usize,
     /// 在办.
@@ -97,7 +116,14 @@ pub struct Share {
 pub struct Month {
     pub month: u32,
     pub label: String,
+    /// 登记 (registered in the month).
     pub received: usize,
+    /// Of those, 受理 (accepted).
+    #[serde(default)]
+    pub accepted: usize,
+    /// Of those, 不予受理.
+    #[serde(default)]
+    pub refused: usize,
     pub closed: usize,
     pub closed_on_time: usize,
 }
@@ -123,8 +149,13 @@ pub struct Overdue {
     pub days_over: i64,
 }
 
-const NO_UNIT: &str = "未落实责任单位";
 const TOP_UNITS: usize = 10;
+
+fn accepted_case(c: &Case) -> bool {
+    c.acceptance
+        .as_ref()
+        .is_some_and(|a| a.decision == Decision::Accept)
+}
 
 fn pct(n: usize, of: usize) -> f64 {
     if of == 0 {
@@ -145,39 +176,43 @@ fn shares(counts: Vec<(String, usize)>, of: usize) -> Vec<Share> {
         .collect()
 }
 
-/// A case's outcome label.
-pub fn outcome(case: &Case) -> &'static str {
+/// A case's outcome label: one of the three statutory outcomes when every request
+/// got it, the mix (`支持、不予支持（分项）`) when they differ; 不予受理, 办理中, 待受理.
+pub fn outcome(case: &Case) -> String {
     match (&case.acceptance, &case.handling) {
-        (None, _) => "待受理",
-        (Some(a), _) if a.decision == Decision::Refuse => "不予受理",
-        (Some(_), None) => "办理中",
+        (None, _) => "待受理".into(),
+        (Some(a), _) if a.decision == Decision::Refuse => "不予受理".into(),
+        (Some(_), None) => "办理中".into(),
         (Some(_), Some(h)) => {
-            let has = |o| h.decisions.iter().any(|d| d.outcome == o);
-            let all = |o| h.decisions.iter().all(|d| d.outcome == o);
-            if h.decisions.is_empty() {
-                "办理中"
-            } else if all(Outcome::Support) {
-                "支持"
-            } else if has(Outcome::Support) {
-                "部分支持"
-            } else if all(Outcome::Reject) {
-                "不予支持"
-            } else {
-                "解释说明"
+            let present: Vec<&str> = Outcome::ALL
+                .iter()
+                .filter(|o| h.decisions.iter().any(|d| d.outcome == **o))
+                .map(|o| o.zh())
+                .collect();
+            match present.len() {
+                0 => "办理中".into(),
+                1 => present[0].into(),
+                _ => format!("{}{MIX}", present.join("、")),
             }
         }
     }
 }
 
-const OUTCOMES: &[&str] = &[
-    "支持",
-    "部分支持",
-    "解释说明",
-    "不予支持",
-    "不予受理",
-    "办理中",
-    "待受理",
-];
+/// The mark of a mixed outcome: requests of one case decided differently.
+pub const MIX: &str = "（分项）";
+
+/// The outcome labels in the report's order: the three statutory outcomes, their
+/// mixes, then the cases without an opinion.
+fn outcome_order() -> Vec<String> {
+    let one: Vec<&str> = Outcome::ALL.iter().map(|o| o.zh()).collect();
+    let mut v: Vec<String> = one.iter().map(|s| s.to_string()).collect();
+    let (s, e, r) = (one[0], one[1], one[2]);
+    for mix in [vec![s, e], vec![s, r], vec![e, r], vec![s, e, r]] {
+        v.push(format!("{}{MIX}", mix.join("、")));
+    }
+    v.extend(["不予受理", "办理中", "待受理"].map(String::from));
+    v
+}
 
 fn masked_name(name: &str) -> String {
     let mut cs = name.chars();
@@ -209,7 +244,8 @@ pub fn compute(
     let mut on = OnTime::default();
     let mut channel: BTreeMap<Channel, usize> = BTreeMap::new();
     let mut category: BTreeMap<String, usize> = BTreeMap::new();
-    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut requests: BTreeMap<Outcome, usize> = BTreeMap::new();
     let mut class: BTreeMap<Option<Class>, usize> = BTreeMap::new();
     let mut basis: BTreeMap<CloseBasis, usize> = BTreeMap::new();
     let mut months: Vec<Month> = (1..=12)
@@ -217,6 +253,8 @@ pub fn compute(
             month: m,
             label: format!("{m}月"),
             received: 0,
+            accepted: 0,
+            refused: 0,
             closed: 0,
             closed_on_time: 0,
         })
@@ -233,6 +271,7 @@ pub fn compute(
             .unwrap_or(c.petitioners.len());
         t.collective += usize::from(c.collective.is_some());
         t.from_above += usize::from(c.arrival.channel.from_above());
+        t.extended += usize::from(accepted_case(c) && c.extension().is_some());
         match c.acceptance.as_ref().map(|a| a.decision) {
             Some(Decision::Accept) => t.accepted += 1,
             Some(Decision::Refuse) => t.refused += 1,
@@ -241,6 +280,11 @@ pub fn compute(
         *channel.entry(c.arrival.channel).or_default() += 1;
         *category.entry(c.matter.category.clone()).or_default() += 1;
         *outcomes.entry(outcome(c)).or_default() += 1;
+        if accepted_case(c) {
+            for d in c.handling.iter().flat_map(|h| h.decisions.iter()) {
+                *requests.entry(d.outcome).or_default() += 1;
+            }
+        }
         *class
             .entry(c.responsibility.as_ref().and_then(|r| r.class))
             .or_default() += 1;
@@ -265,26 +309,42 @@ pub fn compute(
 
         let received = c.arrival.received;
         if received.year() == year {
-            months[received.0.month() as usize - 1].received += 1;
+            let m = &mut months[received.0.month() as usize - 1];
+            m.received += 1;
+            match c.acceptance.as_ref().map(|a| a.decision) {
+                Some(Decision::Accept) => m.accepted += 1,
+                Some(Decision::Refuse) => m.refused += 1,
+                None => {}
+            }
         }
+        // Only accepted cases have a unit handling them; refused and undecided
+        // cases are not ranked as one.
         let unit_name = c
             .responsibility
             .as_ref()
             .map(|r| r.unit.trim().to_string())
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| NO_UNIT.to_string());
-        let unit = units.entry(unit_name.clone()).or_insert_with(|| Unit {
-            unit: unit_name,
-            cases: 0,
-            open: 0,
-            overdue: 0,
-            closed: 0,
+            .filter(|u| !u.is_empty());
+        if accepted_case(c) && unit_name.is_none() {
+            t.accepted_without_unit += 1;
+        }
+        let mut unit = unit_name.filter(|_| accepted_case(c)).map(|name| {
+            units.entry(name.clone()).or_insert_with(|| Unit {
+                unit: name,
+                cases: 0,
+                open: 0,
+                overdue: 0,
+                closed: 0,
+            })
         });
-        unit.cases += 1;
+        if let Some(u) = unit.as_deref_mut() {
+            u.cases += 1;
+        }
         match &c.close {
             Some(cl) => {
                 t.closed += 1;
-                unit.closed += 1;
+                if let Some(u) = unit.as_deref_mut() {
+                    u.closed += 1;
+                }
                 *basis.entry(cl.basis).or_default() += 1;
                 if cl.date.year() == year {
                     let m = &mut months[cl.date.0.month() as usize - 1];
@@ -296,12 +356,16 @@ pub fn compute(
             }
             None => {
                 t.open += 1;
-                unit.open += 1;
+                if let Some(u) = unit.as_deref_mut() {
+                    u.open += 1;
+                }
                 if let Some(next) = next_step(c, cal, as_of) {
                     match next.days_left {
                         Some(d) if d < 0 => {
                             t.overdue += 1;
-                            unit.overdue += 1;
+                            if let Some(u) = unit {
+                                u.overdue += 1;
+                            }
                             let r = c.responsibility.as_ref();
                             overdue.push(Overdue {
                                 id: c.id.clone(),
@@ -334,7 +398,11 @@ pub fn compute(
     by_category.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut top: Vec<Unit> = units.into_values().collect();
     top.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.unit.cmp(&b.unit)));
-    top.truncate(TOP_UNITS);
+    // The first TOP_UNITS, and every unit tied with the last of them.
+    if let Some(last) = top.get(TOP_UNITS.saturating_sub(1)).map(|u| u.cases) {
+        let keep = top.iter().take_while(|u| u.cases >= last).count();
+        top.truncate(keep.max(TOP_UNITS));
+    }
     overdue.sort_by(|a, b| b.days_over.cmp(&a.days_over).then_with(|| a.id.cmp(&b.id)));
 
     Stats {
@@ -351,12 +419,27 @@ pub fn compute(
         ),
         by_category: shares(by_category, n),
         by_outcome: shares(
-            OUTCOMES
-                .iter()
-                .map(|o| (o.to_string(), outcomes.get(o).copied().unwrap_or(0)))
+            outcome_order()
+                .into_iter()
+                // The mixes only when they occur; the rest always, zeros too.
+                .filter(|o| !o.ends_with(MIX) || outcomes.contains_key(o))
+                .map(|o| {
+                    let k = outcomes.get(&o).copied().unwrap_or(0);
+                    (o, k)
+                })
                 .collect(),
             n,
         ),
+        by_request_outcome: {
+            let decided: usize = requests.values().sum();
+            shares(
+                Outcome::ALL
+                    .iter()
+                    .map(|o| (o.zh().to_string(), requests.get(o).copied().unwrap_or(0)))
+                    .collect(),
+                decided,
+            )
+        },
         by_class: shares(
             Class::ALL
                 .iter()

@@ -209,20 +209,20 @@ pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
             a.date,
         ));
     }
-    if let Some(h) = &case.handling {
-        if let Some(e) = &h.extension {
-            main.push((
-                Kind::ExtensionNotice,
-                "信访事项延期办理告知书".into(),
-                full_number(
-                    cfg,
-                    Paper::ExtensionNotice,
-                    e.doc_no.as_ref(),
-                    e.notified_on,
-                ),
+    // An extension is a step of its own: its notice is rendered (and served) while
+    // the case is still being handled, wherever the file records it.
+    if let Some(e) = case.extension() {
+        main.push((
+            Kind::ExtensionNotice,
+            "信访事项延期办理告知书".into(),
+            full_number(
+                cfg,
+                Paper::ExtensionNotice,
+                e.doc_no.as_ref(),
                 e.notified_on,
-            ));
-        }
+            ),
+            e.notified_on,
+        ));
     }
     if let Some(hr) = &case.hearing {
         main.push((
@@ -432,7 +432,7 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
             let p = if a.decision == Decision::Accept { Paper::AcceptNotice } else { Paper::RefuseNotice };
             num(p, a.doc_no.as_ref(), a.date)
         }),
-        "extension": case.handling.as_ref().and_then(|h| h.extension.as_ref()).and_then(|e| num(Paper::ExtensionNotice, e.doc_no.as_ref(), e.notified_on)),
+        "extension": case.extension().and_then(|e| num(Paper::ExtensionNotice, e.doc_no.as_ref(), e.notified_on)),
         "opinion": case.handling.as_ref().and_then(|h| num(Paper::Opinion, h.doc_no.as_ref(), h.date)),
         "agreement": case.settlement.as_ref().and_then(|s| num(Paper::Agreement, s.doc_no.as_ref(), s.date)),
         "report_back": case.report_back.as_ref().and_then(|r| num(Paper::ReportBack, r.doc_no.as_ref(), r.date)),
@@ -460,6 +460,10 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "addressee": addressee(case),
         "you": you(case),
         "channel": channel(case),
+        // The approved extension, wherever the file records it (`[extension]`, or
+        // the older `[handling.extension]`): days, approved_by, approved_on, reason,
+        // notified_on, doc_no.
+        "extension": case.extension(),
         "dossier_title": dossier_title(case),
         "classification": classification(case, cfg),
         "decisions": decisions,
