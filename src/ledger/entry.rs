@@ -499,7 +499,9 @@ impl Entry {
                         instructions: None,
                         report_due: None,
                         channel: None,
+                        original: None,
                     }),
+                registered_by: None,
             },
             petitioners: self
                 .petitioners
@@ -552,6 +554,7 @@ impl Entry {
             }),
             retention: None,
             remarks: self.remarks.clone(),
+            incoming: Vec::new(),
         }
     }
 }
