@@ -461,7 +461,7 @@ fn originals(c: &mut Ctx) {
         wanted.push((
             p("arrival.assignment.original"),
             &a.original,
-            format!("{}的交办单 {}", a.body, a.number),
+            format!("{}的交办单（{}）", a.body, a.number),
         ));
     } else if let Some(a) = &case.arrival.assignment {
         if let Some(f) = &a.original {
@@ -477,7 +477,10 @@ fn originals(c: &mut Ctx) {
             Some(_) => wanted.push((
                 p(key).key("original"),
                 &r.original,
-                format!("{}的{what}{}", r.body, r.doc_no.as_deref().unwrap_or("")),
+                match r.doc_no.as_deref() {
+                    Some(n) => format!("{}的{what}（{n}）", r.body),
+                    None => format!("{}的{what}", r.body),
+                },
             )),
             None => {
                 if let Some(f) = &r.original {
