@@ -127,6 +127,14 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
             e.extend(s.terms.iter().map(|t| first(t, 10)));
             e.extend(s.parties.iter().map(|p| p.name.clone()));
         }
+        "信访事项登记表" => {
+            e.push(case.petitioners[0].name.clone());
+            e.push(case.arrival.received.chinese());
+            e.push(first(&case.matter.summary, 12));
+            e.extend(case.matter.requests.iter().map(|r| first(r, 12)));
+            e.push(case.matter.category.clone());
+            e.push("李敏".into());
+        }
         "卷内文件目录" => {
             e.push("X012".into());
         }
