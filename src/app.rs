@@ -856,7 +856,7 @@ const SCAFFOLD: &[&str] = &[
     "templates/README.md",
 ];
 
-const KIND_HELP: &str = "可选：交办单 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
+const KIND_HELP: &str = "可选：交办单 信访事项登记表 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
 
 /// Codes of findings about timeliness: a late or overdue case still needs its papers.
 const TIMELINESS: &[&str] = &["time-limit", "overdue", "due-soon"];

@@ -158,13 +158,21 @@ fn every_paper_type_shows_the_case_facts() {
     for case in cases() {
         let dir = out.join(&case.id);
         let files = pdfs(&dir);
-        // A case not yet decided has no papers; every other case has some.
+        // Every case has its registration form; a case not yet decided has
+        // nothing else, every other case has more.
         assert_eq!(
-            files.is_empty(),
+            files.len() == 1,
             case.acceptance.is_none(),
             "{}: {} papers",
             case.id,
             files.len()
+        );
+        assert!(
+            files
+                .iter()
+                .any(|f| f.to_string_lossy().ends_with("-信访事项登记表.pdf")),
+            "{}: no registration form",
+            case.id
         );
         let mut receipts = case.deliveries.iter();
         for f in &files {

@@ -353,6 +353,21 @@ mod tests {
         assert!(path_problem("").is_some());
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("originals")).unwrap();
+        std::fs::write(d.path().join("originals/a.png"), stand_in_png(20, 20)).unwrap();
+        assert!(read(d.path(), "originals/a.png").is_ok());
+        std::os::unix::fs::symlink("a.png", d.path().join("originals/b.png")).unwrap();
+        let e = read(d.path(), "originals/b.png").unwrap_err();
+        assert!(e.contains("符号链接"), "{e}");
+        std::os::unix::fs::symlink("originals", d.path().join("linked")).unwrap();
+        assert!(read(d.path(), "linked/a.png").is_err(), "a linked folder too");
+        assert!(read(d.path(), "originals/c.png").unwrap_err().contains("不存在"));
+    }
+
     #[test]
     fn formats() {
         let p = stand_in_png(40, 50);
