@@ -474,9 +474,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
                 date: Some(rrdate),
                 doc_no: Some(format!("江政信复核〔{}〕{}号", rrdate.year(), serial)),
                 outcome: Some(ReviewOutcome::Uphold),
-                findings: Some(
-                    "复查意见认定事实清楚，处理适当，予以维持。".into(),
-                ),
+                findings: Some("复查意见认定事实清楚，处理适当，予以维持。".into()),
                 legal_basis: vec!["《信访工作条例》".into()],
                 next_body: None,
                 hearing_days: 0,

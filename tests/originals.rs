@@ -108,7 +108,8 @@ fn reference_copies_are_marked_unsealed_unsigned_and_sign_refuses_them() {
         let pdf = papers(&root).join(rel);
         assert!(pdf.is_file(), "{rel} rendered for the office's own use");
         let text = squash(&pdftotext(&pdf, None));
-        let banner = format!("参考副本（据记录生成，非原件，不作为正式文书使用；以{body}出具的原件为准）");
+        let banner =
+            format!("参考副本（据记录生成，非原件，不作为正式文书使用；以{body}出具的原件为准）");
         assert!(text.contains(&banner), "{rel}: no banner in\n{text}");
         assert_eq!(text.matches("参考副本").count(), 1, "{rel}: banner once");
         // No seal of any kind: neither a seal image nor the drawn placeholder (样章).
@@ -119,7 +120,10 @@ fn reference_copies_are_marked_unsealed_unsigned_and_sign_refuses_them() {
             .output();
         if let Ok(o) = images {
             let list = String::from_utf8_lossy(&o.stdout);
-            assert!(list.lines().count() <= 2, "{rel}: images on the page\n{list}");
+            assert!(
+                list.lines().count() <= 2,
+                "{rel}: images on the page\n{list}"
+            );
         }
         let info = pdfinfo(&pdf);
         assert!(
@@ -159,7 +163,10 @@ fn re_review_states_finality_once_in_the_2022_wording_and_slip_shows_the_channel
     let clause = "信访人对复核意见不服，仍然以同一事实和理由提出投诉请求的，各级党委和政府信访部门和其他机关、单位不再受理。";
     assert_eq!(t.matches(clause).count(), 1, "{t}");
     assert_eq!(t.matches("不再受理").count(), 1, "{t}");
-    assert!(!t.contains("信访工作机构") && !t.contains("其他行政机关"), "{t}");
+    assert!(
+        !t.contains("信访工作机构") && !t.contains("其他行政机关"),
+        "{t}"
+    );
     assert!(!t.contains("你（你们）"), "{t}");
     // The repealed 2005 wording is nowhere in the code, templates or examples.
     for dir in ["src", "templates", "examples", "README.md"] {
@@ -168,7 +175,11 @@ fn re_review_states_finality_once_in_the_2022_wording_and_slip_shows_the_channel
             .arg(root_dir().join(dir))
             .output()
             .unwrap();
-        assert!(o.stdout.is_empty(), "{}", String::from_utf8_lossy(&o.stdout));
+        assert!(
+            o.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
     }
     let slip = squash(&pdftotext(
         &papers(&root).join("XF-2026-0003/01-信访事项交办单.pdf"),
@@ -232,10 +243,9 @@ fn bundle_files_received_originals_as_received_and_verify_accepts_it() {
             "",
         ),
     ];
-    let catalogue: Value = serde_json::from_str(
-        &std::fs::read_to_string(bag.join("data/catalogue.json")).unwrap(),
-    )
-    .unwrap();
+    let catalogue: Value =
+        serde_json::from_str(&std::fs::read_to_string(bag.join("data/catalogue.json")).unwrap())
+            .unwrap();
     let rows = catalogue["文件"].as_array().unwrap();
     for (case, file, office_file, kind, author, number) in want {
         let filed = bag.join("data").join(case).join(file);
@@ -288,14 +298,20 @@ fn bundle_files_received_originals_as_received_and_verify_accepts_it() {
     assert_eq!(reg["来源"], "形成");
     assert!(reg.get("电子签名").is_some());
     // Filing order (DOMAIN §5): 复核, 复查, 处理意见 … then the incoming papers.
-    let kinds: Vec<&str> = items.iter().map(|i| i["文书种类"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = items
+        .iter()
+        .map(|i| i["文书种类"].as_str().unwrap())
+        .collect();
     let pos = |k: &str| kinds.iter().position(|x| *x == k).unwrap();
     assert!(pos("复核意见书") < pos("复查意见书"), "{kinds:?}");
     assert!(pos("复查意见书") < pos("处理意见书"), "{kinds:?}");
     assert!(pos("受理告知书") < pos("信访事项登记表"), "{kinds:?}");
     assert!(pos("信访事项登记表") < pos("来信"), "{kinds:?}");
     // The contents list of the dossier lists the received items.
-    let contents = squash(&pdftotext(&bag.join("data/XF-2026-0005/卷内文件目录.pdf"), None));
+    let contents = squash(&pdftotext(
+        &bag.join("data/XF-2026-0005/卷内文件目录.pdf"),
+        None,
+    ));
     assert!(contents.contains("江州市人民政府"), "{contents}");
     assert!(contents.contains("江政信复核〔2026〕9号"), "{contents}");
     // The receiving side accepts it.
@@ -365,9 +381,8 @@ fn an_office_paper_disguised_as_received_still_needs_its_signature() {
         .find(|c| c.id == "authenticity.paper-signatures")
         .unwrap();
     assert!(
-        sigs.details
-            .iter()
-            .any(|d| d.code == "signature.missing" && d.file.as_deref() == Some(&format!("data/{case}/{file}")[..])),
+        sigs.details.iter().any(|d| d.code == "signature.missing"
+            && d.file.as_deref() == Some(&format!("data/{case}/{file}")[..])),
         "{:?}",
         sigs.details
     );
@@ -386,9 +401,8 @@ fn an_office_paper_disguised_as_received_still_needs_its_signature() {
         .find(|c| c.id == "authenticity.paper-signatures")
         .unwrap();
     assert!(
-        sigs.details
-            .iter()
-            .any(|d| d.code == "signature.missing" && d.file.as_deref() == Some(&format!("data/{case}/{reg}")[..])),
+        sigs.details.iter().any(|d| d.code == "signature.missing"
+            && d.file.as_deref() == Some(&format!("data/{case}/{reg}")[..])),
         "{:?}",
         sigs.details
     );
@@ -410,12 +424,18 @@ fn a_review_without_its_original_is_warned_by_check_and_refused_by_pack() {
         .collect();
     assert_ne!(text, without);
     std::fs::write(&case, without).unwrap();
-    let o = anjuan(&office, &["check", "--as-of", "2026-11-21", "cases/XF-2026-0005.toml"]);
+    let o = anjuan(
+        &office,
+        &["check", "--as-of", "2026-11-21", "cases/XF-2026-0005.toml"],
+    );
     let out = text_of(&o);
     assert_eq!(o.status.code(), Some(0), "a warning, not an error: {out}");
     assert!(out.contains("[no-original] review.original"), "{out}");
     assert!(out.contains("警告"), "{out}");
-    let o = anjuan(&office, &["pack", "case", "cases/XF-2026-0005.toml", "-o", "../out"]);
+    let o = anjuan(
+        &office,
+        &["pack", "case", "cases/XF-2026-0005.toml", "-o", "../out"],
+    );
     let out = text_of(&o);
     assert_ne!(o.status.code(), Some(0), "{out}");
     assert!(
@@ -425,14 +445,20 @@ fn a_review_without_its_original_is_warned_by_check_and_refused_by_pack() {
     assert!(out.contains("扫描收到的原件"), "remedy: {out}");
     assert!(!dir.path().join("out/XF-2026-0005.zip").exists());
     // The year bundle is refused too, for the same case and field.
-    let o = anjuan(&office, &["pack", "year", "--year", "2026", ".", "-o", "../out"]);
+    let o = anjuan(
+        &office,
+        &["pack", "year", "--year", "2026", ".", "-o", "../out"],
+    );
     let out = text_of(&o);
     assert_ne!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("XF-2026-0005 review.original"), "{out}");
     // A file that is not a scan is refused by pack as well, located.
     let scan = office.join("originals/XF-2026-0005-re-review.png");
     std::fs::write(&scan, b"not a scan").unwrap();
-    let o = anjuan(&office, &["pack", "case", "cases/XF-2026-0005.toml", "-o", "../out"]);
+    let o = anjuan(
+        &office,
+        &["pack", "case", "cases/XF-2026-0005.toml", "-o", "../out"],
+    );
     let out = text_of(&o);
     assert!(out.contains("re_review.original"), "{out}");
 }
@@ -448,7 +474,10 @@ fn synthetic_office_with_originals_packs_and_verifies() {
     assert!(!text_of(&o).contains("no-original"), "{}", text_of(&o));
     let o = anjuan(&office, &["render", ".", "-o", "papers"]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
-    let o = anjuan(&office, &["pack", "year", "--year", "2026", ".", "-o", "../archive"]);
+    let o = anjuan(
+        &office,
+        &["pack", "year", "--year", "2026", ".", "-o", "../archive"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let zip = std::fs::read_dir(dir.path().join("archive"))
         .unwrap()

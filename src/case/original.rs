@@ -208,7 +208,11 @@ fn png(b: &[u8]) -> Result<(), String> {
             }
             b"IDAT" => idat = true,
             b"IEND" => {
-                return if idat { Ok(()) } else { bad("没有图像数据 (no IDAT)") };
+                return if idat {
+                    Ok(())
+                } else {
+                    bad("没有图像数据 (no IDAT)")
+                };
             }
             _ => {}
         }
@@ -364,8 +368,13 @@ mod tests {
         let e = read(d.path(), "originals/b.png").unwrap_err();
         assert!(e.contains("符号链接"), "{e}");
         std::os::unix::fs::symlink("originals", d.path().join("linked")).unwrap();
-        assert!(read(d.path(), "linked/a.png").is_err(), "a linked folder too");
-        assert!(read(d.path(), "originals/c.png").unwrap_err().contains("不存在"));
+        assert!(
+            read(d.path(), "linked/a.png").is_err(),
+            "a linked folder too"
+        );
+        assert!(read(d.path(), "originals/c.png")
+            .unwrap_err()
+            .contains("不存在"));
     }
 
     #[test]

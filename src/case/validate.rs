@@ -453,7 +453,8 @@ pub fn validate(case: &Case, rules: &Rules) -> Vec<Diagnostic> {
 /// refuses the case until it is).
 fn originals(c: &mut Ctx) {
     let case = c.case;
-    const REMEDY: &str = "扫描收到的原件（PDF、JPEG、PNG 或 TIFF），放在办公室目录中（如 originals/），\
+    const REMEDY: &str =
+        "扫描收到的原件（PDF、JPEG、PNG 或 TIFF），放在办公室目录中（如 originals/），\
          在此写相对于 anjuan.toml 所在目录的路径";
     let mut files: Vec<(FieldPath, &str)> = Vec::new();
     let mut wanted: Vec<(FieldPath, &Option<String>, String)> = Vec::new();

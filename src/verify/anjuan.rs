@@ -1313,8 +1313,7 @@ impl Ctx<'_> {
                 continue;
             };
             let paper_file = k.ends_with(".pdf") || super::check::is_image_name(k);
-            if !paper_file || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str())
-            {
+            if !paper_file || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str()) {
                 continue;
             }
             let why = if case_folders.contains(folder) {
@@ -1398,8 +1397,7 @@ impl Ctx<'_> {
                     for x in &f.findings {
                         // A received PDF need not be PDF/A: reported by
                         // `received_formats` as a warning.
-                        if received && matches!(x.code, "pdf.no-pdfa-id" | "pdf.no-output-intent")
-                        {
+                        if received && matches!(x.code, "pdf.no-pdfa-id" | "pdf.no-output-intent") {
                             continue;
                         }
                         let x = self.with_item(detail(x.code, Some(k), x.message.clone()));
