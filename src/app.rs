@@ -519,7 +519,7 @@ fn synth(count: usize, output: &Path, year: i32, seed: u64) -> Result<Outcome, A
     // The stand-in for the received originals the cases name (复查, 复核, 交办单).
     write_atomic(
         &output.join(crate::synth::ORIGINAL),
-        &crate::case::original::stand_in_png(170, 240),
+        &crate::synth::original_png(),
     )?;
     for c in crate::synth::cases(seed, count, year) {
         let text = toml::to_string(&c).map_err(|e| AppError::Output(std::io::Error::other(e)))?;

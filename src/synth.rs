@@ -12,6 +12,11 @@ use crate::case::model::*;
 /// a small stand-in scan, written by `anjuan synth` beside the cases.
 pub const ORIGINAL: &str = "originals/synthetic-original.png";
 
+/// The bytes of [`ORIGINAL`]: a small valid greyscale PNG.
+pub fn original_png() -> Vec<u8> {
+    crate::case::original::stand_in_png(170, 240)
+}
+
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
     "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹",
