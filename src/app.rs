@@ -65,6 +65,8 @@ pub enum AppError {
     },
     #[error("没有指定私钥 (no secret key): 用 --key，或在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"")]
     NoKey,
+    #[error("{0} 是参考副本 (reference copy)，不能用办公室密钥签名：{1}由其出具机关盖章发出，本机关只接收原件归档")]
+    ReferenceCopy(PathBuf, String),
     #[error("无法读取 {0} (cannot read)")]
     Read(PathBuf),
     #[error("未知的文书类型 (unknown paper kind) `{0}`")]
@@ -139,6 +141,9 @@ impl AppError {
             AppError::Render(e) => e.remedy(),
             AppError::Sign { source, .. } => Some(source.remedy()),
             AppError::NoKey => Some("先运行 anjuan key new 生成本机关的密钥"),
+            AppError::ReferenceCopy(..) => Some(
+                "扫描收到的原件，在案件记录中写 original = \"originals/…\"；anjuan pack 归档原件，不归档参考副本",
+            ),
             AppError::Read(_) => Some("检查路径与权限"),
             AppError::Kind(_) => Some(KIND_HELP),
             AppError::NoCases(_) => {
@@ -312,6 +317,7 @@ fn rules(loaded: &Loaded, as_of: Option<Date>) -> Rules<'_> {
         config_is_real: loaded.path.is_some(),
         calendar: loaded.config.calendar(),
         as_of: as_of.unwrap_or_else(Date::today),
+        root: Some(loaded.root()),
     }
 }
 
@@ -521,6 +527,11 @@ fn deadlines(
 
 fn synth(count: usize, output: &Path, year: i32, seed: u64) -> Result<Outcome, AppError> {
     write_atomic(&output.join("anjuan.toml"), DEMO[0].1.as_bytes())?;
+    // The stand-in for the received originals the cases name (复查, 复核, 交办单).
+    write_atomic(
+        &output.join(crate::synth::ORIGINAL),
+        &crate::synth::original_png(),
+    )?;
     for c in crate::synth::cases(seed, count, year) {
         let text = toml::to_string(&c).map_err(|e| AppError::Output(std::io::Error::other(e)))?;
         write_atomic(
@@ -660,9 +671,17 @@ fn sign_files(
             loaded.root().join(rel)
         }
     };
-    let (sk, pk) = load_key(&key, Some(pass))?;
+    // Reference copies of other bodies' papers are refused before anything is signed.
+    let mut datas = Vec::with_capacity(files.len());
     for f in files {
         let data = std::fs::read(f).map_err(|_| AppError::Read(f.clone()))?;
+        if let Some(what) = reference_copy(f, &data) {
+            return Err(AppError::ReferenceCopy(f.clone(), what));
+        }
+        datas.push(data);
+    }
+    let (sk, pk) = load_key(&key, Some(pass))?;
+    for (f, data) in files.iter().zip(datas) {
         let binding = sign::binding_for(f, &data);
         let sig = sign::sign(&sk, Some(&pk), &data, &binding).map_err(|source| AppError::Sign {
             path: f.clone(),
@@ -676,6 +695,26 @@ fn sign_files(
         );
     }
     Ok(Outcome::Clean)
+}
+
+/// A reference copy of another body's paper (复查意见书, 复核意见书, 交办单), by
+/// the PDF's keywords (anjuan marks them 参考副本) or by its file name: the kind
+/// of paper it is.
+fn reference_copy(f: &Path, data: &[u8]) -> Option<String> {
+    let marked = data.starts_with(b"%PDF-")
+        && crate::verify::pdf::facts(data.to_vec())
+            .ok()
+            .and_then(|x| x.keywords)
+            .is_some_and(|k| k.contains("参考副本"));
+    let paper = sign::binding_for(f, data).paper;
+    let kind = Kind::ALL
+        .into_iter()
+        .find(|k| k.is_reference() && k.name() == paper);
+    match (marked, kind) {
+        (_, Some(k)) => Some(k.name().to_string()),
+        (true, None) => Some("其他机关的文书".into()),
+        (false, None) => None,
+    }
 }
 
 fn verify_sigs(files: &[PathBuf], public: &Path) -> Result<Outcome, AppError> {
@@ -792,16 +831,43 @@ const DEMO: &[(&str, &str)] = &[
     ),
 ];
 
-/// What `anjuan init` writes: the demo's configuration, two example cases, the folders.
+/// The demo office's received files (stand-in scans: see
+/// examples/demo-office/originals/README.md), written beside its cases.
+const DEMO_FILES: &[(&str, &[u8])] = &[
+    (
+        "originals/XF-2026-0001-letter.png",
+        include_bytes!("../examples/demo-office/originals/XF-2026-0001-letter.png"),
+    ),
+    (
+        "originals/XF-2026-0003-assignment-slip.png",
+        include_bytes!("../examples/demo-office/originals/XF-2026-0003-assignment-slip.png"),
+    ),
+    (
+        "originals/XF-2026-0005-review.png",
+        include_bytes!("../examples/demo-office/originals/XF-2026-0005-review.png"),
+    ),
+    (
+        "originals/XF-2026-0005-re-review.png",
+        include_bytes!("../examples/demo-office/originals/XF-2026-0005-re-review.png"),
+    ),
+    (
+        "originals/XF-2026-0005-letter.png",
+        include_bytes!("../examples/demo-office/originals/XF-2026-0005-letter.png"),
+    ),
+];
+
+/// What `anjuan init` writes: the demo's configuration, two example cases (and
+/// the received letter the first names), the folders.
 const SCAFFOLD: &[&str] = &[
     "anjuan.toml",
     "cases/XF-2026-0001.toml",
     "cases/XF-2026-0002.toml",
+    "originals/XF-2026-0001-letter.png",
     "fonts/README.md",
     "templates/README.md",
 ];
 
-const KIND_HELP: &str = "可选：交办单 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
+const KIND_HELP: &str = "可选：交办单 信访事项登记表 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
 
 /// Codes of findings about timeliness: a late or overdue case still needs its papers.
 const TIMELINESS: &[&str] = &["time-limit", "overdue", "due-soon"];
@@ -868,7 +934,14 @@ fn render(
                 .map_err(|e| e.to_string())?;
         }
         write_atomic(&path, &out.pdf).map_err(|e| e.to_string())?;
-        let signed_at = record_paper(&path, job, out, &font_hashes, key.is_some())?;
+        let signs = key.is_some() && !job.kind.is_reference();
+        let signed_at = record_paper(&path, job, out, &font_hashes, signs)?;
+        // A reference copy of another body's paper is never signed with the office key.
+        if job.kind.is_reference() {
+            // (A signature left by an older version goes.)
+            let _ = std::fs::remove_file(sig_path(&path));
+            return Ok(());
+        }
         if let Some((sk, pk)) = &key {
             let binding = sign::Binding {
                 case: case.id.clone(),
@@ -1089,6 +1162,7 @@ fn pack(
         public: public.as_ref(),
         require_signatures: cfg.signing.required,
         work: work.path().to_path_buf(),
+        root: root.clone(),
         scope,
     };
     let spinner = indicatif::ProgressBar::new_spinner();
@@ -1296,6 +1370,9 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
         let text: &str = if *rel == "anjuan.toml" { &config } else { text };
         write_atomic(&office.join(rel), text.as_bytes())?;
     }
+    for (rel, bytes) in DEMO_FILES {
+        write_atomic(&office.join(rel), bytes)?;
+    }
     println!("示例办公室 (example office): {}", office.display());
     if !keys.join("anjuan.key").exists() {
         let (pk, sk) = sign::generate(String::new()).map_err(|source| AppError::Sign {
@@ -1396,6 +1473,9 @@ fn init(dir: &Path, force: bool) -> Result<Outcome, AppError> {
     }
     for (rel, text) in DEMO.iter().filter(|(rel, _)| SCAFFOLD.contains(rel)) {
         write_atomic(&dir.join(rel), text.as_bytes())?;
+    }
+    for (rel, bytes) in DEMO_FILES.iter().filter(|(rel, _)| SCAFFOLD.contains(rel)) {
+        write_atomic(&dir.join(rel), bytes)?;
     }
     println!(
         "已建立办公室目录 (office folder created): {}",

@@ -9,6 +9,15 @@
 use crate::case::date::{Date, DateTime};
 use crate::case::model::*;
 
+/// The received original every synthetic review, re-review and assignment names:
+/// a small stand-in scan, written by `anjuan synth` beside the cases.
+pub const ORIGINAL: &str = "originals/synthetic-original.png";
+
+/// The bytes of [`ORIGINAL`]: a small valid greyscale PNG.
+pub fn original_png() -> Vec<u8> {
+    crate::case::original::stand_in_png(170, 240)
+}
+
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
     "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹",
@@ -208,6 +217,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
             received,
             registry_no: Some(format!("330122-{year}-{:06}", 100 + i)),
             assignment: None,
+            registered_by: None,
         },
         petitioners: Vec::new(),
         collective: None,
@@ -296,6 +306,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
         retention: None,
         classification: None,
         remarks: None,
+        incoming: Vec::new(),
     };
     match shape {
         1 => {
@@ -335,6 +346,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
                 instructions: Some("请依法调查处理，并于规定期限内报送办理情况。".into()),
                 report_due: Some(handled.add_days(20)),
                 channel: Some(Channel::Online),
+                original: Some(ORIGINAL.into()),
             });
             case.report_back = Some(ReportBack {
                 date: handled.add_days(5),
@@ -461,6 +473,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
                 legal_basis: vec!["《信访工作条例》".into()],
                 next_body: Some("江州市人民政府".into()),
                 hearing_days: 0,
+                original: Some(ORIGINAL.into()),
             });
             case.re_review = Some(Review {
                 requested_on: rr,
@@ -469,12 +482,11 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
                 date: Some(rrdate),
                 doc_no: Some(format!("江政信复核〔{}〕{}号", rrdate.year(), serial)),
                 outcome: Some(ReviewOutcome::Uphold),
-                findings: Some(
-                    "复查意见认定事实清楚，处理适当，予以维持。本复核意见为最终意见。".into(),
-                ),
+                findings: Some("复查意见认定事实清楚，处理适当，予以维持。".into()),
                 legal_basis: vec!["《信访工作条例》".into()],
                 next_body: None,
                 hearing_days: 0,
+                original: Some(ORIGINAL.into()),
             });
             case.deliveries
                 .push(deliver(Paper::ReviewOpinion, rserved, &address0, &name0));
@@ -578,6 +590,7 @@ mod tests {
             config_is_real: true,
             calendar: cfg.calendar(),
             as_of: Date::from_ymd(2026, 11, 21).unwrap(),
+            root: None,
         };
         let a = cases(7, 60, 2026);
         for c in &a {

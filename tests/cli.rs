@@ -11,6 +11,17 @@ fn demo() -> PathBuf {
     root().join("examples/demo-office")
 }
 
+/// The demo's received files (`originals/`), beside copies of its cases.
+fn copy_originals(office: &Path) {
+    std::fs::create_dir_all(office.join("originals")).unwrap();
+    for e in std::fs::read_dir(demo().join("originals")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() && p.extension().is_some_and(|x| x == "png") {
+            std::fs::copy(&p, office.join("originals").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 fn anjuan(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_anjuan"))
         .current_dir(dir)
@@ -45,6 +56,7 @@ fn demo_office_checks_clean() {
 fn check_json_reports_counts_and_locations() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    copy_originals(dir.path());
     let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
     let bad = text.replace("phone = \"13957112468\"", "phone = \"1395711246\"");
     assert_ne!(bad, text);
@@ -80,6 +92,7 @@ fn json_case_files_are_accepted_and_located() {
     let case: anjuan::case::Case = src.parse().unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    copy_originals(dir.path());
     let json = serde_json::to_string_pretty(&case).unwrap();
     std::fs::write(dir.path().join("a.json"), &json).unwrap();
     let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "a.json"]);
@@ -149,6 +162,7 @@ fn deadlines_lists_open_cases_overdue_first() {
 fn check_flags_overdue_and_due_soon() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    copy_originals(dir.path());
     let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
     let open = text[..text.find("[acceptance]").unwrap()].to_string();
     // Received 2026-11-08: due 2026-11-23, two days after the as-of date → warning only.
@@ -326,6 +340,7 @@ fn could_not_run_exits_2() {
 fn identity_numbers_and_phones_are_masked() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    copy_originals(dir.path());
     let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
     // Wrong sex for a valid number, and the number also given where a date belongs.
     let bad = text

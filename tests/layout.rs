@@ -20,6 +20,7 @@ const BOTTOM: f64 = (37.0 + 225.0) * MM;
 fn long_papers() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
+    copy_originals(dir.path());
     let text = std::fs::read_to_string(demo().join("cases/XF-2026-0001.toml")).unwrap();
     let sentence = "经查，石桥村上湾组村道东侧排水沟全长约三百二十米，因上游建房弃土和枯枝淤积，约六十米沟段过水断面不足三成。";
     let long = sentence.repeat(20);

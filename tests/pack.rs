@@ -155,12 +155,13 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
         assert!(tm.contains(&format!("  {t}\n")), "tagmanifest lists {t}");
     }
 
-    // The catalogue: 32 items of the six closed cases, continuous 件号 per series.
+    // The catalogue: 40 items of the six closed cases (each with its registration
+    // form; two with the petitioner's letter), continuous 件号 per series.
     let cat: serde_json::Value =
         serde_json::from_slice(&std::fs::read(bag.join("data/catalogue.json")).unwrap()).unwrap();
     let items = cat["文件"].as_array().unwrap();
     assert_eq!(cat["案件数"], 6);
-    assert_eq!(items.len(), 32);
+    assert_eq!(items.len(), 40);
     let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut metadata: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for it in items {
@@ -210,6 +211,14 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
         ] {
             assert!(m.get(k).is_some(), "item has {k}: {m}");
         }
+        let loc = m["存储位置"].as_str().unwrap();
+        if m["来源"] == "接收" {
+            // A received original or incoming paper: filed as received, unsigned.
+            assert!(m.get("电子签名").is_none(), "{m}");
+            assert!(!bag.join(format!("{loc}.minisig")).exists(), "{loc}");
+            continue;
+        }
+        assert_eq!(m["来源"], "形成", "{m}");
         let sig = &m["电子签名"];
         for k in [
             "签名时间",
@@ -248,7 +257,8 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
             "协议书",
             "听证笔录",
             "受理告知书",
-            "送达回证"
+            "送达回证",
+            "信访事项登记表"
         ]
     );
     let review: Vec<&str> = items
@@ -277,7 +287,7 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
             "备注"
         ]
     );
-    assert_eq!(r.records().count(), 32);
+    assert_eq!(r.records().count(), 40);
 
     // The printed catalogue and the handoff form carry the codes and the digest.
     let mut printed = String::new();
@@ -296,7 +306,7 @@ fn year_bundle_is_a_valid_signed_bag_with_catalogue_and_metadata() {
             .contains(&manifest_sha),
         "handoff form names the package digest: {form}"
     );
-    assert!(form.contains("32") && form.contains("SHA-256") && form.contains("SM3"));
+    assert!(form.contains("40") && form.contains("SHA-256") && form.contains("SM3"));
     // Each case folder has its dossier papers with the codes, and metadata.
     let cover = pdftotext(&bag.join("data/XF-2026-0004/案卷封面.pdf"), None);
     assert!(cover.contains("X012-WS·2026-Y-XFB-0001"), "{cover}");
@@ -476,7 +486,7 @@ fn refusals_name_every_problem_and_write_nothing() {
         &[
             "XF-2026-0001",
             "件号不连续或登记不符 (numbering)",
-            "X012-WS·2026-D30-XFB-0003",
+            "X012-WS·2026-D30-XFB-0004",
         ],
     );
     std::fs::write(&case, &case_text).unwrap();
@@ -603,6 +613,14 @@ fn an_office_without_a_key_packs_unsigned_and_says_so() {
     for e in std::fs::read_dir(demo().join("cases")).unwrap() {
         let p = e.unwrap().path();
         std::fs::copy(&p, office.join("cases").join(p.file_name().unwrap())).unwrap();
+    }
+    // The received originals the cases name.
+    std::fs::create_dir_all(office.join("originals")).unwrap();
+    for e in std::fs::read_dir(demo().join("originals")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, office.join("originals").join(p.file_name().unwrap())).unwrap();
+        }
     }
     let o = anjuan(d, &["render", "office", "-o", "office/papers"]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));

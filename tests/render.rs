@@ -127,6 +127,14 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
             e.extend(s.terms.iter().map(|t| first(t, 10)));
             e.extend(s.parties.iter().map(|p| p.name.clone()));
         }
+        "信访事项登记表" => {
+            e.push(case.petitioners[0].name.clone());
+            e.push(case.arrival.received.chinese());
+            e.push(first(&case.matter.summary, 12));
+            e.extend(case.matter.requests.iter().map(|r| first(r, 12)));
+            e.push(case.matter.category.clone());
+            e.push("李敏".into());
+        }
         "卷内文件目录" => {
             e.push("X012".into());
         }
@@ -150,13 +158,21 @@ fn every_paper_type_shows_the_case_facts() {
     for case in cases() {
         let dir = out.join(&case.id);
         let files = pdfs(&dir);
-        // A case not yet decided has no papers; every other case has some.
+        // Every case has its registration form; a case not yet decided has
+        // nothing else, every other case has more.
         assert_eq!(
-            files.is_empty(),
+            files.len() == 1,
             case.acceptance.is_none(),
             "{}: {} papers",
             case.id,
             files.len()
+        );
+        assert!(
+            files
+                .iter()
+                .any(|f| f.to_string_lossy().ends_with("-信访事项登记表.pdf")),
+            "{}: no registration form",
+            case.id
         );
         let mut receipts = case.deliveries.iter();
         for f in &files {

@@ -11,6 +11,7 @@ fn office_with(cases: &[(&str, String)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
     std::fs::create_dir_all(dir.path().join("cases")).unwrap();
+    copy_originals(dir.path());
     for (name, text) in cases {
         std::fs::write(dir.path().join("cases").join(name), text).unwrap();
     }

@@ -20,6 +20,10 @@ pub fn office(root: &Path, n: usize) -> PathBuf {
         include_str!("../../examples/demo-office/anjuan.toml"),
     )
     .unwrap();
+    // The received original the synthetic reviews and assignments name.
+    let original = dir.join(anjuan::synth::ORIGINAL);
+    std::fs::create_dir_all(original.parent().unwrap()).unwrap();
+    std::fs::write(&original, anjuan::synth::original_png()).unwrap();
     for c in anjuan::synth::cases(2026, n, 2026) {
         let text = toml::to_string(&c).unwrap();
         std::fs::write(dir.join("cases").join(format!("{}.toml", c.id)), text).unwrap();

@@ -33,6 +33,11 @@ pub struct Action {
     pub description: String,
 }
 
+/// 来源 of a paper the office made.
+pub const MADE: &str = "形成";
+/// 来源 of a file the office received and files as received.
+pub const RECEIVED: &str = "接收";
+
 /// One 件 with its metadata.
 #[derive(Clone, Debug, Serialize)]
 pub struct Item {
@@ -70,6 +75,10 @@ pub struct Item {
     pub kind: String,
     #[serde(rename = "格式信息")]
     pub format: String,
+    /// 来源: [`MADE`] for a paper the office made, [`RECEIVED`] for a file it
+    /// received (a paper of another body, an incoming paper).
+    #[serde(rename = "来源")]
+    pub source: String,
     #[serde(rename = "计算机文件名")]
     pub file: String,
     #[serde(rename = "计算机文件大小")]
@@ -240,6 +249,7 @@ mod tests {
             case: "XF-2026-0001".into(),
             kind: "处理意见书".into(),
             format: "PDF/A-2b".into(),
+            source: MADE.into(),
             file: "03-处理意见书.pdf".into(),
             size: 10,
             location: "data/XF-2026-0001/03-处理意见书.pdf".into(),

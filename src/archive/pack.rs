@@ -50,6 +50,8 @@ pub struct Options<'a> {
     pub require_signatures: bool,
     /// A private folder for the papers made here (removed by the caller).
     pub work: PathBuf,
+    /// The office folder: received files (原件, 来件) are named relative to it.
+    pub root: PathBuf,
     pub scope: Scope,
 }
 
@@ -74,6 +76,8 @@ pub enum Reason {
     BadSignature,
     WrongPaper,
     Numbering,
+    NoOriginal,
+    BadOriginal,
 }
 
 impl Reason {
@@ -89,6 +93,8 @@ impl Reason {
             Reason::BadSignature => "签名无效 (invalid signature)",
             Reason::WrongPaper => "签名属于另一案件或另一文书 (signature names another paper)",
             Reason::Numbering => "件号不连续或登记不符 (numbering)",
+            Reason::NoOriginal => "缺少收到的原件 (no received original)",
+            Reason::BadOriginal => "收到的原件不可用 (received file unusable)",
         }
     }
 
@@ -107,6 +113,9 @@ impl Reason {
                 "把该文书放回它所属的案件目录；为本案件重新生成（anjuan render）并签名，勿手改 render-record.json"
             }
             Reason::Numbering => "登记簿中的档号一经编定不能改变：恢复被删除的案件记录或文书，或请档案部门处理",
+            Reason::NoOriginal | Reason::BadOriginal => {
+                "扫描收到的原件（PDF、JPEG、PNG 或 TIFF），放在办公室目录中（如 originals/），在案件记录的该字段写相对于 anjuan.toml 所在目录的路径；anjuan 生成的参考副本不能代替原件归档"
+            }
         }
     }
 }
@@ -226,6 +235,9 @@ struct Filed {
     fonts: Vec<FontFile>,
     sig: Option<SigFile>,
     code: Option<ArchiveCode>,
+    /// A received file (a paper of another body, or an incoming paper): its
+    /// format; filed byte for byte, with no render record and no office signature.
+    received: Option<crate::case::original::Format>,
 }
 
 struct SigFile {
@@ -400,9 +412,62 @@ pub fn prepare(
             })?,
             Err(_) => Record::default(),
         };
-        let jobs = plan::plan(case, cfg);
+        let jobs = plan::dossier_jobs(case, cfg);
         let mut papers = Vec::new();
         for job in plan::filing_order(&jobs, &cfg.archive.order) {
+            if let Some((field, original)) = plan::original_of(case, job) {
+                // A paper of another body, or an incoming paper: the received file.
+                let field = match job.incoming {
+                    Some(i) => format!("incoming[{i}].file"),
+                    None => field.to_string(),
+                };
+                let refuse = |reason: Reason, detail: String| Refusal {
+                    case: case.id.clone(),
+                    file: Some(field.clone()),
+                    reason,
+                    detail,
+                };
+                let Some(rel) = original else {
+                    refusals.push(refuse(
+                        Reason::NoOriginal,
+                        format!(
+                            "记录有{}（{}），但 {field} 没有写收到的原件；参考副本不作归档",
+                            job.kind.name(),
+                            plan::author_of(case, job)
+                        ),
+                    ));
+                    continue;
+                };
+                match crate::case::original::read(&opts.root, rel) {
+                    Err(m) => refusals.push(refuse(Reason::BadOriginal, m)),
+                    Ok((path, sniffed)) => {
+                        let mut job = job.clone();
+                        // Named like the other items, with the format's extension.
+                        let stem = job
+                            .file_name
+                            .rsplit_once('.')
+                            .map(|(s, _)| s.to_string())
+                            .unwrap_or_else(|| job.file_name.clone());
+                        job.file_name = format!("{stem}.{}", sniffed.format.ext());
+                        papers.push(Filed {
+                            job,
+                            path,
+                            pages: sniffed.pages,
+                            size: 0,
+                            recorded_sha256: String::new(),
+                            digests: Digests {
+                                sha256: String::new(),
+                                sm3: String::new(),
+                            },
+                            fonts: Vec::new(),
+                            sig: None,
+                            code: None,
+                            received: Some(sniffed.format),
+                        });
+                    }
+                }
+                continue;
+            }
             let path = dir.join(&job.file_name);
             let refuse = |reason: Reason, detail: String| Refusal {
                 case: case.id.clone(),
@@ -468,6 +533,7 @@ pub fn prepare(
                 fonts: rec.fonts.clone(),
                 sig,
                 code: None,
+                received: None,
             });
         }
         filed.push(papers);
@@ -557,7 +623,12 @@ pub fn prepare(
     }
 
     // Every paper signed (and checked, when a key is known)?
-    let all_signed = filed.iter().flatten().all(|p| p.sig.is_some());
+    // (Received files carry no office signature: the manifests and the signed
+    // tag manifest cover them.)
+    let all_signed = filed
+        .iter()
+        .flatten()
+        .all(|p| p.sig.is_some() || p.received.is_some());
 
     // 4. The dossier papers, made here with the codes.
     progress("生成案卷封面、卷内文件目录、备考表 (dossier papers)");
@@ -613,10 +684,21 @@ pub fn prepare(
             for f in &p.fonts {
                 fonts_used.entry(f.clone()).or_default().insert(rel.clone());
             }
-            let mut actions = vec![Action {
-                time: p.job.date.to_string(),
-                basis: "《信访工作条例》".into(),
-                description: format!("形成{}", p.job.kind.name()),
+            let mut actions = vec![match p.received {
+                Some(_) => Action {
+                    time: p.job.date.to_string(),
+                    basis: "《信访工作条例》".into(),
+                    description: format!(
+                        "接收{}原件（{}）",
+                        item_kind(case, &p.job),
+                        plan::author_of(case, &p.job)
+                    ),
+                },
+                None => Action {
+                    time: p.job.date.to_string(),
+                    basis: "《信访工作条例》".into(),
+                    description: format!("形成{}", p.job.kind.name()),
+                },
             }];
             if let Some(d) = p.job.delivery {
                 let dl = &case.deliveries[d];
@@ -654,8 +736,15 @@ pub fn prepare(
                 pages: p.pages,
                 remarks: String::new(),
                 case: case.id.clone(),
-                kind: p.job.kind.name().to_string(),
-                format: "PDF/A-2b".into(),
+                kind: item_kind(case, &p.job),
+                format: match p.received {
+                    Some(f) => f.label().into(),
+                    None => "PDF/A-2b".into(),
+                },
+                source: match p.received {
+                    Some(_) => catalogue::RECEIVED.into(),
+                    None => catalogue::MADE.into(),
+                },
                 file: p.job.file_name.clone(),
                 size: p.size,
                 location: rel.clone(),
@@ -1127,6 +1216,10 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
     };
     let (size, digests, prehash) =
         read().map_err(|e| refuse(Reason::MissingPaper, format!("无法读取: {e}")))?;
+    if p.received.is_some() {
+        // Filed as received: no render record, no office signature.
+        return Ok((size, digests));
+    }
     if digests.sha256 != p.recorded_sha256 {
         return Err(refuse(
             Reason::Changed,
@@ -1160,6 +1253,14 @@ fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests),
         }
     }
     Ok((size, digests))
+}
+
+/// 文书种类 of an item: the paper's name; for an incoming paper its kind (来信 …).
+fn item_kind(case: &Case, job: &Job) -> String {
+    match job.incoming.and_then(|i| case.incoming.get(i)) {
+        Some(x) => x.kind.zh().to_string(),
+        None => job.kind.name().to_string(),
+    }
 }
 
 /// The trusted comment of a paper's signature names this case and this kind
@@ -1223,6 +1324,7 @@ fn make_dossier_papers(
             number: None,
             date: opts.date,
             delivery: None,
+            incoming: None,
         };
         let mut ctx = base.clone();
         let map = ctx.as_object_mut().expect("object");

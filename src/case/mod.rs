@@ -9,6 +9,7 @@ pub mod date;
 pub mod deadline;
 pub mod idnum;
 pub mod model;
+pub mod original;
 pub mod validate;
 
 use std::collections::HashMap;
@@ -300,6 +301,7 @@ pub fn exercise(bytes: &[u8]) -> usize {
         config_is_real: false,
         calendar: config.calendar(),
         as_of: date::Date::from_ymd(2026, 11, 21).unwrap_or_else(date::Date::today),
+        root: None,
     };
     let mut printed = 0;
     for name in ["fuzz.toml", "fuzz.json"] {

@@ -117,6 +117,45 @@ pub struct Case {
     /// 备注 (remarks), carried to the 备考表.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
+    /// 来件材料 (incoming papers): the petitioner's letter, the visit record, the
+    /// online submission, a phone record …, each a received file filed in the dossier.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incoming: Vec<Incoming>,
+}
+
+terms! {
+    /// 来件材料种类 (kind of incoming paper).
+    IncomingKind {
+        Letter = "来信" / "letter",
+        VisitRecord = "来访记录" / "visit-record",
+        Online = "网上信访件" / "online-submission",
+        PhoneRecord = "电话记录" / "phone-record",
+        Other = "其他材料" / "other",
+    }
+}
+
+impl IncomingKind {
+    /// Made by the office itself (a visit or phone record it wrote down), not
+    /// by the petitioner.
+    pub fn made_by_office(self) -> bool {
+        matches!(self, IncomingKind::VisitRecord | IncomingKind::PhoneRecord)
+    }
+}
+
+/// One incoming paper of the case: a received file (PDF, JPEG, PNG or TIFF).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Incoming {
+    /// 种类 (来信 / 来访记录 / 网上信访件 / 电话记录 / 其他材料).
+    pub kind: IncomingKind,
+    /// 文件 (the file, relative to the office folder), e.g. `originals/XF-2026-0001-来信.png`.
+    pub file: String,
+    /// 日期 (date of the paper); default the date received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    /// 题名 (title); default the kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 terms! {
@@ -151,6 +190,9 @@ pub struct Arrival {
     /// 交办/转送 (assignment or transfer): required when the channel is 交办 or 转送.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<Assignment>,
+    /// 登记人 (who registered the matter); default the office contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_by: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -172,6 +214,10 @@ pub struct Assignment {
     /// which the papers print instead of 交办/转送. The slip names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
+    /// 原件 (the received slip, scanned: PDF, JPEG, PNG or TIFF), relative to the
+    /// office folder. The dossier files this file, not a re-typeset copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
 }
 
 terms! {
@@ -639,6 +685,10 @@ pub struct Review {
     /// 听证天数 (days taken by a hearing; not counted toward a 复核 limit).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub hearing_days: u32,
+    /// 原件 (the opinion as received from the reviewing body, scanned: PDF, JPEG,
+    /// PNG or TIFF), relative to the office folder. The dossier files this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

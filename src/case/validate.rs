@@ -20,6 +20,9 @@ pub struct Rules<'a> {
     pub calendar: Calendar,
     /// The day to judge open limits against (today unless `--as-of`).
     pub as_of: Date,
+    /// The office folder that received files (原件, 来件) are named relative to;
+    /// `None`: only the paths as written are checked.
+    pub root: Option<std::path::PathBuf>,
 }
 
 struct Ctx<'a> {
@@ -440,7 +443,82 @@ pub fn validate(case: &Case, rules: &Rules) -> Vec<Diagnostic> {
     events(&mut c);
     close(&mut c);
     limits(&mut c);
+    originals(&mut c);
     c.out
+}
+
+/// The received files the record names: papers of other bodies (原件) and the
+/// incoming papers. Each path is relative and inside the office folder, the
+/// file is there, readable, and a PDF, JPEG, PNG or TIFF; a paper of another
+/// body the record says exists has its original named (a warning: `pack`
+/// refuses the case until it is).
+fn originals(c: &mut Ctx) {
+    let case = c.case;
+    const REMEDY: &str =
+        "扫描收到的原件（PDF、JPEG、PNG 或 TIFF），放在办公室目录中（如 originals/），\
+         在此写相对于 anjuan.toml 所在目录的路径";
+    let mut files: Vec<(FieldPath, &str)> = Vec::new();
+    let mut wanted: Vec<(FieldPath, &Option<String>, String)> = Vec::new();
+    if let (true, Some(a)) = (case.arrival.channel.from_above(), &case.arrival.assignment) {
+        wanted.push((
+            p("arrival.assignment.original"),
+            &a.original,
+            format!("{}的交办单（{}）", a.body, a.number),
+        ));
+    } else if let Some(a) = &case.arrival.assignment {
+        if let Some(f) = &a.original {
+            files.push((p("arrival.assignment.original"), f));
+        }
+    }
+    for (key, r, what) in [
+        ("review", &case.review, "复查意见书"),
+        ("re_review", &case.re_review, "复核意见书"),
+    ] {
+        let Some(r) = r else { continue };
+        match r.date {
+            Some(_) => wanted.push((
+                p(key).key("original"),
+                &r.original,
+                match r.doc_no.as_deref() {
+                    Some(n) => format!("{}的{what}（{n}）", r.body),
+                    None => format!("{}的{what}", r.body),
+                },
+            )),
+            None => {
+                if let Some(f) = &r.original {
+                    files.push((p(key).key("original"), f));
+                }
+            }
+        }
+    }
+    for (path, original, what) in wanted {
+        match original {
+            Some(f) => files.push((path, f)),
+            None => c.warn(
+                "no-original",
+                path.clone(),
+                format!("记录了{what}，但没有写收到的原件 (no received original)；归档（pack）时将拒绝此案件"),
+                REMEDY,
+            ),
+        }
+    }
+    for (i, x) in case.incoming.iter().enumerate() {
+        files.push((p("incoming").index(i).key("file"), &x.file));
+    }
+    for (path, f) in files {
+        let problem = match &c.rules.root {
+            Some(root) => super::original::read(root, f).err(),
+            None => super::original::path_problem(f),
+        };
+        if let Some(m) = problem {
+            c.err(
+                "original-file",
+                path,
+                format!("收到的文件不可用 (received file): {m}"),
+                REMEDY,
+            );
+        }
+    }
 }
 
 fn identity(c: &mut Ctx) {

@@ -499,7 +499,9 @@ impl Entry {
                         instructions: None,
                         report_due: None,
                         channel: None,
+                        original: None,
                     }),
+                registered_by: None,
             },
             petitioners: self
                 .petitioners
@@ -554,6 +556,7 @@ impl Entry {
             retention: None,
             classification: None,
             remarks: self.remarks.clone(),
+            incoming: Vec::new(),
         }
     }
 }

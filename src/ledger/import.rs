@@ -564,6 +564,7 @@ pub fn exercise(ledger: &Path, cases_dir: &Path) -> usize {
         calendar: config.calendar(),
         as_of: crate::case::date::Date::from_ymd(2026, 11, 21)
             .unwrap_or_else(crate::case::date::Date::today),
+        root: None,
     };
     let plan = match plan(ledger, cases_dir, &rules, None, false) {
         Ok(p) => p,

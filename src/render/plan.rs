@@ -11,6 +11,8 @@ use crate::config::Config;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     AssignmentSlip,
+    RegistrationForm,
+    Incoming,
     AcceptNotice,
     RefuseNotice,
     ExtensionNotice,
@@ -27,8 +29,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 16] = [
         Kind::AssignmentSlip,
+        Kind::RegistrationForm,
+        Kind::Incoming,
         Kind::AcceptNotice,
         Kind::RefuseNotice,
         Kind::ExtensionNotice,
@@ -48,6 +52,8 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::AssignmentSlip => "信访事项交办单",
+            Kind::RegistrationForm => "信访事项登记表",
+            Kind::Incoming => "来信来访材料",
             Kind::AcceptNotice => "受理告知书",
             Kind::RefuseNotice => "不予受理告知书",
             Kind::ExtensionNotice => "延期告知书",
@@ -68,6 +74,8 @@ impl Kind {
     pub fn slug(self) -> &'static str {
         match self {
             Kind::AssignmentSlip => "assignment-slip",
+            Kind::RegistrationForm => "registration-form",
+            Kind::Incoming => "incoming",
             Kind::AcceptNotice => "accept-notice",
             Kind::RefuseNotice => "refuse-notice",
             Kind::ExtensionNotice => "extension-notice",
@@ -100,6 +108,23 @@ impl Kind {
             .find(|k| k.slug() == s || k.name() == s || (s.len() > 3 && k.name().contains(s)))
     }
 
+    /// Papers of other bodies (DOMAIN §2): anjuan renders them only as a
+    /// reference copy for the office's own use — marked, never sealed, never
+    /// signed with the office key, never packed. The dossier files the
+    /// received original instead.
+    pub fn is_reference(self) -> bool {
+        matches!(
+            self,
+            Kind::AssignmentSlip | Kind::ReviewOpinion | Kind::ReReviewOpinion
+        )
+    }
+
+    /// The dossier item of this kind is a received file (a paper of another
+    /// body, or an incoming paper), not a paper the office made.
+    pub fn is_received(self) -> bool {
+        self.is_reference() || self == Kind::Incoming
+    }
+
     /// Dossier papers come last and list the others.
     pub fn is_dossier(self) -> bool {
         matches!(self, Kind::Contents | Kind::Notes | Kind::Cover)
@@ -119,8 +144,11 @@ impl Kind {
     }
 }
 
-const TEMPLATE_FILES: [&str; 14] = [
+const TEMPLATE_FILES: [&str; 16] = [
     "assignment-slip.typ",
+    "registration-form.typ",
+    // Incoming papers are received files, never rendered.
+    "",
     "accept-notice.typ",
     "refuse-notice.typ",
     "extension-notice.typ",
@@ -152,6 +180,8 @@ pub struct Job {
     pub date: Date,
     /// For a delivery receipt: which delivery.
     pub delivery: Option<usize>,
+    /// For an incoming paper: which `[[incoming]]` entry.
+    pub incoming: Option<usize>,
 }
 
 /// The full number of a paper: a serial under the office's issuer code, or as written.
@@ -178,6 +208,7 @@ pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
                 number,
                 date,
                 delivery,
+                incoming: None,
             });
         };
     let mut main: Vec<(Kind, String, Option<String>, Date)> = Vec::new();
@@ -272,6 +303,15 @@ pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
             d,
         ));
     }
+    // The registration form, for every case. It files with the incoming papers
+    // ([archive] order); in the case's folder it comes after the procedure's
+    // papers, so that their file names do not change with it.
+    main.push((
+        Kind::RegistrationForm,
+        "信访事项登记表".into(),
+        None,
+        case.arrival.received,
+    ));
     for (kind, title, number, date) in main {
         push(kind, title, number, date, None);
         if let Some(paper) = kind.served_paper() {
@@ -312,6 +352,65 @@ pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
     jobs
 }
 
+/// The jobs of a case's dossier: the plan's papers, then one per incoming paper
+/// (`[[incoming]]`, received files, numbered after the plan's papers). Dossier
+/// sheets are kept (the caller filters them).
+pub fn dossier_jobs(case: &Case, cfg: &Config) -> Vec<Job> {
+    let mut jobs = plan(case, cfg);
+    // Numbered after the case's papers (the dossier sheets are filed unnumbered).
+    let mut seq = jobs.iter().filter(|j| !j.kind.is_dossier()).count();
+    for (i, x) in case.incoming.iter().enumerate() {
+        seq += 1;
+        let date = x.date.unwrap_or(case.arrival.received);
+        let name = x.kind.zh();
+        let ext = std::path::Path::new(&x.file)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        jobs.push(Job {
+            kind: Kind::Incoming,
+            seq,
+            file_name: format!("{seq:02}-{name}.{ext}"),
+            title: x.title.clone().unwrap_or_else(|| name.to_string()),
+            number: None,
+            date,
+            delivery: None,
+            incoming: Some(i),
+        });
+    }
+    jobs
+}
+
+/// The received original of a paper of another body, or of an incoming paper:
+/// the field it is named in and the path as written.
+pub fn original_of<'a>(case: &'a Case, job: &Job) -> Option<(&'static str, Option<&'a str>)> {
+    let f = match job.kind {
+        Kind::AssignmentSlip => (
+            "arrival.assignment.original",
+            case.arrival
+                .assignment
+                .as_ref()
+                .and_then(|a| a.original.as_deref()),
+        ),
+        Kind::ReviewOpinion => (
+            "review.original",
+            case.review.as_ref().and_then(|a| a.original.as_deref()),
+        ),
+        Kind::ReReviewOpinion => (
+            "re_review.original",
+            case.re_review.as_ref().and_then(|a| a.original.as_deref()),
+        ),
+        Kind::Incoming => (
+            "incoming.file",
+            job.incoming
+                .and_then(|i| case.incoming.get(i))
+                .map(|x| x.file.as_str()),
+        ),
+        _ => return None,
+    };
+    Some(f)
+}
+
 /// The case's papers in filing order (DOMAIN §5): each paper with the delivery
 /// receipts that follow it, the groups sorted by the paper's place in `order`
 /// (names of papers, `[archive] order`); kinds not listed keep their procedure
@@ -338,6 +437,7 @@ pub fn filing_order<'a>(jobs: &'a [Job], order: &[String]) -> Vec<&'a Job> {
 pub fn catalogue_title(case: &Case, job: &Job) -> String {
     match job.delivery {
         Some(d) => format!("[{}送达回证]", case.deliveries[d].paper.zh()),
+        None if job.kind == Kind::RegistrationForm => format!("[{}]", job.title),
         None => job.title.clone(),
     }
 }
@@ -464,6 +564,8 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         // the older `[handling.extension]`): days, approved_by, approved_on, reason,
         // notified_on, doc_no.
         "extension": case.extension(),
+        // 登记人 of the registration form: the record's, else the office contact.
+        "registrar": case.arrival.registered_by.clone().or_else(|| o.contact.clone()),
         "dossier_title": dossier_title(case),
         "classification": classification(case, cfg),
         "decisions": decisions,
@@ -611,6 +713,17 @@ pub fn author_of(case: &Case, job: &Job) -> String {
             .as_ref()
             .map(|r| r.body.clone())
             .unwrap_or_default(),
+        Kind::Incoming => {
+            let made_by_office = job
+                .incoming
+                .and_then(|i| case.incoming.get(i))
+                .is_some_and(|x| x.kind.made_by_office());
+            if made_by_office {
+                case.office.clone().unwrap_or_default()
+            } else {
+                addressee(case)
+            }
+        }
         _ => case.office.clone().unwrap_or_default(),
     }
 }

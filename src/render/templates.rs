@@ -41,6 +41,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/assignment-slip.typ"),
     ),
     (
+        "registration-form.typ",
+        include_str!("../../templates/registration-form.typ"),
+    ),
+    (
         "hearing-record.typ",
         include_str!("../../templates/hearing-record.typ"),
     ),
@@ -84,6 +88,7 @@ pub const PAPER_TEMPLATES: &[&str] = &[
     "review-opinion.typ",
     "report-back.typ",
     "assignment-slip.typ",
+    "registration-form.typ",
     "hearing-record.typ",
     "agreement.typ",
     "delivery-receipt.typ",

@@ -32,8 +32,29 @@ pub(super) const ANJUAN_TAGS: [&str; 9] = [
 ];
 const DOSSIER_SHEETS: [&str; 3] = ["案卷封面.pdf", "卷内文件目录.pdf", "备考表.pdf"];
 
+/// 文书种类 of the items a bundle may hold as received files (来源 = 接收): the
+/// papers of other bodies and the incoming papers. They carry no office paper
+/// signature (the manifests and the signed tag manifest cover them) and need not
+/// be PDF/A. Any other kind marked 接收 is still an office paper and needs both.
+pub(super) const RECEIVED_KINDS: [&str; 8] = [
+    "信访事项交办单",
+    "复查意见书",
+    "复核意见书",
+    "来信",
+    "来访记录",
+    "网上信访件",
+    "电话记录",
+    "其他材料",
+];
+
+/// An item filed as received: 来源 = 接收 and a kind that can be received.
+fn is_received(it: &Value) -> bool {
+    s(it, "来源") == crate::archive::catalogue::RECEIVED
+        && RECEIVED_KINDS.contains(&s(it, "文书种类").as_str())
+}
+
 /// The anjuan checks, with the ids and names they report under.
-pub(super) const ANJUAN_CHECKS: [(&str, Property, &str); 11] = [
+pub(super) const ANJUAN_CHECKS: [(&str, Property, &str); 12] = [
     (
         "authenticity.package-signature",
         Property::Authenticity,
@@ -88,6 +109,11 @@ pub(super) const ANJUAN_CHECKS: [(&str, Property, &str); 11] = [
         "usability.formats",
         Property::Usability,
         "长期保存格式可打开 (formats)",
+    ),
+    (
+        "usability.received-format",
+        Property::Usability,
+        "接收文件的格式 (received files' formats)",
     ),
 ];
 
@@ -367,6 +393,7 @@ impl Anjuan {
         checks.push(x.content_files());
         checks.push(x.receipts());
         checks.push(x.formats(no_encryption));
+        checks.push(x.received_formats());
     }
 }
 
@@ -761,7 +788,7 @@ impl Ctx<'_> {
             }
         }
         if self.signed {
-            for it in items {
+            for it in items.iter().filter(|it| !is_received(it)) {
                 let loc = s(it, "存储位置");
                 if it.get("电子签名").is_none() || !c.files.contains_key(&format!("{loc}.minisig"))
                 {
@@ -945,6 +972,18 @@ impl Ctx<'_> {
                     "props.name",
                     format!("计算机文件名“{}”与存储位置不符", s(it, "计算机文件名")),
                 ));
+            }
+            if let Some(Some(Ok(img))) = reads.get(&loc).map(|r| r.image.as_ref()) {
+                if n(it, "页数") != Some(img.pages as u64) {
+                    d.push(item_d(
+                        "props.pages",
+                        format!(
+                            "元数据记录 {} 页，图像文件为 {} 页",
+                            n(it, "页数").unwrap_or(0),
+                            img.pages
+                        ),
+                    ));
+                }
             }
             if let Some(Some(Ok(pdf))) = reads.get(&loc).map(|r| r.pdf.as_ref()) {
                 if n(it, "页数") != Some(pdf.pages as u64) {
@@ -1317,8 +1356,8 @@ impl Ctx<'_> {
             let Some((folder, file)) = rest.split_once('/') else {
                 continue;
             };
-            if !k.ends_with(".pdf") || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str())
-            {
+            let paper_file = k.ends_with(".pdf") || super::check::is_image_name(k);
+            if !paper_file || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str()) {
                 continue;
             }
             let why = if case_folders.contains(folder) {
@@ -1395,8 +1434,16 @@ impl Ctx<'_> {
                     if f.pages == 0 && !f.encrypted {
                         d.push(self.with_item(detail("format.no-pages", Some(k), "PDF 没有页面")));
                     }
-                    levels.insert(f.pdfa.clone().unwrap_or_default());
+                    let received = self.item_at.get(k).is_some_and(|it| is_received(it));
+                    if !received {
+                        levels.insert(f.pdfa.clone().unwrap_or_default());
+                    }
                     for x in &f.findings {
+                        // A received PDF need not be PDF/A: reported by
+                        // `received_formats` as a warning.
+                        if received && matches!(x.code, "pdf.no-pdfa-id" | "pdf.no-output-intent") {
+                            continue;
+                        }
                         let x = self.with_item(detail(x.code, Some(k), x.message.clone()));
                         if x.code == "pdf.encrypted" {
                             no_encryption.push(x);
@@ -1420,6 +1467,46 @@ impl Ctx<'_> {
                 ));
             }
         }
+        // Images: only as received items, and they must be what they say.
+        for (k, r) in reads.iter() {
+            let Some(img) = &r.image else { continue };
+            match self.item_at.get(k) {
+                Some(it) if is_received(it) => match img {
+                    Err(m) => {
+                        d.push(self.with_item(detail("format.unreadable", Some(k), m.clone())))
+                    }
+                    Ok(x) if x.format.label() != s(it, "格式信息") => {
+                        d.push(self.with_item(detail(
+                            "format.mismatch",
+                            Some(k),
+                            format!(
+                                "文件是 {}，元数据格式信息为“{}”",
+                                x.format.label(),
+                                s(it, "格式信息")
+                            ),
+                        )))
+                    }
+                    Ok(_) => {}
+                },
+                Some(_) => d.push(self.with_item(detail(
+                    "format.not-received",
+                    Some(k),
+                    "图像文件只能是接收的原件或来件（元数据 来源 = 接收）；本机关文书应为 PDF/A",
+                ))),
+                None => {}
+            }
+        }
+        for it in self.items.iter().filter(|it| is_received(it)) {
+            let loc = s(it, "存储位置");
+            let accepted = loc.ends_with(".pdf") || super::check::is_image_name(&loc);
+            if !accepted && c.files.contains_key(&loc) {
+                d.push(self.with_item(detail(
+                    "format.received-unsupported",
+                    Some(&loc),
+                    "接收的文件须为 PDF、JPEG、PNG 或 TIFF (unsupported format)",
+                )));
+            }
+        }
         d.sort_by(|a, b| a.file.cmp(&b.file));
         let levels: Vec<String> = levels
             .iter()
@@ -1436,6 +1523,38 @@ impl Ctx<'_> {
                 pdf::STRUCTURAL_CHECKS.join("、"),
             ),
         )
+    }
+}
+
+impl Ctx<'_> {
+    /// Received PDFs that are not PDF/A: kept as received (they are not the
+    /// office's to convert), with a warning that they are less fit for long-term
+    /// keeping.
+    fn received_formats(&self) -> Check {
+        let mut d = Vec::new();
+        let mut n = 0;
+        for it in self.items.iter().filter(|it| is_received(it)) {
+            n += 1;
+            let loc = s(it, "存储位置");
+            if let Some(Some(Ok(pdf))) = self.reads.get(&loc).map(|r| r.pdf.as_ref()) {
+                if pdf.pdfa.is_none() {
+                    d.push(self.with_item(detail(
+                        "usability.received-format",
+                        Some(&loc),
+                        "接收的 PDF 不是 PDF/A，按原样保存；长期保存宜另存 PDF/A 副本 (received PDF is not PDF/A)",
+                    )));
+                }
+            }
+        }
+        let mut c = anjuan_check(
+            11,
+            d,
+            format!("{n} 件接收的原件与来件按原样保存，格式可打开"),
+        );
+        if c.status == super::report::Status::Fail {
+            c.status = super::report::Status::Warn;
+        }
+        c
     }
 }
 

@@ -67,7 +67,11 @@ impl Options {
 }
 
 /// Payload file types accepted for long-term preservation, and metadata types.
-const ACCEPTED: [&str; 7] = ["pdf", "ofd", "json", "csv", "txt", "xml", "minisig"];
+/// File types a bundle may hold: papers (PDF, OFD), received scans (JPEG, PNG,
+/// TIFF: only as received items, see `anjuan::formats`), metadata and signatures.
+const ACCEPTED: [&str; 12] = [
+    "pdf", "ofd", "json", "csv", "txt", "xml", "minisig", "png", "jpg", "jpeg", "tif", "tiff",
+];
 const SUPPORTED: [&str; 3] = ["sha256", "sha512", "sm3"];
 
 /// What reading one file gave.
@@ -76,7 +80,17 @@ pub(super) struct Read {
     pub(super) digests: HashMap<&'static str, String>,
     pub(super) blake2b: Option<Vec<u8>>,
     pub(super) pdf: Option<Result<pdf::PdfFacts, String>>,
+    /// For an image file (a received scan: .png, .jpg, .tif): what its bytes are.
+    pub(super) image: Option<Result<crate::case::original::Sniffed, String>>,
     pub(super) error: Option<String>,
+}
+
+/// A received scan's file name (the formats anjuan files besides PDF).
+pub(super) fn is_image_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".tif", ".tiff"]
+        .iter()
+        .any(|e| n.ends_with(e))
 }
 
 struct Hashers {
@@ -520,10 +534,15 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     .then(<blake2::Blake2b512 as sha2::Digest>::new),
             };
             let want_pdf = deep && name.ends_with(".pdf") && item.size <= 256 << 20;
-            let mut buf = Vec::with_capacity(if want_pdf { item.size as usize } else { 0 });
+            let want_image = deep && is_image_name(name) && item.size <= 256 << 20;
+            let mut buf = Vec::with_capacity(if want_pdf || want_image {
+                item.size as usize
+            } else {
+                0
+            });
             let res = c.read(item, &mut |b| {
                 h.update(b);
-                if want_pdf {
+                if want_pdf || want_image {
                     buf.extend_from_slice(b);
                 }
             });
@@ -545,6 +564,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             }
             if want_pdf {
                 r.pdf = Some(pdf::facts(buf));
+            } else if want_image {
+                r.image = Some(crate::case::original::sniff(&buf));
             }
             (name.to_string(), r)
         };

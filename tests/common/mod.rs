@@ -198,3 +198,17 @@ pub fn verify_opts(trust: &[&Path]) -> anjuan::verify::Options {
         ..anjuan::verify::Options::default()
     }
 }
+
+/// The demo office's received files (`originals/`, named by its cases'
+/// `original = …` and `[[incoming]] file = …`), copied into another office folder
+/// that holds copies of its cases.
+#[allow(dead_code)]
+pub fn copy_originals(office: &Path) {
+    std::fs::create_dir_all(office.join("originals")).unwrap();
+    for e in std::fs::read_dir(demo().join("originals")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() && p.extension().is_some_and(|x| x == "png") {
+            std::fs::copy(&p, office.join("originals").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+}
