@@ -129,7 +129,8 @@ pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseErro
     // Files load and validate in parallel (a county's year is 10,000 files); the
     // results keep the order of `files`.
     use rayon::prelude::*;
-    let each: Vec<Result<Result<(CaseFile, Vec<Located>), Located>, CaseError>> = files
+    type Each = Result<Result<(CaseFile, Vec<Located>), Located>, CaseError>;
+    let each: Vec<Each> = files
         .par_iter()
         .map(|f| {
             Ok(load(f)?.map(|cf| {
