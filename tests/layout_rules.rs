@@ -179,8 +179,30 @@ fn office(cases: &[(String, String)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(demo().join("anjuan.toml"), dir.path().join("anjuan.toml")).unwrap();
     std::fs::create_dir(dir.path().join("cases")).unwrap();
+    common::copy_originals(dir.path());
+    // Cases made from demo copies under other numbers name their received files
+    // under those numbers: give them a stand-in scan of the demo's.
+    let stand_in = std::fs::read_dir(demo().join("originals"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "png"))
+        .unwrap();
     for (name, text) in cases {
         std::fs::write(dir.path().join("cases").join(name), text).unwrap();
+        for l in text.lines() {
+            let l = l.trim();
+            if let Some(rest) = l
+                .strip_prefix("file = \"")
+                .or_else(|| l.strip_prefix("original = \""))
+            {
+                let rel = rest.split('"').next().unwrap();
+                let to = dir.path().join(rel);
+                if !to.exists() {
+                    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                    std::fs::copy(&stand_in, &to).unwrap();
+                }
+            }
+        }
     }
     dir
 }

@@ -312,7 +312,12 @@ fn bundle_files_received_originals_as_received_and_verify_accepts_it() {
         &bag.join("data/XF-2026-0005/卷内文件目录.pdf"),
         None,
     ));
-    assert!(contents.contains("江州市人民政府"), "{contents}");
+    // 责任者 wraps inside its column (28 + 10 + 27 + 23 mm from the left edge, 21 mm wide).
+    let author_column = squash(&pdftotext(
+        &bag.join("data/XF-2026-0005/卷内文件目录.pdf"),
+        Some((88.0 * 72.0 / 25.4, 0.0, 21.0 * 72.0 / 25.4, 842.0)),
+    ));
+    assert!(author_column.contains("江州市人民政府"), "{author_column}");
     assert!(contents.contains("江政信复核〔2026〕9号"), "{contents}");
     // The receiving side accepts it.
     let o = anjuan(
