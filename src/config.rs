@@ -50,6 +50,11 @@ pub struct Config {
     /// 台账 (the ledger spreadsheet): extra header names for `ledger import`.
     #[serde(default)]
     pub ledger: LedgerSettings,
+    /// 法律依据引用表 (the provision each paper acts under, by article): defaults are
+    /// the 2022 信访工作条例; an office adds or corrects its province's, e.g.
+    /// `accept = "《信访工作条例》第二十三条第二款；《某省信访条例》第二十条"`.
+    #[serde(default)]
+    pub citations: crate::case::law::Citations,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
@@ -336,6 +341,7 @@ impl Config {
             signing: Signing::default(),
             archive: ArchiveSettings::default(),
             ledger: LedgerSettings::default(),
+            citations: Default::default(),
         }
     }
 

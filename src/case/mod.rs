@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod date;
 pub mod deadline;
 pub mod idnum;
+pub mod law;
 pub mod model;
 pub mod original;
 pub mod validate;

@@ -12,6 +12,7 @@ pub mod fonts;
 pub mod plan;
 pub mod record;
 pub mod templates;
+pub mod wording;
 pub mod world;
 
 use std::collections::BTreeSet;

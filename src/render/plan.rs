@@ -442,7 +442,10 @@ pub fn catalogue_title(case: &Case, job: &Job) -> String {
     }
 }
 
-/// The addressee of the case's papers: `王喆`, `王喆、刘堃`, or `朱根土等37人`.
+/// The addressee of the case's papers: `王喆`, `王喆、刘堃`, or for a collective
+/// case its representatives, every one of them (at most five by 第二十条), and the
+/// headcount: `朱根土、周淼、楼建国、王秀英、钟国华等37人`. Without representatives
+/// a collective case names its first two petitioners.
 pub fn addressee(case: &Case) -> String {
     let reps: Vec<&str> = case
         .petitioners
@@ -450,16 +453,23 @@ pub fn addressee(case: &Case) -> String {
         .filter(|p| p.representative)
         .map(|p| p.name.as_str())
         .collect();
-    let names: Vec<&str> = if reps.is_empty() {
+    let has_reps = !reps.is_empty();
+    let names: Vec<&str> = if !has_reps {
         case.petitioners.iter().map(|p| p.name.as_str()).collect()
     } else {
         reps
     };
     match &case.collective {
         Some(c) if c.headcount as usize > names.len() => {
+            let named = if has_reps { names.len() } else { 2 };
             format!(
                 "{}等{}人",
-                names.iter().take(2).copied().collect::<Vec<_>>().join("、"),
+                names
+                    .iter()
+                    .take(named)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("、"),
                 c.headcount
             )
         }
@@ -539,6 +549,21 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "review": case.review.as_ref().and_then(|r| r.doc_no.clone()),
         "re_review": case.re_review.as_ref().and_then(|r| r.doc_no.clone()),
     });
+    // The provisions each decision rests on, as one list for `根据……的规定`: the
+    // office's citation table first, then the case's own bases (case::law).
+    let law = &cfg.citations;
+    let cite = |table: &str, own: &[String]| {
+        crate::case::law::join_citations(&crate::case::law::citations([table], own))
+    };
+    let bases = json!({
+        "refusal": case.acceptance.as_ref().map(|a| cite(
+            law.refusal(a.reason_kind),
+            &a.legal_basis.iter().cloned().collect::<Vec<_>>(),
+        )),
+        "opinion": case.handling.as_ref().map(|h| cite(&law.opinion, &h.legal_basis)),
+        "review": case.review.as_ref().map(|r| cite(&law.review, &r.legal_basis)),
+        "re_review": case.re_review.as_ref().map(|r| cite(&law.re_review, &r.legal_basis)),
+    });
     let o = &cfg.office;
     json!({
         "office": {
@@ -559,6 +584,9 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "seal": seal,
         "addressee": addressee(case),
         "you": you(case),
+        // The citation table, entry by entry (`law.accept`…), and the joined bases.
+        "law": law.context(),
+        "bases": bases,
         "channel": channel(case),
         // The approved extension, wherever the file records it (`[extension]`, or
         // the older `[handling.extension]`): days, approved_by, approved_on, reason,
@@ -606,6 +634,38 @@ pub fn job_context(
             "file": job.file_name,
             "seq": job.seq,
         }),
+    );
+    // What had happened by the paper's own date: a paper reports nothing later
+    // (the report back is dated before the case's last follow-up visits).
+    let upto = |d: Option<Date>| d.is_some_and(|d| d <= job.date);
+    map.insert(
+        "events_upto".into(),
+        json!(case
+            .events
+            .iter()
+            .filter(|e| upto(Some(e.date)))
+            .collect::<Vec<_>>()),
+    );
+    map.insert(
+        "investigation_upto".into(),
+        json!(case
+            .handling
+            .iter()
+            .flat_map(|h| h.investigation.iter())
+            .filter(|i| upto(Some(i.date)))
+            .collect::<Vec<_>>()),
+    );
+    map.insert(
+        "served_upto".into(),
+        crate::case::model::Paper::ALL
+            .iter()
+            .filter_map(|p| {
+                crate::case::deadline::served_on(case, *p)
+                    .filter(|d| upto(Some(*d)))
+                    .map(|d| (p.en().replace('-', "_"), json!(d)))
+            })
+            .collect::<serde_json::Map<String, Value>>()
+            .into(),
     );
     if let Some(i) = job.delivery {
         let d = &case.deliveries[i];

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::escape;
+use super::{escape, wording};
 
 /// The built-in templates, by file name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -309,6 +309,45 @@ fn register_filters(tera: &mut tera::Tera) {
     tera.register_filter("cn_num", |v: &Value, _: &HashMap<String, Value>| {
         let n = v.as_u64().or_else(|| as_text(v).parse().ok()).unwrap_or(0);
         Ok(Value::String(cn_number(n)))
+    });
+    // Wording at the seams between record text and the template's own words
+    // (render::wording): `clause` drops the clerk's final mark where the template
+    // adds one; `sentence` ends the text with one 。; `addressed(you=…)` turns the
+    // register's 信访人 into the paper's 你/你们 and drops its 信访人称 frame;
+    // `unframed` only drops the frame (papers that speak of the petitioner).
+    tera.register_filter("clause", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(wording::clause(&as_text(v))))
+    });
+    tera.register_filter("sentence", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(wording::sentence(&as_text(v))))
+    });
+    tera.register_filter("unframed", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(wording::unframed(&as_text(v))))
+    });
+    tera.register_filter("addressed", |v: &Value, args: &HashMap<String, Value>| {
+        let you = args.get("you").map(as_text).unwrap_or_else(|| "你".into());
+        Ok(Value::String(wording::addressed(&as_text(v), &you)))
+    });
+    // `cites(case=list)`: the table's citation(s) and the case's own bases as one
+    // list for `根据……的规定`, joined without 顿号 between bare titles.
+    tera.register_filter("cites", |v: &Value, args: &HashMap<String, Value>| {
+        let own: Vec<String> = match args.get("case") {
+            Some(Value::Array(a)) => a.iter().map(as_text).collect(),
+            Some(Value::Null) | None => Vec::new(),
+            Some(x) => vec![as_text(x)],
+        };
+        let table = as_text(v);
+        let list = crate::case::law::citations([table.as_str()], &own);
+        Ok(Value::String(crate::case::law::join_citations(&list)))
+    });
+    // `honorific`: 青溪县信访局 → 贵局 (how a report upward names its addressee).
+    tera.register_filter("honorific", |v: &Value, _: &HashMap<String, Value>| {
+        Ok(Value::String(wording::honorific(&as_text(v))))
+    });
+    // `time_range(end=…)`: 2026年6月5日9时30分至11时40分 (the date once for one day).
+    tera.register_filter("time_range", |v: &Value, args: &HashMap<String, Value>| {
+        let end = args.get("end").map(as_text).unwrap_or_default();
+        Ok(Value::String(wording::time_range(&as_text(v), &end)))
     });
     // `mask_id`: identity number with only its ends shown.
     tera.register_filter("mask_id", |v: &Value, _: &HashMap<String, Value>| {
