@@ -11,10 +11,12 @@ use crate::case::date::Date;
 use crate::case::deadline::{next_step, Next};
 use crate::case::{self, CaseError, Rules};
 use crate::cli::{
-    Cli, Command, KeyAction, LedgerAction, LookOptions, PackOptions, PackWhat, PassOptions,
+    Cli, Command, KeyAction, LedgerAction, LookOptions, NewAction, PackOptions, PackWhat,
+    PassOptions,
 };
 
 mod ledger;
+mod new_case;
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::render::fonts::FontOptions;
@@ -65,6 +67,10 @@ pub enum AppError {
     },
     #[error("没有指定私钥 (no secret key): 用 --key，或在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"")]
     NoKey,
+    #[error(transparent)]
+    NewCase(crate::office::new_case::NewCaseError),
+    #[error("没有本机关的签名私钥，不能生成接收方会接受的归档包 (no office key: the bundle would be unsigned)")]
+    PackUnsigned,
     #[error("{0} 是参考副本 (reference copy)，不能用办公室密钥签名：{1}由其出具机关盖章发出，本机关只接收原件归档")]
     ReferenceCopy(PathBuf, String),
     #[error("无法读取 {0} (cannot read)")]
@@ -141,6 +147,10 @@ impl AppError {
             AppError::Render(e) => e.remedy(),
             AppError::Sign { source, .. } => Some(source.remedy()),
             AppError::NoKey => Some("先运行 anjuan key new 生成本机关的密钥"),
+            AppError::NewCase(e) => Some(e.remedy()),
+            AppError::PackUnsigned => Some(
+                "运行 anjuan key new -o 办公室目录/keys，并在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"；确需不签名时加 --unsigned（接收方将报告并拒收）",
+            ),
             AppError::ReferenceCopy(..) => Some(
                 "扫描收到的原件，在案件记录中写 original = \"originals/…\"；anjuan pack 归档原件，不归档参考副本",
             ),
@@ -232,7 +242,55 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             year,
             seed,
         } => synth(count, &output, year, seed),
-        Command::Init { dir, force } => init(&dir, force),
+        Command::New {
+            what:
+                NewAction::Case {
+                    office,
+                    channel,
+                    received,
+                    petitioner,
+                    id_number,
+                    phone,
+                    address,
+                    summary,
+                    request,
+                    category,
+                    place,
+                    registry_no,
+                    assigned_by,
+                    assignment_no,
+                    assignment_date,
+                    registered_by,
+                    json,
+                },
+        } => new_case::new_case(
+            &office,
+            new_case::Answers {
+                channel,
+                received,
+                petitioner,
+                id_number,
+                phone,
+                address,
+                summary,
+                request,
+                category,
+                place,
+                registry_no,
+                assignment: match (assigned_by, assignment_no, assignment_date) {
+                    (Some(b), Some(n), Some(d)) => Some((b, n, d)),
+                    _ => None,
+                },
+                registered_by,
+            },
+            json,
+        ),
+        Command::Init {
+            dir,
+            force,
+            unencrypted,
+            passphrase_env,
+        } => init(&dir, force, unencrypted, passphrase_env.as_deref()),
         Command::Ledger { action } => match action {
             LedgerAction::Import {
                 ledger,
@@ -316,7 +374,9 @@ fn rules(loaded: &Loaded, as_of: Option<Date>) -> Rules<'_> {
         config: &loaded.config,
         config_is_real: loaded.path.is_some(),
         calendar: loaded.config.calendar(),
-        as_of: as_of.unwrap_or_else(Date::today),
+        as_of: as_of
+            .or(loaded.config.calendar.as_of)
+            .unwrap_or_else(Date::today),
         root: Some(loaded.root()),
     }
 }
@@ -348,6 +408,11 @@ fn check(
     } else {
         if loaded.path.is_none() {
             eprintln!("注意 (note): 没有找到 anjuan.toml，按内置默认配置检查；用 anjuan init 建立办公室目录，或用 --config 指定");
+        }
+        if as_of.is_none() {
+            if let Some(d) = loaded.config.calendar.as_of {
+                eprintln!("注意 (note): 按 anjuan.toml 中的演示日期 {d} 计算期限（[calendar] as_of；真实办公室请删除该行）");
+            }
         }
         for f in &checked.findings {
             writeln!(out, "{f}")?;
@@ -391,6 +456,11 @@ fn deadlines(
     let (loaded, files) = office_and_files(config, paths)?;
     let rules = rules(&loaded, as_of);
     let warn = i64::from(loaded.config.calendar.warn_days);
+    if as_of.is_none() && !json {
+        if let Some(d) = loaded.config.calendar.as_of {
+            eprintln!("注意 (note): 按 anjuan.toml 中的演示日期 {d} 计算期限（[calendar] as_of；真实办公室请删除该行）");
+        }
+    }
     let mut rows = Vec::new();
     let mut unreadable = 0;
     for f in &files {
@@ -525,8 +595,32 @@ fn deadlines(
     })
 }
 
+/// The example office's configuration for an office that counts days as a real one
+/// does (from today): without the example's fixed `as_of` and the lines that
+/// explain it. For `init` and `synth`.
+fn real_office_config() -> String {
+    let mut out = String::new();
+    let mut skip_comment = false;
+    for l in DEMO[0].1.lines() {
+        let t = l.trim_start();
+        if t.starts_with("# 演示日期") {
+            skip_comment = true;
+        }
+        if t.starts_with("as_of") {
+            skip_comment = false;
+            continue;
+        }
+        if skip_comment && t.starts_with('#') {
+            continue;
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
 fn synth(count: usize, output: &Path, year: i32, seed: u64) -> Result<Outcome, AppError> {
-    write_atomic(&output.join("anjuan.toml"), DEMO[0].1.as_bytes())?;
+    write_atomic(&output.join("anjuan.toml"), real_office_config().as_bytes())?;
     // The stand-in for the received originals the cases name (复查, 复核, 交办单).
     write_atomic(
         &output.join(crate::synth::ORIGINAL),
@@ -552,51 +646,104 @@ fn key_new(
     passphrase_env: Option<&str>,
     force: bool,
 ) -> Result<Outcome, AppError> {
+    let passphrase = new_passphrase(unencrypted, passphrase_env)?;
+    let made = make_key(dir, passphrase, force)?;
+    println!(
+        "已生成密钥 (key pair): 私钥 {}，公钥 {}",
+        made.secret.display(),
+        made.public.display()
+    );
+    if !made.encrypted {
+        println!("注意 (note): 私钥未加密 (unencrypted)，请妥善保管此文件");
+    }
+    // The path anjuan.toml needs is relative to anjuan.toml itself: find the office
+    // the key folder belongs to, as every other command does.
+    let (key, public, toml) = match crate::config::Config::find(dir) {
+        Some(cfg) => {
+            let base = cfg.parent().unwrap_or(Path::new("."));
+            (
+                relative_to(&made.secret, base),
+                relative_to(&made.public, base),
+                cfg.display().to_string(),
+            )
+        }
+        None => (
+            made.secret.display().to_string(),
+            made.public.display().to_string(),
+            "anjuan.toml".into(),
+        ),
+    };
+    println!(
+        "把公钥 {} 交给接收方，用于核验签名。",
+        made.public.display()
+    );
+    println!(
+        "在 {toml} 中写入以下内容，生成文书时即签名 (add to {toml} to sign as papers are made):"
+    );
+    println!("[signing]\nkey = \"{key}\"\npublic = \"{public}\"\nrequired = true");
+    Ok(Outcome::Clean)
+}
+
+/// The passphrase for a new key: none with `unencrypted`; else the named variable,
+/// else ANJUAN_PASSPHRASE, else asked twice on the terminal.
+fn new_passphrase(unencrypted: bool, passphrase_env: Option<&str>) -> Result<String, AppError> {
+    if unencrypted {
+        return Ok(String::new());
+    }
+    match passphrase_env {
+        Some(var) => std::env::var(var).map_err(|_| AppError::Sign {
+            path: PathBuf::from(format!("${var}")),
+            source: SignError::Passphrase(format!("环境变量 {var} 没有设置 (not set)")),
+        }),
+        None => match std::env::var("ANJUAN_PASSPHRASE") {
+            Ok(p) if !p.is_empty() => Ok(p),
+            _ => ask_twice(),
+        },
+    }
+}
+
+/// A key pair just written.
+struct MadeKey {
+    secret: PathBuf,
+    public: PathBuf,
+    encrypted: bool,
+}
+
+/// Makes `anjuan.key` and `anjuan.pub` in `dir`, the secret key under `passphrase`
+/// (unencrypted when empty). The secret key is owner-only (0600), the public key 0644.
+fn make_key(dir: &Path, passphrase: String, force: bool) -> Result<MadeKey, AppError> {
     let (skp, pkp) = (dir.join("anjuan.key"), dir.join("anjuan.pub"));
     for p in [&skp, &pkp] {
         if p.exists() && !force {
             return Err(AppError::Exists(p.clone()));
         }
     }
-    let passphrase = if unencrypted {
-        String::new()
-    } else {
-        match passphrase_env {
-            Some(var) => std::env::var(var).map_err(|_| AppError::Sign {
-                path: PathBuf::from(format!("${var}")),
-                source: SignError::Generate(format!("环境变量 {var} 没有设置 (not set)")),
-            })?,
-            None => ask_twice()?,
-        }
-    };
     let err = |source| AppError::Sign {
         path: skp.clone(),
         source,
     };
     let (pk, sk) = sign::generate(passphrase.clone()).map_err(err)?;
-    write_atomic(&skp, sk.as_bytes())?;
+    crate::fsutil::write_secret(&skp, sk.as_bytes())?;
     write_atomic(&pkp, pk.as_bytes())?;
-    restrict(&skp);
-    println!(
-        "已生成密钥 (key pair): 私钥 {}，公钥 {}",
-        skp.display(),
-        pkp.display()
-    );
-    if passphrase.is_empty() {
-        println!("注意 (note): 私钥未加密 (unencrypted)，请妥善保管此文件");
-    }
-    println!("把公钥交给接收方，用于核验签名；在 anjuan.toml 的 [signing] 中写 key = \"{}\" 即可在生成文书时签名", skp.display());
-    Ok(Outcome::Clean)
+    Ok(MadeKey {
+        secret: skp,
+        public: pkp,
+        encrypted: !passphrase.is_empty(),
+    })
 }
 
-/// Owner-only permissions for a secret key file.
-fn restrict(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-    let _ = path;
+/// `path` written relative to `base` where it lies under it (`keys/anjuan.key`),
+/// else as it is; always with `/`.
+fn relative_to(path: &Path, base: &Path) -> String {
+    let abs = |p: &Path| {
+        std::fs::canonicalize(p)
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let (p, b) = (abs(path), abs(base));
+    p.strip_prefix(&b)
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| path.display().to_string())
 }
 
 /// Asks for a new passphrase twice on the terminal.
@@ -604,7 +751,7 @@ fn ask_twice() -> Result<String, AppError> {
     let ask = |prompt: &str| {
         rpassword::prompt_password(prompt).map_err(|e| AppError::Sign {
             path: PathBuf::from("(terminal)"),
-            source: SignError::Generate(format!("无法读取口令 (cannot read passphrase): {e}；无人值守时用 --passphrase-env 或 --unencrypted")),
+            source: SignError::Passphrase(format!("无法读取口令 (cannot read passphrase): {e}")),
         })
     };
     let a = ask("私钥口令 (passphrase): ")?;
@@ -612,7 +759,7 @@ fn ask_twice() -> Result<String, AppError> {
     if a != b {
         return Err(AppError::Sign {
             path: PathBuf::from("(terminal)"),
-            source: SignError::Generate("两次输入的口令不同 (passphrases differ)".into()),
+            source: SignError::Passphrase("两次输入的口令不同 (passphrases differ)".into()),
         });
     }
     Ok(a)
@@ -624,7 +771,7 @@ fn passphrase_for(key_text: &str, pass: Option<&PassOptions>) -> Result<String, 
     if let Some(var) = pass.and_then(|p| p.passphrase_env.as_deref()) {
         return std::env::var(var).map_err(|_| AppError::Sign {
             path: PathBuf::from(format!("${var}")),
-            source: SignError::SecretKey(format!("环境变量 {var} 没有设置 (not set)")),
+            source: SignError::Passphrase(format!("环境变量 {var} 没有设置 (not set)")),
         });
     }
     if let Ok(p) = std::env::var("ANJUAN_PASSPHRASE") {
@@ -635,9 +782,7 @@ fn passphrase_for(key_text: &str, pass: Option<&PassOptions>) -> Result<String, 
     }
     rpassword::prompt_password("私钥口令 (passphrase): ").map_err(|e| AppError::Sign {
         path: PathBuf::from("(terminal)"),
-        source: SignError::SecretKey(format!(
-            "无法读取口令 (cannot read passphrase): {e}；无人值守时设 ANJUAN_PASSPHRASE"
-        )),
+        source: SignError::Passphrase(format!("无法读取口令 (cannot read passphrase): {e}")),
     })
 }
 
@@ -869,12 +1014,9 @@ const SCAFFOLD: &[&str] = &[
 
 const KIND_HELP: &str = "可选：交办单 信访事项登记表 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
 
-/// Codes of findings about timeliness: a late or overdue case still needs its papers.
-const TIMELINESS: &[&str] = &["time-limit", "overdue", "due-soon"];
-
 /// A record defect that stops a case's papers and its filing (lateness does not).
 fn blocks_case(f: &crate::diag::Located) -> bool {
-    f.diag.is_error() && !TIMELINESS.contains(&f.diag.code)
+    f.diag.is_error() && !case::TIMELINESS.contains(&f.diag.code)
 }
 
 fn render(
@@ -1119,8 +1261,13 @@ fn pack(
     // Keys: the office key signs what is made here; its public half checks papers.
     let keys = match &cfg.signing.key {
         Some(rel) => Some(load_key(&root.join(rel), Some(&opts.pass))?),
-        None if cfg.signing.required => return Err(AppError::NoKey),
-        None => None,
+        None if cfg.signing.required || !opts.unsigned => return Err(AppError::PackUnsigned),
+        None => {
+            eprintln!(
+                "警告 (warning): 本包未签名 (--unsigned)：接收方用 --trust 检测时将报告 trust.package-unsigned 并拒收"
+            );
+            None
+        }
     };
     let public = match (&keys, &cfg.signing.public) {
         (Some((_, pk)), _) => Some(pk.clone()),
@@ -1379,9 +1526,8 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
             path: keys.clone(),
             source,
         })?;
-        write_atomic(&keys.join("anjuan.key"), sk.as_bytes())?;
+        crate::fsutil::write_secret(&keys.join("anjuan.key"), sk.as_bytes())?;
         write_atomic(&keys.join("anjuan.pub"), pk.as_bytes())?;
-        restrict(&keys.join("anjuan.key"));
         println!(
             "演示密钥 (demo key, unencrypted): {}",
             keys.join("anjuan.key").display()
@@ -1391,6 +1537,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     let rendered = render(None, std::slice::from_ref(&office), &papers, None, look)?;
     let archive = output.join("archive");
     let opts = PackOptions {
+        unsigned: false,
         papers: None,
         date: None,
         force: true,
@@ -1462,21 +1609,49 @@ public = \"keys/anjuan.pub\"
 required = true
 ";
 
-fn init(dir: &Path, force: bool) -> Result<Outcome, AppError> {
+/// Signing settings written into a new office's configuration by `init`.
+const INIT_SIGNING: &str = "
+# 电子签名：anjuan init 生成的机关密钥；每份文书生成时即签名。公钥 keys/anjuan.pub 交给接收方。
+[signing]
+key = \"keys/anjuan.key\"
+public = \"keys/anjuan.pub\"
+required = true
+";
+
+fn init(
+    dir: &Path,
+    force: bool,
+    unencrypted: bool,
+    passphrase_env: Option<&str>,
+) -> Result<Outcome, AppError> {
     if !force {
-        for rel in SCAFFOLD {
+        for rel in SCAFFOLD
+            .iter()
+            .chain(&["keys/anjuan.key", "keys/anjuan.pub"])
+        {
             let target = dir.join(rel);
             if target.exists() {
                 return Err(AppError::Exists(target));
             }
         }
     }
+    // The passphrase first: a run that cannot get one writes nothing.
+    let passphrase = new_passphrase(unencrypted, passphrase_env)?;
     for (rel, text) in DEMO.iter().filter(|(rel, _)| SCAFFOLD.contains(rel)) {
+        if *rel == "anjuan.toml" {
+            continue;
+        }
         write_atomic(&dir.join(rel), text.as_bytes())?;
     }
     for (rel, bytes) in DEMO_FILES.iter().filter(|(rel, _)| SCAFFOLD.contains(rel)) {
         write_atomic(&dir.join(rel), bytes)?;
     }
+    // The office key, and [signing] pointing at it: papers are signed from the
+    // first render, and `pack` makes bundles a receiver accepts.
+    let made = make_key(&dir.join("keys"), passphrase, force)?;
+    let mut text = real_office_config();
+    text.push_str(INIT_SIGNING);
+    write_atomic(&dir.join("anjuan.toml"), text.as_bytes())?;
     println!(
         "已建立办公室目录 (office folder created): {}",
         dir.display()
@@ -1496,6 +1671,16 @@ fn init(dir: &Path, force: bool) -> Result<Outcome, AppError> {
     println!(
         "  {}  放入自定义模板以覆盖内置模板",
         dir.join("templates").display()
+    );
+    println!(
+        "  {}  机关签名私钥（{}），{} 交给接收方",
+        made.secret.display(),
+        if made.encrypted {
+            "口令保护；无人值守时设 ANJUAN_PASSPHRASE"
+        } else {
+            "未加密，请妥善保管"
+        },
+        made.public.display()
     );
     println!("下一步 (next): anjuan check {}", dir.display());
     Ok(Outcome::Clean)
@@ -1722,7 +1907,8 @@ fn check_receipt(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut problems = Vec::new();
-    if let Err(e) = sign::verify(&pk, &data, &sig, &file) {
+    let signed = sign::verify(&pk, &data, &sig, &file);
+    if let Err(e) = &signed {
         problems.push(format!("回执签名无效 (bad signature): {e}"));
     }
     let rc: Option<crate::verify::receipt::Receipt> = serde_json::from_slice(&data).ok();
@@ -1742,7 +1928,23 @@ fn check_receipt(
             }
         }
     }
+    // The verdict first: a receipt that does not check out is said to be so before
+    // anything it says (its 同意接收 included) is shown.
+    let good = problems.is_empty() && rc.as_ref().is_some_and(|r| r.verdict == "accept");
+    if good {
+        println!("✓ 回执有效：签名核验通过，接收方同意接收 (receipt valid: accepted)");
+    } else if problems.is_empty() {
+        println!("✗ 回执有效，但接收方不予接收 (receipt valid: NOT accepted)");
+    } else {
+        println!("✗ 回执不可信 (receipt NOT valid)：");
+        for p in &problems {
+            println!("  ✗ {p}");
+        }
+    }
     if let Some(rc) = &rc {
+        if signed.is_err() {
+            println!("以下为回执自称的内容，签名无效，不可作为接收凭证 (unverified content):");
+        }
         println!(
             "接收回执：{} 于 {} 检测 {}（SHA-256 {}）：{}",
             rc.receiver,
@@ -1768,14 +1970,9 @@ fn check_receipt(
             );
         }
     }
-    for p in &problems {
-        println!("✗ {p}");
-    }
-    Ok(
-        if problems.is_empty() && rc.is_some_and(|r| r.verdict == "accept") {
-            Outcome::Clean
-        } else {
-            Outcome::Invalid
-        },
-    )
+    Ok(if good {
+        Outcome::Clean
+    } else {
+        Outcome::Invalid
+    })
 }

@@ -205,14 +205,90 @@ pub enum Command {
         #[command(flatten)]
         look: LookOptions,
     },
+    /// 登记新案件 (register a new case): the next free case number, checked as `check`
+    /// checks a file before anything is written.
+    New {
+        #[command(subcommand)]
+        what: NewAction,
+    },
     /// 新建办公室目录 (scaffold an office folder: config, example cases, fonts/ and templates/).
     Init {
         /// The folder to create or fill.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
-        /// Overwrite files that already exist.
+        /// Overwrite files that already exist (the office key too).
         #[arg(long)]
         force: bool,
+        /// Leave the office's secret key unencrypted, for unattended signing (protect the
+        /// file instead). Default: passphrase-protected.
+        #[arg(long, conflicts_with = "passphrase_env")]
+        unencrypted: bool,
+        /// Read the key's passphrase from this environment variable (default:
+        /// ANJUAN_PASSPHRASE if set, else ask on the terminal).
+        #[arg(long, value_name = "VAR")]
+        passphrase_env: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewAction {
+    /// 登记 (register): writes OFFICE/cases/<next number>.toml from the options; on a
+    /// terminal, asks for what is missing. Nothing is written if the new case has
+    /// errors. Example: `anjuan new case my-office --channel 来信 --received 2026-11-20
+    /// --petitioner 王喆 --id-number 11010519491231002X --phone 13912345678
+    /// --summary "…" --request "…" --category 城乡建设`.
+    Case {
+        /// The office folder (with anjuan.toml and cases/).
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        /// 信访形式 (channel): 来信 来访 网上 电话 交办 转送 (aliases such as 来电 too).
+        #[arg(long)]
+        channel: Option<String>,
+        /// 收到日期 (date received), YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        received: Option<crate::case::date::Date>,
+        /// 信访人姓名 (petitioner's name; repeat for several).
+        #[arg(long, value_name = "NAME")]
+        petitioner: Vec<String>,
+        /// 身份证号码, in the order of --petitioner.
+        #[arg(long, value_name = "ID")]
+        id_number: Vec<String>,
+        /// 联系电话, in the order of --petitioner.
+        #[arg(long)]
+        phone: Vec<String>,
+        /// 住址, in the order of --petitioner.
+        #[arg(long)]
+        address: Vec<String>,
+        /// 信访事项摘要 (summary of the matter).
+        #[arg(long)]
+        summary: Option<String>,
+        /// 诉求 (one request; repeat for each).
+        #[arg(long)]
+        request: Vec<String>,
+        /// 问题分类 (category, from the office's list).
+        #[arg(long)]
+        category: Option<String>,
+        /// 问题发生地 (place).
+        #[arg(long)]
+        place: Option<String>,
+        /// 信访件登记编号 (registry number).
+        #[arg(long)]
+        registry_no: Option<String>,
+        /// 交办/转送机关 (assigning body), with --assignment-no and --assignment-date.
+        #[arg(long, requires_all = ["assignment_no", "assignment_date"])]
+        assigned_by: Option<String>,
+        /// 交办文号.
+        #[arg(long)]
+        assignment_no: Option<String>,
+        /// 交办日期, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        assignment_date: Option<crate::case::date::Date>,
+        /// 登记人 (who registers it; default: the office contact).
+        #[arg(long)]
+        registered_by: Option<String>,
+        /// Print the result as JSON (schema `anjuan-new-case/1`).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -312,6 +388,10 @@ pub enum PackWhat {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PackOptions {
+    /// Make the package without the office's signature (no [signing] key). A receiver
+    /// that checks with --trust will report it (trust.package-unsigned) and refuse it.
+    #[arg(long)]
+    pub unsigned: bool,
     /// Folder of rendered papers, one sub-folder per case (default: `[archive] papers`
     /// of anjuan.toml, `papers/` beside it).
     #[arg(long, value_name = "DIR")]

@@ -272,6 +272,11 @@ pub struct CalendarSettings {
     /// 临期预警天数 (warn when a limit is this many days away or fewer).
     #[serde(default = "default_warn_days")]
     pub warn_days: u32,
+    /// 演示日期 (a fixed "today" for an example or training office, so that its open
+    /// cases do not age): check, deadlines, the ledger and the report count days from
+    /// it. A real office leaves it out; `--as-of` still overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Date>,
 }
 
 fn default_warn_days() -> u32 {
@@ -286,6 +291,7 @@ impl Default for CalendarSettings {
             workdays: Vec::new(),
             short_form: false,
             warn_days: default_warn_days(),
+            as_of: None,
         }
     }
 }

@@ -169,10 +169,20 @@ fn names(f: &File, path: &Path) -> bool {
 pub struct TempFile(tempfile::NamedTempFile<File>);
 
 impl TempFile {
+    /// A temporary for a file others read (papers, bundles, public keys, receipts):
+    /// mode 0644 on Unix, not the 0600 temporaries are made with, so the file keeps
+    /// the mode of a file written in place. A secret key is restricted after.
     pub fn new_in(dir: &Path) -> std::io::Result<TempFile> {
-        builder(TempKind::Part.suffix())
+        let t = builder(TempKind::Part.suffix())
             .make_in(dir, create_locked)
-            .map(TempFile)
+            .map(TempFile)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            t.file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
+        Ok(t)
     }
 
     pub fn file(&self) -> &File {
@@ -285,6 +295,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
     let tmp = TempFile::new_in(dir).map_err(err)?;
+    tmp.file().write_all(bytes).map_err(err)?;
+    tmp.file().sync_all().map_err(err)?;
+    tmp.persist(path, true).map_err(err)
+}
+
+/// [`write_atomic`] for a secret (a private key): owner-only (0600 on Unix) from
+/// the moment it exists, never readable by others even for an instant.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let err = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let tmp = TempFile::new_in(dir).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(err)?;
+    }
     tmp.file().write_all(bytes).map_err(err)?;
     tmp.file().sync_all().map_err(err)?;
     tmp.persist(path, true).map_err(err)

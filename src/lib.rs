@@ -30,6 +30,7 @@ pub mod config;
 pub mod diag;
 pub mod fsutil;
 pub mod ledger;
+pub mod office;
 pub mod render;
 pub mod sign;
 pub mod source;

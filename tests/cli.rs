@@ -263,35 +263,121 @@ fn schema_describes_every_section() {
     assert!(v["properties"]["issuers"].is_object());
 }
 
+/// `anjuan init` with a passphrase from ANJUAN_PASSPHRASE, as scripts run it.
+fn init_with(dir: &Path, args: &[&str], pass: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_anjuan"));
+    c.current_dir(dir)
+        .arg("init")
+        .args(args)
+        .env_remove("ANJUAN_PASSPHRASE");
+    if let Some(p) = pass {
+        c.env("ANJUAN_PASSPHRASE", p);
+    }
+    c.output().expect("run anjuan")
+}
+
 #[test]
-fn init_scaffolds_a_working_office() {
+fn init_scaffolds_a_working_office_with_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let office = dir.path().join("office");
-    let o = anjuan(dir.path(), &["init", "office"]);
+    // No passphrase and no terminal: refused before anything is written, with a
+    // remedy that fits (the passphrase, not "check the folder is writable").
+    let o = init_with(dir.path(), &["office"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ANJUAN_PASSPHRASE"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--unencrypted"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("可写"), "{}", stderr(&o));
+    assert!(!office.exists(), "a refused init wrote {office:?}");
+
+    let o = init_with(dir.path(), &["office"], Some("correct horse"));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    for f in ["anjuan.toml", "fonts/README.md", "templates/README.md"] {
+    for f in [
+        "anjuan.toml",
+        "fonts/README.md",
+        "templates/README.md",
+        "keys/anjuan.key",
+        "keys/anjuan.pub",
+    ] {
         assert!(office.join(f).is_file(), "{f} missing");
+    }
+    // The key is passphrase-protected, and anjuan.toml signs with it.
+    let key = std::fs::read_to_string(office.join("keys/anjuan.key")).unwrap();
+    assert!(
+        anjuan::sign::secret_key(&key, String::new()).is_err(),
+        "key is not encrypted"
+    );
+    assert!(anjuan::sign::secret_key(&key, "correct horse".into()).is_ok());
+    let cfg = anjuan::config::Config::load(&office.join("anjuan.toml")).unwrap();
+    assert_eq!(
+        cfg.signing.key.as_deref(),
+        Some(Path::new("keys/anjuan.key"))
+    );
+    assert_eq!(
+        cfg.signing.public.as_deref(),
+        Some(Path::new("keys/anjuan.pub"))
+    );
+    assert!(cfg.signing.required);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |f: &str| {
+            std::fs::metadata(office.join(f))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("keys/anjuan.key"), 0o600);
+        assert_eq!(mode("keys/anjuan.pub"), 0o644);
+        assert_eq!(mode("anjuan.toml"), 0o644);
     }
     let cases: Vec<_> = std::fs::read_dir(office.join("cases")).unwrap().collect();
     assert!(cases.len() >= 2);
     let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "office"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     // A second init refuses to overwrite, and says how.
-    let o = anjuan(dir.path(), &["init", "office"]);
+    let o = init_with(dir.path(), &["office"], Some("x"));
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("已存在") && stderr(&o).contains("--force"),
         "{}",
         stderr(&o)
     );
-    let o = anjuan(dir.path(), &["init", "--force", "office"]);
-    assert_eq!(o.status.code(), Some(0));
+    let o = init_with(dir.path(), &["--force", "--unencrypted", "office"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let key = std::fs::read_to_string(office.join("keys/anjuan.key")).unwrap();
+    assert!(anjuan::sign::secret_key(&key, String::new()).is_ok());
     // No temporary files are left behind.
     let leftovers: Vec<_> = walk(&office)
         .into_iter()
         .filter(|p| p.to_string_lossy().contains(".part"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// `key new` prints the [signing] lines relative to anjuan.toml, honours
+/// ANJUAN_PASSPHRASE, and writes the public key 0644.
+#[test]
+fn key_new_prints_paths_relative_to_the_office_and_takes_the_passphrase_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = init_with(dir.path(), &["--unencrypted", "my-office"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .current_dir(dir.path())
+        .args(["key", "new", "--force", "-o", "my-office/keys"])
+        .env("ANJUAN_PASSPHRASE", "s3cret")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("key = \"keys/anjuan.key\""), "{out}");
+    assert!(out.contains("public = \"keys/anjuan.pub\""), "{out}");
+    assert!(!out.contains("key = \"my-office/"), "{out}");
+    let key = std::fs::read_to_string(dir.path().join("my-office/keys/anjuan.key")).unwrap();
+    assert!(
+        anjuan::sign::secret_key(&key, "s3cret".into()).is_ok(),
+        "ANJUAN_PASSPHRASE ignored"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -352,4 +438,37 @@ fn identity_numbers_and_phones_are_masked() {
     assert_eq!(o.status.code(), Some(1), "{all}");
     assert!(!all.contains("33012219780415231X"), "{all}");
     assert!(all.contains("3301**********231X"), "{all}");
+}
+
+/// The bundled example office does not age: a year from now (a faked clock,
+/// ANJUAN_TODAY) its first commands still pass, counted from its labelled date.
+#[test]
+fn the_example_office_holds_a_year_ahead() {
+    for today in ["2026-12-07", "2027-12-07", "2030-02-28"] {
+        for cmd in ["check", "deadlines"] {
+            let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+                .current_dir(root())
+                .env("ANJUAN_TODAY", today)
+                .args([cmd, "examples/demo-office"])
+                .output()
+                .unwrap();
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{cmd} on {today}: {}{}",
+                stdout(&o),
+                stderr(&o)
+            );
+            assert!(
+                stderr(&o).contains("2026-11-21"),
+                "{cmd} does not say which day it counts from"
+            );
+        }
+    }
+    // A real office (init) counts from today, and says nothing of a fixed date.
+    let dir = tempfile::tempdir().unwrap();
+    let o = init_with(dir.path(), &["--unencrypted", "office"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let toml = std::fs::read_to_string(dir.path().join("office/anjuan.toml")).unwrap();
+    assert!(!toml.contains("as_of"), "{toml}");
 }

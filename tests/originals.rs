@@ -481,7 +481,16 @@ fn synthetic_office_with_originals_packs_and_verifies() {
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let o = anjuan(
         &office,
-        &["pack", "year", "--year", "2026", ".", "-o", "../archive"],
+        &[
+            "pack",
+            "year",
+            "--year",
+            "2026",
+            ".",
+            "-o",
+            "../archive",
+            "--unsigned",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let zip = std::fs::read_dir(dir.path().join("archive"))

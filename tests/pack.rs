@@ -539,14 +539,32 @@ fn killed_at_any_moment_leaves_nothing_at_the_final_path() {
     let name = "X012-WS-2026-XFB.zip";
     let reference = anjuan(
         d,
-        &["pack", "year", "--year", "2026", "office", "-o", "ref"],
+        &[
+            "pack",
+            "year",
+            "--year",
+            "2026",
+            "office",
+            "-o",
+            "ref",
+            "--unsigned",
+        ],
     );
     assert_eq!(reference.status.code(), Some(0), "{}", text_of(&reference));
     let reference = std::fs::read(d.join("ref").join(name)).unwrap();
     let started = std::time::Instant::now();
     let o = anjuan(
         d,
-        &["pack", "year", "--year", "2026", "office", "-o", "timing"],
+        &[
+            "pack",
+            "year",
+            "--year",
+            "2026",
+            "office",
+            "-o",
+            "timing",
+            "--unsigned",
+        ],
     );
     assert_eq!(o.status.code(), Some(0));
     let full = started.elapsed();
@@ -555,7 +573,16 @@ fn killed_at_any_moment_leaves_nothing_at_the_final_path() {
         let out = format!("kill{k}");
         let mut child = Command::new(env!("CARGO_BIN_EXE_anjuan"))
             .current_dir(d)
-            .args(["pack", "year", "--year", "2026", "office", "-o", &out])
+            .args([
+                "pack",
+                "year",
+                "--year",
+                "2026",
+                "office",
+                "-o",
+                &out,
+                "--unsigned",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -604,7 +631,7 @@ fn sm3_matches_the_standard_vector_and_files_hash_as_their_bytes() {
 }
 
 #[test]
-fn an_office_without_a_key_packs_unsigned_and_says_so() {
+fn an_office_without_a_key_packs_only_when_told_to_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let office = d.join("office");
@@ -624,9 +651,25 @@ fn an_office_without_a_key_packs_unsigned_and_says_so() {
     }
     let o = anjuan(d, &["render", "office", "-o", "office/papers"]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    // Without a key, pack refuses to make a bundle the receiver will reject, and
+    // says what to do; nothing is written.
     let o = pack_year(d, "out", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+    assert!(
+        text_of(&o).contains("key new") && text_of(&o).contains("--unsigned"),
+        "{}",
+        text_of(&o)
+    );
+    assert!(!d.join(format!("out/{BUNDLE}.zip")).exists());
+    // With --unsigned, as the explicit choice, it is made, with the warning.
+    let o = pack_year(d, "out", &["--unsigned"]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     assert!(text_of(&o).contains("未签名"), "{}", text_of(&o));
+    assert!(
+        text_of(&o).contains("trust.package-unsigned"),
+        "{}",
+        text_of(&o)
+    );
     let zip = d.join(format!("out/{BUNDLE}.zip"));
     assert!(!zip_names(&zip).iter().any(|n| n.ends_with(".minisig")));
     let x = tempfile::tempdir().unwrap();

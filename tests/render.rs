@@ -62,6 +62,10 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
         // Checked per delivery below.
         return e;
     }
+    // Papers addressed to the petitioner speak to them: record text as the paper
+    // words it (render::wording, tested on its own in tests/wording.rs).
+    let you = anjuan::render::plan::you(case);
+    let addressed = |t: &str, n: usize| first(&anjuan::render::wording::addressed(t, you), n);
     match name.trim_end_matches(".pdf") {
         "受理告知书" => {
             let a = case.acceptance.as_ref().unwrap();
@@ -74,20 +78,26 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
         "不予受理告知书" => {
             let a = case.acceptance.as_ref().unwrap();
             assert_eq!(a.decision, Decision::Refuse);
-            e.push(first(a.reason.as_deref().unwrap(), 16));
-            e.push(first(a.legal_basis.as_deref().unwrap(), 12));
+            e.push(addressed(a.reason.as_deref().unwrap(), 16));
+            // Each basis the clerk gave, by article (a bare mention of the 条例 is
+            // cited by article from the citation table instead).
+            for b in a.legal_basis.as_deref().unwrap().split('；') {
+                if b.contains('第') {
+                    e.push(first(b, 12));
+                }
+            }
             e.push(first(a.redirect_to.as_deref().unwrap(), 6));
             e.push(office);
         }
         "延期告知书" => {
             let x = case.extension().unwrap();
-            e.push(first(&x.reason, 14));
+            e.push(addressed(&x.reason, 14));
             e.push(x.approved_by.clone());
         }
         "处理意见书" => {
             let h = case.handling.as_ref().unwrap();
-            e.push(first(&h.facts, 16));
-            e.extend(h.decisions.iter().map(|d| first(&d.reason, 12)));
+            e.push(addressed(&h.facts, 16));
+            e.extend(h.decisions.iter().map(|d| addressed(&d.reason, 12)));
             e.extend(h.decisions.iter().map(|d| d.outcome.zh().to_string()));
             e.push(h.review_body.clone());
             e.push(h.signed_off_by.clone());
@@ -99,7 +109,7 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
                 case.re_review.as_ref()
             }
             .unwrap();
-            e.push(first(r.findings.as_deref().unwrap(), 12));
+            e.push(addressed(r.findings.as_deref().unwrap(), 12));
             e.push(r.doc_no.clone().unwrap());
             e.push(r.body.clone());
             e.push(r.outcome.unwrap().zh().to_string());

@@ -179,3 +179,33 @@ fn rendering_signs_every_paper_when_the_office_has_a_key() {
         assert!(out.contains("case=XF-2026-0002"), "{out}");
     }
 }
+
+/// A key made by stock `minisign -G -W` (unencrypted: no KDF, no checksum) signs
+/// without asking for a passphrase, and stock minisign verifies what it signed.
+#[test]
+fn a_stock_minisign_unencrypted_key_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = minisign(d, &["-G", "-W", "-p", "stock.pub", "-s", "stock.key"]);
+    assert!(o.status.success(), "{}", text_of(&o));
+    std::fs::write(d.join("paper.pdf"), b"%PDF-1.7 stock key test").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .current_dir(d)
+        .env_remove("ANJUAN_PASSPHRASE")
+        .args(["sign", "--key", "stock.key", "paper.pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let o = minisign(d, &["-V", "-p", "stock.pub", "-m", "paper.pdf"]);
+    assert!(o.status.success(), "{}", text_of(&o));
+    // Public keys and signatures are for others to read: 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("paper.pdf.minisig"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+}

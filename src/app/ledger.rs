@@ -201,7 +201,9 @@ pub(super) fn report(
     }
     let (loaded, files) = office_and_files(config, paths)?;
     let year_end = Date::from_ymd(year, 12, 31).ok_or(AppError::Year(year))?;
-    let as_of = as_of.unwrap_or_else(|| Date::today().min(year_end));
+    let as_of = as_of
+        .or(loaded.config.calendar.as_of)
+        .unwrap_or_else(|| Date::today().min(year_end));
     let rules = rules(&loaded, Some(as_of));
     let cases = load_all(&files)?;
     let refs: Vec<&Case> = cases.iter().collect();

@@ -102,6 +102,28 @@ pub fn load(path: &Path) -> Result<Result<CaseFile, Located>, CaseError> {
     Ok(source.parse::<Case>().map(|case| CaseFile { source, case }))
 }
 
+/// Codes of findings about timeliness: a late or overdue case is still a case, to
+/// be registered and to get its papers; the finding stands in `check`.
+pub const TIMELINESS: &[&str] = &["time-limit", "overdue", "due-soon"];
+
+/// Checks the text of a case file not on disk yet (`path` names where it will be
+/// written): parsed and validated as [`check_files`] does one file.
+pub fn check_text(
+    path: &Path,
+    text: String,
+    rules: &Rules,
+) -> Result<(CaseFile, Vec<Located>), Located> {
+    let source = Source::from_text(path.to_path_buf(), text, crate::source::Format::Toml);
+    let case = source.parse::<Case>()?;
+    let cf = CaseFile { source, case };
+    let locator = Locator::new(&cf.source);
+    let found = validate::validate(&cf.case, rules)
+        .into_iter()
+        .map(|d| locator.place(&cf.source, d))
+        .collect();
+    Ok((cf, found))
+}
+
 /// The outcome of checking a set of files.
 #[derive(Debug, Default)]
 pub struct Checked {
@@ -163,8 +185,25 @@ pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseErro
     Ok(checked)
 }
 
+/// One document number an office paper of a case carries.
+struct OwnNumber {
+    /// The number in full (`柳政信受字〔2026〕3号`).
+    key: String,
+    path: FieldPath,
+    /// The series it is in: the paper and the year.
+    series: (Paper, i32),
+    /// Its serial in that series, when it can be read.
+    serial: Option<u32>,
+}
+
+/// The serial of a full number: the digits between `〕` and `号`.
+fn serial_of(full: &str) -> Option<u32> {
+    let after = full.rsplit_once('〕')?.1;
+    after.strip_suffix('号')?.trim().parse().ok()
+}
+
 /// The office's own papers of a case that carry a document number.
-fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<(String, FieldPath)> {
+fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<OwnNumber> {
     let c = &cf.case;
     let mut v: Vec<(Paper, i32, &DocNo, &str)> = Vec::new();
     if let Some(a) = &c.acceptance {
@@ -215,15 +254,34 @@ fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<(String, FieldPath)> {
     }
     v.into_iter()
         .map(|(paper, year, doc, field)| {
-            let key = match doc {
-                DocNo::Full(s) => s.trim().to_string(),
-                DocNo::Serial(n) => cfg
-                    .doc_number(paper, year, *n)
-                    .unwrap_or_else(|| format!("{}〔{year}〕{n}号", paper.zh())),
+            let (key, serial) = match doc {
+                DocNo::Full(s) => (s.trim().to_string(), serial_of(s.trim())),
+                DocNo::Serial(n) => (
+                    cfg.doc_number(paper, year, *n)
+                        .unwrap_or_else(|| format!("{}〔{year}〕{n}号", paper.zh())),
+                    Some(*n),
+                ),
             };
-            (key, FieldPath::parse(field))
+            OwnNumber {
+                key,
+                path: FieldPath::parse(field),
+                series: (paper, year),
+                serial,
+            }
         })
         .collect()
+}
+
+/// The next serial free in a series (paper and year): one past the highest in use
+/// across the office's cases.
+fn next_free(cases: &[CaseFile], cfg: &Config, series: (Paper, i32)) -> Option<u32> {
+    cases
+        .iter()
+        .flat_map(|cf| own_numbers(cf, cfg))
+        .filter(|n| n.series == series)
+        .filter_map(|n| n.serial)
+        .max()
+        .and_then(|m| m.checked_add(1))
 }
 
 /// Rules across files: case numbers and document numbers are unique in the office.
@@ -259,7 +317,13 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
                 ids.insert(cf.case.id.trim().to_string(), here);
             }
         }
-        for (num, path) in own_numbers(cf, cfg) {
+        for OwnNumber {
+            key: num,
+            path,
+            series,
+            ..
+        } in own_numbers(cf, cfg)
+        {
             let here = locator.place(
                 &cf.source,
                 Diagnostic::error("duplicate-number", path.clone(), ""),
@@ -277,7 +341,15 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
                                 first.line
                             ),
                         )
-                        .hint("同一机关同一年度的文号不得重复；改用下一个未用的序号"),
+                        .hint(match next_free(cases, cfg, series) {
+                            Some(n) => format!(
+                                "同一机关同一年度的文号不得重复；下一个未用的序号是 {n}（doc_no = {n}{}）",
+                                cfg.doc_number(series.0, series.1, n)
+                                    .map(|f| format!("，即 {f}"))
+                                    .unwrap_or_default()
+                            ),
+                            None => "同一机关同一年度的文号不得重复；改用下一个未用的序号".into(),
+                        }),
                     ),
                 ),
                 None => {

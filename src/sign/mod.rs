@@ -29,6 +29,8 @@ pub enum SignError {
     Generate(String),
     #[error("私钥无法读取或口令错误 (cannot open secret key): {0}")]
     SecretKey(String),
+    #[error("无法取得口令 (no passphrase): {0}")]
+    Passphrase(String),
     #[error("公钥格式错误 (invalid public key): {0}")]
     PublicKey(String),
     #[error("签名格式错误 (invalid signature file): {0}")]
@@ -44,7 +46,10 @@ pub enum SignError {
 impl SignError {
     pub fn remedy(&self) -> &'static str {
         match self {
-            SignError::Generate(_) => "检查目录是否可写",
+            SignError::Generate(_) => "生成密钥失败：请重试；仍失败时检查系统随机数源",
+            SignError::Passphrase(_) => {
+                "设置环境变量 ANJUAN_PASSPHRASE，或用 --passphrase-env 指定变量名，或在终端上运行以输入口令；不要口令时用 --unencrypted"
+            }
             SignError::SecretKey(_) => {
                 "核对口令（ANJUAN_PASSPHRASE 或 --passphrase-env 指定的环境变量）和私钥文件"
             }
@@ -79,9 +84,37 @@ pub fn generate(passphrase: String) -> Result<(String, String), SignError> {
 
 /// A secret key from its box text; `passphrase` is empty for an unencrypted key.
 pub fn secret_key(text: &str, passphrase: String) -> Result<SecretKey, SignError> {
+    if let Some(sk) = stock_unencrypted(text)? {
+        return Ok(sk);
+    }
     let b = SecretKeyBox::from_string(text).map_err(|e| SignError::SecretKey(e.to_string()))?;
     b.into_secret_key(Some(passphrase))
         .map_err(|e| SignError::SecretKey(e.to_string()))
+}
+
+/// A secret key as stock `minisign -G -W` writes it: KDF algorithm 0 (none) and,
+/// since minisign 0.11, no checksum (zeros), which the `minisign` crate reads as a
+/// wrong password. Read as it is; the key proves itself by a signature its own
+/// public half verifies. `None` for any other key (encrypted, or anjuan's own
+/// unencrypted keys, which carry a checksum and read the ordinary way).
+fn stock_unencrypted(text: &str) -> Result<Option<SecretKey>, SignError> {
+    use base64::Engine;
+    let Some(line) = text.lines().map(str::trim).filter(|l| !l.is_empty()).nth(1) else {
+        return Ok(None);
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(line) else {
+        return Ok(None);
+    };
+    if bytes.len() < 4 || bytes[2..4] != [0, 0] {
+        return Ok(None);
+    }
+    let bad =
+        |e: String| SignError::SecretKey(format!("未加密私钥无法读取 (unencrypted key): {e}"));
+    let sk = SecretKey::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
+    // Signing checks that the seed gives the public half the key carries.
+    sign_comment(&sk, None, b"anjuan key self-test", "self-test")
+        .map_err(|_| bad("私钥与其公钥不符（文件可能已损坏）".into()))?;
+    Ok(Some(sk))
 }
 
 /// The public key matching a secret key.
@@ -511,6 +544,32 @@ mod tests {
             public_key(&pk).unwrap(),
             secret_key(&sk, String::new()).unwrap(),
         )
+    }
+
+    /// A key as stock `minisign -G -W` (0.11) writes it: KDF 0, zero checksum.
+    #[test]
+    fn stock_unencrypted_keys_are_read() {
+        let kp = KeyPair::generate_unencrypted_keypair().unwrap();
+        let mut bytes = kp.sk.to_bytes();
+        bytes[2] = 0;
+        bytes[3] = 0;
+        use base64::Engine;
+        let text = format!(
+            "untrusted comment: minisign encrypted secret key\n{}\n",
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        );
+        let sk = secret_key(&text, String::new()).unwrap();
+        let pk = public_of(&sk).unwrap();
+        let sig = sign_comment(&sk, Some(&pk), b"x", "t").unwrap();
+        assert!(verify(&pk, b"x", &sig, "x").is_ok());
+        // A damaged one is refused, not used.
+        let mut bad = bytes.clone();
+        bad[70] ^= 1;
+        let text = format!(
+            "untrusted comment: k\n{}\n",
+            base64::engine::general_purpose::STANDARD.encode(&bad)
+        );
+        assert!(secret_key(&text, String::new()).is_err());
     }
 
     #[test]

@@ -1,0 +1,6 @@
+//! Office workflows: what a clerk, a leader, an archivist or a receiver does to an
+//! office folder, as operations with typed results. The command line and the desk
+//! are two faces over these; neither holds workflow logic of its own. (Workflows
+//! still in `app` move here one by one.)
+
+pub mod new_case;
