@@ -242,6 +242,15 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             year,
             seed,
         } => synth(count, &output, year, seed),
+        Command::Completions { shell } => {
+            // Into memory first: clap_complete panics on a write error, and a
+            // reader that stops early (`| head`) is not an error of ours.
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "anjuan", &mut out);
+            print_bytes(&out)
+        }
+        Command::Man { output } => man_pages(output.as_deref()),
         Command::New {
             what:
                 NewAction::Case {
@@ -593,6 +602,41 @@ fn deadlines(
     } else {
         Outcome::Clean
     })
+}
+
+/// Writes to standard output; a reader that has gone (a closed pipe) ends the
+/// output quietly.
+fn print_bytes(bytes: &[u8]) -> Result<Outcome, AppError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::Output(e)),
+        _ => Ok(Outcome::Clean),
+    }
+}
+
+/// `anjuan man`: the pages clap_mangen makes from the command definitions.
+fn man_pages(output: Option<&Path>) -> Result<Outcome, AppError> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    match output {
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(AppError::Output)?;
+            print_bytes(&out)?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|source| {
+                AppError::Write(WriteError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })
+            })?;
+            clap_mangen::generate_to(cmd, dir).map_err(AppError::Output)?;
+            println!("已写入使用手册 (man pages): {}/anjuan.1 等", dir.display());
+        }
+    }
+    Ok(Outcome::Clean)
 }
 
 /// The example office's configuration for an office that counts days as a real one

@@ -211,6 +211,18 @@ pub enum Command {
         #[command(subcommand)]
         what: NewAction,
     },
+    /// 命令行补全 (shell completions): print the completion script for a shell, e.g.
+    /// `anjuan completions bash > /etc/bash_completion.d/anjuan`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// 使用手册 (man pages): write anjuan.1 and one page per command into DIR, or print
+    /// anjuan.1 without -o. `man -l anjuan.1` reads it.
+    Man {
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
     /// 新建办公室目录 (scaffold an office folder: config, example cases, fonts/ and templates/).
     Init {
         /// The folder to create or fill.

@@ -472,3 +472,35 @@ fn the_example_office_holds_a_year_ahead() {
     let toml = std::fs::read_to_string(dir.path().join("office/anjuan.toml")).unwrap();
     assert!(!toml.contains("as_of"), "{toml}");
 }
+
+/// Completions for the four shells and man pages, made from the command
+/// definitions: every command is in them.
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = anjuan(&root(), &["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let text = stdout(&o);
+        for cmd in ["check-receipt", "deadlines", "ledger", "pack", "new"] {
+            assert!(text.contains(cmd), "{shell} completion lacks {cmd}");
+        }
+    }
+    let o = anjuan(&root(), &["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let o = anjuan(dir.path(), &["man", "-o", "man"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(dir.path().join("man/anjuan.1")).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH anjuan 1"),
+        "{page}"
+    );
+    for sub in [
+        "anjuan-check.1",
+        "anjuan-pack-year.1",
+        "anjuan-new-case.1",
+        "anjuan-key-new.1",
+    ] {
+        assert!(dir.path().join("man").join(sub).is_file(), "{sub}");
+    }
+}

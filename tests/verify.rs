@@ -610,11 +610,28 @@ fn receipt_is_signed_names_the_bundle_and_the_sender_can_check_it() {
     let o = check("recv/anjuan.pub", &other);
     assert_eq!(o.status.code(), Some(1));
     assert!(text_of(&o).contains("不符"), "{}", text_of(&o));
-    // A receipt edited after signing: refused.
+    // A receipt edited after signing: refused, and the verdict comes first: the
+    // bad signature is printed before anything the receipt claims.
     let text = std::fs::read_to_string(&rc).unwrap();
-    std::fs::write(&rc, text.replace("\"accept\"", "\"accept \"")).unwrap();
+    std::fs::write(
+        &rc,
+        text.replace("\"sha256\"", "\"sha256\" ")
+            .replace("\"accept\"", "\"accept\" "),
+    )
+    .unwrap();
     let o = check("recv/anjuan.pub", &zip);
     assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let bad = out.find("回执签名无效").expect(&out);
+    let first_line = out.lines().next().unwrap_or("");
+    assert!(
+        first_line.contains("✗") && first_line.contains("不可信"),
+        "{out}"
+    );
+    if let Some(claim) = out.find("同意接收") {
+        assert!(bad < claim, "the claim is shown before the verdict:\n{out}");
+        assert!(out.contains("签名无效，不可作为接收凭证"), "{out}");
+    }
     let _ = key;
 }
 
