@@ -65,7 +65,9 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
     // Papers addressed to the petitioner speak to them: record text as the paper
     // words it (render::wording, tested on its own in tests/wording.rs).
     let you = anjuan::render::plan::you(case);
-    let addressed = |t: &str, n: usize| first(&anjuan::render::wording::addressed(t, you), n);
+    let names: Vec<String> = case.petitioners.iter().map(|p| p.name.clone()).collect();
+    let addressed =
+        |t: &str, n: usize| first(&anjuan::render::wording::addressed(t, you, &names), n);
     match name.trim_end_matches(".pdf") {
         "受理告知书" => {
             let a = case.acceptance.as_ref().unwrap();

@@ -287,3 +287,100 @@ fn prose(src: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Other instances of each class, made from the demo cases: summaries framed with
+/// the petitioner's own name (`王喆称：`, `朱根土等37人反映：`) or `群众反映`,
+/// bases written as one line with 顿号 between titles and a 根据…的规定 of their own,
+/// reasons and facts ending with a stray `；`. The papers still read as written.
+#[test]
+fn record_text_in_other_shapes_reads_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office");
+    std::fs::create_dir_all(office.join("cases")).unwrap();
+    std::fs::copy(demo().join("anjuan.toml"), office.join("anjuan.toml")).unwrap();
+    common::copy_originals(&office);
+    let mut k = 0;
+    for e in std::fs::read_dir(demo().join("cases")).unwrap() {
+        let p = e.unwrap().path();
+        let mut v: toml::Value = toml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        k += 1;
+        let name = v["petitioners"][0]["name"].as_str().unwrap().to_string();
+        let collective = v.get("collective").is_some();
+        let m = v["matter"].as_table_mut().unwrap();
+        let summary = m["summary"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("信访人称")
+            .to_string();
+        let frame = match (k % 3, collective) {
+            (_, true) => format!("{name}等37人反映："),
+            (0, _) => format!("{name}称"),
+            (1, _) => "信访群众反映：".to_string(),
+            _ => format!("{name}反映："),
+        };
+        m.insert(
+            "summary".into(),
+            toml::Value::String(format!("{frame}{summary}")),
+        );
+        if let Some(h) = v.get_mut("handling").and_then(|h| h.as_table_mut()) {
+            let facts = h["facts"].as_str().unwrap().to_string();
+            h.insert("facts".into(), toml::Value::String(format!("{facts}；")));
+            let bases = h["legal_basis"].as_array_mut().unwrap();
+            bases.push(toml::Value::String(
+                "根据《中华人民共和国土地管理法》、《中华人民共和国城乡规划法》的规定".into(),
+            ));
+            for d in h["decisions"].as_array_mut().unwrap() {
+                let r = d["reason"].as_str().unwrap().to_string();
+                d.as_table_mut()
+                    .unwrap()
+                    .insert("reason".into(), toml::Value::String(format!("{r}；")));
+            }
+        }
+        if let Some(a) = v.get_mut("acceptance").and_then(|a| a.as_table_mut()) {
+            if let Some(r) = a.get("reason").and_then(|r| r.as_str()).map(str::to_string) {
+                a.insert("reason".into(), toml::Value::String(format!("{r}；")));
+            }
+        }
+        std::fs::write(
+            office.join("cases").join(p.file_name().unwrap()),
+            toml::to_string(&v).unwrap(),
+        )
+        .unwrap();
+    }
+    let o = anjuan(dir.path(), &["render", "office", "-o", "out"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let mut all = Vec::new();
+    let mut n = 0;
+    for e in walkdir::WalkDir::new(dir.path().join("out")) {
+        let p = e.unwrap().into_path();
+        if p.extension().is_some_and(|x| x == "pdf") {
+            n += 1;
+            let text = pdftotext(&p, None);
+            for f in findings(&text) {
+                all.push(format!("{}: {f}", p.display()));
+            }
+            let t = squash(&text);
+            // No paper repeats the frame after its own (`你反映：王喆称`).
+            for bad in [
+                "反映：王",
+                "反映：朱",
+                "反映：叶",
+                "反映：信访群众",
+                "反映：刘",
+            ] {
+                if t.contains(bad) && !p.to_string_lossy().contains("登记表") {
+                    all.push(format!("{}: frame kept: {bad}", p.display()));
+                }
+            }
+            if p.to_string_lossy().ends_with("处理意见书.pdf") {
+                assert!(
+                    t.contains("《中华人民共和国土地管理法》《中华人民共和国城乡规划法》的规定"),
+                    "{}: {t}",
+                    p.display()
+                );
+            }
+        }
+    }
+    assert!(n >= 40, "{n}");
+    assert!(all.is_empty(), "{}", all.join("\n"));
+}

@@ -62,7 +62,7 @@ fn has_article(c: &str) -> bool {
 
 /// The bases of a decision as one list: the table's citations first, then the
 /// case's own, each reduced by [`bare_citation`], split where the clerk put several
-/// in one line (`；`), without duplicates, and without a case basis that only names
+/// in one line (`；`, `、`), without duplicates, and without a case basis that only names
 /// a law (bare, or `关于…的规定`) the table already cites by article.
 pub fn citations<'a>(table: impl IntoIterator<Item = &'a str>, case: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -72,7 +72,7 @@ pub fn citations<'a>(table: impl IntoIterator<Item = &'a str>, case: &[String]) 
         }
     };
     for t in table {
-        for part in t.split(['；', ';']) {
+        for part in t.split(['；', ';', '、']) {
             push(bare_citation(part), &mut out);
         }
     }
@@ -82,7 +82,9 @@ pub fn citations<'a>(table: impl IntoIterator<Item = &'a str>, case: &[String]) 
         .filter_map(|c| title_of(c).map(str::to_string))
         .collect();
     for c in case {
-        for part in c.split(['；', ';']) {
+        // Split at 、 too: `《A》、《B》` as one line is two bare titles, joined
+        // again below without the 顿号; `第三条、第五条` joins back as it was.
+        for part in c.split(['；', ';', '、']) {
             let b = bare_citation(part);
             let redundant =
                 !has_article(&b) && title_of(&b).is_some_and(|t| cited.iter().any(|x| x == t));
@@ -217,6 +219,7 @@ mod tests {
         let l = citations(
             [table.opinion.as_str()],
             &[
+                "《中华人民共和国土地管理法》、《浙江省土地管理条例》第二十条、第二十一条".into(),
                 "《信访工作条例》第三十二条".into(),
                 "《中华人民共和国噪声污染防治法》".into(),
                 "《中华人民共和国水污染防治法》".into(),
@@ -225,7 +228,7 @@ mod tests {
         );
         assert_eq!(
             join_citations(&l),
-            "《信访工作条例》第三十二条、《中华人民共和国噪声污染防治法》《中华人民共和国水污染防治法》、《民法典》第二百八十八条"
+            "《信访工作条例》第三十二条、《中华人民共和国土地管理法》、《浙江省土地管理条例》第二十条、第二十一条、《中华人民共和国噪声污染防治法》《中华人民共和国水污染防治法》、《民法典》第二百八十八条"
         );
     }
 }

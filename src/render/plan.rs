@@ -584,6 +584,8 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
         "seal": seal,
         "addressee": addressee(case),
         "you": you(case),
+        // The petitioners' names, for the wording filters (a record may open `王喆称…`).
+        "names": case.petitioners.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
         // The citation table, entry by entry (`law.accept`…), and the joined bases.
         "law": law.context(),
         "bases": bases,

@@ -285,6 +285,14 @@ fn as_text(v: &Value) -> String {
     }
 }
 
+/// The `names=` argument of a wording filter: the petitioners' names.
+fn names_arg(args: &HashMap<String, Value>) -> Vec<String> {
+    match args.get("names") {
+        Some(Value::Array(a)) => a.iter().map(as_text).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn register_filters(tera: &mut tera::Tera) {
     tera.register_filter("str", StrFilter);
     // `cn_date`: 2026-03-02 → 2026年3月2日.
@@ -321,12 +329,19 @@ fn register_filters(tera: &mut tera::Tera) {
     tera.register_filter("sentence", |v: &Value, _: &HashMap<String, Value>| {
         Ok(Value::String(wording::sentence(&as_text(v))))
     });
-    tera.register_filter("unframed", |v: &Value, _: &HashMap<String, Value>| {
-        Ok(Value::String(wording::unframed(&as_text(v))))
+    tera.register_filter("unframed", |v: &Value, args: &HashMap<String, Value>| {
+        Ok(Value::String(wording::unframed(
+            &as_text(v),
+            &names_arg(args),
+        )))
     });
     tera.register_filter("addressed", |v: &Value, args: &HashMap<String, Value>| {
         let you = args.get("you").map(as_text).unwrap_or_else(|| "你".into());
-        Ok(Value::String(wording::addressed(&as_text(v), &you)))
+        Ok(Value::String(wording::addressed(
+            &as_text(v),
+            &you,
+            &names_arg(args),
+        )))
     });
     // `cites(case=list)`: the table's citation(s) and the case's own bases as one
     // list for `根据……的规定`, joined without 顿号 between bare titles.

@@ -30,40 +30,60 @@ pub fn sentence(text: &str) -> String {
     format!("{}。", clause(t))
 }
 
-/// The register's ways of opening a report of what the petitioner said. Longest
-/// first, so `信访人反映其` goes before `信访人反映`.
-const FRAMES: &[&str] = &[
-    "信访人反映称",
-    "信访人诉称",
-    "信访人反映",
-    "信访人提出",
-    "信访人表示",
-    "信访人称",
-    "来信人反映",
-    "来信人称",
-    "来访人反映",
-    "来访人称",
-    "信访人们称",
-    "信访群众反映",
-    "信访群众称",
+/// Who the register says reported: the petitioner in its voice, or the people of a
+/// collective case. Longest first (`信访人们` before `信访人`).
+const SUBJECTS: &[&str] = &[
+    "信访人们",
+    "信访人",
+    "来信人",
+    "来访人",
+    "信访群众",
+    "来访群众",
+    "群众",
+    "村民们",
+    "村民",
 ];
 
-/// Strips the register's opening frame (`信访人称`, `信访人反映：`) from record text,
-/// so that the paper's own frame (`反映：`) is the only one; a following 其 stays
-/// (`反映：其于2025年8月…`, the third person of a report upward). Text without a
-/// frame is returned as it is.
-pub fn unframed(text: &str) -> String {
-    strip_frame(text, false)
+/// The verbs of report that follow the subject (`称`, `反映：`). Longest first.
+const VERBS: &[&str] = &["反映称", "诉称", "述称", "反映", "提出", "表示", "称"];
+
+/// The text after a frame `SUBJECT[等N人]VERB` at its start, if it has one.
+fn after_frame<'a>(t: &'a str, subject: &str) -> Option<&'a str> {
+    let mut rest = t.strip_prefix(subject)?;
+    // `朱根土等37人反映`, `朱根土等人称`.
+    if let Some(r) = rest.strip_prefix('等') {
+        let r = r.trim_start_matches(|c: char| c.is_ascii_digit());
+        rest = r.strip_prefix('人').unwrap_or(rest);
+    }
+    let verb = VERBS.iter().find(|v| rest.starts_with(*v))?;
+    let rest = &rest[verb.len()..];
+    // `信访人反映的是…`, `信访人提出的请求…`: a noun phrase, not a frame.
+    if rest.starts_with('的') {
+        return None;
+    }
+    Some(rest)
 }
 
-fn strip_frame(text: &str, drop_qi: bool) -> String {
+/// Strips the register's opening frame (`信访人称`, `信访人反映：`, `王喆称`,
+/// `朱根土等37人反映`) from record text, so that the paper's own frame (`反映：`) is
+/// the only one; a following 其 stays (`反映：其于2025年8月…`, the third person of
+/// a report upward). `names` are the petitioners'. Text without a frame is returned
+/// as it is.
+pub fn unframed(text: &str, names: &[String]) -> String {
+    strip_frame(text, names, false)
+}
+
+fn strip_frame(text: &str, names: &[String], drop_qi: bool) -> String {
     let t = text.trim();
-    for f in FRAMES {
-        if let Some(rest) = t.strip_prefix(f) {
-            // `信访人反映的是…`, `信访人提出的请求…`: a noun phrase, not a frame.
-            if rest.starts_with('的') {
-                break;
-            }
+    let mut subjects: Vec<&str> = names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    subjects.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    subjects.extend_from_slice(SUBJECTS);
+    for subject in subjects {
+        if let Some(rest) = after_frame(t, subject) {
             let rest = rest.trim_start_matches(['：', ':', '，', ',', ' ']);
             // `信访人反映其承包地…`: 其 points back at the frame's subject, which a
             // paper addressed to the petitioner has just named (你反映：承包地…).
@@ -80,10 +100,11 @@ fn strip_frame(text: &str, drop_qi: bool) -> String {
 
 /// Record text for a paper addressed to the petitioner: the register's frame
 /// removed and `信访人` (the petitioner, in the register's voice) turned into the
-/// paper's address, 你 or 你们. `信访人员` (staff) and `信访人代表` keep their sense:
+/// paper's address, 你 or 你们; `names` are the petitioners' (a frame may name
+/// them: `王喆称…`). `信访人员` (staff) and `信访人代表` keep their sense:
 /// the first is left alone, the second becomes `你们的代表`.
-pub fn addressed(text: &str, you: &str) -> String {
-    let t = strip_frame(text, true);
+pub fn addressed(text: &str, you: &str, names: &[String]) -> String {
+    let t = strip_frame(text, names, true);
     let mut out = String::with_capacity(t.len());
     let mut rest = t.as_str();
     while let Some(i) = rest.find("信访人") {
@@ -153,24 +174,46 @@ mod tests {
     #[test]
     fn frames_and_person() {
         assert_eq!(
-            addressed("信访人称2024年5月借给同村村民钱某某8万元。", "你"),
+            addressed("信访人称2024年5月借给同村村民钱某某8万元。", "你", &[]),
             "2024年5月借给同村村民钱某某8万元。"
         );
         assert_eq!(
-            addressed("信访人反映其承包地被邻户占用。", "你"),
+            addressed("信访人反映其承包地被邻户占用。", "你", &[]),
             "承包地被邻户占用。"
         );
         assert_eq!(
             addressed(
                 "雨水倒灌，致信访人房屋进水，信访人代表到场，信访人员登记。",
-                "你们"
+                "你们",
+                &[]
             ),
             "雨水倒灌，致你们的房屋进水，你们的代表到场，信访人员登记。"
         );
-        assert_eq!(unframed("信访人反映：养猪场污水直排"), "养猪场污水直排");
-        assert_eq!(unframed("信访人称其于2025年8月务工"), "其于2025年8月务工");
         assert_eq!(
-            addressed("信访人反映的是民间借贷纠纷", "你"),
+            unframed("信访人反映：养猪场污水直排", &[]),
+            "养猪场污水直排"
+        );
+        let names = ["王喆".to_string(), "朱根土".to_string()];
+        assert_eq!(addressed("王喆称其房屋漏水", "你", &names), "房屋漏水");
+        assert_eq!(
+            addressed("朱根土等37人反映：道路施工致房屋开裂", "你们", &names),
+            "道路施工致房屋开裂"
+        );
+        assert_eq!(addressed("村民反映：噪声扰民", "你们", &names), "噪声扰民");
+        assert_eq!(
+            addressed("村民委员会已组织清淤", "你们", &names),
+            "村民委员会已组织清淤"
+        );
+        assert_eq!(
+            addressed("王喆之父王某到场", "你", &names),
+            "王喆之父王某到场"
+        );
+        assert_eq!(
+            unframed("信访人称其于2025年8月务工", &[]),
+            "其于2025年8月务工"
+        );
+        assert_eq!(
+            addressed("信访人反映的是民间借贷纠纷", "你", &[]),
             "你反映的是民间借贷纠纷"
         );
     }
