@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::archive::pack::{self as packing, Scope};
 use crate::case::date::Date;
-use crate::case::deadline::{next_step, Next};
+use crate::case::deadline::next_step;
 use crate::case::{self, CaseError, Rules};
 use crate::cli::{
     Cli, Command, KeyAction, LedgerAction, LookOptions, NewAction, PackOptions, PackWhat,
@@ -105,6 +105,12 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Standard output was a pipe whose reader went away (`anjuan check | head`):
+    /// not a failure to report.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, AppError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// What the user can do about it.
     pub fn remedy(&self) -> Option<std::borrow::Cow<'static, str>> {
         self.remedy_static().map(Into::into).or_else(|| match self {
@@ -187,6 +193,18 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             report,
             receipt,
             figures,
+            output: Some(o),
+        } => {
+            let _ = (office, report, receipt, figures);
+            let text = serde_json::to_string_pretty(&o.schema()).unwrap_or_default();
+            print_bytes(format!("{text}\n").as_bytes())
+        }
+        Command::Schema {
+            office,
+            report,
+            receipt,
+            figures,
+            output: None,
         } => schema(office, report, receipt, figures),
         Command::Key {
             action:
@@ -195,8 +213,9 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                     unencrypted,
                     passphrase_env,
                     force,
+                    json,
                 },
-        } => key_new(&output, unencrypted, passphrase_env.as_deref(), force),
+        } => key_new(&output, unencrypted, passphrase_env.as_deref(), force, json),
         Command::Sign { files, key, pass } => {
             sign_files(cli.config.as_deref(), &files, key.as_deref(), &pass)
         }
@@ -235,7 +254,8 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             receipt,
             public,
             bundle,
-        } => check_receipt(&receipt, &public, bundle.as_deref()),
+            json,
+        } => check_receipt(&receipt, &public, bundle.as_deref(), json),
         Command::Synth {
             count,
             output,
@@ -299,7 +319,8 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             force,
             unencrypted,
             passphrase_env,
-        } => init(&dir, force, unencrypted, passphrase_env.as_deref()),
+            json,
+        } => init(&dir, force, unencrypted, passphrase_env.as_deref(), json),
         Command::Ledger { action } => match action {
             LedgerAction::Import {
                 ledger,
@@ -401,14 +422,15 @@ fn check(
     let checked = case::check_files(&files, &rules)?;
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = serde_json::json!({
-            "as_of": rules.as_of,
-            "config": loaded.path.as_ref().map(|p| p.display().to_string()),
-            "files": checked.files,
-            "errors": checked.errors(),
-            "warnings": checked.warnings(),
-            "findings": checked.findings,
-        });
+        let doc = crate::office::output::CheckReport {
+            schema: "anjuan-check/1".into(),
+            as_of: rules.as_of,
+            config: loaded.path.as_ref().map(|p| p.display().to_string()),
+            files: checked.files,
+            errors: checked.errors(),
+            warnings: checked.warnings(),
+            findings: checked.findings.clone(),
+        };
         writeln!(
             out,
             "{}",
@@ -445,16 +467,7 @@ fn check(
 }
 
 /// One line of the deadline view.
-#[derive(serde::Serialize)]
-struct Row {
-    case: String,
-    file: String,
-    petitioner: String,
-    leader: Option<String>,
-    status: &'static str,
-    #[serde(flatten)]
-    next: Next,
-}
+use crate::office::output::DeadlineRow as Row;
 
 fn deadlines(
     config: Option<&Path>,
@@ -509,7 +522,7 @@ fn deadlines(
             file: f.display().to_string(),
             petitioner,
             leader: c.responsibility.as_ref().map(|r| r.leader.clone()),
-            status,
+            status: status.to_string(),
             next,
         });
     }
@@ -526,7 +539,11 @@ fn deadlines(
     });
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = serde_json::json!({ "as_of": rules.as_of, "open": rows });
+        let doc = crate::office::output::DeadlinesReport {
+            schema: "anjuan-deadlines/1".into(),
+            as_of: rules.as_of,
+            open: rows,
+        };
         writeln!(
             out,
             "{}",
@@ -689,9 +706,18 @@ fn key_new(
     unencrypted: bool,
     passphrase_env: Option<&str>,
     force: bool,
+    json: bool,
 ) -> Result<Outcome, AppError> {
     let passphrase = new_passphrase(unencrypted, passphrase_env)?;
     let made = make_key(dir, passphrase, force)?;
+    let report = key_report(&made);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+        return Ok(Outcome::Clean);
+    }
     println!(
         "已生成密钥 (key pair): 私钥 {}，公钥 {}",
         made.secret.display(),
@@ -700,23 +726,9 @@ fn key_new(
     if !made.encrypted {
         println!("注意 (note): 私钥未加密 (unencrypted)，请妥善保管此文件");
     }
-    // The path anjuan.toml needs is relative to anjuan.toml itself: find the office
-    // the key folder belongs to, as every other command does.
-    let (key, public, toml) = match crate::config::Config::find(dir) {
-        Some(cfg) => {
-            let base = cfg.parent().unwrap_or(Path::new("."));
-            (
-                relative_to(&made.secret, base),
-                relative_to(&made.public, base),
-                cfg.display().to_string(),
-            )
-        }
-        None => (
-            made.secret.display().to_string(),
-            made.public.display().to_string(),
-            "anjuan.toml".into(),
-        ),
-    };
+    let toml = crate::config::Config::find(dir)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "anjuan.toml".into());
     println!(
         "把公钥 {} 交给接收方，用于核验签名。",
         made.public.display()
@@ -724,8 +736,39 @@ fn key_new(
     println!(
         "在 {toml} 中写入以下内容，生成文书时即签名 (add to {toml} to sign as papers are made):"
     );
-    println!("[signing]\nkey = \"{key}\"\npublic = \"{public}\"\nrequired = true");
+    println!(
+        "[signing]\nkey = \"{}\"\npublic = \"{}\"\nrequired = true",
+        report.signing_key, report.signing_public
+    );
     Ok(Outcome::Clean)
+}
+
+/// The key pair as `--json` reports it, with the `[signing]` paths relative to the
+/// anjuan.toml of the office the key folder belongs to (found as every command
+/// finds it), or as given when there is none.
+fn key_report(made: &MadeKey) -> crate::office::output::KeyReport {
+    let dir = made.secret.parent().unwrap_or(Path::new("."));
+    let (key, public) = match crate::config::Config::find(dir) {
+        Some(cfg) => {
+            let base = cfg.parent().unwrap_or(Path::new("."));
+            (
+                relative_to(&made.secret, base),
+                relative_to(&made.public, base),
+            )
+        }
+        None => (
+            made.secret.display().to_string(),
+            made.public.display().to_string(),
+        ),
+    };
+    crate::office::output::KeyReport {
+        schema: "anjuan-key/1".into(),
+        secret_key: made.secret.display().to_string(),
+        public_key: made.public.display().to_string(),
+        encrypted: made.encrypted,
+        signing_key: key,
+        signing_public: public,
+    }
 }
 
 /// The passphrase for a new key: none with `unencrypted`; else the named variable,
@@ -1667,6 +1710,7 @@ fn init(
     force: bool,
     unencrypted: bool,
     passphrase_env: Option<&str>,
+    json: bool,
 ) -> Result<Outcome, AppError> {
     if !force {
         for rel in SCAFFOLD
@@ -1696,6 +1740,23 @@ fn init(
     let mut text = real_office_config();
     text.push_str(INIT_SIGNING);
     write_atomic(&dir.join("anjuan.toml"), text.as_bytes())?;
+    if json {
+        let report = crate::office::output::InitReport {
+            schema: "anjuan-init/1".into(),
+            office: dir.display().to_string(),
+            files: SCAFFOLD
+                .iter()
+                .map(|s| s.to_string())
+                .chain(["keys/anjuan.key".into(), "keys/anjuan.pub".into()])
+                .collect(),
+            key: key_report(&made),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+        return Ok(Outcome::Clean);
+    }
     println!(
         "已建立办公室目录 (office folder created): {}",
         dir.display()
@@ -1937,6 +1998,7 @@ fn check_receipt(
     receipt: &Path,
     public: &Path,
     bundle: Option<&Path>,
+    json: bool,
 ) -> Result<Outcome, AppError> {
     let text = std::fs::read_to_string(public).map_err(|_| AppError::Read(public.to_path_buf()))?;
     let pk = sign::public_key(&text).map_err(|source| AppError::Sign {
@@ -1975,6 +2037,21 @@ fn check_receipt(
     // The verdict first: a receipt that does not check out is said to be so before
     // anything it says (its 同意接收 included) is shown.
     let good = problems.is_empty() && rc.as_ref().is_some_and(|r| r.verdict == "accept");
+    if json {
+        let doc = crate::office::output::ReceiptCheck {
+            schema: "anjuan-check-receipt/1".into(),
+            valid: problems.is_empty(),
+            accepted: good,
+            problems,
+            receipt: rc,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(if good {
+            Outcome::Clean
+        } else {
+            Outcome::Invalid
+        });
+    }
     if good {
         println!("✓ 回执有效：签名核验通过，接收方同意接收 (receipt valid: accepted)");
     } else if problems.is_empty() {

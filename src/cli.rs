@@ -157,6 +157,9 @@ pub enum Command {
         /// The bundle that was sent: its SHA-256 must be the one the receipt names.
         #[arg(long, value_name = "BUNDLE.zip")]
         bundle: Option<PathBuf>,
+        /// Print the verdict as JSON (schema `anjuan-check-receipt/1`).
+        #[arg(long)]
+        json: bool,
     },
     /// 归档打包 (pack): a closed case's dossier package, or the year-end bundle, as a signed BagIt zip.
     Pack {
@@ -178,6 +181,10 @@ pub enum Command {
         /// (anjuan-ledger-report/1).
         #[arg(long, conflicts_with_all = ["office", "report"])]
         figures: bool,
+        /// The schema of a command's `--json` output (check, deadlines, new-case, key,
+        /// init, check-receipt).
+        #[arg(long, value_enum, value_name = "NAME", conflicts_with_all = ["office", "report", "receipt", "figures"])]
+        output: Option<crate::office::output::Output>,
     },
     /// 台账 (the ledger spreadsheet): import its rows as case files, or export the office ledger.
     Ledger {
@@ -239,6 +246,9 @@ pub enum Command {
         /// ANJUAN_PASSPHRASE if set, else ask on the terminal).
         #[arg(long, value_name = "VAR")]
         passphrase_env: Option<String>,
+        /// Print what was made as JSON (schema `anjuan-init/1`).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -320,6 +330,9 @@ pub enum KeyAction {
         /// Replace existing key files.
         #[arg(long)]
         force: bool,
+        /// Print what was made as JSON (schema `anjuan-key/1`).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use crate::case::idnum::mask_text;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -204,6 +206,37 @@ impl serde::Serialize for Located {
     }
 }
 
+/// How a finding reads in JSON (`--json` of check, new case…): the schema of
+/// [`Located`]'s own serialisation.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct FindingJson {
+    /// The file, as given on the command line.
+    file: String,
+    line: usize,
+    column: usize,
+    /// `error` or `warning`.
+    severity: Severity,
+    /// The finding's code (`id-checksum`, `overdue`…).
+    code: String,
+    /// The field path (`petitioners[0].id_number`), empty for the whole file.
+    field: String,
+    /// The message, personal data masked.
+    message: String,
+    /// What to do (修改建议).
+    remedy: Option<String>,
+}
+
+impl schemars::JsonSchema for Located {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Finding".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        FindingJson::json_schema(generator)
+    }
+}
+
 /// Text from user data as it may reach a terminal: personal numbers masked
 /// ([`mask_text`]) and every hidden character (control, bidi, zero-width) shown
 /// as `<U+XXXX>`, so a right-to-left override in a name cannot reorder the
@@ -280,14 +313,32 @@ pub fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
+        // `anjuan check office | head`: the reader went away and `println!` could not
+        // write. Not a defect: end quietly, as a Unix tool killed by SIGPIPE does.
+        if is_closed_pipe(&payload) {
+            std::process::exit(141);
+        }
         let loc = info.location().map(|l| (l.file(), l.line(), l.column()));
         eprintln!("{}", panic_report(&payload, loc));
     }));
 }
 
+/// The message std's print macros panic with when standard output is a closed pipe.
+fn is_closed_pipe(payload: &str) -> bool {
+    payload.starts_with("failed printing to std") && payload.contains("Broken pipe")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_pipe_is_not_a_defect() {
+        assert!(is_closed_pipe(
+            "failed printing to stdout: Broken pipe (os error 32)"
+        ));
+        assert!(!is_closed_pipe("index out of bounds"));
+    }
 
     #[test]
     fn panic_report_hides_values_and_numbers() {

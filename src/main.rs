@@ -18,6 +18,8 @@ fn main() -> ExitCode {
     let cli = anjuan::cli::Cli::parse();
     match anjuan::app::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.code()),
+        // The reader of our output went away: end quietly, as SIGPIPE would.
+        Err(e) if e.is_closed_pipe() => ExitCode::from(141),
         Err(e) => {
             eprintln!("anjuan: {e}");
             if let Some(hint) = e.remedy() {

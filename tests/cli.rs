@@ -504,3 +504,91 @@ fn completions_and_man_pages_cover_every_command() {
         assert!(dir.path().join("man").join(sub).is_file(), "{sub}");
     }
 }
+
+/// A reader that goes away (`anjuan check office | head -1`) is not a defect: no
+/// "internal error", the quiet end of a Unix tool whose pipe closed.
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    for args in [
+        &["check", "examples/demo-office"][..],
+        &["deadlines", "examples/demo-office"][..],
+        &["schema"][..],
+        &["completions", "bash"][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+            .current_dir(root())
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert!(!err.contains("内部错误"), "{args:?}: {err}");
+        assert!(
+            matches!(o.status.code(), Some(0) | Some(141)),
+            "{args:?}: {:?} {err}",
+            o.status
+        );
+    }
+}
+
+/// `--json` documents carry their schema's name, and `anjuan schema --output NAME`
+/// describes every field they have.
+#[test]
+fn json_outputs_name_their_schema_and_the_schema_covers_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<(&str, Output)> = vec![
+        (
+            "check",
+            anjuan(&root(), &["check", "--json", "examples/demo-office"]),
+        ),
+        (
+            "deadlines",
+            anjuan(&root(), &["deadlines", "--json", "examples/demo-office"]),
+        ),
+        (
+            "init",
+            init_with(dir.path(), &["--unencrypted", "--json", "office"], None),
+        ),
+        (
+            "key",
+            anjuan(
+                dir.path(),
+                &["key", "new", "--unencrypted", "--json", "-o", "office/k2"],
+            ),
+        ),
+    ];
+    for (name, o) in runs {
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect(name);
+        let want = format!("anjuan-{name}/1");
+        assert_eq!(doc["schema"], want.as_str(), "{name}");
+        let s = anjuan(&root(), &["schema", "--output", name]);
+        assert_eq!(s.status.code(), Some(0), "{}", stderr(&s));
+        let schema: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+        let props = schema["properties"].as_object().expect("properties");
+        for key in doc.as_object().unwrap().keys() {
+            assert!(
+                props.contains_key(key),
+                "{name}: `{key}` is not in its schema"
+            );
+        }
+    }
+    // The key's [signing] paths are relative to the office's anjuan.toml.
+    let o = anjuan(
+        dir.path(),
+        &[
+            "key",
+            "new",
+            "--unencrypted",
+            "--json",
+            "--force",
+            "-o",
+            "office/k2",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["signing_key"], "k2/anjuan.key");
+}

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::{load_config, rules, AppError, Outcome};
 use crate::case::date::Date;
 use crate::office::new_case::{self, NewCase, NewCaseError, NewPetitioner};
+use crate::office::output::NewCaseReport;
 
 /// The options of `anjuan new case`, as given.
 pub(super) struct Answers {
@@ -114,12 +115,12 @@ pub(super) fn new_case(office: &Path, a: Answers, json: bool) -> Result<Outcome,
     match new_case::create(&cases_dir, &c, &rules) {
         Ok(done) => {
             if json {
-                let doc = serde_json::json!({
-                    "schema": "anjuan-new-case/1",
-                    "id": done.id,
-                    "path": done.path,
-                    "warnings": done.warnings,
-                });
+                let doc = NewCaseReport {
+                    schema: "anjuan-new-case/1".into(),
+                    id: Some(done.id.clone()),
+                    path: Some(done.path.display().to_string()),
+                    findings: done.warnings.clone(),
+                };
                 println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             } else {
                 for w in &done.warnings {
@@ -136,11 +137,12 @@ pub(super) fn new_case(office: &Path, a: Answers, json: bool) -> Result<Outcome,
         }
         Err(NewCaseError::Invalid(found)) => {
             if json {
-                let doc = serde_json::json!({
-                    "schema": "anjuan-new-case/1",
-                    "id": null,
-                    "findings": found,
-                });
+                let doc = NewCaseReport {
+                    schema: "anjuan-new-case/1".into(),
+                    id: None,
+                    path: None,
+                    findings: found.clone(),
+                };
                 println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             } else {
                 for f in &found {

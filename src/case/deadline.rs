@@ -12,7 +12,7 @@ use super::model::{Case, Channel, Decision, Paper, Procedure};
 use crate::diag::FieldPath;
 
 /// Who must act before the limit runs out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Actor {
     /// This office: a missed limit is a finding against it.
@@ -53,7 +53,7 @@ pub struct Step {
 
 /// An approved extension of a limit: by how many days, approved when and by whom,
 /// and the limit it replaced.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Extended {
     pub days: u32,
     pub approved_on: Date,
@@ -263,7 +263,7 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
 }
 
 /// Where an open case stands: the step to watch, or the next action without a limit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Next {
     pub step: String,
     pub en: String,

@@ -4,3 +4,4 @@
 //! still in `app` move here one by one.)
 
 pub mod new_case;
+pub mod output;

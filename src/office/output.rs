@@ -1,0 +1,132 @@
+//! What commands report with `--json`: one typed document per command, each with
+//! a `schema` field naming it and its version (`anjuan-check/1`), and a JSON
+//! Schema that `anjuan schema --output NAME` prints. Personal data is masked in
+//! every one of them, as on the terminal.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::case::date::Date;
+use crate::case::deadline::Next;
+use crate::diag::Located;
+
+/// `anjuan check --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CheckReport {
+    /// `anjuan-check/1`.
+    pub schema: String,
+    /// The day limits were judged against.
+    pub as_of: Date,
+    /// The anjuan.toml used, if one was found.
+    pub config: Option<String>,
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: Vec<Located>,
+}
+
+/// One open case in `anjuan deadlines --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DeadlineRow {
+    pub case: String,
+    pub file: String,
+    /// The petitioner (or 朱根土等37人).
+    pub petitioner: String,
+    /// 包案领导.
+    pub leader: Option<String>,
+    /// overdue, due-soon or ok.
+    pub status: String,
+    #[serde(flatten)]
+    pub next: Next,
+}
+
+/// `anjuan deadlines --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DeadlinesReport {
+    /// `anjuan-deadlines/1`.
+    pub schema: String,
+    pub as_of: Date,
+    /// Overdue first, then by due date.
+    pub open: Vec<DeadlineRow>,
+}
+
+/// `anjuan new case --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NewCaseReport {
+    /// `anjuan-new-case/1`.
+    pub schema: String,
+    /// The case number given; absent when the answers had errors.
+    pub id: Option<String>,
+    /// The case file written.
+    pub path: Option<String>,
+    /// Findings: warnings of a registered case, or the errors that refused it.
+    pub findings: Vec<Located>,
+}
+
+/// A key pair made by `anjuan key new` or `anjuan init` (`--json`).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KeyReport {
+    /// `anjuan-key/1`.
+    pub schema: String,
+    /// The secret key file (0600).
+    pub secret_key: String,
+    /// The public key file (0644), for the receiver.
+    pub public_key: String,
+    /// Whether the secret key is passphrase-protected.
+    pub encrypted: bool,
+    /// `[signing] key` as anjuan.toml needs it (relative to anjuan.toml).
+    pub signing_key: String,
+    /// `[signing] public`.
+    pub signing_public: String,
+}
+
+/// `anjuan init --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct InitReport {
+    /// `anjuan-init/1`.
+    pub schema: String,
+    pub office: String,
+    /// The files written, relative to the office folder.
+    pub files: Vec<String>,
+    pub key: KeyReport,
+}
+
+/// `anjuan check-receipt --json`: the verdict first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReceiptCheck {
+    /// `anjuan-check-receipt/1`.
+    pub schema: String,
+    /// Signed by the key given, for the bundle given (if one was).
+    pub valid: bool,
+    /// Valid, and the receiver accepted the bundle.
+    pub accepted: bool,
+    /// Why it is not valid.
+    pub problems: Vec<String>,
+    /// What the receipt says; not to be relied on unless `valid`.
+    pub receipt: Option<crate::verify::receipt::Receipt>,
+}
+
+/// The documents `anjuan schema --output NAME` describes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Output {
+    Check,
+    Deadlines,
+    NewCase,
+    Key,
+    Init,
+    CheckReceipt,
+}
+
+impl Output {
+    /// The JSON Schema of the document.
+    pub fn schema(self) -> schemars::Schema {
+        match self {
+            Output::Check => schemars::schema_for!(CheckReport),
+            Output::Deadlines => schemars::schema_for!(DeadlinesReport),
+            Output::NewCase => schemars::schema_for!(NewCaseReport),
+            Output::Key => schemars::schema_for!(KeyReport),
+            Output::Init => schemars::schema_for!(InitReport),
+            Output::CheckReceipt => schemars::schema_for!(ReceiptCheck),
+        }
+    }
+}
