@@ -641,8 +641,9 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         .hint("例如 doc_no = 12，或 doc_no = \"青信受字〔2026〕12号\"");
     }
     if let Some(rest) = msg.strip_prefix("invalid date (YYYY-MM-DD): ") {
-        return Diagnostic::error("date", path, format!("日期无效 (invalid date)：{rest}"))
-            .hint("日期写作 YYYY-MM-DD，且须是日历上存在的日期");
+        return Diagnostic::error("date", path, format!("日期无效 (invalid date)：{rest}")).hint(
+            "日期写作 2026-03-02（或 \"2026/3/2\"、\"2026年3月2日\"），且须是日历上存在的日期",
+        );
     }
     if let Some(rest) = msg.strip_prefix("invalid date-time (YYYY-MM-DD HH:MM): ") {
         return Diagnostic::error(
@@ -650,7 +651,7 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
             path,
             format!("时间无效 (invalid date-time)：{rest}"),
         )
-        .hint("时间写作 YYYY-MM-DD HH:MM，例如 \"2026-03-06 10:20\"");
+        .hint("时间写作 \"2026-03-06 10:20\"（或 \"2026/3/6 10:20\"、\"2026年3月6日10时20分\"），且须是存在的日期和时刻");
     }
     if msg.starts_with("duplicate key") || msg.starts_with("duplicate field") {
         return Diagnostic::error(

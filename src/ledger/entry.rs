@@ -658,43 +658,15 @@ fn parse_struck_off(
     })
 }
 
+/// 信访形式 as typed: the case model's terms and its alias table
+/// ([`crate::case::model::CHANNEL_ALIASES`]), shared with case files.
 fn parse_channel(s: &str) -> Option<Channel> {
-    let s = s.trim();
-    if let Some(c) = Channel::ALL
-        .iter()
-        .copied()
-        .find(|c| c.zh() == s || c.en() == s)
-    {
-        return Some(c);
-    }
-    let starts = |p: &str| s.starts_with(p);
-    Some(match () {
-        _ if starts("来信") || s == "信件" || s == "书信" => Channel::Letter,
-        _ if starts("来访") => Channel::Visit,
-        _ if s.contains("网") => Channel::Online,
-        _ if s.contains("电话") || s == "来电" || s == "12345" => Channel::Phone,
-        _ if s.contains("交办") => Channel::Assigned,
-        _ if s.contains("转送") || s.contains("转交") => Channel::Transferred,
-        _ => return None,
-    })
+    Channel::parse(s)
 }
 
+/// 三到位一处理 as typed ([`crate::case::model::CLASS_ALIASES`]).
 fn parse_class(s: &str) -> Option<Class> {
-    let s = s.trim();
-    if let Some(c) = Class::ALL
-        .iter()
-        .copied()
-        .find(|c| c.zh() == s || c.en() == s)
-    {
-        return Some(c);
-    }
-    Some(match () {
-        _ if s.contains("解决问题") => Class::Solve,
-        _ if s.contains("思想教育") || s.contains("教育疏导") => Class::Educate,
-        _ if s.contains("帮扶") || s.contains("救助") => Class::Assist,
-        _ if s.contains("依法处理") => Class::Enforce,
-        _ => return None,
-    })
+    Class::parse(s)
 }
 
 /// Names, numbers or phones typed into one cell.
