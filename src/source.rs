@@ -880,10 +880,15 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         if !matches!(p.0.last(), Some(Seg::Key(k)) if *k == f) {
             p = p.key(&f);
         }
+        let known = ticked(expected);
+        let guess = match nearest(&f, &known) {
+            Some(g) => format!("：是否想写 `{g}`？(did you mean `{g}`?)"),
+            None => String::new(),
+        };
         let d = Diagnostic::error(
             "unknown-field",
             p,
-            format!("未知字段 (unknown field) `{f}`"),
+            format!("未知字段 (unknown field) `{f}`{guess}"),
         );
         return if expected.is_empty() {
             d.hint("此处不应有字段；检查缩进或所在的表")
@@ -901,10 +906,14 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         let all: Vec<&str> = expected.trim_start_matches("one of ").split(", ").collect();
         let zh: Vec<&str> = all.iter().copied().filter(|t| !t.is_ascii()).collect();
         let shown = if zh.is_empty() { all } else { zh };
+        let guess = match nearest(&v, &ticked(expected)) {
+            Some(g) => format!("：是否想写“{g}”？(did you mean `{g}`?)"),
+            None => String::new(),
+        };
         return Diagnostic::error(
             "unknown-value",
             path,
-            format!("取值无效 (unknown value) `{v}`"),
+            format!("取值无效 (unknown value) `{v}`{guess}"),
         )
         .hint(format!("可选值：{}", shown.join("、").replace('`', "")));
     }
@@ -975,6 +984,50 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         path,
         format!("无法读取此字段 (invalid field)：{msg}"),
     )
+}
+
+/// The names between backticks in a serde message's list:
+/// "one of `id`, `year`" → `["id", "year"]`.
+fn ticked(list: &str) -> Vec<&str> {
+    list.split('`').skip(1).step_by(2).collect()
+}
+
+/// The known name a misspelt one most likely meant, if one is near enough
+/// and nearer than every other: an edit or two (a transposition counts as
+/// one: `titel` → `title`), or the same beginning (`tracking_no` →
+/// `tracking_number`); letter case ignored.
+fn nearest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    let t = typed.to_lowercase();
+    let n = t.chars().count();
+    if n == 0 {
+        return None;
+    }
+    let limit = match n {
+        0..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    };
+    let mut scored: Vec<((usize, usize), &str)> = known
+        .iter()
+        .filter(|k| **k != typed)
+        .filter_map(|k| {
+            let kl = k.to_lowercase();
+            let d = strsim::osa_distance(&t, &kl);
+            let prefix = t
+                .chars()
+                .zip(kl.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let shorter = n.min(kl.chars().count());
+            let close = d <= limit || prefix >= 4.max(shorter.saturating_sub(2));
+            close.then_some(((d, usize::MAX - prefix), *k))
+        })
+        .collect();
+    scored.sort();
+    match scored.as_slice() {
+        [(best, k), rest @ ..] if rest.first().is_none_or(|(s, _)| s != best) => Some(k),
+        _ => None,
+    }
 }
 
 fn zh_type(s: &str) -> String {
@@ -1075,6 +1128,48 @@ mod tests {
                 let _ = toml_path_at(t, off);
             }
         }
+    }
+
+    #[test]
+    fn misspelt_names_find_the_one_meant() {
+        let fields = [
+            "paper",
+            "method",
+            "time",
+            "place",
+            "tracking_number",
+            "signed_on",
+            "id",
+            "title",
+            "received",
+            "registry_no",
+            "id_number",
+            "id_type",
+            "phone",
+        ];
+        for (typed, want) in [
+            ("titel", Some("title")),
+            ("recieved", Some("received")),
+            ("tracking_no", Some("tracking_number")),
+            ("Phone", Some("phone")),
+            ("phone_number", Some("phone")),
+            ("id_no", Some("id_number")),
+            ("metod", Some("method")),
+            ("signed", Some("signed_on")),
+            ("xyz", None),
+            ("电话", None),
+            ("", None),
+        ] {
+            assert_eq!(nearest(typed, &fields), want, "{typed}");
+        }
+        let channels = ["来信", "letter", "来访", "visit", "交办", "assigned"];
+        assert_eq!(nearest("交半", &channels), Some("交办"));
+        assert_eq!(nearest("来件", &channels), None, "来信 or 来访: no guess");
+        assert_eq!(nearest("leter", &channels), Some("letter"));
+        assert_eq!(
+            ticked("one of `id`, `year` or `x`"),
+            vec!["id", "year", "x"]
+        );
     }
 
     #[test]
