@@ -89,6 +89,13 @@ const PERSON_CELLS: &[Field] = &[
     Field::Handler,
 ];
 
+/// The 销号 cell of a case struck off, as export writes it (the import also
+/// reads 销号, 是, √ …).
+pub const STRUCK_OFF: &str = "已销号";
+/// The 销号 cell of an open case, as export writes it (the import also reads
+/// an empty cell, 否, 在办 …).
+pub const NOT_STRUCK_OFF: &str = "未销号";
+
 /// Separators between several values in one cell (names, numbers, phones).
 const LIST_SEPS: &[char] = &['、', ',', '，', ';', '；', '\n', '/'];
 /// Written for a person without a value in a multi-person list.
@@ -221,7 +228,7 @@ impl Entry {
         }
         match &self.struck_off {
             Some(s) => {
-                m.insert(Field::StruckOff, text("已销号"));
+                m.insert(Field::StruckOff, text(STRUCK_OFF));
                 let basis = match &s.note {
                     Some(n) => format!("{}：{n}", s.basis.zh()),
                     None => s.basis.zh().to_string(),
@@ -230,7 +237,7 @@ impl Entry {
                 m.insert(Field::StruckOffDate, Cell::Date(s.date));
             }
             None => {
-                m.insert(Field::StruckOff, text("未销号"));
+                m.insert(Field::StruckOff, text(NOT_STRUCK_OFF));
             }
         }
         m.insert(Field::Remarks, opt_text(&self.remarks));
