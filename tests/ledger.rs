@@ -567,12 +567,15 @@ fn the_export_keeps_numbers_as_text_and_offers_drop_down_lists() {
 }
 
 /// `--mask`: a copy for circulation holds no identity number or mobile number
-/// in full, and says it is masked.
+/// in full, says it is masked, and is refused by the import at its first
+/// masked cell.
 #[test]
-fn a_masked_copy_holds_no_full_identity_number() {
+fn a_masked_copy_holds_no_full_identity_number_and_is_not_imported() {
+    use anjuan::ledger::columns::Field;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     copy_dir(&demo(), &dir.join("office"));
+    let before = snapshot(&dir.join("office"));
     let mut numbers = std::collections::BTreeSet::new();
     for e in std::fs::read_dir(demo().join("cases")).unwrap() {
         numbers.extend(personal_numbers(
@@ -616,6 +619,86 @@ fn a_masked_copy_holds_no_full_identity_number() {
     assert!(all.contains("脱敏件"), "title and footer say it is masked");
     let grid = export_grid(&masked);
     assert!(grid[0][0].contains("脱敏件"), "{}", grid[0][0]);
+
+    // Imported back, it is refused at the first masked cell; nothing written.
+    let out = import(dir, "台账-脱敏.xlsx", "office/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let id_col = export_col(Field::IdNumber);
+    assert!(
+        text.contains(&format!(
+            "第 3 行 {id_col} 列“身份证号码”（单元格 {id_col}3）: 错误 [cell] 身份证号码“3301**********231X”已打码 (masked)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("未写入任何文件"), "{text}");
+    assert_eq!(snapshot(&dir.join("office")), before, "nothing written");
+}
+
+/// An ID column Excel has already turned into numbers (a numeric cell:
+/// 330122198302154512 kept as 3.30122E+17) is refused at its cell with the
+/// remedy, before any checksum is computed on digits that are no longer there.
+#[test]
+fn an_id_column_excel_turned_into_numbers_is_refused_at_its_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    empty_office(&dir.join("office"));
+    let good = id_number((1975, 11, 2), 42);
+    let lost = id_number((1983, 2, 15), 451);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    let header = [
+        "案件编号",
+        "登记日期",
+        "信访形式",
+        "信访人",
+        "身份证号码",
+        "联系电话",
+        "问题类别",
+        "诉求内容",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (id, name)) in [("XF-2026-0201", "王志强"), ("XF-2026-0202", "李红梅")]
+        .iter()
+        .enumerate()
+    {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *id).unwrap();
+        ws.write_string(r, 1, "2026-11-03").unwrap();
+        ws.write_string(r, 2, "来访").unwrap();
+        ws.write_string(r, 3, *name).unwrap();
+        ws.write_string(r, 5, "18857130962").unwrap();
+        ws.write_string(r, 6, "城乡建设").unwrap();
+        ws.write_string(r, 7, "要求维修小区漏水的公共排水管")
+            .unwrap();
+    }
+    // Row 2: typed into a General column, kept by Excel as a float.
+    ws.write_number(1, 4, lost.parse::<f64>().unwrap()).unwrap();
+    ws.write_string(2, 4, &good).unwrap();
+    book.save(dir.join("台账.xlsx")).unwrap();
+
+    let out = import(dir, "台账.xlsx", "office/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "台账.xlsx: 工作表“Sheet1”第 2 行 E 列“身份证号码”（单元格 E2）: 错误 [cell] 身份证号码被 Excel 存成了数字 3.30122E+17"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("请将该列设置为文本格式（format the column as Text）后重新录入"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches(": 错误 [").count(),
+        1,
+        "one error, no checksum error on top: {text}"
+    );
+    assert!(!text.contains(&lost[..15]), "{text}");
+    assert!(!dir.join("office/cases").exists() || snapshot(&dir.join("office/cases")).is_empty());
 }
 
 /// A category table too long for Excel's inline list (255 characters) goes

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::columns::Field;
-use super::sheet::{Row, Table};
+use super::sheet::{Row, Table, Value};
 use crate::case::date::Date;
 use crate::case::model::{
     Arrival, Assignment, Case, Channel, Class, Close, CloseBasis, IdType, Matter, Petitioner,
@@ -95,6 +95,9 @@ pub const STRUCK_OFF: &str = "已销号";
 /// The 销号 cell of an open case, as export writes it (the import also reads
 /// an empty cell, 否, 在办 …).
 pub const NOT_STRUCK_OFF: &str = "未销号";
+
+/// The remedy for an identity number Excel has turned into a number.
+pub const AS_TEXT_HINT: &str = "请将该列设置为文本格式（format the column as Text）后重新录入：选中该列 → 设置单元格格式 → 文本，再逐个重新输入号码（已变成数字的号码末几位已丢失，须按身份证原件录入）";
 
 /// Separators between several values in one cell (names, numbers, phones).
 const LIST_SEPS: &[char] = &['、', ',', '，', ';', '；', '\n', '/'];
@@ -354,6 +357,44 @@ impl Entry {
             adate.map(|d| (body.clone(), number.clone(), d))
         };
 
+        // A number Excel already changed: an ID column left in the General
+        // format keeps 15 significant digits of an 18-digit number. Whatever
+        // it holds now is not the number typed, so it is refused, not checked.
+        // And a masked copy (`ledger export --mask`) is for reading, not import.
+        let id_cell = get(Field::IdNumber);
+        let id_lost = match id_cell {
+            Value::Number(n) => Some(excel_general(*n)),
+            Value::Text(t) if is_scientific(t) => Some(t.clone()),
+            _ => None,
+        };
+        if let Some(shown) = &id_lost {
+            err(
+                Field::IdNumber,
+                format!(
+                    "身份证号码被 Excel 存成了数字 {shown}，不是文本 (identity number stored as a number)：Excel 的数字只有 15 位有效数字，18 位号码的末几位已经丢失"
+                ),
+                AS_TEXT_HINT,
+            );
+        }
+        for f in [Field::IdNumber, Field::Phone] {
+            let t = txt(f);
+            if id_lost.is_none() && t.contains(['*', '＊']) {
+                err(
+                    f,
+                    format!("{}“{t}”已打码 (masked)：这是脱敏台账，不能导入", f.zh()),
+                    "用未脱敏的台账导入（anjuan ledger export 不加 --mask 导出的，或本单位的原台账）",
+                );
+            }
+        }
+        if let Value::Text(t) = get(Field::Phone) {
+            if is_scientific(t) {
+                err(
+                    Field::Phone,
+                    format!("联系电话被 Excel 显示成了科学计数 {t} (phone stored as a number)"),
+                    "请将该列设置为文本格式（format the column as Text）后重新录入",
+                );
+            }
+        }
         let names = split_list(&required(Field::Petitioner, &mut err));
         let n = names.len();
         let mut per_person = |f: Field, cell: String, lines_only: bool| -> Vec<Option<String>> {
@@ -676,6 +717,37 @@ fn parse_class(s: &str) -> Option<Class> {
     Class::parse(s)
 }
 
+/// A number as Excel's General format shows it in a cell: 15 significant
+/// digits at most, large ones in scientific notation (`3.30122E+17`).
+fn excel_general(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e11 {
+        return format!("{}", n as i64);
+    }
+    let s = format!("{n:.5E}");
+    let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    match exp.strip_prefix('-') {
+        Some(e) => format!("{mantissa}E-{e:0>2}"),
+        None => format!("{mantissa}E+{exp:0>2}"),
+    }
+}
+
+/// Text that is a number in scientific notation (`3.30122E+17`, `1.39571e10`):
+/// what a CSV saved from Excel holds for a long number in a General column.
+fn is_scientific(t: &str) -> bool {
+    let t = t.trim();
+    let Some((m, e)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
+    let e = e.strip_prefix('+').unwrap_or(e);
+    let (int, frac) = m.split_once('.').unwrap_or((m, ""));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !e.is_empty()
+        && e.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Names, numbers or phones typed into one cell.
 fn split_list(s: &str) -> Vec<String> {
     s.split(LIST_SEPS)
@@ -752,6 +824,21 @@ mod tests {
             split_list("张三、李四，王五\n赵六"),
             ["张三", "李四", "王五", "赵六"]
         );
+    }
+
+    #[test]
+    fn numbers_excel_made_of_identity_numbers_are_recognised() {
+        assert_eq!(excel_general(330122195403072133.0), "3.30122E+17");
+        assert_eq!(excel_general(13957112468.0), "13957112468");
+        assert_eq!(excel_general(123456789012.0), "1.23457E+11");
+        assert_eq!(excel_general(12345.0), "12345");
+        assert!(is_scientific("3.30122E+17"));
+        assert!(is_scientific("3.30122195403072e17"));
+        assert!(is_scientific("1E+17"));
+        assert!(!is_scientific("33012219540307213X"));
+        assert!(!is_scientific("E+17"));
+        assert!(!is_scientific("3.3E"));
+        assert!(!is_scientific("无"));
     }
 
     #[test]
