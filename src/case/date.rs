@@ -249,7 +249,10 @@ impl schemars::JsonSchema for Date {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "format": "date",
+            // Not `"format": "date"`: editors that assert it would flag the
+            // forms clerks type, which anjuan reads.
+            "pattern": "^\\s*(\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}|\\d{4}年\\d{1,2}月\\d{1,2}[日号]?|\\d{8})\\s*$",
+            "examples": ["2026-03-02"],
             "description": "日期 (date), YYYY-MM-DD; also \"2026/3/2\", \"2026.3.2\", \"2026年3月2日\", \"20260302\"; in TOML a bare local date such as 2026-03-02 also works",
         })
     }

@@ -222,7 +222,8 @@ pub struct Incoming {
 }
 
 terms! {
-    /// 信访形式 (how the matter reached the office).
+    /// 信访形式 (how the matter reached the office). Also read as offices write it:
+    /// 来电 / 12345 (电话), 信件 (来信), 网上信访 (网上) … — `CHANNEL_ALIASES`.
     Channel {
         Letter = "来信" / "letter",
         Visit = "来访" / "visit",
@@ -469,7 +470,8 @@ pub struct Objection {
 }
 
 terms! {
-    /// 三到位一处理 (classification of a key case).
+    /// 三到位一处理 (classification of a key case). Also read as the policy's full
+    /// phrases, e.g. 诉求合理的解决问题到位 — `CLASS_ALIASES`.
     Class {
         Solve = "解决问题到位" / "solve",
         Educate = "思想教育到位" / "educate",
