@@ -343,7 +343,8 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 output,
                 as_of,
                 force,
-            } => ledger::ledger_export(cli.config.as_deref(), &paths, &output, as_of, force),
+                mask,
+            } => ledger::ledger_export(cli.config.as_deref(), &paths, &output, as_of, force, mask),
         },
         Command::Report {
             paths,
@@ -1670,7 +1671,14 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     };
     // The office's ledger and the year's report.
     let office_arg = [office.clone()];
-    ledger::ledger_export(None, &office_arg, &output.join("台账.xlsx"), None, true)?;
+    ledger::ledger_export(
+        None,
+        &office_arg,
+        &output.join("台账.xlsx"),
+        None,
+        true,
+        false,
+    )?;
     ledger::report(None, &office_arg, 2026, output, None, true, look)?;
     println!(
         "打开 (open) {} 查看每件案件的文书，{} 查看年度移交包；案件记录在 {}",

@@ -379,6 +379,10 @@ pub enum LedgerAction {
         /// Replace the workbook if it exists.
         #[arg(long)]
         force: bool,
+        /// 脱敏 (masked copy for circulation): identity numbers and phones masked; the
+        /// title and the printed footer say so.
+        #[arg(long)]
+        mask: bool,
     },
 }
 

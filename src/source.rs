@@ -100,6 +100,14 @@ impl Source {
         // Syntax first, with toml_edit's own positions.
         if let Err(e) = toml_edit::ImDocument::parse(self.text.as_str()) {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
+            // `received = 2026/3/2`: not TOML at all, and the parser's own words
+            // ("expected newline") would send a clerk looking for the wrong thing.
+            if let Some((start, token)) = unquoted_date_at(&self.text, offset, Format::Toml) {
+                let path = toml_path_at(&self.text, start).unwrap_or_else(FieldPath::root);
+                return Err(
+                    self.at_offset(start, unquoted_date_diagnostic(token, path, Format::Toml))
+                );
+            }
             return Err(self.at_offset(offset, toml_syntax_diagnostic(&one_line(e.message()))));
         }
         let de = toml::Deserializer::new(&self.text);
@@ -125,6 +133,17 @@ impl Source {
                 .map_err(|e| (convert_path(e.path()), e.into_inner()))
                 .and_then(|v| de.end().map(|_| v).map_err(|e| (FieldPath::root(), e)));
         result.map_err(|(path, inner)| {
+            // Syntax first, as for TOML: the value read before the parser met a
+            // syntax error (`"received": 2026/3/2` is the number 2026 to serde)
+            // is not the problem, and a broken file cannot be located by key.
+            let (path, inner) = if inner.is_syntax() || inner.is_eof() {
+                (path, inner)
+            } else {
+                match serde_json::from_str::<serde::de::IgnoredAny>(&self.text) {
+                    Err(e) if e.is_syntax() || e.is_eof() => (FieldPath::root(), e),
+                    _ => (path, inner),
+                }
+            };
             let raw = inner.to_string();
             // serde_json appends " at line L column C"; we place it ourselves.
             let msg = raw
@@ -132,12 +151,6 @@ impl Source {
                 .map(|i| raw[..i].to_string())
                 .unwrap_or(raw);
             if inner.is_syntax() || inner.is_eof() {
-                let diag = Diagnostic::error(
-                    "syntax",
-                    FieldPath::root(),
-                    format!("JSON 语法错误 (syntax error): {}", zh_json_syntax(&msg)),
-                )
-                .hint("检查引号、逗号和括号是否成对、完整；标点须用英文半角");
                 // serde_json counts the column in bytes: turn it into characters.
                 let line_start: usize = self
                     .text
@@ -146,6 +159,16 @@ impl Source {
                     .map(str::len)
                     .sum();
                 let offset = (line_start + inner.column().saturating_sub(1)).min(self.text.len());
+                if let Some((start, token)) = unquoted_date_at(&self.text, offset, Format::Json) {
+                    let diag = unquoted_date_diagnostic(token, FieldPath::root(), Format::Json);
+                    return self.at_offset(start, diag);
+                }
+                let diag = Diagnostic::error(
+                    "syntax",
+                    FieldPath::root(),
+                    format!("JSON 语法错误 (syntax error): {}", zh_json_syntax(&msg)),
+                )
+                .hint("检查引号、逗号和括号是否成对、完整；标点须用英文半角");
                 return self.at_offset(offset, diag);
             }
             let diag = type_diagnostic(&msg, path);
@@ -423,6 +446,280 @@ fn toml_syntax_diagnostic(msg: &str) -> Diagnostic {
     .hint("检查引号、括号和等号是否成对、完整；字符串须用英文双引号 \"…\"")
 }
 
+/// A date or date-time typed without quotes on the line of a syntax error at
+/// `offset`, if the error is inside it (or just after it): its byte offset and
+/// text. TOML reads `2026-03-02` and `2026-03-02T09:30:00` bare, but not
+/// `2026/3/2`, `2026.3.2`, `2026年3月2日`, `2026-3-2` or `2026-03-02 09:30`;
+/// JSON reads no date bare.
+fn unquoted_date_at(text: &str, offset: usize, format: Format) -> Option<(usize, &str)> {
+    let offset = offset.min(text.len());
+    let line_start = text[..floor_char(text, offset)]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let line = &text[line_start..line_end];
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        if let Some(q) = quote {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if q == '"' => escaped = true,
+                _ if c == q => quote = None,
+                _ => {}
+            }
+            prev = c;
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '#' if format == Format::Toml => return None,
+            '0'..='9' if matches!(prev, '=' | ':' | '[' | ',' | ' ' | '\t') => {
+                if let Some(len) = date_token(&line[i..]) {
+                    let (start, end) = (line_start + i, line_start + i + len);
+                    let token = &text[start..end];
+                    let toml_literal = format == Format::Toml && is_toml_date_literal(token);
+                    if (start..=end).contains(&offset) && !toml_literal {
+                        return Some((start, token));
+                    }
+                }
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    None
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The length in bytes of a date (with an optional time) at the start of `s`:
+/// `2026-3-2`, `2026/03/02`, `2026.3.2`, `2026年3月2日`, then optionally
+/// ` 09:30`, `T09:30:00`, `9时30分` (right after `日`, or after a space).
+fn date_token(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let digits = |from: usize, max: usize| {
+        b[from..]
+            .iter()
+            .take(max)
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    if digits(0, 5) != 4 {
+        return None;
+    }
+    let mut i = 4;
+    let sep = s[i..].chars().next()?;
+    let (sep2, end): (char, Option<char>) = match sep {
+        '-' | '/' | '.' => (sep, None),
+        '年' => ('月', Some('日')),
+        _ => return None,
+    };
+    i += sep.len_utf8();
+    let n = digits(i, 3);
+    if !(1..=2).contains(&n) {
+        return None;
+    }
+    i += n;
+    if !s[i..].starts_with(sep2) {
+        return None;
+    }
+    i += sep2.len_utf8();
+    let n = digits(i, 3);
+    if !(1..=2).contains(&n) {
+        return None;
+    }
+    i += n;
+    let mut after_day = false;
+    if let Some(e) = end {
+        for close in [e, '号'] {
+            if s[i..].starts_with(close) {
+                i += close.len_utf8();
+                after_day = true;
+                break;
+            }
+        }
+    }
+    // A time after the date, taken only if it is complete.
+    let t = match s[i..].chars().next() {
+        Some(c @ (' ' | 'T')) => i + c.len_utf8(),
+        Some(_) if after_day => i + s[i..].len() - s[i..].trim_start_matches(' ').len(),
+        _ => return Some(i),
+    };
+    Some(time_token(&s[t..]).map_or(i, |n| t + n))
+}
+
+/// The length of a time of day at the start of `s`: `9:30`, `09:30:00`,
+/// `9时30分`, `9点30分`, `9时`.
+fn time_token(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let digits = |from: usize| {
+        b.get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take(3)
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let n = digits(0);
+    if !(1..=2).contains(&n) {
+        return None;
+    }
+    let mut i = n;
+    if s[i..].starts_with(':') {
+        for _ in 0..2 {
+            if !s[i..].starts_with(':') || digits(i + 1) != 2 {
+                break;
+            }
+            i += 3;
+        }
+        return (i > n).then_some(i);
+    }
+    let unit = s[i..].chars().next().filter(|c| matches!(c, '时' | '点'))?;
+    i += unit.len_utf8();
+    for u in ['分', '秒'] {
+        let n = digits(i);
+        if !(1..=2).contains(&n) || !s[i + n..].starts_with(u) {
+            break;
+        }
+        i += n + u.len_utf8();
+    }
+    Some(i)
+}
+
+/// `2026-03-02` or `2026-03-02T09:30:00` / `2026-03-02 09:30:00`: what TOML
+/// itself reads bare (a syntax error there is about something else, such as
+/// a date that does not exist).
+fn is_toml_date_literal(t: &str) -> bool {
+    let shape = |s: &str, pat: &str| {
+        s.len() == pat.len()
+            && s.bytes().zip(pat.bytes()).all(|(c, p)| match p {
+                b'9' => c.is_ascii_digit(),
+                b'_' => c == b'T' || c == b' ',
+                _ => c == p,
+            })
+    };
+    shape(t, "9999-99-99")
+        || shape(t, "9999-99-99_99:99:99")
+        || (t.get(..19).is_some_and(|h| shape(h, "9999-99-99_99:99:99"))
+            && t[19..].starts_with('.'))
+}
+
+/// The finding for a date typed without quotes: say plainly how to write it.
+fn unquoted_date_diagnostic(token: &str, path: FieldPath, format: Format) -> Diagnostic {
+    let time = crate::case::date::DateTime::parse(token);
+    let date = crate::case::date::Date::parse(token);
+    let is_time = time.is_some() || (date.is_none() && token.contains([':', '时', '点']));
+    let (what, en) = if is_time {
+        ("时间", "unquoted date-time")
+    } else {
+        ("日期", "unquoted date")
+    };
+    if format == Format::Json {
+        return Diagnostic::error(
+            "date",
+            path,
+            format!("{what}请加引号：\"{token}\" ({en})"),
+        )
+        .hint("JSON 中日期和时间都写成带英文双引号的文字，如 \"2026-03-02\"、\"2026/3/2\"、\"2026-03-02 09:30\"");
+    }
+    let iso = match (time, date) {
+        (Some(t), _) => t.0.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) if is_time => "YYYY-MM-DDTHH:MM:SS".to_string(),
+        (None, None) => "YYYY-MM-DD".to_string(),
+    };
+    let hint = if is_time {
+        "TOML 中不加引号的时间只能写作 2026-03-02T09:30:00；其他写法（\"2026/3/2 9:30\"、\"2026年3月2日9时30分\"）须用英文双引号括起"
+    } else {
+        "TOML 中不加引号的日期只能写作 2026-03-02；其他写法（\"2026/3/2\"、\"2026.3.2\"、\"2026年3月2日\"）须用英文双引号括起"
+    };
+    let exists = if time.is_none() && date.is_none() {
+        "，且须是日历上存在的日期"
+    } else {
+        ""
+    };
+    Diagnostic::error(
+        "date",
+        path,
+        format!("{what}请写成 {iso} 或加引号 \"{token}\"{exists} ({en})"),
+    )
+    .hint(hint)
+}
+
+/// The field path of the `key = value` line starting at or before `offset`,
+/// under the last table header above it (`[arrival]` → `arrival.received`;
+/// `[[deliveries]]` counted → `deliveries[1].time`). Only for plain layouts:
+/// `None` for quoted keys, inline tables and anything else unusual.
+fn toml_path_at(text: &str, offset: usize) -> Option<FieldPath> {
+    let offset = floor_char(text, offset.min(text.len()));
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..offset];
+    let key = line.split_once('=')?.0.trim();
+    let bare = |k: &str| {
+        !k.is_empty()
+            && k.split('.').all(|p| {
+                !p.trim().is_empty()
+                    && p.trim()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            })
+    };
+    if !bare(key) {
+        return None;
+    }
+    let mut table: Vec<Seg> = Vec::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for l in text[..line_start].lines() {
+        let l = l.trim();
+        let (name, array) = if let Some(r) = l.strip_prefix("[[") {
+            (r.split("]]").next()?.trim(), true)
+        } else if let Some(r) = l.strip_prefix('[') {
+            (r.split(']').next()?.trim(), false)
+        } else {
+            continue;
+        };
+        if !bare(name) {
+            return None;
+        }
+        let name: Vec<&str> = name.split('.').map(str::trim).collect();
+        let joined = name.join(".");
+        // Rebuild the path: parents keep their current array index.
+        let mut segs = Vec::new();
+        for (k, part) in name.iter().enumerate() {
+            segs.push(Seg::Key(part.to_string()));
+            let prefix = name[..=k].join(".");
+            if k + 1 < name.len() {
+                if let Some(n) = counts.get(&prefix) {
+                    segs.push(Seg::Index(n.saturating_sub(1)));
+                }
+            }
+        }
+        if array {
+            let n = counts.entry(joined.clone()).or_insert(0);
+            *n += 1;
+            segs.push(Seg::Index(*n - 1));
+            // A new element starts its own nested arrays afresh.
+            let nested = format!("{joined}.");
+            counts.retain(|k, _| !k.starts_with(&nested));
+        }
+        table = segs;
+    }
+    let mut path = FieldPath(table);
+    for part in key.split('.') {
+        path = path.key(part.trim());
+    }
+    Some(path)
+}
+
 /// The common serde_json syntax messages in Chinese.
 fn zh_json_syntax(msg: &str) -> String {
     let table = [
@@ -583,10 +880,15 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         if !matches!(p.0.last(), Some(Seg::Key(k)) if *k == f) {
             p = p.key(&f);
         }
+        let known = ticked(expected);
+        let guess = match nearest(&f, &known) {
+            Some(g) => format!("：是否想写 `{g}`？(did you mean `{g}`?)"),
+            None => String::new(),
+        };
         let d = Diagnostic::error(
             "unknown-field",
             p,
-            format!("未知字段 (unknown field) `{f}`"),
+            format!("未知字段 (unknown field) `{f}`{guess}"),
         );
         return if expected.is_empty() {
             d.hint("此处不应有字段；检查缩进或所在的表")
@@ -604,10 +906,14 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         let all: Vec<&str> = expected.trim_start_matches("one of ").split(", ").collect();
         let zh: Vec<&str> = all.iter().copied().filter(|t| !t.is_ascii()).collect();
         let shown = if zh.is_empty() { all } else { zh };
+        let guess = match nearest(&v, &ticked(expected)) {
+            Some(g) => format!("：是否想写“{g}”？(did you mean `{g}`?)"),
+            None => String::new(),
+        };
         return Diagnostic::error(
             "unknown-value",
             path,
-            format!("取值无效 (unknown value) `{v}`"),
+            format!("取值无效 (unknown value) `{v}`{guess}"),
         )
         .hint(format!("可选值：{}", shown.join("、").replace('`', "")));
     }
@@ -641,8 +947,9 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         .hint("例如 doc_no = 12，或 doc_no = \"青信受字〔2026〕12号\"");
     }
     if let Some(rest) = msg.strip_prefix("invalid date (YYYY-MM-DD): ") {
-        return Diagnostic::error("date", path, format!("日期无效 (invalid date)：{rest}"))
-            .hint("日期写作 YYYY-MM-DD，且须是日历上存在的日期");
+        return Diagnostic::error("date", path, format!("日期无效 (invalid date)：{rest}")).hint(
+            "日期写作 2026-03-02（或 \"2026/3/2\"、\"2026年3月2日\"），且须是日历上存在的日期",
+        );
     }
     if let Some(rest) = msg.strip_prefix("invalid date-time (YYYY-MM-DD HH:MM): ") {
         return Diagnostic::error(
@@ -650,7 +957,7 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
             path,
             format!("时间无效 (invalid date-time)：{rest}"),
         )
-        .hint("时间写作 YYYY-MM-DD HH:MM，例如 \"2026-03-06 10:20\"");
+        .hint("时间写作 \"2026-03-06 10:20\"（或 \"2026/3/6 10:20\"、\"2026年3月6日10时20分\"），且须是存在的日期和时刻");
     }
     if msg.starts_with("duplicate key") || msg.starts_with("duplicate field") {
         return Diagnostic::error(
@@ -677,6 +984,50 @@ fn type_diagnostic(msg: &str, path: FieldPath) -> Diagnostic {
         path,
         format!("无法读取此字段 (invalid field)：{msg}"),
     )
+}
+
+/// The names between backticks in a serde message's list:
+/// "one of `id`, `year`" → `["id", "year"]`.
+fn ticked(list: &str) -> Vec<&str> {
+    list.split('`').skip(1).step_by(2).collect()
+}
+
+/// The known name a misspelt one most likely meant, if one is near enough
+/// and nearer than every other: an edit or two (a transposition counts as
+/// one: `titel` → `title`), or the same beginning (`tracking_no` →
+/// `tracking_number`); letter case ignored.
+fn nearest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    let t = typed.to_lowercase();
+    let n = t.chars().count();
+    if n == 0 {
+        return None;
+    }
+    let limit = match n {
+        0..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    };
+    let mut scored: Vec<((usize, usize), &str)> = known
+        .iter()
+        .filter(|k| **k != typed)
+        .filter_map(|k| {
+            let kl = k.to_lowercase();
+            let d = strsim::osa_distance(&t, &kl);
+            let prefix = t
+                .chars()
+                .zip(kl.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let shorter = n.min(kl.chars().count());
+            let close = d <= limit || prefix >= 4.max(shorter.saturating_sub(2));
+            close.then_some(((d, usize::MAX - prefix), *k))
+        })
+        .collect();
+    scored.sort();
+    match scored.as_slice() {
+        [(best, k), rest @ ..] if rest.first().is_none_or(|(s, _)| s != best) => Some(k),
+        _ => None,
+    }
 }
 
 fn zh_type(s: &str) -> String {
@@ -731,6 +1082,109 @@ mod tests {
         assert_eq!(place("people[1].missing"), (4, 1));
         assert_eq!(place("arrival.assignment.body"), (7, 8));
         assert_eq!(place("arrival"), (6, 2)); // the key inside the header `[arrival.assignment]`
+    }
+
+    #[test]
+    fn unquoted_dates_are_found_at_the_error() {
+        let find = |t: &str, at: &str, f| {
+            let off = t.find(at).unwrap();
+            unquoted_date_at(t, off, f).map(|(o, tok)| (line_col(t, o), tok.to_string()))
+        };
+        let t = "[arrival]\nreceived = 2026/3/2  # 收到\n";
+        assert_eq!(
+            find(t, "/3", Format::Toml),
+            Some(((2, 12), "2026/3/2".into()))
+        );
+        let t = "time = 2026年4月22日 9时30分\n";
+        assert_eq!(
+            find(t, "年", Format::Toml).map(|x| x.1),
+            Some("2026年4月22日 9时30分".into())
+        );
+        // What TOML reads bare is not the problem (an impossible date is).
+        assert_eq!(find("d = 2026-02-30\n", "30", Format::Toml), None);
+        // Inside a string, or after a comment: not a bare value.
+        assert_eq!(find("d = \"x 2026/3/2\" y\n", "y", Format::Toml), None);
+        assert_eq!(find("d = 1 # 2026/3/2\n", "/3", Format::Toml), None);
+        // JSON reads no date bare, ISO included.
+        let t = "{\"received\": 2026-03-02}";
+        assert_eq!(
+            find(t, "-03", Format::Json).map(|x| x.1),
+            Some("2026-03-02".into())
+        );
+        // Any offset, any text: an answer or none, never a panic.
+        for t in [
+            "a = 2026年3月\n",
+            "a = 2026/",
+            "a = 2026年3月2日9时",
+            "a = ２０２６/3/2",
+            "a = [2026.3.2, \"x\"]",
+            "🙂 = 2026/3/2日🙂",
+            "x = '2026/3/2",
+            "",
+        ] {
+            for off in 0..=t.len() + 1 {
+                let _ = unquoted_date_at(t, off, Format::Toml);
+                let _ = unquoted_date_at(t, off, Format::Json);
+                let _ = toml_path_at(t, off);
+            }
+        }
+    }
+
+    #[test]
+    fn misspelt_names_find_the_one_meant() {
+        let fields = [
+            "paper",
+            "method",
+            "time",
+            "place",
+            "tracking_number",
+            "signed_on",
+            "id",
+            "title",
+            "received",
+            "registry_no",
+            "id_number",
+            "id_type",
+            "phone",
+        ];
+        for (typed, want) in [
+            ("titel", Some("title")),
+            ("recieved", Some("received")),
+            ("tracking_no", Some("tracking_number")),
+            ("Phone", Some("phone")),
+            ("phone_number", Some("phone")),
+            ("id_no", Some("id_number")),
+            ("metod", Some("method")),
+            ("signed", Some("signed_on")),
+            ("xyz", None),
+            ("电话", None),
+            ("", None),
+        ] {
+            assert_eq!(nearest(typed, &fields), want, "{typed}");
+        }
+        let channels = ["来信", "letter", "来访", "visit", "交办", "assigned"];
+        assert_eq!(nearest("交半", &channels), Some("交办"));
+        assert_eq!(nearest("来件", &channels), None, "来信 or 来访: no guess");
+        assert_eq!(nearest("leter", &channels), Some("letter"));
+        assert_eq!(
+            ticked("one of `id`, `year` or `x`"),
+            vec!["id", "year", "x"]
+        );
+    }
+
+    #[test]
+    fn toml_paths_count_arrays_of_tables() {
+        let t = "id = 1\n[[a]]\nx = 1\n[[a.b]]\ny = 1\n[[a]]\n[[a.b]]\ny = 2/3\n[c.d]\nz = 1\n";
+        // At the value, as for the token of an unquoted date.
+        let at = |s: &str| {
+            let off = t.find(s).unwrap() + s.len();
+            toml_path_at(t, off).map(|p| p.to_string())
+        };
+        assert_eq!(at("y = 2"), Some("a[1].b[0].y".into()));
+        assert_eq!(at("y = 1"), Some("a[0].b[0].y".into()));
+        assert_eq!(at("z = 1"), Some("c.d.z".into()));
+        assert_eq!(at("id = "), Some("id".into()));
+        assert_eq!(toml_path_at("\"a b\" = 1", 8), None);
     }
 
     #[test]

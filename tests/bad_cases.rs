@@ -103,3 +103,48 @@ fn every_fixture_has_an_expected_file() {
         );
     }
 }
+
+/// Case files typed the way clerks type them (`tests/fixtures/clerk-typed/`):
+/// quoted dates as `2026/4/8`, `2026.4.8`, `2026年4月14日`, a time as
+/// `2026年4月15日10时05分`, the channel as `网上信访`, in TOML and JSON. Each
+/// reads as exactly the case of the demo file of the same name, and `check`
+/// finds nothing wrong with it.
+#[test]
+fn clerk_typed_case_files_read_as_the_demo_cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/fixtures/clerk-typed");
+    let demo = root.join("examples/demo-office");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).expect("clerk-typed folder") {
+        let p = e.expect("entry").path();
+        if !p.extension().is_some_and(|x| x == "toml" || x == "json") {
+            continue;
+        }
+        seen += 1;
+        let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let typed = anjuan::case::load(&p)
+            .expect("read")
+            .unwrap_or_else(|l| panic!("{} does not read: {l}", p.display()));
+        let canonical = anjuan::case::load(&demo.join(format!("cases/{stem}.toml")))
+            .expect("read")
+            .expect("demo case reads");
+        assert_eq!(
+            serde_json::to_value(&typed.case).unwrap(),
+            serde_json::to_value(&canonical.case).unwrap(),
+            "{} reads as the demo's {stem}",
+            p.display()
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+            .current_dir(&dir)
+            .args(["--config"])
+            .arg(demo.join("anjuan.toml"))
+            .args(["check", "--as-of", AS_OF])
+            .arg(&p)
+            .output()
+            .expect("run anjuan");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}: {text}", p.display());
+        assert!(text.contains("0 个错误 (errors)，0 个警告"), "{text}");
+    }
+    assert!(seen >= 2, "clerk-typed fixtures: {seen}");
+}

@@ -344,16 +344,410 @@ fn the_demo_office_exports_and_reads_back_against_its_own_case_files() {
 
 /// The worksheet's XML (the xlsx is deflated; Python's zipfile reads it).
 fn sheet_xml(xlsx: &Path) -> String {
+    xlsx_part(xlsx, "xl/worksheets/sheet1.xml")
+}
+
+/// One part of an xlsx, as text.
+fn xlsx_part(xlsx: &Path, part: &str) -> String {
     let out = Command::new("python3")
         .args([
             "-c",
-            "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())",
+            "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())",
+        ])
+        .arg(xlsx)
+        .arg(part)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", text_of(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every XML part of an xlsx, concatenated: whatever text the file holds.
+fn xlsx_all_text(xlsx: &Path) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.write('\\n'.join(z.read(n).decode() for n in z.namelist()))",
         ])
         .arg(xlsx)
         .output()
         .expect("python3");
     assert!(out.status.success(), "{}", text_of(&out));
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// The column letter of an exported ledger column.
+fn export_col(f: anjuan::ledger::columns::Field) -> String {
+    let i = anjuan::ledger::columns::Field::ALL
+        .iter()
+        .position(|x| *x == f)
+        .unwrap();
+    anjuan::ledger::sheet::col_name(i)
+}
+
+/// Identity numbers (18 characters) and mobile numbers (11 digits) in a text.
+fn personal_numbers(text: &str) -> std::collections::BTreeSet<String> {
+    let b = text.as_bytes();
+    let mut out = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start == 17 && i < b.len() && matches!(b[i], b'X' | b'x') {
+            i += 1;
+        }
+        let run = &text[start..i];
+        if run.len() == 18 || (run.len() == 11 && run.starts_with('1')) {
+            out.insert(run.to_string());
+        }
+    }
+    out
+}
+
+/// Identity-number and phone columns are Text and hold strings, in the rows
+/// written and (as the column's format) in rows typed in later; the
+/// enumerated columns have drop-down lists of exactly what the import takes.
+#[test]
+fn the_export_keeps_numbers_as_text_and_offers_drop_down_lists() {
+    use anjuan::case::model::{Channel, Class};
+    use anjuan::ledger::columns::Field;
+    use calamine::{Data, Reader as _};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&demo(), &dir.join("office"));
+    let out = export(dir, "台账.xlsx");
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let xlsx = dir.join("台账.xlsx");
+
+    // Cell values: strings, never numbers (calamine reads what Excel would).
+    let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
+    let range = book.worksheet_range(anjuan::ledger::export::SHEET).unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let header = rows[1];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| matches!(h, Data::String(s) if s == name))
+            .unwrap()
+    };
+    let (id_c, phone_c) = (col("身份证号码"), col("联系电话"));
+    let mut ids = 0;
+    for r in &rows[2..] {
+        for c in [id_c, phone_c] {
+            match &r[c] {
+                Data::String(s) => ids += usize::from(c == id_c && s.len() >= 18),
+                Data::Empty => {}
+                other => panic!("a number cell in column {c}: {other:?}"),
+            }
+        }
+    }
+    assert!(ids >= 8, "identity numbers read back as strings: {ids}");
+
+    // Formats: Excel's built-in Text (numFmtId 49) on each such cell and on the
+    // columns themselves.
+    let styles = xlsx_part(&xlsx, "xl/styles.xml");
+    let styles = roxmltree::Document::parse(&styles).unwrap();
+    let xfs: Vec<String> = styles
+        .descendants()
+        .find(|n| n.has_tag_name("cellXfs"))
+        .unwrap()
+        .children()
+        .filter(|n| n.has_tag_name("xf"))
+        .map(|n| n.attribute("numFmtId").unwrap_or("0").to_string())
+        .collect();
+    let fmt_of = |style: Option<&str>| xfs[style.unwrap_or("0").parse::<usize>().unwrap()].clone();
+    let sheet = sheet_xml(&xlsx);
+    let doc = roxmltree::Document::parse(&sheet).unwrap();
+    for f in [Field::IdNumber, Field::Phone] {
+        let letter = export_col(f);
+        let n = Field::ALL.iter().position(|x| *x == f).unwrap() + 1;
+        let col = doc
+            .descendants()
+            .filter(|c| c.has_tag_name("col"))
+            .find(|c| {
+                let min: usize = c.attribute("min").unwrap().parse().unwrap();
+                let max: usize = c.attribute("max").unwrap().parse().unwrap();
+                (min..=max).contains(&n)
+            })
+            .unwrap();
+        assert_eq!(
+            fmt_of(col.attribute("style")),
+            "49",
+            "column {letter} is Text"
+        );
+        let cells: Vec<_> = doc
+            .descendants()
+            .filter(|c| c.has_tag_name("c"))
+            .filter(|c| {
+                let r = c.attribute("r").unwrap();
+                r.strip_prefix(letter.as_str())
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n >= 3)
+            })
+            .collect();
+        assert_eq!(cells.len(), 8, "a cell per case in column {letter}");
+        for c in cells {
+            assert_eq!(
+                fmt_of(c.attribute("s")),
+                "49",
+                "{:?} is Text",
+                c.attribute("r")
+            );
+            assert_ne!(c.attribute("t"), Some("n"), "{:?}", c.attribute("r"));
+        }
+    }
+
+    // Drop-down lists: the values the import takes, over every row from the
+    // first case down.
+    let cfg: toml::Value =
+        toml::from_str(&std::fs::read_to_string(demo().join("anjuan.toml")).unwrap()).unwrap();
+    let categories: Vec<String> = cfg["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(t)
+        .collect();
+    let want: Vec<(Field, Vec<String>)> = vec![
+        (
+            Field::Channel,
+            Channel::ALL.iter().map(|c| c.zh().to_string()).collect(),
+        ),
+        (Field::Category, categories.clone()),
+        (
+            Field::Class,
+            Class::ALL.iter().map(|c| c.zh().to_string()).collect(),
+        ),
+        (Field::StruckOff, vec!["未销号".into(), "已销号".into()]),
+    ];
+    let lists: BTreeMap<String, (String, Vec<String>)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("dataValidation"))
+        .map(|n| {
+            assert_eq!(n.attribute("type"), Some("list"));
+            assert_eq!(n.attribute("allowBlank"), Some("1"));
+            assert!(n.attribute("error").is_some_and(|e| e.contains("只能填")));
+            let formula = n
+                .children()
+                .find(|c| c.has_tag_name("formula1"))
+                .and_then(|c| c.text())
+                .unwrap();
+            let values = formula
+                .trim_matches('"')
+                .split(',')
+                .map(String::from)
+                .collect();
+            let sqref = n.attribute("sqref").unwrap().to_string();
+            let letter: String = sqref
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase())
+                .collect();
+            (letter, (sqref, values))
+        })
+        .collect();
+    assert_eq!(lists.len(), want.len(), "{lists:?}");
+    for (f, values) in &want {
+        let letter = export_col(*f);
+        let (sqref, got) = &lists[&letter];
+        assert_eq!(sqref, &format!("{letter}3:{letter}1048576"), "{}", f.zh());
+        assert_eq!(got, values, "{}", f.zh());
+    }
+    // Each listed value is one the import reads as itself.
+    for v in &want[0].1 {
+        assert_eq!(Channel::parse(v).map(|c| c.zh()), Some(v.as_str()));
+    }
+    for v in &want[2].1 {
+        assert_eq!(Class::parse(v).map(|c| c.zh()), Some(v.as_str()));
+    }
+}
+
+/// `--mask`: a copy for circulation holds no identity number or mobile number
+/// in full, says it is masked, and is refused by the import at its first
+/// masked cell.
+#[test]
+fn a_masked_copy_holds_no_full_identity_number_and_is_not_imported() {
+    use anjuan::ledger::columns::Field;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&demo(), &dir.join("office"));
+    let before = snapshot(&dir.join("office"));
+    let mut numbers = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(demo().join("cases")).unwrap() {
+        numbers.extend(personal_numbers(
+            &std::fs::read_to_string(e.unwrap().path()).unwrap(),
+        ));
+    }
+    assert!(numbers.len() >= 16, "{numbers:?}");
+
+    let full = export(dir, "台账.xlsx");
+    assert_eq!(full.status.code(), Some(0), "{}", text_of(&full));
+    let full_text = xlsx_all_text(&dir.join("台账.xlsx"));
+    let shown: Vec<_> = numbers.iter().filter(|n| full_text.contains(*n)).collect();
+    assert!(shown.len() >= 16, "the full ledger holds them: {shown:?}");
+
+    let out = anjuan(
+        dir,
+        &[
+            "ledger",
+            "export",
+            "office",
+            "-o",
+            "台账-脱敏.xlsx",
+            "--as-of",
+            AS_OF,
+            "--mask",
+        ],
+    );
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("已导出脱敏台账 8 件"), "{text}");
+    let masked = dir.join("台账-脱敏.xlsx");
+    let all = xlsx_all_text(&masked);
+    for n in &numbers {
+        assert!(!all.contains(n.as_str()), "{n} in full in the masked copy");
+    }
+    assert!(
+        all.contains("3301**********231X"),
+        "identity numbers masked"
+    );
+    assert!(all.contains("139****2468"), "phones masked");
+    assert!(all.contains("脱敏件"), "title and footer say it is masked");
+    let grid = export_grid(&masked);
+    assert!(grid[0][0].contains("脱敏件"), "{}", grid[0][0]);
+
+    // Imported back, it is refused at the first masked cell; nothing written.
+    let out = import(dir, "台账-脱敏.xlsx", "office/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let id_col = export_col(Field::IdNumber);
+    assert!(
+        text.contains(&format!(
+            "第 3 行 {id_col} 列“身份证号码”（单元格 {id_col}3）: 错误 [cell] 身份证号码“3301**********231X”已打码 (masked)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("未写入任何文件"), "{text}");
+    assert_eq!(snapshot(&dir.join("office")), before, "nothing written");
+}
+
+/// An ID column Excel has already turned into numbers (a numeric cell:
+/// 330122198302154512 kept as 3.30122E+17) is refused at its cell with the
+/// remedy, before any checksum is computed on digits that are no longer there.
+#[test]
+fn an_id_column_excel_turned_into_numbers_is_refused_at_its_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    empty_office(&dir.join("office"));
+    let good = id_number((1975, 11, 2), 42);
+    let lost = id_number((1983, 2, 15), 451);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    let header = [
+        "案件编号",
+        "登记日期",
+        "信访形式",
+        "信访人",
+        "身份证号码",
+        "联系电话",
+        "问题类别",
+        "诉求内容",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (id, name)) in [("XF-2026-0201", "王志强"), ("XF-2026-0202", "李红梅")]
+        .iter()
+        .enumerate()
+    {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *id).unwrap();
+        ws.write_string(r, 1, "2026-11-03").unwrap();
+        ws.write_string(r, 2, "来访").unwrap();
+        ws.write_string(r, 3, *name).unwrap();
+        ws.write_string(r, 5, "18857130962").unwrap();
+        ws.write_string(r, 6, "城乡建设").unwrap();
+        ws.write_string(r, 7, "要求维修小区漏水的公共排水管")
+            .unwrap();
+    }
+    // Row 2: typed into a General column, kept by Excel as a float.
+    ws.write_number(1, 4, lost.parse::<f64>().unwrap()).unwrap();
+    ws.write_string(2, 4, &good).unwrap();
+    book.save(dir.join("台账.xlsx")).unwrap();
+
+    let out = import(dir, "台账.xlsx", "office/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "台账.xlsx: 工作表“Sheet1”第 2 行 E 列“身份证号码”（单元格 E2）: 错误 [cell] 身份证号码被 Excel 存成了数字 3.30122E+17"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("请将该列设置为文本格式（format the column as Text）后重新录入"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches(": 错误 [").count(),
+        1,
+        "one error, no checksum error on top: {text}"
+    );
+    assert!(!text.contains(&lost[..15]), "{text}");
+    assert!(!dir.join("office/cases").exists() || snapshot(&dir.join("office/cases")).is_empty());
+}
+
+/// A category table too long for Excel's inline list (255 characters) goes
+/// on a hidden sheet the list refers to; the ledger still imports back from
+/// its first sheet.
+#[test]
+fn a_long_category_table_becomes_a_hidden_list_sheet() {
+    use anjuan::ledger::columns::Field;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&demo(), &dir.join("office"));
+    let cfg_path = dir.join("office/anjuan.toml");
+    let cfg = std::fs::read_to_string(&cfg_path).unwrap();
+    let extra: Vec<String> = (1..=40).map(|i| format!("\"专项分类第{i}号\"")).collect();
+    let cfg = cfg.replacen(
+        "categories = [",
+        &format!("categories = [\n  {},", extra.join(", ")),
+        1,
+    );
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let before = snapshot(&dir.join("office"));
+
+    let out = export(dir, "台账.xlsx");
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let xlsx = dir.join("台账.xlsx");
+    let workbook = xlsx_part(&xlsx, "xl/workbook.xml");
+    assert!(
+        workbook.contains("name=\"下拉选项\" sheetId=\"2\" state=\"hidden\""),
+        "{workbook}"
+    );
+    let sheet = sheet_xml(&xlsx);
+    let letter = export_col(Field::Category);
+    assert!(
+        sheet.contains(&format!(
+            "sqref=\"{letter}3:{letter}1048576\"><formula1>'下拉选项'!$A$2:$A$54</formula1>"
+        )),
+        "{sheet}"
+    );
+    let lists = xlsx_part(&xlsx, "xl/sharedStrings.xml");
+    assert!(
+        lists.contains("专项分类第40号"),
+        "the values are in the file"
+    );
+
+    let out = import(dir, "台账.xlsx", "office/cases");
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("与案件文件一致 8 件"), "{text}");
+    assert_eq!(snapshot(&dir.join("office")), before);
 }
 
 /// LibreOffice (another implementation) opens the export, reads every cell and

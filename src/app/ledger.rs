@@ -148,6 +148,7 @@ pub(super) fn ledger_export(
     output: &Path,
     as_of: Option<Date>,
     force: bool,
+    mask: bool,
 ) -> Result<Outcome, AppError> {
     if output.exists() && !force {
         return Err(AppError::Exists(output.to_path_buf()));
@@ -158,12 +159,19 @@ pub(super) fn ledger_export(
     let refs: Vec<&Case> = cases.iter().collect();
     let warn = i64::from(loaded.config.calendar.warn_days);
     let lines = export::lines(&refs, &rules.calendar, rules.as_of, warn);
-    let bytes = export::workbook(&lines, &loaded.config.office.name, rules.as_of)
-        .map_err(|e| AppError::Output(std::io::Error::other(e)))?;
+    let opts = export::Options {
+        office: &loaded.config.office.name,
+        as_of: rules.as_of,
+        categories: &loaded.config.categories,
+        masked: mask,
+    };
+    let bytes =
+        export::workbook(&lines, &opts).map_err(|e| AppError::Output(std::io::Error::other(e)))?;
     write_atomic(output, &bytes)?;
     let count = |s: &str| lines.iter().filter(|l| l.status == s).count();
     println!(
-        "已导出台账 {} 件 → {}（截至 {}：超期 {} 件，临期 {} 件，已销号 {} 件）",
+        "已导出{}台账 {} 件 → {}（截至 {}：超期 {} 件，临期 {} 件，已销号 {} 件）",
+        if mask { "脱敏" } else { "" },
         lines.len(),
         output.display(),
         rules.as_of,

@@ -9,17 +9,23 @@ use serde::{Deserialize, Serialize};
 
 use super::date::{Date, DateTime};
 
-/// Declares a closed list of Chinese terms with English aliases.
+/// Declares a closed list of Chinese terms with English aliases, optionally
+/// with a function naming the office aliases it also reads (`aliases f`).
+/// Deserialization goes through [`parse`](Channel::parse), so a case file and a
+/// ledger cell accept the same spellings; an unknown one is serde's `unknown
+/// variant` error listing the terms.
 macro_rules! terms {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $zh:literal / $en:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $zh:literal / $en:literal),+ $(,)? } $(aliases $aliases:path)?) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $zh, alias = $en)] $var),+
         }
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$var),+];
+            /// Every name of every value (Chinese, English), as an error lists them.
+            pub const NAMES: &'static [&'static str] = &[$($zh, $en),+];
             /// The Chinese term, as printed on papers.
             pub fn zh(self) -> &'static str {
                 match self { $($name::$var => $zh),+ }
@@ -28,13 +34,70 @@ macro_rules! terms {
             pub fn en(self) -> &'static str {
                 match self { $($name::$var => $en),+ }
             }
+            /// The value a text names: its Chinese or English term (spaces at
+            /// the ends ignored), or an alias offices use for it.
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                if let Some(v) = $name::ALL.iter().copied().find(|v| v.zh() == s || v.en() == s) {
+                    return Some(v);
+                }
+                $(if let Some(v) = $aliases(s) {
+                    return Some(v);
+                })?
+                None
+            }
         }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.zh())
             }
         }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a string: ")?;
+                        for (i, v) in $name::ALL.iter().enumerate() {
+                            if i > 0 {
+                                f.write_str("、")?;
+                            }
+                            f.write_str(v.zh())?;
+                        }
+                        Ok(())
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        $name::parse(v).ok_or_else(|| E::unknown_variant(v, $name::NAMES))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
     };
+}
+
+/// How an alias is matched against what was typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AliasMatch {
+    /// The whole text.
+    Exact,
+    /// The text begins with it (`来信来访` → 来信).
+    Prefix,
+    /// The text contains it (`网上信访`, `省网上信访信息系统` → 网上).
+    Contains,
+}
+
+/// The first alias in `table` that matches `s` (already trimmed).
+fn by_alias<T: Copy>(table: &[(AliasMatch, &str, T)], s: &str) -> Option<T> {
+    table.iter().find_map(|(how, a, v)| {
+        let hit = match how {
+            AliasMatch::Exact => s == *a,
+            AliasMatch::Prefix => s.starts_with(a),
+            AliasMatch::Contains => s.contains(a),
+        };
+        hit.then_some(*v)
+    })
 }
 
 /// One petition case (一案一卷).
@@ -159,7 +222,8 @@ pub struct Incoming {
 }
 
 terms! {
-    /// 信访形式 (how the matter reached the office).
+    /// 信访形式 (how the matter reached the office). Also read as offices write it:
+    /// 来电 / 12345 (电话), 信件 (来信), 网上信访 (网上) … — `CHANNEL_ALIASES`.
     Channel {
         Letter = "来信" / "letter",
         Visit = "来访" / "visit",
@@ -167,7 +231,28 @@ terms! {
         Phone = "电话" / "phone",
         Assigned = "交办" / "assigned",
         Transferred = "转送" / "transferred",
-    }
+    } aliases channel_alias
+}
+
+/// 信访形式 as offices write it, beyond the terms themselves: one table for the
+/// ledger import and case files alike, first match wins. Papers and the
+/// exported ledger print the term (`来电` → 电话).
+pub const CHANNEL_ALIASES: &[(AliasMatch, &str, Channel)] = &[
+    (AliasMatch::Prefix, "来信", Channel::Letter),
+    (AliasMatch::Exact, "信件", Channel::Letter),
+    (AliasMatch::Exact, "书信", Channel::Letter),
+    (AliasMatch::Prefix, "来访", Channel::Visit),
+    (AliasMatch::Contains, "网", Channel::Online),
+    (AliasMatch::Contains, "电话", Channel::Phone),
+    (AliasMatch::Exact, "来电", Channel::Phone),
+    (AliasMatch::Exact, "12345", Channel::Phone),
+    (AliasMatch::Contains, "交办", Channel::Assigned),
+    (AliasMatch::Contains, "转送", Channel::Transferred),
+    (AliasMatch::Contains, "转交", Channel::Transferred),
+];
+
+fn channel_alias(s: &str) -> Option<Channel> {
+    by_alias(CHANNEL_ALIASES, s)
 }
 
 impl Channel {
@@ -385,13 +470,30 @@ pub struct Objection {
 }
 
 terms! {
-    /// 三到位一处理 (classification of a key case).
+    /// 三到位一处理 (classification of a key case). Also read as the policy's full
+    /// phrases, e.g. 诉求合理的解决问题到位 — `CLASS_ALIASES`.
     Class {
         Solve = "解决问题到位" / "solve",
         Educate = "思想教育到位" / "educate",
         Assist = "帮扶救助到位" / "assist",
         Enforce = "依法处理" / "enforce",
-    }
+    } aliases class_alias
+}
+
+/// 三到位一处理 as offices write it (the full phrases of the policy, `诉求合理的
+/// 解决问题到位`, and short forms): one table for the ledger import and case
+/// files, first match wins.
+pub const CLASS_ALIASES: &[(AliasMatch, &str, Class)] = &[
+    (AliasMatch::Contains, "解决问题", Class::Solve),
+    (AliasMatch::Contains, "思想教育", Class::Educate),
+    (AliasMatch::Contains, "教育疏导", Class::Educate),
+    (AliasMatch::Contains, "帮扶", Class::Assist),
+    (AliasMatch::Contains, "救助", Class::Assist),
+    (AliasMatch::Contains, "依法处理", Class::Enforce),
+];
+
+fn class_alias(s: &str) -> Option<Class> {
+    by_alias(CLASS_ALIASES, s)
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -882,4 +984,39 @@ impl Retention {
 pub enum DocNo {
     Serial(u32),
     Full(String),
+}
+
+#[cfg(test)]
+mod alias_tests {
+    use super::*;
+
+    #[test]
+    fn channel_and_class_aliases_read_in_case_files_as_in_the_ledger() {
+        for (typed, want) in [
+            ("来电", Channel::Phone),
+            ("电话来访", Channel::Phone),
+            ("12345", Channel::Phone),
+            ("信件", Channel::Letter),
+            ("来信来访", Channel::Letter),
+            ("网上信访", Channel::Online),
+            ("online", Channel::Online),
+            (" 交办 ", Channel::Assigned),
+            ("上级转交", Channel::Transferred),
+        ] {
+            assert_eq!(Channel::parse(typed), Some(want), "{typed}");
+            let t: toml::Value = toml::from_str(&format!("c = {typed:?}")).unwrap();
+            let c: Channel = t["c"].clone().try_into().unwrap();
+            assert_eq!(c, want, "{typed} from TOML");
+            let j: Channel = serde_json::from_str(&format!("{typed:?}")).unwrap();
+            assert_eq!(j, want, "{typed} from JSON");
+        }
+        assert_eq!(Channel::parse("传真"), None);
+        let e = serde_json::from_str::<Channel>("\"传真\"").unwrap_err();
+        assert!(e.to_string().starts_with("unknown variant `传真`"), "{e}");
+        assert_eq!(Class::parse("诉求合理的解决问题到位"), Some(Class::Solve));
+        assert_eq!(Class::parse("教育疏导"), Some(Class::Educate));
+        assert_eq!(Class::parse("其他"), None);
+        // Written back as the term.
+        assert_eq!(serde_json::to_string(&Channel::Phone).unwrap(), "\"电话\"");
+    }
 }

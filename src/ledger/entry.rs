@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::columns::Field;
-use super::sheet::{Row, Table};
+use super::sheet::{Row, Table, Value};
 use crate::case::date::Date;
 use crate::case::model::{
     Arrival, Assignment, Case, Channel, Class, Close, CloseBasis, IdType, Matter, Petitioner,
@@ -88,6 +88,16 @@ const PERSON_CELLS: &[Field] = &[
     Field::Unit,
     Field::Handler,
 ];
+
+/// The 销号 cell of a case struck off, as export writes it (the import also
+/// reads 销号, 是, √ …).
+pub const STRUCK_OFF: &str = "已销号";
+/// The 销号 cell of an open case, as export writes it (the import also reads
+/// an empty cell, 否, 在办 …).
+pub const NOT_STRUCK_OFF: &str = "未销号";
+
+/// The remedy for an identity number Excel has turned into a number.
+pub const AS_TEXT_HINT: &str = "请将该列设置为文本格式（format the column as Text）后重新录入：选中该列 → 设置单元格格式 → 文本，再逐个重新输入号码（已变成数字的号码末几位已丢失，须按身份证原件录入）";
 
 /// Separators between several values in one cell (names, numbers, phones).
 const LIST_SEPS: &[char] = &['、', ',', '，', ';', '；', '\n', '/'];
@@ -221,7 +231,7 @@ impl Entry {
         }
         match &self.struck_off {
             Some(s) => {
-                m.insert(Field::StruckOff, text("已销号"));
+                m.insert(Field::StruckOff, text(STRUCK_OFF));
                 let basis = match &s.note {
                     Some(n) => format!("{}：{n}", s.basis.zh()),
                     None => s.basis.zh().to_string(),
@@ -230,7 +240,7 @@ impl Entry {
                 m.insert(Field::StruckOffDate, Cell::Date(s.date));
             }
             None => {
-                m.insert(Field::StruckOff, text("未销号"));
+                m.insert(Field::StruckOff, text(NOT_STRUCK_OFF));
             }
         }
         m.insert(Field::Remarks, opt_text(&self.remarks));
@@ -347,6 +357,44 @@ impl Entry {
             adate.map(|d| (body.clone(), number.clone(), d))
         };
 
+        // A number Excel already changed: an ID column left in the General
+        // format keeps 15 significant digits of an 18-digit number. Whatever
+        // it holds now is not the number typed, so it is refused, not checked.
+        // And a masked copy (`ledger export --mask`) is for reading, not import.
+        let id_cell = get(Field::IdNumber);
+        let id_lost = match id_cell {
+            Value::Number(n) => Some(excel_general(*n)),
+            Value::Text(t) if is_scientific(t) => Some(t.clone()),
+            _ => None,
+        };
+        if let Some(shown) = &id_lost {
+            err(
+                Field::IdNumber,
+                format!(
+                    "身份证号码被 Excel 存成了数字 {shown}，不是文本 (identity number stored as a number)：Excel 的数字只有 15 位有效数字，18 位号码的末几位已经丢失"
+                ),
+                AS_TEXT_HINT,
+            );
+        }
+        for f in [Field::IdNumber, Field::Phone] {
+            let t = txt(f);
+            if id_lost.is_none() && t.contains(['*', '＊']) {
+                err(
+                    f,
+                    format!("{}“{t}”已打码 (masked)：这是脱敏台账，不能导入", f.zh()),
+                    "用未脱敏的台账导入（anjuan ledger export 不加 --mask 导出的，或本单位的原台账）",
+                );
+            }
+        }
+        if let Value::Text(t) = get(Field::Phone) {
+            if is_scientific(t) {
+                err(
+                    Field::Phone,
+                    format!("联系电话被 Excel 显示成了科学计数 {t} (phone stored as a number)"),
+                    "请将该列设置为文本格式（format the column as Text）后重新录入",
+                );
+            }
+        }
         let names = split_list(&required(Field::Petitioner, &mut err));
         let n = names.len();
         let mut per_person = |f: Field, cell: String, lines_only: bool| -> Vec<Option<String>> {
@@ -658,43 +706,46 @@ fn parse_struck_off(
     })
 }
 
+/// 信访形式 as typed: the case model's terms and its alias table
+/// ([`crate::case::model::CHANNEL_ALIASES`]), shared with case files.
 fn parse_channel(s: &str) -> Option<Channel> {
-    let s = s.trim();
-    if let Some(c) = Channel::ALL
-        .iter()
-        .copied()
-        .find(|c| c.zh() == s || c.en() == s)
-    {
-        return Some(c);
-    }
-    let starts = |p: &str| s.starts_with(p);
-    Some(match () {
-        _ if starts("来信") || s == "信件" || s == "书信" => Channel::Letter,
-        _ if starts("来访") => Channel::Visit,
-        _ if s.contains("网") => Channel::Online,
-        _ if s.contains("电话") || s == "来电" || s == "12345" => Channel::Phone,
-        _ if s.contains("交办") => Channel::Assigned,
-        _ if s.contains("转送") || s.contains("转交") => Channel::Transferred,
-        _ => return None,
-    })
+    Channel::parse(s)
 }
 
+/// 三到位一处理 as typed ([`crate::case::model::CLASS_ALIASES`]).
 fn parse_class(s: &str) -> Option<Class> {
-    let s = s.trim();
-    if let Some(c) = Class::ALL
-        .iter()
-        .copied()
-        .find(|c| c.zh() == s || c.en() == s)
-    {
-        return Some(c);
+    Class::parse(s)
+}
+
+/// A number as Excel's General format shows it in a cell: 15 significant
+/// digits at most, large ones in scientific notation (`3.30122E+17`).
+fn excel_general(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e11 {
+        return format!("{}", n as i64);
     }
-    Some(match () {
-        _ if s.contains("解决问题") => Class::Solve,
-        _ if s.contains("思想教育") || s.contains("教育疏导") => Class::Educate,
-        _ if s.contains("帮扶") || s.contains("救助") => Class::Assist,
-        _ if s.contains("依法处理") => Class::Enforce,
-        _ => return None,
-    })
+    let s = format!("{n:.5E}");
+    let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    match exp.strip_prefix('-') {
+        Some(e) => format!("{mantissa}E-{e:0>2}"),
+        None => format!("{mantissa}E+{exp:0>2}"),
+    }
+}
+
+/// Text that is a number in scientific notation (`3.30122E+17`, `1.39571e10`):
+/// what a CSV saved from Excel holds for a long number in a General column.
+fn is_scientific(t: &str) -> bool {
+    let t = t.trim();
+    let Some((m, e)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
+    let e = e.strip_prefix('+').unwrap_or(e);
+    let (int, frac) = m.split_once('.').unwrap_or((m, ""));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !e.is_empty()
+        && e.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Names, numbers or phones typed into one cell.
@@ -773,6 +824,21 @@ mod tests {
             split_list("张三、李四，王五\n赵六"),
             ["张三", "李四", "王五", "赵六"]
         );
+    }
+
+    #[test]
+    fn numbers_excel_made_of_identity_numbers_are_recognised() {
+        assert_eq!(excel_general(330122195403072133.0), "3.30122E+17");
+        assert_eq!(excel_general(13957112468.0), "13957112468");
+        assert_eq!(excel_general(123456789012.0), "1.23457E+11");
+        assert_eq!(excel_general(12345.0), "12345");
+        assert!(is_scientific("3.30122E+17"));
+        assert!(is_scientific("3.30122195403072e17"));
+        assert!(is_scientific("1E+17"));
+        assert!(!is_scientific("33012219540307213X"));
+        assert!(!is_scientific("E+17"));
+        assert!(!is_scientific("3.3E"));
+        assert!(!is_scientific("无"));
     }
 
     #[test]

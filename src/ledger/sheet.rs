@@ -318,24 +318,13 @@ pub fn excel_serial_date(n: f64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(n.floor() as u64))
 }
 
+/// A date typed into a cell, in any form a case file accepts
+/// ([`crate::case::date::parse_date_text`]); a time after it (`2026-03-02
+/// 00:00:00`, as a date-time cell exported to text reads) is dropped.
 fn parse_date_text(s: &str) -> Option<NaiveDate> {
-    // In a date, full-width separators are separators.
-    let t = normalize(s).replace(['－', '／', '．'], "-");
+    let t = normalize(s);
     let t = t.split([' ', 'T']).next().unwrap_or("");
-    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
-    }
-    let parts: Vec<&str> = t
-        .split(['-', '/', '.', '年', '月', '日'])
-        .filter(|p| !p.is_empty())
-        .collect();
-    if parts.len() != 3 || parts[0].len() != 4 {
-        return None;
-    }
-    let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
-    (n.len() == 3)
-        .then(|| NaiveDate::from_ymd_opt(n[0] as i32, n[1], n[2]))
-        .flatten()
+    crate::case::date::parse_date_text(t)
 }
 
 fn read_csv(path: &Path, file: &str) -> Result<Grid, SheetError> {
