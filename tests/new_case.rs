@@ -37,6 +37,10 @@ fn new_case(dir: &Path, extra: &[&str]) -> Output {
         "--category",
         "城乡建设",
     ];
+    if extra.contains(&"--channel") {
+        // The caller's channel instead of the default 来信.
+        args.drain(3..5);
+    }
     args.extend_from_slice(extra);
     Command::new(env!("CARGO_BIN_EXE_anjuan"))
         .current_dir(dir)
@@ -87,12 +91,17 @@ fn registers_the_next_number_as_a_file_check_passes() {
     }
     let o = anjuan(dir.path(), &["check", "--as-of", "2026-11-21", "office"]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
-    // The next one is 0004; JSON output carries its schema.
-    let o = new_case(dir.path(), &["--petitioner", "刘堃", "--json"]);
+    // The next one is 0004; JSON output carries its schema. A channel typed as
+    // clerks say it (来电) is written as the term (电话).
+    let mut args = vec!["--petitioner", "刘堃", "--json"];
+    args.extend(["--channel", "来电"]);
+    let o = new_case(dir.path(), &args);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["schema"], "anjuan-new-case/1");
     assert_eq!(v["id"], "XF-2026-0004");
+    let text = std::fs::read_to_string(office.join("cases/XF-2026-0004.toml")).unwrap();
+    assert!(text.contains("channel = \"电话\""), "{text}");
 }
 
 #[test]

@@ -123,7 +123,12 @@ pub fn case_text(id: &str, c: &NewCase) -> Result<String, NewCaseError> {
     let mut doc = DocumentMut::new();
     doc["id"] = value(id);
     let mut arrival = Table::new();
-    arrival["channel"] = value(c.channel.trim());
+    // The term, whatever alias the clerk typed (来电 → 电话): the file reads as the
+    // papers print it.
+    let channel = crate::case::model::Channel::parse(c.channel.trim())
+        .map(|ch| ch.zh().to_string())
+        .unwrap_or_else(|| c.channel.trim().to_string());
+    arrival["channel"] = value(channel);
     arrival["received"] = value(toml_date(received));
     if let Some(r) = c.registry_no.as_deref().filter(|s| !s.trim().is_empty()) {
         arrival["registry_no"] = value(r.trim());
