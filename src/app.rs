@@ -395,17 +395,27 @@ fn deadlines(
     let warn = i64::from(loaded.config.calendar.warn_days);
     let mut rows = Vec::new();
     let mut unreadable = 0;
-    for f in &files {
-        let cf = match case::load(f)? {
-            Ok(cf) => cf,
+    // The files load in parallel (a county's year is 10,000 of them); what they
+    // say is taken in file order.
+    use rayon::prelude::*;
+    type Each = Result<Result<Option<(case::Case, Next)>, crate::diag::Located>, CaseError>;
+    let loaded_files: Vec<Each> = files
+        .par_iter()
+        .map(|f| {
+            Ok(case::load(f)?.map(|cf| {
+                next_step(&cf.case, &rules.calendar, rules.as_of).map(|next| (cf.case, next))
+            }))
+        })
+        .collect();
+    for (f, each) in files.iter().zip(loaded_files) {
+        let (case, next) = match each? {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
             Err(l) => {
                 eprintln!("{l}");
                 unreadable += 1;
                 continue;
             }
-        };
-        let Some(next) = next_step(&cf.case, &rules.calendar, rules.as_of) else {
-            continue;
         };
         let status = match next.days_left {
             Some(d) if d < 0 => "超期",
@@ -413,7 +423,7 @@ fn deadlines(
             Some(_) => "正常",
             None => "待办",
         };
-        let c = &cf.case;
+        let c = &case;
         let mut petitioner = c
             .petitioners
             .first()
