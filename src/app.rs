@@ -179,12 +179,14 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             paths,
             output,
             only,
+            force,
             look,
         } => render(
             cli.config.as_deref(),
             &paths,
             &output,
             only.as_deref(),
+            force,
             &look,
         ),
         Command::Demo { output, look } => demo(&output, &look),
@@ -486,17 +488,27 @@ fn deadlines(
     }
     let mut rows = Vec::new();
     let mut unreadable = 0;
-    for f in &files {
-        let cf = match case::load(f)? {
-            Ok(cf) => cf,
+    // The files load in parallel (a county's year is 10,000 of them); what they
+    // say is taken in file order.
+    use rayon::prelude::*;
+    type Each = Result<Result<Option<(case::Case, Next)>, crate::diag::Located>, CaseError>;
+    let loaded_files: Vec<Each> = files
+        .par_iter()
+        .map(|f| {
+            Ok(case::load(f)?.map(|cf| {
+                next_step(&cf.case, &rules.calendar, rules.as_of).map(|next| (cf.case, next))
+            }))
+        })
+        .collect();
+    for (f, each) in files.iter().zip(loaded_files) {
+        let (case, next) = match each? {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
             Err(l) => {
                 eprintln!("{l}");
                 unreadable += 1;
                 continue;
             }
-        };
-        let Some(next) = next_step(&cf.case, &rules.calendar, rules.as_of) else {
-            continue;
         };
         let status = match next.days_left {
             Some(d) if d < 0 => "超期",
@@ -504,7 +516,7 @@ fn deadlines(
             Some(_) => "正常",
             None => "待办",
         };
-        let c = &cf.case;
+        let c = &case;
         let mut petitioner = c
             .petitioners
             .first()
@@ -1112,6 +1124,7 @@ fn render(
     paths: &[PathBuf],
     output: &Path,
     only: Option<&str>,
+    force: bool,
     look: &LookOptions,
 ) -> Result<Outcome, AppError> {
     let only = match only {
@@ -1129,11 +1142,19 @@ fn render(
     }
     refused.sort();
     refused.dedup();
+    // Each case with the digest of its file's text (an input of every paper).
+    let mut digests: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let cases: Vec<case::Case> = checked
         .cases
         .iter()
         .filter(|cf| !refused.contains(&cf.source.path))
-        .map(|cf| cf.case.clone())
+        .map(|cf| {
+            digests.insert(
+                cf.case.id.clone(),
+                sign::sha256_hex(cf.source.text.as_bytes()),
+            );
+            cf.case.clone()
+        })
         .collect();
     // The parsed sources (text and spans, ~30 KB a case) are not needed any more.
     drop(checked);
@@ -1154,38 +1175,112 @@ fn render(
         None if loaded.config.signing.required => return Err(AppError::NoKey),
         None => None,
     };
+    let signer = key.as_ref().map(|(_, pk)| sign::key_id(pk));
     let font_hashes = crate::render::record::FontHashes::default();
-    let sink = |case: &case::Case,
-                job: &crate::render::plan::Job,
-                out: &crate::render::Rendered| {
-        let path = output.join(&case.id).join(&job.file_name);
-        if look.keep_typst {
-            write_atomic(&path.with_extension("typ"), out.typst.as_bytes())
-                .map_err(|e| e.to_string())?;
-        }
-        write_atomic(&path, &out.pdf).map_err(|e| e.to_string())?;
-        let signs = key.is_some() && !job.kind.is_reference();
-        let signed_at = record_paper(&path, job, out, &font_hashes, signs)?;
-        // A reference copy of another body's paper is never signed with the office key.
-        if job.kind.is_reference() {
-            // (A signature left by an older version goes.)
-            let _ = std::fs::remove_file(sig_path(&path));
-            return Ok(());
-        }
-        if let Some((sk, pk)) = &key {
-            let binding = sign::Binding {
-                case: case.id.clone(),
-                paper: job.kind.name().to_string(),
-                file: job.file_name.clone(),
-                sha256: sign::sha256_hex(&out.pdf),
-                time: signed_at,
+    let one = |case: &case::Case| -> Result<crate::render::CaseDone, RenderError> {
+        let sink_err = |file: &str, message: String| RenderError::Sink {
+            case: case.id.clone(),
+            paper: file.to_string(),
+            message,
+        };
+        let dir = output.join(&case.id);
+        let case_digest = digests.get(&case.id).map(String::as_str).unwrap_or("");
+        let inputs = |kind: Kind| {
+            let signs = !kind.is_reference();
+            renderer.inputs(case_digest, kind, signer.as_deref().filter(|_| signs))
+        };
+        let old = std::fs::read_to_string(dir.join(crate::render::record::FILE_NAME))
+            .ok()
+            .and_then(|t| crate::render::record::Record::parse(&t).ok())
+            .unwrap_or_default();
+        // A paper is kept when it was made from the same inputs, is on disk whole
+        // (with its signature and Typst source when those are wanted), and, for
+        // a dossier paper, the papers it lists have the page counts it listed.
+        let keep = |_: &case::Case,
+                    job: &crate::render::plan::Job,
+                    earlier: &[(String, usize)]|
+         -> Option<usize> {
+            if force {
+                return None;
+            }
+            let p = old.papers.get(&job.file_name)?;
+            if p.kind != job.kind.name() || p.inputs.as_ref() != Some(&inputs(job.kind)) {
+                return None;
+            }
+            let path = dir.join(&job.file_name);
+            let len = std::fs::metadata(&path).ok().filter(|m| m.is_file())?.len();
+            if p.bytes != Some(len)
+                || (signer.is_some() && !job.kind.is_reference() && !sig_path(&path).is_file())
+                || (look.keep_typst && !path.with_extension("typ").is_file())
+            {
+                return None;
+            }
+            if job.kind.is_dossier()
+                && earlier
+                    .iter()
+                    .any(|(f, n)| old.papers.get(f).map(|q| q.pages) != Some(*n))
+            {
+                return None;
+            }
+            Some(p.pages)
+        };
+        let made = std::sync::Mutex::new(Vec::new());
+        let dir_ready = std::sync::Once::new();
+        let sink = |case: &case::Case,
+                    job: &crate::render::plan::Job,
+                    out: &crate::render::Rendered|
+         -> Result<(), String> {
+            // The case's folder, made once (not once per file).
+            let mut mkdir = Ok(());
+            dir_ready.call_once(|| mkdir = std::fs::create_dir_all(&dir));
+            mkdir.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = dir.join(&job.file_name);
+            let write = |p: &Path, bytes: &[u8]| {
+                crate::fsutil::write_atomic_in(&dir, p, bytes).map_err(|e| e.to_string())
             };
-            let sig = sign::sign(sk, Some(pk), &out.pdf, &binding).map_err(|e| e.to_string())?;
-            write_atomic(&sig_path(&path), sig.as_bytes()).map_err(|e| e.to_string())?;
+            if look.keep_typst {
+                write(&path.with_extension("typ"), out.typst.as_bytes())?;
+            }
+            write(&path, &out.pdf)?;
+            let signs = key.is_some() && !job.kind.is_reference();
+            let entry = paper_record(&old, job, out, &font_hashes, signs, inputs(job.kind))?;
+            if job.kind.is_reference() {
+                // A reference copy of another body's paper is never signed with the
+                // office key (a signature left by an older version goes).
+                let _ = std::fs::remove_file(sig_path(&path));
+            } else if let Some((sk, pk)) = &key {
+                let binding = sign::Binding {
+                    case: case.id.clone(),
+                    paper: job.kind.name().to_string(),
+                    file: job.file_name.clone(),
+                    sha256: entry.sha256.clone(),
+                    time: entry.signed_at.clone(),
+                };
+                let sig =
+                    sign::sign(sk, Some(pk), &out.pdf, &binding).map_err(|e| e.to_string())?;
+                write(&sig_path(&path), sig.as_bytes())?;
+            }
+            made.lock()
+                .map_err(|e| e.to_string())?
+                .push((job.file_name.clone(), entry));
+            Ok(())
+        };
+        let done = renderer.render_case_keeping(case, &keep, &sink);
+        // The record is written once per case, after its papers, with what was
+        // made (also when a later paper failed: those made are on disk).
+        let made = made
+            .into_inner()
+            .map_err(|e| sink_err(crate::render::record::FILE_NAME, e.to_string()))?;
+        if !made.is_empty() {
+            let mut rec = old.clone();
+            rec.papers.extend(made);
+            let rec_path = dir.join(crate::render::record::FILE_NAME);
+            crate::fsutil::write_atomic_in(&dir, &rec_path, rec.to_text().as_bytes())
+                .map_err(|e| sink_err(crate::render::record::FILE_NAME, e.to_string()))?;
         }
-        Ok(())
+        done
     };
-    let report = renderer.render_all(&cases, &sink, Some(&pb));
+    let report = renderer.for_each_case(&cases, &one, Some(&pb));
     pb.finish_and_clear();
     for (_, e) in &report.failed {
         eprintln!("anjuan: {e}");
@@ -1194,8 +1289,9 @@ fn render(
         }
     }
     println!(
-        "已生成 {} 份文书 (papers)，{} 件案件 (cases)，用时 {:.1} 秒 → {}",
+        "已生成 {} 份文书 (papers made)，{} 份未变、沿用 (kept: inputs unchanged)，{} 件案件 (cases)，用时 {:.1} 秒 → {}",
         report.papers,
+        report.kept,
         report.cases - report.failed.len(),
         started.elapsed().as_secs_f64(),
         output.display()
@@ -1214,50 +1310,38 @@ fn render(
     Ok(Outcome::Clean)
 }
 
-/// Adds a freshly written paper to its case's render record (the papers of one
-/// case are written one after another, so the read-modify-write does not race).
-/// When the paper is to be signed, records and returns its 签名时间: the one already
-/// recorded when the PDF is the same bytes as before (a repeat render changes
-/// nothing, so the signature and every package made from it stay the same), else
-/// the time now (`SOURCE_DATE_EPOCH` when set).
-fn record_paper(
-    path: &Path,
+/// The record of a freshly made paper. When the paper is signed, its 签名时间 is
+/// the one already recorded when the PDF is the same bytes as before (a repeat
+/// render changes nothing, so the signature and every package made from it stay
+/// the same), else the time now (`SOURCE_DATE_EPOCH` when set).
+fn paper_record(
+    old: &crate::render::record::Record,
     job: &crate::render::plan::Job,
     out: &crate::render::Rendered,
     hashes: &crate::render::record::FontHashes,
     signed: bool,
-) -> Result<Option<String>, String> {
-    use crate::render::record::{self, PaperRecord, Record};
-    let rec_path = path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(record::FILE_NAME);
-    let mut rec = match std::fs::read_to_string(&rec_path) {
-        Ok(t) => Record::parse(&t).unwrap_or_default(),
-        Err(_) => Record::default(),
-    };
+    inputs: crate::render::record::Inputs,
+) -> Result<crate::render::record::PaperRecord, String> {
+    use crate::render::record::{self, PaperRecord};
     let sha256 = sign::sha256_hex(&out.pdf);
     let signed_at = signed.then(|| {
-        rec.papers
+        old.papers
             .get(&job.file_name)
             .filter(|p| p.sha256 == sha256)
             .and_then(|p| p.signed_at.clone())
             .filter(|t| sign::is_signing_time(t))
             .unwrap_or_else(sign::signing_time_now)
     });
-    rec.papers.insert(
-        job.file_name.clone(),
-        PaperRecord {
-            kind: job.kind.name().to_string(),
-            pages: out.pages,
-            sha256,
-            fonts: hashes.fonts(out)?,
-            generator: record::generator(),
-            signed_at: signed_at.clone(),
-        },
-    );
-    write_atomic(&rec_path, rec.to_text().as_bytes()).map_err(|e| e.to_string())?;
-    Ok(signed_at)
+    Ok(PaperRecord {
+        kind: job.kind.name().to_string(),
+        pages: out.pages,
+        sha256,
+        fonts: hashes.fonts(out)?,
+        generator: record::generator(),
+        signed_at,
+        bytes: Some(out.pdf.len() as u64),
+        inputs: Some(inputs),
+    })
 }
 
 fn pack(
@@ -1622,7 +1706,14 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
         );
     }
     let papers = office.join("papers");
-    let rendered = render(None, std::slice::from_ref(&office), &papers, None, look)?;
+    let rendered = render(
+        None,
+        std::slice::from_ref(&office),
+        &papers,
+        None,
+        false,
+        look,
+    )?;
     let archive = output.join("archive");
     let opts = PackOptions {
         unsigned: false,

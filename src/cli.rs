@@ -59,6 +59,10 @@ pub enum Command {
         /// Only this kind of paper (Chinese name or slug, e.g. 处理意见书 or opinion).
         #[arg(long, value_name = "KIND")]
         only: Option<String>,
+        /// Make every paper again, even those whose inputs (case file, template,
+        /// fonts, office settings, signing key, anjuan version) have not changed.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         look: LookOptions,
     },

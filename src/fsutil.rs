@@ -294,6 +294,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
+    write_atomic_in(dir, path, bytes)
+}
+
+/// [`write_atomic`] into a folder the caller knows exists (`dir`, the parent of
+/// `path`): one temporary created, written, flushed to disk once (fsync) and
+/// renamed into place once; no `mkdir`.
+pub fn write_atomic_in(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let err = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let tmp = TempFile::new_in(dir).map_err(err)?;
     tmp.file().write_all(bytes).map_err(err)?;
     tmp.file().sync_all().map_err(err)?;

@@ -542,31 +542,8 @@ pub fn prepare(
         return Err(PackError::Refused(refusals));
     }
 
-    // 2. Read every paper once: SHA-256, SM3 and the signature's BLAKE2b prehash,
-    //    on all cores; unchanged since rendering; signature valid.
-    progress("计算摘要、核验签名 (hashing, checking signatures)");
-    let checked: Vec<Result<(u64, Digests), Refusal>> = filed
-        .iter()
-        .zip(&chosen)
-        .flat_map(|(ps, c)| ps.iter().map(move |p| (p, c)))
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|(p, case)| check_paper(p, case, opts))
-        .collect();
-    let mut it = checked.into_iter();
-    for ps in filed.iter_mut() {
-        for p in ps.iter_mut() {
-            match it.next().expect("one result per paper") {
-                Ok((size, d)) => {
-                    p.size = size;
-                    p.digests = d;
-                }
-                Err(r) => refusals.push(r),
-            }
-        }
-    }
-
-    // 3. 档号: registered numbers stay; new cases get the next numbers.
+    // 2. 档号: registered numbers stay; new cases get the next numbers. (Before
+    //    the papers are read: the dossier papers need the codes, not the digests.)
     if let Scope::Year(y) = opts.scope {
         let ids: BTreeSet<&str> = chosen.iter().map(|c| c.id.as_str()).collect();
         for (code, e) in register.entries() {
@@ -617,10 +594,62 @@ pub fn prepare(
             }),
         }
     }
+    // 3. At the same time: read every paper once (SHA-256, SM3 and the
+    //    signature's BLAKE2b prehash, on all cores; unchanged since rendering;
+    //    signature valid), and make the dossier papers with the codes (Typst, on
+    //    the render pools). Reading is mostly waiting on the disk, compiling is
+    //    CPU: together they take little more than the longer of the two.
+    progress("计算摘要、核验签名，生成案卷封面、卷内文件目录、备考表 (hashing, checking signatures, dossier papers)");
+    let hashes = FontHashes::default();
+    let base_title = match opts.scope {
+        Scope::Case => chosen[0].id.clone(),
+        Scope::Year(y) => bundle_name(cfg, y),
+    };
+    let work = &opts.work;
+    let numbered = refusals.is_empty();
+    let (checked, made) = rayon::join(
+        || -> Vec<Result<(u64, Digests), Refusal>> {
+            filed
+                .iter()
+                .zip(&chosen)
+                .flat_map(|(ps, c)| ps.iter().map(move |p| (p, c)))
+                .collect::<Vec<_>>()
+                .par_iter()
+                .map(|(p, case)| check_paper(p, case, opts))
+                .collect()
+        },
+        || {
+            // (Not when the package is refused anyway.)
+            numbered.then(|| {
+                renderer.run_chunked(
+                    &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
+                    crate::render::CHUNK,
+                    &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
+                )
+            })
+        },
+    );
+    let mut it = checked.into_iter();
+    for ps in filed.iter_mut() {
+        for p in ps.iter_mut() {
+            match it.next() {
+                Some(Ok((size, d))) => {
+                    p.size = size;
+                    p.digests = d;
+                }
+                Some(Err(r)) => refusals.push(r),
+                None => {}
+            }
+        }
+    }
     if !refusals.is_empty() {
         refusals.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
         return Err(PackError::Refused(refusals));
     }
+    let made: Vec<Result<Vec<Made>, PackError>> = match made {
+        Some(m) => m?,
+        None => Vec::new(),
+    };
 
     // Every paper signed (and checked, when a key is known)?
     // (Received files carry no office signature: the manifests and the signed
@@ -630,26 +659,13 @@ pub fn prepare(
         .flatten()
         .all(|p| p.sig.is_some() || p.received.is_some());
 
-    // 4. The dossier papers, made here with the codes.
-    progress("生成案卷封面、卷内文件目录、备考表 (dossier papers)");
-    let hashes = FontHashes::default();
-    let base_title = match opts.scope {
-        Scope::Case => chosen[0].id.clone(),
-        Scope::Year(y) => bundle_name(cfg, y),
-    };
-    let work = &opts.work;
-    let made: Vec<Result<Vec<Made>, PackError>> = renderer.run_chunked(
-        &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
-        crate::render::CHUNK,
-        &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
-    )?;
     let mut payload: Vec<Payload> = Vec::new();
     let mut made_by_case: Vec<Vec<Made>> = Vec::new();
     for m in made {
         made_by_case.push(m?);
     }
 
-    // 5. Items and metadata.
+    // 4. Items and metadata.
     progress("编制目录与元数据 (catalogue, metadata)");
     let mut items: Vec<Row> = Vec::new();
     let mut fonts_used: BTreeMap<FontFile, BTreeSet<String>> = BTreeMap::new();
@@ -962,7 +978,7 @@ pub fn prepare(
     fonts_bytes.push(b'\n');
     payload.push(Payload::spill("data/fonts.json".into(), fonts_bytes, work)?);
 
-    // 6. The bag: manifests, bag-info, the handoff form, tag manifests, signature.
+    // 5. The bag: manifests, bag-info, the handoff form, tag manifests, signature.
     progress("写入清单与移交登记表 (manifests, handoff form)");
     payload.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
     let mut manifests: BTreeMap<Alg, Manifest> = BTreeMap::new();

@@ -215,6 +215,30 @@ impl FontSet {
         self.slots.get(index)?.path()
     }
 
+    /// A digest of the font set: the role table and every font file found (path,
+    /// size, modification time). Another font installed, removed or replaced, or
+    /// another role list, changes it.
+    pub fn digest(&self) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(serde_json::to_vec(&self.roles).unwrap_or_default());
+        let files: BTreeSet<&Path> = self.slots.iter().filter_map(FontSlot::path).collect();
+        for path in files {
+            h.update(b"\0");
+            h.update(path.as_os_str().as_encoded_bytes());
+            if let Ok(m) = std::fs::metadata(path) {
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
+                h.update(format!(" {} {mtime}", m.len()).as_bytes());
+            }
+        }
+        crate::archive::bag::hex(&h.finalize())
+    }
+
     /// Whether any font found has a glyph for `c` (invisible format characters
     /// need none).
     pub fn covers(&self, c: char) -> bool {

@@ -165,13 +165,21 @@ pub struct Renderer {
     seal: Option<String>,
     only: Option<Kind>,
     threads: usize,
+    /// Digests of what reaches every page (see [`record::Inputs`]).
+    settings_digest: String,
+    fonts_digest: String,
+    /// Template file name → digest of its effective text with the shared modules.
+    template_digests: std::collections::HashMap<String, String>,
 }
 
 /// What a batch did.
 #[derive(Debug, Default)]
 pub struct BatchReport {
     pub cases: usize,
+    /// Papers made.
     pub papers: usize,
+    /// Papers whose inputs had not changed, left as they were.
+    pub kept: usize,
     pub failed: Vec<(String, RenderError)>,
 }
 
@@ -188,6 +196,7 @@ impl Renderer {
         for (name, text) in &templates.modules {
             files.add_source(&format!("/{name}"), text.clone());
         }
+        let mut seal_digest = String::new();
         let seal = match &config.office.seal {
             Some(rel) => {
                 let path = office_root.join(rel);
@@ -195,6 +204,7 @@ impl Renderer {
                     path: path.clone(),
                     source,
                 })?;
+                seal_digest = crate::sign::sha256_hex(&bytes);
                 let ext = path
                     .extension()
                     .and_then(|e| e.to_str())
@@ -226,6 +236,9 @@ impl Renderer {
         } else {
             opts.threads
         };
+        let settings_digest = settings_digest(config, &seal_digest);
+        let fonts_digest = fonts.digest();
+        let template_digests = template_digests(&templates);
         Ok(Renderer {
             fonts,
             library,
@@ -236,7 +249,27 @@ impl Renderer {
             seal,
             only: opts.only,
             threads,
+            settings_digest,
+            fonts_digest,
+            template_digests,
         })
+    }
+
+    /// What a paper of `kind` made now from a case file with text digest `case`
+    /// would be made from; `signer` is the key id of the office key that signs it.
+    pub fn inputs(&self, case: &str, kind: Kind, signer: Option<&str>) -> record::Inputs {
+        record::Inputs {
+            case: case.to_string(),
+            template: self
+                .template_digests
+                .get(kind.template())
+                .cloned()
+                .unwrap_or_default(),
+            fonts: self.fonts_digest.clone(),
+            settings: self.settings_digest.clone(),
+            signer: signer.map(str::to_string),
+            tool: record::generator(),
+        }
     }
 
     /// Renders every paper of one case, handing each to `sink` as it is finished.
@@ -245,16 +278,33 @@ impl Renderer {
         case: &Case,
         sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
     ) -> Result<usize, RenderError> {
+        self.render_case_keeping(case, &|_, _, _| None, sink)
+            .map(|d| d.made)
+    }
+
+    /// Renders the papers of one case that `keep` does not keep, handing each to
+    /// `sink` as it is finished.
+    ///
+    /// `keep(case, job, earlier)` gives the page count of a paper that need not be
+    /// made again (it is left as it is), or `None` to make it; `earlier` holds the
+    /// file names and page counts of the case's papers decided so far (the dossier
+    /// papers, decided last, list the others with their page counts).
+    pub fn render_case_keeping(
+        &self,
+        case: &Case,
+        keep: &Keep,
+        sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
+    ) -> Result<CaseDone, RenderError> {
         let mut case = case.clone();
         if case.office.is_none() {
             case.office = Some(self.config.office.name.clone());
         }
         let case = &case;
         let jobs = plan::plan(case, &self.config);
-        let base = plan::base_context(case, &self.config, self.seal.as_deref());
-        self.check_glyphs(case, &base)?;
+        let mut base: Option<Value> = None;
         let mut pages: Vec<(usize, usize)> = Vec::new();
-        let mut done = 0;
+        let mut earlier: Vec<(String, usize)> = Vec::new();
+        let mut done = CaseDone::default();
         // The dossier papers list the others with their page counts: render them last.
         for phase in [false, true] {
             for job in jobs.iter().filter(|j| j.kind.is_dossier() == phase) {
@@ -262,17 +312,34 @@ impl Renderer {
                 if !wanted && (phase || !self.only.is_some_and(Kind::is_dossier)) {
                     continue;
                 }
+                if let Some(n) = keep(case, job, &earlier) {
+                    pages.push((job.seq, n));
+                    earlier.push((job.file_name.clone(), n));
+                    if wanted {
+                        done.kept += 1;
+                    }
+                    continue;
+                }
+                let base = match &base {
+                    Some(b) => b,
+                    None => {
+                        let b = plan::base_context(case, &self.config, self.seal.as_deref());
+                        self.check_glyphs(case, &b)?;
+                        base.insert(b)
+                    }
+                };
                 let ctx =
-                    plan::job_context(&base, case, job, &jobs, &pages, &self.config.archive.order);
+                    plan::job_context(base, case, job, &jobs, &pages, &self.config.archive.order);
                 let out = self.render_job(case, job, &ctx)?;
                 pages.push((job.seq, out.pages));
+                earlier.push((job.file_name.clone(), out.pages));
                 if wanted {
                     sink(case, job, &out).map_err(|message| RenderError::Sink {
                         case: case.id.clone(),
                         paper: job.file_name.clone(),
                         message,
                     })?;
-                    done += 1;
+                    done.made += 1;
                 }
             }
         }
@@ -291,10 +358,30 @@ impl Renderer {
         sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
         progress: Option<&indicatif::ProgressBar>,
     ) -> BatchReport {
+        self.for_each_case(
+            cases,
+            &|case| {
+                self.render_case(case, sink)
+                    .map(|made| CaseDone { made, kept: 0 })
+            },
+            progress,
+        )
+    }
+
+    /// Runs `one` (which renders a case's papers: [`Self::render_case_keeping`]
+    /// with what the caller keeps, writes and records) for each case, as
+    /// [`Self::render_all`] does: in parallel, in chunks on fresh pools, comemo
+    /// evicted as the batch goes, a failing or panicking case reported and skipped.
+    pub fn for_each_case(
+        &self,
+        cases: &[Case],
+        one: &(dyn Fn(&Case) -> Result<CaseDone, RenderError> + Sync),
+        progress: Option<&indicatif::ProgressBar>,
+    ) -> BatchReport {
         let counter = AtomicUsize::new(0);
-        let results: Vec<(String, Result<usize, RenderError>)> = self
+        let results: Vec<(String, Result<CaseDone, RenderError>)> = self
             .run_chunked(cases, CHUNK, &|case| {
-                let r = self.render_case_guarded(case, sink);
+                let r = self.render_case_guarded(case, one);
                 if let Some(pb) = progress {
                     pb.inc(1);
                 }
@@ -318,7 +405,10 @@ impl Renderer {
         };
         for (id, r) in results {
             match r {
-                Ok(n) => report.papers += n,
+                Ok(d) => {
+                    report.papers += d.made;
+                    report.kept += d.kept;
+                }
                 Err(e) => report.failed.push((id, e)),
             }
         }
@@ -339,12 +429,9 @@ impl Renderer {
     fn render_case_guarded(
         &self,
         case: &Case,
-        sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
-    ) -> Result<usize, RenderError> {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.render_case(case, sink)
-        }))
-        .unwrap_or_else(|p| {
+        one: &(dyn Fn(&Case) -> Result<CaseDone, RenderError> + Sync),
+    ) -> Result<CaseDone, RenderError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(case))).unwrap_or_else(|p| {
             let what = panic_text(&p);
             Err(RenderError::Pdf {
                 case: case.id.clone(),
@@ -566,6 +653,60 @@ impl Renderer {
         }
         Ok(())
     }
+}
+
+/// Decides whether a paper is kept: see [`Renderer::render_case_keeping`].
+pub type Keep<'a> = dyn Fn(&Case, &Job, &[(String, usize)]) -> Option<usize> + Sync + 'a;
+
+/// What rendering one case did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CaseDone {
+    /// Papers made.
+    pub made: usize,
+    /// Papers kept as they were (their inputs had not changed).
+    pub kept: usize,
+}
+
+/// The office settings that reach the page (see [`record::Inputs::settings`]),
+/// with the seal image's digest.
+fn settings_digest(cfg: &Config, seal: &str) -> String {
+    let v = serde_json::json!({
+        "office": cfg.office,
+        "issuers": cfg.issuers,
+        "signers": cfg.signers,
+        "fonts": cfg.fonts,
+        "retention": cfg.retention,
+        "calendar": cfg.calendar,
+        "archive": {
+            "order": cfg.archive.order,
+            "classification": cfg.archive.classification,
+        },
+        "seal": seal,
+    });
+    crate::sign::sha256_hex(v.to_string().as_bytes())
+}
+
+/// Each paper template's digest: its effective text and every shared module
+/// (`layout.typ`), which any paper may import.
+fn template_digests(t: &Templates) -> std::collections::HashMap<String, String> {
+    use sha2::Digest as _;
+    let mut shared = sha2::Sha256::new();
+    for (name, text) in &t.modules {
+        shared.update(name.as_bytes());
+        shared.update(b"\0");
+        shared.update(text.as_bytes());
+        shared.update(b"\0");
+    }
+    templates::PAPER_TEMPLATES
+        .iter()
+        .map(|name| {
+            let mut h = shared.clone();
+            h.update(name.as_bytes());
+            h.update(b"\0");
+            h.update(t.text(name).unwrap_or_default().as_bytes());
+            (name.to_string(), crate::archive::bag::hex(&h.finalize()))
+        })
+        .collect()
 }
 
 /// Every string in a JSON value with its field path (`petitioners[0].name`).

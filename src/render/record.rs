@@ -2,6 +2,11 @@
 //! (`<case>/render-record.json`) so the archive can say which font files (name and
 //! SHA-256) made each PDF, and how many pages it has, without re-reading the PDF.
 //!
+//! It also says what each paper was made from ([`Inputs`]: digests of the case
+//! file, the effective template, the font set, the office settings that reach
+//! the page, the signing key, and the tool's version), so that `render` makes a
+//! paper again only when one of them changed.
+//!
 //! Pure data: the command layer reads and writes the file.
 
 use std::collections::BTreeMap;
@@ -39,6 +44,35 @@ pub struct PaperRecord {
     /// signature's trusted comment. Kept across renders that give the same bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_at: Option<String>,
+    /// Size of the PDF in bytes (a kept paper must still be on disk, whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// What made it; absent in records of older versions (then it is made again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Inputs>,
+}
+
+/// The inputs of one paper, each as a SHA-256 (lower-case hex) unless said otherwise.
+/// Two renders with equal inputs give the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inputs {
+    /// The case file's text.
+    pub case: String,
+    /// The paper's effective template (an office override or the built-in one),
+    /// with the shared Typst modules it imports (`layout.typ`).
+    pub template: String,
+    /// The font set found: the role table and every font file's path, size and
+    /// modification time.
+    pub fonts: String,
+    /// The office settings that reach the page (`anjuan.toml`: office, issuers,
+    /// signers, fonts, retention, calendar, archive order and classification) and
+    /// the seal image.
+    pub settings: String,
+    /// The office key that signed it (key id); absent when unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// The anjuan version.
+    pub tool: String,
 }
 
 /// A case's record: file name → what made it.
@@ -123,9 +157,26 @@ mod tests {
                 }],
                 generator: generator(),
                 signed_at: Some("2026-07-10T09:30:00+08:00".into()),
+                bytes: Some(51234),
+                inputs: Some(Inputs {
+                    case: "01".repeat(32),
+                    template: "02".repeat(32),
+                    fonts: "03".repeat(32),
+                    settings: "04".repeat(32),
+                    signer: Some("0123456789ABCDEF".into()),
+                    tool: generator(),
+                }),
             },
         );
         assert_eq!(Record::parse(&r.to_text()).unwrap(), r);
         assert!(Record::parse("{").is_err());
+    }
+
+    #[test]
+    fn older_records_read_without_inputs() {
+        let text = r#"{"papers":{"01-a.pdf":{"kind":"k","pages":1,"sha256":"x","fonts":[],"generator":"anjuan 0.1.0"}}}"#;
+        let r = Record::parse(text).unwrap();
+        assert_eq!(r.papers["01-a.pdf"].inputs, None);
+        assert_eq!(r.papers["01-a.pdf"].bytes, None);
     }
 }

@@ -238,6 +238,11 @@ impl Templates {
         })
     }
 
+    /// The effective text of a paper template (override or built-in).
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.text.get(name).map(String::as_str)
+    }
+
     /// Where a template came from.
     pub fn origin(&self, name: &str) -> &str {
         self.origin
