@@ -400,11 +400,6 @@ pub fn workbook(lines: &[Line], opts: &Options) -> Result<Vec<u8>, XlsxError> {
                 Field::Status => Cell::Text(l.status.into()),
                 _ => cells.get(f).cloned().unwrap_or(Cell::Empty),
             };
-            let value = if opts.masked {
-                masked(*f, value)
-            } else {
-                value
-            };
             let fmt = match f {
                 _ if as_text(*f) => &number_as_text_f,
                 Field::Status => &status_f,
