@@ -6,8 +6,10 @@
 //!   memory, and its phases (ANJUAN_TIMINGS);
 //! - the same at 1,000 cases, to show that memory does not grow with the bundle;
 //! - anjuan's hashing (SHA-256 + SM3 in one read) over the bag's payload files,
-//!   against `openssl dgst -sha256` and `openssl dgst -sm3` over the same files at
-//!   the same parallelism (one process per core, files split evenly);
+//!   against SHA-256 alone and SM3 alone (anjuan's, and `openssl dgst -sha256` /
+//!   `-sm3` over the same files at the same parallelism: one process per core,
+//!   files split evenly), in interleaved rounds (`ANJUAN_BENCH_ROUNDS`, default
+//!   5), median and best of each;
 //! - `bagit.py` (Library of Congress, PyPI `bagit`) creating a bag of the same
 //!   files with the same number of processes.
 //!
@@ -85,6 +87,25 @@ fn openssl(alg: &str, files: &[PathBuf], jobs: usize) -> Duration {
     start.elapsed()
 }
 
+/// Reads a file once through one digest; returns its size.
+fn hash_file<D: sha2::Digest>(path: &Path) -> u64 {
+    use std::io::Read as _;
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut d = D::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf).unwrap();
+        if k == 0 {
+            break;
+        }
+        d.update(&buf[..k]);
+        n += k as u64;
+    }
+    std::hint::black_box(d.finalize());
+    n
+}
+
 fn main() {
     let big = env_n("ANJUAN_BENCH_BIG", 5000);
     let small = env_n("ANJUAN_BENCH_SMALL", 1000);
@@ -93,7 +114,10 @@ fn main() {
         .unwrap_or(1);
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    println!("anjuan pack benchmark — {cores} cores");
+    println!(
+        "anjuan pack benchmark — {cores} cores, load average {}",
+        loadavg()
+    );
 
     // Memory at two sizes.
     let office_small = rendered_office(root, small);
@@ -137,37 +161,73 @@ fn main() {
         big as f64 / small as f64
     );
 
-    // Hashing: anjuan's one-read SHA-256 + SM3 on all cores, against openssl.
-    // Warm the page cache first so every contender reads from memory.
+    // Hashing: anjuan's one-read SHA-256 + SM3 on all cores, against each
+    // digest alone (anjuan's and openssl's) at the same parallelism. The page
+    // cache is warmed first so every contender reads from memory; the
+    // contenders take turns (the order rotating each round) over several
+    // rounds, and the median and best of each are printed.
     let _ = openssl("sha256", &files, cores);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cores)
         .build()
         .unwrap();
-    let start = Instant::now();
-    let n: u64 = pool.install(|| {
-        files
-            .par_iter()
-            .map(|f| anjuan::archive::bag::Digests::of_file(f).unwrap().1)
-            .sum()
-    });
-    assert_eq!(n, bytes);
-    let ours = start.elapsed();
-    let sha = openssl("sha256", &files, cores);
-    let sm3 = openssl("sm3", &files, cores);
+    let ours = |which: &str| -> Duration {
+        let start = Instant::now();
+        let n: u64 = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| match which {
+                    "both" => anjuan::archive::bag::Digests::of_file(f).unwrap().1,
+                    "sha256" => hash_file::<sha2::Sha256>(f),
+                    _ => hash_file::<sm3::Sm3>(f),
+                })
+                .sum()
+        });
+        assert_eq!(n, bytes);
+        start.elapsed()
+    };
+    let names = [
+        "anjuan SHA-256+SM3 (one read)",
+        "anjuan SHA-256 alone",
+        "anjuan SM3 alone",
+        "openssl dgst -sha256",
+        "openssl dgst -sm3",
+    ];
+    let rounds = env_n("ANJUAN_BENCH_ROUNDS", 5);
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    for r in 0..rounds {
+        for k in 0..names.len() {
+            let i = (k + r) % names.len();
+            let t = match i {
+                0 => ours("both"),
+                1 => ours("sha256"),
+                2 => ours("sm3"),
+                3 => openssl("sha256", &files, cores),
+                _ => openssl("sm3", &files, cores),
+            };
+            samples[i].push(t.as_secs_f64());
+        }
+    }
     println!(
-        "hashing {mb:.0} MB on {cores} cores: anjuan SHA-256+SM3 (one read) {:.2} s = {:.0} MB/s; openssl sha256 {:.2} s = {:.0} MB/s; openssl sm3 {:.2} s = {:.0} MB/s; openssl both {:.2} s",
-        ours.as_secs_f64(),
-        mb / ours.as_secs_f64(),
-        sha.as_secs_f64(),
-        mb / sha.as_secs_f64(),
-        sm3.as_secs_f64(),
-        mb / sm3.as_secs_f64(),
-        (sha + sm3).as_secs_f64()
+        "hashing {mb:.0} MB on {cores} cores, {rounds} interleaved rounds (median / best), load average {}:",
+        loadavg()
     );
+    let mut med = Vec::new();
+    for (name, v) in names.iter().zip(samples.iter_mut()) {
+        let best = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let m = median(v);
+        med.push(m);
+        println!(
+            "  {name:<30} {m:.2} s = {:.0} MB/s   (best {best:.2} s)",
+            mb / m
+        );
+    }
     println!(
-        "  anjuan's both-digest pass takes {:.2}× the time of openssl's two passes [target ≤ 1.0: hashing costs no more than SM3 itself]",
-        ours.as_secs_f64() / (sha + sm3).as_secs_f64()
+        "  anjuan both / anjuan SM3 alone: {:.2}×; anjuan both / (openssl sha256 + sm3): {:.2}×; anjuan SHA-256 / openssl: {:.2}×; anjuan SM3 / openssl: {:.2}×",
+        med[0] / med[2],
+        med[0] / (med[3] + med[4]),
+        med[1] / med[3],
+        med[2] / med[4]
     );
 
     // bagit.py making a bag of the same files (it moves them into data/).

@@ -29,14 +29,15 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     println!(
-        "anjuan render benchmark — {} cores",
+        "anjuan render benchmark — {} cores, load average {}; every office signs (an office key, [signing] required), as a real one does",
         std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
+            .unwrap_or(1),
+        loadavg()
     );
 
     // 1. Cold start: one process rendering one paper.
-    let one = office(root, 1);
+    let one = signed_office(root, 1);
     let case1 = one.join("cases/XF-2026-00001.toml");
     let mut cold = Vec::new();
     for i in 0..5 {
@@ -60,7 +61,7 @@ fn main() {
     println!("cold run, first paper (process start to PDF on disk, median of 5): {cold_ms:.0} ms   [target ≤ 300 ms]");
 
     // 2. The anjuan way: one process, all papers of n cases.
-    let office_n = office(root, n);
+    let office_n = signed_office(root, n);
     let out = root.join("batch");
     let (t, peak_n) = run_measured(
         &[
@@ -72,6 +73,11 @@ fn main() {
         root,
     );
     let papers = count_pdfs(&out);
+    let sigs = walk(&out)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "minisig"))
+        .count();
+    assert!(sigs > 0, "the papers are signed");
     let rate = papers as f64 / t.as_secs_f64();
     println!(
         "in-process batch: {n} cases, {papers} papers in {:.1} s = {rate:.0} papers/s, peak memory {} MB   [target ≥ 150 papers/s]",
@@ -113,7 +119,7 @@ fn main() {
     );
 
     // 4. Memory at scale.
-    let office_big = office(root, big);
+    let office_big = signed_office(root, big);
     let outb = root.join("big");
     let (tb, peak_big) = run_measured(
         &[
@@ -131,4 +137,5 @@ fn main() {
         papers_big as f64 / tb.as_secs_f64(),
         peak_big / 1024
     );
+    println!("load average after: {}", loadavg());
 }

@@ -116,10 +116,17 @@ pub fn env_n(var: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// An office of `n` synthetic cases with an unencrypted key, every paper
-/// rendered and signed into its `papers/`.
-pub fn rendered_office(root: &Path, n: usize) -> PathBuf {
+/// An office of `n` synthetic cases with an unencrypted office key and
+/// `[signing]` on (required), as a real office is set up: every paper it
+/// renders is signed.
+pub fn signed_office(root: &Path, n: usize) -> PathBuf {
     let dir = office(root, n);
+    sign_office(&dir);
+    dir
+}
+
+/// Gives an office folder an unencrypted key and turns signing on.
+pub fn sign_office(dir: &Path) {
     let ok = Command::new(bin())
         .args(["key", "new", "--unencrypted", "-o"])
         .arg(dir.join("keys"))
@@ -132,6 +139,12 @@ pub fn rendered_office(root: &Path, n: usize) -> PathBuf {
         "\n[signing]\nkey = \"keys/anjuan.key\"\npublic = \"keys/anjuan.pub\"\nrequired = true\n",
     );
     std::fs::write(dir.join("anjuan.toml"), cfg).unwrap();
+}
+
+/// An office of `n` synthetic cases with an unencrypted key, every paper
+/// rendered and signed into its `papers/`.
+pub fn rendered_office(root: &Path, n: usize) -> PathBuf {
+    let dir = signed_office(root, n);
     let t = Instant::now();
     let st = Command::new(bin())
         .arg("render")
@@ -162,6 +175,16 @@ pub fn unzip_bag(zip: &Path, into: &Path) -> PathBuf {
         .unwrap()
         .unwrap()
         .path()
+}
+
+/// The median of some samples (sorted here).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// The load averages (1, 5, 15 minutes) from /proc/loadavg, for the record.
