@@ -184,7 +184,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
         } => render(
             cli.config.as_deref(),
             &paths,
-            &output,
+            output.as_deref(),
             only.as_deref(),
             force,
             &look,
@@ -346,7 +346,14 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 as_of,
                 force,
                 mask,
-            } => ledger::ledger_export(cli.config.as_deref(), &paths, &output, as_of, force, mask),
+            } => ledger::ledger_export(
+                cli.config.as_deref(),
+                &paths,
+                output.as_deref(),
+                as_of,
+                force,
+                mask,
+            ),
         },
         Command::Report {
             paths,
@@ -359,15 +366,19 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             cli.config.as_deref(),
             &paths,
             year,
-            &output,
+            output.as_deref(),
             as_of,
             force,
             &look,
         ),
         Command::Pack { what } => match what {
-            PackWhat::Case { path, output, opts } => {
-                pack(cli.config.as_deref(), &path, Scope::Case, &output, &opts)
-            }
+            PackWhat::Case { path, output, opts } => pack(
+                cli.config.as_deref(),
+                &path,
+                Scope::Case,
+                output.as_deref(),
+                &opts,
+            ),
             PackWhat::Year {
                 year,
                 office,
@@ -377,10 +388,21 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 cli.config.as_deref(),
                 &office,
                 Scope::Year(year),
-                &output,
+                output.as_deref(),
                 &opts,
             ),
         },
+    }
+}
+
+/// Where a command writes by default (one scheme, README "Where things go"):
+/// `rel` inside the office folder when an anjuan.toml was found, else `bare` in
+/// the current folder.
+pub(crate) fn office_place(loaded: &Loaded, rel: &Path, bare: &str) -> PathBuf {
+    if loaded.path.is_some() {
+        loaded.root().join(rel)
+    } else {
+        PathBuf::from(bare)
     }
 }
 
@@ -1122,7 +1144,7 @@ fn blocks_case(f: &crate::diag::Located) -> bool {
 fn render(
     config: Option<&Path>,
     paths: &[PathBuf],
-    output: &Path,
+    output: Option<&Path>,
     only: Option<&str>,
     force: bool,
     look: &LookOptions,
@@ -1132,6 +1154,9 @@ fn render(
         None => None,
     };
     let (loaded, files) = office_and_files(config, paths)?;
+    // Where `pack` reads them: the office's papers folder, unless told otherwise.
+    let default_out = office_place(&loaded, &loaded.config.archive.papers, "out");
+    let output = output.unwrap_or(&default_out);
     let rules = rules(&loaded, None);
     let checked = case::check_files(&files, &rules)?;
     // Cases whose records have defects (other than lateness) get no papers.
@@ -1348,7 +1373,7 @@ fn pack(
     config: Option<&Path>,
     path: &Path,
     scope: Scope,
-    output: &Path,
+    output: Option<&Path>,
     opts: &PackOptions,
 ) -> Result<Outcome, AppError> {
     use crate::archive::code::Register;
@@ -1356,6 +1381,9 @@ fn pack(
     let (loaded, files) = office_and_files(config, std::slice::from_ref(&path.to_path_buf()))?;
     let cfg = &loaded.config;
     let root = loaded.root();
+    // Default: the office's archive/ folder (the current folder without an office).
+    let default_out = office_place(&loaded, Path::new("archive"), ".");
+    let output = output.unwrap_or(&default_out);
     if scope == Scope::Case && files.len() != 1 {
         return Err(AppError::OneCase(path.to_path_buf(), files.len()));
     }
@@ -1511,7 +1539,7 @@ fn pack(
     let total: u64 = prepared.entries.iter().map(|e| e.content.len()).sum();
     let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "写入 {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+        "写入 {bar:30} {bytes}/{total_bytes} {bytes_per_sec} 约剩 (ETA) {eta}",
     ) {
         bar.set_style(style);
     }
@@ -1652,7 +1680,7 @@ fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> Re
 fn progress_bar(len: u64) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new(len);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} 生成文书 {bar:30} {pos}/{len} 件 {elapsed}",
+        "{spinner} 生成文书 {bar:30} {pos}/{len} 件 已用 {elapsed} 约剩 (ETA) {eta}",
     ) {
         pb.set_style(style);
     }
@@ -1709,7 +1737,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     let rendered = render(
         None,
         std::slice::from_ref(&office),
-        &papers,
+        Some(&papers),
         None,
         false,
         look,
@@ -1725,7 +1753,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
             passphrase_env: None,
         },
     };
-    let packed = pack(None, &office, Scope::Year(2026), &archive, &opts)?;
+    let packed = pack(None, &office, Scope::Year(2026), Some(&archive), &opts)?;
     // The receiving side, on the bundle just made: the 四性检测 with the demo key trusted.
     let bundle = archive.join("X012-WS-2026-XFB.zip");
     let vopts = crate::cli::VerifyOptions {
@@ -1765,12 +1793,12 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     ledger::ledger_export(
         None,
         &office_arg,
-        &output.join("台账.xlsx"),
+        Some(&output.join("台账.xlsx")),
         None,
         true,
         false,
     )?;
-    ledger::report(None, &office_arg, 2026, output, None, true, look)?;
+    ledger::report(None, &office_arg, 2026, Some(output), None, true, look)?;
     println!(
         "打开 (open) {} 查看每件案件的文书，{} 查看年度移交包；案件记录在 {}",
         papers.display(),

@@ -53,9 +53,11 @@ pub enum Command {
         /// Case files or folders.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// Output folder; each case gets a sub-folder named by its case number.
-        #[arg(short, long, value_name = "OUT", default_value = "out")]
-        output: PathBuf,
+        /// Output folder; each case gets a sub-folder named by its case number
+        /// (default: the office's papers folder, `[archive] papers` of anjuan.toml,
+        /// `papers/` beside it, where `pack` reads them; `out/` without an office).
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
         /// Only this kind of paper (Chinese name or slug, e.g. 处理意见书 or opinion).
         #[arg(long, value_name = "KIND")]
         only: Option<String>,
@@ -203,9 +205,10 @@ pub enum Command {
         /// The registration year reported on.
         #[arg(long)]
         year: i32,
-        /// Folder for 信访工作情况报告-YEAR.pdf and .json.
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        output: PathBuf,
+        /// Folder for 信访工作情况报告-YEAR.pdf and .json (default: the office's
+        /// `报告/` folder; the current folder without an office).
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
         /// Judge open and overdue cases as of this date (default: today, or 31 December
         /// of the year once it is over).
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -374,9 +377,10 @@ pub enum LedgerAction {
         /// The office folder, or case files/folders.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// The workbook to write.
+        /// The workbook to write (default: the office's `台账/台账-DATE.xlsx`, or
+        /// `台账-DATE-脱敏.xlsx` with --mask).
         #[arg(short, long, value_name = "ledger.xlsx")]
-        output: PathBuf,
+        output: Option<PathBuf>,
         /// Count days left from this date instead of today (also the title's date).
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         as_of: Option<crate::case::date::Date>,
@@ -397,9 +401,10 @@ pub enum PackWhat {
         /// The case file.
         #[arg(value_name = "PATH")]
         path: PathBuf,
-        /// Output folder; the package is `<case number>.zip` in it.
+        /// Output folder; the package is `<case number>.zip` in it (default: the
+        /// office's `archive/`).
         #[arg(short, long, value_name = "DIR")]
-        output: PathBuf,
+        output: Option<PathBuf>,
         #[command(flatten)]
         opts: PackOptions,
     },
@@ -411,9 +416,10 @@ pub enum PackWhat {
         /// The office folder (with anjuan.toml and cases/).
         #[arg(value_name = "OFFICE")]
         office: PathBuf,
-        /// Output folder; the bundle is `<fonds>-WS-<year>-<office code>.zip` in it.
+        /// Output folder; the bundle is `<fonds>-WS-<year>-<office code>.zip` in it
+        /// (default: the office's `archive/`).
         #[arg(short, long, value_name = "DIR")]
-        output: PathBuf,
+        output: Option<PathBuf>,
         #[command(flatten)]
         opts: PackOptions,
     },

@@ -592,3 +592,42 @@ fn json_outputs_name_their_schema_and_the_schema_covers_them() {
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["signing_key"], "k2/anjuan.key");
 }
+
+/// Defaults that chain: in a new office, render, pack, report and the ledger
+/// export write inside the office with no -o, pack finds the papers render made,
+/// and the bundle is signed so the receiver's --trust check accepts it.
+#[test]
+fn defaults_chain_from_init_to_a_bundle_the_receiver_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = init_with(d, &["--unencrypted", "office"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let office = d.join("office");
+    let o = anjuan(d, &["render", "office"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(office.join("papers/XF-2026-0001").is_dir());
+    assert!(!d.join("out").exists());
+    let o = anjuan(d, &["pack", "year", "--year", "2026", "office"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let zip = office.join("archive/X012-WS-2026-XFB.zip");
+    assert!(zip.is_file(), "{}", stdout(&o));
+    let o = anjuan(
+        d,
+        &[
+            "verify",
+            zip.to_str().unwrap(),
+            "--trust",
+            "office/keys/anjuan.pub",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let o = anjuan(d, &["report", "--year", "2026", "office"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(office.join("报告/信访工作情况报告-2026.pdf").is_file());
+    let o = anjuan(d, &["ledger", "export", "office", "--as-of", "2026-11-21"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(office.join("台账/台账-20261121.xlsx").is_file());
+    let o = anjuan(d, &["ledger", "export", "office", "--as-of", "2026-11-21", "--mask"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(office.join("台账/台账-20261121-脱敏.xlsx").is_file());
+}

@@ -145,16 +145,24 @@ fn one_line(s: &str) -> String {
 pub(super) fn ledger_export(
     config: Option<&Path>,
     paths: &[PathBuf],
-    output: &Path,
+    output: Option<&Path>,
     as_of: Option<Date>,
     force: bool,
     mask: bool,
 ) -> Result<Outcome, AppError> {
+    let (loaded, files) = office_and_files(config, paths)?;
+    let rules = rules(&loaded, as_of);
+    // Default: the office's 台账/ folder, dated, the masked copy named as such.
+    let name = format!(
+        "台账-{}{}.xlsx",
+        rules.as_of.compact(),
+        if mask { "-脱敏" } else { "" }
+    );
+    let default_out = super::office_place(&loaded, &Path::new("台账").join(&name), &name);
+    let output = output.unwrap_or(&default_out);
     if output.exists() && !force {
         return Err(AppError::Exists(output.to_path_buf()));
     }
-    let (loaded, files) = office_and_files(config, paths)?;
-    let rules = rules(&loaded, as_of);
     let cases = load_all(&files)?;
     let refs: Vec<&Case> = cases.iter().collect();
     let warn = i64::from(loaded.config.calendar.warn_days);
@@ -195,11 +203,15 @@ pub(super) fn report(
     config: Option<&Path>,
     paths: &[PathBuf],
     year: i32,
-    output: &Path,
+    output: Option<&Path>,
     as_of: Option<Date>,
     force: bool,
     look: &LookOptions,
 ) -> Result<Outcome, AppError> {
+    // Default: the office's 报告/ folder (the current folder without an office).
+    let loaded_for_place = super::load_config(config, paths)?;
+    let default_out = super::office_place(&loaded_for_place, Path::new("报告"), ".");
+    let output = output.unwrap_or(&default_out);
     let (pdf_name, json_name) = report_names(year);
     let (pdf_path, json_path) = (output.join(&pdf_name), output.join(&json_name));
     for p in [&pdf_path, &json_path] {
