@@ -890,6 +890,11 @@ fn ask_twice() -> Result<String, AppError> {
 /// The passphrase of an existing key: the named variable, ANJUAN_PASSPHRASE, the
 /// terminal, or none for an unencrypted key.
 fn passphrase_for(key_text: &str, pass: Option<&PassOptions>) -> Result<String, AppError> {
+    // An unencrypted key needs none, whatever the environment holds (an office may
+    // keep ANJUAN_PASSPHRASE set for its own key while using another's).
+    if sign::secret_key(key_text, String::new()).is_ok() {
+        return Ok(String::new());
+    }
     if let Some(var) = pass.and_then(|p| p.passphrase_env.as_deref()) {
         return std::env::var(var).map_err(|_| AppError::Sign {
             path: PathBuf::from(format!("${var}")),
@@ -898,9 +903,6 @@ fn passphrase_for(key_text: &str, pass: Option<&PassOptions>) -> Result<String, 
     }
     if let Ok(p) = std::env::var("ANJUAN_PASSPHRASE") {
         return Ok(p);
-    }
-    if sign::secret_key(key_text, String::new()).is_ok() {
-        return Ok(String::new());
     }
     rpassword::prompt_password("私钥口令 (passphrase): ").map_err(|e| AppError::Sign {
         path: PathBuf::from("(terminal)"),

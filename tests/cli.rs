@@ -627,7 +627,17 @@ fn defaults_chain_from_init_to_a_bundle_the_receiver_accepts() {
     let o = anjuan(d, &["ledger", "export", "office", "--as-of", "2026-11-21"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(office.join("台账/台账-20261121.xlsx").is_file());
-    let o = anjuan(d, &["ledger", "export", "office", "--as-of", "2026-11-21", "--mask"]);
+    let o = anjuan(
+        d,
+        &[
+            "ledger",
+            "export",
+            "office",
+            "--as-of",
+            "2026-11-21",
+            "--mask",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(office.join("台账/台账-20261121-脱敏.xlsx").is_file());
 }
