@@ -180,15 +180,19 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             output,
             only,
             force,
+            json,
             look,
-        } => render(
-            cli.config.as_deref(),
-            &paths,
-            output.as_deref(),
-            only.as_deref(),
-            force,
-            &look,
-        ),
+        } => {
+            JSON_SUMMARY.store(json, std::sync::atomic::Ordering::Relaxed);
+            render(
+                cli.config.as_deref(),
+                &paths,
+                output.as_deref(),
+                only.as_deref(),
+                force,
+                &look,
+            )
+        }
         Command::Demo { output, look } => demo(&output, &look),
         Command::Schema {
             office,
@@ -241,6 +245,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             opts,
             key,
             output,
+            json,
             pass,
             look,
         } => receipt(
@@ -248,7 +253,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             &bundle,
             &opts,
             key.as_deref(),
-            &output,
+            (&output, json),
             &pass,
             &look,
         ),
@@ -346,6 +351,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 as_of,
                 force,
                 mask,
+                json,
             } => ledger::ledger_export(
                 cli.config.as_deref(),
                 &paths,
@@ -353,6 +359,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 as_of,
                 force,
                 mask,
+                json,
             ),
         },
         Command::Report {
@@ -361,6 +368,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             output,
             as_of,
             force,
+            json,
             look,
         } => ledger::report(
             cli.config.as_deref(),
@@ -369,6 +377,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             output.as_deref(),
             as_of,
             force,
+            json,
             &look,
         ),
         Command::Pack { what } => match what {
@@ -393,6 +402,14 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             ),
         },
     }
+}
+
+/// `--json` of render: the summary as JSON instead of the lines (render is also
+/// called by `demo`, which prints lines).
+static JSON_SUMMARY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn json_summary() -> bool {
+    JSON_SUMMARY.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Where a command writes by default (one scheme, README "Where things go"):
@@ -1315,6 +1332,33 @@ fn render(
             eprintln!("    修改建议 (remedy): {h}");
         }
     }
+    if json_summary() {
+        let doc = crate::office::output::RenderReport {
+            schema: "anjuan-render/1".into(),
+            output: output.display().to_string(),
+            cases: report.cases - report.failed.len(),
+            made: report.papers,
+            kept: report.kept,
+            failed: report
+                .failed
+                .iter()
+                .map(|(c, e)| format!("{c}: {e}"))
+                .chain(
+                    refused
+                        .iter()
+                        .map(|f| format!("{}: 案件记录有错误", f.display())),
+                )
+                .collect(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        let failed = report.failed.len() + refused.len();
+        return Ok(if failed > 0 {
+            Outcome::Invalid
+        } else {
+            Outcome::Clean
+        });
+    }
     println!(
         "已生成 {} 份文书 (papers made)，{} 份未变、沿用 (kept: inputs unchanged)，{} 件案件 (cases)，用时 {:.1} 秒 → {}",
         report.papers,
@@ -1581,6 +1625,28 @@ fn pack(
     }
     let s = &prepared.summary;
     let secs = started.elapsed().as_secs_f64();
+    if opts.json {
+        let doc = crate::office::output::PackReport {
+            schema: "anjuan-pack/1".into(),
+            package: target.display().to_string(),
+            cases: s.cases,
+            items: s.items,
+            pages: s.pages,
+            files: s.files,
+            bytes: s.bytes,
+            zip_bytes,
+            codes: s
+                .series
+                .iter()
+                .map(|r| (r.first.clone(), r.last.clone(), r.count))
+                .collect(),
+            manifest_sha256: s.manifest_sha256.clone(),
+            signed_by: s.signed_by.clone(),
+            seconds: secs,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(Outcome::Clean);
+    }
     println!(
         "已打包 (packed) {}：案件 {} 件，文件 {} 件 {} 页",
         target.display(),
@@ -1746,6 +1812,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
     )?;
     let archive = output.join("archive");
     let opts = PackOptions {
+        json: false,
         unsigned: false,
         papers: None,
         date: None,
@@ -1799,8 +1866,18 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
         None,
         true,
         false,
+        false,
     )?;
-    ledger::report(None, &office_arg, 2026, Some(output), None, true, look)?;
+    ledger::report(
+        None,
+        &office_arg,
+        2026,
+        Some(output),
+        None,
+        true,
+        false,
+        look,
+    )?;
     println!(
         "打开 (open) {} 查看每件案件的文书，{} 查看年度移交包；案件记录在 {}",
         papers.display(),
@@ -2029,7 +2106,7 @@ fn receipt(
     bundle: &Path,
     opts: &crate::cli::VerifyOptions,
     key: Option<&Path>,
-    output: &Path,
+    (output, json): (&Path, bool),
     pass: &PassOptions,
     look: &LookOptions,
 ) -> Result<Outcome, AppError> {
@@ -2063,7 +2140,9 @@ fn receipt(
     let (sk, pk) = load_key(&key, Some(pass))?;
     sweep_stale([output]);
     let report = run_verify(bundle, opts, look.jobs)?;
-    print!("{}", report.to_text(10));
+    if !json {
+        print!("{}", report.to_text(10));
+    }
     std::fs::create_dir_all(output).map_err(AppError::Output)?;
     let name = &report.bundle.name;
     let rc =
@@ -2106,6 +2185,20 @@ fn receipt(
     };
     let pdf = renderer.render_doc(&doc, &rc.context(&packing::office_context(&loaded.config)))?;
     sign_to(&doc.file, &pdf.pdf, "接收回执")?;
+    if json {
+        let doc = crate::office::output::ReceiptMade {
+            schema: "anjuan-receipt-made/1".into(),
+            receipt: output.join(&rc_json).display().to_string(),
+            accepted: report.accepted(),
+            key_id: sign::key_id(&pk),
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(if report.accepted() {
+            Outcome::Clean
+        } else {
+            Outcome::Invalid
+        });
+    }
     println!(
         "接收回执 (receipt): {}（{}，签名密钥 {}）",
         output.join(&rc_json).display(),

@@ -65,6 +65,9 @@ pub enum Command {
         /// fonts, office settings, signing key, anjuan version) have not changed.
         #[arg(long)]
         force: bool,
+        /// Print the summary as JSON (schema `anjuan-render/1`).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         look: LookOptions,
     },
@@ -146,6 +149,9 @@ pub enum Command {
         /// Folder for 接收回执-NAME.json/.pdf (+ .minisig) and 检测报告-NAME.pdf/.json.
         #[arg(short, long, value_name = "DIR", default_value = ".")]
         output: PathBuf,
+        /// Print what was made as JSON (schema `anjuan-receipt-made/1`).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         pass: PassOptions,
         #[command(flatten)]
@@ -216,6 +222,9 @@ pub enum Command {
         /// Replace reports that already exist.
         #[arg(long)]
         force: bool,
+        /// Print the summary as JSON (schema `anjuan-report/1`).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         look: LookOptions,
     },
@@ -391,6 +400,9 @@ pub enum LedgerAction {
         /// title and the printed footer say so.
         #[arg(long)]
         mask: bool,
+        /// Print the summary as JSON (schema `anjuan-ledger-export/1`).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -427,6 +439,9 @@ pub enum PackWhat {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PackOptions {
+    /// Print the summary as JSON (schema `anjuan-pack/1`).
+    #[arg(long)]
+    pub json: bool,
     /// Make the package without the office's signature (no [signing] key). A receiver
     /// that checks with --trust will report it (trust.package-unsigned) and refuse it.
     #[arg(long)]

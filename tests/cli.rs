@@ -559,6 +559,28 @@ fn json_outputs_name_their_schema_and_the_schema_covers_them() {
                 &["key", "new", "--unencrypted", "--json", "-o", "office/k2"],
             ),
         ),
+        (
+            "render",
+            anjuan(dir.path(), &["render", "office", "--json"]),
+        ),
+        (
+            "pack",
+            anjuan(
+                dir.path(),
+                &["pack", "year", "--year", "2026", "office", "--json"],
+            ),
+        ),
+        (
+            "report",
+            anjuan(
+                dir.path(),
+                &["report", "--year", "2026", "office", "--json"],
+            ),
+        ),
+        (
+            "ledger-export",
+            anjuan(dir.path(), &["ledger", "export", "office", "--json"]),
+        ),
     ];
     for (name, o) in runs {
         assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));

@@ -149,6 +149,7 @@ pub(super) fn ledger_export(
     as_of: Option<Date>,
     force: bool,
     mask: bool,
+    json: bool,
 ) -> Result<Outcome, AppError> {
     let (loaded, files) = office_and_files(config, paths)?;
     let rules = rules(&loaded, as_of);
@@ -177,6 +178,20 @@ pub(super) fn ledger_export(
         export::workbook(&lines, &opts).map_err(|e| AppError::Output(std::io::Error::other(e)))?;
     write_atomic(output, &bytes)?;
     let count = |s: &str| lines.iter().filter(|l| l.status == s).count();
+    if json {
+        let doc = crate::office::output::LedgerExport {
+            schema: "anjuan-ledger-export/1".into(),
+            path: output.display().to_string(),
+            rows: lines.len(),
+            masked: mask,
+            as_of: rules.as_of,
+            overdue: count("超期"),
+            due_soon: count("临期"),
+            closed: count("已销号"),
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(Outcome::Clean);
+    }
     println!(
         "已导出{}台账 {} 件 → {}（截至 {}：超期 {} 件，临期 {} 件，已销号 {} 件）",
         if mask { "脱敏" } else { "" },
@@ -206,6 +221,7 @@ pub(super) fn report(
     output: Option<&Path>,
     as_of: Option<Date>,
     force: bool,
+    json: bool,
     look: &LookOptions,
 ) -> Result<Outcome, AppError> {
     // Default: the office's 报告/ folder (the current folder without an office).
@@ -250,9 +266,25 @@ pub(super) fn report(
         date: as_of,
     };
     let out = renderer.render_doc(&doc, &ctx)?;
-    let json = serde_json::to_string_pretty(&s).map_err(std::io::Error::other)? + "\n";
-    write_atomic(&json_path, json.as_bytes())?;
+    let figures = serde_json::to_string_pretty(&s).map_err(std::io::Error::other)? + "\n";
+    write_atomic(&json_path, figures.as_bytes())?;
     write_atomic(&pdf_path, &out.pdf)?;
+    if json {
+        let doc = crate::office::output::YearReport {
+            schema: "anjuan-report/1".into(),
+            year,
+            pdf: pdf_path.display().to_string(),
+            figures: json_path.display().to_string(),
+            cases: s.totals.cases,
+            accepted: s.totals.accepted,
+            refused: s.totals.refused,
+            closed: s.totals.closed,
+            open: s.totals.open,
+            overdue: s.totals.overdue,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(Outcome::Clean);
+    }
     println!(
         "{year} 年度：登记 {} 件，受理 {} 件，不予受理 {} 件，已销号 {} 件，未销号 {} 件（超期 {} 件），按期办结率 {}",
         s.totals.cases,

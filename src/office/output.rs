@@ -115,6 +115,11 @@ pub enum Output {
     Key,
     Init,
     CheckReceipt,
+    Render,
+    Pack,
+    Report,
+    LedgerExport,
+    Receipt,
 }
 
 impl Output {
@@ -127,6 +132,97 @@ impl Output {
             Output::Key => schemars::schema_for!(KeyReport),
             Output::Init => schemars::schema_for!(InitReport),
             Output::CheckReceipt => schemars::schema_for!(ReceiptCheck),
+            Output::Render => schemars::schema_for!(RenderReport),
+            Output::Pack => schemars::schema_for!(PackReport),
+            Output::Report => schemars::schema_for!(YearReport),
+            Output::LedgerExport => schemars::schema_for!(LedgerExport),
+            Output::Receipt => schemars::schema_for!(ReceiptMade),
         }
     }
+}
+
+/// `anjuan render --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RenderReport {
+    /// `anjuan-render/1`.
+    pub schema: String,
+    /// The folder the papers went to.
+    pub output: String,
+    /// Cases whose papers are all in place.
+    pub cases: usize,
+    /// Papers made in this run.
+    pub made: usize,
+    /// Papers kept: their inputs had not changed.
+    pub kept: usize,
+    /// Case files that got no papers (record errors, or a paper that failed), with why.
+    pub failed: Vec<String>,
+    pub seconds: f64,
+}
+
+/// `anjuan pack case|year --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PackReport {
+    /// `anjuan-pack/1`.
+    pub schema: String,
+    /// The zip written.
+    pub package: String,
+    pub cases: usize,
+    /// 件 (items filed).
+    pub items: usize,
+    pub pages: usize,
+    /// Files in the bag's payload, and their bytes.
+    pub files: usize,
+    pub bytes: u64,
+    pub zip_bytes: u64,
+    /// 档号 ranges: first, last, count.
+    pub codes: Vec<(String, String, usize)>,
+    /// SHA-256 of manifest-sha256.txt (the digest on the handoff form).
+    pub manifest_sha256: String,
+    /// The signing key's id; absent for an --unsigned package.
+    pub signed_by: Option<String>,
+    pub seconds: f64,
+}
+
+/// `anjuan report --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct YearReport {
+    /// `anjuan-report/1`.
+    pub schema: String,
+    pub year: i32,
+    pub pdf: String,
+    /// The figures file (`anjuan-ledger-report/1`).
+    pub figures: String,
+    pub cases: usize,
+    pub accepted: usize,
+    pub refused: usize,
+    pub closed: usize,
+    pub open: usize,
+    pub overdue: usize,
+}
+
+/// `anjuan ledger export --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LedgerExport {
+    /// `anjuan-ledger-export/1`.
+    pub schema: String,
+    pub path: String,
+    pub rows: usize,
+    /// A copy with identity numbers and phones masked.
+    pub masked: bool,
+    pub as_of: Date,
+    pub overdue: usize,
+    pub due_soon: usize,
+    pub closed: usize,
+}
+
+/// `anjuan receipt --json`: the receipt made.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReceiptMade {
+    /// `anjuan-receipt-made/1`.
+    pub schema: String,
+    /// 接收回执-NAME.json (the receipt itself, `anjuan-receipt/1`), signed.
+    pub receipt: String,
+    pub accepted: bool,
+    /// The receiver's key id.
+    pub key_id: String,
 }
