@@ -336,6 +336,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 keep_going,
                 update,
                 as_of,
+                json,
             } => ledger::ledger_import(
                 cli.config.as_deref(),
                 &ledger,
@@ -344,6 +345,7 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 keep_going,
                 update,
                 as_of,
+                json,
             ),
             LedgerAction::Export {
                 paths,

@@ -379,6 +379,9 @@ pub enum LedgerAction {
         /// Judge time limits as of this date instead of today.
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         as_of: Option<crate::case::date::Date>,
+        /// Print the outcome as JSON (schema `anjuan-ledger-import/1`).
+        #[arg(long)]
+        json: bool,
     },
     /// 导出台账 (export): the office ledger as .xlsx, one row per case, with the next
     /// statutory step, its due date and days left; overdue rows highlighted.

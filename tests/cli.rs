@@ -598,6 +598,35 @@ fn json_outputs_name_their_schema_and_the_schema_covers_them() {
             );
         }
     }
+    // The ledger just exported, imported back into the office: every row agrees.
+    let ledger = std::fs::read_dir(dir.path().join("office/台账"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    let o = anjuan(
+        dir.path(),
+        &[
+            "ledger",
+            "import",
+            ledger.to_str().unwrap(),
+            "-o",
+            "office/cases",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["schema"], "anjuan-ledger-import/1");
+    assert_eq!(doc["new"], 0);
+    let s = anjuan(&root(), &["schema", "--output", "ledger-import"]);
+    let schema: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    for key in doc.as_object().unwrap().keys() {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "ledger-import: `{key}`"
+        );
+    }
     // The key's [signing] paths are relative to the office's anjuan.toml.
     let o = anjuan(
         dir.path(),

@@ -40,6 +40,7 @@ pub(super) fn ledger_import(
     keep_going: bool,
     update: bool,
     as_of: Option<Date>,
+    json: bool,
 ) -> Result<Outcome, AppError> {
     if !ledger.is_file() {
         return Err(AppError::Read(ledger.to_path_buf()));
@@ -79,6 +80,41 @@ pub(super) fn ledger_import(
         }
     }
     let failed = plan.failed.len();
+    if json {
+        let written = if failed > 0 && !keep_going {
+            (0, 0)
+        } else {
+            import::write(&plan, cases_dir)?
+        };
+        let doc = crate::office::output::LedgerImport {
+            schema: "anjuan-ledger-import/1".into(),
+            file: plan.file.to_string(),
+            header_row: plan.header_row,
+            rows: plan.rows,
+            new: plan.new.len(),
+            updated: plan.updates.len(),
+            unchanged: plan.unchanged.len(),
+            failed_rows: plan.failed.iter().map(|r| *r as usize).collect(),
+            written: written.0 + written.1,
+            problems: plan
+                .problems
+                .iter()
+                .map(|p| crate::office::output::LedgerProblem {
+                    at: p.at.to_string(),
+                    severity: p.severity,
+                    code: p.code.to_string(),
+                    message: mask_text(&p.message),
+                    remedy: p.hint.to_string(),
+                })
+                .collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(if failed > 0 {
+            Outcome::Invalid
+        } else {
+            Outcome::Clean
+        });
+    }
     println!(
         "台账 {}{}（表头第 {} 行）：{} 行；新案件 {} 件，{}与案件文件一致 {} 件，有错误 {} 行",
         plan.file,

@@ -119,6 +119,7 @@ pub enum Output {
     Pack,
     Report,
     LedgerExport,
+    LedgerImport,
     Receipt,
 }
 
@@ -136,6 +137,7 @@ impl Output {
             Output::Pack => schemars::schema_for!(PackReport),
             Output::Report => schemars::schema_for!(YearReport),
             Output::LedgerExport => schemars::schema_for!(LedgerExport),
+            Output::LedgerImport => schemars::schema_for!(LedgerImport),
             Output::Receipt => schemars::schema_for!(ReceiptMade),
         }
     }
@@ -225,4 +227,36 @@ pub struct ReceiptMade {
     pub accepted: bool,
     /// The receiver's key id.
     pub key_id: String,
+}
+
+/// A row's problem in `anjuan ledger import --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LedgerProblem {
+    /// Where: `台账.xlsx 第 6 行 D 列“责任单位”（单元格 D6）`.
+    pub at: String,
+    /// `error` or `warning`.
+    pub severity: crate::diag::Severity,
+    pub code: String,
+    /// Personal data masked.
+    pub message: String,
+    pub remedy: String,
+}
+
+/// `anjuan ledger import --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LedgerImport {
+    /// `anjuan-ledger-import/1`.
+    pub schema: String,
+    pub file: String,
+    pub header_row: usize,
+    pub rows: usize,
+    /// New case files (planned; written unless a row failed without --keep-going).
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Ledger rows with errors.
+    pub failed_rows: Vec<usize>,
+    /// Case files written and updated by this run.
+    pub written: usize,
+    pub problems: Vec<LedgerProblem>,
 }
