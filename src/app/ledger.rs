@@ -32,6 +32,7 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Case>, AppError> {
     Err(AppError::Unreadable(bad.len()))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn ledger_import(
     config: Option<&Path>,
     ledger: &Path,
@@ -94,7 +95,7 @@ pub(super) fn ledger_import(
             new: plan.new.len(),
             updated: plan.updates.len(),
             unchanged: plan.unchanged.len(),
-            failed_rows: plan.failed.iter().map(|r| *r as usize).collect(),
+            failed_rows: plan.failed.clone(),
             written: written.0 + written.1,
             problems: plan
                 .problems
