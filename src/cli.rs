@@ -279,55 +279,63 @@ pub enum NewAction {
         /// The office folder (with anjuan.toml and cases/).
         #[arg(value_name = "OFFICE")]
         office: PathBuf,
-        /// 信访形式 (channel): 来信 来访 网上 电话 交办 转送 (aliases such as 来电 too).
-        #[arg(long)]
-        channel: Option<String>,
-        /// 收到日期 (date received), YYYY-MM-DD.
-        #[arg(long, value_parser = parse_date)]
-        received: Option<crate::case::date::Date>,
-        /// 信访人姓名 (petitioner's name; repeat for several).
-        #[arg(long, value_name = "NAME")]
-        petitioner: Vec<String>,
-        /// 身份证号码, in the order of --petitioner.
-        #[arg(long, value_name = "ID")]
-        id_number: Vec<String>,
-        /// 联系电话, in the order of --petitioner.
-        #[arg(long)]
-        phone: Vec<String>,
-        /// 住址, in the order of --petitioner.
-        #[arg(long)]
-        address: Vec<String>,
-        /// 信访事项摘要 (summary of the matter).
-        #[arg(long)]
-        summary: Option<String>,
-        /// 诉求 (one request; repeat for each).
-        #[arg(long)]
-        request: Vec<String>,
-        /// 问题分类 (category, from the office's list).
-        #[arg(long)]
-        category: Option<String>,
-        /// 问题发生地 (place).
-        #[arg(long)]
-        place: Option<String>,
-        /// 信访件登记编号 (registry number).
-        #[arg(long)]
-        registry_no: Option<String>,
-        /// 交办/转送机关 (assigning body), with --assignment-no and --assignment-date.
-        #[arg(long, requires_all = ["assignment_no", "assignment_date"])]
-        assigned_by: Option<String>,
-        /// 交办文号.
-        #[arg(long)]
-        assignment_no: Option<String>,
-        /// 交办日期, YYYY-MM-DD.
-        #[arg(long, value_parser = parse_date)]
-        assignment_date: Option<crate::case::date::Date>,
-        /// 登记人 (who registers it; default: the office contact).
-        #[arg(long)]
-        registered_by: Option<String>,
+        #[command(flatten)]
+        answers: NewCaseArgs,
         /// Print the result as JSON (schema `anjuan-new-case/1`).
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What a clerk registers with `anjuan new case` (what is left out is asked for on a
+/// terminal).
+#[derive(Debug, Clone, clap::Args)]
+pub struct NewCaseArgs {
+    /// 信访形式 (channel): 来信 来访 网上 电话 交办 转送 (aliases such as 来电 too).
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// 收到日期 (date received), YYYY-MM-DD.
+    #[arg(long, value_parser = parse_date)]
+    pub received: Option<crate::case::date::Date>,
+    /// 信访人姓名 (petitioner's name; repeat for several).
+    #[arg(long, value_name = "NAME")]
+    pub petitioner: Vec<String>,
+    /// 身份证号码, in the order of --petitioner.
+    #[arg(long, value_name = "ID")]
+    pub id_number: Vec<String>,
+    /// 联系电话, in the order of --petitioner.
+    #[arg(long)]
+    pub phone: Vec<String>,
+    /// 住址, in the order of --petitioner.
+    #[arg(long)]
+    pub address: Vec<String>,
+    /// 信访事项摘要 (summary of the matter).
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// 诉求 (one request; repeat for each).
+    #[arg(long)]
+    pub request: Vec<String>,
+    /// 问题分类 (category, from the office's list).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// 问题发生地 (place).
+    #[arg(long)]
+    pub place: Option<String>,
+    /// 信访件登记编号 (registry number).
+    #[arg(long)]
+    pub registry_no: Option<String>,
+    /// 交办/转送机关 (assigning body), with --assignment-no and --assignment-date.
+    #[arg(long, requires_all = ["assignment_no", "assignment_date"])]
+    pub assigned_by: Option<String>,
+    /// 交办文号.
+    #[arg(long)]
+    pub assignment_no: Option<String>,
+    /// 交办日期, YYYY-MM-DD.
+    #[arg(long, value_parser = parse_date)]
+    pub assignment_date: Option<crate::case::date::Date>,
+    /// 登记人 (who registers it; default: the office contact).
+    #[arg(long)]
+    pub registered_by: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

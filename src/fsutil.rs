@@ -314,6 +314,25 @@ pub fn write_atomic_in(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Writ
 /// [`write_atomic`] for a secret (a private key): owner-only (0600 on Unix) from
 /// the moment it exists, never readable by others even for an instant.
 pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_file(path, bytes, Some(0o600), true)
+}
+
+/// [`write_atomic`] for a file that must not exist yet (a new case file): the
+/// rename never replaces one another run made meanwhile; that run's file stays and
+/// the error's kind is `AlreadyExists`.
+pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_file(path, bytes, None, false)
+}
+
+/// A temporary beside `path` (its folder made if need be), given `mode` (else
+/// 0644), written, synced once and renamed onto `path` (over a file there only if
+/// `replace`).
+fn write_file(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+    replace: bool,
+) -> Result<(), WriteError> {
     let err = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
@@ -325,15 +344,17 @@ pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     std::fs::create_dir_all(dir).map_err(err)?;
     let tmp = TempFile::new_in(dir).map_err(err)?;
     #[cfg(unix)]
-    {
+    if let Some(mode) = mode {
         use std::os::unix::fs::PermissionsExt;
         tmp.file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .set_permissions(std::fs::Permissions::from_mode(mode))
             .map_err(err)?;
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     tmp.file().write_all(bytes).map_err(err)?;
     tmp.file().sync_all().map_err(err)?;
-    tmp.persist(path, true).map_err(err)
+    tmp.persist(path, replace).map_err(err)
 }
 
 /// What [`sweep`] did.

@@ -6,25 +6,9 @@ use std::path::Path;
 
 use super::{load_config, rules, AppError, Outcome};
 use crate::case::date::Date;
+use crate::cli::NewCaseArgs;
 use crate::office::new_case::{self, NewCase, NewCaseError, NewPetitioner};
 use crate::office::output::NewCaseReport;
-
-/// The options of `anjuan new case`, as given.
-pub(super) struct Answers {
-    pub channel: Option<String>,
-    pub received: Option<Date>,
-    pub petitioner: Vec<String>,
-    pub id_number: Vec<String>,
-    pub phone: Vec<String>,
-    pub address: Vec<String>,
-    pub summary: Option<String>,
-    pub request: Vec<String>,
-    pub category: Option<String>,
-    pub place: Option<String>,
-    pub registry_no: Option<String>,
-    pub assignment: Option<(String, String, Date)>,
-    pub registered_by: Option<String>,
-}
 
 /// Asks on the terminal; `None` when there is no terminal or the answer is empty.
 fn ask(prompt: &str) -> Option<String> {
@@ -44,7 +28,7 @@ fn need(v: Option<String>, prompt: &str, what: &'static str) -> Result<String, A
         .ok_or(AppError::NewCase(NewCaseError::Missing(what)))
 }
 
-pub(super) fn new_case(office: &Path, a: Answers, json: bool) -> Result<Outcome, AppError> {
+pub(super) fn new_case(office: &Path, a: NewCaseArgs, json: bool) -> Result<Outcome, AppError> {
     let loaded = load_config(None, &[office.to_path_buf()])?;
     let rules = rules(&loaded, None);
     let cfg = &loaded.config;
@@ -108,7 +92,10 @@ pub(super) fn new_case(office: &Path, a: Answers, json: bool) -> Result<Outcome,
         category,
         place: a.place,
         registry_no: a.registry_no,
-        assignment: a.assignment,
+        assignment: match (a.assigned_by, a.assignment_no, a.assignment_date) {
+            (Some(b), Some(n), Some(d)) => Some((b, n, d)),
+            _ => None,
+        },
         registered_by: a.registered_by.or_else(|| cfg.office.contact.clone()),
     };
     let cases_dir = loaded.root().join("cases");

@@ -217,22 +217,13 @@ pub fn create(cases_dir: &Path, c: &NewCase, rules: &Rules) -> Result<Created, N
     {
         return Err(NewCaseError::Invalid(found));
     }
-    std::fs::create_dir_all(cases_dir).map_err(|e| NewCaseError::Io(cases_dir.into(), e))?;
-    let tmp = crate::fsutil::TempFile::new_in(cases_dir)
-        .map_err(|e| NewCaseError::Io(cases_dir.into(), e))?;
-    {
-        use std::io::Write;
-        tmp.file()
-            .write_all(text.as_bytes())
-            .and_then(|_| tmp.file().sync_all())
-            .map_err(|e| NewCaseError::Io(path.clone(), e))?;
-    }
-    tmp.persist(&path, false).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
+    crate::fsutil::write_atomic_new(&path, text.as_bytes()).map_err(|e| match e {
+        crate::fsutil::WriteError::Io { source, .. }
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
             NewCaseError::Exists(path.clone())
-        } else {
-            NewCaseError::Io(path.clone(), e)
         }
+        crate::fsutil::WriteError::Io { source, .. } => NewCaseError::Io(path.clone(), source),
     })?;
     Ok(Created {
         id,
