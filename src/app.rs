@@ -1236,15 +1236,17 @@ fn render(
             Some(p.pages)
         };
         let made = std::sync::Mutex::new(Vec::new());
-        let dir_ready = std::sync::Once::new();
+        let dir_ready: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
         let sink = |case: &case::Case,
                     job: &crate::render::plan::Job,
                     out: &crate::render::Rendered|
          -> Result<(), String> {
             // The case's folder, made once (not once per file).
-            let mut mkdir = Ok(());
-            dir_ready.call_once(|| mkdir = std::fs::create_dir_all(&dir));
-            mkdir.map_err(|e| format!("{}: {e}", dir.display()))?;
+            dir_ready
+                .get_or_init(|| {
+                    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))
+                })
+                .clone()?;
             let path = dir.join(&job.file_name);
             let write = |p: &Path, bytes: &[u8]| {
                 crate::fsutil::write_atomic_in(&dir, p, bytes).map_err(|e| e.to_string())

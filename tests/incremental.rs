@@ -1,7 +1,8 @@
 //! Incremental render (issue 14, point 2), through the binary on the signed demo
 //! office: a second render keeps every paper; an edited case file makes only
 //! that case's papers again; an office template override makes only that kind
-//! of paper again; `--force` makes all; and the bytes stay the same throughout.
+//! of paper again; `--force` makes all, and the bytes stay the same throughout;
+//! an office setting that reaches the page makes all.
 
 mod common;
 
@@ -175,6 +176,14 @@ fn render_again_makes_only_what_changed() {
     let fifth = snapshot(&papers);
     assert_eq!(remade(&fourth, &fifth).len(), all);
     same_bytes(&fourth, &fifth, true);
+
+    // An office setting that reaches the page (the phone number): every paper.
+    let cfg_path = root.join("office/anjuan.toml");
+    let cfg = std::fs::read_to_string(&cfg_path).unwrap();
+    assert!(cfg.contains("0571-64821234"));
+    std::fs::write(&cfg_path, cfg.replace("0571-64821234", "0571-64829999")).unwrap();
+    assert_eq!(render(dir, &[]), (all, 0));
+    assert_eq!(render(dir, &[]), (0, all));
 }
 
 fn root_dir() -> PathBuf {
