@@ -182,17 +182,14 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             force,
             json,
             look,
-        } => {
-            JSON_SUMMARY.store(json, std::sync::atomic::Ordering::Relaxed);
-            render(
-                cli.config.as_deref(),
-                &paths,
-                output.as_deref(),
-                only.as_deref(),
-                force,
-                &look,
-            )
-        }
+        } => render(
+            cli.config.as_deref(),
+            &paths,
+            output.as_deref(),
+            only.as_deref(),
+            (force, json),
+            &look,
+        ),
         Command::Demo { output, look } => demo(&output, &look),
         Command::Schema {
             office,
@@ -369,14 +366,6 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
             ),
         },
     }
-}
-
-/// `--json` of render: the summary as JSON instead of the lines (render is also
-/// called by `demo`, which prints lines).
-static JSON_SUMMARY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-fn json_summary() -> bool {
-    JSON_SUMMARY.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Where a command writes by default (one scheme, README "Where things go"):
@@ -1132,7 +1121,7 @@ fn render(
     paths: &[PathBuf],
     output: Option<&Path>,
     only: Option<&str>,
-    force: bool,
+    (force, json): (bool, bool),
     look: &LookOptions,
 ) -> Result<Outcome, AppError> {
     let only = match only {
@@ -1301,7 +1290,7 @@ fn render(
             eprintln!("    修改建议 (remedy): {h}");
         }
     }
-    if json_summary() {
+    if json {
         let doc = crate::office::output::RenderReport {
             schema: "anjuan-render/1".into(),
             output: output.display().to_string(),
@@ -1776,7 +1765,7 @@ fn demo(output: &Path, look: &LookOptions) -> Result<Outcome, AppError> {
         std::slice::from_ref(&office),
         Some(&papers),
         None,
-        false,
+        (false, false),
         look,
     )?;
     let archive = output.join("archive");

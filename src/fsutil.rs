@@ -285,16 +285,7 @@ pub fn rename_noclobber(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// Writes `bytes` to `path` atomically (temporary file + rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let err = |source| WriteError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
-    write_atomic_in(dir, path, bytes)
+    write_file(path, bytes, None, true)
 }
 
 /// [`write_atomic`] into a folder the caller knows exists (`dir`, the parent of

@@ -261,9 +261,9 @@ pub(super) fn report(
     json: bool,
     look: &LookOptions,
 ) -> Result<Outcome, AppError> {
+    let (loaded, files) = office_and_files(config, paths)?;
     // Default: the office's 报告/ folder (the current folder without an office).
-    let loaded_for_place = super::load_config(config, paths)?;
-    let default_out = super::office_place(&loaded_for_place, Path::new("报告"), ".");
+    let default_out = super::office_place(&loaded, Path::new("报告"), ".");
     let output = output.unwrap_or(&default_out);
     let (pdf_name, json_name) = report_names(year);
     let (pdf_path, json_path) = (output.join(&pdf_name), output.join(&json_name));
@@ -272,7 +272,6 @@ pub(super) fn report(
             return Err(AppError::Exists(p.clone()));
         }
     }
-    let (loaded, files) = office_and_files(config, paths)?;
     let year_end = Date::from_ymd(year, 12, 31).ok_or(AppError::Year(year))?;
     let as_of = as_of
         .or(loaded.config.calendar.as_of)

@@ -9,8 +9,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Text trimmed of the marks a clerk may end a line with.
-fn trimmed(text: &str) -> String {
+/// Text trimmed of the marks a clerk may end a line with (also the `clause`
+/// filter of the papers' wording).
+pub fn trimmed(text: &str) -> String {
     text.trim()
         .trim_end_matches([
             '。', '；', '，', '、', '：', ';', ',', '.', ':', ' ', '\u{3000}',

@@ -10,15 +10,10 @@
 //!
 //! Legal citations are `case::law`'s: the table, and how bases are joined.
 
-/// Sentence-final and clause marks a template may add after record text.
-const TRAILING: &[char] = &[
-    '。', '；', '，', '、', '：', ';', ',', '.', ':', ' ', '\u{3000}',
-];
-
 /// Record text as a clause the template goes on from: trimmed, without the
 /// punctuation it ends with (the template adds its own).
 pub fn clause(text: &str) -> String {
-    text.trim().trim_end_matches(TRAILING).to_string()
+    crate::case::law::trimmed(text)
 }
 
 /// Record text as a whole sentence: ends with one 。 (or the clerk's ！？).
