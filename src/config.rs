@@ -436,8 +436,8 @@ impl Config {
             }
         }
         for (i, name) in self.archive.order.iter().enumerate() {
-            if crate::render::plan::Kind::parse(name)
-                .is_none_or(|k| k.is_dossier() || k == crate::render::plan::Kind::DeliveryReceipt)
+            if crate::case::kind::Kind::parse(name)
+                .is_none_or(|k| k.is_dossier() || k == crate::case::kind::Kind::DeliveryReceipt)
             {
                 out.push(
                     Diagnostic::error(

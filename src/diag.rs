@@ -243,15 +243,12 @@ impl schemars::JsonSchema for Located {
 /// line it is printed on. Line breaks stay.
 pub fn terminal_text(s: &str) -> String {
     let masked = mask_text(s);
-    if !masked
-        .chars()
-        .any(|c| c != '\n' && crate::case::validate::is_hidden_char(c))
-    {
+    if !masked.chars().any(|c| c != '\n' && is_hidden_char(c)) {
         return masked;
     }
     let mut out = String::with_capacity(masked.len());
     for c in masked.chars() {
-        if c != '\n' && crate::case::validate::is_hidden_char(c) {
+        if c != '\n' && is_hidden_char(c) {
             out.push_str(&format!("<U+{:04X}>", c as u32));
         } else {
             out.push(c);
@@ -326,6 +323,35 @@ pub fn install_panic_hook() {
 /// The message std's print macros panic with when standard output is a closed pipe.
 fn is_closed_pipe(payload: &str) -> bool {
     payload.starts_with("failed printing to std") && payload.contains("Broken pipe")
+}
+
+/// A character that shows nothing, or moves the text around, when printed: C0/C1
+/// controls, bidirectional controls, and the rest of Unicode's
+/// Default_Ignorable_Code_Point (zero-width space and joiners, word joiner,
+/// soft hyphen, variation selectors, BOM, Hangul fillers, tags …). Pasted from
+/// web pages and chat apps, they make two equal-looking names differ.
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
 }
 
 #[cfg(test)]

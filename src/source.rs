@@ -97,21 +97,16 @@ impl Source {
     }
 
     fn parse_toml<T: DeserializeOwned>(&self) -> Result<T, Located> {
-        // Syntax first, with toml_edit's own positions.
-        if let Err(e) = toml_edit::ImDocument::parse(self.text.as_str()) {
-            let offset = e.span().map(|s| s.start).unwrap_or(0);
-            // `received = 2026/3/2`: not TOML at all, and the parser's own words
-            // ("expected newline") would send a clerk looking for the wrong thing.
-            if let Some((start, token)) = unquoted_date_at(&self.text, offset, Format::Toml) {
-                let path = toml_path_at(&self.text, start).unwrap_or_else(FieldPath::root);
-                return Err(
-                    self.at_offset(start, unquoted_date_diagnostic(token, path, Format::Toml))
-                );
-            }
-            return Err(self.at_offset(offset, toml_syntax_diagnostic(&one_line(e.message()))));
-        }
+        // The deserializer parses the whole document before it reads a value, so
+        // a file it takes is well-formed: the syntax check (a second parse, with
+        // toml_edit's own positions) is only needed when it refuses the file.
+        // Half the parsing of a 10,000-case office's `check`.
         let de = toml::Deserializer::new(&self.text);
         serde_path_to_error::deserialize(de).map_err(|e| {
+            // Syntax first: a broken file cannot be located by key.
+            if let Err(syntax) = toml_edit::ImDocument::parse(self.text.as_str()) {
+                return self.toml_syntax_error(&syntax);
+            }
             let path = convert_path(e.path());
             let inner = e.into_inner();
             let diag = type_diagnostic(inner.message(), path.clone());
@@ -120,6 +115,18 @@ impl Source {
                 None => self.locate(diag),
             }
         })
+    }
+
+    /// A TOML syntax error, placed where toml_edit found it.
+    fn toml_syntax_error(&self, e: &toml_edit::TomlError) -> Located {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        // `received = 2026/3/2`: not TOML at all, and the parser's own words
+        // ("expected newline") would send a clerk looking for the wrong thing.
+        if let Some((start, token)) = unquoted_date_at(&self.text, offset, Format::Toml) {
+            let path = toml_path_at(&self.text, start).unwrap_or_else(FieldPath::root);
+            return self.at_offset(start, unquoted_date_diagnostic(token, path, Format::Toml));
+        }
+        self.at_offset(offset, toml_syntax_diagnostic(&one_line(e.message())))
     }
 
     fn parse_json<T: DeserializeOwned>(&self) -> Result<T, Located> {

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod date;
 pub mod deadline;
 pub mod idnum;
+pub mod kind;
 pub mod law;
 pub mod model;
 pub mod original;
@@ -116,12 +117,22 @@ pub fn check_text(
     let source = Source::from_text(path.to_path_buf(), text, crate::source::Format::Toml);
     let case = source.parse::<Case>()?;
     let cf = CaseFile { source, case };
-    let locator = Locator::new(&cf.source);
-    let found = validate::validate(&cf.case, rules)
-        .into_iter()
-        .map(|d| locator.place(&cf.source, d))
-        .collect();
+    let found = place_all(&cf.source, validate::validate(&cf.case, rules));
     Ok((cf, found))
+}
+
+/// Places a file's diagnostics at their fields. The locator parses the file a
+/// second time (for spans), so it is built only when there is something to place:
+/// most files of an office have no finding.
+fn place_all(source: &Source, diags: Vec<Diagnostic>) -> Vec<Located> {
+    if diags.is_empty() {
+        return Vec::new();
+    }
+    let locator = Locator::new(source);
+    diags
+        .into_iter()
+        .map(|d| locator.place(source, d))
+        .collect()
 }
 
 /// The outcome of checking a set of files.
@@ -157,11 +168,7 @@ pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseErro
         .par_iter()
         .map(|f| {
             Ok(load(f)?.map(|cf| {
-                let locator = Locator::new(&cf.source);
-                let found = validate::validate(&cf.case, rules)
-                    .into_iter()
-                    .map(|d| locator.place(&cf.source, d))
-                    .collect();
+                let found = place_all(&cf.source, validate::validate(&cf.case, rules));
                 (cf, found)
             }))
         })
@@ -272,93 +279,120 @@ fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<OwnNumber> {
         .collect()
 }
 
-/// The next serial free in a series (paper and year): one past the highest in use
-/// across the office's cases.
-fn next_free(cases: &[CaseFile], cfg: &Config, series: (Paper, i32)) -> Option<u32> {
-    cases
-        .iter()
-        .flat_map(|cf| own_numbers(cf, cfg))
-        .filter(|n| n.series == series)
-        .filter_map(|n| n.serial)
-        .max()
-        .and_then(|m| m.checked_add(1))
+/// The next serial free in each series (paper and year): one past the highest in
+/// use across the office's cases.
+fn next_free(numbers: &[(usize, OwnNumber)]) -> HashMap<(Paper, i32), u32> {
+    let mut max: HashMap<(Paper, i32), u32> = HashMap::new();
+    for (_, n) in numbers {
+        if let Some(s) = n.serial {
+            let m = max.entry(n.series).or_insert(0);
+            *m = (*m).max(s);
+        }
+    }
+    max.into_iter()
+        .filter_map(|(k, m)| m.checked_add(1).map(|n| (k, n)))
+        .collect()
 }
 
 /// Rules across files: case numbers and document numbers are unique in the office.
+///
+/// One pass over the cases' parsed values; a file is parsed again for field
+/// positions only when it holds a duplicate (or is the first of one), so a
+/// 10,000-case office without duplicates costs no second parse.
 pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
-    let mut out = Vec::new();
-    let mut ids: HashMap<String, Located> = HashMap::new();
-    let mut numbers: HashMap<String, Located> = HashMap::new();
-    for cf in cases {
-        let locator = Locator::new(&cf.source);
-        let id_path = FieldPath::parse("id");
-        let here = locator.place(
-            &cf.source,
-            Diagnostic::error("duplicate-case", id_path.clone(), ""),
-        );
+    let numbers: Vec<(usize, OwnNumber)> = cases
+        .iter()
+        .enumerate()
+        .flat_map(|(i, cf)| own_numbers(cf, cfg).into_iter().map(move |n| (i, n)))
+        .collect();
+    // (case index, field path, the diagnostic) of each duplicate found.
+    let mut dups: Vec<(usize, Diagnostic)> = Vec::new();
+    // Where the first of each duplicate is: placed once, when needed.
+    let mut firsts: HashMap<(usize, String), (PathBuf, usize)> = HashMap::new();
+    let mut first_place = |i: usize, path: &FieldPath| -> (PathBuf, usize) {
+        firsts
+            .entry((i, path.to_string()))
+            .or_insert_with(|| {
+                let cf = &cases[i];
+                let l = cf
+                    .source
+                    .locate(Diagnostic::error("duplicate", path.clone(), ""));
+                (l.file, l.line)
+            })
+            .clone()
+    };
+
+    let id_path = FieldPath::parse("id");
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for (i, cf) in cases.iter().enumerate() {
         match ids.get(cf.case.id.trim()) {
-            Some(first) => out.push(
-                locator.place(
-                    &cf.source,
+            Some(&first) => {
+                let (file, line) = first_place(first, &id_path);
+                dups.push((
+                    i,
                     Diagnostic::error(
                         "duplicate-case",
-                        id_path,
+                        id_path.clone(),
                         format!(
                             "案件编号 {} 与 {}:{} 重复 (duplicate case number)",
                             cf.case.id,
-                            first.file.display(),
-                            first.line
+                            file.display(),
+                            line
                         ),
                     )
                     .hint("每件案件一个编号；同一事项的后续材料写入原案件文件"),
-                ),
-            ),
-            None => {
-                ids.insert(cf.case.id.trim().to_string(), here);
+                ));
             }
-        }
-        for OwnNumber {
-            key: num,
-            path,
-            series,
-            ..
-        } in own_numbers(cf, cfg)
-        {
-            let here = locator.place(
-                &cf.source,
-                Diagnostic::error("duplicate-number", path.clone(), ""),
-            );
-            match numbers.get(&num) {
-                Some(first) => out.push(
-                    locator.place(
-                        &cf.source,
-                        Diagnostic::error(
-                            "duplicate-number",
-                            path,
-                            format!(
-                                "文号 {num} 与 {}:{} 重复 (duplicate document number)",
-                                first.file.display(),
-                                first.line
-                            ),
-                        )
-                        .hint(match next_free(cases, cfg, series) {
-                            Some(n) => format!(
-                                "同一机关同一年度的文号不得重复；下一个未用的序号是 {n}（doc_no = {n}{}）",
-                                cfg.doc_number(series.0, series.1, n)
-                                    .map(|f| format!("，即 {f}"))
-                                    .unwrap_or_default()
-                            ),
-                            None => "同一机关同一年度的文号不得重复；改用下一个未用的序号".into(),
-                        }),
-                    ),
-                ),
-                None => {
-                    numbers.insert(num, here);
-                }
+            None => {
+                ids.insert(cf.case.id.trim(), i);
             }
         }
     }
-    out
+
+    let free = next_free(&numbers);
+    let mut seen: HashMap<&str, (usize, &FieldPath)> = HashMap::new();
+    for (i, n) in &numbers {
+        match seen.get(n.key.as_str()) {
+            Some(&(first, first_path)) => {
+                let (file, line) = first_place(first, first_path);
+                let num = &n.key;
+                dups.push((
+                    *i,
+                    Diagnostic::error(
+                        "duplicate-number",
+                        n.path.clone(),
+                        format!(
+                            "文号 {num} 与 {}:{} 重复 (duplicate document number)",
+                            file.display(),
+                            line
+                        ),
+                    )
+                    .hint(match free.get(&n.series) {
+                        Some(&next) => format!(
+                            "同一机关同一年度的文号不得重复；下一个未用的序号是 {next}（doc_no = {next}{}）",
+                            cfg.doc_number(n.series.0, n.series.1, next)
+                                .map(|f| format!("，即 {f}"))
+                                .unwrap_or_default()
+                        ),
+                        None => "同一机关同一年度的文号不得重复；改用下一个未用的序号".into(),
+                    }),
+                ));
+            }
+            None => {
+                seen.insert(n.key.as_str(), (*i, &n.path));
+            }
+        }
+    }
+
+    // Place each file's duplicates with one locator per file.
+    let mut by_case: std::collections::BTreeMap<usize, Vec<Diagnostic>> = Default::default();
+    for (i, d) in dups {
+        by_case.entry(i).or_default().push(d);
+    }
+    by_case
+        .into_iter()
+        .flat_map(|(i, diags)| place_all(&cases[i].source, diags))
+        .collect()
 }
 
 /// Runs one case file's bytes through everything `anjuan check` does to a single

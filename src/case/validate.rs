@@ -35,34 +35,7 @@ fn p(s: &str) -> FieldPath {
     FieldPath::parse(s)
 }
 
-/// A character that shows nothing, or moves the text around, when printed: C0/C1
-/// controls, bidirectional controls, and the rest of Unicode's
-/// Default_Ignorable_Code_Point (zero-width space and joiners, word joiner,
-/// soft hyphen, variation selectors, BOM, Hangul fillers, tags …). Pasted from
-/// web pages and chat apps, they make two equal-looking names differ.
-pub fn is_hidden_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{034F}'
-                | '\u{061C}'
-                | '\u{115F}'..='\u{1160}'
-                | '\u{17B4}'..='\u{17B5}'
-                | '\u{180B}'..='\u{180F}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{206F}'
-                | '\u{3164}'
-                | '\u{FE00}'..='\u{FE0F}'
-                | '\u{FEFF}'
-                | '\u{FFA0}'
-                | '\u{FFF0}'..='\u{FFF8}'
-                | '\u{1BCA0}'..='\u{1BCA3}'
-                | '\u{1D173}'..='\u{1D17A}'
-                | '\u{E0000}'..='\u{E0FFF}'
-        )
-}
+pub use crate::diag::is_hidden_char;
 
 /// What kind of hidden character `c` is, in the clerk's words.
 fn hidden_kind(c: char) -> &'static str {

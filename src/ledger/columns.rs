@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use super::sheet::header_key;
-
 /// Declares the ledger's columns: field, config key, exported header, other
 /// spellings seen in offices' ledgers, and whether the column is derived (written
 /// by export from the statutory timeline, ignored by import).
@@ -135,6 +133,32 @@ impl ColumnMap {
             .and_then(|h| h.rfind(['（', '(']).map(|i| &h[..i]))?;
         self.by_header.get(base).copied()
     }
+}
+
+/// Full-width digits and Latin letters (０-９, Ａ-Ｚ, ａ-ｚ) to half-width,
+/// ideographic and non-breaking spaces to spaces; trimmed. Chinese punctuation
+/// (，：（）) is text and stays as typed.
+pub fn normalize(s: &str) -> String {
+    let mapped: String = s
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '\u{3000}' | '\u{00A0}' => ' ',
+            c => c,
+        })
+        .collect();
+    mapped.trim().to_string()
+}
+
+/// A header as compared with the column map: normalised, without any spaces
+/// or line breaks (`处理\n时限`, `包 案 领 导`).
+pub fn header_key(s: &str) -> String {
+    normalize(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::path::Path;
 use calamine::{Data, Reader as _};
 use chrono::NaiveDate;
 
-use super::columns::{ColumnMap, Field};
+use super::columns::{header_key, normalize, ColumnMap, Field};
 
 /// One cell's value, normalised.
 #[derive(Clone, Debug, PartialEq)]
@@ -281,32 +281,6 @@ fn text_value(s: &str) -> Value {
     } else {
         Value::Text(t)
     }
-}
-
-/// Full-width digits and Latin letters (０-９, Ａ-Ｚ, ａ-ｚ) to half-width,
-/// ideographic and non-breaking spaces to spaces; trimmed. Chinese punctuation
-/// (，：（）) is text and stays as typed.
-pub fn normalize(s: &str) -> String {
-    let mapped: String = s
-        .chars()
-        .map(|c| match c {
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            '\u{3000}' | '\u{00A0}' => ' ',
-            c => c,
-        })
-        .collect();
-    mapped.trim().to_string()
-}
-
-/// A header as compared with the column map: normalised, without any spaces
-/// or line breaks (`处理\n时限`, `包 案 领 导`).
-pub fn header_key(s: &str) -> String {
-    normalize(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
 }
 
 /// Excel's 1900 date system: serial 1 is 1900-01-01, and serial 60 the
