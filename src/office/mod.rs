@@ -3,5 +3,6 @@
 //! are two faces over these; neither holds workflow logic of its own. (Workflows
 //! still in `app` move here one by one.)
 
+pub mod edit;
 pub mod new_case;
 pub mod output;
