@@ -427,6 +427,8 @@ fn modify<T>(
     }
     let lock = o.open(&lock_path).map_err(io(&lock_path))?;
     lock.lock().map_err(io(&lock_path))?;
+    // Temporaries of writers that died mid-write (never a live one's).
+    crate::fsutil::sweep(&dir);
     let path = office.join(USERS_FILE);
     let mut users = read(&path)?;
     let out = change(&mut users)?;
@@ -538,6 +540,63 @@ pub fn verify_password(office: &Path, name: &str, password: &str) -> Result<User
     }
 }
 
+/// A login attempt and its audit line.
+pub struct Login {
+    /// The account, or why it was refused.
+    pub result: Result<User, UserError>,
+    /// Set when the attempt could not be recorded (the caller decides whether to
+    /// let the user in regardless; the desk should not).
+    pub unrecorded: Option<crate::office::audit::AuditError>,
+}
+
+/// Checks a login ([`verify_password`]) and records it in the audit trail:
+/// `login` by the account, or `login.failed`. A failed attempt names the account
+/// only when one of that name exists: a password typed into the name field must
+/// not end up in the log. `from` says where the attempt came from (`desk
+/// 192.0.2.7`), kept in `detail`.
+pub fn login(office: &Path, name: &str, password: &str, from: &str) -> Login {
+    use crate::office::audit::{append, AuditAction, Record};
+    let result = verify_password(office, name, password);
+    let known = match &result {
+        Ok(_) => true,
+        Err(_) => list(office).is_ok_and(|us| us.iter().any(|u| u.name == name)),
+    };
+    let target = if known { name } else { "(unknown account)" };
+    let (actor, action) = match &result {
+        Ok(_) => (name, AuditAction::Login),
+        Err(_) => ("(anonymous)", AuditAction::LoginFailed),
+    };
+    let r = Record {
+        actor,
+        action,
+        target,
+        detail: from,
+    };
+    Login {
+        unrecorded: append(office, &r).err(),
+        result,
+    }
+}
+
+/// Records a logout by `name`.
+pub fn logout(
+    office: &Path,
+    name: &str,
+    from: &str,
+) -> Result<(), crate::office::audit::AuditError> {
+    use crate::office::audit::{append, AuditAction, Record};
+    append(
+        office,
+        &Record {
+            actor: name,
+            action: AuditAction::Logout,
+            target: name,
+            detail: from,
+        },
+    )
+    .map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -640,6 +699,36 @@ mod tests {
         set_password(office, "王", "another pw").unwrap();
         assert!(verify_password(office, "王", "password1").is_err());
         assert!(verify_password(office, "王", "another pw").is_ok());
+    }
+
+    #[test]
+    fn logins_are_recorded_without_what_was_typed_for_unknown_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let office = dir.path();
+        add(office, "李静", Role::Admin, "password1").unwrap();
+        let ok = login(office, "李静", "password1", "desk 192.0.2.7");
+        assert!(ok.result.is_ok() && ok.unrecorded.is_none());
+        assert!(login(office, "李静", "wrong one", "desk").result.is_err());
+        // A password typed into the name field.
+        assert!(login(office, "hunter2-secret", "x", "desk").result.is_err());
+        logout(office, "李静", "desk").unwrap();
+        let log = std::fs::read_to_string(office.join(crate::office::audit::AUDIT_FILE)).unwrap();
+        assert!(!log.contains("hunter2-secret"), "{log}");
+        let actions: Vec<String> = crate::office::audit::read(office)
+            .unwrap()
+            .into_iter()
+            .map(|e| format!("{} {} {}", e.actor, e.action, e.target))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "李静 login 李静",
+                "(anonymous) login.failed 李静",
+                "(anonymous) login.failed (unknown account)",
+                "李静 logout 李静",
+            ]
+        );
+        assert!(crate::office::audit::verify(office).unwrap().intact());
     }
 
     #[test]
