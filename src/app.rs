@@ -874,12 +874,12 @@ fn ask_twice() -> Result<String, AppError> {
 pub(crate) fn ask_secret_twice(prompt: &str) -> Result<String, String> {
     let ask = |p: &str| {
         rpassword::prompt_password(p)
-            .map_err(|e| format!("无法读取口令 (cannot read passphrase): {e}"))
+            .map_err(|e| format!("无法从终端读取口令 (cannot read from the terminal): {e}"))
     };
     let a = ask(prompt)?;
     let b = ask("再输入一次 (again): ")?;
     if a != b {
-        return Err("两次输入的口令不同 (passphrases differ)".into());
+        return Err("两次输入的口令不同 (the two entries differ)".into());
     }
     Ok(a)
 }

@@ -313,3 +313,14 @@ fn render_and_pack_are_recorded_and_the_log_is_never_packed() {
     assert!(text_of(&v).contains("4 行"), "{}", text_of(&v)); // render, pack, user.add, pack
     assert_eq!(v.status.code(), Some(0), "{}", text_of(&v));
 }
+
+#[test]
+fn the_json_documents_have_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, field) in [("audit-verify", "problems"), ("user-list", "users")] {
+        let o = anjuan(dir.path(), &["schema", "--output", name]);
+        assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+        let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(s["properties"][field].is_object(), "{name}: {s}");
+    }
+}

@@ -98,7 +98,7 @@ impl AuditAction {
 }
 
 /// One line of the log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub seq: u64,
@@ -216,6 +216,17 @@ pub fn cli_actor() -> String {
 
 /// Appends one line to the office's log and returns it.
 pub fn append(office: &Path, r: &Record<'_>) -> Result<Entry, AuditError> {
+    let mut v = append_all(office, std::slice::from_ref(r))?;
+    // One record in, one entry out.
+    Ok(v.pop().unwrap_or_default())
+}
+
+/// Appends one line per record, consecutive, under one lock and one sync (a
+/// ledger import of thousands of cases), and returns them.
+pub fn append_all(office: &Path, records: &[Record<'_>]) -> Result<Vec<Entry>, AuditError> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
     let path = office.join(AUDIT_FILE);
     let io = |source| AuditError::Io {
         path: path.clone(),
@@ -232,32 +243,39 @@ pub fn append(office: &Path, r: &Record<'_>) -> Result<Entry, AuditError> {
     let mut f = o.open(&path).map_err(io)?;
     f.lock().map_err(io)?;
     let (last, ends_clean) = last_entry(&mut f).map_err(io)?;
-    let (seq, prev) = match last {
+    let (mut seq, mut prev) = match last {
         Some(e) => (e.seq + 1, e.hash),
         None => (1, GENESIS.to_string()),
     };
-    let mut e = Entry {
-        seq,
-        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        actor: clean(r.actor),
-        action: r.action.as_str().to_string(),
-        target: clean(r.target),
-        detail: clean(r.detail),
-        prev,
-        hash: String::new(),
-    };
-    e.hash = e.content_hash();
-    let mut line = String::new();
+    let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut text = String::new();
     if !ends_clean {
         // An interrupted write left a line without its end: close it, so that it
         // stays a (reported) line of its own.
-        line.push('\n');
+        text.push('\n');
     }
-    line.push_str(&e.canonical());
-    line.push('\n');
-    f.write_all(line.as_bytes()).map_err(io)?;
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        let mut e = Entry {
+            seq,
+            time: time.clone(),
+            actor: clean(r.actor),
+            action: r.action.as_str().to_string(),
+            target: clean(r.target),
+            detail: clean(r.detail),
+            prev,
+            hash: String::new(),
+        };
+        e.hash = e.content_hash();
+        text.push_str(&e.canonical());
+        text.push('\n');
+        seq += 1;
+        prev = e.hash.clone();
+        out.push(e);
+    }
+    f.write_all(text.as_bytes()).map_err(io)?;
     f.sync_data().map_err(io)?;
-    Ok(e)
+    Ok(out)
 }
 
 /// The last line that parses (scanning back from the end), and whether the file
@@ -800,6 +818,27 @@ mod tests {
         let moved = lines.remove(1);
         lines.push(moved);
         assert_eq!(check(&lines), vec![Problem::Reordered { line: 8, seq: 2 }]);
+    }
+
+    #[test]
+    fn a_batch_is_consecutive_and_chained() {
+        let (dir, _) = log_of(2);
+        let targets: Vec<String> = (0..50).map(|i| format!("XF-2026-{i:04}")).collect();
+        let records: Vec<Record<'_>> = targets
+            .iter()
+            .map(|t| Record {
+                actor: "cli:test",
+                action: AuditAction::CaseCreate,
+                target: t,
+                detail: "台账导入",
+            })
+            .collect();
+        let out = append_all(dir.path(), &records).unwrap();
+        assert_eq!((out[0].seq, out[49].seq), (3, 52));
+        assert!(append_all(dir.path(), &[]).unwrap().is_empty());
+        let v = verify(dir.path()).unwrap();
+        assert!(v.intact(), "{:?}", v.problems);
+        assert_eq!(v.head_seq, 52);
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub enum Output {
     LedgerImport,
     Receipt,
     AuditVerify,
-    Users,
+    UserList,
 }
 
 impl Output {
@@ -142,7 +142,7 @@ impl Output {
             Output::LedgerImport => schemars::schema_for!(LedgerImport),
             Output::Receipt => schemars::schema_for!(ReceiptMade),
             Output::AuditVerify => schemars::schema_for!(crate::office::audit::Verified),
-            Output::Users => schemars::schema_for!(UserList),
+            Output::UserList => schemars::schema_for!(UserList),
         }
     }
 }
