@@ -426,6 +426,11 @@ pub enum AuditCommand {
         /// Print the result as JSON (schema `anjuan-audit-verify/1`).
         #[arg(long)]
         json: bool,
+        /// A head noted earlier (printed by a previous verify): the log must still
+        /// hold line SEQ with this hash. Finds removed last lines, which the file
+        /// alone cannot show.
+        #[arg(long, value_name = "SEQ:HASH", value_parser = parse_anchor)]
+        anchor: Option<(u64, String)>,
     },
     /// 查看操作日志 (show the audit trail), oldest first.
     Show {
@@ -626,6 +631,17 @@ pub struct LookOptions {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
+}
+
+fn parse_anchor(s: &str) -> Result<(u64, String), String> {
+    let bad = || format!("锚点应为 SEQ:HASH (anchor), e.g. 12:9f2c…（64 位十六进制）, got `{s}`");
+    let (seq, hash) = s.split_once(':').ok_or_else(bad)?;
+    let seq = seq.trim().parse().map_err(|_| bad())?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((seq, hash))
 }
 
 fn parse_role(s: &str) -> Result<crate::office::users::Role, String> {

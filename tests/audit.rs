@@ -324,3 +324,38 @@ fn the_json_documents_have_schemas() {
         assert!(s["properties"][field].is_object(), "{name}: {s}");
     }
 }
+
+#[test]
+fn an_anchor_finds_removed_last_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = office_with_log(dir.path(), 3);
+    let o = run(dir.path(), &["audit", "verify", "office"]);
+    let text = text_of(&o);
+    let anchor = text
+        .split("--anchor ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no anchor printed: {text}"))
+        .to_string();
+    assert!(anchor.starts_with("3:"), "{anchor}");
+    let mut l = lines(&office);
+    l.pop();
+    write_lines(&office, &l);
+    // Without the anchor the shorter log looks whole; with it, the loss shows.
+    assert_eq!(verify(dir.path()).0, Some(0));
+    let o = run(
+        dir.path(),
+        &["audit", "verify", "office", "--anchor", &anchor],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+    assert!(
+        text_of(&o).contains("第 2 行之后缺少 seq 3 (removed)"),
+        "{}",
+        text_of(&o)
+    );
+    let o = run(
+        dir.path(),
+        &["audit", "verify", "office", "--anchor", "3:xyz"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+}

@@ -65,13 +65,20 @@ pub(crate) fn office_dir(office: &Path) -> Result<&Path, AppError> {
 
 pub(super) fn audit(cmd: AuditCommand) -> Result<Outcome, AppError> {
     match cmd {
-        AuditCommand::Verify { office, json } => verify(office_dir(&office)?, json),
+        AuditCommand::Verify {
+            office,
+            json,
+            anchor,
+        } => verify(office_dir(&office)?, json, anchor),
         AuditCommand::Show { office, last } => show(office_dir(&office)?, last),
     }
 }
 
-fn verify(office: &Path, json: bool) -> Result<Outcome, AppError> {
-    let v = audit::verify(office)?;
+fn verify(office: &Path, json: bool, anchor: Option<(u64, String)>) -> Result<Outcome, AppError> {
+    let mut v = audit::verify(office)?;
+    if let Some((seq, hash)) = &anchor {
+        v.anchor(*seq, hash);
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
@@ -88,6 +95,12 @@ fn verify(office: &Path, json: bool) -> Result<Outcome, AppError> {
                     .map(|h| format!("，摘要 (head hash) {h}"))
                     .unwrap_or_default()
             );
+            if let Some(h) = &v.head_hash {
+                println!(
+                    "    记下此锚点，下次核对末尾是否被删 (note this anchor): --anchor {}:{h}",
+                    v.head_seq
+                );
+            }
         } else {
             println!(
                 "操作日志有 {} 处问题 (audit trail damaged)：{} 行，见上；日志由 anjuan 追加写入，任何改动都会被发现",

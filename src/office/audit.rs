@@ -360,6 +360,9 @@ pub enum Problem {
         seq: u64,
         first_line: usize,
     },
+    /// The line with the anchor's `seq` (`--anchor SEQ:HASH`, a head noted
+    /// elsewhere) has another hash.
+    AnchorMismatch { line: usize, seq: u64 },
 }
 
 impl Problem {
@@ -372,7 +375,8 @@ impl Problem {
             | Problem::Edited { line, .. }
             | Problem::ChainBroken { line, .. }
             | Problem::Reordered { line, .. }
-            | Problem::Duplicate { line, .. } => line,
+            | Problem::Duplicate { line, .. }
+            | Problem::AnchorMismatch { line, .. } => line,
             Problem::Removed { after_line, .. } => after_line,
         }
     }
@@ -423,6 +427,9 @@ impl Problem {
                 seq,
                 first_line,
             } => format!("第 {line} 行（seq {seq}）与第 {first_line} 行重复 (duplicate)"),
+            Problem::AnchorMismatch { line, seq } => format!(
+                "第 {line} 行（seq {seq}）的摘要与记下的锚点不符 (anchor mismatch): 日志在该行或之前被改写"
+            ),
         }
     }
 }
@@ -440,11 +447,38 @@ pub struct Verified {
     pub head_hash: Option<String>,
     /// Every problem, in line order; empty when the log is intact.
     pub problems: Vec<Problem>,
+    /// seq → (line, hash), for [`Verified::check_anchor`].
+    #[serde(skip)]
+    #[schemars(skip)]
+    hashes: std::collections::BTreeMap<u64, (usize, String)>,
 }
 
 impl Verified {
     pub fn intact(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// Checks a head noted earlier (`seq` and its `hash`): the log must still
+    /// hold that line with that hash. Finds what the file alone cannot: its last
+    /// lines removed (all of them, even). `None` when the anchor holds.
+    pub fn check_anchor(&self, seq: u64, hash: &str) -> Option<Problem> {
+        match self.hashes.get(&seq) {
+            Some((_, h)) if h == hash => None,
+            Some((line, _)) => Some(Problem::AnchorMismatch { line: *line, seq }),
+            None => Some(Problem::Removed {
+                from: self.head_seq + 1,
+                to: seq,
+                after_line: self.lines,
+            }),
+        }
+    }
+
+    /// [`Verified::check_anchor`], its problem added to [`Verified::problems`].
+    pub fn anchor(&mut self, seq: u64, hash: &str) {
+        if let Some(p) = self.check_anchor(seq, hash) {
+            self.problems.push(p);
+            self.problems.sort_by_key(|p| p.line());
+        }
     }
 }
 
@@ -573,6 +607,10 @@ pub fn verify_bytes(bytes: &[u8]) -> Verified {
         lines: n,
         head_seq: head.map_or(0, |(s, _)| *s),
         head_hash: head.map(|(_, (_, h))| h.to_string()),
+        hashes: by_seq
+            .iter()
+            .map(|(s, (l, h))| (*s, (*l, h.to_string())))
+            .collect(),
         problems,
     }
 }
@@ -839,6 +877,41 @@ mod tests {
         let v = verify(dir.path()).unwrap();
         assert!(v.intact(), "{:?}", v.problems);
         assert_eq!(v.head_seq, 52);
+    }
+
+    #[test]
+    fn every_single_byte_change_is_found() {
+        let (_d, lines) = log_of(3);
+        let text = lines.join("\n") + "\n";
+        for i in 0..text.len() {
+            let mut b = text.clone().into_bytes();
+            b[i] ^= 1;
+            let v = verify_bytes(&b);
+            assert!(!v.intact(), "byte {i} changed, not found");
+        }
+        // Dropping the last line is the one change the file alone cannot show;
+        // an anchor noted elsewhere can.
+        let head: Entry = serde_json::from_str(&lines[2]).unwrap();
+        let cut = lines[..2].join("\n") + "\n";
+        let v = verify_bytes(cut.as_bytes());
+        assert!(v.intact());
+        let p = v.check_anchor(head.seq, &head.hash);
+        assert_eq!(
+            p,
+            Some(Problem::Removed {
+                from: 3,
+                to: 3,
+                after_line: 2
+            })
+        );
+        assert_eq!(
+            verify_bytes(text.as_bytes()).check_anchor(3, &head.hash),
+            None
+        );
+        assert!(matches!(
+            verify_bytes(text.as_bytes()).check_anchor(3, GENESIS),
+            Some(Problem::AnchorMismatch { seq: 3, line: 3 })
+        ));
     }
 
     #[test]
