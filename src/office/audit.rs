@@ -204,6 +204,7 @@ pub fn cli_actor() -> String {
     let name = ["ANJUAN_USER", "USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .or_else(os_user)
         .unwrap_or_else(|| "unknown".into());
     let name: String = name
         .trim()
@@ -212,6 +213,28 @@ pub fn cli_actor() -> String {
         .take(64)
         .collect();
     format!("cli:{name}")
+}
+
+/// The login name of the process's user where the environment does not say
+/// (a service, cron): its uid (the owner of `/proc/self`) looked up in
+/// `/etc/passwd`, else `uid<N>`.
+fn os_user() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let uid = std::fs::metadata("/proc/self").ok()?.uid();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let name = passwd.lines().find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            (f.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_string())
+        });
+        Some(name.unwrap_or_else(|| format!("uid{uid}")))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
 }
 
 /// Appends one line to the office's log and returns it.
