@@ -271,7 +271,7 @@ fn new_case_is_recorded_with_personal_numbers_masked() {
 }
 
 #[test]
-fn render_and_pack_are_recorded_and_the_log_is_never_packed() {
+fn render_pack_and_receipt_are_recorded_and_the_log_is_never_packed() {
     let (dir, root) = demo_run();
     let log = std::fs::read_to_string(log_path(&root.join("office"))).unwrap();
     assert!(log.contains("\"action\":\"paper.render\""), "{log}");
@@ -309,6 +309,25 @@ fn render_and_pack_are_recorded_and_the_log_is_never_packed() {
             || n.ends_with("audit.log")),
         "{names:?}"
     );
+    // The receiving office records the receipt it issues.
+    let o = anjuan(dir.path(), &["init", "--unencrypted", "recv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let bundle = format!("../d/archive/{BUNDLE}.zip");
+    let o = anjuan(
+        &dir.path().join("recv"),
+        &[
+            "receipt",
+            &bundle,
+            "--trust",
+            "../d/office/keys/anjuan.pub",
+            "-o",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let log = std::fs::read_to_string(log_path(&dir.path().join("recv"))).unwrap();
+    assert!(log.contains("\"action\":\"receipt\""), "{log}");
+    assert!(log.contains("accepted bundle"), "{log}");
     let v = anjuan(dir.path(), &["audit", "verify", "d/office"]);
     assert!(text_of(&v).contains("4 行"), "{}", text_of(&v)); // render, pack, user.add, pack
     assert_eq!(v.status.code(), Some(0), "{}", text_of(&v));
