@@ -121,7 +121,7 @@ fn the_last_admin_cannot_be_removed_or_disabled() {
     let o = add(dir.path(), "王芳", "登记员");
     assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
     assert!(
-        text_of(&o).contains("最后一个启用的管理员"),
+        text_of(&o).contains("第一个账号须为管理员"),
         "{}",
         text_of(&o)
     );

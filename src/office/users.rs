@@ -263,6 +263,8 @@ pub enum UserError {
     Unknown(String),
     #[error("不能移除或停用最后一个启用的管理员 (the last enabled admin must remain)")]
     LastAdmin,
+    #[error("本办公室还没有启用的管理员 (no enabled admin): 第一个账号须为管理员")]
+    NoAdmin,
     #[error("账号或口令不对，或账号已停用 (login refused)")]
     Refused,
     #[error("{path}: 无法读写 (cannot read or write): {source}")]
@@ -288,6 +290,7 @@ impl UserError {
             UserError::Exists(_) => "换一个账号名；改口令用 anjuan user passwd",
             UserError::Unknown(_) => "anjuan user list 列出本办公室的账号",
             UserError::LastAdmin => "先用 anjuan user add --role 管理员 添加另一个管理员",
+            UserError::NoAdmin => "先用 anjuan user add 办公室 姓名 --role 管理员 添加管理员",
             UserError::Refused => "检查账号名与口令；账号停用时请管理员处理",
             UserError::Io { .. } | UserError::Write(_) => "检查办公室目录（及其中 .anjuan/）的路径与权限",
             UserError::Corrupt { .. } => {
@@ -462,7 +465,7 @@ pub fn add(office: &Path, name: &str, role: Role, password: &str) -> Result<User
             return Err(UserError::Exists(crate::diag::terminal_text(name)));
         }
         if role != Role::Admin && enabled_admins(users) == 0 {
-            return Err(UserError::LastAdmin);
+            return Err(UserError::NoAdmin);
         }
         let t = now();
         let u = User {
@@ -669,7 +672,7 @@ mod tests {
         let office = dir.path();
         assert!(matches!(
             add(office, "王", Role::Clerk, "password1"),
-            Err(UserError::LastAdmin)
+            Err(UserError::NoAdmin)
         ));
         add(office, "李静", Role::Admin, "password1").unwrap();
         add(office, "王", Role::Clerk, "password1").unwrap();
