@@ -15,8 +15,10 @@ use crate::cli::{
     PassOptions,
 };
 
+mod audit;
 mod ledger;
 mod new_case;
+mod users;
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::render::fonts::FontOptions;
@@ -102,6 +104,14 @@ pub enum AppError {
         path: PathBuf,
         error: crate::archive::code::NumberingError,
     },
+    #[error(transparent)]
+    User(#[from] crate::office::users::UserError),
+    #[error(transparent)]
+    Audit(#[from] crate::office::audit::AuditError),
+    #[error("{0} 不是办公室目录 (not an office folder: no anjuan.toml)")]
+    NotOffice(PathBuf),
+    #[error("无法取得口令 (no password): {0}")]
+    Password(String),
 }
 
 impl AppError {
@@ -126,6 +136,14 @@ impl AppError {
         match self {
             AppError::Pack(_) | AppError::Register { .. } => None,
             AppError::Verify(e) => Some(e.remedy()),
+            AppError::User(e) => Some(e.remedy()),
+            AppError::Audit(e) => Some(e.remedy()),
+            AppError::NotOffice(_) => {
+                Some("给出办公室目录（含 anjuan.toml）；新办公室先运行 anjuan init")
+            }
+            AppError::Password(_) => Some(
+                "在终端上运行以输入口令（输入两次，不回显），或用 --password-env 变量名 从环境变量读取",
+            ),
             AppError::Import(e) => Some(e.remedy()),
             AppError::Unreadable(_) => Some("按上面的位置改正案件文件（anjuan check 可逐项列出）后再运行"),
             AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
@@ -283,6 +301,8 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                     json,
                 },
         } => new_case::new_case(&office, answers, json),
+        Command::User { action } => users::user(action),
+        Command::Audit { action } => audit::audit(action),
         Command::Init {
             dir,
             force,
@@ -843,19 +863,23 @@ fn relative_to(path: &Path, base: &Path) -> String {
 
 /// Asks for a new passphrase twice on the terminal.
 fn ask_twice() -> Result<String, AppError> {
-    let ask = |prompt: &str| {
-        rpassword::prompt_password(prompt).map_err(|e| AppError::Sign {
-            path: PathBuf::from("(terminal)"),
-            source: SignError::Passphrase(format!("无法读取口令 (cannot read passphrase): {e}")),
-        })
+    ask_secret_twice("私钥口令 (passphrase): ").map_err(|m| AppError::Sign {
+        path: PathBuf::from("(terminal)"),
+        source: SignError::Passphrase(m),
+    })
+}
+
+/// Asks for a new secret (a key's passphrase, an account's password) twice on the
+/// terminal, without echo: the answer, or why there is none.
+pub(crate) fn ask_secret_twice(prompt: &str) -> Result<String, String> {
+    let ask = |p: &str| {
+        rpassword::prompt_password(p)
+            .map_err(|e| format!("无法从终端读取口令 (cannot read from the terminal): {e}"))
     };
-    let a = ask("私钥口令 (passphrase): ")?;
+    let a = ask(prompt)?;
     let b = ask("再输入一次 (again): ")?;
     if a != b {
-        return Err(AppError::Sign {
-            path: PathBuf::from("(terminal)"),
-            source: SignError::Passphrase("两次输入的口令不同 (passphrases differ)".into()),
-        });
+        return Err("两次输入的口令不同 (the two entries differ)".into());
     }
     Ok(a)
 }
@@ -934,6 +958,15 @@ fn sign_files(
             "已签名 (signed) {} → {}",
             f.display(),
             sig_path(f).display()
+        );
+    }
+    if let Ok(loaded) = load_config(config, files) {
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        audit::note(
+            &loaded,
+            crate::office::audit::AuditAction::PaperSign,
+            &format!("{} files", files.len()),
+            &format!("key {}: {}", sign::key_id(&pk), names.join(", ")),
         );
     }
     Ok(Outcome::Clean)
@@ -1284,6 +1317,18 @@ fn render(
     };
     let report = renderer.for_each_case(&cases, &one, Some(&pb));
     pb.finish_and_clear();
+    audit::note(
+        &loaded,
+        crate::office::audit::AuditAction::PaperRender,
+        &output.display().to_string(),
+        &format!(
+            "made {} kept {} cases {} failed {}",
+            report.papers,
+            report.kept,
+            report.cases - report.failed.len(),
+            report.failed.len() + refused.len()
+        ),
+    );
     for (_, e) in &report.failed {
         eprintln!("anjuan: {e}");
         if let Some(h) = e.remedy() {
@@ -1583,6 +1628,21 @@ fn pack(
     }
     let s = &prepared.summary;
     let secs = started.elapsed().as_secs_f64();
+    audit::note(
+        &loaded,
+        crate::office::audit::AuditAction::Pack,
+        &target.display().to_string(),
+        &format!(
+            "cases {} items {} manifest-sha256 {} {}",
+            s.cases,
+            s.items,
+            s.manifest_sha256,
+            match &s.signed_by {
+                Some(k) => format!("signed {k}"),
+                None => "unsigned".into(),
+            }
+        ),
+    );
     if opts.json {
         let doc = crate::office::output::PackReport {
             schema: "anjuan-pack/1".into(),
@@ -2143,6 +2203,20 @@ fn receipt(
     };
     let pdf = renderer.render_doc(&doc, &rc.context(&packing::office_context(&loaded.config)))?;
     sign_to(&doc.file, &pdf.pdf, "接收回执")?;
+    audit::note(
+        &loaded,
+        crate::office::audit::AuditAction::Receipt,
+        &output.join(&rc_json).display().to_string(),
+        &format!(
+            "{} bundle {}",
+            if report.accepted() {
+                "accepted"
+            } else {
+                "refused"
+            },
+            bundle.display()
+        ),
+    );
     if json {
         let doc = crate::office::output::ReceiptMade {
             schema: "anjuan-receipt-made/1".into(),

@@ -246,6 +246,18 @@ pub enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+    /// 账号 (accounts): who may work on the office through the desk, in which role.
+    /// Passwords are stored only as argon2id hashes, in OFFICE/.anjuan/users.toml.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// 操作日志 (audit trail): check or show OFFICE/.anjuan/audit.log, the hash-chained
+    /// record of every write.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// 新建办公室目录 (scaffold an office folder: config, example cases, fonts/ and templates/).
     Init {
         /// The folder to create or fill.
@@ -336,6 +348,98 @@ pub struct NewCaseArgs {
     /// 登记人 (who registers it; default: the office contact).
     #[arg(long)]
     pub registered_by: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// 添加账号 (add an account): `anjuan user add office 李静 --role 管理员`. The first
+    /// account of an office must be a 管理员.
+    Add {
+        /// The office folder (with anjuan.toml).
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        /// The account name (登录名).
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// 登记员|领导|档案员|接收员|管理员 (or clerk, leader, archivist, receiver, admin).
+        #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+        role: crate::office::users::Role,
+        #[command(flatten)]
+        password: PasswordOptions,
+    },
+    /// 删除账号 (remove an account); the last 管理员 cannot be removed.
+    Remove {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// 停用账号 (disable an account: it can no longer log in; kept in the audit trail).
+    Disable {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// 启用账号 (enable a disabled account again).
+    Enable {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// 修改口令 (set an account's password).
+    Passwd {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[command(flatten)]
+        password: PasswordOptions,
+    },
+    /// 列出账号 (list accounts: name, role, state; never the hashes).
+    List {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        /// Print as JSON (schema `anjuan-user-list/1`).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where an account's password comes from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PasswordOptions {
+    /// Read the password from this environment variable (for scripts) instead of
+    /// asking twice on the terminal.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// 校验操作日志 (verify the audit trail): finds edited, removed, reordered and
+    /// cut-off lines and names each. Exit 0: intact; 1: problems found.
+    Verify {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        /// Print the result as JSON (schema `anjuan-audit-verify/1`).
+        #[arg(long)]
+        json: bool,
+        /// A head noted earlier (printed by a previous verify): the log must still
+        /// hold line SEQ with this hash. Finds removed last lines, which the file
+        /// alone cannot show.
+        #[arg(long, value_name = "SEQ:HASH", value_parser = parse_anchor)]
+        anchor: Option<(u64, String)>,
+    },
+    /// 查看操作日志 (show the audit trail), oldest first.
+    Show {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        /// Only the last N lines.
+        #[arg(long, value_name = "N")]
+        last: Option<usize>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -527,6 +631,22 @@ pub struct LookOptions {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
+}
+
+fn parse_anchor(s: &str) -> Result<(u64, String), String> {
+    let bad = || format!("锚点应为 SEQ:HASH (anchor), e.g. 12:9f2c…（64 位十六进制）, got `{s}`");
+    let (seq, hash) = s.split_once(':').ok_or_else(bad)?;
+    let seq = seq.trim().parse().map_err(|_| bad())?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((seq, hash))
+}
+
+fn parse_role(s: &str) -> Result<crate::office::users::Role, String> {
+    s.parse()
+        .map_err(|e: crate::office::users::UserError| e.to_string())
 }
 
 fn parse_date(s: &str) -> Result<crate::case::date::Date, String> {

@@ -17,6 +17,8 @@
 //! [`diag`] (findings with a remedy, personal data masked), [`fsutil`] (atomic writes; clearing the
 //! temporaries of interrupted runs).
 //! [`app`] is the command layer, the only code that touches the user's files.
+//! [`office`] holds the workflows the command line and the desk share, among them the
+//! office's accounts ([`office::users`]) and its hash-chained audit trail ([`office::audit`]).
 #![forbid(unsafe_code)]
 // A finding (`diag::Located`) is the error of per-file parsing: a cold path, carried
 // by value so callers can collect and sort findings without unboxing.

@@ -85,7 +85,9 @@ pub(super) fn ledger_import(
         let written = if failed > 0 && !keep_going {
             (0, 0)
         } else {
-            import::write(&plan, cases_dir)?
+            let w = import::write(&plan, cases_dir)?;
+            note_import(&loaded, &plan, ledger);
+            w
         };
         let doc = crate::office::output::LedgerImport {
             schema: "anjuan-ledger-import/1".into(),
@@ -152,6 +154,7 @@ pub(super) fn ledger_import(
         return Ok(Outcome::Invalid);
     }
     let (written, updated) = import::write(&plan, cases_dir)?;
+    note_import(&loaded, &plan, ledger);
     println!("已写入 {written} 个案件文件 → {}", cases_dir.display());
     if updated > 0 {
         println!("已更新 {updated} 个案件文件（保留原有注释与格式）");
@@ -172,6 +175,45 @@ pub(super) fn ledger_import(
     } else {
         Outcome::Clean
     })
+}
+
+/// Records what an import wrote: a `case.create` line per new case file and a
+/// `case.edit` line per updated one, naming the fields changed (not their values).
+fn note_import(loaded: &crate::config::Loaded, plan: &import::Plan, ledger: &Path) {
+    use crate::office::audit::AuditAction;
+    let id = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let from = ledger
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut lines: Vec<(AuditAction, String, String)> = plan
+        .new
+        .iter()
+        .map(|(path, _, row)| {
+            (
+                AuditAction::CaseCreate,
+                id(path),
+                format!("台账导入 {from} 第 {row} 行"),
+            )
+        })
+        .collect();
+    lines.extend(plan.updates.iter().map(|u| {
+        let fields: Vec<&str> = u.changes.iter().map(|(f, _, _)| f.zh()).collect();
+        (
+            AuditAction::CaseEdit,
+            id(&u.path),
+            format!(
+                "台账导入 {from} 第 {} 行，字段 {}",
+                u.line,
+                fields.join("、")
+            ),
+        )
+    }));
+    super::audit::note_all(loaded, &lines);
 }
 
 /// A cell's text on one line, for a terminal report of a change.

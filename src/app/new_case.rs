@@ -101,6 +101,18 @@ pub(super) fn new_case(office: &Path, a: NewCaseArgs, json: bool) -> Result<Outc
     let cases_dir = loaded.root().join("cases");
     match new_case::create(&cases_dir, &c, &rules) {
         Ok(done) => {
+            super::audit::note(
+                &loaded,
+                crate::office::audit::AuditAction::CaseCreate,
+                &done.id,
+                &format!(
+                    "登记 {} {} {}，文件 {}",
+                    c.channel,
+                    received,
+                    c.category,
+                    done.path.file_name().unwrap_or_default().to_string_lossy()
+                ),
+            );
             if json {
                 let doc = NewCaseReport {
                     schema: "anjuan-new-case/1".into(),

@@ -3,6 +3,8 @@
 //! are two faces over these; neither holds workflow logic of its own. (Workflows
 //! still in `app` move here one by one.)
 
+pub mod audit;
 pub mod edit;
 pub mod new_case;
 pub mod output;
+pub mod users;

@@ -121,6 +121,8 @@ pub enum Output {
     LedgerExport,
     LedgerImport,
     Receipt,
+    AuditVerify,
+    UserList,
 }
 
 impl Output {
@@ -139,6 +141,8 @@ impl Output {
             Output::LedgerExport => schemars::schema_for!(LedgerExport),
             Output::LedgerImport => schemars::schema_for!(LedgerImport),
             Output::Receipt => schemars::schema_for!(ReceiptMade),
+            Output::AuditVerify => schemars::schema_for!(crate::office::audit::Verified),
+            Output::UserList => schemars::schema_for!(UserList),
         }
     }
 }
@@ -259,4 +263,24 @@ pub struct LedgerImport {
     /// Case files written and updated by this run.
     pub written: usize,
     pub problems: Vec<LedgerProblem>,
+}
+
+/// One account in `anjuan user list --json` (never its hash).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserRow {
+    pub name: String,
+    /// 登记员, 领导, 档案员, 接收员 or 管理员.
+    pub role: crate::office::users::Role,
+    pub disabled: bool,
+    /// RFC 3339, UTC.
+    pub created: String,
+    pub changed: String,
+}
+
+/// `anjuan user list --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserList {
+    /// `anjuan-user-list/1`.
+    pub schema: String,
+    pub users: Vec<UserRow>,
 }

@@ -1,0 +1,136 @@
+//! `anjuan user add|remove|disable|enable|passwd|list`: the office's accounts
+//! (`office::users`), each change recorded in the audit trail.
+
+use std::path::Path;
+
+use super::audit::{note_in, office_dir};
+use super::{AppError, Outcome};
+use crate::cli::{PasswordOptions, UserAction};
+use crate::office::audit::AuditAction;
+use crate::office::users;
+
+/// The password: from the named variable, else asked twice on the terminal.
+fn password(opts: &PasswordOptions) -> Result<String, AppError> {
+    match &opts.password_env {
+        Some(var) => std::env::var(var)
+            .map_err(|_| AppError::Password(format!("环境变量 {var} 没有设置 (not set)"))),
+        None => super::ask_secret_twice("账号口令 (password): ").map_err(AppError::Password),
+    }
+}
+
+pub(super) fn user(action: UserAction) -> Result<Outcome, AppError> {
+    match action {
+        UserAction::Add {
+            office,
+            name,
+            role,
+            password: p,
+        } => {
+            let office = office_dir(&office)?;
+            // The name and role first: no password is asked for a refused account.
+            users::check_name(&name)?;
+            let pw = password(&p)?;
+            let u = users::add(office, &name, role, &pw)?;
+            note_in(
+                office,
+                AuditAction::UserAdd,
+                &u.name,
+                &format!("角色 {}", u.role),
+            );
+            println!(
+                "已添加账号 (account added): {}（{}）",
+                shown(&u.name),
+                u.role
+            );
+        }
+        UserAction::Remove { office, name } => {
+            let office = office_dir(&office)?;
+            let u = users::remove(office, &name)?;
+            note_in(
+                office,
+                AuditAction::UserRemove,
+                &u.name,
+                &format!("角色 {}", u.role),
+            );
+            println!(
+                "已删除账号 (account removed): {}（{}）",
+                shown(&u.name),
+                u.role
+            );
+        }
+        UserAction::Disable { office, name } => {
+            let office = office_dir(&office)?;
+            let u = users::set_disabled(office, &name, true)?;
+            note_in(office, AuditAction::UserDisable, &u.name, "");
+            println!("已停用账号 (account disabled): {}", shown(&u.name));
+        }
+        UserAction::Enable { office, name } => {
+            let office = office_dir(&office)?;
+            let u = users::set_disabled(office, &name, false)?;
+            note_in(office, AuditAction::UserEnable, &u.name, "");
+            println!("已启用账号 (account enabled): {}", shown(&u.name));
+        }
+        UserAction::Passwd {
+            office,
+            name,
+            password: p,
+        } => {
+            let office = office_dir(&office)?;
+            // An unknown name is refused before the password is asked for.
+            if !users::list(office)?.iter().any(|u| u.name == name) {
+                return Err(users::UserError::Unknown(shown(&name)).into());
+            }
+            let pw = password(&p)?;
+            let u = users::set_password(office, &name, &pw)?;
+            note_in(office, AuditAction::UserPassword, &u.name, "");
+            println!("已修改口令 (password changed): {}", shown(&u.name));
+        }
+        UserAction::List { office, json } => list(office_dir(&office)?, json)?,
+    }
+    Ok(Outcome::Clean)
+}
+
+fn shown(name: &str) -> String {
+    crate::diag::terminal_text(name)
+}
+
+fn list(office: &Path, json: bool) -> Result<(), AppError> {
+    let all = users::list(office)?;
+    if json {
+        let doc = crate::office::output::UserList {
+            schema: "anjuan-user-list/1".into(),
+            users: all
+                .iter()
+                .map(|u| crate::office::output::UserRow {
+                    name: u.name.clone(),
+                    role: u.role,
+                    disabled: u.disabled,
+                    created: u.created.clone(),
+                    changed: u.changed.clone(),
+                })
+                .collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!(
+            "还没有账号 (no accounts): anjuan user add {} 姓名 --role 管理员",
+            office.display()
+        );
+    }
+    for u in &all {
+        println!(
+            "{}\t{}\t{}\t{}",
+            shown(&u.name),
+            u.role,
+            if u.disabled {
+                "停用 (disabled)"
+            } else {
+                "启用 (enabled)"
+            },
+            u.changed
+        );
+    }
+    Ok(())
+}
