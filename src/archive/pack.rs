@@ -1140,31 +1140,96 @@ impl Prepared {
             z.add_bytes(&format!("{name}/{n}"), data)?;
             progress(data.len() as u64);
         }
+        // The papers' bytes are hashed on another thread (two hashes on each
+        // core) while this one reads and writes the next chunks: reading, which
+        // waits on the disk, and hashing overlap. At most 8 chunks in flight.
         let mut refusals: Vec<Refusal> = Vec::new();
-        for p in payload.iter_mut() {
-            let entry = format!("{name}/{}", p.rel);
-            match (&p.check, &p.content) {
-                (Some(check), Content::File { path, size }) => {
-                    let shown = path.display().to_string();
-                    let read = if refusals.is_empty() {
-                        read_paper(path, *size, check, opts.sig_check(), &mut |r| {
-                            z.add_from(&entry, *size, r, &shown)
-                        })
-                    } else {
-                        read_paper(path, *size, check, opts.sig_check(), &mut |r| {
-                            drain(r, *size, &shown)
-                        })
-                    };
-                    match read {
-                        Ok(d) => p.digests = d,
-                        Err(Streamed::Refused(r)) => refusals.push(r),
-                        Err(Streamed::Zip(e)) => return Err(e.into()),
+        let mut digests: Vec<Option<Digests>> = vec![None; payload.len()];
+        std::thread::scope(|scope| -> Result<(), PackError> {
+            let (to_hash, rx) = std::sync::mpsc::sync_channel::<ToHash>(8);
+            let (buffers_tx, buffers) = std::sync::mpsc::channel::<Vec<u8>>();
+            let (done_tx, done) = std::sync::mpsc::channel();
+            let keys = opts.sig_check();
+            scope.spawn(move || hash_papers(rx, buffers_tx, done_tx, keys));
+            let stopped = || std::io::Error::other("摘要线程已停止 (hashing stopped)");
+            for (i, p) in payload.iter().enumerate() {
+                let entry = format!("{name}/{}", p.rel);
+                match (&p.check, &p.content) {
+                    (Some(check), Content::File { path, size }) => {
+                        let shown = path.display().to_string();
+                        let mut feed = |c: &[u8]| {
+                            let mut chunk = buffers.try_recv().unwrap_or_default();
+                            chunk.clear();
+                            chunk.extend_from_slice(c);
+                            to_hash.send(ToHash::Chunk(chunk)).map_err(|_| stopped())
+                        };
+                        to_hash.send(ToHash::Start(i, check)).map_err(|_| {
+                            PackError::Zip(ZipOutError::Io {
+                                path: shown.clone(),
+                                source: stopped(),
+                            })
+                        })?;
+                        let streamed = if refusals.is_empty() {
+                            stream_paper(
+                                path,
+                                *size,
+                                check,
+                                &mut |r| z.add_from(&entry, *size, r, &shown),
+                                &mut feed,
+                            )
+                        } else {
+                            // Refused already: only checked, to name every problem.
+                            stream_paper(
+                                path,
+                                *size,
+                                check,
+                                &mut |r| drain(r, *size, &shown),
+                                &mut feed,
+                            )
+                        };
+                        let _ = to_hash.send(match streamed {
+                            Ok(()) => ToHash::End,
+                            Err(_) => ToHash::Abort,
+                        });
+                        match streamed {
+                            Ok(()) => {}
+                            Err(Streamed::Refused(r)) => refusals.push(r),
+                            Err(Streamed::Zip(e)) => return Err(e.into()),
+                        }
+                    }
+                    _ if refusals.is_empty() => z.add(&entry, &p.content)?,
+                    _ => continue,
+                }
+                progress(p.content.len());
+                // The papers checked so far.
+                for (i, r) in done.try_iter() {
+                    match r {
+                        Ok(d) => digests[i] = Some(d),
+                        Err(r) => refusals.push(r),
                     }
                 }
-                _ if refusals.is_empty() => z.add(&entry, &p.content)?,
-                _ => continue,
             }
-            progress(p.content.len());
+            drop(to_hash);
+            for (i, r) in done.iter() {
+                match r {
+                    Ok(d) => digests[i] = Some(d),
+                    Err(r) => refusals.push(r),
+                }
+            }
+            Ok(())
+        })?;
+        for (p, d) in payload.iter_mut().zip(digests) {
+            match d {
+                Some(d) => p.digests = d,
+                // Every paper read whole was checked, or the package was refused.
+                None if p.check.is_some() && refusals.is_empty() => {
+                    return Err(PackError::Io {
+                        path: p.rel.clone().into(),
+                        message: "没有得到摘要 (no digests)".into(),
+                    })
+                }
+                None => {}
+            }
         }
         if !refusals.is_empty() {
             refusals.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
@@ -1387,41 +1452,72 @@ enum Streamed {
     Zip(ZipOutError),
 }
 
-/// A reader that hands what it reads to SHA-256 and SM3, and to the BLAKE2b-512
-/// prehash that a minisign signature signs when there is one to verify.
-struct Tap<R> {
-    inner: R,
+/// The hashes of one paper's bytes: SHA-256 and SM3, and the BLAKE2b-512
+/// prehash that its minisign signature signs when it has one.
+struct PaperHash {
     hasher: bag::Hasher,
     prehash: Option<blake2::Blake2b512>,
-    /// Reading `inner` failed (not writing the zip).
-    failed: bool,
 }
 
-impl<R: std::io::Read> std::io::Read for Tap<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf).inspect_err(|_| self.failed = true)?;
-        let chunk = &buf[..n];
+impl PaperHash {
+    fn new(check: &Check) -> PaperHash {
+        PaperHash {
+            hasher: bag::Hasher::default(),
+            prehash: check
+                .sig
+                .is_some()
+                .then(<blake2::Blake2b512 as blake2::Digest>::new),
+        }
+    }
+
+    fn update(&mut self, chunk: &[u8]) {
         match &mut self.prehash {
             Some(b2) => self
                 .hasher
                 .update_also(chunk, &mut |c| blake2::Digest::update(b2, c)),
             None => self.hasher.update(chunk),
         }
+    }
+
+    /// The digests, once the paper's bytes are checked with them ([`judge`]).
+    fn finish(self, check: &Check, keys: SigCheck) -> Result<Digests, Refusal> {
+        let prehash = self
+            .prehash
+            .map(|b2| blake2::Digest::finalize(b2).to_vec())
+            .unwrap_or_default();
+        let digests = self.hasher.finish();
+        judge(check, &digests, &prehash, keys)?;
+        Ok(digests)
+    }
+}
+
+/// A reader that hands every chunk it reads to `feed` (the hashes).
+struct Tap<'a, R> {
+    inner: R,
+    feed: &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    /// Reading `inner` failed (not writing the zip).
+    failed: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf).inspect_err(|_| self.failed = true)?;
+        (self.feed)(&buf[..n])?;
         Ok(n)
     }
 }
 
 /// Reads one paper, once: `put` takes its bytes (into the zip, or nowhere when
-/// only checking) while they are hashed; then what was read is checked — the
-/// size it was planned with, the digests it was rendered (or identified) with,
-/// its signature and what the signature names. Returns its digests.
-fn read_paper(
+/// only checking) while `feed` gets them too (the hashes). A paper that cannot
+/// be opened or read, or whose size is not the one it was planned with (the
+/// zip's header gives it already), is a refusal naming its case and file.
+fn stream_paper(
     path: &Path,
     size: u64,
     check: &Check,
-    keys: SigCheck,
     put: &mut dyn FnMut(&mut dyn std::io::Read) -> Result<(), ZipOutError>,
-) -> Result<Digests, Streamed> {
+    feed: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<(), Streamed> {
     let refuse = |reason: Reason, detail: String| {
         Streamed::Refused(Refusal {
             case: check.case.clone(),
@@ -1439,36 +1535,82 @@ fn read_paper(
         .map_err(|e| refuse(Reason::MissingPaper, format!("无法读取: {e}")))?;
     let mut tap = Tap {
         inner: f,
-        hasher: bag::Hasher::default(),
-        prehash: check
-            .sig
-            .is_some()
-            .then(<blake2::Blake2b512 as blake2::Digest>::new),
+        feed,
         failed: false,
     };
     match put(&mut tap) {
-        Ok(()) => {}
+        Ok(()) => Ok(()),
         Err(ZipOutError::Changed(_)) => {
             let now = std::fs::metadata(path)
                 .map(|m| format!("{} 字节", m.len()))
                 .unwrap_or_else(|e| format!("无法读取 ({e})"));
-            return Err(refuse(
+            Err(refuse(
                 changed,
                 format!("打包过程中被改动 (changed while packing)：检查时 {size} 字节，写入时 {now}；请重新运行 anjuan pack"),
-            ));
+            ))
         }
         Err(ZipOutError::Io { source, .. }) if tap.failed => {
-            return Err(refuse(Reason::MissingPaper, format!("无法读取: {source}")));
+            Err(refuse(Reason::MissingPaper, format!("无法读取: {source}")))
         }
-        Err(e) => return Err(Streamed::Zip(e)),
+        Err(e) => Err(Streamed::Zip(e)),
     }
-    let prehash = tap
-        .prehash
-        .map(|b2| blake2::Digest::finalize(b2).to_vec())
-        .unwrap_or_default();
-    let digests = tap.hasher.finish();
-    judge(check, &digests, &prehash, keys).map_err(Streamed::Refused)?;
-    Ok(digests)
+}
+
+/// [`stream_paper`] hashing on this thread, then the checks: returns the
+/// paper's digests.
+fn read_paper(
+    path: &Path,
+    size: u64,
+    check: &Check,
+    keys: SigCheck,
+    put: &mut dyn FnMut(&mut dyn std::io::Read) -> Result<(), ZipOutError>,
+) -> Result<Digests, Streamed> {
+    let mut hash = PaperHash::new(check);
+    stream_paper(path, size, check, put, &mut |c| {
+        hash.update(c);
+        Ok(())
+    })?;
+    hash.finish(check, keys).map_err(Streamed::Refused)
+}
+
+/// What the writing thread sends the hashing thread of [`Prepared::write`].
+enum ToHash<'a> {
+    /// A paper begins: its place in the payload, what to check.
+    Start(usize, &'a Check),
+    Chunk(Vec<u8>),
+    /// It was read whole: check it, send back its digests or refusal.
+    End,
+    /// It could not be read (refused already).
+    Abort,
+}
+
+/// The hashing thread of [`Prepared::write`]: hashes each paper's chunks as
+/// they come (SHA-256 beside SM3 and BLAKE2b, [`bag::Hasher::update_also`]),
+/// hands the emptied buffers back, and checks each paper at its end.
+fn hash_papers(
+    rx: std::sync::mpsc::Receiver<ToHash>,
+    buffers: std::sync::mpsc::Sender<Vec<u8>>,
+    done: std::sync::mpsc::Sender<(usize, Result<Digests, Refusal>)>,
+    keys: SigCheck,
+) {
+    let mut current: Option<(usize, &Check, PaperHash)> = None;
+    for m in rx {
+        match m {
+            ToHash::Start(i, check) => current = Some((i, check, PaperHash::new(check))),
+            ToHash::Chunk(chunk) => {
+                if let Some((_, _, hash)) = &mut current {
+                    hash.update(&chunk);
+                }
+                let _ = buffers.send(chunk);
+            }
+            ToHash::End => {
+                if let Some((i, check, hash)) = current.take() {
+                    let _ = done.send((i, hash.finish(check, keys)));
+                }
+            }
+            ToHash::Abort => current = None,
+        }
+    }
 }
 
 /// Checks a paper's bytes as read (their digests and, for a signed paper, the
