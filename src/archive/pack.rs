@@ -277,6 +277,26 @@ impl SigFile {
     }
 }
 
+/// A writer that hashes (SHA-256, SM3) and counts what it writes.
+struct Hashing<W> {
+    inner: W,
+    hasher: bag::Hasher,
+    size: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// A paper made here: its payload, the fonts it embeds, its pages.
 type Made = (Payload, Vec<FontFile>, usize);
 
@@ -302,17 +322,23 @@ impl Payload {
         }
     }
 
-    /// A generated file written straight to the work folder by `write`.
+    /// A generated file written straight to the work folder by `write`, and
+    /// hashed as it is written (not read back).
     fn spill_with(
         rel: &str,
         work: &Path,
-        write: &dyn Fn(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+        write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<Payload, PackError> {
         let path = work.join(rel.replace('/', "__"));
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io(&path))?);
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io(&path))?);
+        let mut w = Hashing {
+            inner: file,
+            hasher: bag::Hasher::default(),
+            size: 0,
+        };
         write(&mut w).map_err(io(&path))?;
         std::io::Write::flush(&mut w).map_err(io(&path))?;
-        let (digests, size) = Digests::of_file(&path).map_err(io(&path))?;
+        let (digests, size) = (w.hasher.finish(), w.size);
         Ok(Payload {
             rel: rel.to_string(),
             content: Content::File { path, size },
