@@ -27,7 +27,8 @@ use crate::case::date::Date;
 #[derive(Clone, Debug)]
 pub enum Content {
     Bytes(Vec<u8>),
-    /// A file on disk, with the size it had when it was hashed.
+    /// A file on disk, with the size it was listed with (the header gives it
+    /// before the bytes; reading must find exactly that many).
     File {
         path: PathBuf,
         size: u64,
