@@ -1585,7 +1585,7 @@ fn pack(
     spinner.finish_and_clear();
     // Streamed to a temporary file beside the target, renamed at the end: an
     // interrupted run leaves nothing at the target path.
-    let total: u64 = prepared.entries.iter().map(|e| e.content.len()).sum();
+    let total: u64 = prepared.bytes();
     let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "写入 {bar:30} {bytes}/{total_bytes} {bytes_per_sec} 约剩 (ETA) {eta}",
@@ -1602,8 +1602,16 @@ fn pack(
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     let writer = std::io::BufWriter::with_capacity(1 << 20, tmp.file());
-    let writer = crate::archive::zipout::write(writer, prepared.entries, date, &|n| bar.inc(n))
-        .map_err(packing::PackError::from)?;
+    // The papers are read once, hashed and checked as they stream in: a paper
+    // found changed or badly signed is refused here, and the temporary dropped.
+    let (writer, summary) = match prepared.write(writer, &renderer, &popts, &|n| bar.inc(n)) {
+        Ok(w) => w,
+        Err(packing::PackError::Refused(r)) => {
+            bar.finish_and_clear();
+            return refused(r);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let file = writer
         .into_inner()
         .map_err(|e| AppError::Output(e.into_error()))?;
@@ -1626,7 +1634,7 @@ fn pack(
             }
         }
     }
-    let s = &prepared.summary;
+    let s = &summary;
     let secs = started.elapsed().as_secs_f64();
     audit::note(
         &loaded,

@@ -718,3 +718,153 @@ fn one_pack_at_a_time_per_office() {
     let o = pack_year(&root, "busy", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
 }
+
+/// `strace -ff -y` output (one file per thread, so no call is split): for every
+/// path, how many times it was opened and how many bytes were read from it.
+fn traced_io(dir: &Path) -> BTreeMap<PathBuf, (usize, u64)> {
+    // strace writes a path's non-ASCII bytes as octal escapes.
+    fn unescape(s: &str) -> PathBuf {
+        use std::os::unix::ffi::OsStringExt as _;
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'\\'
+                && i + 3 < b.len()
+                && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+            {
+                out.push(u8::from_str_radix(&s[i + 1..i + 4], 8).unwrap());
+                i += 4;
+            } else if b[i] == b'\\' && i + 1 < b.len() {
+                out.push(b[i + 1]);
+                i += 2;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        PathBuf::from(std::ffi::OsString::from_vec(out))
+    }
+    let mut io: BTreeMap<PathBuf, (usize, u64)> = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        for line in text.lines() {
+            let Some((call, result)) = line.rsplit_once(") = ") else {
+                continue;
+            };
+            if call.starts_with("openat(") {
+                // `= 5</abs/path>`: the descriptor, with the file it names.
+                if let Some(p) = result
+                    .split_once('<')
+                    .and_then(|(_, p)| p.strip_suffix('>'))
+                {
+                    io.entry(unescape(p)).or_default().0 += 1;
+                }
+            } else if ["read(", "pread64(", "readv(", "preadv("]
+                .iter()
+                .any(|c| call.starts_with(c))
+            {
+                let (Some(p), Ok(n)) = (
+                    call.split_once('<').and_then(|(_, r)| r.split_once(">,")),
+                    result.trim().parse::<u64>(),
+                ) else {
+                    continue;
+                };
+                io.entry(unescape(p.0)).or_default().1 += n;
+            }
+        }
+    }
+    io
+}
+
+/// Packing reads each paper once: hashed, checked and zipped from the same
+/// read. Run under `strace`, every file of the office's `papers/` that `pack`
+/// touches is opened once and read for exactly its size, and they are the
+/// papers the bundle holds. (A received file in `originals/` is read three
+/// times: when the case records are checked, which opens it to see that it is a
+/// usable scan; when pack plans, to count its pages for the dossier papers made
+/// before the zip, hashing it from the same bytes; and into the zip, where the
+/// bytes must hash as they did when planned.) The zip is the one packed
+/// without strace.
+#[test]
+fn each_paper_is_read_once() {
+    let (_t, root) = demo_run();
+    let traces = root.join("trace");
+    std::fs::create_dir(&traces).unwrap();
+    let o = Command::new("strace")
+        .current_dir(&root)
+        .args([
+            "-ff",
+            "-y",
+            "-s0",
+            "-e",
+            "trace=openat,read,pread64,readv,preadv",
+            "-o",
+        ])
+        .arg(traces.join("t"))
+        .arg(env!("CARGO_BIN_EXE_anjuan"))
+        .args(["pack", "year", "--year", "2026", "office", "-o", "traced"])
+        .output()
+        .unwrap_or_else(|e| panic!("strace is needed for this test ({e}); .ci/run installs it"));
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let zip = root.join(format!("traced/{BUNDLE}.zip"));
+    assert!(
+        std::fs::read(&zip).unwrap()
+            == std::fs::read(root.join(format!("archive/{BUNDLE}.zip"))).unwrap(),
+        "the same zip as without strace"
+    );
+    let io = traced_io(&traces);
+    let root = root.canonicalize().unwrap();
+    let papers = root.join("office/papers");
+    let mut read: BTreeSet<String> = BTreeSet::new();
+    for (path, (opens, bytes)) in &io {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if let Ok(rel) = path.strip_prefix(&papers) {
+            assert_eq!(*opens, 1, "{} opened {opens} times", path.display());
+            assert_eq!(
+                *bytes,
+                size,
+                "{} read {bytes} bytes of {size}",
+                path.display()
+            );
+            read.insert(rel.to_string_lossy().into_owned());
+        } else if path.starts_with(root.join("office/originals")) {
+            assert!(
+                *opens <= 3 && *bytes <= 3 * size,
+                "{}: {opens} opens, {bytes} bytes",
+                path.display()
+            );
+        }
+    }
+    // The papers the bundle files (not made by pack, not received): each was read.
+    let filed: BTreeSet<String> = zip_names(&zip)
+        .into_iter()
+        .filter_map(|n| {
+            n.strip_prefix(&format!("{BUNDLE}/data/"))
+                .map(str::to_string)
+        })
+        .filter(|n| papers.join(n).is_file())
+        .collect();
+    let pdfs: BTreeSet<String> = read
+        .iter()
+        .filter(|n| n.ends_with(".pdf"))
+        .cloned()
+        .collect();
+    assert!(
+        filed.iter().filter(|n| n.ends_with(".pdf")).count() >= 20,
+        "{filed:?}"
+    );
+    assert_eq!(
+        pdfs,
+        filed
+            .iter()
+            .filter(|n| n.ends_with(".pdf"))
+            .cloned()
+            .collect(),
+        "the PDFs read are those filed"
+    );
+    assert!(
+        filed.is_subset(&read),
+        "every filed paper and signature was read"
+    );
+}

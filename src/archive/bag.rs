@@ -112,6 +112,26 @@ impl Hasher {
         self.sm3.update(data);
     }
 
+    /// [`Hasher::update`], and `also` (another hash) on the same bytes: SHA-256
+    /// on one core, SM3 and `also` on another, for chunks large enough to be
+    /// worth it. One stream's digests can then keep up with a disk while the
+    /// stream is read only once.
+    pub fn update_also(&mut self, data: &[u8], also: &mut (dyn FnMut(&[u8]) + Send)) {
+        if data.len() < 64 * 1024 {
+            self.update(data);
+            also(data);
+            return;
+        }
+        let (sha256, sm3) = (&mut self.sha256, &mut self.sm3);
+        rayon::join(
+            || sha256.update(data),
+            || {
+                sm3.update(data);
+                also(data);
+            },
+        );
+    }
+
     pub fn finish(self) -> Digests {
         Digests {
             sha256: hex(&self.sha256.finalize()),

@@ -1,12 +1,16 @@
 //! Putting a package together: a closed case's dossier, or the year-end bundle.
 //!
-//! [`prepare`] checks every paper the cases call for (present, recorded,
-//! unchanged since rendering, signed when the office requires it), gives each a
-//! 档号 from the register, makes the dossier papers (cover, contents, notes), the
-//! catalogue, the metadata, the font record and the handoff form, and returns
-//! the zip entries with every digest computed. Refusals are collected and
-//! returned together, so a clerk sees every problem in one run. The caller
-//! writes the entries with [`super::zipout::write`] to a temporary file.
+//! [`prepare`] checks every paper the cases call for (present, recorded, signed
+//! when the office requires it), gives each a 档号 from the register, makes the
+//! dossier papers (cover, contents, notes), the catalogue, the metadata, the
+//! font record and `bag-info.txt`, and returns the package with its payload
+//! listed. [`Prepared::write`] then writes the zip (to a temporary file the
+//! caller renames): each paper is read once, hashed (SHA-256, SM3, and the
+//! BLAKE2b prehash its signature signs) as it streams in and checked from those
+//! digests (unchanged since rendering, signature valid and naming it); the
+//! manifests, the handoff form and the tag manifests, which sort after the
+//! payload, are made from the digests and written last. Refusals are collected
+//! and returned together, so a clerk sees every problem in one run.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -18,7 +22,7 @@ use serde_json::{json, Value};
 use super::bag::{self, Alg, BagInfo, Digests, Manifest};
 use super::catalogue::{self, Action, Catalogue, Item, Row};
 use super::code::{ArchiveCode, Register};
-use super::zipout::{Content, Entry, ZipOutError};
+use super::zipout::{Content, ZipOutError, ZipWriter};
 use crate::case::date::Date;
 use crate::case::model::Case;
 use crate::config::Config;
@@ -187,12 +191,20 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> PackError + '_ {
     }
 }
 
-/// A package ready to be written.
+/// A package ready to be written with [`Prepared::write`]: every paper checked
+/// but for its bytes, every file made, the payload listed with its sizes.
 pub struct Prepared {
     /// The top folder inside the zip, and the zip's name without `.zip`.
     pub name: String,
-    pub entries: Vec<Entry>,
+    /// The figures; the package digests are filled in by [`Prepared::write`].
     pub summary: Summary,
+    /// `bag-info.txt` and `bagit.txt`, the zip's first entries.
+    head: Vec<(String, Vec<u8>)>,
+    /// Sorted by path.
+    payload: Vec<Payload>,
+    description: String,
+    years: Vec<i32>,
+    all_signed: bool,
 }
 
 /// The figures of a package (also printed on the handoff form).
@@ -223,15 +235,19 @@ pub struct SeriesRange {
     pub last: String,
 }
 
-/// One paper of a case, checked.
+/// One paper of a case, checked as far as it can be without reading it.
 struct Filed {
     job: Job,
     path: PathBuf,
     pages: usize,
+    /// Its size when it was planned (the zip's headers, Payload-Oxum and the
+    /// metadata give it before its bytes are read; the read must find it).
     size: u64,
     /// SHA-256 from the render record, to compare with the file as read.
     recorded_sha256: String,
-    digests: Digests,
+    /// A received file's digests, taken when it was read to identify it: the
+    /// bytes streamed into the zip must be those.
+    sniffed: Option<Digests>,
     fonts: Vec<FontFile>,
     sig: Option<SigFile>,
     code: Option<ArchiveCode>,
@@ -261,6 +277,26 @@ impl SigFile {
     }
 }
 
+/// A writer that hashes (SHA-256, SM3) and counts what it writes.
+struct Hashing<W> {
+    inner: W,
+    hasher: bag::Hasher,
+    size: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// A paper made here: its payload, the fonts it embeds, its pages.
 type Made = (Payload, Vec<FontFile>, usize);
 
@@ -268,7 +304,11 @@ type Made = (Payload, Vec<FontFile>, usize);
 struct Payload {
     rel: String,
     content: Content,
+    /// Known for what is made here; for a paper, found as it streams into the
+    /// zip (empty until then).
     digests: Digests,
+    /// A paper: what its bytes must be, checked as they stream.
+    check: Option<Check>,
 }
 
 impl Payload {
@@ -278,24 +318,32 @@ impl Payload {
             rel,
             digests: Digests::of(&data),
             content: Content::Bytes(data),
+            check: None,
         }
     }
 
-    /// A generated file written straight to the work folder by `write`.
+    /// A generated file written straight to the work folder by `write`, and
+    /// hashed as it is written (not read back).
     fn spill_with(
         rel: &str,
         work: &Path,
-        write: &dyn Fn(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+        write: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<Payload, PackError> {
         let path = work.join(rel.replace('/', "__"));
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io(&path))?);
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io(&path))?);
+        let mut w = Hashing {
+            inner: file,
+            hasher: bag::Hasher::default(),
+            size: 0,
+        };
         write(&mut w).map_err(io(&path))?;
         std::io::Write::flush(&mut w).map_err(io(&path))?;
-        let (digests, size) = Digests::of_file(&path).map_err(io(&path))?;
+        let (digests, size) = (w.hasher.finish(), w.size);
         Ok(Payload {
             rel: rel.to_string(),
             content: Content::File { path, size },
             digests,
+            check: None,
         })
     }
 
@@ -311,6 +359,7 @@ impl Payload {
                 size: data.len() as u64,
             },
             rel,
+            check: None,
         })
     }
 }
@@ -438,9 +487,16 @@ pub fn prepare(
                     ));
                     continue;
                 };
-                match crate::case::original::read(&opts.root, rel) {
+                // Read once here to identify it (its pages go into the dossier
+                // papers, made before the zip); hashed from the same bytes.
+                let loaded =
+                    crate::case::original::load(&opts.root, rel).and_then(|(path, bytes)| {
+                        let sniffed = crate::case::original::sniff(&bytes)?;
+                        Ok((path, sniffed, bytes.len() as u64, Digests::of(&bytes)))
+                    });
+                match loaded {
                     Err(m) => refusals.push(refuse(Reason::BadOriginal, m)),
-                    Ok((path, sniffed)) => {
+                    Ok((path, sniffed, size, digests)) => {
                         let mut job = job.clone();
                         // Named like the other items, with the format's extension.
                         let stem = job
@@ -453,12 +509,9 @@ pub fn prepare(
                             job,
                             path,
                             pages: sniffed.pages,
-                            size: 0,
+                            size,
                             recorded_sha256: String::new(),
-                            digests: Digests {
-                                sha256: String::new(),
-                                sm3: String::new(),
-                            },
+                            sniffed: Some(digests),
                             fonts: Vec::new(),
                             sig: None,
                             code: None,
@@ -475,7 +528,11 @@ pub fn prepare(
                 reason,
                 detail,
             };
-            if !path.is_file() {
+            let size = match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => Some(m.len()),
+                _ => None,
+            };
+            let Some(size) = size else {
                 refusals.push(match job.delivery {
                     Some(d) => refuse(
                         Reason::MissingReceipt,
@@ -489,7 +546,7 @@ pub fn prepare(
                     None => refuse(Reason::MissingPaper, format!("不在 {}", dir.display())),
                 });
                 continue;
-            }
+            };
             let Some(rec) = record.papers.get(&job.file_name) else {
                 refusals.push(refuse(
                     Reason::NoRenderRecord,
@@ -524,12 +581,9 @@ pub fn prepare(
                 job: job.clone(),
                 path,
                 pages: rec.pages,
-                size: 0,
+                size,
                 recorded_sha256: rec.sha256.clone(),
-                digests: Digests {
-                    sha256: String::new(),
-                    sm3: String::new(),
-                },
+                sniffed: None,
                 fonts: rec.fonts.clone(),
                 sig,
                 code: None,
@@ -594,62 +648,50 @@ pub fn prepare(
             }),
         }
     }
-    // 3. At the same time: read every paper once (SHA-256, SM3 and the
-    //    signature's BLAKE2b prehash, on all cores; unchanged since rendering;
-    //    signature valid), and make the dossier papers with the codes (Typst, on
-    //    the render pools). Reading is mostly waiting on the disk, compiling is
-    //    CPU: together they take little more than the longer of the two.
-    progress("计算摘要、核验签名，生成案卷封面、卷内文件目录、备考表 (hashing, checking signatures, dossier papers)");
+    // 3. The dossier papers with the codes (Typst, on the render pools). The
+    //    papers themselves are read once, later: hashed and checked as they
+    //    stream into the zip ([`Prepared::write`]). A package refused for its
+    //    numbers is not written, so its papers are read here to name every
+    //    problem at once.
     let hashes = FontHashes::default();
     let base_title = match opts.scope {
         Scope::Case => chosen[0].id.clone(),
         Scope::Year(y) => bundle_name(cfg, y),
     };
     let work = &opts.work;
-    let numbered = refusals.is_empty();
-    let (checked, made) = rayon::join(
-        || -> Vec<Result<(u64, Digests), Refusal>> {
-            filed
-                .iter()
-                .zip(&chosen)
-                .flat_map(|(ps, c)| ps.iter().map(move |p| (p, c)))
-                .collect::<Vec<_>>()
-                .par_iter()
-                .map(|(p, case)| check_paper(p, case, opts))
-                .collect()
-        },
-        || {
-            // (Not when the package is refused anyway.)
-            numbered.then(|| {
-                renderer.run_chunked(
-                    &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
-                    crate::render::CHUNK,
-                    &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
-                )
-            })
-        },
-    );
-    let mut it = checked.into_iter();
-    for ps in filed.iter_mut() {
-        for p in ps.iter_mut() {
-            match it.next() {
-                Some(Ok((size, d))) => {
-                    p.size = size;
-                    p.digests = d;
-                }
-                Some(Err(r)) => refusals.push(r),
-                None => {}
-            }
-        }
-    }
     if !refusals.is_empty() {
+        progress("核验文书 (checking the papers)");
+        let checks: Vec<(Check, PathBuf, u64)> = filed
+            .iter()
+            .zip(&chosen)
+            .flat_map(|(ps, c)| {
+                ps.iter()
+                    .map(move |p| (check_of(p, c), p.path.clone(), p.size))
+            })
+            .collect();
+        let found: Vec<Refusal> = checks
+            .par_iter()
+            .filter_map(|(check, path, size)| {
+                let shown = path.display().to_string();
+                match read_paper(path, *size, check, opts.sig_check(), &mut |r| {
+                    drain(r, *size, &shown)
+                }) {
+                    Err(Streamed::Refused(r)) => Some(r),
+                    // (Nothing is written here.)
+                    Err(Streamed::Zip(_)) | Ok(_) => None,
+                }
+            })
+            .collect();
+        refusals.extend(found);
         refusals.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
         return Err(PackError::Refused(refusals));
     }
-    let made: Vec<Result<Vec<Made>, PackError>> = match made {
-        Some(m) => m?,
-        None => Vec::new(),
-    };
+    progress("生成案卷封面、卷内文件目录、备考表 (dossier papers)");
+    let made: Vec<Result<Vec<Made>, PackError>> = renderer.run_chunked(
+        &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
+        crate::render::CHUNK,
+        &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
+    )?;
 
     // Every paper signed (and checked, when a key is known)?
     // (Received files carry no office signature: the manifests and the signed
@@ -671,17 +713,7 @@ pub fn prepare(
     let mut fonts_used: BTreeMap<FontFile, BTreeSet<String>> = BTreeMap::new();
     let sig_rule =
         "minisign（Ed25519，对 BLAKE2b-512 预摘要签名；可信注释绑定案件、文书、文件名与 SHA-256）";
-    let pk_text = opts
-        .public
-        .and_then(|pk| pk.to_box().ok())
-        .map(|b| {
-            b.into_string()
-                .lines()
-                .nth(1)
-                .unwrap_or_default()
-                .to_string()
-        })
-        .unwrap_or_default();
+    let pk_text = public_key_line(opts);
     for ((case, ps), made) in chosen.iter().zip(&filed).zip(made_by_case) {
         let mut case_items = Vec::new();
         // The latest served paper of each kind, for the receipts after it.
@@ -783,7 +815,11 @@ pub fn prepare(
                     path: p.path.clone(),
                     size: p.size,
                 },
-                digests: p.digests.clone(),
+                digests: Digests {
+                    sha256: String::new(),
+                    sm3: String::new(),
+                },
+                check: Some(check_of(p, case)),
             });
             if let Some(s) = &p.sig {
                 payload.push(Payload::bytes(
@@ -978,33 +1014,25 @@ pub fn prepare(
     fonts_bytes.push(b'\n');
     payload.push(Payload::spill("data/fonts.json".into(), fonts_bytes, work)?);
 
-    // 5. The bag: manifests, bag-info, the handoff form, tag manifests, signature.
-    progress("写入清单与移交登记表 (manifests, handoff form)");
+    // 5. bag-info: counts and sizes only, known now (it is the zip's first
+    //    entry). The manifests, the handoff form and the tag manifests sort
+    //    after the payload and are made as the payload streams into the zip,
+    //    each paper read once ([`Prepared::write`]).
+    progress("编制 bag-info (bag info)");
     payload.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
-    let mut manifests: BTreeMap<Alg, Manifest> = BTreeMap::new();
-    for p in &payload {
-        for alg in Alg::ALL {
-            manifests
-                .entry(alg)
-                .or_default()
-                .push(&p.rel, p.digests.get(alg));
-        }
-    }
     let bytes: u64 = payload.iter().map(|p| p.content.len()).sum();
     let name = match opts.scope {
         Scope::Case => first_id.clone(),
         Scope::Year(y) => bundle_name(cfg, y),
     };
-    let manifest_text: BTreeMap<Alg, String> =
-        manifests.iter().map(|(a, m)| (*a, m.to_text())).collect();
-    let mut summary = Summary {
+    let summary = Summary {
         cases: n_cases,
         items: catalogue.count,
         pages,
         files: payload.len(),
         bytes,
-        manifest_sha256: Digests::of(manifest_text[&Alg::Sha256].as_bytes()).sha256,
-        manifest_sm3: Digests::of(manifest_text[&Alg::Sm3].as_bytes()).sm3,
+        manifest_sha256: String::new(),
+        manifest_sm3: String::new(),
         series: ranges,
         signed_by: opts.keys.map(|(_, pk)| sign::key_id(pk)),
     };
@@ -1071,103 +1099,287 @@ pub fn prepare(
     }
     info.push("Anjuan-Generator", crate::render::record::generator());
 
-    let handoff_ctx = json!({
-        "signed": all_signed,
-        "office": office_ctx,
-        "receiver": receiver(cfg).unwrap_or_default(),
-        "name": name,
-        "scope": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
-        "description": description,
-        "summary": summary,
-        "date": opts.date,
-        "years": years,
-    });
-    let doc = Doc {
-        owner: name.clone(),
-        paper: "移交登记表".into(),
-        template: "handoff.typ".into(),
-        file: HANDOFF.into(),
-        date: opts.date,
-    };
-    let handoff = renderer.render_doc(&doc, &handoff_ctx)?;
-    // The same declaration, machine-readable, for the receiver's checks.
-    let handoff_json = json!({
-        "格式": HANDOFF_FORMAT,
-        "移交名称": name,
-        "范围": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
-        "内容描述": description,
-        "移交单位": cfg.office.name,
-        "接收单位": receiver(cfg),
-        "移交日期": opts.date.to_string(),
-        "案件数": summary.cases,
-        "件数": summary.items,
-        "页数": summary.pages,
-        "文件数": summary.files,
-        "数据量": summary.bytes,
-        "档号范围": summary.series.iter().map(|r| json!({
-            "前缀": r.prefix, "件数": r.count, "页数": r.pages, "起": r.first, "止": r.last,
-        })).collect::<Vec<_>>(),
-        "包摘要": [
-            {"算法": "SHA-256", "对象": Alg::Sha256.manifest(), "值": summary.manifest_sha256},
-            {"算法": "SM3", "对象": Alg::Sm3.manifest(), "值": summary.manifest_sm3},
-        ],
-        "签名密钥": summary.signed_by,
-        "签名公钥": if pk_text.is_empty() { serde_json::Value::Null } else { json!(pk_text) },
-        "生成工具": crate::render::record::generator(),
-    });
-    let mut handoff_json = serde_json::to_vec_pretty(&handoff_json).expect("handoff serialises");
-    handoff_json.push(b'\n');
-
-    let mut tags: Vec<(String, Vec<u8>)> = vec![
-        ("bagit.txt".into(), bag::BAGIT_TXT.as_bytes().to_vec()),
-        ("bag-info.txt".into(), info.to_text().into_bytes()),
-        (HANDOFF.into(), handoff.pdf),
-        (HANDOFF_JSON.into(), handoff_json),
+    let head = vec![
+        ("bag-info.txt".to_string(), info.to_text().into_bytes()),
+        ("bagit.txt".to_string(), bag::BAGIT_TXT.as_bytes().to_vec()),
     ];
-    for (alg, text) in &manifest_text {
-        tags.push((alg.manifest(), text.clone().into_bytes()));
-    }
-    let mut tagmanifests: Vec<(String, Vec<u8>)> = Vec::new();
-    for alg in Alg::ALL {
-        let mut m = Manifest::default();
-        for (n, data) in &tags {
-            m.push(n, Digests::of(data).get(alg));
-        }
-        tagmanifests.push((alg.tagmanifest(), m.to_text().into_bytes()));
-    }
-    if let Some((sk, pk)) = opts.keys {
-        let (n, data) = &tagmanifests[0];
-        let binding = Binding {
-            case: name.clone(),
-            paper: "tagmanifest".into(),
-            file: n.clone(),
-            sha256: sign::sha256_hex(data),
-            time: None,
-        };
-        let sig = sign::sign(sk, Some(pk), data, &binding)?;
-        tags.push((format!("{n}.{}", sign::SIG_EXT), sig.into_bytes()));
-    }
-    tags.extend(tagmanifests);
-    summary.files = payload.len();
-
-    let mut entries: Vec<Entry> = Vec::with_capacity(payload.len() + tags.len());
-    for (n, data) in tags {
-        entries.push(Entry {
-            name: format!("{name}/{n}"),
-            content: Content::Bytes(data),
-        });
-    }
-    for p in payload {
-        entries.push(Entry {
-            name: format!("{name}/{}", p.rel),
-            content: p.content,
-        });
-    }
     Ok(Prepared {
         name,
-        entries,
         summary,
+        head,
+        payload,
+        description,
+        years,
+        all_signed,
     })
+}
+
+/// Reads a paper's stream to its end and drops it, checking the size: what
+/// [`read_paper`] puts the bytes into when they are only checked.
+fn drain(r: &mut dyn std::io::Read, size: u64, shown: &str) -> Result<(), ZipOutError> {
+    match std::io::copy(r, &mut std::io::sink()) {
+        Ok(n) if n == size => Ok(()),
+        Ok(_) => Err(ZipOutError::Changed(shown.to_string())),
+        Err(source) => Err(ZipOutError::Io {
+            path: shown.to_string(),
+            source,
+        }),
+    }
+}
+
+impl Prepared {
+    /// The bytes of the entries known before writing: all but the tag files
+    /// that follow the payload (for a progress bar).
+    pub fn bytes(&self) -> u64 {
+        self.head.iter().map(|(_, b)| b.len() as u64).sum::<u64>()
+            + self.payload.iter().map(|p| p.content.len()).sum::<u64>()
+    }
+
+    /// Writes the package to `out` (positioned at its start) as a deterministic
+    /// zip ([`ZipWriter`]), in name order: `bag-info.txt`, `bagit.txt`, the
+    /// payload, then the tag files that describe it. Each paper is read once,
+    /// hashed as it streams in and then checked (unchanged since rendering,
+    /// signature valid and naming it); a paper that fails is a refusal, and the
+    /// papers after it are still read (not written) so that every refusal is
+    /// named at once. On any error what was written must be dropped. Returns
+    /// the output and the summary with the package digests. `progress` gets
+    /// the bytes of each payload entry written.
+    pub fn write<W: std::io::Write + std::io::Seek>(
+        self,
+        out: W,
+        renderer: &Renderer,
+        opts: &Options,
+        progress: &dyn Fn(u64),
+    ) -> Result<(W, Summary), PackError> {
+        let Prepared {
+            name,
+            mut summary,
+            head,
+            mut payload,
+            description,
+            years,
+            all_signed,
+        } = self;
+        let cfg = opts.config;
+        let mut z = ZipWriter::new(out, opts.date)?;
+        for (n, data) in &head {
+            z.add_bytes(&format!("{name}/{n}"), data)?;
+            progress(data.len() as u64);
+        }
+        // The papers' bytes are hashed on another thread (two hashes on each
+        // core) while this one reads and writes the next chunks: reading, which
+        // waits on the disk, and hashing overlap. At most 8 chunks in flight.
+        let mut refusals: Vec<Refusal> = Vec::new();
+        let mut digests: Vec<Option<Digests>> = vec![None; payload.len()];
+        std::thread::scope(|scope| -> Result<(), PackError> {
+            let (to_hash, rx) = std::sync::mpsc::sync_channel::<ToHash>(8);
+            let (buffers_tx, buffers) = std::sync::mpsc::channel::<Vec<u8>>();
+            let (done_tx, done) = std::sync::mpsc::channel();
+            let keys = opts.sig_check();
+            scope.spawn(move || hash_papers(rx, buffers_tx, done_tx, keys));
+            let stopped = || std::io::Error::other("摘要线程已停止 (hashing stopped)");
+            for (i, p) in payload.iter().enumerate() {
+                let entry = format!("{name}/{}", p.rel);
+                match (&p.check, &p.content) {
+                    (Some(check), Content::File { path, size }) => {
+                        let shown = path.display().to_string();
+                        let mut feed = |c: &[u8]| {
+                            let mut chunk = buffers.try_recv().unwrap_or_default();
+                            chunk.clear();
+                            chunk.extend_from_slice(c);
+                            to_hash.send(ToHash::Chunk(chunk)).map_err(|_| stopped())
+                        };
+                        to_hash.send(ToHash::Start(i, check)).map_err(|_| {
+                            PackError::Zip(ZipOutError::Io {
+                                path: shown.clone(),
+                                source: stopped(),
+                            })
+                        })?;
+                        let streamed = if refusals.is_empty() {
+                            stream_paper(
+                                path,
+                                *size,
+                                check,
+                                &mut |r| z.add_from(&entry, *size, r, &shown),
+                                &mut feed,
+                            )
+                        } else {
+                            // Refused already: only checked, to name every problem.
+                            stream_paper(
+                                path,
+                                *size,
+                                check,
+                                &mut |r| drain(r, *size, &shown),
+                                &mut feed,
+                            )
+                        };
+                        let _ = to_hash.send(match streamed {
+                            Ok(()) => ToHash::End,
+                            Err(_) => ToHash::Abort,
+                        });
+                        match streamed {
+                            Ok(()) => {}
+                            Err(Streamed::Refused(r)) => refusals.push(r),
+                            Err(Streamed::Zip(e)) => return Err(e.into()),
+                        }
+                    }
+                    _ if refusals.is_empty() => z.add(&entry, &p.content)?,
+                    _ => continue,
+                }
+                progress(p.content.len());
+                // The papers checked so far.
+                for (i, r) in done.try_iter() {
+                    match r {
+                        Ok(d) => digests[i] = Some(d),
+                        Err(r) => refusals.push(r),
+                    }
+                }
+            }
+            drop(to_hash);
+            for (i, r) in done.iter() {
+                match r {
+                    Ok(d) => digests[i] = Some(d),
+                    Err(r) => refusals.push(r),
+                }
+            }
+            Ok(())
+        })?;
+        for (p, d) in payload.iter_mut().zip(digests) {
+            match d {
+                Some(d) => p.digests = d,
+                // Every paper read whole was checked, or the package was refused.
+                None if p.check.is_some() && refusals.is_empty() => {
+                    return Err(PackError::Io {
+                        path: p.rel.clone().into(),
+                        message: "没有得到摘要 (no digests)".into(),
+                    })
+                }
+                None => {}
+            }
+        }
+        if !refusals.is_empty() {
+            refusals.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
+            return Err(PackError::Refused(refusals));
+        }
+
+        let mut manifests: BTreeMap<Alg, Manifest> = BTreeMap::new();
+        for p in &payload {
+            for alg in Alg::ALL {
+                manifests
+                    .entry(alg)
+                    .or_default()
+                    .push(&p.rel, p.digests.get(alg));
+            }
+        }
+        drop(payload);
+        let manifest_text: BTreeMap<Alg, String> =
+            manifests.iter().map(|(a, m)| (*a, m.to_text())).collect();
+        summary.manifest_sha256 = Digests::of(manifest_text[&Alg::Sha256].as_bytes()).sha256;
+        summary.manifest_sm3 = Digests::of(manifest_text[&Alg::Sm3].as_bytes()).sm3;
+        let office_ctx = office_context(cfg);
+        let pk_text = public_key_line(opts);
+        let handoff_ctx = json!({
+            "signed": all_signed,
+            "office": office_ctx,
+            "receiver": receiver(cfg).unwrap_or_default(),
+            "name": name,
+            "scope": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
+            "description": description,
+            "summary": summary,
+            "date": opts.date,
+            "years": years,
+        });
+        let doc = Doc {
+            owner: name.clone(),
+            paper: "移交登记表".into(),
+            template: "handoff.typ".into(),
+            file: HANDOFF.into(),
+            date: opts.date,
+        };
+        let handoff = renderer.render_doc(&doc, &handoff_ctx)?;
+        // The same declaration, machine-readable, for the receiver's checks.
+        let handoff_json = json!({
+            "格式": HANDOFF_FORMAT,
+            "移交名称": name,
+            "范围": match opts.scope { Scope::Case => "case", Scope::Year(_) => "year" },
+            "内容描述": description,
+            "移交单位": cfg.office.name,
+            "接收单位": receiver(cfg),
+            "移交日期": opts.date.to_string(),
+            "案件数": summary.cases,
+            "件数": summary.items,
+            "页数": summary.pages,
+            "文件数": summary.files,
+            "数据量": summary.bytes,
+            "档号范围": summary.series.iter().map(|r| json!({
+                "前缀": r.prefix, "件数": r.count, "页数": r.pages, "起": r.first, "止": r.last,
+            })).collect::<Vec<_>>(),
+            "包摘要": [
+                {"算法": "SHA-256", "对象": Alg::Sha256.manifest(), "值": summary.manifest_sha256},
+                {"算法": "SM3", "对象": Alg::Sm3.manifest(), "值": summary.manifest_sm3},
+            ],
+            "签名密钥": summary.signed_by,
+            "签名公钥": if pk_text.is_empty() { serde_json::Value::Null } else { json!(pk_text) },
+            "生成工具": crate::render::record::generator(),
+        });
+        let mut handoff_json =
+            serde_json::to_vec_pretty(&handoff_json).expect("handoff serialises");
+        handoff_json.push(b'\n');
+
+        // The tag manifests cover the head (already written) too.
+        let written = head.len();
+        let mut tags: Vec<(String, Vec<u8>)> = head;
+        tags.push((HANDOFF.into(), handoff.pdf));
+        tags.push((HANDOFF_JSON.into(), handoff_json));
+        for (alg, text) in &manifest_text {
+            tags.push((alg.manifest(), text.clone().into_bytes()));
+        }
+        let mut tagmanifests: Vec<(String, Vec<u8>)> = Vec::new();
+        for alg in Alg::ALL {
+            let mut m = Manifest::default();
+            for (n, data) in &tags {
+                m.push(n, Digests::of(data).get(alg));
+            }
+            tagmanifests.push((alg.tagmanifest(), m.to_text().into_bytes()));
+        }
+        if let Some((sk, pk)) = opts.keys {
+            let (n, data) = &tagmanifests[0];
+            let binding = Binding {
+                case: name.clone(),
+                paper: "tagmanifest".into(),
+                file: n.clone(),
+                sha256: sign::sha256_hex(data),
+                time: None,
+            };
+            let sig = sign::sign(sk, Some(pk), data, &binding)?;
+            tags.push((format!("{n}.{}", sign::SIG_EXT), sig.into_bytes()));
+        }
+        tags.extend(tagmanifests);
+
+        // After the payload in name order (handoff.json, manifest-*, tagmanifest-*,
+        // 移交登记表.pdf all sort after data/): the writer refuses any other order.
+        tags.drain(..written);
+        tags.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        for (n, data) in &tags {
+            z.add_bytes(&format!("{name}/{n}"), data)?;
+        }
+        Ok((z.finish()?, summary))
+    }
+}
+
+/// The office public key's line (its base64), as the metadata and the handoff
+/// record it; empty without a key.
+fn public_key_line(opts: &Options) -> String {
+    opts.public
+        .and_then(|pk| pk.to_box().ok())
+        .map(|b| {
+            b.into_string()
+                .lines()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// A PDF made here, written to the work folder, with the fonts it embeds.
@@ -1216,59 +1428,278 @@ pub fn office_context(cfg: &Config) -> Value {
     })
 }
 
-/// Reads one paper once: digests, prehash, signature, unchanged since rendering.
-fn check_paper(p: &Filed, case: &Case, opts: &Options) -> Result<(u64, Digests), Refusal> {
-    use blake2::Digest as _;
-    let refuse = |reason: Reason, detail: String| Refusal {
+/// How the papers' signatures are checked: with the office public key, and
+/// whether every paper must be signed.
+#[derive(Clone, Copy)]
+struct SigCheck<'a> {
+    public: Option<&'a PublicKey>,
+    required: bool,
+}
+
+impl Options<'_> {
+    fn sig_check(&self) -> SigCheck<'_> {
+        SigCheck {
+            public: self.public,
+            required: self.require_signatures,
+        }
+    }
+}
+
+/// What is checked of a paper as it is read (the one time it is read).
+struct Check {
+    case: String,
+    /// The item's file name, for a refusal.
+    file: String,
+    /// The kind of paper its signature must name.
+    paper: String,
+    /// SHA-256 from the render record (a paper made by anjuan).
+    recorded_sha256: String,
+    /// A received file: the digests its bytes had when it was identified.
+    sniffed: Option<Digests>,
+    /// The signature: its text and trusted comment.
+    sig: Option<(String, String)>,
+}
+
+fn check_of(p: &Filed, case: &Case) -> Check {
+    Check {
         case: case.id.clone(),
-        file: Some(p.job.file_name.clone()),
+        file: p.job.file_name.clone(),
+        paper: p.job.kind.name().to_string(),
+        recorded_sha256: p.recorded_sha256.clone(),
+        sniffed: p.sniffed.clone(),
+        sig: p.sig.as_ref().map(|s| (s.text.clone(), s.comment.clone())),
+    }
+}
+
+/// Why a paper could not be streamed: the paper (a refusal, located), or the
+/// zip being written (the output).
+enum Streamed {
+    Refused(Refusal),
+    Zip(ZipOutError),
+}
+
+/// The hashes of one paper's bytes: SHA-256 and SM3, and the BLAKE2b-512
+/// prehash that its minisign signature signs when it has one.
+struct PaperHash {
+    hasher: bag::Hasher,
+    prehash: Option<blake2::Blake2b512>,
+}
+
+impl PaperHash {
+    fn new(check: &Check) -> PaperHash {
+        PaperHash {
+            hasher: bag::Hasher::default(),
+            prehash: check
+                .sig
+                .is_some()
+                .then(<blake2::Blake2b512 as blake2::Digest>::new),
+        }
+    }
+
+    fn update(&mut self, chunk: &[u8]) {
+        match &mut self.prehash {
+            Some(b2) => self
+                .hasher
+                .update_also(chunk, &mut |c| blake2::Digest::update(b2, c)),
+            None => self.hasher.update(chunk),
+        }
+    }
+
+    /// The digests, once the paper's bytes are checked with them ([`judge`]).
+    fn finish(self, check: &Check, keys: SigCheck) -> Result<Digests, Refusal> {
+        let prehash = self
+            .prehash
+            .map(|b2| blake2::Digest::finalize(b2).to_vec())
+            .unwrap_or_default();
+        let digests = self.hasher.finish();
+        judge(check, &digests, &prehash, keys)?;
+        Ok(digests)
+    }
+}
+
+/// A reader that hands every chunk it reads to `feed` (the hashes).
+struct Tap<'a, R> {
+    inner: R,
+    feed: &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    /// Reading `inner` failed (not writing the zip).
+    failed: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for Tap<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf).inspect_err(|_| self.failed = true)?;
+        (self.feed)(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// Reads one paper, once: `put` takes its bytes (into the zip, or nowhere when
+/// only checking) while `feed` gets them too (the hashes). A paper that cannot
+/// be opened or read, or whose size is not the one it was planned with (the
+/// zip's header gives it already), is a refusal naming its case and file.
+fn stream_paper(
+    path: &Path,
+    size: u64,
+    check: &Check,
+    put: &mut dyn FnMut(&mut dyn std::io::Read) -> Result<(), ZipOutError>,
+    feed: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<(), Streamed> {
+    let refuse = |reason: Reason, detail: String| {
+        Streamed::Refused(Refusal {
+            case: check.case.clone(),
+            file: Some(check.file.clone()),
+            reason,
+            detail,
+        })
+    };
+    let changed = if check.sniffed.is_some() {
+        Reason::BadOriginal
+    } else {
+        Reason::Changed
+    };
+    let f = std::fs::File::open(path)
+        .map_err(|e| refuse(Reason::MissingPaper, format!("无法读取: {e}")))?;
+    let mut tap = Tap {
+        inner: f,
+        feed,
+        failed: false,
+    };
+    match put(&mut tap) {
+        Ok(()) => Ok(()),
+        Err(ZipOutError::Changed(_)) => {
+            let now = std::fs::metadata(path)
+                .map(|m| format!("{} 字节", m.len()))
+                .unwrap_or_else(|e| format!("无法读取 ({e})"));
+            Err(refuse(
+                changed,
+                format!("打包过程中被改动 (changed while packing)：检查时 {size} 字节，写入时 {now}；请重新运行 anjuan pack"),
+            ))
+        }
+        Err(ZipOutError::Io { source, .. }) if tap.failed => {
+            Err(refuse(Reason::MissingPaper, format!("无法读取: {source}")))
+        }
+        Err(e) => Err(Streamed::Zip(e)),
+    }
+}
+
+/// [`stream_paper`] hashing on this thread, then the checks: returns the
+/// paper's digests.
+fn read_paper(
+    path: &Path,
+    size: u64,
+    check: &Check,
+    keys: SigCheck,
+    put: &mut dyn FnMut(&mut dyn std::io::Read) -> Result<(), ZipOutError>,
+) -> Result<Digests, Streamed> {
+    let mut hash = PaperHash::new(check);
+    stream_paper(path, size, check, put, &mut |c| {
+        hash.update(c);
+        Ok(())
+    })?;
+    hash.finish(check, keys).map_err(Streamed::Refused)
+}
+
+/// What the writing thread sends the hashing thread of [`Prepared::write`].
+enum ToHash<'a> {
+    /// A paper begins: its place in the payload, what to check.
+    Start(usize, &'a Check),
+    Chunk(Vec<u8>),
+    /// It was read whole: check it, send back its digests or refusal.
+    End,
+    /// It could not be read (refused already).
+    Abort,
+}
+
+/// The hashing thread of [`Prepared::write`]: hashes each paper's chunks as
+/// they come (SHA-256 beside SM3 and BLAKE2b, [`bag::Hasher::update_also`]),
+/// hands the emptied buffers back, and checks each paper at its end.
+fn hash_papers(
+    rx: std::sync::mpsc::Receiver<ToHash>,
+    buffers: std::sync::mpsc::Sender<Vec<u8>>,
+    done: std::sync::mpsc::Sender<(usize, Result<Digests, Refusal>)>,
+    keys: SigCheck,
+) {
+    let mut current: Option<(usize, &Check, PaperHash)> = None;
+    for m in rx {
+        match m {
+            ToHash::Start(i, check) => current = Some((i, check, PaperHash::new(check))),
+            ToHash::Chunk(chunk) => {
+                if let Some((_, _, hash)) = &mut current {
+                    hash.update(&chunk);
+                }
+                let _ = buffers.send(chunk);
+            }
+            ToHash::End => {
+                if let Some((i, check, hash)) = current.take() {
+                    let _ = done.send((i, hash.finish(check, keys)));
+                }
+            }
+            ToHash::Abort => current = None,
+        }
+    }
+}
+
+/// Checks a paper's bytes as read (their digests and, for a signed paper, the
+/// BLAKE2b-512 prehash its signature signs):
+/// unchanged since rendering (or since a received file was identified), the
+/// signature valid and naming this paper of this case.
+fn judge(check: &Check, digests: &Digests, prehash: &[u8], keys: SigCheck) -> Result<(), Refusal> {
+    let refuse = |reason: Reason, detail: String| Refusal {
+        case: check.case.clone(),
+        file: Some(check.file.clone()),
         reason,
         detail,
     };
-    let read = || -> std::io::Result<(u64, Digests, Vec<u8>)> {
-        let mut b2 = blake2::Blake2b512::new();
-        let (d, size) = Digests::of_file_with(&p.path, &mut |chunk| b2.update(chunk))?;
-        Ok((size, d, b2.finalize().to_vec()))
-    };
-    let (size, digests, prehash) =
-        read().map_err(|e| refuse(Reason::MissingPaper, format!("无法读取: {e}")))?;
-    if p.received.is_some() {
-        // Filed as received: no render record, no office signature.
-        return Ok((size, digests));
+    if let Some(sniffed) = &check.sniffed {
+        // Filed as received: no render record, no office signature; the bytes
+        // must be those that were identified.
+        if sniffed != digests {
+            return Err(refuse(
+                Reason::BadOriginal,
+                format!(
+                    "打包过程中被改动 (changed while packing)：识别时 SHA-256 {}…，写入时 {}…；请重新运行 anjuan pack",
+                    &sniffed.sha256[..16],
+                    &digests.sha256[..16]
+                ),
+            ));
+        }
+        return Ok(());
     }
-    if digests.sha256 != p.recorded_sha256 {
+    if digests.sha256 != check.recorded_sha256 {
         return Err(refuse(
             Reason::Changed,
             format!(
                 "生成时 SHA-256 {}…，现在 {}…",
-                &p.recorded_sha256[..p.recorded_sha256.len().min(16)],
+                &check.recorded_sha256[..check.recorded_sha256.len().min(16)],
                 &digests.sha256[..16]
             ),
         ));
     }
-    if let Some(s) = &p.sig {
+    if let Some((text, comment)) = &check.sig {
         // What the signature says it signs must be this paper of this case,
         // whatever the render record says (it is not signed). With a key the
         // signature (and so its trusted comment) is verified first; without
         // one the comment is read as written.
-        match opts.public {
+        match keys.public {
             Some(pk) => {
-                sign::verify_prehashed(pk, &prehash, &digests.sha256, &s.text, &p.job.file_name)
+                sign::verify_prehashed(pk, prehash, &digests.sha256, text, &check.file)
                     .map_err(|e| refuse(Reason::BadSignature, e.to_string()))?;
-                check_binding(&s.comment, case, p).map_err(|m| refuse(Reason::WrongPaper, m))?;
+                check_binding(comment, &check.case, &check.paper)
+                    .map_err(|m| refuse(Reason::WrongPaper, m))?;
             }
-            None if opts.require_signatures => {
+            None if keys.required => {
                 return Err(refuse(
                     Reason::BadSignature,
                     "没有办公室公钥，无法核验签名（配置 [signing] public 或 key）".into(),
                 ))
             }
             None => {
-                check_binding(&s.comment, case, p).map_err(|m| refuse(Reason::WrongPaper, m))?;
+                check_binding(comment, &check.case, &check.paper)
+                    .map_err(|m| refuse(Reason::WrongPaper, m))?;
             }
         }
     }
-    Ok((size, digests))
+    Ok(())
 }
 
 /// 文书种类 of an item: the paper's name; for an incoming paper its kind (来信 …).
@@ -1281,17 +1712,16 @@ fn item_kind(case: &Case, job: &Job) -> String {
 
 /// The trusted comment of a paper's signature names this case and this kind
 /// of paper (its file name and digest are checked with the signature).
-fn check_binding(comment: &str, case: &Case, p: &Filed) -> Result<(), String> {
+fn check_binding(comment: &str, case: &str, paper: &str) -> Result<(), String> {
     let Some(b) = Binding::parse(comment) else {
         return Err(format!(
             "签名的可信注释不是 anjuan 的绑定（应为 case=… paper=… file=… sha256=…），无法确认它属于哪个案件的哪份文书：{comment}"
         ));
     };
-    let paper = p.job.kind.name();
-    if b.case != case.id || b.paper != paper {
+    if b.case != case || b.paper != paper {
         return Err(format!(
-            "签名绑定的是案件 {} 的{}，这里是案件 {} 的{}（文书可能被调换或复制）",
-            b.case, b.paper, case.id, paper
+            "签名绑定的是案件 {} 的{}，这里是案件 {case} 的{paper}（文书可能被调换或复制）",
+            b.case, b.paper
         ));
     }
     Ok(())
@@ -1394,10 +1824,199 @@ fn make_dossier_papers(
                     size: r.pdf.len() as u64,
                 },
                 digests,
+                check: None,
             },
             fonts,
             r.pages,
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::zipout::{self, Entry};
+
+    const CASE: &str = "XF-2026-0001";
+    const FILE: &str = "01-受理告知书.pdf";
+    const PAPER: &str = "受理告知书";
+
+    /// Bytes of several read chunks, the last one short.
+    fn paper_bytes() -> Vec<u8> {
+        (0..700 * 1024 + 17).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    fn check(data: &[u8], sig: Option<(String, String)>) -> Check {
+        Check {
+            case: CASE.into(),
+            file: FILE.into(),
+            paper: PAPER.into(),
+            recorded_sha256: Digests::of(data).sha256,
+            sniffed: None,
+            sig,
+        }
+    }
+
+    fn date() -> Date {
+        Date::parse("2026-12-31").unwrap()
+    }
+
+    /// Streams `path` through [`read_paper`] into a one-entry zip; returns
+    /// what it gave and the zip as far as it was written.
+    fn stream(
+        path: &Path,
+        size: u64,
+        check: &Check,
+        keys: SigCheck,
+    ) -> (Result<Digests, Streamed>, Vec<u8>) {
+        let mut z = ZipWriter::new(std::io::Cursor::new(Vec::new()), date()).unwrap();
+        let shown = path.display().to_string();
+        let r = read_paper(path, size, check, keys, &mut |r| {
+            z.add_from("t/data/x.pdf", size, r, &shown)
+        });
+        let bytes = match &r {
+            Ok(_) => z.finish().unwrap().into_inner(),
+            Err(_) => Vec::new(),
+        };
+        (r, bytes)
+    }
+
+    fn refusal(r: Result<Digests, Streamed>) -> Refusal {
+        match r {
+            Err(Streamed::Refused(r)) => r,
+            Err(Streamed::Zip(e)) => panic!("not a refusal: {e}"),
+            Ok(_) => panic!("not refused"),
+        }
+    }
+
+    fn unsigned() -> SigCheck<'static> {
+        SigCheck {
+            public: None,
+            required: false,
+        }
+    }
+
+    #[test]
+    fn a_paper_streams_once_with_its_digests_and_the_zip_write_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = paper_bytes();
+        let path = dir.path().join(FILE);
+        std::fs::write(&path, &data).unwrap();
+        let (r, zip) = stream(&path, data.len() as u64, &check(&data, None), unsigned());
+        let digests = r.ok().expect("streams");
+        assert_eq!(digests, Digests::of(&data));
+        let expected = zipout::write(
+            std::io::Cursor::new(Vec::new()),
+            vec![Entry {
+                name: "t/data/x.pdf".into(),
+                content: Content::Bytes(data),
+            }],
+            date(),
+            &|_| {},
+        )
+        .unwrap()
+        .into_inner();
+        assert!(zip == expected, "the same bytes as zipout::write");
+    }
+
+    #[test]
+    fn a_signed_paper_is_verified_from_the_bytes_it_streams() {
+        let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let data = paper_bytes();
+        let path = dir.path().join(FILE);
+        std::fs::write(&path, &data).unwrap();
+        let signed = |case: &str, paper: &str| {
+            let b = Binding {
+                case: case.into(),
+                paper: paper.into(),
+                file: FILE.into(),
+                sha256: Digests::of(&data).sha256,
+                time: None,
+            };
+            let text = sign::sign(&kp.sk, Some(&kp.pk), &data, &b).unwrap();
+            Some((text, b.comment()))
+        };
+        let keys = SigCheck {
+            public: Some(&kp.pk),
+            required: true,
+        };
+        let size = data.len() as u64;
+        let (r, _) = stream(&path, size, &check(&data, signed(CASE, PAPER)), keys);
+        assert!(r.is_ok(), "a good signature verifies");
+        // Bound to another case: named as such.
+        let r = refusal(
+            stream(
+                &path,
+                size,
+                &check(&data, signed("XF-2026-0002", PAPER)),
+                keys,
+            )
+            .0,
+        );
+        assert_eq!(r.reason, Reason::WrongPaper, "{r}");
+        // Another key's signature.
+        let other = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+        let keys = SigCheck {
+            public: Some(&other.pk),
+            required: true,
+        };
+        let r = refusal(stream(&path, size, &check(&data, signed(CASE, PAPER)), keys).0);
+        assert_eq!(r.reason, Reason::BadSignature, "{r}");
+    }
+
+    #[test]
+    fn a_paper_changed_or_gone_after_planning_is_a_located_refusal() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = paper_bytes();
+        let path = dir.path().join(FILE);
+        let planned = data.len() as u64;
+        let c = check(&data, None);
+        let located = |r: &Refusal, reason: Reason| {
+            assert_eq!(r.reason, reason, "{r}");
+            assert_eq!(r.case, CASE);
+            assert_eq!(r.file.as_deref(), Some(FILE));
+            assert!(!reason.remedy().is_empty());
+        };
+        // Grown, shrunk: the size the zip's header already gives is not met.
+        for len in [data.len() + 1, data.len() - 1, 0] {
+            let mut other = data.clone();
+            other.resize(len, b'x');
+            std::fs::write(&path, &other).unwrap();
+            let r = refusal(stream(&path, planned, &c, unsigned()).0);
+            located(&r, Reason::Changed);
+            assert!(r.detail.contains("打包过程中被改动"), "{r}");
+        }
+        // The same size, other bytes: not what was rendered.
+        let mut other = data.clone();
+        other[1000] ^= 1;
+        std::fs::write(&path, &other).unwrap();
+        located(
+            &refusal(stream(&path, planned, &c, unsigned()).0),
+            Reason::Changed,
+        );
+        // Gone.
+        std::fs::remove_file(&path).unwrap();
+        located(
+            &refusal(stream(&path, planned, &c, unsigned()).0),
+            Reason::MissingPaper,
+        );
+        // A received file whose bytes are not those identified.
+        std::fs::write(&path, &other).unwrap();
+        let received = Check {
+            sniffed: Some(Digests::of(&data)),
+            ..check(&data, None)
+        };
+        located(
+            &refusal(stream(&path, planned, &received, unsigned()).0),
+            Reason::BadOriginal,
+        );
+        // Only checked (a refused package): the same refusals, nothing written.
+        let shown = path.display().to_string();
+        let r = read_paper(&path, planned, &c, unsigned(), &mut |r| {
+            drain(r, planned, &shown)
+        });
+        located(&refusal(r), Reason::Changed);
+    }
 }

@@ -27,7 +27,8 @@ use crate::case::date::Date;
 #[derive(Clone, Debug)]
 pub enum Content {
     Bytes(Vec<u8>),
-    /// A file on disk, with the size it had when it was hashed.
+    /// A file on disk, with the size it was listed with (the header gives it
+    /// before the bytes; reading must find exactly that many).
     File {
         path: PathBuf,
         size: u64,
@@ -68,6 +69,8 @@ pub enum ZipOutError {
     Date(String),
     #[error("条目名过长 (entry name longer than 65535 bytes): {0}")]
     Name(String),
+    #[error("条目未按名称顺序写入 (entries out of name order): {0}")]
+    Order(String),
 }
 
 /// Version made by: Unix (3), and the version the entry needs (as the `zip`
@@ -156,69 +159,128 @@ pub fn write<W: Write + Seek>(
     progress: &dyn Fn(u64),
 ) -> Result<W, ZipOutError> {
     entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
-    let (dos_time, dos_date) = dos(date)?;
-    let mut w = Counting { inner: out, pos: 0 };
-    let mut central: Vec<Central> = Vec::with_capacity(entries.len());
-    let mut buf = vec![0u8; 256 * 1024];
-    for e in entries {
-        let name = e.name.as_bytes().to_vec();
-        if name.len() > u16::MAX as usize {
-            return Err(ZipOutError::Name(e.name.clone()));
+    let mut z = ZipWriter::new(out, date)?;
+    for e in &entries {
+        z.add(&e.name, &e.content)?;
+        progress(e.content.len());
+    }
+    z.finish()
+}
+
+/// A zip written one entry at a time, in name order: what [`write`] does, for a
+/// caller that learns some entries' bytes only from the entries before them (a
+/// bag's manifests come after the payload they describe, and the payload is
+/// hashed as it streams in). The bytes are those [`write`] gives for the same
+/// entries.
+pub struct ZipWriter<W: Write + Seek> {
+    w: Counting<W>,
+    central: Vec<Central>,
+    dos_time: u16,
+    dos_date: u16,
+    buf: Vec<u8>,
+    /// The name of the entry written last: names must come in byte order.
+    last: Option<String>,
+}
+
+impl<W: Write + Seek> ZipWriter<W> {
+    /// `out` must be positioned at its start (the offsets are counted from there).
+    pub fn new(out: W, date: Date) -> Result<ZipWriter<W>, ZipOutError> {
+        let (dos_time, dos_date) = dos(date)?;
+        Ok(ZipWriter {
+            w: Counting { inner: out, pos: 0 },
+            central: Vec::new(),
+            dos_time,
+            dos_date,
+            buf: vec![0u8; 256 * 1024],
+            last: None,
+        })
+    }
+
+    /// Adds the entry `name`: its bytes, or the file it names (read once, in
+    /// 256 KiB steps; it must still have the size it was listed with).
+    pub fn add(&mut self, name: &str, content: &Content) -> Result<(), ZipOutError> {
+        match content {
+            Content::Bytes(b) => self.add_bytes(name, b),
+            Content::File { path, size } => {
+                let shown = path.display().to_string();
+                let mut f = std::fs::File::open(path).map_err(|source| ZipOutError::Io {
+                    path: shown.clone(),
+                    source,
+                })?;
+                self.add_from(name, *size, &mut f, &shown)
+            }
+        }
+    }
+
+    /// Adds the entry `name` with the bytes `data`.
+    pub fn add_bytes(&mut self, name: &str, data: &[u8]) -> Result<(), ZipOutError> {
+        self.add_from(name, data.len() as u64, &mut &data[..], name)
+    }
+
+    /// Adds the entry `name` of `size` bytes read from `src` (named `src_name` in
+    /// errors) to its end. Reading past `size`, or ending short of it, is
+    /// [`ZipOutError::Changed`]; an error reading `src` is [`ZipOutError::Io`]
+    /// with `src_name`. After an error the zip is unfinished and must be dropped.
+    pub fn add_from(
+        &mut self,
+        name: &str,
+        size: u64,
+        src: &mut dyn Read,
+        src_name: &str,
+    ) -> Result<(), ZipOutError> {
+        let name_bytes = name.as_bytes().to_vec();
+        if name_bytes.len() > u16::MAX as usize {
+            return Err(ZipOutError::Name(name.to_string()));
+        }
+        if let Some(last) = &self.last {
+            if last.as_bytes() >= name.as_bytes() {
+                return Err(ZipOutError::Order(format!("{last} → {name}")));
+            }
         }
         let io = |source| ZipOutError::Io {
-            path: e.name.clone(),
+            path: name.to_string(),
             source,
         };
-        let size = e.content.len();
-        let flags: u16 = if e.name.is_ascii() { 0 } else { 0x0800 };
+        let flags: u16 = if name.is_ascii() { 0 } else { 0x0800 };
+        let w = &mut self.w;
         let offset = w.pos;
         let extra = local_zip64(size);
         let zip64 = !extra.is_empty() || !central_zip64(size, offset).is_empty();
-        let mut h = Vec::with_capacity(30 + name.len() + extra.len());
+        let mut h = Vec::with_capacity(30 + name_bytes.len() + extra.len());
         h.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         h.extend_from_slice(&(if zip64 { NEEDED_ZIP64 } else { NEEDED }).to_le_bytes());
         h.extend_from_slice(&flags.to_le_bytes());
         h.extend_from_slice(&0u16.to_le_bytes()); // stored
-        h.extend_from_slice(&dos_time.to_le_bytes());
-        h.extend_from_slice(&dos_date.to_le_bytes());
+        h.extend_from_slice(&self.dos_time.to_le_bytes());
+        h.extend_from_slice(&self.dos_date.to_le_bytes());
         let crc_at = h.len() as u64;
         h.extend_from_slice(&0u32.to_le_bytes()); // CRC, written back below
         h.extend_from_slice(&clamp32(size).to_le_bytes());
         h.extend_from_slice(&clamp32(size).to_le_bytes());
-        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&(name_bytes.len() as u16).to_le_bytes());
         h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-        h.extend_from_slice(&name);
+        h.extend_from_slice(&name_bytes);
         h.extend_from_slice(&extra);
         w.put(&h).map_err(io)?;
         let mut crc = crc32fast::Hasher::new();
-        match &e.content {
-            Content::Bytes(b) => {
-                crc.update(b);
-                w.put(b).map_err(io)?;
+        let mut n_total = 0u64;
+        loop {
+            let n = src.read(&mut self.buf).map_err(|source| ZipOutError::Io {
+                path: src_name.to_string(),
+                source,
+            })?;
+            if n == 0 {
+                break;
             }
-            Content::File { path, size } => {
-                let io = |source| ZipOutError::Io {
-                    path: path.display().to_string(),
-                    source,
-                };
-                let mut f = std::fs::File::open(path).map_err(io)?;
-                let mut n_total = 0u64;
-                loop {
-                    let n = f.read(&mut buf).map_err(io)?;
-                    if n == 0 {
-                        break;
-                    }
-                    n_total += n as u64;
-                    if n_total > *size {
-                        return Err(ZipOutError::Changed(path.display().to_string()));
-                    }
-                    crc.update(&buf[..n]);
-                    w.put(&buf[..n]).map_err(io)?;
-                }
-                if n_total != *size {
-                    return Err(ZipOutError::Changed(path.display().to_string()));
-                }
+            n_total += n as u64;
+            if n_total > size {
+                return Err(ZipOutError::Changed(src_name.to_string()));
             }
+            crc.update(&self.buf[..n]);
+            w.put(&self.buf[..n]).map_err(io)?;
+        }
+        if n_total != size {
+            return Err(ZipOutError::Changed(src_name.to_string()));
         }
         let crc = crc.finalize();
         let end = w.pos;
@@ -227,82 +289,90 @@ pub fn write<W: Write + Seek>(
             .and_then(|_| w.inner.write_all(&crc.to_le_bytes()))
             .and_then(|_| w.inner.seek(SeekFrom::Start(end)))
             .map_err(io)?;
-        central.push(Central {
-            name,
+        self.central.push(Central {
+            name: name_bytes,
             flags,
             crc,
             size,
             offset,
         });
-        progress(size);
+        self.last = Some(name.to_string());
+        Ok(())
     }
-    let io = |source| ZipOutError::Io {
-        path: "central directory".into(),
-        source,
-    };
-    let cd_start = w.pos;
-    for c in &central {
-        let extra = central_zip64(c.size, c.offset);
-        let needed = if extra.is_empty() && local_zip64(c.size).is_empty() {
-            NEEDED
-        } else {
-            NEEDED_ZIP64
+
+    /// Writes the central directory and the end records; returns the output.
+    pub fn finish(self) -> Result<W, ZipOutError> {
+        let (dos_time, dos_date) = (self.dos_time, self.dos_date);
+        let central = self.central;
+        let mut w = self.w;
+        let io = |source| ZipOutError::Io {
+            path: "central directory".into(),
+            source,
         };
-        let mut h = Vec::with_capacity(46 + c.name.len() + extra.len());
-        h.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        h.extend_from_slice(&made_by(needed).to_le_bytes());
-        h.extend_from_slice(&needed.to_le_bytes());
-        h.extend_from_slice(&c.flags.to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes());
-        h.extend_from_slice(&dos_time.to_le_bytes());
-        h.extend_from_slice(&dos_date.to_le_bytes());
-        h.extend_from_slice(&c.crc.to_le_bytes());
-        h.extend_from_slice(&clamp32(c.size).to_le_bytes());
-        h.extend_from_slice(&clamp32(c.size).to_le_bytes());
-        h.extend_from_slice(&(c.name.len() as u16).to_le_bytes());
-        h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-        h.extend_from_slice(&0u16.to_le_bytes()); // comment
-        h.extend_from_slice(&0u16.to_le_bytes()); // disk
-        h.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
-        h.extend_from_slice(&EXTERNAL_ATTR.to_le_bytes());
-        h.extend_from_slice(&clamp32(c.offset).to_le_bytes());
-        h.extend_from_slice(&c.name);
-        h.extend_from_slice(&extra);
-        w.put(&h).map_err(io)?;
+        let cd_start = w.pos;
+        for c in &central {
+            let extra = central_zip64(c.size, c.offset);
+            let needed = if extra.is_empty() && local_zip64(c.size).is_empty() {
+                NEEDED
+            } else {
+                NEEDED_ZIP64
+            };
+            let mut h = Vec::with_capacity(46 + c.name.len() + extra.len());
+            h.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+            h.extend_from_slice(&made_by(needed).to_le_bytes());
+            h.extend_from_slice(&needed.to_le_bytes());
+            h.extend_from_slice(&c.flags.to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes());
+            h.extend_from_slice(&dos_time.to_le_bytes());
+            h.extend_from_slice(&dos_date.to_le_bytes());
+            h.extend_from_slice(&c.crc.to_le_bytes());
+            h.extend_from_slice(&clamp32(c.size).to_le_bytes());
+            h.extend_from_slice(&clamp32(c.size).to_le_bytes());
+            h.extend_from_slice(&(c.name.len() as u16).to_le_bytes());
+            h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes()); // comment
+            h.extend_from_slice(&0u16.to_le_bytes()); // disk
+            h.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
+            h.extend_from_slice(&EXTERNAL_ATTR.to_le_bytes());
+            h.extend_from_slice(&clamp32(c.offset).to_le_bytes());
+            h.extend_from_slice(&c.name);
+            h.extend_from_slice(&extra);
+            w.put(&h).map_err(io)?;
+        }
+        let cd_end = w.pos;
+        let cd_size = cd_end - cd_start;
+        let count = central.len() as u64;
+        let mut t = Vec::new();
+        if count >= 0xFFFF || cd_size >= MAX32 || cd_start >= MAX32 {
+            // ZIP64 end of central directory record (APPNOTE 4.3.14) and locator (4.3.15).
+            t.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+            t.extend_from_slice(&44u64.to_le_bytes());
+            t.extend_from_slice(&made_by(NEEDED_ZIP64).to_le_bytes());
+            t.extend_from_slice(&NEEDED_ZIP64.to_le_bytes());
+            t.extend_from_slice(&0u32.to_le_bytes());
+            t.extend_from_slice(&0u32.to_le_bytes());
+            t.extend_from_slice(&count.to_le_bytes());
+            t.extend_from_slice(&count.to_le_bytes());
+            t.extend_from_slice(&cd_size.to_le_bytes());
+            t.extend_from_slice(&cd_start.to_le_bytes());
+            t.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+            t.extend_from_slice(&0u32.to_le_bytes());
+            t.extend_from_slice(&cd_end.to_le_bytes());
+            t.extend_from_slice(&1u32.to_le_bytes());
+        }
+        let count16 = count.min(0xFFFF) as u16;
+        t.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        t.extend_from_slice(&0u16.to_le_bytes());
+        t.extend_from_slice(&0u16.to_le_bytes());
+        t.extend_from_slice(&count16.to_le_bytes());
+        t.extend_from_slice(&count16.to_le_bytes());
+        t.extend_from_slice(&clamp32(cd_size).to_le_bytes());
+        t.extend_from_slice(&clamp32(cd_start).to_le_bytes());
+        t.extend_from_slice(&0u16.to_le_bytes());
+        w.put(&t).map_err(io)?;
+        w.inner.flush().map_err(io)?;
+        Ok(w.inner)
     }
-    let cd_end = w.pos;
-    let cd_size = cd_end - cd_start;
-    let count = central.len() as u64;
-    let mut t = Vec::new();
-    if count >= 0xFFFF || cd_size >= MAX32 || cd_start >= MAX32 {
-        // ZIP64 end of central directory record (APPNOTE 4.3.14) and locator (4.3.15).
-        t.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
-        t.extend_from_slice(&44u64.to_le_bytes());
-        t.extend_from_slice(&made_by(NEEDED_ZIP64).to_le_bytes());
-        t.extend_from_slice(&NEEDED_ZIP64.to_le_bytes());
-        t.extend_from_slice(&0u32.to_le_bytes());
-        t.extend_from_slice(&0u32.to_le_bytes());
-        t.extend_from_slice(&count.to_le_bytes());
-        t.extend_from_slice(&count.to_le_bytes());
-        t.extend_from_slice(&cd_size.to_le_bytes());
-        t.extend_from_slice(&cd_start.to_le_bytes());
-        t.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
-        t.extend_from_slice(&0u32.to_le_bytes());
-        t.extend_from_slice(&cd_end.to_le_bytes());
-        t.extend_from_slice(&1u32.to_le_bytes());
-    }
-    let count16 = count.min(0xFFFF) as u16;
-    t.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    t.extend_from_slice(&0u16.to_le_bytes());
-    t.extend_from_slice(&0u16.to_le_bytes());
-    t.extend_from_slice(&count16.to_le_bytes());
-    t.extend_from_slice(&count16.to_le_bytes());
-    t.extend_from_slice(&clamp32(cd_size).to_le_bytes());
-    t.extend_from_slice(&clamp32(cd_start).to_le_bytes());
-    t.extend_from_slice(&0u16.to_le_bytes());
-    w.put(&t).map_err(io)?;
-    w.inner.flush().map_err(io)?;
-    Ok(w.inner)
 }
 
 /// The MS-DOS time and date of `date` 00:00.

@@ -117,6 +117,14 @@ pub fn resolve(root: &Path, rel: &str) -> Result<PathBuf, String> {
 
 /// Reads and identifies the file `rel` names under `root`.
 pub fn read(root: &Path, rel: &str) -> Result<(PathBuf, Sniffed), String> {
+    let (path, bytes) = load(root, rel)?;
+    let s = sniff(&bytes)?;
+    Ok((path, s))
+}
+
+/// Reads the file `rel` names under `root` (a file, at most [`MAX_SIZE`]), not
+/// yet identified: for a caller that also hashes the bytes it identifies.
+pub fn load(root: &Path, rel: &str) -> Result<(PathBuf, Vec<u8>), String> {
     let path = resolve(root, rel)?;
     let meta = std::fs::metadata(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -136,8 +144,7 @@ pub fn read(root: &Path, rel: &str) -> Result<(PathBuf, Sniffed), String> {
     }
     let bytes = std::fs::read(&path)
         .map_err(|e| format!("无法读取 (cannot read) {}: {e}", path.display()))?;
-    let s = sniff(&bytes)?;
-    Ok((path, s))
+    Ok((path, bytes))
 }
 
 /// What the bytes are: PDF, JPEG, PNG or TIFF, checked to parse; else the problem.
