@@ -1,0 +1,223 @@
+//! `anjuan check` and `anjuan deadlines`: the whole office at a glance.
+
+use super::*;
+
+pub(super) fn check(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    json: bool,
+) -> Result<Outcome, AppError> {
+    let (loaded, files) = office_and_files(config, paths)?;
+    let rules = rules(&loaded, as_of);
+    let checked = case::check_files(&files, &rules)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = crate::office::output::CheckReport {
+            schema: "anjuan-check/1".into(),
+            as_of: rules.as_of,
+            config: loaded.path.as_ref().map(|p| p.display().to_string()),
+            files: checked.files,
+            errors: checked.errors(),
+            warnings: checked.warnings(),
+            findings: checked.findings.clone(),
+        };
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+    } else {
+        if loaded.path.is_none() {
+            eprintln!("注意 (note): 没有找到 anjuan.toml，按内置默认配置检查；用 anjuan init 建立办公室目录，或用 --config 指定");
+        }
+        if as_of.is_none() {
+            if let Some(d) = loaded.config.calendar.as_of {
+                eprintln!("注意 (note): 按 anjuan.toml 中的演示日期 {d} 计算期限（[calendar] as_of；真实办公室请删除该行）");
+            }
+        }
+        for f in &checked.findings {
+            writeln!(out, "{f}")?;
+        }
+        if !checked.findings.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "检查 {} 个文件 (files checked)：{} 个错误 (errors)，{} 个警告 (warnings)",
+            checked.files,
+            checked.errors(),
+            checked.warnings()
+        )?;
+    }
+    Ok(if checked.errors() > 0 {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// One line of the deadline view.
+use crate::office::output::DeadlineRow as Row;
+
+pub(super) fn deadlines(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    as_of: Option<Date>,
+    json: bool,
+) -> Result<Outcome, AppError> {
+    let (loaded, files) = office_and_files(config, paths)?;
+    let rules = rules(&loaded, as_of);
+    let warn = i64::from(loaded.config.calendar.warn_days);
+    if as_of.is_none() && !json {
+        if let Some(d) = loaded.config.calendar.as_of {
+            eprintln!("注意 (note): 按 anjuan.toml 中的演示日期 {d} 计算期限（[calendar] as_of；真实办公室请删除该行）");
+        }
+    }
+    let mut rows = Vec::new();
+    let mut unreadable = 0;
+    // The files load in parallel (a county's year is 10,000 of them); what they
+    // say is taken in file order.
+    use rayon::prelude::*;
+    type Each = Result<Result<Option<(case::Case, Next)>, crate::diag::Located>, CaseError>;
+    let loaded_files: Vec<Each> = files
+        .par_iter()
+        .map(|f| {
+            Ok(case::load(f)?.map(|cf| {
+                next_step(&cf.case, &rules.calendar, rules.as_of).map(|next| (cf.case, next))
+            }))
+        })
+        .collect();
+    for (f, each) in files.iter().zip(loaded_files) {
+        let (case, next) = match each? {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
+            Err(l) => {
+                eprintln!("{l}");
+                unreadable += 1;
+                continue;
+            }
+        };
+        let status = match next.days_left {
+            Some(d) if d < 0 => "超期",
+            Some(d) if d <= warn => "临期",
+            Some(_) => "正常",
+            None => "待办",
+        };
+        let c = &case;
+        let mut petitioner = c
+            .petitioners
+            .first()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let n = c
+            .collective
+            .as_ref()
+            .map(|x| x.headcount as usize)
+            .unwrap_or(c.petitioners.len());
+        if n > 1 {
+            petitioner.push_str(&format!("等{n}人"));
+        }
+        rows.push(Row {
+            case: c.id.clone(),
+            file: f.display().to_string(),
+            petitioner,
+            leader: c.responsibility.as_ref().map(|r| r.leader.clone()),
+            status: status.to_string(),
+            next,
+        });
+    }
+    // Overdue first (most overdue first), then by due date; steps without a limit last.
+    rows.sort_by(|a, b| {
+        let key = |r: &Row| {
+            (
+                r.next.due.is_none(),
+                r.next.days_left.unwrap_or(i64::MAX),
+                r.case.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let mut out = std::io::stdout().lock();
+    if json {
+        let doc = crate::office::output::DeadlinesReport {
+            schema: "anjuan-deadlines/1".into(),
+            as_of: rules.as_of,
+            open: rows,
+        };
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "截至 {} (as of)，未结案件 {} 件 (open cases)",
+            rules.as_of,
+            rows.len()
+        )?;
+        let header = [
+            "状态",
+            "到期日",
+            "剩余",
+            "案件编号",
+            "信访人",
+            "包案领导",
+            "下一步 (next step)",
+        ];
+        let table: Vec<[String; 7]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    r.status.to_string(),
+                    r.next
+                        .due
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    r.next
+                        .days_left
+                        .map(|d| format!("{d}日"))
+                        .unwrap_or_else(|| "—".into()),
+                    r.case.clone(),
+                    r.petitioner.clone(),
+                    r.leader.clone().unwrap_or_else(|| "—".into()),
+                    match &r.next.extended {
+                        Some(x) => format!(
+                            "{} ({})，已延期{}日（{}批准）",
+                            r.next.step, r.next.en, x.days, x.approved_on
+                        ),
+                        None => format!("{} ({})", r.next.step, r.next.en),
+                    },
+                ]
+            })
+            .collect();
+        let mut widths = header.map(UnicodeWidthStr::width);
+        for row in &table {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.width());
+            }
+        }
+        let line = |cells: &[String]| {
+            let mut s = String::new();
+            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+                s.push_str(cell);
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(w - cell.width() + 2));
+                }
+            }
+            s
+        };
+        if !rows.is_empty() {
+            writeln!(out, "{}", line(&header.map(String::from)))?;
+            for row in &table {
+                writeln!(out, "{}", line(row))?;
+            }
+        }
+    }
+    Ok(if unreadable > 0 {
+        Outcome::Invalid
+    } else {
+        Outcome::Clean
+    })
+}
