@@ -784,7 +784,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     if deep {
         let a = Anjuan::load(c, &reads, &mut readable);
         if name.is_empty() {
-            name = a.handoff_str("移交名称");
+            name = a.handoff_name();
         }
         let mut run_checks = || {
             a.checks(
