@@ -452,7 +452,7 @@ fn load_json<T: serde::de::DeserializeOwned>(
 impl Anjuan {
     pub(super) fn load(
         c: &Container,
-        _reads: &HashMap<String, Read>,
+        _reads: &HashMap<&str, Read>,
         readable: &mut Vec<Detail>,
     ) -> Anjuan {
         let handoff = Handoff::of(&load_json(c, HANDOFF_JSON, readable).unwrap_or(Value::Null));
@@ -533,7 +533,7 @@ impl Anjuan {
     pub(super) fn checks(
         &self,
         c: &Container,
-        reads: &HashMap<String, Read>,
+        reads: &HashMap<&str, Read>,
         info: &BagInfo,
         name: &str,
         opts: &Options,
@@ -594,7 +594,7 @@ impl Anjuan {
 struct Ctx<'a> {
     a: &'a Anjuan,
     c: &'a Container,
-    reads: &'a HashMap<String, Read>,
+    reads: &'a HashMap<&'a str, Read>,
     info: &'a BagInfo,
     name: &'a str,
     /// The catalogue's rows and every case's item metadata.
@@ -665,7 +665,7 @@ impl Ctx<'_> {
             .blake2b
             .as_deref()
             .ok_or_else(|| "文件未读取".to_string())?;
-        let sha = r.digests.get("sha256").cloned().unwrap_or_default();
+        let sha = r.hex("sha256").unwrap_or_default();
         let v = key
             .verify_prehashed(b2, &sha, &sig, binding_name)
             .map_err(|e| e.to_string())?;
@@ -759,7 +759,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(Some(Ok(pdf))) = self.reads.get(file).map(|r| r.pdf.as_ref()) {
+        if let Some(Some(Ok(pdf))) = self.reads.get(file).map(|r| r.pdf.as_deref()) {
             d.extend(
                 pdf_binding(
                     pdf,
@@ -1155,7 +1155,7 @@ impl Ctx<'_> {
                     format!("计算机文件名“{}”与存储位置不符", it.file_name.str()),
                 ));
             }
-            if let Some(Some(Ok(img))) = reads.get(loc).map(|r| r.image.as_ref()) {
+            if let Some(Some(Ok(img))) = reads.get(loc).map(|r| r.image.as_deref()) {
                 if it.pages.u64() != Some(img.pages as u64) {
                     d.push(item_d(
                         "props.pages",
@@ -1167,7 +1167,7 @@ impl Ctx<'_> {
                     ));
                 }
             }
-            if let Some(Some(Ok(pdf))) = reads.get(loc).map(|r| r.pdf.as_ref()) {
+            if let Some(Some(Ok(pdf))) = reads.get(loc).map(|r| r.pdf.as_deref()) {
                 if it.pages.u64() != Some(pdf.pages as u64) {
                     d.push(item_d(
                         "props.pages",
@@ -1226,7 +1226,7 @@ impl Ctx<'_> {
                     "SM3" => "sm3",
                     _ => "",
                 };
-                let got = reads.get(obj).and_then(|r| r.digests.get(alg)).cloned();
+                let got = reads.get(obj).and_then(|r| r.hex(alg));
                 match got {
                     Some(g) if g == value => {}
                     Some(g) => d.push(detail(
@@ -1254,15 +1254,15 @@ impl Ctx<'_> {
                         ("sha256", "manifest-sha256.txt"),
                         ("sm3", "manifest-sm3.txt"),
                     ] {
-                        let got = reads.get(obj).and_then(|r| r.digests.get(key));
-                        if form.get(key) != got {
+                        let got = reads.get(obj).and_then(|r| r.hex(key));
+                        if form.get(key) != got.as_ref() {
                             d.push(detail(
                                 "handoff.form-digest",
                                 Some(HANDOFF),
                                 format!(
                                     "移交登记表（PDF）载明 {key}={}，{obj} 实际为 {}",
                                     form.get(key).map(String::as_str).unwrap_or("（未载明）"),
-                                    got.map(String::as_str).unwrap_or("（无法计算）")
+                                    got.as_deref().unwrap_or("（无法计算）")
                                 ),
                             ));
                         }
@@ -1296,7 +1296,7 @@ impl Ctx<'_> {
         let pages: u64 = rows
             .iter()
             .filter_map(
-                |r| match reads.get(r.location.str()).and_then(|x| x.pdf.as_ref()) {
+                |r| match reads.get(r.location.str()).and_then(|x| x.pdf.as_deref()) {
                     Some(Ok(p)) => Some(p.pages as u64),
                     _ => r.pages.u64(),
                 },
@@ -1542,8 +1542,8 @@ impl Ctx<'_> {
         let mut d = Vec::new();
         let mut pdfs = 0;
         let mut levels = BTreeSet::new();
-        for (k, r) in reads.iter() {
-            let Some(p) = &r.pdf else { continue };
+        for (&k, r) in reads.iter() {
+            let Some(p) = r.pdf.as_deref() else { continue };
             pdfs += 1;
             match p {
                 Err(m) => d.push(self.with_item(detail("format.unreadable", Some(k), m.clone()))),
@@ -1551,10 +1551,7 @@ impl Ctx<'_> {
                     if f.pages == 0 && !f.encrypted {
                         d.push(self.with_item(detail("format.no-pages", Some(k), "PDF 没有页面")));
                     }
-                    let received = self
-                        .item_at
-                        .get(k.as_str())
-                        .is_some_and(|it| is_received(it));
+                    let received = self.item_at.get(k).is_some_and(|it| is_received(it));
                     if !received {
                         levels.insert(f.pdfa.clone().unwrap_or_default());
                     }
@@ -1574,7 +1571,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        for (k, r) in reads.iter() {
+        for (&k, r) in reads.iter() {
             if k.ends_with(".pdf")
                 && r.pdf.is_none()
                 && r.error.is_none()
@@ -1588,9 +1585,11 @@ impl Ctx<'_> {
             }
         }
         // Images: only as received items, and they must be what they say.
-        for (k, r) in reads.iter() {
-            let Some(img) = &r.image else { continue };
-            match self.item_at.get(k.as_str()) {
+        for (&k, r) in reads.iter() {
+            let Some(img) = r.image.as_deref() else {
+                continue;
+            };
+            match self.item_at.get(k) {
                 Some(it) if is_received(it) => match img {
                     Err(m) => {
                         d.push(self.with_item(detail("format.unreadable", Some(k), m.clone())))
@@ -1654,7 +1653,7 @@ impl Ctx<'_> {
         for it in self.items.iter().filter(|it| is_received(it)) {
             n += 1;
             let loc = it.location.str();
-            if let Some(Some(Ok(pdf))) = self.reads.get(loc).map(|r| r.pdf.as_ref()) {
+            if let Some(Some(Ok(pdf))) = self.reads.get(loc).map(|r| r.pdf.as_deref()) {
                 if pdf.pdfa.is_none() {
                     d.push(self.with_item(detail(
                         "usability.received-format",
