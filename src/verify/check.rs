@@ -126,6 +126,68 @@ where
     f
 }
 
+/// A manifest as the checks keep it: each line's path — borrowed from the
+/// bag's file list when it names one of its files as written, as it always
+/// does in a good bag — and its digest, as bytes when it is 256 bits.
+struct Listing<'c> {
+    entries: Vec<(std::borrow::Cow<'c, str>, Want)>,
+}
+
+/// A manifest line's digest (lowercase hex, as [`Manifest::parse`] leaves it).
+enum Want {
+    D32([u8; 32]),
+    Text(Box<str>),
+}
+
+impl Want {
+    fn of(hex: String) -> Want {
+        let bytes = (hex.len() == 64)
+            .then(|| {
+                (0..32)
+                    .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten();
+        match bytes {
+            Some(b) => Want::D32(array(&b)),
+            None => Want::Text(hex.into()),
+        }
+    }
+
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Want::D32(d) => bag::hex(d).into(),
+            Want::Text(t) => (&**t).into(),
+        }
+    }
+
+    /// Whether `got` is this digest.
+    fn is(&self, got: Option<&[u8]>) -> bool {
+        match self {
+            Want::D32(d) => got == Some(&d[..]),
+            Want::Text(t) => hex_is(got, t),
+        }
+    }
+}
+
+impl<'c> Listing<'c> {
+    fn of(m: Manifest, c: &'c Container) -> Listing<'c> {
+        Listing {
+            entries: m
+                .entries
+                .into_iter()
+                .map(|(path, digest)| {
+                    let path = match c.files.get_key_value(&path) {
+                        Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
+                        None => std::borrow::Cow::Owned(path),
+                    };
+                    (path, Want::of(digest))
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A digest's bytes as an array.
 fn array<const N: usize>(b: &[u8]) -> [u8; N] {
     let mut a = [0u8; N];
@@ -426,8 +488,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     }
 
     // Manifests at the top of the bag.
-    let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
-    let mut tagmanifests: BTreeMap<String, Manifest> = BTreeMap::new();
+    let mut manifests: BTreeMap<String, Listing> = BTreeMap::new();
+    let mut tagmanifests: BTreeMap<String, Listing> = BTreeMap::new();
     let mut skipped: Vec<String> = Vec::new();
     let mut unchecked: Vec<Detail> = Vec::new();
     for name in c.files.keys().filter(|n| !n.contains('/')) {
@@ -466,6 +528,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         };
         match Manifest::parse(&text) {
             Ok(m) => {
+                let m = Listing::of(m, c);
                 if tag {
                     tagmanifests.insert(alg.to_string(), m);
                 } else {
@@ -522,7 +585,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             if !path.starts_with("data/") {
                 complete.push(detail(
                     "bagit.outside-payload",
-                    Some(path),
+                    Some(&**path),
                     format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
                 ));
                 continue;
@@ -533,7 +596,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 }
                 None => complete.push(detail(
                     "bagit.missing",
-                    Some(path),
+                    Some(&**path),
                     format!("manifest-{alg}.txt 列出的文件不存在 (listed, missing)"),
                 )),
             }
@@ -680,7 +743,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             match resolve(path) {
                 None => tagfix.push(detail(
                     "tagfixity.missing",
-                    Some(path),
+                    Some(&**path),
                     format!("tagmanifest-{alg}.txt 列出的文件不存在"),
                 )),
                 Some(actual) => tagfix.extend(compare(&reads, alg, actual, want, "tagfixity")),
@@ -990,7 +1053,7 @@ fn compare(
     reads: &HashMap<&str, Read>,
     alg: &str,
     file: &str,
-    want: &str,
+    want: &Want,
     kind: &str,
 ) -> Option<Detail> {
     let r = reads.get(file)?;
@@ -1001,12 +1064,12 @@ fn compare(
             format!("无法读取: {e}"),
         ));
     }
-    (!hex_is(r.digest(alg), want)).then(|| {
+    (!want.is(r.digest(alg))).then(|| {
         let got = r.hex(alg).unwrap_or_default();
         detail(
             &format!("{kind}.mismatch"),
             Some(file),
-            format!("{alg} 记录 {want}，实际 {got} (digest mismatch)"),
+            format!("{alg} 记录 {}，实际 {got} (digest mismatch)", want.text()),
         )
     })
 }
