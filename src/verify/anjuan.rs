@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::check::{check, detail, Options, Read};
 use super::container::Container;
+use super::meta::{CaseMetadata, CatalogueReader, Field, Handoff, Item, Row, Signature, Skip};
 use super::pdf;
 use super::report::{Check, Detail, Property};
 use crate::archive::bag::BagInfo;
@@ -48,9 +49,9 @@ pub(super) const RECEIVED_KINDS: [&str; 8] = [
 ];
 
 /// An item filed as received: 来源 = 接收 and a kind that can be received.
-fn is_received(it: &Value) -> bool {
-    s(it, "来源") == crate::archive::catalogue::RECEIVED
-        && RECEIVED_KINDS.contains(&s(it, "文书种类").as_str())
+fn is_received(it: &Item) -> bool {
+    it.source.str() == crate::archive::catalogue::RECEIVED
+        && RECEIVED_KINDS.contains(&it.kind.str())
 }
 
 /// The anjuan checks, with the ids and names they report under.
@@ -125,7 +126,7 @@ pub(super) const ANJUAN_CHECKS: [(&str, Property, &str); 12] = [
 fn pdf_binding(
     pdf: &pdf::PdfFacts,
     b: &sign::Binding,
-    item: Option<&Value>,
+    item: Option<&Item>,
     title_of: Option<&str>,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -136,7 +137,7 @@ fn pdf_binding(
             b.case
         ));
     }
-    if let Some(case) = item.map(|it| s(it, "案件编号")).filter(|c| c != subject) {
+    if let Some(case) = item.map(|it| it.case.str()).filter(|c| *c != subject) {
         out.push(format!(
             "PDF 文档主题（Subject）为“{subject}”，metadata.json 记为案件 {case}"
         ));
@@ -174,128 +175,330 @@ fn anjuan_check(i: usize, details: Vec<Detail>, ok: String) -> Check {
 /// The anjuan metadata of a bundle, as loaded (loosely: every field is checked
 /// where it is used, and a missing one is a finding, not a failure to load).
 pub(super) struct Anjuan {
-    handoff: Value,
-    catalogue: Value,
+    handoff: Handoff,
+    /// catalogue.json's 件数 and rows.
+    count: Field,
+    rows: Vec<Row>,
     /// metadata.json of each case folder: (folder, items).
-    metadata: Vec<(String, Vec<Value>)>,
+    metadata: Vec<(Box<str>, Vec<Item>)>,
     /// Where catalogue.csv says otherwise than catalogue.json.
     csv_diffs: Vec<Detail>,
 }
 
-/// catalogue.csv as (header, rows).
-fn csv_rows(body: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let header = r
-        .headers()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for rec in r.records() {
-        rows.push(
-            rec.map_err(|e| e.to_string())?
-                .iter()
-                .map(str::to_string)
-                .collect(),
-        );
-    }
-    Ok((header, rows))
+/// How much of a catalogue or metadata file is read at all.
+const JSON_MAX: u64 = 256 << 20;
+const CATALOGUE_JSON: &str = "data/catalogue.json";
+const CATALOGUE_CSV: &str = "data/catalogue.csv";
+/// At most this many differing cells of catalogue.csv are listed.
+const CSV_DIFFS_LISTED: usize = 50;
+
+/// catalogue.csv read in step with catalogue.json: each JSON row is compared,
+/// as it is read, with the next CSV record.
+struct CsvSide<R: std::io::Read> {
+    rdr: csv::Reader<R>,
+    header: Vec<Box<str>>,
+    rec: csv::StringRecord,
+    /// Records read.
+    rows: usize,
+    done: bool,
+    /// Why the CSV could not be parsed.
+    failed: Option<String>,
+    /// The first differing cells, and how many differ.
+    cells: Vec<Detail>,
+    differing: usize,
 }
 
-/// The printable catalogue (catalogue.csv) must say what catalogue.json says,
-/// row by row and column by column: it is unsigned payload that a reader
-/// opens in a spreadsheet, so a change to it must be named, not only seen as a
-/// broken package signature.
-fn csv_against_json(csv: &(Vec<String>, Vec<Vec<String>>), catalogue: &Value) -> Vec<Detail> {
-    const MAX: usize = 50;
-    let file = Some("data/catalogue.csv");
-    let (header, rows) = csv;
-    let json: &[Value] = catalogue
-        .get("文件")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    let mut d = Vec::new();
-    if rows.len() != json.len() {
-        d.push(detail(
-            "meta.catalogue-csv",
-            file,
-            format!(
-                "catalogue.csv 有 {} 行，catalogue.json 有 {} 条",
-                rows.len(),
-                json.len()
-            ),
-        ));
+/// What was found comparing catalogue.csv with catalogue.json (the JSON's
+/// part still to be judged by whether the JSON could be read at all).
+struct CsvFound {
+    rows: usize,
+    failed: Option<String>,
+    cells: Vec<Detail>,
+    differing: usize,
+}
+
+impl<R: std::io::Read> CsvSide<R> {
+    fn new(r: R) -> CsvSide<R> {
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+        let (header, failed) = match rdr.headers() {
+            Ok(h) => (h.iter().map(Into::into).collect(), None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        CsvSide {
+            rdr,
+            header,
+            rec: csv::StringRecord::new(),
+            rows: 0,
+            done: false,
+            failed,
+            cells: Vec::new(),
+            differing: 0,
+        }
     }
-    let text = |v: Option<&Value>| match v {
-        Some(Value::String(t)) => t.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
-    let mut differing = 0usize;
-    for (i, (row, j)) in rows.iter().zip(json).enumerate() {
-        for (k, col) in header.iter().enumerate() {
-            let csv_v = row.get(k).map(String::as_str).unwrap_or("");
-            let json_v = text(j.get(col.as_str()));
+
+    /// Reads the next record; false at the end or on an error.
+    fn next(&mut self) -> bool {
+        if self.done || self.failed.is_some() {
+            return false;
+        }
+        match self.rdr.read_record(&mut self.rec) {
+            Ok(true) => {
+                self.rows += 1;
+                true
+            }
+            Ok(false) => {
+                self.done = true;
+                false
+            }
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// The next record against a catalogue.json row (`texts`: the row's text
+    /// for each column, `None` where it has no such field).
+    fn compare(&mut self, row: &Row, texts: &[Option<String>]) {
+        if !self.next() {
+            return;
+        }
+        let line = self.rows + 1;
+        for (k, col) in self.header.iter().enumerate() {
+            let csv_v = self.rec.get(k).unwrap_or("");
+            let json_v = texts.get(k).and_then(|t| t.as_deref()).unwrap_or("");
             if csv_v != json_v {
-                differing += 1;
-                if d.len() < MAX {
-                    d.push(Detail {
+                self.differing += 1;
+                if self.cells.len() < CSV_DIFFS_LISTED {
+                    self.cells.push(Detail {
                         code: "meta.catalogue-csv".into(),
-                        item: Some(s(j, "档号")),
-                        file: file.map(str::to_string),
+                        item: Some(row.code.str().into()),
+                        file: Some(CATALOGUE_CSV.into()),
                         message: format!(
-                            "第 {} 行“{col}”为“{csv_v}”，catalogue.json 为“{json_v}”",
-                            i + 2
+                            "第 {line} 行“{col}”为“{csv_v}”，catalogue.json 为“{json_v}”"
                         ),
                     });
                 }
             }
         }
     }
-    if differing > MAX {
+
+    /// Reads the records left (counting them) and says what was found.
+    fn finish(mut self) -> CsvFound {
+        while self.next() {}
+        CsvFound {
+            rows: self.rows,
+            failed: self.failed,
+            cells: self.cells,
+            differing: self.differing,
+        }
+    }
+}
+
+/// A leading UTF-8 byte order mark dropped (catalogue.csv has one for
+/// spreadsheets).
+fn strip_bom(r: &mut dyn std::io::Read) -> impl std::io::Read + '_ {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(3);
+    let _ = (&mut *r).take(3).read_to_end(&mut head);
+    if head == "\u{feff}".as_bytes() {
+        head.clear();
+    }
+    std::io::Cursor::new(head).chain(r)
+}
+
+/// catalogue.json as read: its rows and 件数, or why it could not be parsed.
+struct CatalogueRead {
+    result: Result<(), serde_json::Error>,
+    rows: Vec<Row>,
+    count: Field,
+    files_keys: usize,
+}
+
+/// Parses catalogue.json from `r`, reading only occurrence `target` of 文件,
+/// each row compared with catalogue.csv's as it is read.
+fn parse_catalogue(
+    r: &mut dyn std::io::Read,
+    target: usize,
+    mut csv: Option<&mut CsvSide<impl std::io::Read>>,
+) -> CatalogueRead {
+    use serde::de::DeserializeSeed as _;
+    let columns = csv.as_ref().map(|c| c.header.clone()).unwrap_or_default();
+    let mut on_row = |row: &Row, texts: &[Option<String>]| {
+        if let Some(c) = csv.as_mut() {
+            c.compare(row, texts);
+        }
+    };
+    let mut reader = CatalogueReader {
+        target,
+        columns: &columns,
+        on_row: &mut on_row,
+        rows: Vec::new(),
+        count: Field::Absent,
+        files_keys: 0,
+    };
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(64 << 10, r));
+    let result = (&mut reader).deserialize(&mut de).and_then(|()| de.end());
+    let (mut rows, count, files_keys) = (reader.rows, reader.count, reader.files_keys);
+    rows.shrink_to_fit();
+    CatalogueRead {
+        result,
+        rows,
+        count,
+        files_keys,
+    }
+}
+
+/// catalogue.json (streamed into typed rows, never held whole) and its
+/// printable twin catalogue.csv, read in step.
+struct CatalogueLoad {
+    /// `None`: no catalogue.json; `Some(Err)`: unreadable.
+    json: Option<Result<CatalogueRead, String>>,
+    /// `None`: no catalogue.csv, or unreadable (not reported: its digest is).
+    csv: Option<CsvFound>,
+}
+
+fn load_catalogue(c: &Container, target: usize) -> CatalogueLoad {
+    let mut csv = None;
+    let mut csv_read = false;
+    let json = c.stream(CATALOGUE_JSON, JSON_MAX, |jr| {
+        let mut jr = Some(jr);
+        let mut parsed = None;
+        csv = c
+            .stream(CATALOGUE_CSV, JSON_MAX, |cr| {
+                let mut side = CsvSide::new(strip_bom(cr));
+                if let Some(jr) = jr.take() {
+                    parsed = Some(parse_catalogue(jr, target, Some(&mut side)));
+                }
+                side.finish()
+            })
+            .and_then(Result::ok);
+        csv_read = true;
+        match (parsed, jr) {
+            (Some(p), _) => p,
+            (None, Some(jr)) => parse_catalogue(jr, target, None::<&mut CsvSide<&[u8]>>),
+            (None, None) => unreachable!("catalogue.json is parsed once"),
+        }
+    });
+    if !csv_read {
+        csv = c
+            .stream(CATALOGUE_CSV, JSON_MAX, |cr| {
+                CsvSide::new(strip_bom(cr)).finish()
+            })
+            .and_then(Result::ok);
+    }
+    CatalogueLoad { json, csv }
+}
+
+/// The printable catalogue (catalogue.csv) must say what catalogue.json says,
+/// row by row and column by column: it is unsigned payload that a reader
+/// opens in a spreadsheet, so a change to it must be named, not only seen as a
+/// broken package signature. `json_rows`: how many rows catalogue.json has
+/// (none if it could not be read; then `csv`'s cells are not its).
+fn csv_against_json(csv: CsvFound, json_rows: Option<usize>) -> Vec<Detail> {
+    let file = Some(CATALOGUE_CSV);
+    let mut d = Vec::new();
+    let (cells, differing) = match json_rows {
+        Some(_) => (csv.cells, csv.differing),
+        None => (Vec::new(), 0),
+    };
+    let json_rows = json_rows.unwrap_or(0);
+    if csv.rows != json_rows {
         d.push(detail(
             "meta.catalogue-csv",
             file,
-            format!("另有 {} 处不一致未列出", differing - MAX),
+            format!(
+                "catalogue.csv 有 {} 行，catalogue.json 有 {json_rows} 条",
+                csv.rows
+            ),
+        ));
+    }
+    let room = CSV_DIFFS_LISTED - d.len();
+    d.extend(cells.into_iter().take(room));
+    if differing > CSV_DIFFS_LISTED {
+        d.push(detail(
+            "meta.catalogue-csv",
+            file,
+            format!("另有 {} 处不一致未列出", differing - CSV_DIFFS_LISTED),
         ));
     }
     d
 }
 
+/// A JSON file read whole and parsed into `T`; its problems go to `readable`.
+fn load_json<T: serde::de::DeserializeOwned>(
+    c: &Container,
+    name: &str,
+    readable: &mut Vec<Detail>,
+) -> Option<T> {
+    match c.read_small(name, JSON_MAX)? {
+        Err(m) => {
+            readable.push(detail("meta.unreadable", Some(name), m));
+            None
+        }
+        Ok(b) => serde_json::from_slice(&b)
+            .map_err(|e| {
+                readable.push(detail(
+                    "meta.json",
+                    Some(name),
+                    format!("JSON 无法解析: {e}"),
+                ))
+            })
+            .ok(),
+    }
+}
+
 impl Anjuan {
     pub(super) fn load(
         c: &Container,
-        _reads: &HashMap<String, Read>,
+        _reads: &HashMap<&str, Read>,
         readable: &mut Vec<Detail>,
     ) -> Anjuan {
-        let json = |name: &str, readable: &mut Vec<Detail>| -> Value {
-            match c.read_small(name, 256 << 20) {
-                None => Value::Null,
-                Some(Err(m)) => {
-                    readable.push(detail("meta.unreadable", Some(name), m));
-                    Value::Null
-                }
-                Some(Ok(b)) => serde_json::from_slice(&b).unwrap_or_else(|e| {
-                    readable.push(detail(
-                        "meta.json",
-                        Some(name),
-                        format!("JSON 无法解析: {e}"),
-                    ));
-                    Value::Null
-                }),
+        let handoff = Handoff::of(&load_json(c, HANDOFF_JSON, readable).unwrap_or(Value::Null));
+        let mut cat = load_catalogue(c, 1);
+        // Where 文件 repeats, the last one is the catalogue's (as in a JSON object).
+        if let Some(Ok(CatalogueRead {
+            result: Ok(()),
+            files_keys,
+            ..
+        })) = &cat.json
+        {
+            if *files_keys > 1 {
+                cat = load_catalogue(c, *files_keys);
             }
+        }
+        let (rows, count) = match cat.json {
+            None => (None, Field::Absent),
+            Some(Err(m)) => {
+                readable.push(detail("meta.unreadable", Some(CATALOGUE_JSON), m));
+                (None, Field::Absent)
+            }
+            Some(Ok(CatalogueRead { result: Err(e), .. })) => {
+                // The error as parsing the file whole words it: a reader
+                // places some errors a column further on. Only a broken
+                // catalogue is read whole for this.
+                let e = match c.read_small(CATALOGUE_JSON, JSON_MAX) {
+                    Some(Ok(b)) => serde_json::from_slice::<Skip>(&b).err(),
+                    _ => None,
+                }
+                .map_or_else(|| e.to_string(), |e| e.to_string());
+                readable.push(detail(
+                    "meta.json",
+                    Some(CATALOGUE_JSON),
+                    format!("JSON 无法解析: {e}"),
+                ));
+                (None, Field::Absent)
+            }
+            Some(Ok(r)) => (Some(r.rows), r.count),
         };
-        let handoff = json(HANDOFF_JSON, readable);
-        let catalogue = json("data/catalogue.json", readable);
-        let _ = json("data/fonts.json", readable);
+        // fonts.json: only whether it parses.
+        let _ = load_json::<Skip>(c, "data/fonts.json", readable);
         let mut csv_diffs = Vec::new();
-        if let Some(Ok(b)) = c.read_small("data/catalogue.csv", 256 << 20) {
-            let body = b.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&b);
-            match csv_rows(body) {
-                Ok(rows) => csv_diffs = csv_against_json(&rows, &catalogue),
-                Err(e) => readable.push(detail("meta.csv", Some("data/catalogue.csv"), e)),
+        if let Some(csv) = cat.csv {
+            match csv.failed {
+                Some(e) => readable.push(detail("meta.csv", Some(CATALOGUE_CSV), e)),
+                None => csv_diffs = csv_against_json(csv, rows.as_ref().map(Vec::len)),
             }
         }
         let mut metadata = Vec::new();
@@ -304,29 +507,24 @@ impl Anjuan {
                 .strip_prefix("data/")
                 .and_then(|r| r.strip_suffix("/metadata.json"))
             {
-                let v = json(k, readable);
-                let items = v
-                    .get("文件")
-                    .and_then(Value::as_array)
-                    .cloned()
+                let items = load_json::<CaseMetadata>(c, k, readable)
+                    .map(|m| m.0)
                     .unwrap_or_default();
-                metadata.push((folder.to_string(), items));
+                metadata.push((folder.into(), items));
             }
         }
         Anjuan {
             handoff,
-            catalogue,
+            count,
+            rows: rows.unwrap_or_default(),
             metadata,
             csv_diffs,
         }
     }
 
-    pub(super) fn handoff_str(&self, k: &str) -> String {
-        self.handoff
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+    /// The handoff's 移交名称 ("" if none).
+    pub(super) fn handoff_name(&self) -> String {
+        self.handoff.name.str().to_string()
     }
 
     /// Runs the anjuan checks; adds structure and encryption findings to the
@@ -335,7 +533,7 @@ impl Anjuan {
     pub(super) fn checks(
         &self,
         c: &Container,
-        reads: &HashMap<String, Read>,
+        reads: &HashMap<&str, Read>,
         info: &BagInfo,
         name: &str,
         opts: &Options,
@@ -345,18 +543,13 @@ impl Anjuan {
         package_signer: &mut Option<String>,
         no_encryption: &mut Vec<Detail>,
     ) {
-        let rows: Vec<&Value> = self
-            .catalogue
-            .get("文件")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().collect())
-            .unwrap_or_default();
+        let rows = &self.rows[..];
         let code_of = rows
             .iter()
-            .map(|r| (s(r, "存储位置"), s(r, "档号")))
+            .map(|r| (r.location.str(), r.code.str()))
             .collect();
-        let items: Vec<&Value> = self.metadata.iter().flat_map(|(_, v)| v.iter()).collect();
-        let item_at = items.iter().map(|i| (s(i, "存储位置"), *i)).collect();
+        let items: Vec<&Item> = self.metadata.iter().flat_map(|(_, v)| v.iter()).collect();
+        let item_at = items.iter().map(|i| (i.location.str(), *i)).collect();
         let x = Ctx {
             a: self,
             c,
@@ -369,8 +562,8 @@ impl Anjuan {
             code_of,
             declared: self
                 .handoff
-                .get("签名公钥")
-                .and_then(Value::as_str)
+                .key
+                .as_str()
                 .and_then(|t| sign::public_key(t).ok())
                 .and_then(|pk| sign::Verifier::new(&pk).ok()),
             trusted: opts
@@ -397,33 +590,20 @@ impl Anjuan {
     }
 }
 
-/// A field of a JSON object as text ("" when absent).
-fn s(v: &Value, k: &str) -> String {
-    v.get(k)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// A field of a JSON object as a number.
-fn n(v: &Value, k: &str) -> Option<u64> {
-    v.get(k).and_then(Value::as_u64)
-}
-
 /// What every anjuan check looks at.
 struct Ctx<'a> {
     a: &'a Anjuan,
     c: &'a Container,
-    reads: &'a HashMap<String, Read>,
+    reads: &'a HashMap<&'a str, Read>,
     info: &'a BagInfo,
     name: &'a str,
     /// The catalogue's rows and every case's item metadata.
-    rows: Vec<&'a Value>,
-    items: Vec<&'a Value>,
+    rows: &'a [Row],
+    items: Vec<&'a Item>,
     /// 存储位置 → 档号.
-    code_of: HashMap<String, String>,
+    code_of: HashMap<&'a str, &'a str>,
     /// 存储位置 → the item's metadata.
-    item_at: HashMap<String, &'a Value>,
+    item_at: HashMap<&'a str, &'a Item>,
     /// The public key the bundle declares (handoff.json 签名公钥), and the
     /// trusted ones (`--trust`), ready to verify.
     declared: Option<sign::Verifier>,
@@ -436,7 +616,7 @@ impl Ctx<'_> {
     fn with_item(&self, mut d: Detail) -> Detail {
         if let Some(f) = &d.file {
             let key = f.strip_suffix(".minisig").unwrap_or(f);
-            d.item = self.code_of.get(key).cloned();
+            d.item = self.code_of.get(key).map(|c| c.to_string());
         }
         d
     }
@@ -485,7 +665,7 @@ impl Ctx<'_> {
             .blake2b
             .as_deref()
             .ok_or_else(|| "文件未读取".to_string())?;
-        let sha = r.digests.get("sha256").cloned().unwrap_or_default();
+        let sha = r.hex("sha256").unwrap_or_default();
         let v = key
             .verify_prehashed(b2, &sha, &sig, binding_name)
             .map_err(|e| e.to_string())?;
@@ -517,7 +697,7 @@ impl Ctx<'_> {
         let folder = rel.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
         if b.case != folder {
             let theirs = format!("data/{}/{}", b.case, b.file);
-            let other = match self.code_of.get(&theirs) {
+            let other = match self.code_of.get(theirs.as_str()) {
                 Some(code) => format!("；签名所属的是本包中的 {code}（{theirs}）"),
                 None => String::new(),
             };
@@ -538,20 +718,22 @@ impl Ctx<'_> {
         }
         match self.item_at.get(file) {
             Some(it) => {
-                for (k, want) in [("案件编号", &b.case), ("文书种类", &b.paper)] {
-                    if &s(it, k) != want {
+                for (k, want, got) in [
+                    ("案件编号", &b.case, it.case.str()),
+                    ("文书种类", &b.paper, it.kind.str()),
+                ] {
+                    if got != want {
                         push(
                             &mut d,
                             "signature.metadata-mismatch",
-                            format!("签名绑定{k}“{want}”，metadata.json 记为“{}”", s(it, k)),
+                            format!("签名绑定{k}“{want}”，metadata.json 记为“{got}”"),
                         );
                     }
                 }
-                let recorded = it
-                    .get("电子签名")
-                    .and_then(|e| e.get("可信注释"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+                let recorded = match &it.signature {
+                    Signature::Object { comment, .. } => comment.str(),
+                    _ => "",
+                };
                 if recorded != v.trusted_comment {
                     push(
                         &mut d,
@@ -577,15 +759,13 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(Some(Ok(pdf))) = self.reads.get(file).map(|r| r.pdf.as_ref()) {
+        if let Some(Some(Ok(pdf))) = self.reads.get(file).map(|r| r.pdf.as_deref()) {
             d.extend(
                 pdf_binding(
                     pdf,
                     b,
                     self.item_at.get(file).copied(),
-                    self.item_at
-                        .get(file)
-                        .map(|it| it["题名"].as_str().unwrap_or("")),
+                    self.item_at.get(file).map(|it| it.title.str()),
                 )
                 .into_iter()
                 .map(|m| self.with_item(detail("signature.pdf-mismatch", Some(file), m))),
@@ -635,9 +815,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if self.a.handoff.get("格式").and_then(Value::as_str) != Some(HANDOFF_FORMAT)
-            && !self.a.handoff.is_null()
-        {
+        if self.a.handoff.format.as_str() != Some(HANDOFF_FORMAT) && self.a.handoff.present {
             structure.push(detail(
                 "structure.handoff-format",
                 Some(HANDOFF_JSON),
@@ -789,13 +967,14 @@ impl Ctx<'_> {
         }
         if self.signed {
             for it in items.iter().filter(|it| !is_received(it)) {
-                let loc = s(it, "存储位置");
-                if it.get("电子签名").is_none() || !c.files.contains_key(&format!("{loc}.minisig"))
+                let loc = it.location.str();
+                if matches!(it.signature, Signature::Absent)
+                    || !c.files.contains_key(&format!("{loc}.minisig"))
                 {
                     d.push(Detail {
                         code: "signature.missing".into(),
-                        item: Some(s(it, "档号")),
-                        file: Some(loc),
+                        item: Some(it.code.str().into()),
+                        file: Some(loc.into()),
                         message: "文件未签名 (unsigned paper)".into(),
                     });
                 }
@@ -812,10 +991,9 @@ impl Ctx<'_> {
 
     /// 档号 format, dates, page counts, duplicates; catalogue ↔ case metadata.
     fn metadata_format(&self) -> Check {
-        let (rows, items) = (&self.rows, &self.items);
+        let (rows, items) = (self.rows, &self.items);
         let mut d = self.a.csv_diffs.clone();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut codes: Vec<(ArchiveCode, String)> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         if rows.is_empty() {
             d.push(detail(
                 "meta.no-items",
@@ -824,32 +1002,31 @@ impl Ctx<'_> {
             ));
         }
         for r in rows {
-            let code = s(r, "档号");
-            *seen.entry(code.clone()).or_default() += 1;
-            match ArchiveCode::parse(&code) {
-                Ok(a) => codes.push((a, s(r, "存储位置"))),
-                Err(m) => d.push(Detail {
+            let code = r.code.str();
+            *seen.entry(code).or_default() += 1;
+            if let Err(m) = ArchiveCode::parse(code) {
+                d.push(Detail {
                     code: "meta.code-format".into(),
-                    item: Some(code.clone()),
-                    file: Some(s(r, "存储位置")),
+                    item: Some(code.into()),
+                    file: Some(r.location.str().into()),
                     message: format!("档号格式错误: {m}"),
-                }),
+                });
             }
-            let date = s(r, "日期");
+            let date = r.date.str();
             let date_ok =
-                date.len() == 8 && chrono::NaiveDate::parse_from_str(&date, "%Y%m%d").is_ok();
+                date.len() == 8 && chrono::NaiveDate::parse_from_str(date, "%Y%m%d").is_ok();
             if !date_ok {
                 d.push(Detail {
                     code: "meta.date".into(),
-                    item: Some(code.clone()),
+                    item: Some(code.into()),
                     file: None,
                     message: format!("日期“{date}”应为 8 位有效日期 YYYYMMDD"),
                 });
             }
-            if n(r, "页数").is_none_or(|p| p == 0) {
+            if r.pages.u64().is_none_or(|p| p == 0) {
                 d.push(Detail {
                     code: "meta.pages".into(),
-                    item: Some(code.clone()),
+                    item: Some(code.into()),
                     file: None,
                     message: "页数应为正整数".into(),
                 });
@@ -859,8 +1036,8 @@ impl Ctx<'_> {
         // (a bare date from signatures made before anjuan recorded times), the same
         // as the time the signature's trusted comment carries.
         for it in items.iter() {
-            let code = s(it, "档号");
-            let secrecy = s(it, "密级");
+            let code = it.code.str();
+            let secrecy = it.secrecy.str();
             if !secrecy.is_empty()
                 && !crate::case::model::Classification::ALL
                     .iter()
@@ -868,31 +1045,31 @@ impl Ctx<'_> {
             {
                 d.push(Detail {
                     code: "meta.classification".into(),
-                    item: Some(code.clone()),
+                    item: Some(code.into()),
                     file: None,
                     message: format!("密级“{secrecy}”应为 公开、内部、秘密、机密、绝密 之一或空"),
                 });
             }
-            let Some(sig) = it.get("电子签名").filter(|v| v.is_object()) else {
+            let Signature::Object { time, comment } = &it.signature else {
                 continue;
             };
-            let time = s(sig, "签名时间");
-            let bare_date = chrono::NaiveDate::parse_from_str(&time, "%Y-%m-%d").is_ok();
-            if !sign::is_signing_time(&time) && !bare_date {
+            let time = time.str();
+            let bare_date = chrono::NaiveDate::parse_from_str(time, "%Y-%m-%d").is_ok();
+            if !sign::is_signing_time(time) && !bare_date {
                 d.push(Detail {
                     code: "meta.signing-time".into(),
-                    item: Some(code.clone()),
+                    item: Some(code.into()),
                     file: None,
                     message: format!(
                         "签名时间“{time}”应为带时区的日期时间，如 2026-07-10T09:30:00+08:00"
                     ),
                 });
             }
-            if let Some(t) = sign::Binding::parse(&s(sig, "可信注释")).and_then(|b| b.time) {
+            if let Some(t) = sign::Binding::parse(comment.str()).and_then(|b| b.time) {
                 if t != time {
                     d.push(Detail {
                         code: "meta.signing-time".into(),
-                        item: Some(code.clone()),
+                        item: Some(code.into()),
                         file: None,
                         message: format!("签名时间“{time}”与签名可信注释中的 {t} 不一致"),
                     });
@@ -902,29 +1079,34 @@ impl Ctx<'_> {
         for (code, k) in seen.iter().filter(|(_, k)| **k > 1) {
             d.push(Detail {
                 code: "meta.duplicate-code".into(),
-                item: Some(code.clone()),
+                item: Some(code.to_string()),
                 file: None,
                 message: format!("档号重复 {k} 次"),
             });
         }
-        let meta_by_code: HashMap<String, &Value> =
-            items.iter().map(|i| (s(i, "档号"), *i)).collect();
+        let meta_by_code: HashMap<&str, &Item> = items.iter().map(|i| (i.code.str(), *i)).collect();
         for r in rows {
-            let code = s(r, "档号");
-            match meta_by_code.get(&code) {
+            let code = r.code.str();
+            match meta_by_code.get(code) {
                 None => d.push(Detail {
                     code: "meta.no-item-metadata".into(),
-                    item: Some(code.clone()),
-                    file: Some(s(r, "存储位置")),
+                    item: Some(code.into()),
+                    file: Some(r.location.str().into()),
                     message: "目录条目在案卷 metadata.json 中没有对应元数据".into(),
                 }),
                 Some(m) => {
-                    for k in ["题名", "存储位置", "责任者", "日期", "密级"] {
-                        if s(m, k) != s(r, k) {
+                    for (k, a, b) in [
+                        ("题名", &m.title, &r.title),
+                        ("存储位置", &m.location, &r.location),
+                        ("责任者", &m.creator, &r.creator),
+                        ("日期", &m.date, &r.date),
+                        ("密级", &m.secrecy, &r.secrecy),
+                    ] {
+                        if a.str() != b.str() {
                             d.push(Detail {
                                 code: "meta.inconsistent".into(),
-                                item: Some(code.clone()),
-                                file: Some(s(r, "存储位置")),
+                                item: Some(code.into()),
+                                file: Some(r.location.str().into()),
                                 message: format!("目录与 metadata.json 的{k}不一致"),
                             });
                         }
@@ -948,55 +1130,55 @@ impl Ctx<'_> {
         let items = &self.items;
         let mut d = Vec::new();
         for it in items {
-            let code = s(it, "档号");
-            let loc = s(it, "存储位置");
+            let code = it.code.str();
+            let loc = it.location.str();
             let item_d = |code_: &str, m: String| Detail {
                 code: code_.into(),
-                item: Some(code.clone()),
-                file: Some(loc.clone()),
+                item: Some(code.into()),
+                file: Some(loc.into()),
                 message: m,
             };
-            let Some(f) = c.files.get(&loc) else { continue };
-            if n(it, "计算机文件大小") != Some(f.size) {
+            let Some(f) = c.files.get(loc) else { continue };
+            if it.size.u64() != Some(f.size) {
                 d.push(item_d(
                     "props.size",
                     format!(
                         "元数据记录 {} 字节，文件 {} 字节",
-                        n(it, "计算机文件大小").unwrap_or(0),
+                        it.size.u64().unwrap_or(0),
                         f.size
                     ),
                 ));
             }
-            if loc.rsplit('/').next() != Some(s(it, "计算机文件名").as_str()) {
+            if loc.rsplit('/').next() != Some(it.file_name.str()) {
                 d.push(item_d(
                     "props.name",
-                    format!("计算机文件名“{}”与存储位置不符", s(it, "计算机文件名")),
+                    format!("计算机文件名“{}”与存储位置不符", it.file_name.str()),
                 ));
             }
-            if let Some(Some(Ok(img))) = reads.get(&loc).map(|r| r.image.as_ref()) {
-                if n(it, "页数") != Some(img.pages as u64) {
+            if let Some(Some(Ok(img))) = reads.get(loc).map(|r| r.image.as_deref()) {
+                if it.pages.u64() != Some(img.pages as u64) {
                     d.push(item_d(
                         "props.pages",
                         format!(
                             "元数据记录 {} 页，图像文件为 {} 页",
-                            n(it, "页数").unwrap_or(0),
+                            it.pages.u64().unwrap_or(0),
                             img.pages
                         ),
                     ));
                 }
             }
-            if let Some(Some(Ok(pdf))) = reads.get(&loc).map(|r| r.pdf.as_ref()) {
-                if n(it, "页数") != Some(pdf.pages as u64) {
+            if let Some(Some(Ok(pdf))) = reads.get(loc).map(|r| r.pdf.as_deref()) {
+                if it.pages.u64() != Some(pdf.pages as u64) {
                     d.push(item_d(
                         "props.pages",
                         format!(
                             "元数据记录 {} 页，文件实有 {} 页",
-                            n(it, "页数").unwrap_or(0),
+                            it.pages.u64().unwrap_or(0),
                             pdf.pages
                         ),
                     ));
                 }
-                let fmt = s(it, "格式信息");
+                let fmt = it.format.str();
                 let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
                 if want.is_some() && want != pdf.pdfa {
                     d.push(item_d(
@@ -1023,53 +1205,39 @@ impl Ctx<'_> {
     fn handoff_digest(&self) -> Check {
         let (c, reads, name) = (self.c, self.reads, self.name);
         let mut d = Vec::new();
-        if self.a.handoff.is_null() {
+        if !self.a.handoff.present {
             d.push(detail(
                 "handoff.missing",
                 Some(HANDOFF_JSON),
                 "缺少移交登记表数据 (handoff.json)",
             ));
         } else {
-            if s(&self.a.handoff, "移交名称") != name {
+            if self.a.handoff.name.str() != name {
                 d.push(detail(
                     "handoff.name",
                     Some(HANDOFF_JSON),
-                    format!(
-                        "移交名称“{}”与包名 {name} 不符",
-                        s(&self.a.handoff, "移交名称")
-                    ),
+                    format!("移交名称“{}”与包名 {name} 不符", self.a.handoff.name.str()),
                 ));
             }
-            for dg in self
-                .a
-                .handoff
-                .get("包摘要")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-            {
-                let obj = s(&dg, "对象");
-                let alg = match s(&dg, "算法").as_str() {
+            for (obj, alg_f, value) in &self.a.handoff.digests {
+                let (obj, value) = (obj.str(), value.str());
+                let alg = match alg_f.str() {
                     "SHA-256" => "sha256",
                     "SM3" => "sm3",
                     _ => "",
                 };
-                let got = reads.get(&obj).and_then(|r| r.digests.get(alg)).cloned();
+                let got = reads.get(obj).and_then(|r| r.hex(alg));
                 match got {
-                    Some(g) if g == s(&dg, "值") => {}
+                    Some(g) if g == value => {}
                     Some(g) => d.push(detail(
                         "handoff.digest",
-                        Some(&obj),
-                        format!(
-                            "移交登记表声明 {} {}，实际 {g}",
-                            s(&dg, "算法"),
-                            s(&dg, "值")
-                        ),
+                        Some(obj),
+                        format!("移交登记表声明 {} {value}，实际 {g}", alg_f.str()),
                     )),
                     None => d.push(detail(
                         "handoff.digest",
-                        Some(&obj),
-                        format!("无法计算 {} 的 {}", obj, s(&dg, "算法")),
+                        Some(obj),
+                        format!("无法计算 {} 的 {}", obj, alg_f.str()),
                     )),
                 }
             }
@@ -1086,15 +1254,15 @@ impl Ctx<'_> {
                         ("sha256", "manifest-sha256.txt"),
                         ("sm3", "manifest-sm3.txt"),
                     ] {
-                        let got = reads.get(obj).and_then(|r| r.digests.get(key));
-                        if form.get(key) != got {
+                        let got = reads.get(obj).and_then(|r| r.hex(key));
+                        if form.get(key) != got.as_ref() {
                             d.push(detail(
                                 "handoff.form-digest",
                                 Some(HANDOFF),
                                 format!(
                                     "移交登记表（PDF）载明 {key}={}，{obj} 实际为 {}",
                                     form.get(key).map(String::as_str).unwrap_or("（未载明）"),
-                                    got.map(String::as_str).unwrap_or("（无法计算）")
+                                    got.as_deref().unwrap_or("（无法计算）")
                                 ),
                             ));
                         }
@@ -1112,7 +1280,7 @@ impl Ctx<'_> {
     /// Cases, items, pages, files and bytes against the handoff declaration and bag-info.
     fn handoff_counts(&self) -> Check {
         let (c, reads, info) = (self.c, self.reads, self.info);
-        let rows = &self.rows;
+        let rows = self.rows;
         // The printed form carries the same figures in its XMP keywords.
         let form: Option<BTreeMap<String, String>> = match c.read_small(HANDOFF, 64 << 20) {
             Some(Ok(pdf)) => Some(pdf::keywords(&pdf)),
@@ -1127,15 +1295,14 @@ impl Ctx<'_> {
             .collect();
         let pages: u64 = rows
             .iter()
-            .filter_map(|r| {
-                let loc = s(r, "存储位置");
-                match reads.get(&loc).and_then(|x| x.pdf.as_ref()) {
+            .filter_map(
+                |r| match reads.get(r.location.str()).and_then(|x| x.pdf.as_deref()) {
                     Some(Ok(p)) => Some(p.pages as u64),
-                    _ => n(r, "页数"),
-                }
-            })
+                    _ => r.pages.u64(),
+                },
+            )
             .sum();
-        let cases: BTreeSet<String> = rows.iter().map(|r| s(r, "案件编号")).collect();
+        let cases: BTreeSet<&str> = rows.iter().map(|r| r.case.str()).collect();
         let actual: [(&str, &str, u64); 5] = [
             ("案件数", "Anjuan-Cases", cases.len() as u64),
             ("件数", "Anjuan-Items", rows.len() as u64),
@@ -1144,7 +1311,7 @@ impl Ctx<'_> {
             ("数据量", "", payload.iter().map(|p| p.1).sum()),
         ];
         for (k, tag, v) in actual {
-            match n(&self.a.handoff, k) {
+            match self.a.handoff.count(k) {
                 Some(x) if x == v => {}
                 x => d.push(detail(
                     "counts.handoff",
@@ -1188,7 +1355,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(x) = n(&self.a.catalogue, "件数") {
+        if let Some(x) = self.a.count.u64() {
             if x != rows.len() as u64 {
                 d.push(detail(
                     "counts.catalogue",
@@ -1213,43 +1380,16 @@ impl Ctx<'_> {
     fn required_metadata(&self) -> Check {
         let items = &self.items;
         let mut d = Vec::new();
-        const REQUIRED: [&str; 12] = [
-            "题名",
-            "责任者",
-            "日期",
-            "档号",
-            "全宗号",
-            "年度",
-            "保管期限",
-            "页数",
-            "格式信息",
-            "计算机文件名",
-            "计算机文件大小",
-            "存储位置",
-        ];
         for it in items {
-            let missing: Vec<&str> = REQUIRED
-                .iter()
-                .copied()
-                .filter(|k| match it.get(*k) {
-                    None | Some(Value::Null) => true,
-                    Some(Value::String(s)) => s.trim().is_empty(),
-                    _ => false,
-                })
-                .collect();
-            let mut missing: Vec<String> = missing.into_iter().map(str::to_string).collect();
-            if it
-                .get("业务行为")
-                .and_then(Value::as_array)
-                .is_none_or(|a| a.is_empty())
-            {
-                missing.push("业务行为".into());
+            let mut missing: Vec<&str> = it.missing();
+            if !it.actions {
+                missing.push("业务行为");
             }
             if !missing.is_empty() {
                 d.push(Detail {
                     code: "meta.required".into(),
-                    item: Some(s(it, "档号")),
-                    file: Some(s(it, "存储位置")),
+                    item: Some(it.code.str().into()),
+                    file: Some(it.location.str().into()),
                     message: format!("缺少必备元数据: {}", missing.join("、")),
                 });
             }
@@ -1259,21 +1399,16 @@ impl Ctx<'_> {
 
     /// 件号 continuous and unique in each series (from 0001 in a year bundle), as declared.
     fn numbering(&self) -> Check {
-        let rows = &self.rows;
         let mut d = Vec::new();
         let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        let codes: Vec<(ArchiveCode, String)> = rows
+        for a in self
+            .rows
             .iter()
-            .filter_map(|r| {
-                ArchiveCode::parse(&s(r, "档号"))
-                    .ok()
-                    .map(|a| (a, s(r, "存储位置")))
-            })
-            .collect();
-        for (a, _) in &codes {
+            .filter_map(|r| ArchiveCode::parse(r.code.str()).ok())
+        {
             series.entry(a.prefix()).or_default().push(a.item);
         }
-        let year_scope = s(&self.a.handoff, "范围") == "year";
+        let year_scope = self.a.handoff.scope.str() == "year";
         for (prefix, mut nums) in series.clone() {
             nums.sort_unstable();
             let start = if year_scope { 1 } else { nums[0] };
@@ -1302,23 +1437,16 @@ impl Ctx<'_> {
                 expect = expect.max(x + 1);
             }
         }
-        for r in self
-            .a
-            .handoff
-            .get("档号范围")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let prefix = s(&r, "前缀");
-            let got = series.get(&prefix).map(Vec::len).unwrap_or(0) as u64;
-            if n(&r, "件数") != Some(got) {
+        for (prefix, count) in &self.a.handoff.ranges {
+            let prefix = prefix.str();
+            let got = series.get(prefix).map(Vec::len).unwrap_or(0) as u64;
+            if count.u64() != Some(got) {
                 d.push(detail(
                     "numbering.declared",
                     Some(HANDOFF_JSON),
                     format!(
                         "{prefix} 声明 {} 件，包内 {got} 件",
-                        n(&r, "件数").unwrap_or(0)
+                        count.u64().unwrap_or(0)
                     ),
                 ));
             }
@@ -1333,22 +1461,21 @@ impl Ctx<'_> {
     /// A catalogue entry without a file; a file without a catalogue entry.
     fn content_files(&self) -> Check {
         let c = self.c;
-        let rows = &self.rows;
+        let rows = self.rows;
         let mut d = Vec::new();
-        let listed: BTreeSet<String> = rows.iter().map(|r| s(r, "存储位置")).collect();
+        let listed: BTreeSet<&str> = rows.iter().map(|r| r.location.str()).collect();
         for r in rows {
-            let loc = s(r, "存储位置");
-            if !c.files.contains_key(&loc) {
+            let loc = r.location.str();
+            if !c.files.contains_key(loc) {
                 d.push(Detail {
                     code: "content.missing-file".into(),
-                    item: Some(s(r, "档号")),
-                    file: Some(loc),
+                    item: Some(r.code.str().into()),
+                    file: Some(loc.into()),
                     message: "目录有条目而包内无此文件 (catalogue entry without a file)".into(),
                 });
             }
         }
-        let case_folders: BTreeSet<&str> =
-            self.a.metadata.iter().map(|(f, _)| f.as_str()).collect();
+        let case_folders: BTreeSet<&str> = self.a.metadata.iter().map(|(f, _)| &**f).collect();
         for k in c.files.keys() {
             let Some(rest) = k.strip_prefix("data/") else {
                 continue;
@@ -1374,41 +1501,31 @@ impl Ctx<'_> {
     fn receipts(&self) -> Check {
         let items = &self.items;
         let mut d = Vec::new();
-        let served: BTreeSet<String> = items
-            .iter()
-            .filter_map(|i| {
-                i.get("送达文书")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .collect();
-        let all_codes: BTreeSet<String> = items.iter().map(|i| s(i, "档号")).collect();
+        let served: BTreeSet<&str> = items.iter().filter_map(|i| i.serves.as_str()).collect();
+        let all_codes: BTreeSet<&str> = items.iter().map(|i| i.code.str()).collect();
         let mut must = 0;
-        for it in items
-            .iter()
-            .filter(|i| i.get("需送达").and_then(Value::as_bool) == Some(true))
-        {
+        for it in items.iter().filter(|i| i.must_serve.bool() == Some(true)) {
             must += 1;
-            let code = s(it, "档号");
-            if !served.contains(&code) {
+            let code = it.code.str();
+            if !served.contains(code) {
                 d.push(Detail {
                     code: "receipts.missing".into(),
-                    item: Some(code),
-                    file: Some(s(it, "存储位置")),
+                    item: Some(code.into()),
+                    file: Some(it.location.str().into()),
                     message: format!(
                         "{}已送达却无送达回证 (served paper without a delivery receipt)",
-                        s(it, "题名")
+                        it.title.str()
                     ),
                 });
             }
         }
         for it in items {
-            if let Some(target) = it.get("送达文书").and_then(Value::as_str) {
+            if let Some(target) = it.serves.as_str() {
                 if !all_codes.contains(target) {
                     d.push(Detail {
                         code: "receipts.dangling".into(),
-                        item: Some(s(it, "档号")),
-                        file: Some(s(it, "存储位置")),
+                        item: Some(it.code.str().into()),
+                        file: Some(it.location.str().into()),
                         message: format!("送达回证所指文书 {target} 不在包内"),
                     });
                 }
@@ -1425,8 +1542,8 @@ impl Ctx<'_> {
         let mut d = Vec::new();
         let mut pdfs = 0;
         let mut levels = BTreeSet::new();
-        for (k, r) in reads.iter() {
-            let Some(p) = &r.pdf else { continue };
+        for (&k, r) in reads.iter() {
+            let Some(p) = r.pdf.as_deref() else { continue };
             pdfs += 1;
             match p {
                 Err(m) => d.push(self.with_item(detail("format.unreadable", Some(k), m.clone()))),
@@ -1454,7 +1571,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        for (k, r) in reads.iter() {
+        for (&k, r) in reads.iter() {
             if k.ends_with(".pdf")
                 && r.pdf.is_none()
                 && r.error.is_none()
@@ -1468,24 +1585,24 @@ impl Ctx<'_> {
             }
         }
         // Images: only as received items, and they must be what they say.
-        for (k, r) in reads.iter() {
-            let Some(img) = &r.image else { continue };
+        for (&k, r) in reads.iter() {
+            let Some(img) = r.image.as_deref() else {
+                continue;
+            };
             match self.item_at.get(k) {
                 Some(it) if is_received(it) => match img {
                     Err(m) => {
                         d.push(self.with_item(detail("format.unreadable", Some(k), m.clone())))
                     }
-                    Ok(x) if x.format.label() != s(it, "格式信息") => {
-                        d.push(self.with_item(detail(
-                            "format.mismatch",
-                            Some(k),
-                            format!(
-                                "文件是 {}，元数据格式信息为“{}”",
-                                x.format.label(),
-                                s(it, "格式信息")
-                            ),
-                        )))
-                    }
+                    Ok(x) if x.format.label() != it.format.str() => d.push(self.with_item(detail(
+                        "format.mismatch",
+                        Some(k),
+                        format!(
+                            "文件是 {}，元数据格式信息为“{}”",
+                            x.format.label(),
+                            it.format.str()
+                        ),
+                    ))),
                     Ok(_) => {}
                 },
                 Some(_) => d.push(self.with_item(detail(
@@ -1497,12 +1614,12 @@ impl Ctx<'_> {
             }
         }
         for it in self.items.iter().filter(|it| is_received(it)) {
-            let loc = s(it, "存储位置");
-            let accepted = loc.ends_with(".pdf") || super::check::is_image_name(&loc);
-            if !accepted && c.files.contains_key(&loc) {
+            let loc = it.location.str();
+            let accepted = loc.ends_with(".pdf") || super::check::is_image_name(loc);
+            if !accepted && c.files.contains_key(loc) {
                 d.push(self.with_item(detail(
                     "format.received-unsupported",
-                    Some(&loc),
+                    Some(loc),
                     "接收的文件须为 PDF、JPEG、PNG 或 TIFF (unsupported format)",
                 )));
             }
@@ -1535,12 +1652,12 @@ impl Ctx<'_> {
         let mut n = 0;
         for it in self.items.iter().filter(|it| is_received(it)) {
             n += 1;
-            let loc = s(it, "存储位置");
-            if let Some(Some(Ok(pdf))) = self.reads.get(&loc).map(|r| r.pdf.as_ref()) {
+            let loc = it.location.str();
+            if let Some(Some(Ok(pdf))) = self.reads.get(loc).map(|r| r.pdf.as_deref()) {
                 if pdf.pdfa.is_none() {
                     d.push(self.with_item(detail(
                         "usability.received-format",
-                        Some(&loc),
+                        Some(loc),
                         "接收的 PDF 不是 PDF/A，按原样保存；长期保存宜另存 PDF/A 副本 (received PDF is not PDF/A)",
                     )));
                 }

@@ -74,15 +74,139 @@ const ACCEPTED: [&str; 12] = [
 ];
 const SUPPORTED: [&str; 3] = ["sha256", "sha512", "sm3"];
 
-/// What reading one file gave.
+/// What reading one file gave. Kept for every file of the bag until the checks
+/// are done, so compact: digests as bytes (hex only where a finding or a
+/// signature needs it), the rarer parts boxed.
 #[derive(Default)]
 pub(super) struct Read {
-    pub(super) digests: HashMap<&'static str, String>,
-    pub(super) blake2b: Option<Vec<u8>>,
-    pub(super) pdf: Option<Result<pdf::PdfFacts, String>>,
+    sha256: Option<[u8; 32]>,
+    sm3: Option<[u8; 32]>,
+    sha512: Option<Box<[u8; 64]>>,
+    pub(super) blake2b: Option<Box<[u8; 64]>>,
+    pub(super) pdf: Option<Box<Result<pdf::PdfFacts, String>>>,
     /// For an image file (a received scan: .png, .jpg, .tif): what its bytes are.
-    pub(super) image: Option<Result<crate::case::original::Sniffed, String>>,
-    pub(super) error: Option<String>,
+    pub(super) image: Option<Box<Result<crate::case::original::Sniffed, String>>>,
+    pub(super) error: Option<Box<str>>,
+}
+
+impl Read {
+    /// The file's digest by `alg` (`sha256`, `sha512`, `sm3`), if computed.
+    fn digest(&self, alg: &str) -> Option<&[u8]> {
+        match alg {
+            "sha256" => self.sha256.as_ref().map(|d| &d[..]),
+            "sm3" => self.sm3.as_ref().map(|d| &d[..]),
+            "sha512" => self.sha512.as_deref().map(|d| &d[..]),
+            _ => None,
+        }
+    }
+
+    /// The digest as lowercase hex.
+    pub(super) fn hex(&self, alg: &str) -> Option<String> {
+        self.digest(alg).map(bag::hex)
+    }
+}
+
+/// Whether `want` is the hex of `got` (either case; no digest is "").
+fn hex_is(got: Option<&[u8]>, want: &str) -> bool {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let got = got.unwrap_or(&[]);
+    want.len() == 2 * got.len()
+        && want.as_bytes().chunks(2).zip(got).all(|(h, b)| {
+            h[0].eq_ignore_ascii_case(&HEX[(b >> 4) as usize])
+                && h[1].eq_ignore_ascii_case(&HEX[(b & 15) as usize])
+        })
+}
+
+/// One read job's closure, its lifetimes named: each job is a file's name in
+/// the bag, its item and the digests wanted (bits), and gives the name back.
+fn job<'c, F>(f: F) -> F
+where
+    F: Fn(&(&'c str, &'c super::container::Item, u8)) -> (&'c str, Read),
+{
+    f
+}
+
+/// A manifest as the checks keep it: each line's path — borrowed from the
+/// bag's file list when it names one of its files as written, as it always
+/// does in a good bag — and its digest, as bytes when it is 256 bits.
+struct Listing<'c> {
+    entries: Vec<(std::borrow::Cow<'c, str>, Want)>,
+}
+
+/// A manifest line's digest (lowercase hex, as [`Manifest::parse`] leaves it).
+enum Want {
+    D32([u8; 32]),
+    Text(Box<str>),
+}
+
+impl Want {
+    fn of(hex: String) -> Want {
+        let bytes = (hex.len() == 64)
+            .then(|| {
+                (0..32)
+                    .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten();
+        match bytes {
+            Some(b) => Want::D32(array(&b)),
+            None => Want::Text(hex.into()),
+        }
+    }
+
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Want::D32(d) => bag::hex(d).into(),
+            Want::Text(t) => (&**t).into(),
+        }
+    }
+
+    /// Whether `got` is this digest.
+    fn is(&self, got: Option<&[u8]>) -> bool {
+        match self {
+            Want::D32(d) => got == Some(&d[..]),
+            Want::Text(t) => hex_is(got, t),
+        }
+    }
+}
+
+impl<'c> Listing<'c> {
+    fn of(m: Manifest, c: &'c Container) -> Listing<'c> {
+        Listing {
+            entries: m
+                .entries
+                .into_iter()
+                .map(|(path, digest)| {
+                    let path = match c.files.get_key_value(&path) {
+                        Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
+                        None => std::borrow::Cow::Owned(path),
+                    };
+                    (path, Want::of(digest))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A digest's bytes as an array.
+fn array<const N: usize>(b: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    a.copy_from_slice(b);
+    a
+}
+
+/// The digests a file is read for, one bit each.
+const SHA256: u8 = 1;
+const SHA512: u8 = 2;
+const SM3: u8 = 4;
+const BLAKE2B: u8 = 8;
+
+fn alg_bit(alg: &str) -> u8 {
+    match alg {
+        "sha512" => SHA512,
+        "sm3" => SM3,
+        _ => SHA256,
+    }
 }
 
 /// A received scan's file name (the formats anjuan files besides PDF).
@@ -364,8 +488,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     }
 
     // Manifests at the top of the bag.
-    let mut manifests: BTreeMap<String, Manifest> = BTreeMap::new();
-    let mut tagmanifests: BTreeMap<String, Manifest> = BTreeMap::new();
+    let mut manifests: BTreeMap<String, Listing> = BTreeMap::new();
+    let mut tagmanifests: BTreeMap<String, Listing> = BTreeMap::new();
     let mut skipped: Vec<String> = Vec::new();
     let mut unchecked: Vec<Detail> = Vec::new();
     for name in c.files.keys().filter(|n| !n.contains('/')) {
@@ -404,6 +528,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         };
         match Manifest::parse(&text) {
             Ok(m) => {
+                let m = Listing::of(m, c);
                 if tag {
                     tagmanifests.insert(alg.to_string(), m);
                 } else {
@@ -429,17 +554,21 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         });
     }
 
-    // Names as the manifests say them, matched after NFC normalisation.
-    let nfc: HashMap<String, &str> = c
-        .files
-        .keys()
-        .map(|k| (k.nfc().collect::<String>(), k.as_str()))
-        .collect();
+    // Names as the manifests say them, matched after NFC normalisation (the
+    // table made only if a name is not found as it is).
+    let nfc: std::cell::OnceCell<HashMap<String, &str>> = std::cell::OnceCell::new();
     let resolve = |p: &str| -> Option<&str> {
-        if c.files.contains_key(p) {
-            return c.files.get_key_value(p).map(|(k, _)| k.as_str());
+        if let Some((k, _)) = c.files.get_key_value(p) {
+            return Some(k.as_str());
         }
-        nfc.get(&p.nfc().collect::<String>()).copied()
+        nfc.get_or_init(|| {
+            c.files
+                .keys()
+                .map(|k| (k.nfc().collect::<String>(), k.as_str()))
+                .collect()
+        })
+        .get(&p.nfc().collect::<String>())
+        .copied()
     };
 
     // ---- Completeness (RFC 8493 §3).
@@ -456,7 +585,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             if !path.starts_with("data/") {
                 complete.push(detail(
                     "bagit.outside-payload",
-                    Some(path),
+                    Some(&**path),
                     format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
                 ));
                 continue;
@@ -467,7 +596,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 }
                 None => complete.push(detail(
                     "bagit.missing",
-                    Some(path),
+                    Some(&**path),
                     format!("manifest-{alg}.txt 列出的文件不存在 (listed, missing)"),
                 )),
             }
@@ -489,91 +618,76 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         || c.files.contains_key(HANDOFF_JSON)
         || c.files.contains_key("data/catalogue.json");
     let deep = is_anjuan && !opts.bagit_level();
-    let mut need: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut need: BTreeMap<&str, u8> = BTreeMap::new();
     for (alg, m) in manifests.iter().chain(tagmanifests.iter()) {
-        let a: &'static str = SUPPORTED
-            .iter()
-            .find(|s| *s == alg)
-            .copied()
-            .unwrap_or("sha256");
+        let a = alg_bit(alg);
         for (path, _) in &m.entries {
             if let Some(actual) = resolve(path) {
-                need.entry(actual).or_default().insert(a);
+                *need.entry(actual).or_default() |= a;
             }
         }
     }
     if deep {
         for k in c.files.keys() {
             let set = need.entry(k.as_str()).or_default();
-            set.insert("sha256");
+            *set |= SHA256;
             if k.ends_with(".txt") {
-                set.insert("sm3");
+                *set |= SM3;
             }
             if c.files.contains_key(&format!("{k}.minisig")) {
-                set.insert("blake2b");
+                *set |= BLAKE2B;
             }
         }
     }
-    let jobs: Vec<(&str, &super::container::Item, BTreeSet<&'static str>)> = need
+    let jobs: Vec<(&str, &super::container::Item, u8)> = need
         .into_iter()
         .filter_map(|(k, algs)| c.files.get(k).map(|item| (k, item, algs)))
         .collect();
-    let read_one =
-        |(name, item, algs): &(&str, &super::container::Item, BTreeSet<&'static str>)| {
-            let mut r = Read::default();
-            if !item.readable {
-                r.error = Some("结构检查已拒绝，未读取 (refused by the structure checks)".into());
-                return (name.to_string(), r);
-            }
-            let mut h = Hashers {
-                sha256: algs.contains("sha256").then(sha2::Sha256::new),
-                sha512: algs.contains("sha512").then(sha2::Sha512::new),
-                sm3: algs.contains("sm3").then(sm3::Sm3::new),
-                blake2b: algs
-                    .contains("blake2b")
-                    .then(<blake2::Blake2b512 as sha2::Digest>::new),
-            };
-            let want_pdf = deep && name.ends_with(".pdf") && item.size <= 256 << 20;
-            let want_image = deep && is_image_name(name) && item.size <= 256 << 20;
-            let mut buf = Vec::with_capacity(if want_pdf || want_image {
-                item.size as usize
-            } else {
-                0
-            });
-            let res = c.read(item, &mut |b| {
-                h.update(b);
-                if want_pdf || want_image {
-                    buf.extend_from_slice(b);
-                }
-            });
-            if let Err(e) = res {
-                r.error = Some(e.to_string());
-                return (name.to_string(), r);
-            }
-            if let Some(x) = h.sha256 {
-                r.digests.insert("sha256", bag::hex(&x.finalize()));
-            }
-            if let Some(x) = h.sha512 {
-                r.digests.insert("sha512", bag::hex(&x.finalize()));
-            }
-            if let Some(x) = h.sm3 {
-                r.digests.insert("sm3", bag::hex(&x.finalize()));
-            }
-            if let Some(x) = h.blake2b {
-                r.blake2b = Some(x.finalize().to_vec());
-            }
-            if want_pdf {
-                r.pdf = Some(pdf::facts(buf));
-            } else if want_image {
-                r.image = Some(crate::case::original::sniff(&buf));
-            }
-            (name.to_string(), r)
+    let read_one = job(|&(name, item, algs)| {
+        let mut r = Read::default();
+        if !item.readable {
+            r.error = Some("结构检查已拒绝，未读取 (refused by the structure checks)".into());
+            return (name, r);
+        }
+        let mut h = Hashers {
+            sha256: (algs & SHA256 != 0).then(sha2::Sha256::new),
+            sha512: (algs & SHA512 != 0).then(sha2::Sha512::new),
+            sm3: (algs & SM3 != 0).then(sm3::Sm3::new),
+            blake2b: (algs & BLAKE2B != 0).then(<blake2::Blake2b512 as sha2::Digest>::new),
         };
+        let want_pdf = deep && name.ends_with(".pdf") && item.size <= 256 << 20;
+        let want_image = deep && is_image_name(name) && item.size <= 256 << 20;
+        let mut buf = Vec::with_capacity(if want_pdf || want_image {
+            item.size as usize
+        } else {
+            0
+        });
+        let res = c.read(item, &mut |b| {
+            h.update(b);
+            if want_pdf || want_image {
+                buf.extend_from_slice(b);
+            }
+        });
+        if let Err(e) = res {
+            r.error = Some(e.to_string().into());
+            return (name, r);
+        }
+        r.sha256 = h.sha256.map(|x| array(&x.finalize()));
+        r.sha512 = h.sha512.map(|x| Box::new(array(&x.finalize())));
+        r.sm3 = h.sm3.map(|x| array(&x.finalize()));
+        r.blake2b = h.blake2b.map(|x| Box::new(array(&x.finalize())));
+        if want_pdf {
+            r.pdf = Some(Box::new(pdf::facts(buf)));
+        } else if want_image {
+            r.image = Some(Box::new(crate::case::original::sniff(&buf)));
+        }
+        (name, r)
+    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
         .ok();
-    let reads: HashMap<String, Read> = match &pool {
+    let reads: HashMap<&str, Read> = match &pool {
         Some(p) => p.install(|| jobs.par_iter().map(read_one).collect()),
         None => jobs.iter().map(read_one).collect(),
     };
@@ -629,7 +743,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             match resolve(path) {
                 None => tagfix.push(detail(
                     "tagfixity.missing",
-                    Some(path),
+                    Some(&**path),
                     format!("tagmanifest-{alg}.txt 列出的文件不存在"),
                 )),
                 Some(actual) => tagfix.extend(compare(&reads, alg, actual, want, "tagfixity")),
@@ -784,7 +898,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     if deep {
         let a = Anjuan::load(c, &reads, &mut readable);
         if name.is_empty() {
-            name = a.handoff_str("移交名称");
+            name = a.handoff_name();
         }
         let mut run_checks = || {
             a.checks(
@@ -936,10 +1050,10 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
 /// One manifest line against what was read: a `<kind>.unreadable` or
 /// `<kind>.mismatch` detail, or nothing when the digest matches.
 fn compare(
-    reads: &HashMap<String, Read>,
+    reads: &HashMap<&str, Read>,
     alg: &str,
     file: &str,
-    want: &str,
+    want: &Want,
     kind: &str,
 ) -> Option<Detail> {
     let r = reads.get(file)?;
@@ -950,12 +1064,12 @@ fn compare(
             format!("无法读取: {e}"),
         ));
     }
-    let got = r.digests.get(alg).map(String::as_str).unwrap_or("");
-    (!got.eq_ignore_ascii_case(want)).then(|| {
+    (!want.is(r.digest(alg))).then(|| {
+        let got = r.hex(alg).unwrap_or_default();
         detail(
             &format!("{kind}.mismatch"),
             Some(file),
-            format!("{alg} 记录 {want}，实际 {got} (digest mismatch)"),
+            format!("{alg} 记录 {}，实际 {got} (digest mismatch)", want.text()),
         )
     })
 }

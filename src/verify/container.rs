@@ -250,8 +250,8 @@ impl Container {
         }
     }
 
-    /// A small file read whole (tag files, metadata), up to `max` bytes.
-    pub fn read_small(&self, name: &str, max: u64) -> Option<Result<Vec<u8>, String>> {
+    /// A file that may be read whole: `None` if there is none, or why it may not.
+    fn readable_item(&self, name: &str, max: u64) -> Option<Result<&Item, String>> {
         let item = self.files.get(name)?;
         if !item.readable {
             return Some(Err(
@@ -261,11 +261,82 @@ impl Container {
         if item.size > max {
             return Some(Err(format!("{} 字节，超过上限 {max}", item.size)));
         }
+        Some(Ok(item))
+    }
+
+    /// A file of up to `max` bytes streamed to `consume` as a [`std::io::Read`],
+    /// never held whole: a reader thread feeds it through a bounded channel (a
+    /// few chunks of at most 256 KiB), with the checks and limits of
+    /// [`Container::read`]. The file is read to its end whatever `consume`
+    /// takes, and `consume`'s result is returned only if that read succeeded:
+    /// what [`Container::read_small`] would say about the file, it says.
+    pub fn stream<T>(
+        &self,
+        name: &str,
+        max: u64,
+        consume: impl FnOnce(&mut dyn std::io::Read) -> T,
+    ) -> Option<Result<T, String>> {
+        let item = match self.readable_item(name, max)? {
+            Ok(item) => item,
+            Err(m) => return Some(Err(m)),
+        };
+        Some(std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+            let reader = s.spawn(move || {
+                let mut tx = Some(tx);
+                self.read(item, &mut |b| {
+                    // Once the consumer has stopped, the rest is only checked.
+                    if tx.as_ref().is_some_and(|t| t.send(b.to_vec()).is_err()) {
+                        tx = None;
+                    }
+                })
+            });
+            let out = consume(&mut Pipe {
+                rx,
+                chunk: Vec::new(),
+                at: 0,
+            });
+            match reader.join() {
+                Ok(Ok(_)) => Ok(out),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err("读取失败 (reader failed)".into()),
+            }
+        }))
+    }
+
+    /// A small file read whole (tag files, metadata), up to `max` bytes.
+    pub fn read_small(&self, name: &str, max: u64) -> Option<Result<Vec<u8>, String>> {
+        let item = match self.readable_item(name, max)? {
+            Ok(item) => item,
+            Err(m) => return Some(Err(m)),
+        };
         let mut out = Vec::with_capacity(item.size as usize);
         Some(
             self.read(item, &mut |b| out.extend_from_slice(b))
                 .map(|_| out)
                 .map_err(|e| e.to_string()),
         )
+    }
+}
+
+/// The receiving end of [`Container::stream`].
+struct Pipe {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl std::io::Read for Pipe {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(c) => (self.chunk, self.at) = (c, 0),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.chunk.len() - self.at);
+        out[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }

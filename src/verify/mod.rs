@@ -7,6 +7,7 @@
 mod anjuan;
 pub mod check;
 pub mod container;
+mod meta;
 pub mod names;
 pub mod pdf;
 pub mod receipt;
