@@ -255,7 +255,7 @@ pub fn append_all(office: &Path, records: &[Record<'_>]) -> Result<Vec<Entry>, A
         path: path.clone(),
         source,
     };
-    crate::office::users::ensure_state_dir(office).map_err(io)?;
+    super::state::ensure_state_dir(office).map_err(io)?;
     let mut o = std::fs::OpenOptions::new();
     o.read(true).append(true).create(true);
     #[cfg(unix)]

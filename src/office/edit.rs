@@ -118,7 +118,7 @@ impl EditError {
 
 /// Where snapshots of opened versions are kept: `<office>/.anjuan/versions`.
 pub fn versions_dir(office: &Path) -> PathBuf {
-    office.join(".anjuan").join("versions")
+    super::state::state_dir(office).join("versions")
 }
 
 fn read(path: &Path) -> Result<String, EditError> {

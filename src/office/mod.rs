@@ -7,4 +7,5 @@ pub mod audit;
 pub mod edit;
 pub mod new_case;
 pub mod output;
+pub mod state;
 pub mod users;

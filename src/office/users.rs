@@ -49,26 +49,8 @@ pub const PASSWORD_MIN: usize = 8;
 /// Longest password, in bytes (hashing cost is bounded by it).
 pub const PASSWORD_MAX: usize = 1024;
 
-/// The office's hidden state folder (`<office>/.anjuan`), made owner-only.
-pub fn state_dir(office: &Path) -> PathBuf {
-    office.join(".anjuan")
-}
-
-/// Makes `<office>/.anjuan` (0700) if it is missing.
-pub(crate) fn ensure_state_dir(office: &Path) -> std::io::Result<PathBuf> {
-    let dir = state_dir(office);
-    let mut b = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        b.mode(0o700);
-    }
-    match b.create(&dir) {
-        Ok(()) => Ok(dir),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(dir),
-        Err(e) => Err(e),
-    }
-}
+use super::state::ensure_state_dir;
+pub use super::state::state_dir;
 
 /// A role (角色): what an account may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::check::{check, detail, Options, Read};
+use super::basis::{check, detail, is_image_name, Options, Read};
 use super::container::Container;
 use super::meta::{CaseMetadata, CatalogueReader, Field, Handoff, Item, Row, Signature, Skip};
 use super::pdf;
@@ -1483,7 +1483,7 @@ impl Ctx<'_> {
             let Some((folder, file)) = rest.split_once('/') else {
                 continue;
             };
-            let paper_file = k.ends_with(".pdf") || super::check::is_image_name(k);
+            let paper_file = k.ends_with(".pdf") || is_image_name(k);
             if !paper_file || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str()) {
                 continue;
             }
@@ -1615,7 +1615,7 @@ impl Ctx<'_> {
         }
         for it in self.items.iter().filter(|it| is_received(it)) {
             let loc = it.location.str();
-            let accepted = loc.ends_with(".pdf") || super::check::is_image_name(loc);
+            let accepted = loc.ends_with(".pdf") || is_image_name(loc);
             if !accepted && c.files.contains_key(loc) {
                 d.push(self.with_item(detail(
                     "format.received-unsupported",

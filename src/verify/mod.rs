@@ -5,6 +5,7 @@
 //! ([`report`]). Nothing is extracted; nothing is written but the report.
 
 mod anjuan;
+mod basis;
 pub mod check;
 pub mod container;
 mod meta;

@@ -1,0 +1,132 @@
+//! What every check of a bag shares: the options a receiver verifies with, what
+//! reading one file gave, and how a check and its details are built. Below both
+//! the generic BagIt checks ([`super::check`]) and the anjuan ones
+//! ([`super::anjuan`]), which use it and not each other's internals.
+
+use super::pdf;
+use super::report::{Check, Detail, Property, Status};
+use crate::archive::bag;
+
+/// How to verify.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Keys the receiver trusts (`--trust`): (key id, key).
+    pub trust: Vec<(String, minisign::PublicKey)>,
+    /// Only these manifest algorithms are checked (empty: all supported).
+    pub algs: Vec<String>,
+    /// BagIt-level checks only (what `bagit.py --validate` does). Ignored when
+    /// the anjuan profile is required ([`Options::anjuan_required`]).
+    pub bagit_only: bool,
+    /// The profile the bundle must meet.
+    pub profile: Profile,
+    /// A virus-scanner command run per file, the file on its standard input.
+    pub scan: Option<String>,
+    /// The date the report carries.
+    pub date: String,
+    /// Worker threads (0: all cores).
+    pub jobs: usize,
+}
+
+/// What a receiver requires of a bundle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// The anjuan checks apply when the bundle says it is an anjuan bundle;
+    /// a plain BagIt bag gets them "n/a".
+    #[default]
+    Auto,
+    /// The bundle must be an anjuan bundle: every anjuan check must pass, a
+    /// plain bag fails them (a bundle stripped to plain BagIt cannot pass).
+    Anjuan,
+}
+
+impl Options {
+    /// The anjuan profile is required: asked for, or implied by trusting a key
+    /// (trust means nothing without the signed tag manifest and the paper
+    /// signatures, so `--trust` cannot be downgraded to a plain-bag check).
+    pub fn anjuan_required(&self) -> bool {
+        self.profile == Profile::Anjuan || !self.trust.is_empty()
+    }
+
+    /// Only the BagIt-level checks run.
+    pub fn bagit_level(&self) -> bool {
+        self.bagit_only && !self.anjuan_required()
+    }
+}
+
+/// What reading one file gave. Kept for every file of the bag until the checks
+/// are done, so compact: digests as bytes (hex only where a finding or a
+/// signature needs it), the rarer parts boxed.
+#[derive(Default)]
+pub(super) struct Read {
+    pub(super) sha256: Option<[u8; 32]>,
+    pub(super) sm3: Option<[u8; 32]>,
+    pub(super) sha512: Option<Box<[u8; 64]>>,
+    pub(super) blake2b: Option<Box<[u8; 64]>>,
+    pub(super) pdf: Option<Box<Result<pdf::PdfFacts, String>>>,
+    /// For an image file (a received scan: .png, .jpg, .tif): what its bytes are.
+    pub(super) image: Option<Box<Result<crate::case::original::Sniffed, String>>>,
+    pub(super) error: Option<Box<str>>,
+}
+
+impl Read {
+    /// The file's digest by `alg` (`sha256`, `sha512`, `sm3`), if computed.
+    pub(super) fn digest(&self, alg: &str) -> Option<&[u8]> {
+        match alg {
+            "sha256" => self.sha256.as_ref().map(|d| &d[..]),
+            "sm3" => self.sm3.as_ref().map(|d| &d[..]),
+            "sha512" => self.sha512.as_deref().map(|d| &d[..]),
+            _ => None,
+        }
+    }
+
+    /// The digest as lowercase hex.
+    pub(super) fn hex(&self, alg: &str) -> Option<String> {
+        self.digest(alg).map(bag::hex)
+    }
+}
+
+/// A received scan's file name (the formats anjuan files besides PDF).
+pub(super) fn is_image_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".tif", ".tiff"]
+        .iter()
+        .any(|e| n.ends_with(e))
+}
+
+/// Builds a check from its details: fail if any detail, else pass.
+pub(super) fn check(
+    id: &'static str,
+    property: Property,
+    name: &'static str,
+    details: Vec<Detail>,
+    ok: String,
+) -> Check {
+    let status = if details.is_empty() {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    let summary = if details.is_empty() {
+        ok
+    } else {
+        format!("{} 项问题 (defects)", details.len())
+    };
+    Check {
+        id,
+        property,
+        name,
+        status,
+        summary,
+        details,
+    }
+}
+
+pub(super) fn detail(code: &str, file: Option<&str>, message: impl Into<String>) -> Detail {
+    Detail {
+        code: code.to_string(),
+        item: None,
+        file: file.map(str::to_string),
+        message: message.into(),
+    }
+}
