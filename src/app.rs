@@ -12,7 +12,6 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::archive::pack::{self as packing, Scope};
 use crate::case::date::Date;
-use crate::case::deadline::{next_step, Next};
 use crate::case::{self, CaseError, Rules};
 use crate::cli::{
     Cli, Command, KeyAction, LedgerAction, LookOptions, NewAction, PackOptions, PackWhat,

@@ -57,9 +57,6 @@ pub(super) fn check(
     })
 }
 
-/// One line of the deadline view.
-use crate::office::output::DeadlineRow as Row;
-
 pub(super) fn deadlines(
     config: Option<&Path>,
     paths: &[PathBuf],
@@ -68,76 +65,17 @@ pub(super) fn deadlines(
 ) -> Result<Outcome, AppError> {
     let (loaded, files) = office_and_files(config, paths)?;
     let rules = rules(&loaded, as_of);
-    let warn = i64::from(loaded.config.calendar.warn_days);
     if as_of.is_none() && !json {
         if let Some(d) = loaded.config.calendar.as_of {
             eprintln!("注意 (note): 按 anjuan.toml 中的演示日期 {d} 计算期限（[calendar] as_of；真实办公室请删除该行）");
         }
     }
-    let mut rows = Vec::new();
-    let mut unreadable = 0;
-    // The files load in parallel (a county's year is 10,000 of them); what they
-    // say is taken in file order.
-    use rayon::prelude::*;
-    type Each = Result<Result<Option<(case::Case, Next)>, crate::diag::Located>, CaseError>;
-    let loaded_files: Vec<Each> = files
-        .par_iter()
-        .map(|f| {
-            Ok(case::load(f)?.map(|cf| {
-                next_step(&cf.case, &rules.calendar, rules.as_of).map(|next| (cf.case, next))
-            }))
-        })
-        .collect();
-    for (f, each) in files.iter().zip(loaded_files) {
-        let (case, next) = match each? {
-            Ok(Some(x)) => x,
-            Ok(None) => continue,
-            Err(l) => {
-                eprintln!("{l}");
-                unreadable += 1;
-                continue;
-            }
-        };
-        let status = match next.days_left {
-            Some(d) if d < 0 => "超期",
-            Some(d) if d <= warn => "临期",
-            Some(_) => "正常",
-            None => "待办",
-        };
-        let c = &case;
-        let mut petitioner = c
-            .petitioners
-            .first()
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
-        let n = c
-            .collective
-            .as_ref()
-            .map(|x| x.headcount as usize)
-            .unwrap_or(c.petitioners.len());
-        if n > 1 {
-            petitioner.push_str(&format!("等{n}人"));
-        }
-        rows.push(Row {
-            case: c.id.clone(),
-            file: f.display().to_string(),
-            petitioner,
-            leader: c.responsibility.as_ref().map(|r| r.leader.clone()),
-            status: status.to_string(),
-            next,
-        });
+    let found = crate::office::views::deadlines(&files, &rules)?;
+    for l in &found.unreadable {
+        eprintln!("{l}");
     }
-    // Overdue first (most overdue first), then by due date; steps without a limit last.
-    rows.sort_by(|a, b| {
-        let key = |r: &Row| {
-            (
-                r.next.due.is_none(),
-                r.next.days_left.unwrap_or(i64::MAX),
-                r.case.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    let unreadable = found.unreadable.len();
+    let rows = found.rows;
     let mut out = std::io::stdout().lock();
     if json {
         let doc = crate::office::output::DeadlinesReport {

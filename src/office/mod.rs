@@ -9,3 +9,4 @@ pub mod new_case;
 pub mod output;
 pub mod state;
 pub mod users;
+pub mod views;
