@@ -397,6 +397,17 @@ pub enum UserAction {
         #[command(flatten)]
         password: PasswordOptions,
     },
+    /// 发放接口令牌 (issue an API token for the desk's /api/v1, shown once;
+    /// replaces the account's earlier token), or withdraw it with --revoke.
+    Token {
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Withdraw the account's token instead of issuing one.
+        #[arg(long)]
+        revoke: bool,
+    },
     /// 列出账号 (list accounts: name, role, state; never the hashes).
     List {
         #[arg(value_name = "OFFICE")]

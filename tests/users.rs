@@ -272,3 +272,67 @@ fn check_ignores_the_accounts_folder() {
     let o = run(dir.path(), &["check", "office"], None);
     assert!(!text_of(&o).contains("users.toml"), "{}", text_of(&o));
 }
+
+#[test]
+fn an_api_token_is_shown_once_kept_as_a_digest_and_can_be_withdrawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = office(dir.path());
+    assert_eq!(add(dir.path(), "李静", "管理员").status.code(), Some(0));
+    assert_eq!(add(dir.path(), "王芳", "登记员").status.code(), Some(0));
+    let o = run(dir.path(), &["user", "token", "office", "王芳"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let token = String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(token.starts_with(users::TOKEN_PREFIX), "{token}");
+    assert!(token.len() >= 40, "{token}");
+    // Never stored, never logged: only its digest is kept.
+    assert!(!users_text(&office).contains(&token));
+    let log = std::fs::read_to_string(office.join(".anjuan/audit.log")).unwrap();
+    assert!(
+        log.contains("\"user.token\"") && !log.contains(&token),
+        "{log}"
+    );
+    assert_eq!(users::by_token(&office, &token).unwrap().name, "王芳");
+    // Wrong, truncated or foreign tokens are refused alike.
+    for bad in [
+        &token[..token.len() - 1],
+        "anjuan_",
+        "",
+        "Bearer x",
+        &format!("{token}x"),
+    ] {
+        assert!(matches!(
+            users::by_token(&office, bad),
+            Err(users::UserError::Refused)
+        ));
+    }
+    // A second token replaces the first.
+    let o = run(dir.path(), &["user", "token", "office", "王芳"], None);
+    let second = String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_ne!(second, token);
+    assert!(users::by_token(&office, &token).is_err());
+    assert!(users::by_token(&office, &second).is_ok());
+    // A disabled account's token does not work; withdrawn, it is gone.
+    assert_eq!(
+        run(dir.path(), &["user", "disable", "office", "王芳"], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(users::by_token(&office, &second).is_err());
+    let o = run(
+        dir.path(),
+        &["user", "token", "office", "王芳", "--revoke"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    assert!(!users::list(&office).unwrap()[1].has_token());
+    // An unknown account gets no token.
+    let o = run(dir.path(), &["user", "token", "office", "无此人"], None);
+    assert_ne!(o.status.code(), Some(0));
+}

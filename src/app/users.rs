@@ -1,4 +1,4 @@
-//! `anjuan user add|remove|disable|enable|passwd|list`: the office's accounts
+//! `anjuan user add|remove|disable|enable|passwd|token|list`: the office's accounts
 //! (`office::users`), each change recorded in the audit trail.
 
 use std::path::Path;
@@ -84,6 +84,31 @@ pub(super) fn user(action: UserAction) -> Result<Outcome, AppError> {
             let u = users::set_password(office, &name, &pw)?;
             note_in(office, AuditAction::UserPassword, &u.name, "");
             println!("已修改口令 (password changed): {}", shown(&u.name));
+        }
+        UserAction::Token {
+            office,
+            name,
+            revoke,
+        } => {
+            let office = office_dir(&office)?;
+            if revoke {
+                let had = users::revoke_token(office, &name)?;
+                note_in(office, AuditAction::UserTokenRevoke, &name, "");
+                if had {
+                    println!("已收回接口令牌 (API token withdrawn): {}", shown(&name));
+                } else {
+                    println!("{} 没有接口令牌 (no API token to withdraw)", shown(&name));
+                }
+            } else {
+                let token = users::issue_token(office, &name)?;
+                note_in(office, AuditAction::UserToken, &name, "");
+                eprintln!(
+                    "已为 {} 发放接口令牌 (API token issued)；只显示这一次，请妥善保存。旧令牌已失效。\n\
+                     用法 (use): Authorization: Bearer <令牌>",
+                    shown(&name)
+                );
+                println!("{token}");
+            }
         }
         UserAction::List { office, json } => list(office_dir(&office)?, json)?,
     }

@@ -209,6 +209,18 @@ pub struct User {
     pub created: String,
     /// When the password, role or state last changed (RFC 3339, UTC).
     pub changed: String,
+    /// The SHA-256 (hex) of the account's API token, when one was issued
+    /// ([`issue_token`]). The token itself is shown once and never stored: it is
+    /// 256 random bits, so a plain digest is as good as a slow hash here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_sha256: Option<String>,
+}
+
+impl User {
+    /// Whether an API token is issued to this account.
+    pub fn has_token(&self) -> bool {
+        self.token_sha256.is_some()
+    }
 }
 
 impl fmt::Debug for User {
@@ -457,6 +469,7 @@ pub fn add(office: &Path, name: &str, role: Role, password: &str) -> Result<User
             disabled: false,
             created: t.clone(),
             changed: t,
+            token_sha256: None,
         };
         users.push(u.clone());
         Ok(u)
@@ -523,6 +536,76 @@ pub fn verify_password(office: &Path, name: &str, password: &str) -> Result<User
         Some(u) if ok && !u.disabled => Ok(u),
         _ => Err(UserError::Refused),
     }
+}
+
+/// The prefix of every API token, so a leaked one is recognisable (secret
+/// scanners) and never mistaken for a password.
+pub const TOKEN_PREFIX: &str = "anjuan_";
+
+fn token_digest(token: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    let d = Sha256::digest(token.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Issues a new API token to an enabled account (for `Authorization: Bearer` on
+/// the desk's `/api/v1`), replacing any earlier one. Returns the token: it is
+/// shown once; only its digest is kept.
+pub fn issue_token(office: &Path, name: &str) -> Result<String, UserError> {
+    use argon2::password_hash::rand_core::RngCore as _;
+    use base64::Engine as _;
+    let mut raw = [0u8; 32];
+    OsRng.fill_bytes(&mut raw);
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    );
+    let digest = token_digest(&token);
+    modify(office, |users| {
+        let u = find(users, name)?;
+        if u.disabled {
+            return Err(UserError::Refused);
+        }
+        u.token_sha256 = Some(digest);
+        u.changed = now();
+        Ok(())
+    })?;
+    Ok(token)
+}
+
+/// Withdraws an account's API token; true when it had one.
+pub fn revoke_token(office: &Path, name: &str) -> Result<bool, UserError> {
+    modify(office, |users| {
+        let u = find(users, name)?;
+        let had = u.token_sha256.take().is_some();
+        if had {
+            u.changed = now();
+        }
+        Ok(had)
+    })
+}
+
+/// The enabled account an API token belongs to; [`UserError::Refused`] for a
+/// token that is unknown, withdrawn, malformed or of a disabled account.
+pub fn by_token(office: &Path, token: &str) -> Result<User, UserError> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
+        return Err(UserError::Refused);
+    }
+    let digest = token_digest(token);
+    let found = list(office)?.into_iter().find(|u| {
+        u.token_sha256
+            .as_deref()
+            .is_some_and(|d| constant_time_eq(d.as_bytes(), digest.as_bytes()))
+    });
+    match found {
+        Some(u) if !u.disabled => Ok(u),
+        _ => Err(UserError::Refused),
+    }
+}
+
+/// Compares without stopping at the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A login attempt and its audit line.
