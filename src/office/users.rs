@@ -196,6 +196,28 @@ pub enum Action {
     ViewAudit,
 }
 
+impl Action {
+    /// Every action, in the order above.
+    pub const ALL: [Action; 16] = [
+        Action::Login,
+        Action::ViewCases,
+        Action::ViewIdentity,
+        Action::RegisterCase,
+        Action::EditCase,
+        Action::RecordDelivery,
+        Action::RenderPapers,
+        Action::CloseCase,
+        Action::SignOff,
+        Action::ApproveExtension,
+        Action::SignPapers,
+        Action::Pack,
+        Action::VerifyBundle,
+        Action::IssueReceipt,
+        Action::ManageUsers,
+        Action::ViewAudit,
+    ];
+}
+
 /// An account.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct User {
