@@ -25,6 +25,7 @@ mod new_case;
 mod office;
 mod pack;
 mod render;
+mod serve;
 mod users;
 mod verify;
 mod views;
@@ -127,6 +128,8 @@ pub enum AppError {
     NotOffice(PathBuf),
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
+    #[error(transparent)]
+    Desk(#[from] crate::desk::DeskError),
 }
 
 impl AppError {
@@ -152,6 +155,7 @@ impl AppError {
             AppError::Pack(_) | AppError::Register { .. } => None,
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
+            AppError::Desk(e) => Some(e.remedy()),
             AppError::Audit(e) => Some(e.remedy()),
             AppError::NotOffice(_) => {
                 Some("给出办公室目录（含 anjuan.toml）；新办公室先运行 anjuan init")
@@ -317,6 +321,20 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
                 },
         } => new_case::new_case(&office, answers, json),
         Command::User { action } => users::user(action),
+        Command::Serve {
+            office,
+            listen,
+            tls_cert,
+            tls_key,
+            insecure_lan,
+            idle_minutes,
+        } => serve::serve(crate::desk::Options {
+            office,
+            listen,
+            tls: tls_cert.zip(tls_key),
+            insecure_lan,
+            idle_minutes,
+        }),
         Command::Audit { action } => audit::audit(action),
         Command::Init {
             dir,
@@ -433,15 +451,7 @@ fn office_and_files(
 }
 
 fn rules(loaded: &Loaded, as_of: Option<Date>) -> Rules<'_> {
-    Rules {
-        config: &loaded.config,
-        config_is_real: loaded.path.is_some(),
-        calendar: loaded.config.calendar(),
-        as_of: as_of
-            .or(loaded.config.calendar.as_of)
-            .unwrap_or_else(Date::today),
-        root: Some(loaded.root()),
-    }
+    crate::office::rules(loaded, as_of)
 }
 
 /// Writes to standard output; a reader that has gone (a closed pipe) ends the

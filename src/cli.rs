@@ -246,6 +246,30 @@ pub enum Command {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+    /// 工作台 (the desk): serve the office to browsers. Loopback only by default;
+    /// another address needs --tls-cert/--tls-key (or --insecure-lan). Accounts:
+    /// anjuan user add. Sessions live in memory: a restart logs everyone out.
+    Serve {
+        /// The office folder (holding anjuan.toml and cases/).
+        #[arg(value_name = "OFFICE")]
+        office: PathBuf,
+        /// Address and port to listen on (port 0: any free port, printed at start).
+        #[arg(long, value_name = "ADDR", default_value = crate::desk::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// TLS certificate chain (PEM).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on a non-loopback address (passwords and personal data
+        /// cross the network unencrypted).
+        #[arg(long)]
+        insecure_lan: bool,
+        /// Minutes without a request after which a session ends.
+        #[arg(long, value_name = "MIN", default_value_t = 30)]
+        idle_minutes: u64,
+    },
     /// 账号 (accounts): who may work on the office through the desk, in which role.
     /// Passwords are stored only as argon2id hashes, in OFFICE/.anjuan/users.toml.
     User {

@@ -19,6 +19,7 @@
 //! [`app`] is the command layer, the only code that touches the user's files.
 //! [`office`] holds the workflows the command line and the desk share, among them the
 //! office's accounts ([`office::users`]) and its hash-chained audit trail ([`office::audit`]).
+//! [`desk`] is the second face, the web application (`anjuan serve`), over the same library.
 #![forbid(unsafe_code)]
 // A finding (`diag::Located`) is the error of per-file parsing: a cold path, carried
 // by value so callers can collect and sort findings without unboxing.
@@ -29,6 +30,7 @@ pub mod archive;
 pub mod case;
 pub mod cli;
 pub mod config;
+pub mod desk;
 pub mod diag;
 pub mod fsutil;
 pub mod ledger;

@@ -74,6 +74,8 @@ pub enum AuditAction {
     Login,
     Logout,
     LoginFailed,
+    /// A request refused for the account's role (the desk).
+    AccessDenied,
 }
 
 impl AuditAction {
@@ -97,6 +99,7 @@ impl AuditAction {
             AuditAction::Login => "login",
             AuditAction::Logout => "logout",
             AuditAction::LoginFailed => "login.failed",
+            AuditAction::AccessDenied => "access.denied",
         }
     }
 }

@@ -1,0 +1,1615 @@
+//! The desk's pages: each handler checks the session and the [`Action`] its route
+//! needs, calls the office workflows, and renders a Tera template (HTML
+//! autoescaped). Personal numbers are masked in every list; whole only on the
+//! case page, for roles that may see them.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Component, Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+
+use super::session::{self, Session};
+use super::Desk;
+use crate::case::date::Date;
+use crate::case::idnum::{mask_id, mask_phone, mask_text};
+use crate::case::{self, Case};
+use crate::diag::{FieldPath, Located};
+use crate::office::audit::{self, AuditAction, Record};
+use crate::office::index::{Snapshot, Summary, STAGES};
+use crate::office::users::{self, Action};
+use crate::office::{edit, new_case};
+
+type Shared = State<Arc<Desk>>;
+
+/// The desk's templates, embedded; `.html` names turn Tera's HTML escaping on.
+pub(crate) fn templates() -> Result<tera::Tera, tera::Error> {
+    let mut t = tera::Tera::default();
+    t.add_raw_templates(vec![
+        ("base.html", include_str!("../../templates/desk/base.html")),
+        (
+            "login.html",
+            include_str!("../../templates/desk/login.html"),
+        ),
+        (
+            "error.html",
+            include_str!("../../templates/desk/error.html"),
+        ),
+        (
+            "dashboard.html",
+            include_str!("../../templates/desk/dashboard.html"),
+        ),
+        (
+            "cases.html",
+            include_str!("../../templates/desk/cases.html"),
+        ),
+        ("case.html", include_str!("../../templates/desk/case.html")),
+        ("form.html", include_str!("../../templates/desk/form.html")),
+    ])?;
+    t.autoescape_on(vec![".html"]);
+    // Tera's own urlencode comes with its `builtins` feature (and its crates);
+    // a path segment or query value needs only this.
+    t.register_filter(
+        "urlencode",
+        |v: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
+            let s = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            Ok(tera::Value::String(percent(&s)))
+        },
+    );
+    Ok(t)
+}
+
+pub(crate) async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../templates/desk/desk.css"),
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------- rendering
+
+#[derive(Serialize)]
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    current: bool,
+}
+
+fn nav(s: &Session, here: &str) -> Vec<NavItem> {
+    let mut v = vec![
+        ("/", "工作台", Action::ViewCases),
+        ("/cases", "案件", Action::ViewCases),
+    ];
+    v.push(("/cases/new", "登记", Action::RegisterCase));
+    v.into_iter()
+        .filter(|(_, _, a)| s.role.may(*a))
+        .map(|(href, label, _)| NavItem {
+            href,
+            label,
+            current: href == here,
+        })
+        .collect()
+}
+
+fn base(desk: &Desk, s: Option<&Session>, here: &str) -> tera::Context {
+    let mut c = tera::Context::new();
+    c.insert("office", desk.office_name());
+    if let Some(s) = s {
+        c.insert("user", &s.user);
+        c.insert("role", s.role.zh());
+        c.insert("csrf", &s.csrf);
+        c.insert("nav", &nav(s, here));
+    }
+    c
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn render(desk: &Desk, status: StatusCode, name: &str, ctx: &tera::Context) -> Response {
+    match desk.tera.render(name, ctx) {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            eprintln!("工作台模板错误 (template error) {name}: {e:?}");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!doctype html><meta charset=utf-8><title>内部错误</title><p>页面生成失败 (internal error)。请报告此问题。</p>".into(),
+            )
+        }
+    }
+}
+
+/// A Chinese error page with its status.
+pub(crate) fn error_page(
+    desk: &Desk,
+    s: Option<&Session>,
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+) -> Response {
+    let mut c = base(desk, s, "");
+    c.insert("title", title);
+    c.insert("detail", detail);
+    c.insert("status", &status.as_u16());
+    render(desk, status, "error.html", &c)
+}
+
+pub(crate) async fn not_found(State(desk): Shared, headers: HeaderMap) -> Response {
+    let s = current(&desk, &headers).ok();
+    error_page(
+        &desk,
+        s.as_ref(),
+        StatusCode::NOT_FOUND,
+        "页面不存在 (not found)",
+        "地址有误，或所找的案件、文书已不在办公室目录中。",
+    )
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Runs blocking work (files, argon2) off the async threads.
+async fn blocking<T: Send + 'static>(
+    desk: &Desk,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Response> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| {
+        error_page(
+            desk,
+            None,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "内部错误 (internal error)",
+            "处理请求时出错，未作任何修改。请重试；如再次出现请报告。",
+        )
+    })
+}
+
+// ---------------------------------------------------------------- who is asking
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| session::cookie(h, name))
+}
+
+/// The session of the request: `Err(true)` when it ended for idleness.
+fn current(desk: &Desk, headers: &HeaderMap) -> Result<Session, bool> {
+    let id = cookie_value(headers, session::COOKIE).ok_or(false)?;
+    desk.sessions.touch(id)
+}
+
+/// The session, if its role may do `action`; else the login page, or a 403
+/// page and an audit line naming the account and the path.
+async fn need(
+    desk: &Arc<Desk>,
+    headers: &HeaderMap,
+    path: &str,
+    action: Action,
+) -> Result<Session, Response> {
+    let s = match current(desk, headers) {
+        Ok(s) => s,
+        Err(true) => return Err(see_other("/login?expired=1")),
+        Err(false) => return Err(see_other("/login")),
+    };
+    if s.role.may(action) {
+        return Ok(s);
+    }
+    let (d, who, role, p) = (desk.clone(), s.user.clone(), s.role, path.to_string());
+    let _ = blocking(desk, move || {
+        let detail = format!("角色 {} 无权{}", role.zh(), super::action_name(action));
+        audit::append(
+            &d.office,
+            &Record {
+                actor: &who,
+                action: AuditAction::AccessDenied,
+                target: &p,
+                detail: &detail,
+            },
+        )
+    })
+    .await;
+    Err(error_page(
+        desk,
+        Some(&s),
+        StatusCode::FORBIDDEN,
+        "无权访问 (forbidden)",
+        &format!(
+            "您的角色（{}）不能{}。如需办理，请联系有此权限的同事或管理员。此次访问已记录。",
+            s.role.zh(),
+            super::action_name(action)
+        ),
+    ))
+}
+
+fn client(addr: &SocketAddr) -> String {
+    format!("desk {}", addr.ip())
+}
+
+// ---------------------------------------------------------------- login
+
+#[derive(Deserialize, Default)]
+pub(crate) struct LoginQuery {
+    expired: Option<String>,
+}
+
+fn login_form(desk: &Desk, status: StatusCode, name: &str, message: Option<&str>) -> Response {
+    let token = session::token();
+    let mut c = base(desk, None, "/login");
+    c.insert("login_csrf", &token);
+    c.insert("name", name);
+    c.insert("message", &message);
+    let mut res = render(desk, status, "login.html", &c);
+    let cookie = format!(
+        "{}={token}; HttpOnly; SameSite=Strict; Path=/login{}",
+        session::LOGIN_COOKIE,
+        if desk.secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub(crate) async fn login_page(
+    State(desk): Shared,
+    headers: HeaderMap,
+    q: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if current(&desk, &headers).is_ok() {
+        return see_other("/");
+    }
+    let expired = q.is_ok_and(|Query(q)| q.expired.is_some());
+    login_form(
+        &desk,
+        StatusCode::OK,
+        "",
+        expired.then_some("长时间未操作，已自动退出，请重新登录 (session expired)。"),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(crate) async fn login(
+    State(desk): Shared,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(axum::Form(f)) = form else {
+        return login_form(
+            &desk,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("请填写账户名与密码。"),
+        );
+    };
+    let name = f.name.trim().to_string();
+    let ip = addr.ip().to_string();
+    if desk.limiter.blocked(&name, &ip) {
+        return login_form(
+            &desk,
+            StatusCode::TOO_MANY_REQUESTS,
+            &name,
+            Some("登录失败次数过多，请 15 分钟后再试 (too many attempts)。"),
+        );
+    }
+    let (d, n, from) = (desk.clone(), name.clone(), client(&addr));
+    let attempt = match blocking(&desk, move || {
+        users::login(&d.office, &n, &f.password, &from)
+    })
+    .await
+    {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let user = match attempt.result {
+        Ok(u) if attempt.unrecorded.is_none() => u,
+        Ok(_) => {
+            return error_page(
+                &desk,
+                None,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "无法记录登录 (cannot write the audit trail)",
+                "审计记录写不进去，为安全起见不能登录。请管理员检查办公室目录 .anjuan/ 的权限与磁盘空间。",
+            )
+        }
+        Err(_) => {
+            desk.limiter.failed(&name, &ip);
+            return login_form(
+                &desk,
+                StatusCode::UNAUTHORIZED,
+                &name,
+                Some("账户名或密码不正确，或账户已停用 (login refused)。"),
+            );
+        }
+    };
+    let s = desk.sessions.start(&user.name, user.role);
+    let mut res = see_other("/");
+    let cookie = format!(
+        "{}={}; HttpOnly; SameSite=Strict; Path=/{}",
+        session::COOKIE,
+        s.id,
+        if desk.secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub(crate) async fn logout(
+    State(desk): Shared,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(s) = cookie_value(&headers, session::COOKIE).and_then(|id| desk.sessions.end(id)) {
+        let (d, from) = (desk.clone(), client(&addr));
+        let _ = blocking(&desk, move || users::logout(&d.office, &s.user, &from)).await;
+    }
+    let mut res = see_other("/login");
+    let gone = format!(
+        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        session::COOKIE,
+        if desk.secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = HeaderValue::from_str(&gone) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+// ---------------------------------------------------------------- the index
+
+async fn snapshot(desk: &Arc<Desk>, s: &Session) -> Result<Arc<Snapshot>, Response> {
+    let d = desk.clone();
+    match blocking(desk, move || d.index.current(&d.rules())).await? {
+        Ok(snap) => Ok(snap),
+        Err(e) => Err(error_page(
+            desk,
+            Some(s),
+            StatusCode::SERVICE_UNAVAILABLE,
+            &e.to_string(),
+            e.remedy(),
+        )),
+    }
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    petitioner: &'a str,
+    category: &'a str,
+    stage: &'a str,
+    leader: &'a str,
+    unit: &'a str,
+    received: String,
+    next_step: &'a str,
+    due: String,
+    days_left: Option<i64>,
+    status: &'a str,
+    errors: usize,
+}
+
+fn row(s: &Summary) -> Row<'_> {
+    Row {
+        id: &s.id,
+        petitioner: &s.petitioner,
+        category: &s.category,
+        stage: s.stage,
+        leader: s.leader.as_deref().unwrap_or(""),
+        unit: s.unit.as_deref().unwrap_or(""),
+        received: s.received.to_string(),
+        next_step: s.next_step.as_deref().unwrap_or(""),
+        due: s.due.map(|d| d.to_string()).unwrap_or_default(),
+        days_left: s.days_left,
+        status: s.status,
+        errors: s.errors,
+    }
+}
+
+#[derive(Serialize)]
+struct Count {
+    label: String,
+    count: usize,
+}
+
+pub(crate) async fn dashboard(State(desk): Shared, headers: HeaderMap) -> Response {
+    let s = match need(&desk, &headers, "/", Action::ViewCases).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let snap = match snapshot(&desk, &s).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut due: Vec<&Arc<Summary>> = snap
+        .cases
+        .iter()
+        .filter(|c| c.days_left.is_some_and(|d| d <= 7))
+        .collect();
+    due.sort_by_key(|c| (c.days_left, c.id.clone()));
+    let overdue: Vec<Row> = due.iter().filter(|c| c.overdue()).map(|c| row(c)).collect();
+    let today: Vec<Row> = due
+        .iter()
+        .filter(|c| c.days_left == Some(0))
+        .map(|c| row(c))
+        .collect();
+    let week: Vec<Row> = due
+        .iter()
+        .filter(|c| c.days_left.is_some_and(|d| (1..=7).contains(&d)))
+        .map(|c| row(c))
+        .collect();
+    let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut leaders: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &snap.cases {
+        *stages.entry(c.stage).or_default() += 1;
+        if c.status != "已结案" {
+            *leaders
+                .entry(
+                    c.leader
+                        .clone()
+                        .unwrap_or_else(|| "（未定包案领导）".into()),
+                )
+                .or_default() += 1;
+        }
+    }
+    let by_stage: Vec<Count> = STAGES
+        .iter()
+        .map(|st| Count {
+            label: st.to_string(),
+            count: stages.get(st).copied().unwrap_or(0),
+        })
+        .collect();
+    let mut by_leader: Vec<Count> = leaders
+        .into_iter()
+        .map(|(label, count)| Count { label, count })
+        .collect();
+    by_leader.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
+    let mut c = base(&desk, Some(&s), "/");
+    c.insert("overdue", &overdue);
+    c.insert("today", &today);
+    c.insert("week", &week);
+    c.insert("by_stage", &by_stage);
+    c.insert("by_leader", &by_leader);
+    c.insert("total", &snap.cases.len());
+    c.insert(
+        "as_of",
+        &snap.as_of.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    c.insert("unreadable", &snap.unreadable.len());
+    render(&desk, StatusCode::OK, "dashboard.html", &c)
+}
+
+// ---------------------------------------------------------------- the case list
+
+#[derive(Deserialize, Default, Serialize)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    leader: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+const PAGE: usize = 50;
+
+fn distinct<'a>(it: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = it.filter(|s| !s.is_empty()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+pub(crate) async fn cases(
+    State(desk): Shared,
+    headers: HeaderMap,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let s = match need(&desk, &headers, "/cases", Action::ViewCases).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let snap = match snapshot(&desk, &s).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let needle = mask_text(q.q.trim()).to_lowercase();
+    let hits: Vec<&Arc<Summary>> = snap
+        .cases
+        .iter()
+        .filter(|c| needle.is_empty() || c.haystack.contains(&needle))
+        .filter(|c| q.stage.is_empty() || c.stage == q.stage)
+        .filter(|c| q.category.is_empty() || c.category == q.category)
+        .filter(|c| q.leader.is_empty() || c.leader.as_deref() == Some(q.leader.as_str()))
+        .filter(|c| q.unit.is_empty() || c.unit.as_deref() == Some(q.unit.as_str()))
+        .filter(|c| q.overdue.is_empty() || c.overdue())
+        .collect();
+    let pages = hits.len().div_ceil(PAGE).max(1);
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let rows: Vec<Row> = hits
+        .iter()
+        .skip((page - 1) * PAGE)
+        .take(PAGE)
+        .map(|c| row(c))
+        .collect();
+    let link = |p: usize| {
+        let mut v: Vec<(&str, &str)> = Vec::new();
+        for (k, x) in [
+            ("q", &q.q),
+            ("stage", &q.stage),
+            ("category", &q.category),
+            ("leader", &q.leader),
+            ("unit", &q.unit),
+            ("overdue", &q.overdue),
+        ] {
+            if !x.is_empty() {
+                v.push((k, x));
+            }
+        }
+        let ps = p.to_string();
+        v.push(("page", &ps));
+        format!(
+            "/cases?{}",
+            serde_urlencoded::to_string(&v).unwrap_or_default()
+        )
+    };
+    let mut c = base(&desk, Some(&s), "/cases");
+    c.insert("rows", &rows);
+    c.insert("q", &q);
+    c.insert("found", &hits.len());
+    c.insert("page", &page);
+    c.insert("pages", &pages);
+    c.insert("prev", &(page > 1).then(|| link(page - 1)));
+    c.insert("next", &(page < pages).then(|| link(page + 1)));
+    c.insert("stages", &STAGES);
+    c.insert(
+        "categories",
+        &distinct(snap.cases.iter().map(|c| c.category.as_str())),
+    );
+    c.insert(
+        "leaders",
+        &distinct(snap.cases.iter().filter_map(|c| c.leader.as_deref())),
+    );
+    c.insert(
+        "units",
+        &distinct(snap.cases.iter().filter_map(|c| c.unit.as_deref())),
+    );
+    render(&desk, StatusCode::OK, "cases.html", &c)
+}
+
+// ---------------------------------------------------------------- one case
+
+async fn case_file(desk: &Arc<Desk>, s: &Session, id: &str) -> Result<PathBuf, Response> {
+    let snap = snapshot(desk, s).await?;
+    snap.find(id).map(|c| c.file.clone()).ok_or_else(|| {
+        error_page(
+            desk,
+            Some(s),
+            StatusCode::NOT_FOUND,
+            "案件不存在 (no such case)",
+            "没有这个案件编号，或案件文件已被移走。请回到案件列表查找。",
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct StepRow {
+    name: &'static str,
+    en: &'static str,
+    period: String,
+    from: String,
+    due: String,
+    done: String,
+    days_left: Option<i64>,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct PersonRow {
+    name: String,
+    id_number: String,
+    phone: String,
+    address: String,
+}
+
+#[derive(Serialize)]
+struct PaperRow {
+    name: String,
+    size: String,
+}
+
+#[derive(Serialize)]
+struct Finding {
+    field: String,
+    message: String,
+    hint: String,
+    error: bool,
+}
+
+fn finding(l: &Located) -> Finding {
+    Finding {
+        field: l.diag.path.to_string(),
+        message: mask_text(&l.diag.message),
+        hint: l.diag.hint.clone().unwrap_or_default(),
+        error: l.diag.is_error(),
+    }
+}
+
+fn papers(dir: &FsPath) -> Vec<PaperRow> {
+    let mut v: Vec<PaperRow> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter_map(|e| {
+                    let name = e.file_name().into_string().ok()?;
+                    (name.ends_with(".pdf") && !name.starts_with('.')).then(|| PaperRow {
+                        size: e
+                            .metadata()
+                            .map(|m| format!("{} KB", m.len().div_ceil(1024)))
+                            .unwrap_or_default(),
+                        name,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    v
+}
+
+pub(crate) async fn case_page(
+    State(desk): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = match need(&desk, &headers, &format!("/cases/{id}"), Action::ViewCases).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let file = match case_file(&desk, &s, &id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let d = desk.clone();
+    let whole = s.role.may(Action::ViewIdentity);
+    let id2 = id.clone();
+    let loaded = blocking(&desk, move || {
+        let rules = d.rules();
+        let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+        let (cf, found) =
+            case::check_text(&file, text, &rules).map_err(|l| mask_text(&l.diag.message))?;
+        let steps = case::deadline::timeline(&cf.case, &rules.calendar);
+        let warn = i64::from(rules.config.calendar.warn_days);
+        let steps: Vec<StepRow> = steps
+            .iter()
+            .map(|st| {
+                let left = st.done.is_none().then(|| rules.as_of.days_until(st.due));
+                StepRow {
+                    name: st.name,
+                    en: st.en,
+                    period: st.period.clone(),
+                    from: st.from.to_string(),
+                    due: st.due.to_string(),
+                    done: st.done.map(|d| d.to_string()).unwrap_or_default(),
+                    days_left: left,
+                    status: if st.done.is_some() {
+                        "已办"
+                    } else {
+                        crate::office::views::status(left, warn)
+                    },
+                }
+            })
+            .collect();
+        let papers = papers(&d.papers_dir(&id2));
+        Ok::<_, String>((cf.case, steps, found, papers))
+    })
+    .await;
+    let (c, steps, found, papers) = match loaded {
+        Ok(Ok(x)) => x,
+        Ok(Err(msg)) => {
+            return error_page(
+                &desk,
+                Some(&s),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "案件文件无法读取 (cannot read the case file)",
+                &format!("{msg}。请用 anjuan check 查看并改正该文件。"),
+            )
+        }
+        Err(r) => return r,
+    };
+    let people: Vec<PersonRow> = c
+        .petitioners
+        .iter()
+        .map(|p| {
+            let idn = p.id_number.clone().unwrap_or_default();
+            let ph = p.phone.clone().unwrap_or_default();
+            PersonRow {
+                name: p.name.clone(),
+                id_number: if whole { idn } else { mask_id(&idn) },
+                phone: if whole { ph } else { mask_phone(&ph) },
+                address: p.address.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let findings: Vec<Finding> = found
+        .iter()
+        .filter(|l| !case::TIMELINESS.contains(&l.diag.code))
+        .map(finding)
+        .collect();
+    let mut ctx = base(&desk, Some(&s), "/cases");
+    ctx.insert("id", &c.id);
+    ctx.insert("title", &c.title.clone().unwrap_or_default());
+    ctx.insert("channel", c.arrival.channel.zh());
+    ctx.insert("received", &c.arrival.received.to_string());
+    ctx.insert("category", &c.matter.category);
+    ctx.insert("summary", &mask_or(&c.matter.summary, whole));
+    ctx.insert(
+        "requests",
+        &c.matter
+            .requests
+            .iter()
+            .map(|r| mask_or(r, whole))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("place", &c.matter.place.clone().unwrap_or_default());
+    ctx.insert("stage", crate::office::index::stage(&c));
+    ctx.insert(
+        "leader",
+        &c.responsibility
+            .as_ref()
+            .map(|r| r.leader.clone())
+            .unwrap_or_default(),
+    );
+    ctx.insert(
+        "unit",
+        &c.responsibility
+            .as_ref()
+            .map(|r| r.unit.clone())
+            .unwrap_or_default(),
+    );
+    ctx.insert("steps", &steps);
+    ctx.insert("people", &people);
+    ctx.insert("whole", &whole);
+    ctx.insert("findings", &findings);
+    ctx.insert("papers", &papers);
+    ctx.insert("may_edit", &s.role.may(Action::EditCase));
+    render(&desk, StatusCode::OK, "case.html", &ctx)
+}
+
+fn mask_or(t: &str, whole: bool) -> String {
+    if whole {
+        t.to_string()
+    } else {
+        mask_text(t)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct PaperQuery {
+    inline: Option<String>,
+}
+
+/// Whether `name` is one plain file name (no folder, no `..`, not hidden).
+fn plain_name(name: &str) -> bool {
+    let p = FsPath::new(name);
+    let mut comps = p.components();
+    matches!(comps.next(), Some(Component::Normal(_)))
+        && comps.next().is_none()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+}
+
+pub(crate) async fn paper(
+    State(desk): Shared,
+    headers: HeaderMap,
+    Path((id, name)): Path<(String, String)>,
+    q: Result<Query<PaperQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let s = match need(
+        &desk,
+        &headers,
+        &format!("/cases/{id}/papers"),
+        Action::ViewCases,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let refused = |desk: &Desk| {
+        error_page(
+            desk,
+            Some(&s),
+            StatusCode::NOT_FOUND,
+            "文书不存在 (no such paper)",
+            "该案件的文书目录中没有这个文件。",
+        )
+    };
+    if !plain_name(&name) || !name.ends_with(".pdf") {
+        return refused(&desk);
+    }
+    if let Err(r) = case_file(&desk, &s, &id).await {
+        return r;
+    }
+    let dir = desk.papers_dir(&id);
+    let read = blocking(&desk, move || {
+        // Confined: the file's real path must lie in the case's papers folder.
+        let root = std::fs::canonicalize(&dir).ok()?;
+        let file = std::fs::canonicalize(dir.join(&name)).ok()?;
+        if file.parent() != Some(root.as_path()) || !file.is_file() {
+            return None;
+        }
+        std::fs::read(&file).ok().map(|b| (b, name))
+    })
+    .await;
+    let (bytes, name) = match read {
+        Ok(Some(x)) => x,
+        Ok(None) => return refused(&desk),
+        Err(r) => return r,
+    };
+    let inline = q.is_ok_and(|Query(q)| q.inline.is_some());
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        percent(&name)
+    );
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- forms
+
+#[derive(Serialize, Clone)]
+struct Field {
+    name: String,
+    label: String,
+    /// text, date, textarea, lines, select
+    kind: &'static str,
+    value: String,
+    options: Vec<String>,
+    required: bool,
+    hint: &'static str,
+    errors: Vec<String>,
+}
+
+fn field(name: &str, label: &str, kind: &'static str, value: String, required: bool) -> Field {
+    Field {
+        name: name.to_string(),
+        label: label.to_string(),
+        kind,
+        value,
+        options: Vec::new(),
+        required,
+        hint: "",
+        errors: Vec::new(),
+    }
+}
+
+/// Puts each finding at the field it concerns (the longest field name its path
+/// starts with); the rest are returned for the top of the form.
+fn place(fields: &mut [Field], found: &[Located]) -> Vec<String> {
+    let mut rest = Vec::new();
+    for l in found.iter().filter(|l| l.diag.is_error()) {
+        let path = l.diag.path.to_string();
+        let text = match &l.diag.hint {
+            Some(h) => format!("{}（{}）", mask_text(&l.diag.message), h),
+            None => mask_text(&l.diag.message),
+        };
+        let at = fields
+            .iter_mut()
+            .filter(|f| {
+                path == f.name
+                    || path.starts_with(&format!("{}.", f.name))
+                    || path.starts_with(&format!("{}[", f.name))
+            })
+            .max_by_key(|f| f.name.len());
+        match at {
+            Some(f) => f.errors.push(text),
+            None => rest.push(format!("{path}: {text}")),
+        }
+    }
+    rest
+}
+
+struct FormPage<'a> {
+    title: String,
+    action: String,
+    back: String,
+    fields: &'a [Field],
+    version: Option<&'a str>,
+    message: Option<String>,
+    notes: Vec<String>,
+    submit: &'a str,
+}
+
+fn form_page(desk: &Desk, s: &Session, status: StatusCode, here: &str, p: FormPage) -> Response {
+    let mut c = base(desk, Some(s), here);
+    c.insert("title", &p.title);
+    c.insert("action", &p.action);
+    c.insert("back", &p.back);
+    c.insert("fields", p.fields);
+    c.insert("version", &p.version);
+    c.insert("message", &p.message);
+    c.insert("notes", &p.notes);
+    c.insert("submit", p.submit);
+    render(desk, status, "form.html", &c)
+}
+
+fn pairs(body: &[u8]) -> BTreeMap<String, String> {
+    super::serde_urlencoded_pairs(body).into_iter().collect()
+}
+
+fn new_case_fields(values: &BTreeMap<String, String>) -> Vec<Field> {
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let mut channel = field(
+        "arrival.channel",
+        "信访形式 (channel)",
+        "select",
+        v("arrival.channel"),
+        true,
+    );
+    channel.options = crate::case::model::Channel::ALL
+        .iter()
+        .map(|c| c.zh().to_string())
+        .collect();
+    let mut received = field(
+        "arrival.received",
+        "收到日期 (received)",
+        "date",
+        v("arrival.received"),
+        true,
+    );
+    if received.value.is_empty() {
+        received.value = Date::today().to_string();
+    }
+    let mut idn = field(
+        "petitioners[0].id_number",
+        "公民身份号码 (identity number)",
+        "text",
+        v("petitioners[0].id_number"),
+        false,
+    );
+    idn.hint = "18 位，末位可为 X";
+    let mut reqs = field(
+        "matter.requests",
+        "诉求 (requests)",
+        "lines",
+        v("matter.requests"),
+        true,
+    );
+    reqs.hint = "每行一项";
+    vec![
+        channel,
+        received,
+        field(
+            "arrival.registry_no",
+            "登记号 (registry number)",
+            "text",
+            v("arrival.registry_no"),
+            false,
+        ),
+        field(
+            "petitioners[0].name",
+            "信访人姓名 (petitioner)",
+            "text",
+            v("petitioners[0].name"),
+            true,
+        ),
+        idn,
+        field(
+            "petitioners[0].phone",
+            "联系电话 (phone)",
+            "text",
+            v("petitioners[0].phone"),
+            false,
+        ),
+        field(
+            "petitioners[0].address",
+            "住址 (address)",
+            "text",
+            v("petitioners[0].address"),
+            false,
+        ),
+        field(
+            "matter.summary",
+            "事项摘要 (summary)",
+            "textarea",
+            v("matter.summary"),
+            true,
+        ),
+        reqs,
+        field(
+            "matter.category",
+            "问题类别 (category)",
+            "text",
+            v("matter.category"),
+            true,
+        ),
+        field(
+            "matter.place",
+            "问题发生地 (place)",
+            "text",
+            v("matter.place"),
+            false,
+        ),
+    ]
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn opt(s: Option<&String>) -> Option<String> {
+    s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())
+}
+
+pub(crate) async fn new_case_page(State(desk): Shared, headers: HeaderMap) -> Response {
+    let s = match need(&desk, &headers, "/cases/new", Action::RegisterCase).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let fields = new_case_fields(&BTreeMap::new());
+    form_page(
+        &desk,
+        &s,
+        StatusCode::OK,
+        "/cases/new",
+        FormPage {
+            title: "登记新案件 (register a case)".into(),
+            action: "/cases/new".into(),
+            back: "/cases".into(),
+            fields: &fields,
+            version: None,
+            message: None,
+            notes: Vec::new(),
+            submit: "登记",
+        },
+    )
+}
+
+pub(crate) async fn new_case(
+    State(desk): Shared,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let s = match need(&desk, &headers, "/cases/new", Action::RegisterCase).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let values = pairs(&body);
+    let mut fields = new_case_fields(&values);
+    let received_text = values
+        .get("arrival.received")
+        .map(|x| x.trim())
+        .unwrap_or("");
+    let received = Date::parse(received_text);
+    if received.is_none() {
+        if let Some(f) = fields.iter_mut().find(|f| f.name == "arrival.received") {
+            f.errors
+                .push("请填写有效日期，格式 YYYY-MM-DD (a date)".into());
+        }
+    }
+    let result = match received {
+        None => None,
+        Some(received) => {
+            let nc = new_case::NewCase {
+                channel: values.get("arrival.channel").cloned().unwrap_or_default(),
+                received: Some(received),
+                petitioners: vec![new_case::NewPetitioner {
+                    name: values
+                        .get("petitioners[0].name")
+                        .cloned()
+                        .unwrap_or_default(),
+                    id_number: opt(values.get("petitioners[0].id_number")),
+                    phone: opt(values.get("petitioners[0].phone")),
+                    address: opt(values.get("petitioners[0].address")),
+                }],
+                summary: values.get("matter.summary").cloned().unwrap_or_default(),
+                requests: lines(
+                    values
+                        .get("matter.requests")
+                        .map(String::as_str)
+                        .unwrap_or(""),
+                ),
+                category: values.get("matter.category").cloned().unwrap_or_default(),
+                place: opt(values.get("matter.place")),
+                registry_no: opt(values.get("arrival.registry_no")),
+                assignment: None,
+                registered_by: Some(s.user.clone()),
+            };
+            let d = desk.clone();
+            let who = s.user.clone();
+            match blocking(&desk, move || {
+                let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
+                let r = new_case::create(&d.office.join("cases"), &nc, &d.rules());
+                if let Ok(c) = &r {
+                    let _ = audit::append(
+                        &d.office,
+                        &Record {
+                            actor: &who,
+                            action: AuditAction::CaseCreate,
+                            target: &c.id,
+                            detail: "工作台登记 (desk)",
+                        },
+                    );
+                    d.index.invalidate();
+                }
+                r
+            })
+            .await
+            {
+                Ok(r) => Some(r),
+                Err(resp) => return resp,
+            }
+        }
+    };
+    let (message, notes) = match result {
+        Some(Ok(created)) => return see_other(&format!("/cases/{}", created.id)),
+        Some(Err(new_case::NewCaseError::Invalid(found))) => {
+            let rest = place(&mut fields, &found);
+            (
+                "案件记录有错误，未登记：请按各栏下的提示改正后重新提交。".to_string(),
+                rest,
+            )
+        }
+        Some(Err(e)) => (format!("{e}。{}", e.remedy()), Vec::new()),
+        None => (
+            "案件记录有错误，未登记：请按各栏下的提示改正后重新提交。".to_string(),
+            Vec::new(),
+        ),
+    };
+    form_page(
+        &desk,
+        &s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "/cases/new",
+        FormPage {
+            title: "登记新案件 (register a case)".into(),
+            action: "/cases/new".into(),
+            back: "/cases".into(),
+            fields: &fields,
+            version: None,
+            message: Some(message),
+            notes,
+            submit: "登记",
+        },
+    )
+}
+
+// ---------------------------------------------------------------- editing a section
+
+/// The sections a clerk edits, by their path name.
+fn section_title(section: &str) -> Option<&'static str> {
+    match section {
+        "matter" => Some("事项 (the matter)"),
+        "petitioners" => Some("信访人 (petitioners)"),
+        _ => None,
+    }
+}
+
+fn section_fields(section: &str, c: &Case) -> Vec<Field> {
+    match section {
+        "matter" => {
+            let mut reqs = field(
+                "matter.requests",
+                "诉求 (requests)",
+                "lines",
+                c.matter.requests.join("\n"),
+                true,
+            );
+            reqs.hint = "每行一项";
+            vec![
+                field(
+                    "matter.summary",
+                    "事项摘要 (summary)",
+                    "textarea",
+                    c.matter.summary.clone(),
+                    true,
+                ),
+                reqs,
+                field(
+                    "matter.category",
+                    "问题类别 (category)",
+                    "text",
+                    c.matter.category.clone(),
+                    true,
+                ),
+                field(
+                    "matter.place",
+                    "问题发生地 (place)",
+                    "text",
+                    c.matter.place.clone().unwrap_or_default(),
+                    false,
+                ),
+            ]
+        }
+        "petitioners" => {
+            let mut v = Vec::new();
+            for (i, p) in c.petitioners.iter().enumerate() {
+                let n = i + 1;
+                v.push(field(
+                    &format!("petitioners[{i}].name"),
+                    &format!("信访人{n} 姓名 (name)"),
+                    "text",
+                    p.name.clone(),
+                    true,
+                ));
+                v.push(field(
+                    &format!("petitioners[{i}].id_number"),
+                    &format!("信访人{n} 公民身份号码 (identity number)"),
+                    "text",
+                    p.id_number.clone().unwrap_or_default(),
+                    false,
+                ));
+                v.push(field(
+                    &format!("petitioners[{i}].phone"),
+                    &format!("信访人{n} 联系电话 (phone)"),
+                    "text",
+                    p.phone.clone().unwrap_or_default(),
+                    false,
+                ));
+                v.push(field(
+                    &format!("petitioners[{i}].address"),
+                    &format!("信访人{n} 住址 (address)"),
+                    "text",
+                    p.address.clone().unwrap_or_default(),
+                    false,
+                ));
+            }
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn edit_page_of(
+    desk: &Desk,
+    s: &Session,
+    status: StatusCode,
+    id: &str,
+    section: &str,
+    fields: &[Field],
+    version: &str,
+    message: Option<String>,
+    notes: Vec<String>,
+) -> Response {
+    form_page(
+        desk,
+        s,
+        status,
+        "/cases",
+        FormPage {
+            title: format!("{id} · 修改{}", section_title(section).unwrap_or("")),
+            action: format!("/cases/{id}/edit/{section}"),
+            back: format!("/cases/{id}"),
+            fields,
+            version: Some(version),
+            message,
+            notes,
+            submit: "保存",
+        },
+    )
+}
+
+fn no_section(desk: &Desk, s: &Session) -> Response {
+    error_page(
+        desk,
+        Some(s),
+        StatusCode::NOT_FOUND,
+        "没有这一部分 (no such section)",
+        "可修改的部分：信访人（petitioners）、事项（matter）。",
+    )
+}
+
+pub(crate) async fn edit_page(
+    State(desk): Shared,
+    headers: HeaderMap,
+    Path((id, section)): Path<(String, String)>,
+) -> Response {
+    let s = match need(
+        &desk,
+        &headers,
+        &format!("/cases/{id}/edit/{section}"),
+        Action::EditCase,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if section_title(&section).is_none() {
+        return no_section(&desk, &s);
+    }
+    let file = match case_file(&desk, &s, &id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let d = desk.clone();
+    let opened = blocking(&desk, move || {
+        let o = edit::open(&d.office, &file).map_err(|e| format!("{e}。{}", e.remedy()))?;
+        let rules = d.rules();
+        let (cf, found) = case::check_text(&file, o.text.clone(), &rules).map_err(|l| {
+            format!(
+                "{}。请用 anjuan check 查看并改正该文件。",
+                mask_text(&l.diag.message)
+            )
+        })?;
+        Ok::<_, String>((o.version, cf.case, found))
+    })
+    .await;
+    let (version, c, found) = match opened {
+        Ok(Ok(x)) => x,
+        Ok(Err(msg)) => {
+            return error_page(
+                &desk,
+                Some(&s),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "无法打开案件 (cannot open the case)",
+                &msg,
+            )
+        }
+        Err(r) => return r,
+    };
+    let mut fields = section_fields(&section, &c);
+    let found: Vec<Located> = found
+        .into_iter()
+        .filter(|l| !case::TIMELINESS.contains(&l.diag.code))
+        .collect();
+    let _ = place(&mut fields, &found);
+    edit_page_of(
+        &desk,
+        &s,
+        StatusCode::OK,
+        &id,
+        &section,
+        &fields,
+        &version,
+        None,
+        Vec::new(),
+    )
+}
+
+pub(crate) async fn edit(
+    State(desk): Shared,
+    headers: HeaderMap,
+    Path((id, section)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let s = match need(
+        &desk,
+        &headers,
+        &format!("/cases/{id}/edit/{section}"),
+        Action::EditCase,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if section_title(&section).is_none() {
+        return no_section(&desk, &s);
+    }
+    let file = match case_file(&desk, &s, &id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let values = pairs(&body);
+    let base_version = values.get("version").cloned().unwrap_or_default();
+    // The fields of the section as the file has them now (for their names and kinds).
+    let d = desk.clone();
+    let f2 = file.clone();
+    let now = blocking(&desk, move || {
+        case::load(&f2).ok().and_then(Result::ok).map(|cf| cf.case)
+    })
+    .await;
+    let current = match now {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return error_page(
+                &desk,
+                Some(&s),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "无法打开案件 (cannot open the case)",
+                "案件文件现在无法读取：请用 anjuan check 查看并改正。您的输入未保存。",
+            )
+        }
+        Err(r) => return r,
+    };
+    let mut fields = section_fields(&section, &current);
+    let mut changes = Vec::new();
+    for f in fields.iter_mut() {
+        let given = values.get(&f.name).cloned().unwrap_or_default();
+        let value = match f.kind {
+            "lines" => edit::Value::List(lines(&given)),
+            _ if given.trim().is_empty() && !f.required => edit::Value::Remove,
+            _ => edit::Value::Text(given.trim().to_string()),
+        };
+        f.value = given;
+        changes.push(edit::Change {
+            field: FieldPath::parse(&f.name),
+            value,
+        });
+    }
+    let who = s.user.clone();
+    let target = id.clone();
+    let saved = blocking(&desk, move || {
+        let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
+        let r = edit::save(&d.office, &file, &base_version, &changes, &d.rules());
+        if let Ok(sv) = &r {
+            if !sv.changed.is_empty() {
+                let detail = sv.changed.join(", ");
+                let _ = audit::append(
+                    &d.office,
+                    &Record {
+                        actor: &who,
+                        action: AuditAction::CaseEdit,
+                        target: &target,
+                        detail: &detail,
+                    },
+                );
+                d.index.invalidate();
+            }
+        }
+        r
+    })
+    .await;
+    let version = values.get("version").cloned().unwrap_or_default();
+    match saved {
+        Ok(Ok(_)) => see_other(&format!("/cases/{id}")),
+        Ok(Err(edit::EditError::Conflict { changed, .. })) => {
+            let list = if changed.is_empty() {
+                String::new()
+            } else {
+                format!("他人改动的字段：{}。", changed.join("、"))
+            };
+            let msg = format!(
+                "案件文件在您打开之后已被他人修改，本次保存未写入 (changed since you opened it)。{list}您填写的内容仍保留在下方：请先重新打开案件查看他人的改动，再修改、保存。"
+            );
+            edit_page_of(
+                &desk,
+                &s,
+                StatusCode::CONFLICT,
+                &id,
+                &section,
+                &fields,
+                &version,
+                Some(msg),
+                vec![format!("重新打开：/cases/{id}/edit/{section}")],
+            )
+        }
+        Ok(Err(edit::EditError::Invalid(found))) => {
+            let rest = place(&mut fields, &found);
+            edit_page_of(
+                &desk,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &id,
+                &section,
+                &fields,
+                &version,
+                Some("修改后的案件记录有错误，未写入：请按各栏下的提示改正后再保存。".into()),
+                rest,
+            )
+        }
+        Ok(Err(e)) => {
+            let msg = format!("{e}。{}", e.remedy());
+            edit_page_of(
+                &desk,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &id,
+                &section,
+                &fields,
+                &version,
+                Some(mask_text(&msg)),
+                Vec::new(),
+            )
+        }
+        Err(r) => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_names_are_papers() {
+        assert!(plain_name("01-受理告知书.pdf"));
+        for bad in [
+            "../x.pdf",
+            "a/b.pdf",
+            "..",
+            ".",
+            ".hidden.pdf",
+            "/etc/passwd",
+            "a\\b.pdf",
+            "",
+        ] {
+            assert!(!plain_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn templates_parse() {
+        templates().unwrap();
+    }
+}

@@ -1,0 +1,648 @@
+//! The desk (`anjuan serve`), driven over real HTTP on a copy of the demo office:
+//! logins and their limit, cookies, CSRF, roles, registering and editing cases,
+//! masking, papers confined to their folder, and the refusal of plain HTTP on a
+//! network address.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{anjuan, demo};
+
+const PW: &str = "geheim-123";
+
+/// A copy of the demo office with a clerk 李静, a leader 孙丽华, a receiver 赵收
+/// (and the admin the first account must be).
+fn office() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("office");
+    copy_dir(&demo(), &dir);
+    for (name, role) in [
+        ("管理员甲", "管理员"),
+        ("李静", "登记员"),
+        ("孙丽华", "领导"),
+        ("赵收", "接收员"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+            .args(["user", "add"])
+            .arg(&dir)
+            .args([name, "--role", role, "--password-env", "DESK_PW"])
+            .env("DESK_PW", PW)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", common::text_of(&o));
+    }
+    (t, dir)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A running `anjuan serve`, killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    out: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(office: &Path, extra: &[&str]) -> Server {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .arg("serve")
+        .arg(office)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut out = String::new();
+    let addr = loop {
+        let Some(Ok(l)) = lines.next() else {
+            let _ = child.kill();
+            panic!("serve printed no address: {out}");
+        };
+        out.push_str(&l);
+        out.push('\n');
+        if let Some(u) = l.split("http://").nth(1) {
+            break u.trim_end_matches('/').to_string();
+        }
+    };
+    // Keep reading so the pipe never fills.
+    std::thread::spawn(move || for _ in lines {});
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "slow start: {:?}",
+        started.elapsed()
+    );
+    Server { child, addr, out }
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A browser of sorts: keeps cookies, speaks HTTP/1.1 with `Connection: close`.
+struct Client {
+    addr: String,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Client {
+    fn new(s: &Server) -> Client {
+        Client {
+            addr: s.addr.clone(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req.push_str(&format!("Cookie: {}\r\n", c.join("; ")));
+        }
+        for (k, v) in extra {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if let Some(b) = body {
+            req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+            req.push_str(&format!("Content-Length: {}\r\n", b.len()));
+        }
+        req.push_str("\r\n");
+        if let Some(b) = body {
+            req.push_str(b);
+        }
+        s.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a response head");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let body = raw[split + 4..].to_vec();
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let r = Resp {
+            status,
+            headers,
+            body,
+        };
+        for c in r.headers_named("set-cookie") {
+            let kv = c.split(';').next().unwrap();
+            if let Some((k, v)) = kv.split_once('=') {
+                if c.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        r
+    }
+
+    fn get(&mut self, path: &str) -> Resp {
+        self.send("GET", path, None, &[])
+    }
+
+    fn post(&mut self, path: &str, body: &str) -> Resp {
+        self.send("POST", path, Some(body), &[])
+    }
+
+    fn login(&mut self, name: &str, pw: &str) -> Resp {
+        let page = self.get("/login");
+        let token = csrf(&page.text());
+        self.post(
+            "/login",
+            &form(&[("csrf", &token), ("name", name), ("password", pw)]),
+        )
+    }
+
+    /// Logged in; the CSRF token of the session (from the dashboard's logout form).
+    fn signed_in(s: &Server, name: &str) -> (Client, String) {
+        let mut c = Client::new(s);
+        let r = c.login(name, PW);
+        assert_eq!(r.status, 303, "{}", r.text());
+        let home = c.get("/");
+        assert_eq!(home.status, 200);
+        let token = csrf(&home.text());
+        (c, token)
+    }
+}
+
+fn csrf(html: &str) -> String {
+    attr_after(html, r#"name="csrf" value=""#)
+}
+
+fn attr_after(html: &str, marker: &str) -> String {
+    let i = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {html}"))
+        + marker.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+fn audit_log(office: &Path) -> String {
+    std::fs::read_to_string(office.join(".anjuan/audit.log")).unwrap_or_default()
+}
+
+#[test]
+fn login_ok_wrong_password_and_rate_limit() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    assert!(
+        s.out.contains("工作台 (desk): http://127.0.0.1:"),
+        "{}",
+        s.out
+    );
+
+    let mut c = Client::new(&s);
+    assert_eq!(c.get("/").header("location"), Some("/login"));
+    let ok = c.login("李静", PW);
+    assert_eq!(ok.status, 303);
+    assert_eq!(ok.header("location"), Some("/"));
+    let home = c.get("/");
+    assert_eq!(home.status, 200);
+    assert!(home.text().contains("李静（登记员）"));
+    assert!(audit_log(&dir).contains("\"login\""));
+
+    let mut x = Client::new(&s);
+    let bad = x.login("孙丽华", "wrong-password");
+    assert_eq!(bad.status, 401);
+    assert!(bad.text().contains("账户名或密码不正确"));
+    assert!(audit_log(&dir).contains("login.failed"));
+    for _ in 0..4 {
+        assert_eq!(x.login("孙丽华", "wrong-password").status, 401);
+    }
+    // Five failures: refused without looking at the password, even the right one.
+    let limited = x.login("孙丽华", PW);
+    assert_eq!(limited.status, 429, "{}", limited.text());
+    assert!(limited.text().contains("登录失败次数过多"));
+    // From the same address, another account too.
+    assert_eq!(Client::new(&s).login("赵收", PW).status, 429);
+}
+
+#[test]
+fn cookies_and_headers_are_strict() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let mut c = Client::new(&s);
+    let r = c.login("李静", PW);
+    let cookie = r
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|v| v.starts_with("anjuan_desk="))
+        .expect("a session cookie")
+        .to_string();
+    let id = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("anjuan_desk=");
+    assert_eq!(id.len(), 64, "256 bits in hex: {cookie}");
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing: {cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on loopback: {cookie}"
+    );
+    let home = c.get("/");
+    let csp = home.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(home.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(home.header("x-frame-options"), Some("DENY"));
+    assert!(!home.text().contains("<script>"));
+
+    // Logging out (a POST with the token) ends the session and is recorded.
+    let token = csrf(&home.text());
+    let out = c.post("/logout", &form(&[("csrf", &token)]));
+    assert_eq!(out.status, 303);
+    assert!(audit_log(&dir).contains("\"logout\""));
+    assert_eq!(c.get("/").header("location"), Some("/login"));
+}
+
+fn new_case_form(token: &str, id_number: &str) -> String {
+    form(&[
+        ("csrf", token),
+        ("arrival.channel", "来信"),
+        ("arrival.received", "2026-11-20"),
+        ("petitioners[0].name", "王小明"),
+        ("petitioners[0].id_number", id_number),
+        ("petitioners[0].address", "青溪县柳河镇新塘村8号"),
+        ("matter.summary", "信访人反映村道路灯损坏，夜间出行不便。"),
+        ("matter.requests", "修复村道路灯"),
+        ("matter.category", "城乡建设"),
+    ])
+}
+
+fn case_files(office: &Path) -> usize {
+    std::fs::read_dir(office.join("cases")).unwrap().count()
+}
+
+#[test]
+fn a_post_without_the_token_changes_nothing() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let before = case_files(&dir);
+    let body = new_case_form(&token, "330122198509234624");
+    let without = body.replace(&format!("csrf={token}&"), "");
+    let r = c.post("/cases/new", &without);
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("安全校验"));
+    let wrong = body.replace(&token, &"0".repeat(64));
+    assert_eq!(c.post("/cases/new", &wrong).status, 403);
+    assert_eq!(case_files(&dir), before, "nothing written");
+    // The header works as well as the field.
+    let r = c.send(
+        "POST",
+        "/cases/new",
+        Some(&without),
+        &[("X-CSRF-Token", &token)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(case_files(&dir), before + 1);
+}
+
+#[test]
+fn a_clerk_registers_a_case_after_correcting_a_mistake() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    // A wrong check digit: refused, the error at its field, the input kept.
+    let r = c.post("/cases/new", &new_case_form(&token, "330122198509234625"));
+    assert_eq!(r.status, 422, "{}", r.text());
+    let page = r.text();
+    assert!(
+        page.contains(r#"<div class="error" data-field="petitioners[0].id_number">"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="王小明""#), "input kept");
+    assert!(page.contains("修复村道路灯"));
+    assert!(!dir.join("cases/XF-2026-0009.toml").exists());
+
+    let r = c.post("/cases/new", &new_case_form(&token, "330122198509234624"));
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/cases/XF-2026-0009"));
+    let file = std::fs::read_to_string(dir.join("cases/XF-2026-0009.toml")).unwrap();
+    assert!(file.contains("王小明") && file.contains("registered_by = \"李静\""));
+    let log = audit_log(&dir);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("case.create") && l.contains("XF-2026-0009") && l.contains("李静")),
+        "{log}"
+    );
+    let page = c.get("/cases/XF-2026-0009");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("王小明"));
+    // The command line agrees the office is sound.
+    let o = anjuan(&dir, &["check", "."]);
+    assert!(
+        !common::text_of(&o).contains("XF-2026-0009.toml:"),
+        "{}",
+        common::text_of(&o)
+    );
+}
+
+#[test]
+fn a_receiver_may_not_register() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "赵收");
+    let home = c.get("/").text();
+    assert!(
+        !home.contains(r#"href="/cases/new""#),
+        "no 登记 in the receiver's menu"
+    );
+    let r = c.get("/cases/new");
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("无权"));
+    let before = case_files(&dir);
+    assert_eq!(
+        c.post("/cases/new", &new_case_form(&token, "330122198509234624"))
+            .status,
+        403
+    );
+    assert_eq!(case_files(&dir), before);
+    let log = audit_log(&dir);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("access.denied") && l.contains("赵收") && l.contains("/cases/new")),
+        "{log}"
+    );
+}
+
+#[test]
+fn numbers_are_masked_in_lists_and_for_other_roles() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut leader, _) = Client::signed_in(&s, "赵收");
+    let list = leader.get("/cases").text();
+    assert!(list.contains("XF-2026-0002"));
+    assert!(!list.contains("330122198509234624") && !list.contains("15068127735"));
+    let found = leader.get(&format!("/cases?q={}", enc("刘堃"))).text();
+    assert!(found.contains("XF-2026-0002") && !found.contains("XF-2026-0001"));
+    let page = leader.get("/cases/XF-2026-0002").text();
+    assert!(
+        !page.contains("330122198509234624") && !page.contains("15068127735"),
+        "{page}"
+    );
+    assert!(page.contains("已遮蔽"));
+
+    let (mut clerk, _) = Client::signed_in(&s, "李静");
+    assert!(!clerk.get("/cases").text().contains("330122198509234624"));
+    let page = clerk.get("/cases/XF-2026-0002").text();
+    assert!(page.contains("330122198509234624") && page.contains("15068127735"));
+}
+
+#[test]
+fn a_stale_edit_is_refused_and_the_file_kept() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let path = dir.join("cases/XF-2026-0002.toml");
+    let page = c.get("/cases/XF-2026-0002/edit/matter");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let version = attr_after(&page.text(), r#"name="version" value=""#);
+    // Someone else changes the file meanwhile.
+    let theirs = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("约定一年归还", "约定半年归还");
+    std::fs::write(&path, &theirs).unwrap();
+    let mine = |version: &str| {
+        form(&[
+            ("csrf", &token),
+            ("version", version),
+            ("matter.summary", "我的新摘要：信访人要求还款。"),
+            ("matter.requests", "责令钱某某归还借款8万元及利息"),
+            ("matter.category", "政法"),
+            ("matter.place", ""),
+        ])
+    };
+    let r = c.post("/cases/XF-2026-0002/edit/matter", &mine(&version));
+    assert_eq!(r.status, 409, "{}", r.text());
+    let t = r.text();
+    assert!(
+        t.contains("已被他人修改") && t.contains("matter.summary"),
+        "{t}"
+    );
+    assert!(t.contains("我的新摘要"), "the input is kept");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        theirs,
+        "file unchanged"
+    );
+
+    // Opened again, the same edit saves, and is recorded with its fields.
+    let page = c.get("/cases/XF-2026-0002/edit/matter");
+    let version = attr_after(&page.text(), r#"name="version" value=""#);
+    let r = c.post("/cases/XF-2026-0002/edit/matter", &mine(&version));
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("我的新摘要"));
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("case.edit") && l.contains("matter.summary")));
+}
+
+#[test]
+fn an_edit_with_an_error_is_shown_at_its_field() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let path = dir.join("cases/XF-2026-0002.toml");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let page = c.get("/cases/XF-2026-0002/edit/petitioners").text();
+    let version = attr_after(&page, r#"name="version" value=""#);
+    let r = c.post(
+        "/cases/XF-2026-0002/edit/petitioners",
+        &form(&[
+            ("csrf", &token),
+            ("version", &version),
+            ("petitioners[0].name", "刘堃"),
+            ("petitioners[0].id_number", "330122198509234625"),
+            ("petitioners[0].phone", "15068127735"),
+            ("petitioners[0].address", "青溪县柳河镇新塘村新塘街41号"),
+        ]),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r
+        .text()
+        .contains(r#"data-field="petitioners[0].id_number""#));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}
+
+#[test]
+fn papers_download_and_traversal_is_refused() {
+    let (_t, dir) = office();
+    let papers = dir.join("papers/XF-2026-0002");
+    std::fs::create_dir_all(&papers).unwrap();
+    std::fs::write(papers.join("01-不予受理告知书.pdf"), b"%PDF-1.7\n% test\n").unwrap();
+    std::fs::write(dir.join("secret.pdf"), b"%PDF-1.7 secret").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("secret.pdf"), papers.join("02-link.pdf")).unwrap();
+    let s = serve(&dir, &[]);
+    let (mut c, _) = Client::signed_in(&s, "赵收");
+    let page = c.get("/cases/XF-2026-0002").text();
+    assert!(page.contains("01-不予受理告知书.pdf"));
+    let name = enc("01-不予受理告知书.pdf");
+    let r = c.get(&format!("/cases/XF-2026-0002/papers/{name}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    let cd = r.header("content-disposition").unwrap();
+    assert!(
+        cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"),
+        "{cd}"
+    );
+    assert!(r.body.starts_with(b"%PDF"));
+    let r = c.get(&format!("/cases/XF-2026-0002/papers/{name}?inline=1"));
+    assert!(r
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("inline;"));
+
+    for bad in [
+        "..%2F..%2Fsecret.pdf",
+        "..%2F..%2Fanjuan.toml",
+        "%2E%2E%2F%2E%2E%2Fsecret.pdf",
+        "..%5C..%5Csecret.pdf",
+        "02-link.pdf",
+    ] {
+        let r = c.get(&format!("/cases/XF-2026-0002/papers/{bad}"));
+        assert_eq!(r.status, 404, "{bad}: {}", r.text());
+        assert!(!r.text().contains("secret"));
+    }
+    let r = c.get("/cases/XF-2026-0002/papers/../../secret.pdf");
+    assert_ne!(r.status, 200);
+    let r = c.get("/cases/..%2F..%2F/papers/secret.pdf");
+    assert_eq!(r.status, 404);
+}
+
+#[test]
+fn plain_http_on_a_network_address_is_refused() {
+    let (_t, dir) = office();
+    let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .arg("serve")
+        .arg(&dir)
+        .args(["--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let t = common::text_of(&o);
+    assert!(
+        t.contains("拒绝在非本机地址") && t.contains("--tls-cert"),
+        "{t}"
+    );
+
+    // --insecure-lan serves, with a warning.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .arg("serve")
+        .arg(&dir)
+        .args(["--listen", "0.0.0.0:0", "--insecure-lan"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("警告") && line.contains("明文"), "{line}");
+}
