@@ -1,0 +1,701 @@
+//! `/api/v1`: the desk's operations for other 信访 systems, as JSON, with an
+//! OpenAPI 3.1 document served at `/api/v1/openapi.json`.
+//!
+//! Authentication is by API token only (`Authorization: Bearer anjuan_…`,
+//! issued with `anjuan user token OFFICE NAME`): the API never reads the
+//! session cookie, so a page in a browser cannot make it act (no CSRF), and
+//! the desk's CSRF check does not apply to it. Roles are those of the desk:
+//! each route names the [`Action`] it needs; a refusal is 403 and audited.
+//! Personal numbers are masked in every list, and in a case's record unless
+//! the role may see them ([`Action::ViewIdentity`]).
+//!
+//! Errors are `{"error": "…", "remedy": "…"}` (Chinese, with the English term)
+//! with the status that fits: 400 malformed, 401 no or bad token, 403 outside
+//! the role, 404 no such case, 422 a record with errors (with its findings).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Desk;
+use crate::case::date::Date;
+use crate::case::idnum::mask_text;
+use crate::office::audit::{self, AuditAction};
+use crate::office::index::Summary;
+use crate::office::new_case::{NewCase, NewCaseError, NewPetitioner};
+use crate::office::users::{self, Action, User};
+
+/// The routes under `/api/v1`.
+pub(crate) fn router() -> Router<Arc<Desk>> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/cases", get(list_cases).post(create_case))
+        .route("/cases/{id}", get(get_case))
+        .route("/deadlines", get(deadlines))
+        .route("/me", get(me))
+        .fallback(|| async {
+            fail(
+                StatusCode::NOT_FOUND,
+                "没有这个接口 (no such endpoint)",
+                "接口见 /api/v1/openapi.json",
+            )
+        })
+}
+
+/// An API error.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ApiError {
+    /// What went wrong (Chinese, with the English term).
+    pub error: String,
+    /// What to do about it.
+    pub remedy: String,
+    /// Findings of a refused record, each at its field (422 only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<ApiFinding>,
+}
+
+/// One finding of a refused record.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ApiFinding {
+    /// The field, as a path into the case record (`petitioners[0].id_number`).
+    pub field: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The finding's code (`E0xx`/`W0xx`).
+    pub code: String,
+    pub message: String,
+}
+
+struct Failure(StatusCode, ApiError);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+fn fail(status: StatusCode, error: impl Into<String>, remedy: impl Into<String>) -> Failure {
+    Failure(
+        status,
+        ApiError {
+            error: error.into(),
+            remedy: remedy.into(),
+            findings: Vec::new(),
+        },
+    )
+}
+
+/// The account a request's bearer token belongs to, allowed to do `action`.
+fn authorize(
+    desk: &Desk,
+    headers: &HeaderMap,
+    action: Action,
+    what: &str,
+) -> Result<User, Failure> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = token else {
+        return Err(fail(
+            StatusCode::UNAUTHORIZED,
+            "缺少接口令牌 (missing API token)",
+            "在请求头中给出 Authorization: Bearer <令牌>；令牌由管理员用 anjuan user token 发放",
+        ));
+    };
+    let user = users::by_token(&desk.office, token).map_err(|_| {
+        fail(
+            StatusCode::UNAUTHORIZED,
+            "接口令牌无效、已收回或账号已停用 (invalid API token)",
+            "请管理员用 anjuan user token 重新发放",
+        )
+    })?;
+    if !user.role.may(action) {
+        let _ = audit::append(
+            &desk.office,
+            &audit::Record {
+                actor: &user.name,
+                action: AuditAction::AccessDenied,
+                target: what,
+                detail: "api",
+            },
+        );
+        return Err(fail(
+            StatusCode::FORBIDDEN,
+            format!("{} 无权进行此操作 (forbidden for this role)", user.role),
+            "由有相应角色的账号办理，或请管理员调整角色",
+        ));
+    }
+    Ok(user)
+}
+
+fn index_failure(e: impl std::fmt::Display) -> Failure {
+    fail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("无法读取案件 (cannot read the cases): {e}"),
+        "检查办公室目录下 cases/ 是否存在、是否可读",
+    )
+}
+
+/// One case as lists show it (personal numbers masked).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseSummary {
+    /// 案件编号.
+    pub id: String,
+    /// 信访人 (or 朱根土等37人), masked.
+    pub petitioner: String,
+    /// 问题分类.
+    pub category: String,
+    /// 办理阶段.
+    pub stage: String,
+    /// 包案领导.
+    pub leader: Option<String>,
+    /// 责任单位.
+    pub unit: Option<String>,
+    /// 收到日期.
+    pub received: Date,
+    /// The next statutory step of an open case.
+    pub next_step: Option<String>,
+    pub due: Option<Date>,
+    pub days_left: Option<i64>,
+    /// 超期 / 临期 / 正常 / 待办 / 已结案.
+    pub status: String,
+    /// Errors `check` finds in the record.
+    pub errors: usize,
+}
+
+impl From<&Summary> for CaseSummary {
+    fn from(s: &Summary) -> CaseSummary {
+        CaseSummary {
+            id: s.id.clone(),
+            petitioner: s.petitioner.clone(),
+            category: s.category.clone(),
+            stage: s.stage.to_string(),
+            leader: s.leader.clone(),
+            unit: s.unit.clone(),
+            received: s.received,
+            next_step: s.next_step.clone(),
+            due: s.due,
+            days_left: s.days_left,
+            status: s.status.to_string(),
+            errors: s.errors,
+        }
+    }
+}
+
+/// Filters of the case list.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    /// Text to find in the case number, names, title and matter.
+    pub q: Option<String>,
+    pub stage: Option<String>,
+    pub category: Option<String>,
+    pub leader: Option<String>,
+    pub unit: Option<String>,
+    /// Only overdue cases.
+    pub overdue: Option<bool>,
+    /// 1-based page.
+    pub page: Option<u32>,
+    /// Cases per page, 1 to 500 (default 50).
+    pub per_page: Option<u32>,
+}
+
+/// A page of the case list.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseList {
+    /// `anjuan-api-cases/1`.
+    pub schema: String,
+    pub as_of: Option<Date>,
+    /// Cases matching the filters, over all pages.
+    pub total: usize,
+    pub page: u32,
+    pub per_page: u32,
+    pub cases: Vec<CaseSummary>,
+}
+
+async fn list_cases(
+    State(desk): State<Arc<Desk>>,
+    headers: HeaderMap,
+    q: Result<Query<CaseQuery>, QueryRejection>,
+) -> Result<Json<CaseList>, Failure> {
+    authorize(&desk, &headers, Action::ViewCases, "/api/v1/cases")?;
+    let Query(q) = q.map_err(|e| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            format!("查询参数有误 (bad query): {}", e.body_text()),
+            "可用参数：q、stage、category、leader、unit、overdue、page、per_page",
+        )
+    })?;
+    let per_page = q.per_page.unwrap_or(50);
+    if !(1..=500).contains(&per_page) || q.page == Some(0) {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "page 从 1 起，per_page 在 1 到 500 之间 (page/per_page out of range)",
+            "改正查询参数",
+        ));
+    }
+    let page = q.page.unwrap_or(1);
+    let desk2 = desk.clone();
+    let snap = tokio::task::spawn_blocking(move || desk2.index.current(&desk2.rules()))
+        .await
+        .map_err(index_failure)?
+        .map_err(index_failure)?;
+    let needle =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+    let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+    let matching: Vec<&Arc<Summary>> = snap
+        .cases
+        .iter()
+        .filter(|s| needle.as_deref().is_none_or(|n| s.haystack.contains(n)))
+        .filter(|s| eq(&q.stage, s.stage) && eq(&q.category, &s.category))
+        .filter(|s| eq(&q.leader, s.leader.as_deref().unwrap_or("")))
+        .filter(|s| eq(&q.unit, s.unit.as_deref().unwrap_or("")))
+        .filter(|s| !q.overdue.unwrap_or(false) || s.overdue())
+        .collect();
+    let start = (page as usize - 1).saturating_mul(per_page as usize);
+    Ok(Json(CaseList {
+        schema: "anjuan-api-cases/1".into(),
+        as_of: snap.as_of,
+        total: matching.len(),
+        page,
+        per_page,
+        cases: matching
+            .iter()
+            .skip(start)
+            .take(per_page as usize)
+            .map(|s| CaseSummary::from(s.as_ref()))
+            .collect(),
+    }))
+}
+
+/// One case: its summary and its whole record.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CaseDetail {
+    /// `anjuan-api-case/1`.
+    pub schema: String,
+    pub summary: CaseSummary,
+    /// The case record as its file holds it (the case file's fields), identity
+    /// numbers and phones masked unless the role may see them.
+    pub record: serde_json::Value,
+    /// Whether `record` shows personal numbers whole.
+    pub identity_shown: bool,
+}
+
+async fn get_case(
+    State(desk): State<Arc<Desk>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<CaseDetail>, Failure> {
+    let user = authorize(&desk, &headers, Action::ViewCases, "/api/v1/cases/{id}")?;
+    let desk2 = desk.clone();
+    let snap = tokio::task::spawn_blocking(move || desk2.index.current(&desk2.rules()))
+        .await
+        .map_err(index_failure)?
+        .map_err(index_failure)?;
+    let Some(s) = snap.find(&id).cloned() else {
+        return Err(fail(
+            StatusCode::NOT_FOUND,
+            format!("没有案件 {} (no such case)", mask_text(&id)),
+            "用 GET /api/v1/cases 查找案件编号",
+        ));
+    };
+    let file = s.file.clone();
+    let loaded = tokio::task::spawn_blocking(move || crate::case::load(&file))
+        .await
+        .map_err(index_failure)?;
+    let case = match loaded {
+        Ok(Ok(cf)) => cf.case,
+        Ok(Err(l)) => {
+            return Err(fail(
+                StatusCode::CONFLICT,
+                format!(
+                    "案件记录无法读取 (the record is unreadable): {}",
+                    mask_text(&l.to_string())
+                ),
+                "由登记员按 anjuan check 的提示改正案件文件",
+            ))
+        }
+        Err(e) => return Err(index_failure(e)),
+    };
+    let show = user.role.may(Action::ViewIdentity);
+    let mut record = serde_json::to_value(&case).unwrap_or_default();
+    if !show {
+        mask_value(&mut record);
+    }
+    Ok(Json(CaseDetail {
+        schema: "anjuan-api-case/1".into(),
+        summary: CaseSummary::from(s.as_ref()),
+        record,
+        identity_shown: show,
+    }))
+}
+
+/// Masks identity numbers and phones in every string of a JSON value.
+fn mask_value(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => *s = mask_text(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_value),
+        serde_json::Value::Object(o) => o.values_mut().for_each(mask_value),
+        _ => {}
+    }
+}
+
+/// A petitioner of a new case.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiPetitioner {
+    /// 姓名.
+    pub name: String,
+    /// 公民身份号码 (18 characters, check digit verified).
+    pub id_number: Option<String>,
+    /// 联系电话.
+    pub phone: Option<String>,
+    /// 住址.
+    pub address: Option<String>,
+}
+
+/// A case to register (登记), as `anjuan new case` takes it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiNewCase {
+    /// 信访形式.
+    #[schemars(extend("enum" = ["来信", "来访", "网上", "电话", "交办", "转送"]))]
+    pub channel: String,
+    /// 收到日期 (YYYY-MM-DD).
+    pub received: Date,
+    /// At least one.
+    #[schemars(length(min = 1))]
+    pub petitioners: Vec<ApiPetitioner>,
+    /// 信访事项摘要.
+    #[serde(default)]
+    pub summary: String,
+    /// 诉求, one per item; at least one.
+    #[schemars(length(min = 1))]
+    pub requests: Vec<String>,
+    /// 问题分类 (from the office's list).
+    #[serde(default)]
+    pub category: String,
+    /// 问题发生地.
+    pub place: Option<String>,
+    /// 信访件登记编号.
+    pub registry_no: Option<String>,
+    /// For 交办 and 转送: who sent it, under which document number, when.
+    pub assignment: Option<ApiAssignment>,
+}
+
+/// 交办/转送: the body that sent the case down, its document number and date.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiAssignment {
+    /// 交办/转送机关.
+    pub by: String,
+    /// 文号.
+    pub doc_no: String,
+    /// 日期 (YYYY-MM-DD).
+    pub date: Date,
+}
+
+/// A case registered.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ApiCreated {
+    /// `anjuan-api-created/1`.
+    pub schema: String,
+    /// 案件编号 given.
+    pub id: String,
+    /// What `check` says of the new record that does not refuse it.
+    pub warnings: Vec<ApiFinding>,
+}
+
+fn findings(found: &[crate::diag::Located]) -> Vec<ApiFinding> {
+    found
+        .iter()
+        .map(|l| ApiFinding {
+            field: l.diag.path.to_string(),
+            severity: if l.diag.is_error() {
+                "error"
+            } else {
+                "warning"
+            }
+            .into(),
+            code: l.diag.code.to_string(),
+            message: mask_text(&l.diag.message),
+        })
+        .collect()
+}
+
+async fn create_case(
+    State(desk): State<Arc<Desk>>,
+    headers: HeaderMap,
+    body: Result<Json<ApiNewCase>, JsonRejection>,
+) -> Result<(StatusCode, Json<ApiCreated>), Failure> {
+    let user = authorize(&desk, &headers, Action::RegisterCase, "/api/v1/cases")?;
+    let Json(b) = body.map_err(|e| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "请求体不是有效的案件 JSON (bad request body): {}",
+                mask_text(&e.body_text())
+            ),
+            "按 /api/v1/openapi.json 中的 ApiNewCase 给出 JSON，Content-Type: application/json",
+        )
+    })?;
+    let c = NewCase {
+        channel: b.channel,
+        received: Some(b.received),
+        petitioners: b
+            .petitioners
+            .into_iter()
+            .map(|p| NewPetitioner {
+                name: p.name,
+                id_number: p.id_number,
+                phone: p.phone,
+                address: p.address,
+            })
+            .collect(),
+        summary: b.summary,
+        requests: b.requests,
+        category: b.category,
+        place: b.place,
+        registry_no: b.registry_no,
+        assignment: b.assignment.map(|a| (a.by, a.doc_no, a.date)),
+        registered_by: Some(user.name.clone()),
+    };
+    let desk2 = desk.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        let _one = desk2.saving.lock();
+        crate::office::new_case::create(desk2.index.cases_dir(), &c, &desk2.rules())
+    })
+    .await
+    .map_err(index_failure)?;
+    match made {
+        Ok(created) => {
+            desk.index.invalidate();
+            let _ = audit::append(
+                &desk.office,
+                &audit::Record {
+                    actor: &user.name,
+                    action: AuditAction::CaseCreate,
+                    target: &created.id,
+                    detail: "api",
+                },
+            );
+            Ok((
+                StatusCode::CREATED,
+                Json(ApiCreated {
+                    schema: "anjuan-api-created/1".into(),
+                    id: created.id,
+                    warnings: findings(&created.warnings),
+                }),
+            ))
+        }
+        Err(NewCaseError::Invalid(found)) => Err(Failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError {
+                error: "案件记录有错误，未写入 (the new case has errors; nothing written)".into(),
+                remedy: "按 findings 中每条的 field 改正后重新提交".into(),
+                findings: findings(&found),
+            },
+        )),
+        Err(e) => {
+            let status = match e {
+                NewCaseError::Missing(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                NewCaseError::Exists(_) => StatusCode::CONFLICT,
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            Err(fail(status, mask_text(&e.to_string()), e.remedy()))
+        }
+    }
+}
+
+async fn deadlines(
+    State(desk): State<Arc<Desk>>,
+    headers: HeaderMap,
+) -> Result<Json<crate::office::output::DeadlinesReport>, Failure> {
+    authorize(&desk, &headers, Action::ViewCases, "/api/v1/deadlines")?;
+    let desk2 = desk.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let rules = desk2.rules();
+        let files = crate::case::collect_files(&[desk2.index.cases_dir().to_path_buf()])?;
+        crate::office::views::deadlines(&files, &rules).map(|d| (d, rules.as_of))
+    })
+    .await
+    .map_err(index_failure)?
+    .map_err(index_failure)?;
+    let (d, as_of) = found;
+    Ok(Json(crate::office::output::DeadlinesReport {
+        schema: "anjuan-deadlines/1".into(),
+        as_of,
+        open: d
+            .rows
+            .into_iter()
+            .map(|mut r| {
+                r.petitioner = mask_text(&r.petitioner);
+                r.file = std::path::Path::new(&r.file)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                r
+            })
+            .collect(),
+    }))
+}
+
+/// Who the token belongs to.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Me {
+    pub name: String,
+    /// 角色: 登记员, 领导, 档案员, 接收员, 管理员.
+    pub role: String,
+    /// What this role may do, as the API's action names.
+    pub may: Vec<String>,
+}
+
+async fn me(State(desk): State<Arc<Desk>>, headers: HeaderMap) -> Result<Json<Me>, Failure> {
+    let u = authorize(&desk, &headers, Action::ViewCases, "/api/v1/me")?;
+    Ok(Json(Me {
+        name: u.name.clone(),
+        role: u.role.to_string(),
+        may: Action::ALL
+            .into_iter()
+            .filter(|a| u.role.may(*a))
+            .map(|a| format!("{a:?}"))
+            .collect(),
+    }))
+}
+
+/// The OpenAPI 3.1 document of this API, its schemas generated from the same
+/// types the handlers use (schemars), so it cannot drift from them.
+pub fn openapi_document() -> serde_json::Value {
+    use schemars::generate::SchemaSettings;
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
+    let list = generator.subschema_for::<CaseList>().to_value();
+    let detail = generator.subschema_for::<CaseDetail>().to_value();
+    let new_case = generator.subschema_for::<ApiNewCase>().to_value();
+    let created = generator.subschema_for::<ApiCreated>().to_value();
+    let dl = generator
+        .subschema_for::<crate::office::output::DeadlinesReport>()
+        .to_value();
+    let me = generator.subschema_for::<Me>().to_value();
+    let err = generator.subschema_for::<ApiError>().to_value();
+    let schemas = generator.take_definitions(true);
+    let json =
+        |schema: &serde_json::Value| serde_json::json!({"application/json": {"schema": schema}});
+    let errors = |codes: &[&str]| {
+        let mut m = BTreeMap::new();
+        for c in codes {
+            m.insert(
+                c.to_string(),
+                serde_json::json!({"description": describe(c), "content": json(&err)}),
+            );
+        }
+        m
+    };
+    let with = |ok_code: &str, ok: serde_json::Value, codes: &[&str]| {
+        let mut m = errors(codes);
+        m.insert(ok_code.to_string(), ok);
+        serde_json::to_value(m).unwrap_or_default()
+    };
+    let str_param = |name: &str, desc: &str| serde_json::json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "anjuan 工作台接口 (desk API)",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "信访案件的登记、查询与期限。令牌由管理员用 `anjuan user token OFFICE NAME` 发放；身份证号与电话在列表中一律遮蔽。"
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"token": []}],
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "anjuan user token 发放的接口令牌"}},
+            "schemas": schemas,
+        },
+        "paths": {
+            "/cases": {
+                "get": {
+                    "operationId": "listCases",
+                    "summary": "案件列表 (the case list, masked)",
+                    "parameters": [
+                        str_param("q", "在案件编号、姓名、题名、事项中查找"),
+                        str_param("stage", "办理阶段"),
+                        str_param("category", "问题分类"),
+                        str_param("leader", "包案领导"),
+                        str_param("unit", "责任单位"),
+                        {"name": "overdue", "in": "query", "required": false, "schema": {"type": "boolean"}},
+                        {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 4294967295u64}},
+                        {"name": "per_page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500}}
+                    ],
+                    "responses": with("200", serde_json::json!({"description": "一页案件", "content": json(&list)}), &["400", "401", "403", "503"])
+                },
+                "post": {
+                    "operationId": "createCase",
+                    "summary": "登记新案件 (register a case; 登记员)",
+                    "requestBody": {"required": true, "content": json(&new_case)},
+                    "responses": with("201", serde_json::json!({"description": "已登记", "content": json(&created)}), &["400", "401", "403", "409", "422", "503"])
+                }
+            },
+            "/cases/{id}": {
+                "get": {
+                    "operationId": "getCase",
+                    "summary": "一件案件 (one case with its record)",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": with("200", serde_json::json!({"description": "案件", "content": json(&detail)}), &["401", "403", "404", "409", "503"])
+                }
+            },
+            "/deadlines": {
+                "get": {
+                    "operationId": "deadlines",
+                    "summary": "未结案件的下一步与期限 (open cases, overdue first)",
+                    "responses": with("200", serde_json::json!({"description": "期限", "content": json(&dl)}), &["401", "403", "503"])
+                }
+            },
+            "/me": {
+                "get": {
+                    "operationId": "me",
+                    "summary": "令牌所属账号与权限 (who the token is)",
+                    "responses": with("200", serde_json::json!({"description": "账号", "content": json(&me)}), &["401", "403"])
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "本文档 (this document)",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }
+            }
+        }
+    })
+}
+
+fn describe(code: &str) -> &'static str {
+    match code {
+        "400" => "请求有误 (bad request)",
+        "401" => "缺少或无效的令牌 (unauthorized)",
+        "403" => "角色无权 (forbidden)",
+        "404" => "没有该案件 (not found)",
+        "409" => "冲突 (conflict)",
+        "422" => "记录有错误 (unprocessable)",
+        _ => "暂时无法办理 (unavailable)",
+    }
+}
+
+async fn openapi() -> Response {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = DOC.get_or_init(|| openapi_document().to_string());
+    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
+}

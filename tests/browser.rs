@@ -1,0 +1,68 @@
+//! The desk in a real browser: `anjuan serve` on a copy of the demo office with
+//! its papers rendered, driven by `tests/e2e/desk.mjs` (playwright-core from
+//! npm, Debian's chromium). Needs `npm ci --prefix tests/e2e` and the
+//! `chromium` package (`.ci/run` installs both; README: Tests). Screenshots of
+//! the main pages go to `$ANJUAN_SHOTS` when it is set (the README's come from
+//! there).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::desk::*;
+use common::{anjuan, root, text_of};
+
+#[test]
+fn the_desk_end_to_end_in_chromium() {
+    let e2e = root().join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed: run `npm ci --prefix tests/e2e` (README: Tests)"
+    );
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        chromium.is_file(),
+        "no browser at {}: install Debian's chromium (README: Tests) or set CHROMIUM",
+        chromium.display()
+    );
+    let (t, office) = office();
+    let o = anjuan(t.path(), &["render", office.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let server = serve(&office, &[]);
+    let mut node = Command::new("node");
+    node.arg(e2e.join("desk.mjs"))
+        .current_dir(&e2e)
+        .env("DESK_URL", format!("http://{}", server.addr))
+        .env("OFFICE", &office)
+        .env("PW", PW)
+        .env("CLERK", "李静")
+        .env("RECEIVER", "赵收")
+        .env("CHROMIUM", &chromium);
+    if let Some(shots) = std::env::var_os("ANJUAN_SHOTS") {
+        node.env("SHOTS", shots);
+    }
+    let o = node.output().expect("run node (Node.js 18 or newer)");
+    let text = text_of(&o);
+    println!("{text}");
+    assert!(o.status.success(), "the browser run failed:\n{text}");
+    drop(server);
+    // Every write the desk made is in the audit trail, and the trail is intact.
+    let v = anjuan(t.path(), &["audit", "verify", office.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", text_of(&v));
+    let log = audit_log(&office);
+    for action in [
+        "login",
+        "login.failed",
+        "case.create",
+        "access.denied",
+        "logout",
+    ] {
+        assert!(
+            log.contains(&format!("\"{action}\"")),
+            "no {action} in the audit trail:\n{log}"
+        );
+    }
+}

@@ -1,0 +1,284 @@
+//! The desk's test harness, shared by `tests/desk.rs`, `tests/api.rs` and
+//! `tests/browser.rs`: a demo office with one account per role, `anjuan serve`
+//! on a free loopback port (killed when dropped), and a small HTTP/1.1 client
+//! over a raw `TcpStream` that keeps cookies (no client crate: nothing to hide
+//! what goes over the wire).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::demo;
+
+/// The password of every account [`office`] makes.
+pub const PW: &str = "geheim-123";
+
+/// A copy of the demo office with a clerk 李静, a leader 孙丽华, a receiver 赵收
+/// (and the admin the first account must be).
+pub fn office() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("office");
+    copy_dir(&demo(), &dir);
+    for (name, role) in [
+        ("管理员甲", "管理员"),
+        ("李静", "登记员"),
+        ("孙丽华", "领导"),
+        ("赵收", "接收员"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+            .args(["user", "add"])
+            .arg(&dir)
+            .args([name, "--role", role, "--password-env", "DESK_PW"])
+            .env("DESK_PW", PW)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", super::text_of(&o));
+    }
+    (t, dir)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A running `anjuan serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: String,
+    pub out: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve(office: &Path, extra: &[&str]) -> Server {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .arg("serve")
+        .arg(office)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut out = String::new();
+    let addr = loop {
+        let Some(Ok(l)) = lines.next() else {
+            let _ = child.kill();
+            panic!("serve printed no address: {out}");
+        };
+        out.push_str(&l);
+        out.push('\n');
+        if let Some(u) = l.split("http://").nth(1) {
+            break u.trim_end_matches('/').to_string();
+        }
+    };
+    // Keep reading so the pipe never fills.
+    std::thread::spawn(move || for _ in lines {});
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "slow start: {:?}",
+        started.elapsed()
+    );
+    Server { child, addr, out }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A browser of sorts: keeps cookies, speaks HTTP/1.1 with `Connection: close`.
+pub struct Client {
+    pub addr: String,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Client {
+    pub fn new(s: &Server) -> Client {
+        Client {
+            addr: s.addr.clone(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req.push_str(&format!("Cookie: {}\r\n", c.join("; ")));
+        }
+        for (k, v) in extra {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        let typed = extra
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if let Some(b) = body {
+            if !typed {
+                req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+            }
+            req.push_str(&format!("Content-Length: {}\r\n", b.len()));
+        }
+        req.push_str("\r\n");
+        if let Some(b) = body {
+            req.push_str(b);
+        }
+        s.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a response head");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let body = raw[split + 4..].to_vec();
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let r = Resp {
+            status,
+            headers,
+            body,
+        };
+        for c in r.headers_named("set-cookie") {
+            let kv = c.split(';').next().unwrap();
+            if let Some((k, v)) = kv.split_once('=') {
+                if c.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        r
+    }
+
+    pub fn get(&mut self, path: &str) -> Resp {
+        self.send("GET", path, None, &[])
+    }
+
+    pub fn post(&mut self, path: &str, body: &str) -> Resp {
+        self.send("POST", path, Some(body), &[])
+    }
+
+    pub fn login(&mut self, name: &str, pw: &str) -> Resp {
+        let page = self.get("/login");
+        let token = csrf(&page.text());
+        self.post(
+            "/login",
+            &form(&[("csrf", &token), ("name", name), ("password", pw)]),
+        )
+    }
+
+    /// Logged in; the CSRF token of the session (from the dashboard's logout form).
+    pub fn signed_in(s: &Server, name: &str) -> (Client, String) {
+        let mut c = Client::new(s);
+        let r = c.login(name, PW);
+        assert_eq!(r.status, 303, "{}", r.text());
+        let home = c.get("/");
+        assert_eq!(home.status, 200);
+        let token = csrf(&home.text());
+        (c, token)
+    }
+}
+
+pub fn csrf(html: &str) -> String {
+    attr_after(html, r#"name="csrf" value=""#)
+}
+
+pub fn attr_after(html: &str, marker: &str) -> String {
+    let i = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {html}"))
+        + marker.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+pub fn audit_log(office: &Path) -> String {
+    std::fs::read_to_string(office.join(".anjuan/audit.log")).unwrap_or_default()
+}
