@@ -646,3 +646,61 @@ fn plain_http_on_a_network_address_is_refused() {
     let _ = child.wait();
     assert!(line.contains("警告") && line.contains("明文"), "{line}");
 }
+
+#[test]
+fn a_clerk_records_a_delivery() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let path = dir.join("cases/XF-2026-0007.toml");
+    let page = c.get("/cases/XF-2026-0007/edit/delivery");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let version = attr_after(&page.text(), r#"name="version" value=""#);
+    let delivery = |method: &str, time: &str| {
+        form(&[
+            ("csrf", &token),
+            ("version", &version),
+            ("deliveries[1].paper", "受理告知书"),
+            ("deliveries[1].method", method),
+            ("deliveries[1].time", time),
+            ("deliveries[1].place", "青溪县柳河镇上塘村后畈组22号"),
+            ("deliveries[1].recipient", "杨翀"),
+            ("deliveries[1].servers", "蒋晓东\n李敏"),
+        ])
+    };
+    let before = std::fs::read_to_string(&path).unwrap();
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/delivery",
+        &delivery("直接", "昨天"),
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains(r#"data-field="deliveries[1].time""#));
+    // By mail without a tracking number: the finding at its field.
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/delivery",
+        &delivery("邮寄", "2026-11-12T09:30"),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("deliveries[1]"), "{}", r.text());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/delivery",
+        &delivery("直接", "2026-11-12T09:30"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        after.contains("2026-11-12T09:30:00") && after.contains(r#"servers = ["蒋晓东", "李敏"]"#),
+        "{after}"
+    );
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("delivery.record") && l.contains("XF-2026-0007")));
+    assert!(c
+        .get("/cases/XF-2026-0007")
+        .text()
+        .contains("2026-11-12 09:30"));
+    // A leader may not record one.
+    let (mut l, _) = Client::signed_in(&s, "孙丽华");
+    assert_eq!(l.get("/cases/XF-2026-0007/edit/delivery").status, 403);
+}
