@@ -447,12 +447,7 @@ pub(crate) async fn dashboard(State(desk): Shared, headers: HeaderMap) -> Respon
         Ok(x) => x,
         Err(r) => return r,
     };
-    let mut due: Vec<&Arc<Summary>> = snap
-        .cases
-        .iter()
-        .filter(|c| c.days_left.is_some_and(|d| d <= 7))
-        .collect();
-    due.sort_by_key(|c| (c.days_left, c.id.clone()));
+    let due = &snap.due_soon;
     let overdue: Vec<Row> = due.iter().filter(|c| c.overdue()).map(|c| row(c)).collect();
     let today: Vec<Row> = due
         .iter()
@@ -464,32 +459,22 @@ pub(crate) async fn dashboard(State(desk): Shared, headers: HeaderMap) -> Respon
         .filter(|c| c.days_left.is_some_and(|d| (1..=7).contains(&d)))
         .map(|c| row(c))
         .collect();
-    let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut leaders: BTreeMap<String, usize> = BTreeMap::new();
-    for c in &snap.cases {
-        *stages.entry(c.stage).or_default() += 1;
-        if c.status != "已结案" {
-            *leaders
-                .entry(
-                    c.leader
-                        .clone()
-                        .unwrap_or_else(|| "（未定包案领导）".into()),
-                )
-                .or_default() += 1;
-        }
-    }
-    let by_stage: Vec<Count> = STAGES
+    let by_stage: Vec<Count> = snap
+        .by_stage
         .iter()
-        .map(|st| Count {
-            label: st.to_string(),
-            count: stages.get(st).copied().unwrap_or(0),
+        .map(|(label, count)| Count {
+            label: label.to_string(),
+            count: *count,
         })
         .collect();
-    let mut by_leader: Vec<Count> = leaders
-        .into_iter()
-        .map(|(label, count)| Count { label, count })
+    let by_leader: Vec<Count> = snap
+        .by_leader
+        .iter()
+        .map(|(l, count)| Count {
+            label: l.clone().unwrap_or_else(|| "（未定包案领导）".into()),
+            count: *count,
+        })
         .collect();
-    by_leader.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
     let mut c = base(&desk, Some(&s), "/");
     c.insert("overdue", &overdue);
     c.insert("today", &today);
@@ -526,13 +511,6 @@ pub(crate) struct ListQuery {
 }
 
 const PAGE: usize = 50;
-
-fn distinct<'a>(it: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut v: Vec<&str> = it.filter(|s| !s.is_empty()).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
 
 pub(crate) async fn cases(
     State(desk): Shared,
@@ -602,18 +580,9 @@ pub(crate) async fn cases(
     c.insert("prev", &(page > 1).then(|| link(page - 1)));
     c.insert("next", &(page < pages).then(|| link(page + 1)));
     c.insert("stages", &STAGES);
-    c.insert(
-        "categories",
-        &distinct(snap.cases.iter().map(|c| c.category.as_str())),
-    );
-    c.insert(
-        "leaders",
-        &distinct(snap.cases.iter().filter_map(|c| c.leader.as_deref())),
-    );
-    c.insert(
-        "units",
-        &distinct(snap.cases.iter().filter_map(|c| c.unit.as_deref())),
-    );
+    c.insert("categories", &snap.categories);
+    c.insert("leaders", &snap.leaders);
+    c.insert("units", &snap.units);
     render(&desk, StatusCode::OK, "cases.html", &c)
 }
 
