@@ -441,3 +441,60 @@ fn summary(path: &Path, c: &Case, rules: &Rules<'_>, errors: usize) -> Summary {
         haystack: mask_text(&hay).to_lowercase(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Loaded};
+
+    fn office() -> (tempfile::TempDir, Loaded) {
+        let t = tempfile::tempdir().unwrap();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-office");
+        std::fs::create_dir_all(t.path().join("cases")).unwrap();
+        for e in std::fs::read_dir(demo.join("cases")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), t.path().join("cases").join(e.file_name())).unwrap();
+        }
+        let cfg = t.path().join("anjuan.toml");
+        std::fs::copy(demo.join("anjuan.toml"), &cfg).unwrap();
+        let loaded = Loaded {
+            config: Config::load(&cfg).unwrap(),
+            path: Some(cfg),
+        };
+        (t, loaded)
+    }
+
+    #[test]
+    fn the_index_follows_the_folder() {
+        let (t, loaded) = office();
+        let rules = crate::office::rules(&loaded, None);
+        let ix = Index::new(t.path().join("cases"));
+        let a = ix.current(&rules).unwrap();
+        assert_eq!(a.cases.len(), 8);
+        let c = a.find("XF-2026-0002").unwrap();
+        assert_eq!(c.petitioner, "刘堃");
+        assert_eq!(c.stage, "已结案");
+        assert!(!c.haystack.contains("330122198509234624"), "numbers masked");
+        // Within the interval, the same snapshot.
+        assert!(Arc::ptr_eq(&a, &ix.current(&rules).unwrap()));
+
+        // A changed file is read again, a removed one dropped, a broken one listed.
+        let p = t.path().join("cases/XF-2026-0002.toml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replace("name = \"刘堃\"", "name = \"刘某\"")).unwrap();
+        std::fs::remove_file(t.path().join("cases/XF-2026-0001.toml")).unwrap();
+        std::fs::write(t.path().join("cases/XF-2026-0099.toml"), "id = [").unwrap();
+        ix.invalidate();
+        let b = ix.current(&rules).unwrap();
+        assert_eq!(b.cases.len(), 7);
+        assert_eq!(b.find("XF-2026-0002").unwrap().petitioner, "刘某");
+        assert!(b.find("XF-2026-0001").is_none());
+        assert_eq!(b.unreadable.len(), 1);
+        // Unchanged summaries are shared, not re-read.
+        assert!(Arc::ptr_eq(
+            a.find("XF-2026-0003").unwrap(),
+            b.find("XF-2026-0003").unwrap()
+        ));
+        assert_eq!(b.by_stage.iter().map(|(_, n)| n).sum::<usize>(), 7);
+    }
+}
