@@ -826,3 +826,27 @@ fn tls_serves_a_network_address_with_secure_cookies() {
         .contains("strict-transport-security"));
     drop(server);
 }
+
+#[test]
+fn malformed_requests_get_chinese_pages() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, _) = Client::signed_in(&s, "李静");
+    for (method, path, want) in [
+        ("GET", "/cases/%FF%FE", 400),
+        ("DELETE", "/cases", 403),
+        ("GET", "/nowhere", 404),
+        ("GET", "/cases?page=abc&overdue=1", 200),
+    ] {
+        let r = c.send(method, path, None, &[]);
+        assert_eq!(r.status, want, "{method} {path}: {}", r.text());
+        assert!(
+            r.header("content-type").unwrap().starts_with("text/html"),
+            "{path}"
+        );
+        assert!(r.text().contains("lang=\"zh-CN\""), "{path}");
+    }
+    let big = "x".repeat(300 * 1024);
+    let r = c.post("/cases/new", &format!("csrf=1&a={big}"));
+    assert_eq!(r.status, 413);
+}
