@@ -527,10 +527,12 @@ pub(crate) async fn cases(
         Err(r) => return r,
     };
     let needle = mask_text(q.q.trim()).to_lowercase();
+    // One searcher for the 5,000 haystacks (memchr's, built once per request).
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let hits: Vec<&Arc<Summary>> = snap
         .cases
         .iter()
-        .filter(|c| needle.is_empty() || c.haystack.contains(&needle))
+        .filter(|c| needle.is_empty() || finder.find(c.haystack.as_bytes()).is_some())
         .filter(|c| q.stage.is_empty() || c.stage == q.stage)
         .filter(|c| q.category.is_empty() || c.category == q.category)
         .filter(|c| q.leader.is_empty() || c.leader.as_deref() == Some(q.leader.as_str()))
