@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -379,4 +380,208 @@ fn plain_http_on_a_network_address_is_refused() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(line.contains("警告") && line.contains("明文"), "{line}");
+}
+
+#[test]
+fn a_clerk_records_a_delivery() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let path = dir.join("cases/XF-2026-0007.toml");
+    let page = c.get("/cases/XF-2026-0007/edit/delivery");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let version = attr_after(&page.text(), r#"name="version" value=""#);
+    let delivery = |method: &str, time: &str| {
+        form(&[
+            ("csrf", &token),
+            ("version", &version),
+            ("deliveries[1].paper", "受理告知书"),
+            ("deliveries[1].method", method),
+            ("deliveries[1].time", time),
+            ("deliveries[1].place", "青溪县柳河镇上塘村后畈组22号"),
+            ("deliveries[1].recipient", "杨翀"),
+            ("deliveries[1].servers", "蒋晓东\n李敏"),
+        ])
+    };
+    let before = std::fs::read_to_string(&path).unwrap();
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/delivery",
+        &delivery("直接", "昨天"),
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains(r#"data-field="deliveries[1].time""#));
+    // By mail without a tracking number: the finding at its field.
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/delivery",
+        &delivery("邮寄", "2026-11-12T09:30"),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("deliveries[1]"), "{}", r.text());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/delivery",
+        &delivery("直接", "2026-11-12T09:30"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        after.contains("2026-11-12T09:30:00") && after.contains(r#"servers = ["蒋晓东", "李敏"]"#),
+        "{after}"
+    );
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("delivery.record") && l.contains("XF-2026-0007")));
+    assert!(c
+        .get("/cases/XF-2026-0007")
+        .text()
+        .contains("2026-11-12 09:30"));
+    // A leader may not record one.
+    let (mut l, _) = Client::signed_in(&s, "孙丽华");
+    assert_eq!(l.get("/cases/XF-2026-0007/edit/delivery").status, 403);
+}
+
+/// Accepts the test's self-signed certificate: what is tested is the desk, not PKI.
+#[derive(Debug)]
+struct AnyCert(rustls::crypto::CryptoProvider);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCert {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &rustls::pki_types::CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &rustls::pki_types::CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[test]
+#[allow(deprecated)]
+fn tls_serves_a_network_address_with_secure_cookies() {
+    let (t, dir) = office();
+    let (cert, key) = (t.path().join("cert.pem"), t.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output();
+    if !made.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!("openssl not available: TLS test skipped");
+        return;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anjuan"))
+        .arg("serve")
+        .arg(&dir)
+        .args(["--listen", "0.0.0.0:0", "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let server = Server {
+        child,
+        addr: String::new(),
+        out: line.clone(),
+    };
+    let port = line
+        .trim()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(line.contains("https://"), "{}", server.out);
+
+    let provider = rustls::crypto::ring::default_provider();
+    let cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(provider.clone()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(AnyCert(provider)))
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(cfg), name).unwrap();
+    let tcp = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"GET /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = Vec::new();
+    let _ = tls.read_to_end(&mut raw);
+    let head = String::from_utf8_lossy(&raw);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let cookie = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert!(head
+        .to_ascii_lowercase()
+        .contains("strict-transport-security"));
+    drop(server);
+}
+
+#[test]
+fn malformed_requests_get_chinese_pages() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, _) = Client::signed_in(&s, "李静");
+    for (method, path, want) in [
+        ("GET", "/cases/%FF%FE", 400),
+        ("DELETE", "/cases", 403),
+        ("GET", "/nowhere", 404),
+        ("GET", "/cases?page=abc&overdue=1", 200),
+    ] {
+        let r = c.send(method, path, None, &[]);
+        assert_eq!(r.status, want, "{method} {path}: {}", r.text());
+        assert!(
+            r.header("content-type").unwrap().starts_with("text/html"),
+            "{path}"
+        );
+        assert!(r.text().contains("lang=\"zh-CN\""), "{path}");
+    }
+    let big = "x".repeat(300 * 1024);
+    let r = c.post("/cases/new", &format!("csrf=1&a={big}"));
+    assert_eq!(r.status, 413);
 }

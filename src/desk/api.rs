@@ -138,6 +138,27 @@ fn authorize(
     Ok(user)
 }
 
+/// The framework's own refusals under `/api/v1` (a malformed path or query, a
+/// wrong method), as the API's JSON errors with their status.
+pub(crate) fn refusal(status: StatusCode) -> Response {
+    let (error, remedy) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "此接口不支持该请求方法 (method not allowed)",
+            "各接口的方法见 /api/v1/openapi.json",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("请求体过大 (request too large)", "缩短请求内容后重试"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "请求体须为 JSON (unsupported media type)",
+            "加上 Content-Type: application/json",
+        ),
+        _ => (
+            "请求有误 (bad request)",
+            "按 /api/v1/openapi.json 改正地址、参数或请求体",
+        ),
+    };
+    fail(status, error, remedy).into_response()
+}
+
 fn index_failure(e: impl std::fmt::Display) -> Failure {
     fail(
         StatusCode::SERVICE_UNAVAILABLE,

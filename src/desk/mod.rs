@@ -187,6 +187,28 @@ async fn guard(State(desk): State<Arc<Desk>>, req: Request, next: Next) -> Respo
     } else {
         next.run(req).await
     };
+    // The framework's own refusals (a malformed path or query, a wrong method)
+    // come as bare text: every answer a clerk sees is a Chinese page.
+    // The API answers in JSON, its refusals included.
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let bare = res.status().is_client_error()
+        && !content_type.starts_with(if api { "application/json" } else { "text/html" });
+    if bare && api {
+        res = api::refusal(res.status());
+    } else if bare {
+        let status = res.status();
+        res = pages::error_page(
+            &desk,
+            None,
+            status,
+            "请求有误 (bad request)",
+            "地址或提交的内容格式不对：请从页面上的链接和按钮进入，不要手工修改地址。",
+        );
+    }
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,

@@ -447,12 +447,7 @@ pub(crate) async fn dashboard(State(desk): Shared, headers: HeaderMap) -> Respon
         Ok(x) => x,
         Err(r) => return r,
     };
-    let mut due: Vec<&Arc<Summary>> = snap
-        .cases
-        .iter()
-        .filter(|c| c.days_left.is_some_and(|d| d <= 7))
-        .collect();
-    due.sort_by_key(|c| (c.days_left, c.id.clone()));
+    let due = &snap.due_soon;
     let overdue: Vec<Row> = due.iter().filter(|c| c.overdue()).map(|c| row(c)).collect();
     let today: Vec<Row> = due
         .iter()
@@ -464,32 +459,22 @@ pub(crate) async fn dashboard(State(desk): Shared, headers: HeaderMap) -> Respon
         .filter(|c| c.days_left.is_some_and(|d| (1..=7).contains(&d)))
         .map(|c| row(c))
         .collect();
-    let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut leaders: BTreeMap<String, usize> = BTreeMap::new();
-    for c in &snap.cases {
-        *stages.entry(c.stage).or_default() += 1;
-        if c.status != "已结案" {
-            *leaders
-                .entry(
-                    c.leader
-                        .clone()
-                        .unwrap_or_else(|| "（未定包案领导）".into()),
-                )
-                .or_default() += 1;
-        }
-    }
-    let by_stage: Vec<Count> = STAGES
+    let by_stage: Vec<Count> = snap
+        .by_stage
         .iter()
-        .map(|st| Count {
-            label: st.to_string(),
-            count: stages.get(st).copied().unwrap_or(0),
+        .map(|(label, count)| Count {
+            label: label.to_string(),
+            count: *count,
         })
         .collect();
-    let mut by_leader: Vec<Count> = leaders
-        .into_iter()
-        .map(|(label, count)| Count { label, count })
+    let by_leader: Vec<Count> = snap
+        .by_leader
+        .iter()
+        .map(|(l, count)| Count {
+            label: l.clone().unwrap_or_else(|| "（未定包案领导）".into()),
+            count: *count,
+        })
         .collect();
-    by_leader.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
     let mut c = base(&desk, Some(&s), "/");
     c.insert("overdue", &overdue);
     c.insert("today", &today);
@@ -527,13 +512,6 @@ pub(crate) struct ListQuery {
 
 const PAGE: usize = 50;
 
-fn distinct<'a>(it: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut v: Vec<&str> = it.filter(|s| !s.is_empty()).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
 pub(crate) async fn cases(
     State(desk): Shared,
     headers: HeaderMap,
@@ -549,10 +527,12 @@ pub(crate) async fn cases(
         Err(r) => return r,
     };
     let needle = mask_text(q.q.trim()).to_lowercase();
+    // One searcher for the 5,000 haystacks (memchr's, built once per request).
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let hits: Vec<&Arc<Summary>> = snap
         .cases
         .iter()
-        .filter(|c| needle.is_empty() || c.haystack.contains(&needle))
+        .filter(|c| needle.is_empty() || finder.find(c.haystack.as_bytes()).is_some())
         .filter(|c| q.stage.is_empty() || c.stage == q.stage)
         .filter(|c| q.category.is_empty() || c.category == q.category)
         .filter(|c| q.leader.is_empty() || c.leader.as_deref() == Some(q.leader.as_str()))
@@ -602,18 +582,9 @@ pub(crate) async fn cases(
     c.insert("prev", &(page > 1).then(|| link(page - 1)));
     c.insert("next", &(page < pages).then(|| link(page + 1)));
     c.insert("stages", &STAGES);
-    c.insert(
-        "categories",
-        &distinct(snap.cases.iter().map(|c| c.category.as_str())),
-    );
-    c.insert(
-        "leaders",
-        &distinct(snap.cases.iter().filter_map(|c| c.leader.as_deref())),
-    );
-    c.insert(
-        "units",
-        &distinct(snap.cases.iter().filter_map(|c| c.unit.as_deref())),
-    );
+    c.insert("categories", &snap.categories);
+    c.insert("leaders", &snap.leaders);
+    c.insert("units", &snap.units);
     render(&desk, StatusCode::OK, "cases.html", &c)
 }
 
@@ -650,6 +621,16 @@ struct PersonRow {
     id_number: String,
     phone: String,
     address: String,
+}
+
+#[derive(Serialize)]
+struct DeliveryRow {
+    paper: &'static str,
+    method: &'static str,
+    time: String,
+    place: String,
+    recipient: String,
+    servers: String,
 }
 
 #[derive(Serialize)]
@@ -813,6 +794,20 @@ pub(crate) async fn case_page(
     ctx.insert("findings", &findings);
     ctx.insert("papers", &papers);
     ctx.insert("may_edit", &s.role.may(Action::EditCase));
+    ctx.insert("may_deliver", &s.role.may(Action::RecordDelivery));
+    let deliveries: Vec<DeliveryRow> = c
+        .deliveries
+        .iter()
+        .map(|d| DeliveryRow {
+            paper: d.paper.zh(),
+            method: d.method.zh(),
+            time: d.time.to_string(),
+            place: d.place.clone(),
+            recipient: d.recipient.clone(),
+            servers: d.servers.join("、"),
+        })
+        .collect();
+    ctx.insert("deliveries", &deliveries);
     render(&desk, StatusCode::OK, "case.html", &ctx)
 }
 
@@ -1261,7 +1256,17 @@ fn section_title(section: &str) -> Option<&'static str> {
     match section {
         "matter" => Some("事项 (the matter)"),
         "petitioners" => Some("信访人 (petitioners)"),
+        "delivery" => Some("送达 (record a delivery)"),
         _ => None,
+    }
+}
+
+/// What editing a section needs: recording a delivery is its own action.
+fn section_action(section: &str) -> Action {
+    if section == "delivery" {
+        Action::RecordDelivery
+    } else {
+        Action::EditCase
     }
 }
 
@@ -1336,6 +1341,107 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
             }
             v
         }
+        "delivery" => {
+            // A new entry at the end of [[deliveries]].
+            let n = c.deliveries.len();
+            let k = |f: &str| format!("deliveries[{n}].{f}");
+            let mut paper = field(
+                &k("paper"),
+                "送达文书 (paper)",
+                "select",
+                String::new(),
+                true,
+            );
+            paper.options = crate::case::model::Paper::ALL
+                .iter()
+                .map(|p| p.zh().to_string())
+                .collect();
+            let mut method = field(
+                &k("method"),
+                "送达方式 (method)",
+                "select",
+                String::new(),
+                true,
+            );
+            method.options = crate::case::model::Method::ALL
+                .iter()
+                .map(|m| m.zh().to_string())
+                .collect();
+            let mut time = field(
+                &k("time"),
+                "送达时间 (time)",
+                "datetime",
+                String::new(),
+                true,
+            );
+            time.hint = "如 2026-11-20 10:30";
+            let recipient = c
+                .petitioners
+                .first()
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let mut servers = field(
+                &k("servers"),
+                "送达人 (servers)",
+                "lines",
+                String::new(),
+                true,
+            );
+            servers.hint = "每行一人，至少一人";
+            let mut tracking = field(
+                &k("tracking_number"),
+                "邮件号码 (tracking number)",
+                "text",
+                String::new(),
+                false,
+            );
+            tracking.hint = "邮寄送达必填";
+            let mut witness = field(
+                &k("witness"),
+                "见证人 (witness)",
+                "text",
+                String::new(),
+                false,
+            );
+            witness.hint = "留置送达必填（并填拒收理由、拍照录像记录）";
+            vec![
+                paper,
+                method,
+                time,
+                field(&k("place"), "送达地点 (place)", "text", String::new(), true),
+                field(
+                    &k("recipient"),
+                    "受送达人/签收人 (recipient)",
+                    "text",
+                    recipient,
+                    true,
+                ),
+                field(
+                    &k("relation"),
+                    "与受送达人关系 (relation)",
+                    "text",
+                    String::new(),
+                    false,
+                ),
+                servers,
+                tracking,
+                witness,
+                field(
+                    &k("refusal_reason"),
+                    "拒收理由 (refusal reason)",
+                    "text",
+                    String::new(),
+                    false,
+                ),
+                field(
+                    &k("evidence"),
+                    "拍照/录像记录 (evidence)",
+                    "text",
+                    String::new(),
+                    false,
+                ),
+            ]
+        }
         _ => Vec::new(),
     }
 }
@@ -1344,12 +1450,10 @@ fn edit_page_of(
     desk: &Desk,
     s: &Session,
     status: StatusCode,
-    id: &str,
-    section: &str,
+    (id, section): (&str, &str),
     fields: &[Field],
     version: &str,
-    message: Option<String>,
-    notes: Vec<String>,
+    (message, notes): (Option<String>, Vec<String>),
 ) -> Response {
     form_page(
         desk,
@@ -1375,7 +1479,7 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
         Some(s),
         StatusCode::NOT_FOUND,
         "没有这一部分 (no such section)",
-        "可修改的部分：信访人（petitioners）、事项（matter）。",
+        "可修改的部分：信访人（petitioners）、事项（matter）、送达（delivery）。",
     )
 }
 
@@ -1388,7 +1492,7 @@ pub(crate) async fn edit_page(
         &desk,
         &headers,
         &format!("/cases/{id}/edit/{section}"),
-        Action::EditCase,
+        section_action(&section),
     )
     .await
     {
@@ -1438,12 +1542,10 @@ pub(crate) async fn edit_page(
         &desk,
         &s,
         StatusCode::OK,
-        &id,
-        &section,
+        (&id, &section),
         &fields,
         &version,
-        None,
-        Vec::new(),
+        (None, Vec::new()),
     )
 }
 
@@ -1457,7 +1559,7 @@ pub(crate) async fn edit(
         &desk,
         &headers,
         &format!("/cases/{id}/edit/{section}"),
-        Action::EditCase,
+        section_action(&section),
     )
     .await
     {
@@ -1495,10 +1597,20 @@ pub(crate) async fn edit(
     };
     let mut fields = section_fields(&section, &current);
     let mut changes = Vec::new();
+    let mut unparsed = false;
     for f in fields.iter_mut() {
         let given = values.get(&f.name).cloned().unwrap_or_default();
         let value = match f.kind {
             "lines" => edit::Value::List(lines(&given)),
+            "datetime" => match crate::case::date::DateTime::parse(&given) {
+                Some(t) => edit::Value::DateTime(t),
+                None => {
+                    f.errors
+                        .push("请填写日期与时间，如 2026-11-20 10:30 (date and time)".into());
+                    unparsed = true;
+                    edit::Value::Remove
+                }
+            },
             _ if given.trim().is_empty() && !f.required => edit::Value::Remove,
             _ => edit::Value::Text(given.trim().to_string()),
         };
@@ -1508,6 +1620,26 @@ pub(crate) async fn edit(
             value,
         });
     }
+    let version = values.get("version").cloned().unwrap_or_default();
+    if unparsed {
+        return edit_page_of(
+            &desk,
+            &s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            (&id, &section),
+            &fields,
+            &version,
+            (
+                Some("有字段填写有误，未写入：请按各栏下的提示改正后再保存。".into()),
+                Vec::new(),
+            ),
+        );
+    }
+    let action = if section == "delivery" {
+        AuditAction::DeliveryRecord
+    } else {
+        AuditAction::CaseEdit
+    };
     let who = s.user.clone();
     let target = id.clone();
     let saved = blocking(&desk, move || {
@@ -1520,7 +1652,7 @@ pub(crate) async fn edit(
                     &d.office,
                     &Record {
                         actor: &who,
-                        action: AuditAction::CaseEdit,
+                        action,
                         target: &target,
                         detail: &detail,
                     },
@@ -1531,7 +1663,6 @@ pub(crate) async fn edit(
         r
     })
     .await;
-    let version = values.get("version").cloned().unwrap_or_default();
     match saved {
         Ok(Ok(_)) => see_other(&format!("/cases/{id}")),
         Ok(Err(edit::EditError::Conflict { changed, .. })) => {
@@ -1547,12 +1678,13 @@ pub(crate) async fn edit(
                 &desk,
                 &s,
                 StatusCode::CONFLICT,
-                &id,
-                &section,
+                (&id, &section),
                 &fields,
                 &version,
-                Some(msg),
-                vec![format!("重新打开：/cases/{id}/edit/{section}")],
+                (
+                    Some(msg),
+                    vec![format!("重新打开：/cases/{id}/edit/{section}")],
+                ),
             )
         }
         Ok(Err(edit::EditError::Invalid(found))) => {
@@ -1561,12 +1693,13 @@ pub(crate) async fn edit(
                 &desk,
                 &s,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &id,
-                &section,
+                (&id, &section),
                 &fields,
                 &version,
-                Some("修改后的案件记录有错误，未写入：请按各栏下的提示改正后再保存。".into()),
-                rest,
+                (
+                    Some("修改后的案件记录有错误，未写入：请按各栏下的提示改正后再保存。".into()),
+                    rest,
+                ),
             )
         }
         Ok(Err(e)) => {
@@ -1575,12 +1708,10 @@ pub(crate) async fn edit(
                 &desk,
                 &s,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &id,
-                &section,
+                (&id, &section),
                 &fields,
                 &version,
-                Some(mask_text(&msg)),
-                Vec::new(),
+                (Some(mask_text(&msg)), Vec::new()),
             )
         }
         Err(r) => r,

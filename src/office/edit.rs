@@ -37,6 +37,8 @@ pub enum Value {
     Int(i64),
     Bool(bool),
     Date(Date),
+    /// A date and time of day (送达时间), written as a TOML local date-time.
+    DateTime(crate::case::date::DateTime),
     /// A list of texts (诉求).
     List(Vec<String>),
     /// Take the field out of the file.
@@ -244,6 +246,10 @@ fn toml_value(v: &Value, field: &FieldPath) -> Result<toml_edit::Value, EditErro
         Value::Bool(b) => (*b).into(),
         Value::Date(d) => d
             .to_string()
+            .parse::<toml_edit::Datetime>()
+            .map_err(|e| field_err(field, e.to_string()))?
+            .into(),
+        Value::DateTime(t) => format!("{}:00", t.to_string().replacen(' ', "T", 1))
             .parse::<toml_edit::Datetime>()
             .map_err(|e| field_err(field, e.to_string()))?
             .into(),

@@ -11,7 +11,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::case::date::Date;
@@ -50,6 +51,11 @@ impl Summary {
     pub fn overdue(&self) -> bool {
         self.days_left.is_some_and(|d| d < 0)
     }
+
+    /// Still open (not closed).
+    pub fn close_pending(&self) -> bool {
+        self.stage != "已结案"
+    }
 }
 
 /// A case file that could not be read, with the first finding that stopped it.
@@ -67,6 +73,16 @@ pub struct Snapshot {
     pub unreadable: Vec<Unreadable>,
     /// The date days-left count from.
     pub as_of: Option<Date>,
+    /// Open cases due within a week or overdue, most overdue first.
+    pub due_soon: Vec<Arc<Summary>>,
+    /// How many cases are at each stage, in the order of [`STAGES`].
+    pub by_stage: Vec<(&'static str, usize)>,
+    /// Open cases per 包案领导 (None: not yet assigned), most first.
+    pub by_leader: Vec<(Option<String>, usize)>,
+    /// The values the list can be filtered by, sorted.
+    pub categories: Vec<String>,
+    pub leaders: Vec<String>,
+    pub units: Vec<String>,
 }
 
 impl Snapshot {
@@ -121,16 +137,24 @@ enum Known {
     Bad(Unreadable),
 }
 
-struct Inner {
-    files: HashMap<PathBuf, (Stamp, Known)>,
+/// The files as last seen, each with what it said.
+type Files = HashMap<PathBuf, (Stamp, Known)>;
+
+/// The snapshot requests read, with when and for which generation it was made.
+struct Published {
     snapshot: Arc<Snapshot>,
-    last: Option<Instant>,
+    at: Option<Instant>,
+    generation: u64,
 }
 
 /// The index of one office's `cases/` folder.
 pub struct Index {
     cases_dir: PathBuf,
-    inner: Mutex<Inner>,
+    /// Held while the folder is walked: one walk at a time.
+    files: Mutex<Files>,
+    published: RwLock<Published>,
+    /// Raised by [`Index::invalidate`]: a snapshot older than this is not served.
+    generation: AtomicU64,
 }
 
 impl Index {
@@ -140,11 +164,13 @@ impl Index {
     pub fn new(cases_dir: PathBuf) -> Index {
         Index {
             cases_dir,
-            inner: Mutex::new(Inner {
-                files: HashMap::new(),
+            files: Mutex::new(HashMap::new()),
+            published: RwLock::new(Published {
                 snapshot: Arc::new(Snapshot::default()),
-                last: None,
+                at: None,
+                generation: 0,
             }),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -153,33 +179,76 @@ impl Index {
     }
 
     /// Makes the next [`Index::current`] walk the folder whatever the throttle
-    /// says (after a face wrote a case file itself).
+    /// says, and wait for that walk (after a face wrote a case file itself, so
+    /// the page it shows next sees the file).
     pub fn invalidate(&self) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).last = None;
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// The cases as of now: the last snapshot when it is younger than
-    /// [`Index::MIN_INTERVAL`] (and of the same day), else a fresh one.
+    fn read_published(&self) -> std::sync::RwLockReadGuard<'_, Published> {
+        // A poisoned lock only means a request panicked; the value is replaced whole.
+        self.published.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cases as of now. The last snapshot while it is younger than
+    /// [`Index::MIN_INTERVAL`]; else one request walks the folder while the
+    /// others keep being served the last snapshot (a request after
+    /// [`Index::invalidate`], or on a new day, waits for the walk instead).
     pub fn current(&self, rules: &Rules<'_>) -> Result<Arc<Snapshot>, IndexError> {
-        // A poisoned lock only means another request panicked mid-refresh; the
-        // map is still consistent (entries are replaced whole).
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = inner.last.is_some_and(|t| t.elapsed() < Self::MIN_INTERVAL)
-            && inner.snapshot.as_of == Some(rules.as_of);
-        if fresh {
-            return Ok(inner.snapshot.clone());
+        let wanted = self.generation.load(Ordering::SeqCst);
+        let usable = |p: &Published| {
+            p.at.is_some() && p.generation >= wanted && p.snapshot.as_of == Some(rules.as_of)
+        };
+        let fresh =
+            |p: &Published| usable(p) && p.at.is_some_and(|t| t.elapsed() < Self::MIN_INTERVAL);
+        let stale_ok = {
+            let p = self.read_published();
+            if fresh(&p) {
+                return Ok(p.snapshot.clone());
+            }
+            usable(&p)
+        };
+        let mut files = if stale_ok {
+            match self.files.try_lock() {
+                Ok(g) => g,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    return Ok(self.read_published().snapshot.clone())
+                }
+            }
+        } else {
+            self.files.lock().unwrap_or_else(|p| p.into_inner())
+        };
+        // Another request may have walked while this one waited.
+        {
+            let p = self.read_published();
+            if fresh(&p) {
+                return Ok(p.snapshot.clone());
+            }
         }
-        if inner.snapshot.as_of != Some(rules.as_of) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let old = self.read_published().snapshot.clone();
+        if old.as_of != Some(rules.as_of) {
             // Days left count from another day now: read everything again.
-            inner.files.clear();
+            files.clear();
         }
-        refresh(&self.cases_dir, &mut inner, rules)?;
-        inner.last = Some(Instant::now());
-        Ok(inner.snapshot.clone())
+        let snapshot = refresh(&self.cases_dir, &mut files, &old, rules)?;
+        let mut p = self.published.write().unwrap_or_else(|p| p.into_inner());
+        *p = Published {
+            snapshot: snapshot.clone(),
+            at: Some(Instant::now()),
+            generation,
+        };
+        Ok(snapshot)
     }
 }
 
-fn refresh(dir: &Path, inner: &mut Inner, rules: &Rules<'_>) -> Result<(), IndexError> {
+fn refresh(
+    dir: &Path,
+    files: &mut Files,
+    old: &Arc<Snapshot>,
+    rules: &Rules<'_>,
+) -> Result<Arc<Snapshot>, IndexError> {
     use rayon::prelude::*;
     let paths = if dir.is_dir() {
         case::collect_files(&[dir.to_path_buf()])
@@ -196,25 +265,26 @@ fn refresh(dir: &Path, inner: &mut Inner, rules: &Rules<'_>) -> Result<(), Index
     }
     let changed: Vec<&(PathBuf, Stamp)> = seen
         .iter()
-        .filter(|(p, s)| inner.files.get(p).is_none_or(|(old, _)| old != s))
+        .filter(|(p, s)| files.get(p).is_none_or(|(was, _)| was != s))
         .collect();
     let read: Vec<(PathBuf, Stamp, Known)> = changed
         .par_iter()
         .map(|(p, s)| (p.clone(), *s, summarise(p, rules)))
         .collect();
     let keep: std::collections::HashSet<&PathBuf> = seen.iter().map(|(p, _)| p).collect();
-    inner.files.retain(|p, _| keep.contains(p));
-    let rebuilt = !read.is_empty()
-        || inner.files.len() != inner.snapshot.cases.len() + inner.snapshot.unreadable.len();
+    files.retain(|p, _| keep.contains(p));
+    let same = read.is_empty()
+        && files.len() == old.cases.len() + old.unreadable.len()
+        && old.as_of == Some(rules.as_of);
+    if same {
+        return Ok(old.clone());
+    }
     for (p, s, k) in read {
-        inner.files.insert(p, (s, k));
+        files.insert(p, (s, k));
     }
-    if !rebuilt && inner.snapshot.as_of == Some(rules.as_of) {
-        return Ok(());
-    }
-    let mut cases = Vec::with_capacity(inner.files.len());
+    let mut cases = Vec::with_capacity(files.len());
     let mut unreadable = Vec::new();
-    for (_, k) in inner.files.values() {
+    for (_, k) in files.values() {
         match k {
             Known::Case(s) => cases.push(s.clone()),
             Known::Bad(u) => unreadable.push(u.clone()),
@@ -222,12 +292,62 @@ fn refresh(dir: &Path, inner: &mut Inner, rules: &Rules<'_>) -> Result<(), Index
     }
     cases.sort_by(|a, b| (&a.id, &a.file).cmp(&(&b.id, &b.file)));
     unreadable.sort_by(|a, b| a.file.cmp(&b.file));
-    inner.snapshot = Arc::new(Snapshot {
-        cases,
-        unreadable,
-        as_of: Some(rules.as_of),
-    });
-    Ok(())
+    Ok(Arc::new(Snapshot::of(cases, unreadable, rules.as_of)))
+}
+
+impl Snapshot {
+    /// A snapshot of `cases` (sorted by number) with the figures pages show,
+    /// counted once here rather than on every request.
+    fn of(cases: Vec<Arc<Summary>>, unreadable: Vec<Unreadable>, as_of: Date) -> Snapshot {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut due_soon: Vec<Arc<Summary>> = cases
+            .iter()
+            .filter(|c| c.days_left.is_some_and(|d| d <= 7))
+            .cloned()
+            .collect();
+        due_soon.sort_by(|a, b| (a.days_left, &a.id).cmp(&(b.days_left, &b.id)));
+        let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut leaders: BTreeMap<Option<&str>, usize> = BTreeMap::new();
+        let (mut cats, mut leads, mut units) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for c in &cases {
+            *stages.entry(c.stage).or_default() += 1;
+            if c.close_pending() {
+                *leaders.entry(c.leader.as_deref()).or_default() += 1;
+            }
+            cats.insert(c.category.as_str());
+            if let Some(l) = c.leader.as_deref() {
+                leads.insert(l);
+            }
+            if let Some(u) = c.unit.as_deref() {
+                units.insert(u);
+            }
+        }
+        let mut by_leader: Vec<(Option<String>, usize)> = leaders
+            .into_iter()
+            .map(|(l, n)| (l.map(str::to_string), n))
+            .collect();
+        by_leader.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let owned = |s: BTreeSet<&str>| -> Vec<String> {
+            s.into_iter()
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        Snapshot {
+            due_soon,
+            by_stage: STAGES
+                .iter()
+                .map(|s| (*s, stages.get(s).copied().unwrap_or(0)))
+                .collect(),
+            by_leader,
+            categories: owned(cats),
+            leaders: owned(leads),
+            units: owned(units),
+            cases,
+            unreadable,
+            as_of: Some(as_of),
+        }
+    }
 }
 
 fn summarise(path: &Path, rules: &Rules<'_>) -> Known {
@@ -319,5 +439,62 @@ fn summary(path: &Path, c: &Case, rules: &Rules<'_>, errors: usize) -> Summary {
         status,
         errors,
         haystack: mask_text(&hay).to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Loaded};
+
+    fn office() -> (tempfile::TempDir, Loaded) {
+        let t = tempfile::tempdir().unwrap();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-office");
+        std::fs::create_dir_all(t.path().join("cases")).unwrap();
+        for e in std::fs::read_dir(demo.join("cases")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), t.path().join("cases").join(e.file_name())).unwrap();
+        }
+        let cfg = t.path().join("anjuan.toml");
+        std::fs::copy(demo.join("anjuan.toml"), &cfg).unwrap();
+        let loaded = Loaded {
+            config: Config::load(&cfg).unwrap(),
+            path: Some(cfg),
+        };
+        (t, loaded)
+    }
+
+    #[test]
+    fn the_index_follows_the_folder() {
+        let (t, loaded) = office();
+        let rules = crate::office::rules(&loaded, None);
+        let ix = Index::new(t.path().join("cases"));
+        let a = ix.current(&rules).unwrap();
+        assert_eq!(a.cases.len(), 8);
+        let c = a.find("XF-2026-0002").unwrap();
+        assert_eq!(c.petitioner, "刘堃");
+        assert_eq!(c.stage, "已结案");
+        assert!(!c.haystack.contains("330122198509234624"), "numbers masked");
+        // Within the interval, the same snapshot.
+        assert!(Arc::ptr_eq(&a, &ix.current(&rules).unwrap()));
+
+        // A changed file is read again, a removed one dropped, a broken one listed.
+        let p = t.path().join("cases/XF-2026-0002.toml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replace("name = \"刘堃\"", "name = \"刘某\"")).unwrap();
+        std::fs::remove_file(t.path().join("cases/XF-2026-0001.toml")).unwrap();
+        std::fs::write(t.path().join("cases/XF-2026-0099.toml"), "id = [").unwrap();
+        ix.invalidate();
+        let b = ix.current(&rules).unwrap();
+        assert_eq!(b.cases.len(), 7);
+        assert_eq!(b.find("XF-2026-0002").unwrap().petitioner, "刘某");
+        assert!(b.find("XF-2026-0001").is_none());
+        assert_eq!(b.unreadable.len(), 1);
+        // Unchanged summaries are shared, not re-read.
+        assert!(Arc::ptr_eq(
+            a.find("XF-2026-0003").unwrap(),
+            b.find("XF-2026-0003").unwrap()
+        ));
+        assert_eq!(b.by_stage.iter().map(|(_, n)| n).sum::<usize>(), 7);
     }
 }

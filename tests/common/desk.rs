@@ -55,7 +55,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// A running `anjuan serve`, killed when dropped.
 pub struct Server {
-    child: Child,
+    pub child: Child,
     pub addr: String,
     pub out: String,
 }
