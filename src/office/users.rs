@@ -103,9 +103,13 @@ impl Role {
         use Action::*;
         match action {
             ViewCases | Login => true,
-            RegisterCase | EditCase | RecordDelivery | RenderPapers | CloseCase | ViewIdentity => {
+            RegisterCase | EditCase | RecordDelivery | RenderPapers | CloseCase => {
                 self == Role::Clerk
             }
+            // The clerk who registers and serves, and the 包案领导 who meets the
+            // petitioner, need to reach them; the archivist, the receiver and
+            // the admin do not.
+            ViewIdentity => matches!(self, Role::Clerk | Role::Leader),
             SignOff | ApproveExtension | SignPapers => self == Role::Leader,
             Pack => self == Role::Archivist,
             VerifyBundle | IssueReceipt => self == Role::Receiver,
@@ -166,7 +170,7 @@ pub enum Action {
     Login,
     /// See cases, deadlines and papers, personal numbers masked (everyone).
     ViewCases,
-    /// See full identity numbers and phones (登记员 only).
+    /// See full identity numbers and phones on a case's page (登记员, 领导).
     ViewIdentity,
     /// Register a new case (登记).
     RegisterCase,
@@ -709,7 +713,10 @@ mod tests {
         assert!(Role::Clerk.may(Action::ViewIdentity));
         assert!(!Role::Clerk.may(Action::Pack));
         assert!(Role::Leader.may(Action::SignOff));
-        assert!(!Role::Leader.may(Action::ViewIdentity));
+        assert!(Role::Leader.may(Action::ViewIdentity));
+        assert!(!Role::Archivist.may(Action::ViewIdentity));
+        assert!(!Role::Receiver.may(Action::ViewIdentity));
+        assert!(!Role::Admin.may(Action::ViewIdentity));
         assert!(Role::Archivist.may(Action::Pack));
         assert!(Role::Receiver.may(Action::IssueReceipt));
         assert!(!Role::Receiver.may(Action::ManageUsers));
