@@ -1483,27 +1483,35 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
     )
 }
 
+/// The session and the case file of an edit request, once the role, the
+/// section's name and the case are checked.
+async fn section_of(
+    desk: &Arc<Desk>,
+    headers: &HeaderMap,
+    id: &str,
+    section: &str,
+) -> Result<(Session, std::path::PathBuf), Response> {
+    let s = need(
+        desk,
+        headers,
+        &format!("/cases/{id}/edit/{section}"),
+        section_action(section),
+    )
+    .await?;
+    if section_title(section).is_none() {
+        return Err(no_section(desk, &s));
+    }
+    let file = case_file(desk, &s, id).await?;
+    Ok((s, file))
+}
+
 pub(crate) async fn edit_page(
     State(desk): Shared,
     headers: HeaderMap,
     Path((id, section)): Path<(String, String)>,
 ) -> Response {
-    let s = match need(
-        &desk,
-        &headers,
-        &format!("/cases/{id}/edit/{section}"),
-        section_action(&section),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if section_title(&section).is_none() {
-        return no_section(&desk, &s);
-    }
-    let file = match case_file(&desk, &s, &id).await {
-        Ok(f) => f,
+    let (s, file) = match section_of(&desk, &headers, &id, &section).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let d = desk.clone();
@@ -1555,22 +1563,8 @@ pub(crate) async fn edit(
     Path((id, section)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    let s = match need(
-        &desk,
-        &headers,
-        &format!("/cases/{id}/edit/{section}"),
-        section_action(&section),
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if section_title(&section).is_none() {
-        return no_section(&desk, &s);
-    }
-    let file = match case_file(&desk, &s, &id).await {
-        Ok(f) => f,
+    let (s, file) = match section_of(&desk, &headers, &id, &section).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let values = pairs(&body);
