@@ -19,6 +19,7 @@ use crate::cli::{
 };
 
 mod audit;
+mod bars;
 mod keys;
 mod ledger;
 mod new_case;
@@ -30,7 +31,7 @@ mod verify;
 mod views;
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
-use crate::render::fonts::FontOptions;
+use crate::office::setup::{self, blocks_case, Look, SetupError};
 use crate::render::plan::Kind;
 use crate::render::{RenderError, RenderOptions, Renderer};
 use crate::sign::{self, sig_path, SignError};
@@ -127,6 +128,10 @@ pub enum AppError {
     NotOffice(PathBuf),
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
+    #[error(transparent)]
+    RenderFlow(#[from] crate::office::render::RenderFlowError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
 }
 
 impl AppError {
@@ -150,6 +155,8 @@ impl AppError {
     fn remedy_static(&self) -> Option<&'static str> {
         match self {
             AppError::Pack(_) | AppError::Register { .. } => None,
+            AppError::Setup(e) => e.remedy(),
+            AppError::RenderFlow(e) => e.remedy(),
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
             AppError::Audit(e) => Some(e.remedy()),
@@ -403,20 +410,13 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
     }
 }
 
-/// Where a command writes by default (one scheme, README "Where things go"):
-/// `rel` inside the office folder when an anjuan.toml was found, else `bare` in
-/// the current folder.
+/// Where a command writes by default: [`setup::office_place`].
 pub(crate) fn office_place(loaded: &Loaded, rel: &Path, bare: &str) -> PathBuf {
-    if loaded.path.is_some() {
-        loaded.root().join(rel)
-    } else {
-        PathBuf::from(bare)
-    }
+    setup::office_place(loaded, rel, bare)
 }
 
 fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Loaded, AppError> {
-    let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    Ok(Config::discover(explicit, &start)?)
+    Ok(setup::load_config(explicit, paths)?)
 }
 
 /// The office configuration for `paths` and the case files under them (at least one).
@@ -424,24 +424,11 @@ fn office_and_files(
     config: Option<&Path>,
     paths: &[PathBuf],
 ) -> Result<(Loaded, Vec<PathBuf>), AppError> {
-    let loaded = load_config(config, paths)?;
-    let files = case::collect_files(paths)?;
-    if files.is_empty() {
-        return Err(AppError::NoCases(display_paths(paths)));
-    }
-    Ok((loaded, files))
+    Ok(setup::office_and_files(config, paths)?)
 }
 
 fn rules(loaded: &Loaded, as_of: Option<Date>) -> Rules<'_> {
-    Rules {
-        config: &loaded.config,
-        config_is_real: loaded.path.is_some(),
-        calendar: loaded.config.calendar(),
-        as_of: as_of
-            .or(loaded.config.calendar.as_of)
-            .unwrap_or_else(Date::today),
-        root: Some(loaded.root()),
-    }
+    setup::rules(loaded, as_of)
 }
 
 /// Writes to standard output; a reader that has gone (a closed pipe) ends the
@@ -502,58 +489,24 @@ fn schema(office: bool, report: bool, receipt: bool, figures: bool) -> Result<Ou
 
 const KIND_HELP: &str = "可选：交办单 信访事项登记表 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
 
+/// The library's rendering look from the command line's options.
+fn look_of(look: &LookOptions) -> Look {
+    Look {
+        font_dirs: look.font_dirs.clone(),
+        no_system_fonts: look.no_system_fonts,
+        templates: look.templates.clone(),
+        keep_typst: look.keep_typst,
+        jobs: look.jobs,
+    }
+}
+
 fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> RenderOptions {
-    let root = loaded.root();
-    let cfg = &loaded.config;
-    let mut dirs = look.font_dirs.clone();
-    let office_fonts = root.join("fonts");
-    if loaded.path.is_some() && office_fonts.is_dir() {
-        dirs.push(office_fonts);
-    }
-    dirs.extend(cfg.fonts.dirs.iter().map(|d| root.join(d)));
-    let mut template_dirs: Vec<PathBuf> = look.templates.iter().cloned().collect();
-    if loaded.path.is_some() {
-        template_dirs.push(root.join("templates"));
-    }
-    RenderOptions {
-        fonts: FontOptions {
-            dirs,
-            include_system: !(look.no_system_fonts || cfg.fonts.ignore_system),
-            overrides: cfg.fonts.clone(),
-        },
-        template_dirs,
-        only,
-        threads: look.jobs,
-    }
+    setup::render_options(loaded, &look_of(look), only)
 }
 
-fn progress_bar(len: u64) -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} 生成文书 {bar:30} {pos}/{len} 件 已用 {elapsed} 约剩 (ETA) {eta}",
-    ) {
-        pb.set_style(style);
-    }
-    pb
-}
-
-/// Removes, directly in each of `dirs` (the folders a command writes to), the
-/// temporaries of interrupted runs that are no longer alive, and says so in one
-/// line; what could not be removed is named and left (the command goes on).
+/// Clears the temporaries of interrupted runs in `dirs`, saying so on standard error.
 fn sweep_stale<P: AsRef<Path>>(dirs: impl IntoIterator<Item = P>) {
-    let swept = crate::fsutil::sweep_all(dirs);
-    if swept.removed > 0 {
-        eprintln!(
-            "已清理 {} 个中断运行遗留的临时文件 (stale temporaries removed)",
-            swept.removed
-        );
-    }
-    for (path, e) in &swept.failed {
-        eprintln!(
-            "警告：无法清理中断运行遗留的临时文件 {} (cannot remove stale temporary): {e}",
-            path.display()
-        );
-    }
+    setup::sweep_stale(dirs, &|e| bars::Bars::new().event(e));
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

@@ -171,19 +171,37 @@ pub(super) fn passphrase_for(
     if sign::secret_key(key_text, String::new()).is_ok() {
         return Ok(String::new());
     }
+    asked_passphrase(pass).map_err(|(path, source)| AppError::Sign { path, source })
+}
+
+/// The passphrase of an encrypted key: the named variable, ANJUAN_PASSPHRASE, or
+/// the terminal; else where it was looked for and why there is none.
+pub(super) fn asked_passphrase(pass: Option<&PassOptions>) -> Result<String, (PathBuf, SignError)> {
     if let Some(var) = pass.and_then(|p| p.passphrase_env.as_deref()) {
-        return std::env::var(var).map_err(|_| AppError::Sign {
-            path: PathBuf::from(format!("${var}")),
-            source: SignError::Passphrase(format!("环境变量 {var} 没有设置 (not set)")),
+        return std::env::var(var).map_err(|_| {
+            (
+                PathBuf::from(format!("${var}")),
+                SignError::Passphrase(format!("环境变量 {var} 没有设置 (not set)")),
+            )
         });
     }
     if let Ok(p) = std::env::var("ANJUAN_PASSPHRASE") {
         return Ok(p);
     }
-    rpassword::prompt_password("私钥口令 (passphrase): ").map_err(|e| AppError::Sign {
-        path: PathBuf::from("(terminal)"),
-        source: SignError::Passphrase(format!("无法读取口令 (cannot read passphrase): {e}")),
+    rpassword::prompt_password("私钥口令 (passphrase): ").map_err(|e| {
+        (
+            PathBuf::from("(terminal)"),
+            SignError::Passphrase(format!("无法读取口令 (cannot read passphrase): {e}")),
+        )
     })
+}
+
+/// [`asked_passphrase`] as the library's passphrase callback: asked only for an
+/// encrypted key.
+pub(super) fn key_passphrase(
+    pass: Option<&PassOptions>,
+) -> impl Fn(&Path) -> Result<String, SetupError> + Sync + '_ {
+    move |_| asked_passphrase(pass).map_err(|(path, source)| SetupError::Sign { path, source })
 }
 
 /// Loads a secret key and its public key.

@@ -8,6 +8,8 @@ pub mod edit;
 pub mod new_case;
 pub mod output;
 pub mod progress;
+pub mod render;
+pub mod setup;
 pub mod state;
 pub mod users;
 pub mod views;
