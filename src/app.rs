@@ -31,7 +31,7 @@ mod verify;
 mod views;
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
-use crate::office::setup::{self, blocks_case, Look, SetupError};
+use crate::office::setup::{self, Look, SetupError};
 use crate::render::plan::Kind;
 use crate::render::{RenderError, RenderOptions, Renderer};
 use crate::sign::{self, sig_path, SignError};
@@ -71,8 +71,6 @@ pub enum AppError {
     Write(#[from] WriteError),
     #[error("{0} 已存在 (already exists)")]
     Exists(PathBuf),
-    #[error("没有找到案件文件 (no case files) in {0}")]
-    NoCases(String),
     #[error("无法输出 (cannot write output): {0}")]
     Output(#[from] std::io::Error),
     #[error(transparent)]
@@ -87,8 +85,6 @@ pub enum AppError {
     NoKey,
     #[error(transparent)]
     NewCase(crate::office::new_case::NewCaseError),
-    #[error("没有本机关的签名私钥，不能生成接收方会接受的归档包 (no office key: the bundle would be unsigned)")]
-    PackUnsigned,
     #[error("{0} 是参考副本 (reference copy)，不能用办公室密钥签名：{1}由其出具机关盖章发出，本机关只接收原件归档")]
     ReferenceCopy(PathBuf, String),
     #[error("无法读取 {0} (cannot read)")]
@@ -97,10 +93,6 @@ pub enum AppError {
     Kind(String),
     #[error(transparent)]
     Pack(#[from] crate::archive::pack::PackError),
-    #[error("另一个 anjuan pack 正在为这个办公室编号 (another pack holds the register lock): {0}")]
-    Busy(PathBuf),
-    #[error("pack case 需要一个案件文件 (expects one case file): {0} 中有 {1} 件")]
-    OneCase(PathBuf, usize),
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
     #[error("不支持的摘要算法 (unsupported algorithm) `{0}`：可用 sha256、sha512、sm3")]
@@ -115,11 +107,6 @@ pub enum AppError {
     Unreadable(usize),
     #[error("年度 {0} 不是有效年份 (invalid year)")]
     Year(i32),
-    #[error("{path}: {error}")]
-    Register {
-        path: PathBuf,
-        error: crate::archive::code::NumberingError,
-    },
     #[error(transparent)]
     User(#[from] crate::office::users::UserError),
     #[error(transparent)]
@@ -128,6 +115,8 @@ pub enum AppError {
     NotOffice(PathBuf),
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
+    #[error(transparent)]
+    PackFlow(#[from] crate::office::pack::PackFlowError),
     #[error(transparent)]
     RenderFlow(#[from] crate::office::render::RenderFlowError),
     #[error(transparent)]
@@ -145,16 +134,14 @@ impl AppError {
     pub fn remedy(&self) -> Option<std::borrow::Cow<'static, str>> {
         self.remedy_static().map(Into::into).or_else(|| match self {
             AppError::Pack(e) => e.remedy().map(Into::into),
-            AppError::Register { .. } => Some(
-                "档号登记簿由 anjuan pack 维护，请勿手工删改；从备份恢复，或请档案部门处理".into(),
-            ),
+            AppError::PackFlow(e) => e.remedy(),
             _ => None,
         })
     }
 
     fn remedy_static(&self) -> Option<&'static str> {
         match self {
-            AppError::Pack(_) | AppError::Register { .. } => None,
+            AppError::Pack(_) | AppError::PackFlow(_) => None,
             AppError::Setup(e) => e.remedy(),
             AppError::RenderFlow(e) => e.remedy(),
             AppError::Verify(e) => Some(e.remedy()),
@@ -174,10 +161,6 @@ impl AppError {
             AppError::NoReceiverName(_) => Some(
                 "在接收方（本单位）的 anjuan.toml 中写明 [office] name = \"青溪县档案馆\"（及 fonds），在该目录下运行或用 --config 指定",
             ),
-            AppError::Busy(_) => Some("等另一个打包完成后再运行；同一办公室一次只能打包一个"),
-            AppError::OneCase(..) => Some(
-                "给出一个案件文件，如 office/cases/XF-2026-0001.toml；整年的案件用 anjuan pack year",
-            ),
             AppError::Config(ConfigError::Invalid(_)) => {
                 Some("按上面的位置改正 anjuan.toml；字段说明见 anjuan schema --office")
             }
@@ -194,17 +177,11 @@ impl AppError {
             AppError::Sign { source, .. } => Some(source.remedy()),
             AppError::NoKey => Some("先运行 anjuan key new 生成本机关的密钥"),
             AppError::NewCase(e) => Some(e.remedy()),
-            AppError::PackUnsigned => Some(
-                "运行 anjuan key new -o 办公室目录/keys，并在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"；确需不签名时加 --unsigned（接收方将报告并拒收）",
-            ),
             AppError::ReferenceCopy(..) => Some(
                 "扫描收到的原件，在案件记录中写 original = \"originals/…\"；anjuan pack 归档原件，不归档参考副本",
             ),
             AppError::Read(_) => Some("检查路径与权限"),
             AppError::Kind(_) => Some(KIND_HELP),
-            AppError::NoCases(_) => {
-                Some("案件文件为 .toml 或 .json；办公室目录中的案件放在 cases/ 下")
-            }
         }
     }
 }
@@ -507,12 +484,4 @@ fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> Re
 /// Clears the temporaries of interrupted runs in `dirs`, saying so on standard error.
 fn sweep_stale<P: AsRef<Path>>(dirs: impl IntoIterator<Item = P>) {
     setup::sweep_stale(dirs, &|e| bars::Bars::new().event(e));
-}
-
-fn display_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

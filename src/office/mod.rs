@@ -7,6 +7,7 @@ pub mod audit;
 pub mod edit;
 pub mod new_case;
 pub mod output;
+pub mod pack;
 pub mod progress;
 pub mod render;
 pub mod setup;
