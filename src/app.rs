@@ -85,8 +85,6 @@ pub enum AppError {
     NoKey,
     #[error(transparent)]
     NewCase(crate::office::new_case::NewCaseError),
-    #[error("{0} 是参考副本 (reference copy)，不能用办公室密钥签名：{1}由其出具机关盖章发出，本机关只接收原件归档")]
-    ReferenceCopy(PathBuf, String),
     #[error("无法读取 {0} (cannot read)")]
     Read(PathBuf),
     #[error("未知的文书类型 (unknown paper kind) `{0}`")]
@@ -116,6 +114,8 @@ pub enum AppError {
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
     #[error(transparent)]
+    SignFlow(#[from] crate::office::sign::SignFlowError),
+    #[error(transparent)]
     PackFlow(#[from] crate::office::pack::PackFlowError),
     #[error(transparent)]
     RenderFlow(#[from] crate::office::render::RenderFlowError),
@@ -144,6 +144,7 @@ impl AppError {
             AppError::Pack(_) | AppError::PackFlow(_) => None,
             AppError::Setup(e) => e.remedy(),
             AppError::RenderFlow(e) => e.remedy(),
+            AppError::SignFlow(e) => e.remedy(),
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
             AppError::Audit(e) => Some(e.remedy()),
@@ -177,9 +178,6 @@ impl AppError {
             AppError::Sign { source, .. } => Some(source.remedy()),
             AppError::NoKey => Some("先运行 anjuan key new 生成本机关的密钥"),
             AppError::NewCase(e) => Some(e.remedy()),
-            AppError::ReferenceCopy(..) => Some(
-                "扫描收到的原件，在案件记录中写 original = \"originals/…\"；anjuan pack 归档原件，不归档参考副本",
-            ),
             AppError::Read(_) => Some("检查路径与权限"),
             AppError::Kind(_) => Some(KIND_HELP),
         }

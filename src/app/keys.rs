@@ -226,107 +226,42 @@ pub(super) fn sign_files(
     key: Option<&Path>,
     pass: &PassOptions,
 ) -> Result<Outcome, AppError> {
-    let key = match key {
-        Some(k) => k.to_path_buf(),
-        None => {
-            let loaded = load_config(config, files)?;
-            let rel = loaded.config.signing.key.clone().ok_or(AppError::NoKey)?;
-            loaded.root().join(rel)
-        }
+    let opts = crate::office::sign::SignOptions {
+        config: config.map(Path::to_path_buf),
+        key: key.map(Path::to_path_buf),
+        actor: crate::office::audit::cli_actor(),
     };
-    // Reference copies of other bodies' papers are refused before anything is signed.
-    let mut datas = Vec::with_capacity(files.len());
-    for f in files {
-        let data = std::fs::read(f).map_err(|_| AppError::Read(f.clone()))?;
-        if let Some(what) = reference_copy(f, &data) {
-            return Err(AppError::ReferenceCopy(f.clone(), what));
-        }
-        datas.push(data);
-    }
-    let (sk, pk) = load_key(&key, Some(pass))?;
-    for (f, data) in files.iter().zip(datas) {
-        let binding = sign::binding_for(f, &data);
-        let sig = sign::sign(&sk, Some(&pk), &data, &binding).map_err(|source| AppError::Sign {
-            path: f.clone(),
-            source,
-        })?;
-        write_atomic(&sig_path(f), sig.as_bytes())?;
-        println!(
-            "已签名 (signed) {} → {}",
-            f.display(),
-            sig_path(f).display()
-        );
-    }
-    if let Ok(loaded) = load_config(config, files) {
-        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-        audit::note(
-            &loaded,
-            crate::office::audit::AuditAction::PaperSign,
-            &format!("{} files", files.len()),
-            &format!("key {}: {}", sign::key_id(&pk), names.join(", ")),
-        );
+    let bars = bars::Bars::new();
+    let signed = crate::office::sign::sign(files, &opts, &key_passphrase(Some(pass)), &|e| {
+        bars.event(e)
+    })?;
+    for (f, sig) in &signed.signatures {
+        println!("已签名 (signed) {} → {}", f.display(), sig.display());
     }
     Ok(Outcome::Clean)
 }
 
-/// A reference copy of another body's paper (复查意见书, 复核意见书, 交办单), by
-/// the PDF's keywords (anjuan marks them 参考副本) or by its file name: the kind
-/// of paper it is.
-pub(super) fn reference_copy(f: &Path, data: &[u8]) -> Option<String> {
-    let marked = data.starts_with(b"%PDF-")
-        && crate::verify::pdf::facts(data.to_vec())
-            .ok()
-            .and_then(|x| x.keywords)
-            .is_some_and(|k| k.contains("参考副本"));
-    let paper = sign::binding_for(f, data).paper;
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.is_reference() && k.name() == paper);
-    match (marked, kind) {
-        (_, Some(k)) => Some(k.name().to_string()),
-        (true, None) => Some("其他机关的文书".into()),
-        (false, None) => None,
-    }
-}
-
 pub(super) fn verify_sigs(files: &[PathBuf], public: &Path) -> Result<Outcome, AppError> {
-    let text = std::fs::read_to_string(public).map_err(|_| AppError::Read(public.to_path_buf()))?;
-    let pk = sign::public_key(&text).map_err(|source| AppError::Sign {
-        path: public.to_path_buf(),
-        source,
-    })?;
     let mut bad = 0;
-    for f in files {
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let result = std::fs::read(f)
-            .map_err(|e| format!("无法读取文件 (cannot read): {e}"))
-            .and_then(|data| {
-                let sig = std::fs::read_to_string(sig_path(f)).map_err(|_| {
-                    format!("没有签名文件 (no signature) {}", sig_path(f).display())
-                })?;
-                sign::verify(&pk, &data, &sig, &name).map_err(|e| format!("{e}；{}", e.remedy()))
-            });
-        match result {
+    for c in crate::office::sign::verify_signatures(files, public)? {
+        match c.result {
             Ok(v) => match &v.binding {
                 Some(b) => println!(
                     "通过 (valid) {}：案件 {}，{}，sha256 {}",
-                    f.display(),
+                    c.file.display(),
                     b.case,
                     b.paper,
                     b.sha256
                 ),
                 None => println!(
                     "通过 (valid) {}：trusted comment: {}",
-                    f.display(),
+                    c.file.display(),
                     v.trusted_comment
                 ),
             },
             Err(e) => {
                 bad += 1;
-                println!("失败 (INVALID) {}：{e}", f.display());
+                println!("失败 (INVALID) {}：{e}", c.file.display());
             }
         }
     }

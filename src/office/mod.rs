@@ -11,6 +11,7 @@ pub mod pack;
 pub mod progress;
 pub mod render;
 pub mod setup;
+pub mod sign;
 pub mod state;
 pub mod users;
 pub mod views;
