@@ -33,8 +33,8 @@ use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::office::setup::{self, Look, SetupError};
 use crate::render::plan::Kind;
-use crate::render::{RenderError, RenderOptions, Renderer};
-use crate::sign::{self, sig_path, SignError};
+use crate::render::{RenderError, RenderOptions};
+use crate::sign::{self, SignError};
 use keys::*;
 use office::*;
 use pack::*;
@@ -81,8 +81,6 @@ pub enum AppError {
         #[source]
         source: SignError,
     },
-    #[error("没有指定私钥 (no secret key): 用 --key，或在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"")]
-    NoKey,
     #[error(transparent)]
     NewCase(crate::office::new_case::NewCaseError),
     #[error("无法读取 {0} (cannot read)")]
@@ -93,12 +91,6 @@ pub enum AppError {
     Pack(#[from] crate::archive::pack::PackError),
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
-    #[error("不支持的摘要算法 (unsupported algorithm) `{0}`：可用 sha256、sha512、sm3")]
-    Alg(String),
-    #[error("接收回执需要完整的四性检测，不能与 --bagit 同用 (a receipt needs the full check)")]
-    ReceiptBagit,
-    #[error("{0}: 未配置接收单位名称 (the receiver is not named): 接收回执须写明接收单位，不能留空或代填")]
-    NoReceiverName(String),
     #[error(transparent)]
     Import(crate::ledger::import::ImportError),
     #[error("{0} 个案件文件无法读取 (unreadable case files)")]
@@ -113,6 +105,8 @@ pub enum AppError {
     NotOffice(PathBuf),
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
+    #[error(transparent)]
+    VerifyFlow(#[from] crate::office::verify::VerifyFlowError),
     #[error(transparent)]
     SignFlow(#[from] crate::office::sign::SignFlowError),
     #[error(transparent)]
@@ -145,6 +139,7 @@ impl AppError {
             AppError::Setup(e) => e.remedy(),
             AppError::RenderFlow(e) => e.remedy(),
             AppError::SignFlow(e) => e.remedy(),
+            AppError::VerifyFlow(e) => e.remedy(),
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
             AppError::Audit(e) => Some(e.remedy()),
@@ -157,11 +152,6 @@ impl AppError {
             AppError::Import(e) => Some(e.remedy()),
             AppError::Unreadable(_) => Some("按上面的位置改正案件文件（anjuan check 可逐项列出）后再运行"),
             AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
-            AppError::Alg(_) => Some("用 --alg sha256、--alg sm3 或 --alg sha512；不写则校验包中全部清单"),
-            AppError::ReceiptBagit => Some("去掉 --bagit 再运行 anjuan receipt"),
-            AppError::NoReceiverName(_) => Some(
-                "在接收方（本单位）的 anjuan.toml 中写明 [office] name = \"青溪县档案馆\"（及 fonds），在该目录下运行或用 --config 指定",
-            ),
             AppError::Config(ConfigError::Invalid(_)) => {
                 Some("按上面的位置改正 anjuan.toml；字段说明见 anjuan schema --office")
             }
@@ -176,7 +166,6 @@ impl AppError {
             AppError::Exists(_) => Some("换一个目录，或加 --force 覆盖"),
             AppError::Render(e) => e.remedy(),
             AppError::Sign { source, .. } => Some(source.remedy()),
-            AppError::NoKey => Some("先运行 anjuan key new 生成本机关的密钥"),
             AppError::NewCase(e) => Some(e.remedy()),
             AppError::Read(_) => Some("检查路径与权限"),
             AppError::Kind(_) => Some(KIND_HELP),

@@ -160,20 +160,6 @@ pub(crate) fn ask_secret_twice(prompt: &str) -> Result<String, String> {
     Ok(a)
 }
 
-/// The passphrase of an existing key: the named variable, ANJUAN_PASSPHRASE, the
-/// terminal, or none for an unencrypted key.
-pub(super) fn passphrase_for(
-    key_text: &str,
-    pass: Option<&PassOptions>,
-) -> Result<String, AppError> {
-    // An unencrypted key needs none, whatever the environment holds (an office may
-    // keep ANJUAN_PASSPHRASE set for its own key while using another's).
-    if sign::secret_key(key_text, String::new()).is_ok() {
-        return Ok(String::new());
-    }
-    asked_passphrase(pass).map_err(|(path, source)| AppError::Sign { path, source })
-}
-
 /// The passphrase of an encrypted key: the named variable, ANJUAN_PASSPHRASE, or
 /// the terminal; else where it was looked for and why there is none.
 pub(super) fn asked_passphrase(pass: Option<&PassOptions>) -> Result<String, (PathBuf, SignError)> {
@@ -202,22 +188,6 @@ pub(super) fn key_passphrase(
     pass: Option<&PassOptions>,
 ) -> impl Fn(&Path) -> Result<String, SetupError> + Sync + '_ {
     move |_| asked_passphrase(pass).map_err(|(path, source)| SetupError::Sign { path, source })
-}
-
-/// Loads a secret key and its public key.
-pub(super) fn load_key(
-    path: &Path,
-    pass: Option<&PassOptions>,
-) -> Result<(minisign::SecretKey, minisign::PublicKey), AppError> {
-    let text = std::fs::read_to_string(path).map_err(|_| AppError::Read(path.to_path_buf()))?;
-    let passphrase = passphrase_for(&text, pass)?;
-    let err = |source| AppError::Sign {
-        path: path.to_path_buf(),
-        source,
-    };
-    let sk = sign::secret_key(&text, passphrase).map_err(err)?;
-    let pk = sign::public_of(&sk).map_err(err)?;
-    Ok((sk, pk))
 }
 
 pub(super) fn sign_files(

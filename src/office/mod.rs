@@ -14,4 +14,5 @@ pub mod setup;
 pub mod sign;
 pub mod state;
 pub mod users;
+pub mod verify;
 pub mod views;
