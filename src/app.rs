@@ -83,20 +83,12 @@ pub enum AppError {
     },
     #[error(transparent)]
     NewCase(crate::office::new_case::NewCaseError),
-    #[error("无法读取 {0} (cannot read)")]
-    Read(PathBuf),
     #[error("未知的文书类型 (unknown paper kind) `{0}`")]
     Kind(String),
     #[error(transparent)]
     Pack(#[from] crate::archive::pack::PackError),
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
-    #[error(transparent)]
-    Import(crate::ledger::import::ImportError),
-    #[error("{0} 个案件文件无法读取 (unreadable case files)")]
-    Unreadable(usize),
-    #[error("年度 {0} 不是有效年份 (invalid year)")]
-    Year(i32),
     #[error(transparent)]
     User(#[from] crate::office::users::UserError),
     #[error(transparent)]
@@ -105,6 +97,10 @@ pub enum AppError {
     NotOffice(PathBuf),
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
+    #[error("年度 {0} 不是有效年份 (invalid year)")]
+    Year(i32),
+    #[error(transparent)]
+    Ledger(#[from] crate::office::ledger::LedgerFlowError),
     #[error(transparent)]
     VerifyFlow(#[from] crate::office::verify::VerifyFlowError),
     #[error(transparent)]
@@ -140,6 +136,8 @@ impl AppError {
             AppError::RenderFlow(e) => e.remedy(),
             AppError::SignFlow(e) => e.remedy(),
             AppError::VerifyFlow(e) => e.remedy(),
+            AppError::Ledger(e) => e.remedy(),
+            AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
             AppError::Audit(e) => Some(e.remedy()),
@@ -149,9 +147,6 @@ impl AppError {
             AppError::Password(_) => Some(
                 "在终端上运行以输入口令（输入两次，不回显），或用 --password-env 变量名 从环境变量读取",
             ),
-            AppError::Import(e) => Some(e.remedy()),
-            AppError::Unreadable(_) => Some("按上面的位置改正案件文件（anjuan check 可逐项列出）后再运行"),
-            AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
             AppError::Config(ConfigError::Invalid(_)) => {
                 Some("按上面的位置改正 anjuan.toml；字段说明见 anjuan schema --office")
             }
@@ -167,7 +162,6 @@ impl AppError {
             AppError::Render(e) => e.remedy(),
             AppError::Sign { source, .. } => Some(source.remedy()),
             AppError::NewCase(e) => Some(e.remedy()),
-            AppError::Read(_) => Some("检查路径与权限"),
             AppError::Kind(_) => Some(KIND_HELP),
         }
     }
@@ -466,9 +460,4 @@ fn look_of(look: &LookOptions) -> Look {
 
 fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> RenderOptions {
     setup::render_options(loaded, &look_of(look), only)
-}
-
-/// Clears the temporaries of interrupted runs in `dirs`, saying so on standard error.
-fn sweep_stale<P: AsRef<Path>>(dirs: impl IntoIterator<Item = P>) {
-    setup::sweep_stale(dirs, &|e| bars::Bars::new().event(e));
 }

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod edit;
+pub mod ledger;
 pub mod new_case;
 pub mod output;
 pub mod pack;
