@@ -33,7 +33,7 @@ use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::office::setup::{self, Look, SetupError};
 use crate::render::plan::Kind;
-use crate::render::{RenderError, RenderOptions};
+use crate::render::RenderError;
 use crate::sign::{self, SignError};
 use keys::*;
 use office::*;
@@ -97,8 +97,8 @@ pub enum AppError {
     NotOffice(PathBuf),
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
-    #[error("年度 {0} 不是有效年份 (invalid year)")]
-    Year(i32),
+    #[error(transparent)]
+    Report(#[from] crate::office::report::ReportError),
     #[error(transparent)]
     Ledger(#[from] crate::office::ledger::LedgerFlowError),
     #[error(transparent)]
@@ -137,7 +137,7 @@ impl AppError {
             AppError::SignFlow(e) => e.remedy(),
             AppError::VerifyFlow(e) => e.remedy(),
             AppError::Ledger(e) => e.remedy(),
-            AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
+            AppError::Report(e) => e.remedy(),
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
             AppError::Audit(e) => Some(e.remedy()),
@@ -368,11 +368,6 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
     }
 }
 
-/// Where a command writes by default: [`setup::office_place`].
-pub(crate) fn office_place(loaded: &Loaded, rel: &Path, bare: &str) -> PathBuf {
-    setup::office_place(loaded, rel, bare)
-}
-
 fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Loaded, AppError> {
     Ok(setup::load_config(explicit, paths)?)
 }
@@ -456,8 +451,4 @@ fn look_of(look: &LookOptions) -> Look {
         keep_typst: look.keep_typst,
         jobs: look.jobs,
     }
-}
-
-fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> RenderOptions {
-    setup::render_options(loaded, &look_of(look), only)
 }

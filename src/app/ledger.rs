@@ -1,18 +1,15 @@
 //! The ledger and report commands: `ledger import`, `ledger export`, `report`;
-//! the ledger commands call `office::ledger` and print what was done.
+//! they call `office::ledger` and `office::report` and print what was done.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{bars::Bars, office_and_files, render_options, rules, AppError, Outcome};
+use super::{bars::Bars, look_of, AppError, Outcome};
 use crate::case::date::Date;
-use crate::case::Case;
 use crate::cli::LookOptions;
 use crate::diag::terminal_text as mask_text;
-use crate::fsutil::write_atomic;
-use crate::ledger::stats;
 use crate::office::ledger::{self as ledgers, ExportOptions, ImportOptions};
-use crate::render::Renderer;
+use crate::office::report::{self as reports, ReportOptions};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn ledger_import(
@@ -174,14 +171,6 @@ pub(super) fn ledger_export(
     Ok(Outcome::Clean)
 }
 
-/// The report's file names: `信访工作情况报告-2026.pdf` / `.json`.
-pub fn report_names(year: i32) -> (String, String) {
-    (
-        format!("信访工作情况报告-{year}.pdf"),
-        format!("信访工作情况报告-{year}.json"),
-    )
-}
-
 #[allow(clippy::too_many_arguments)]
 pub(super) fn report(
     config: Option<&Path>,
@@ -193,66 +182,24 @@ pub(super) fn report(
     json: bool,
     look: &LookOptions,
 ) -> Result<Outcome, AppError> {
-    let (loaded, files) = office_and_files(config, paths)?;
-    // Default: the office's 报告/ folder (the current folder without an office).
-    let default_out = super::office_place(&loaded, Path::new("报告"), ".");
-    let output = output.unwrap_or(&default_out);
-    let (pdf_name, json_name) = report_names(year);
-    let (pdf_path, json_path) = (output.join(&pdf_name), output.join(&json_name));
-    for p in [&pdf_path, &json_path] {
-        if p.exists() && !force {
-            return Err(AppError::Exists(p.clone()));
-        }
-    }
-    let year_end = Date::from_ymd(year, 12, 31).ok_or(AppError::Year(year))?;
-    let as_of = as_of
-        .or(loaded.config.calendar.as_of)
-        .unwrap_or_else(|| Date::today().min(year_end));
-    let rules = rules(&loaded, Some(as_of));
-    let cases = crate::office::ledger::load_all(&files, &|e| Bars::new().event(e))?;
-    let refs: Vec<&Case> = cases.iter().collect();
-    let cfg = &loaded.config;
-    let s = stats::compute(
-        &refs,
-        &cfg.office.name,
+    let opts = ReportOptions {
+        config: config.map(Path::to_path_buf),
         year,
-        &rules.calendar,
+        output: output.map(Path::to_path_buf),
         as_of,
-        i64::from(cfg.calendar.warn_days),
-    );
-    let renderer = Renderer::new(cfg, &loaded.root(), &render_options(&loaded, look, None))?;
-    let ctx = serde_json::json!({
-        "office": crate::archive::pack::office_context(cfg),
-        "date": as_of,
-        "s": s,
-    });
-    let doc = crate::render::Doc {
-        owner: cfg.office.name.clone(),
-        paper: "信访工作情况报告".into(),
-        template: "ledger-report.typ".into(),
-        file: pdf_name,
-        date: as_of,
+        force,
+        look: look_of(look),
     };
-    let out = renderer.render_doc(&doc, &ctx)?;
-    let figures = serde_json::to_string_pretty(&s).map_err(std::io::Error::other)? + "\n";
-    write_atomic(&json_path, figures.as_bytes())?;
-    write_atomic(&pdf_path, &out.pdf)?;
+    let bars = Bars::new();
+    let done = reports::report(paths, &opts, &|e| bars.event(e))?;
     if json {
-        let doc = crate::office::output::YearReport {
-            schema: "anjuan-report/1".into(),
-            year,
-            pdf: pdf_path.display().to_string(),
-            figures: json_path.display().to_string(),
-            cases: s.totals.cases,
-            accepted: s.totals.accepted,
-            refused: s.totals.refused,
-            closed: s.totals.closed,
-            open: s.totals.open,
-            overdue: s.totals.overdue,
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&done.report()).unwrap_or_default()
+        );
         return Ok(Outcome::Clean);
     }
+    let s = &done.stats;
     println!(
         "{year} 年度：登记 {} 件，受理 {} 件，不予受理 {} 件，已销号 {} 件，未销号 {} 件（超期 {} 件），按期办结率 {}",
         s.totals.cases,
@@ -263,8 +210,8 @@ pub(super) fn report(
         s.totals.overdue,
         s.on_time.rate_text
     );
-    println!("报告 (report): {}", pdf_path.display());
-    println!("数据 (figures): {}", json_path.display());
+    println!("报告 (report): {}", done.pdf.display());
+    println!("数据 (figures): {}", done.figures.display());
     if s.totals.cases == 0 {
         eprintln!("警告：{year} 年度没有登记的案件 (no cases registered in {year})");
     }

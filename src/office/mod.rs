@@ -11,6 +11,7 @@ pub mod output;
 pub mod pack;
 pub mod progress;
 pub mod render;
+pub mod report;
 pub mod setup;
 pub mod sign;
 pub mod state;
