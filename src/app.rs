@@ -98,6 +98,8 @@ pub enum AppError {
     #[error("无法取得口令 (no password): {0}")]
     Password(String),
     #[error(transparent)]
+    Check(#[from] crate::office::check::CheckError),
+    #[error(transparent)]
     Report(#[from] crate::office::report::ReportError),
     #[error(transparent)]
     Ledger(#[from] crate::office::ledger::LedgerFlowError),
@@ -138,6 +140,7 @@ impl AppError {
             AppError::VerifyFlow(e) => e.remedy(),
             AppError::Ledger(e) => e.remedy(),
             AppError::Report(e) => e.remedy(),
+            AppError::Check(e) => e.remedy(),
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
             AppError::Audit(e) => Some(e.remedy()),

@@ -4,6 +4,7 @@
 //! still in `app` move here one by one.)
 
 pub mod audit;
+pub mod check;
 pub mod edit;
 pub mod ledger;
 pub mod new_case;
