@@ -1,7 +1,8 @@
 //! Office workflows: what a clerk, a leader, an archivist or a receiver does to an
 //! office folder, as operations with typed results. The command line and the desk
-//! are two faces over these; neither holds workflow logic of its own. (Workflows
-//! still in `app` move here one by one.)
+//! are two faces over these; neither holds workflow logic of its own. Each long
+//! workflow takes typed options, returns a typed result, reports progress through
+//! a callback ([`progress`]) and never prints; what they share is in [`setup`].
 
 pub mod audit;
 pub mod check;
