@@ -19,6 +19,7 @@ use crate::cli::{
 };
 
 mod audit;
+mod bars;
 mod keys;
 mod ledger;
 mod new_case;
@@ -31,10 +32,10 @@ mod verify;
 mod views;
 use crate::config::{Config, ConfigError, Loaded};
 use crate::fsutil::{write_atomic, WriteError};
-use crate::render::fonts::FontOptions;
+use crate::office::setup::{self, Look, SetupError};
 use crate::render::plan::Kind;
-use crate::render::{RenderError, RenderOptions, Renderer};
-use crate::sign::{self, sig_path, SignError};
+use crate::render::RenderError;
+use crate::sign::{self, SignError};
 use keys::*;
 use office::*;
 use pack::*;
@@ -71,8 +72,6 @@ pub enum AppError {
     Write(#[from] WriteError),
     #[error("{0} 已存在 (already exists)")]
     Exists(PathBuf),
-    #[error("没有找到案件文件 (no case files) in {0}")]
-    NoCases(String),
     #[error("无法输出 (cannot write output): {0}")]
     Output(#[from] std::io::Error),
     #[error(transparent)]
@@ -83,43 +82,14 @@ pub enum AppError {
         #[source]
         source: SignError,
     },
-    #[error("没有指定私钥 (no secret key): 用 --key，或在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"")]
-    NoKey,
     #[error(transparent)]
     NewCase(crate::office::new_case::NewCaseError),
-    #[error("没有本机关的签名私钥，不能生成接收方会接受的归档包 (no office key: the bundle would be unsigned)")]
-    PackUnsigned,
-    #[error("{0} 是参考副本 (reference copy)，不能用办公室密钥签名：{1}由其出具机关盖章发出，本机关只接收原件归档")]
-    ReferenceCopy(PathBuf, String),
-    #[error("无法读取 {0} (cannot read)")]
-    Read(PathBuf),
     #[error("未知的文书类型 (unknown paper kind) `{0}`")]
     Kind(String),
     #[error(transparent)]
     Pack(#[from] crate::archive::pack::PackError),
-    #[error("另一个 anjuan pack 正在为这个办公室编号 (another pack holds the register lock): {0}")]
-    Busy(PathBuf),
-    #[error("pack case 需要一个案件文件 (expects one case file): {0} 中有 {1} 件")]
-    OneCase(PathBuf, usize),
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
-    #[error("不支持的摘要算法 (unsupported algorithm) `{0}`：可用 sha256、sha512、sm3")]
-    Alg(String),
-    #[error("接收回执需要完整的四性检测，不能与 --bagit 同用 (a receipt needs the full check)")]
-    ReceiptBagit,
-    #[error("{0}: 未配置接收单位名称 (the receiver is not named): 接收回执须写明接收单位，不能留空或代填")]
-    NoReceiverName(String),
-    #[error(transparent)]
-    Import(crate::ledger::import::ImportError),
-    #[error("{0} 个案件文件无法读取 (unreadable case files)")]
-    Unreadable(usize),
-    #[error("年度 {0} 不是有效年份 (invalid year)")]
-    Year(i32),
-    #[error("{path}: {error}")]
-    Register {
-        path: PathBuf,
-        error: crate::archive::code::NumberingError,
-    },
     #[error(transparent)]
     User(#[from] crate::office::users::UserError),
     #[error(transparent)]
@@ -130,6 +100,22 @@ pub enum AppError {
     Password(String),
     #[error(transparent)]
     Desk(#[from] crate::desk::DeskError),
+    #[error(transparent)]
+    Check(#[from] crate::office::check::CheckError),
+    #[error(transparent)]
+    Report(#[from] crate::office::report::ReportError),
+    #[error(transparent)]
+    Ledger(#[from] crate::office::ledger::LedgerFlowError),
+    #[error(transparent)]
+    VerifyFlow(#[from] crate::office::verify::VerifyFlowError),
+    #[error(transparent)]
+    SignFlow(#[from] crate::office::sign::SignFlowError),
+    #[error(transparent)]
+    PackFlow(#[from] crate::office::pack::PackFlowError),
+    #[error(transparent)]
+    RenderFlow(#[from] crate::office::render::RenderFlowError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
 }
 
 impl AppError {
@@ -143,16 +129,21 @@ impl AppError {
     pub fn remedy(&self) -> Option<std::borrow::Cow<'static, str>> {
         self.remedy_static().map(Into::into).or_else(|| match self {
             AppError::Pack(e) => e.remedy().map(Into::into),
-            AppError::Register { .. } => Some(
-                "档号登记簿由 anjuan pack 维护，请勿手工删改；从备份恢复，或请档案部门处理".into(),
-            ),
+            AppError::PackFlow(e) => e.remedy(),
             _ => None,
         })
     }
 
     fn remedy_static(&self) -> Option<&'static str> {
         match self {
-            AppError::Pack(_) | AppError::Register { .. } => None,
+            AppError::Pack(_) | AppError::PackFlow(_) => None,
+            AppError::Setup(e) => e.remedy(),
+            AppError::RenderFlow(e) => e.remedy(),
+            AppError::SignFlow(e) => e.remedy(),
+            AppError::VerifyFlow(e) => e.remedy(),
+            AppError::Ledger(e) => e.remedy(),
+            AppError::Report(e) => e.remedy(),
+            AppError::Check(e) => e.remedy(),
             AppError::Verify(e) => Some(e.remedy()),
             AppError::User(e) => Some(e.remedy()),
             AppError::Desk(e) => Some(e.remedy()),
@@ -162,18 +153,6 @@ impl AppError {
             }
             AppError::Password(_) => Some(
                 "在终端上运行以输入口令（输入两次，不回显），或用 --password-env 变量名 从环境变量读取",
-            ),
-            AppError::Import(e) => Some(e.remedy()),
-            AppError::Unreadable(_) => Some("按上面的位置改正案件文件（anjuan check 可逐项列出）后再运行"),
-            AppError::Year(_) => Some("用 --year 2026 这样的四位年份"),
-            AppError::Alg(_) => Some("用 --alg sha256、--alg sm3 或 --alg sha512；不写则校验包中全部清单"),
-            AppError::ReceiptBagit => Some("去掉 --bagit 再运行 anjuan receipt"),
-            AppError::NoReceiverName(_) => Some(
-                "在接收方（本单位）的 anjuan.toml 中写明 [office] name = \"青溪县档案馆\"（及 fonds），在该目录下运行或用 --config 指定",
-            ),
-            AppError::Busy(_) => Some("等另一个打包完成后再运行；同一办公室一次只能打包一个"),
-            AppError::OneCase(..) => Some(
-                "给出一个案件文件，如 office/cases/XF-2026-0001.toml；整年的案件用 anjuan pack year",
             ),
             AppError::Config(ConfigError::Invalid(_)) => {
                 Some("按上面的位置改正 anjuan.toml；字段说明见 anjuan schema --office")
@@ -189,19 +168,8 @@ impl AppError {
             AppError::Exists(_) => Some("换一个目录，或加 --force 覆盖"),
             AppError::Render(e) => e.remedy(),
             AppError::Sign { source, .. } => Some(source.remedy()),
-            AppError::NoKey => Some("先运行 anjuan key new 生成本机关的密钥"),
             AppError::NewCase(e) => Some(e.remedy()),
-            AppError::PackUnsigned => Some(
-                "运行 anjuan key new -o 办公室目录/keys，并在 anjuan.toml 的 [signing] 中写 key = \"keys/anjuan.key\"；确需不签名时加 --unsigned（接收方将报告并拒收）",
-            ),
-            AppError::ReferenceCopy(..) => Some(
-                "扫描收到的原件，在案件记录中写 original = \"originals/…\"；anjuan pack 归档原件，不归档参考副本",
-            ),
-            AppError::Read(_) => Some("检查路径与权限"),
             AppError::Kind(_) => Some(KIND_HELP),
-            AppError::NoCases(_) => {
-                Some("案件文件为 .toml 或 .json；办公室目录中的案件放在 cases/ 下")
-            }
         }
     }
 }
@@ -421,20 +389,8 @@ pub fn run(cli: Cli) -> Result<Outcome, AppError> {
     }
 }
 
-/// Where a command writes by default (one scheme, README "Where things go"):
-/// `rel` inside the office folder when an anjuan.toml was found, else `bare` in
-/// the current folder.
-pub(crate) fn office_place(loaded: &Loaded, rel: &Path, bare: &str) -> PathBuf {
-    if loaded.path.is_some() {
-        loaded.root().join(rel)
-    } else {
-        PathBuf::from(bare)
-    }
-}
-
 fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Loaded, AppError> {
-    let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    Ok(Config::discover(explicit, &start)?)
+    Ok(setup::load_config(explicit, paths)?)
 }
 
 /// The office configuration for `paths` and the case files under them (at least one).
@@ -442,16 +398,11 @@ fn office_and_files(
     config: Option<&Path>,
     paths: &[PathBuf],
 ) -> Result<(Loaded, Vec<PathBuf>), AppError> {
-    let loaded = load_config(config, paths)?;
-    let files = case::collect_files(paths)?;
-    if files.is_empty() {
-        return Err(AppError::NoCases(display_paths(paths)));
-    }
-    Ok((loaded, files))
+    Ok(setup::office_and_files(config, paths)?)
 }
 
 fn rules(loaded: &Loaded, as_of: Option<Date>) -> Rules<'_> {
-    crate::office::rules(loaded, as_of)
+    setup::rules(loaded, as_of)
 }
 
 /// Writes to standard output; a reader that has gone (a closed pipe) ends the
@@ -512,64 +463,13 @@ fn schema(office: bool, report: bool, receipt: bool, figures: bool) -> Result<Ou
 
 const KIND_HELP: &str = "可选：交办单 信访事项登记表 受理告知书 不予受理告知书 延期告知书 听证笔录 协议书 处理意见书 办理情况报告 复查意见书 复核意见书 送达回证 卷内文件目录 备考表 案卷封面";
 
-fn render_options(loaded: &Loaded, look: &LookOptions, only: Option<Kind>) -> RenderOptions {
-    let root = loaded.root();
-    let cfg = &loaded.config;
-    let mut dirs = look.font_dirs.clone();
-    let office_fonts = root.join("fonts");
-    if loaded.path.is_some() && office_fonts.is_dir() {
-        dirs.push(office_fonts);
+/// The library's rendering look from the command line's options.
+fn look_of(look: &LookOptions) -> Look {
+    Look {
+        font_dirs: look.font_dirs.clone(),
+        no_system_fonts: look.no_system_fonts,
+        templates: look.templates.clone(),
+        keep_typst: look.keep_typst,
+        jobs: look.jobs,
     }
-    dirs.extend(cfg.fonts.dirs.iter().map(|d| root.join(d)));
-    let mut template_dirs: Vec<PathBuf> = look.templates.iter().cloned().collect();
-    if loaded.path.is_some() {
-        template_dirs.push(root.join("templates"));
-    }
-    RenderOptions {
-        fonts: FontOptions {
-            dirs,
-            include_system: !(look.no_system_fonts || cfg.fonts.ignore_system),
-            overrides: cfg.fonts.clone(),
-        },
-        template_dirs,
-        only,
-        threads: look.jobs,
-    }
-}
-
-fn progress_bar(len: u64) -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} 生成文书 {bar:30} {pos}/{len} 件 已用 {elapsed} 约剩 (ETA) {eta}",
-    ) {
-        pb.set_style(style);
-    }
-    pb
-}
-
-/// Removes, directly in each of `dirs` (the folders a command writes to), the
-/// temporaries of interrupted runs that are no longer alive, and says so in one
-/// line; what could not be removed is named and left (the command goes on).
-fn sweep_stale<P: AsRef<Path>>(dirs: impl IntoIterator<Item = P>) {
-    let swept = crate::fsutil::sweep_all(dirs);
-    if swept.removed > 0 {
-        eprintln!(
-            "已清理 {} 个中断运行遗留的临时文件 (stale temporaries removed)",
-            swept.removed
-        );
-    }
-    for (path, e) in &swept.failed {
-        eprintln!(
-            "警告：无法清理中断运行遗留的临时文件 {} (cannot remove stale temporary): {e}",
-            path.display()
-        );
-    }
-}
-
-fn display_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -16,9 +16,11 @@
 //! Shared pieces: [`source`] (reading files, field paths → `line:column`),
 //! [`diag`] (findings with a remedy, personal data masked), [`fsutil`] (atomic writes; clearing the
 //! temporaries of interrupted runs).
-//! [`app`] is the command layer, the only code that touches the user's files.
-//! [`office`] holds the workflows the command line and the desk share, among them the
+//! [`office`] holds the workflows the command line and the desk share (check, render,
+//! sign, pack, verify and receipts, ledger, report, deadlines, new case, edit), each with
+//! typed options and result and progress through [`office::progress`], among them the
 //! office's accounts ([`office::users`]) and its hash-chained audit trail ([`office::audit`]).
+//! [`app`] is the command layer: it parses, calls a workflow and prints.
 //! [`desk`] is the second face, the web application (`anjuan serve`), over the same library.
 #![forbid(unsafe_code)]
 // A finding (`diag::Located`) is the error of per-file parsing: a cold path, carried

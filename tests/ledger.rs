@@ -9,23 +9,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{anjuan, demo, text_of};
+use common::{anjuan, copy_demo, demo, text_of};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 const AS_OF: &str = "2026-11-21";
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let rel = e.path().strip_prefix(from).unwrap();
-        let dst = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dst).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dst).unwrap();
-        }
-    }
-}
 
 /// An empty office: the demo's anjuan.toml, no cases.
 fn empty_office(dir: &Path) -> PathBuf {
@@ -302,7 +289,7 @@ fn a_clerks_excel_ledger_imports_and_export_then_import_gives_the_same_case_file
 fn the_demo_office_exports_and_reads_back_against_its_own_case_files() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&demo(), &dir.join("office"));
+    copy_demo(&dir.join("office"));
     let before = snapshot(&dir.join("office"));
 
     let out = export(dir, "台账.xlsx");
@@ -423,7 +410,7 @@ fn the_export_keeps_numbers_as_text_and_offers_drop_down_lists() {
     use calamine::{Data, Reader as _};
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&demo(), &dir.join("office"));
+    copy_demo(&dir.join("office"));
     let out = export(dir, "台账.xlsx");
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
     let xlsx = dir.join("台账.xlsx");
@@ -577,7 +564,7 @@ fn a_masked_copy_holds_no_full_identity_number_and_is_not_imported() {
     use anjuan::ledger::columns::Field;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&demo(), &dir.join("office"));
+    copy_demo(&dir.join("office"));
     let before = snapshot(&dir.join("office"));
     let mut numbers = std::collections::BTreeSet::new();
     for e in std::fs::read_dir(demo().join("cases")).unwrap() {
@@ -712,7 +699,7 @@ fn a_long_category_table_becomes_a_hidden_list_sheet() {
     use anjuan::ledger::columns::Field;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&demo(), &dir.join("office"));
+    copy_demo(&dir.join("office"));
     let cfg_path = dir.join("office/anjuan.toml");
     let cfg = std::fs::read_to_string(&cfg_path).unwrap();
     let extra: Vec<String> = (1..=40).map(|i| format!("\"专项分类第{i}号\"")).collect();
@@ -1004,7 +991,7 @@ fn set(grid: &mut [Vec<String>], case: &str, header: &str, value: &str) {
 fn update_writes_the_working_columns_into_case_files_and_keeps_their_comments() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    copy_dir(&demo(), &dir.join("office"));
+    copy_demo(&dir.join("office"));
     let out = export(dir, "台账.xlsx");
     assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
     let grid = export_grid(&dir.join("台账.xlsx"));

@@ -25,28 +25,6 @@ pub(crate) fn note_in(office: &Path, action: AuditAction, target: &str, detail: 
     }
 }
 
-/// [`note_in`] for several lines (action, target, detail) at once: one lock, one
-/// sync.
-pub(crate) fn note_all(loaded: &Loaded, lines: &[(AuditAction, String, String)]) {
-    if loaded.path.is_none() || lines.is_empty() {
-        return;
-    }
-    let actor = audit::cli_actor();
-    let records: Vec<Record<'_>> = lines
-        .iter()
-        .map(|(action, target, detail)| Record {
-            actor: &actor,
-            action: *action,
-            target,
-            detail,
-        })
-        .collect();
-    if let Err(e) = audit::append_all(&loaded.root(), &records) {
-        eprintln!("anjuan: 警告 (warning): 操作已完成，但未记入操作日志 (not recorded in the audit trail): {e}");
-        eprintln!("    修改建议 (remedy): {}", e.remedy());
-    }
-}
-
 /// [`note_in`] for a command that found an office (an anjuan.toml); nothing outside one.
 pub(crate) fn note(loaded: &Loaded, action: AuditAction, target: &str, detail: &str) {
     if loaded.path.is_some() {

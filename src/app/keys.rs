@@ -160,46 +160,34 @@ pub(crate) fn ask_secret_twice(prompt: &str) -> Result<String, String> {
     Ok(a)
 }
 
-/// The passphrase of an existing key: the named variable, ANJUAN_PASSPHRASE, the
-/// terminal, or none for an unencrypted key.
-pub(super) fn passphrase_for(
-    key_text: &str,
-    pass: Option<&PassOptions>,
-) -> Result<String, AppError> {
-    // An unencrypted key needs none, whatever the environment holds (an office may
-    // keep ANJUAN_PASSPHRASE set for its own key while using another's).
-    if sign::secret_key(key_text, String::new()).is_ok() {
-        return Ok(String::new());
-    }
+/// The passphrase of an encrypted key: the named variable, ANJUAN_PASSPHRASE, or
+/// the terminal; else where it was looked for and why there is none.
+pub(super) fn asked_passphrase(pass: Option<&PassOptions>) -> Result<String, (PathBuf, SignError)> {
     if let Some(var) = pass.and_then(|p| p.passphrase_env.as_deref()) {
-        return std::env::var(var).map_err(|_| AppError::Sign {
-            path: PathBuf::from(format!("${var}")),
-            source: SignError::Passphrase(format!("环境变量 {var} 没有设置 (not set)")),
+        return std::env::var(var).map_err(|_| {
+            (
+                PathBuf::from(format!("${var}")),
+                SignError::Passphrase(format!("环境变量 {var} 没有设置 (not set)")),
+            )
         });
     }
     if let Ok(p) = std::env::var("ANJUAN_PASSPHRASE") {
         return Ok(p);
     }
-    rpassword::prompt_password("私钥口令 (passphrase): ").map_err(|e| AppError::Sign {
-        path: PathBuf::from("(terminal)"),
-        source: SignError::Passphrase(format!("无法读取口令 (cannot read passphrase): {e}")),
+    rpassword::prompt_password("私钥口令 (passphrase): ").map_err(|e| {
+        (
+            PathBuf::from("(terminal)"),
+            SignError::Passphrase(format!("无法读取口令 (cannot read passphrase): {e}")),
+        )
     })
 }
 
-/// Loads a secret key and its public key.
-pub(super) fn load_key(
-    path: &Path,
+/// [`asked_passphrase`] as the library's passphrase callback: asked only for an
+/// encrypted key.
+pub(super) fn key_passphrase(
     pass: Option<&PassOptions>,
-) -> Result<(minisign::SecretKey, minisign::PublicKey), AppError> {
-    let text = std::fs::read_to_string(path).map_err(|_| AppError::Read(path.to_path_buf()))?;
-    let passphrase = passphrase_for(&text, pass)?;
-    let err = |source| AppError::Sign {
-        path: path.to_path_buf(),
-        source,
-    };
-    let sk = sign::secret_key(&text, passphrase).map_err(err)?;
-    let pk = sign::public_of(&sk).map_err(err)?;
-    Ok((sk, pk))
+) -> impl Fn(&Path) -> Result<String, SetupError> + Sync + '_ {
+    move |_| asked_passphrase(pass).map_err(|(path, source)| SetupError::Sign { path, source })
 }
 
 pub(super) fn sign_files(
@@ -208,107 +196,42 @@ pub(super) fn sign_files(
     key: Option<&Path>,
     pass: &PassOptions,
 ) -> Result<Outcome, AppError> {
-    let key = match key {
-        Some(k) => k.to_path_buf(),
-        None => {
-            let loaded = load_config(config, files)?;
-            let rel = loaded.config.signing.key.clone().ok_or(AppError::NoKey)?;
-            loaded.root().join(rel)
-        }
+    let opts = crate::office::sign::SignOptions {
+        config: config.map(Path::to_path_buf),
+        key: key.map(Path::to_path_buf),
+        actor: crate::office::audit::cli_actor(),
     };
-    // Reference copies of other bodies' papers are refused before anything is signed.
-    let mut datas = Vec::with_capacity(files.len());
-    for f in files {
-        let data = std::fs::read(f).map_err(|_| AppError::Read(f.clone()))?;
-        if let Some(what) = reference_copy(f, &data) {
-            return Err(AppError::ReferenceCopy(f.clone(), what));
-        }
-        datas.push(data);
-    }
-    let (sk, pk) = load_key(&key, Some(pass))?;
-    for (f, data) in files.iter().zip(datas) {
-        let binding = sign::binding_for(f, &data);
-        let sig = sign::sign(&sk, Some(&pk), &data, &binding).map_err(|source| AppError::Sign {
-            path: f.clone(),
-            source,
-        })?;
-        write_atomic(&sig_path(f), sig.as_bytes())?;
-        println!(
-            "已签名 (signed) {} → {}",
-            f.display(),
-            sig_path(f).display()
-        );
-    }
-    if let Ok(loaded) = load_config(config, files) {
-        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-        audit::note(
-            &loaded,
-            crate::office::audit::AuditAction::PaperSign,
-            &format!("{} files", files.len()),
-            &format!("key {}: {}", sign::key_id(&pk), names.join(", ")),
-        );
+    let bars = bars::Bars::new();
+    let signed = crate::office::sign::sign(files, &opts, &key_passphrase(Some(pass)), &|e| {
+        bars.event(e)
+    })?;
+    for (f, sig) in &signed.signatures {
+        println!("已签名 (signed) {} → {}", f.display(), sig.display());
     }
     Ok(Outcome::Clean)
 }
 
-/// A reference copy of another body's paper (复查意见书, 复核意见书, 交办单), by
-/// the PDF's keywords (anjuan marks them 参考副本) or by its file name: the kind
-/// of paper it is.
-pub(super) fn reference_copy(f: &Path, data: &[u8]) -> Option<String> {
-    let marked = data.starts_with(b"%PDF-")
-        && crate::verify::pdf::facts(data.to_vec())
-            .ok()
-            .and_then(|x| x.keywords)
-            .is_some_and(|k| k.contains("参考副本"));
-    let paper = sign::binding_for(f, data).paper;
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.is_reference() && k.name() == paper);
-    match (marked, kind) {
-        (_, Some(k)) => Some(k.name().to_string()),
-        (true, None) => Some("其他机关的文书".into()),
-        (false, None) => None,
-    }
-}
-
 pub(super) fn verify_sigs(files: &[PathBuf], public: &Path) -> Result<Outcome, AppError> {
-    let text = std::fs::read_to_string(public).map_err(|_| AppError::Read(public.to_path_buf()))?;
-    let pk = sign::public_key(&text).map_err(|source| AppError::Sign {
-        path: public.to_path_buf(),
-        source,
-    })?;
     let mut bad = 0;
-    for f in files {
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let result = std::fs::read(f)
-            .map_err(|e| format!("无法读取文件 (cannot read): {e}"))
-            .and_then(|data| {
-                let sig = std::fs::read_to_string(sig_path(f)).map_err(|_| {
-                    format!("没有签名文件 (no signature) {}", sig_path(f).display())
-                })?;
-                sign::verify(&pk, &data, &sig, &name).map_err(|e| format!("{e}；{}", e.remedy()))
-            });
-        match result {
+    for c in crate::office::sign::verify_signatures(files, public)? {
+        match c.result {
             Ok(v) => match &v.binding {
                 Some(b) => println!(
                     "通过 (valid) {}：案件 {}，{}，sha256 {}",
-                    f.display(),
+                    c.file.display(),
                     b.case,
                     b.paper,
                     b.sha256
                 ),
                 None => println!(
                     "通过 (valid) {}：trusted comment: {}",
-                    f.display(),
+                    c.file.display(),
                     v.trusted_comment
                 ),
             },
             Err(e) => {
                 bad += 1;
-                println!("失败 (INVALID) {}：{e}", f.display());
+                println!("失败 (INVALID) {}：{e}", c.file.display());
             }
         }
     }

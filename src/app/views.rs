@@ -8,49 +8,36 @@ pub(super) fn check(
     as_of: Option<Date>,
     json: bool,
 ) -> Result<Outcome, AppError> {
-    let (loaded, files) = office_and_files(config, paths)?;
-    let rules = rules(&loaded, as_of);
-    let checked = case::check_files(&files, &rules)?;
+    let bars = bars::Bars::new();
+    let checked = crate::office::check::check(config, paths, as_of, &|e| bars.event(e))?;
+    let doc = &checked.report;
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = crate::office::output::CheckReport {
-            schema: "anjuan-check/1".into(),
-            as_of: rules.as_of,
-            config: loaded.path.as_ref().map(|p| p.display().to_string()),
-            files: checked.files,
-            errors: checked.errors(),
-            warnings: checked.warnings(),
-            findings: checked.findings.clone(),
-        };
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
+            serde_json::to_string_pretty(doc).unwrap_or_default()
         )?;
     } else {
-        if loaded.path.is_none() {
+        if !checked.config_found {
             eprintln!("注意 (note): 没有找到 anjuan.toml，按内置默认配置检查；用 anjuan init 建立办公室目录，或用 --config 指定");
         }
-        if as_of.is_none() {
-            if let Some(d) = loaded.config.calendar.as_of {
-                eprintln!("注意 (note): 按 anjuan.toml 中的演示日期 {d} 计算期限（[calendar] as_of；真实办公室请删除该行）");
-            }
+        if let Some(d) = checked.configured_as_of {
+            eprintln!("注意 (note): 按 anjuan.toml 中的演示日期 {d} 计算期限（[calendar] as_of；真实办公室请删除该行）");
         }
-        for f in &checked.findings {
+        for f in &doc.findings {
             writeln!(out, "{f}")?;
         }
-        if !checked.findings.is_empty() {
+        if !doc.findings.is_empty() {
             writeln!(out)?;
         }
         writeln!(
             out,
             "检查 {} 个文件 (files checked)：{} 个错误 (errors)，{} 个警告 (warnings)",
-            checked.files,
-            checked.errors(),
-            checked.warnings()
+            doc.files, doc.errors, doc.warnings
         )?;
     }
-    Ok(if checked.errors() > 0 {
+    Ok(if doc.errors > 0 {
         Outcome::Invalid
     } else {
         Outcome::Clean

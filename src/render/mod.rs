@@ -347,6 +347,7 @@ impl Renderer {
     }
 
     /// Renders many cases in parallel. A failing case is reported and skipped.
+    /// `progress` gets each case's number as it is done (from the worker threads).
     ///
     /// The cases go through in chunks, each on a fresh thread pool: memory that
     /// Typst's compiles leave with their worker threads is given back when the
@@ -356,7 +357,7 @@ impl Renderer {
         &self,
         cases: &[Case],
         sink: &(dyn Fn(&Case, &Job, &Rendered) -> Result<(), String> + Sync),
-        progress: Option<&indicatif::ProgressBar>,
+        progress: &(dyn Fn(&str) + Sync),
     ) -> BatchReport {
         self.for_each_case(
             cases,
@@ -376,15 +377,13 @@ impl Renderer {
         &self,
         cases: &[Case],
         one: &(dyn Fn(&Case) -> Result<CaseDone, RenderError> + Sync),
-        progress: Option<&indicatif::ProgressBar>,
+        progress: &(dyn Fn(&str) + Sync),
     ) -> BatchReport {
         let counter = AtomicUsize::new(0);
         let results: Vec<(String, Result<CaseDone, RenderError>)> = self
             .run_chunked(cases, CHUNK, &|case| {
                 let r = self.render_case_guarded(case, one);
-                if let Some(pb) = progress {
-                    pb.inc(1);
-                }
+                progress(&case.id);
                 // comemo memoizes every compile; evict what has not been used
                 // for a while.
                 if counter.fetch_add(1, Ordering::Relaxed) % 8 == 7 {

@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::demo;
-
 /// The password of every account [`office`] makes.
 pub const PW: &str = "geheim-123";
 
@@ -21,7 +19,7 @@ pub const PW: &str = "geheim-123";
 pub fn office() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("office");
-    copy_dir(&demo(), &dir);
+    super::copy_demo(&dir);
     for (name, role) in [
         ("管理员甲", "管理员"),
         ("李静", "登记员"),
@@ -38,19 +36,6 @@ pub fn office() -> (tempfile::TempDir, PathBuf) {
         assert!(o.status.success(), "{}", super::text_of(&o));
     }
     (t, dir)
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// A running `anjuan serve`, killed when dropped.

@@ -16,6 +16,34 @@ pub fn demo() -> PathBuf {
     root().join("examples/demo-office")
 }
 
+/// What commands run on the example office leave in it (ignored by git, see
+/// .gitignore): its state folder with accounts and the audit trail, papers,
+/// archives, reports, ledgers. A copy of the office leaves them out, so a test
+/// never sees what another test or an earlier run wrote there.
+const DEMO_OUTPUTS: [&str; 5] = [".anjuan", "papers", "archive", "报告", "台账"];
+
+/// Copies the example office, as git has it, to `to`.
+pub fn copy_demo(to: &Path) {
+    copy_tree(&demo(), to, &DEMO_OUTPUTS);
+}
+
+/// Copies a folder, leaving out the top-level entries named in `skip`.
+pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if skip.iter().any(|s| e.file_name() == *s) {
+            continue;
+        }
+        let p = e.path();
+        if p.is_dir() {
+            copy_tree(&p, &to.join(e.file_name()), &[]);
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 pub fn anjuan(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_anjuan"))
         .current_dir(dir)

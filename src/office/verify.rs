@@ -1,0 +1,426 @@
+//! The receiving office's side (`anjuan verify`, `anjuan receipt`, `anjuan
+//! check-receipt`, the desk's 接收): the 四性检测 of a bundle, its PDF report,
+//! the signed receipt (接收回执) with the report it names, and the check of a
+//! receipt by the office that sent the bundle.
+//!
+//! Progress: a `Verify` stage (a spinner: the check reports as a whole), then
+//! for a receipt a `Receipt` stage counting the four files it writes. Records
+//! the receipt in the receiver's audit trail.
+
+use std::path::{Path, PathBuf};
+
+use crate::archive::pack as packing;
+use crate::case::date::Date;
+use crate::config::Loaded;
+use crate::fsutil::{write_atomic, WriteError};
+use crate::office::output::ReceiptCheck;
+use crate::office::progress::{Counter, Progress, Stage, Unit};
+use crate::office::setup::{self, Look, Passphrase, SetupError};
+use crate::render::{RenderError, Renderer};
+use crate::sign::{self, sig_path};
+use crate::verify::receipt::Receipt;
+use crate::verify::{Profile, Report, VerifyError};
+
+/// What to check on receipt.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Public keys the receiver trusts; signatures by any other key fail.
+    pub trust: Vec<PathBuf>,
+    /// Manifest algorithms to check (sha256, sha512, sm3; empty: all).
+    pub algs: Vec<String>,
+    /// BagIt-level checks only.
+    pub bagit: bool,
+    pub profile: Option<Profile>,
+    /// A virus scanner run per payload file.
+    pub scan: Option<String>,
+    /// The date of the check on the report (default: today).
+    pub date: Option<Date>,
+    /// Worker threads (0: one per core).
+    pub jobs: usize,
+}
+
+/// What a receipt needs besides the check.
+#[derive(Clone, Debug, Default)]
+pub struct ReceiptOptions {
+    /// The receiver's anjuan.toml (default: the one at or above the current folder).
+    pub config: Option<PathBuf>,
+    /// The receiver's secret key (default: `[signing] key`).
+    pub key: Option<PathBuf>,
+    /// The folder the receipt and the report go to.
+    pub output: PathBuf,
+    pub look: Look,
+    /// Who issues it, for the audit trail.
+    pub actor: String,
+}
+
+/// Why a check or a receipt could not be made (a bundle with defects is a
+/// [`Report`] that does not accept it, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyFlowError {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    #[error("不支持的摘要算法 (unsupported algorithm) `{0}`：可用 sha256、sha512、sm3")]
+    Alg(String),
+    #[error("接收回执需要完整的四性检测，不能与 --bagit 同用 (a receipt needs the full check)")]
+    ReceiptBagit,
+    #[error("{0}: 未配置接收单位名称 (the receiver is not named): 接收回执须写明接收单位，不能留空或代填")]
+    NoReceiverName(String),
+}
+
+impl VerifyFlowError {
+    pub fn remedy(&self) -> Option<&'static str> {
+        match self {
+            VerifyFlowError::Setup(e) => e.remedy(),
+            VerifyFlowError::Verify(e) => Some(e.remedy()),
+            VerifyFlowError::Alg(_) => {
+                Some("用 --alg sha256、--alg sm3 或 --alg sha512；不写则校验包中全部清单")
+            }
+            VerifyFlowError::ReceiptBagit => Some("去掉 --bagit 再运行 anjuan receipt"),
+            VerifyFlowError::NoReceiverName(_) => Some(
+                "在接收方（本单位）的 anjuan.toml 中写明 [office] name = \"青溪县档案馆\"（及 fonds），在该目录下运行或用 --config 指定",
+            ),
+        }
+    }
+}
+
+impl From<RenderError> for VerifyFlowError {
+    fn from(e: RenderError) -> Self {
+        VerifyFlowError::Setup(e.into())
+    }
+}
+
+impl From<WriteError> for VerifyFlowError {
+    fn from(e: WriteError) -> Self {
+        VerifyFlowError::Setup(e.into())
+    }
+}
+
+impl From<std::io::Error> for VerifyFlowError {
+    fn from(e: std::io::Error) -> Self {
+        VerifyFlowError::Setup(e.into())
+    }
+}
+
+/// Reads the trusted keys and the options of a verification.
+fn options(opts: &VerifyOptions) -> Result<crate::verify::Options, VerifyFlowError> {
+    let mut trust = Vec::new();
+    for p in &opts.trust {
+        let pk = setup::read_public_key(p)?;
+        trust.push((sign::key_id(&pk), pk));
+    }
+    for a in &opts.algs {
+        if !["sha256", "sha512", "sm3"].contains(&a.as_str()) {
+            return Err(VerifyFlowError::Alg(a.clone()));
+        }
+    }
+    Ok(crate::verify::Options {
+        trust,
+        algs: opts.algs.clone(),
+        bagit_only: opts.bagit,
+        profile: opts.profile.unwrap_or_default(),
+        scan: opts.scan.clone(),
+        date: opts.date.unwrap_or_else(Date::today).to_string(),
+        jobs: opts.jobs,
+    })
+}
+
+/// The 四性检测 of `bundle`: every check, recorded pass or fail.
+pub fn verify(
+    bundle: &Path,
+    opts: &VerifyOptions,
+    progress: Progress<'_>,
+) -> Result<Report, VerifyFlowError> {
+    let vo = options(opts)?;
+    if !bundle.exists() {
+        return Err(SetupError::Read(bundle.to_path_buf()).into());
+    }
+    let checking = Counter::start(progress, Stage::Verify, 0, Unit::Items);
+    let report = crate::verify::verify(bundle, &vo)?;
+    checking.finish();
+    Ok(report)
+}
+
+/// Renders the PDF 检测报告 of `report` to `path` (atomically), with the
+/// receiving office's look (`config`, else the one at or above the current folder).
+pub fn report_pdf(
+    report: &Report,
+    config: Option<&Path>,
+    look: &Look,
+    path: &Path,
+) -> Result<(), VerifyFlowError> {
+    let loaded = setup::load_config(config, &[PathBuf::from(".")])?;
+    write_report_pdf(&loaded, look, report, path)
+}
+
+fn write_report_pdf(
+    loaded: &Loaded,
+    look: &Look,
+    report: &Report,
+    path: &Path,
+) -> Result<(), VerifyFlowError> {
+    let cfg = &loaded.config;
+    let renderer = Renderer::new(
+        cfg,
+        &loaded.root(),
+        &setup::render_options(loaded, look, None),
+    )?;
+    // Without the receiver's anjuan.toml the report names no receiving body (a
+    // blank to fill in by hand), never the built-in placeholder.
+    let mut office = packing::office_context(cfg);
+    if loaded.path.is_none() {
+        office["name"] = serde_json::Value::String(String::new());
+    }
+    let ctx = crate::verify::receipt::report_context(report, &office, 20);
+    let doc = crate::render::Doc {
+        owner: report.bundle.name.clone(),
+        paper: "检测报告".into(),
+        template: "verify-report.typ".into(),
+        file: path.display().to_string(),
+        date: Date::parse(&report.checked_on).unwrap_or_else(Date::today),
+    };
+    let out = renderer.render_doc(&doc, &ctx)?;
+    write_atomic(path, &out.pdf)?;
+    Ok(())
+}
+
+/// The receiving office, ready to issue receipts: its name, its key, where the
+/// receipts go. Opened before the check, so a missing name or key (or a
+/// passphrase) is asked for before the long work.
+pub struct Receiver {
+    loaded: Loaded,
+    name: String,
+    key: (minisign::SecretKey, minisign::PublicKey),
+    opts: ReceiptOptions,
+}
+
+/// A receipt issued.
+#[derive(Debug)]
+pub struct Issued {
+    /// 接收回执-NAME.json, signed (its PDF and the 检测报告 beside it).
+    pub receipt: PathBuf,
+    pub accepted: bool,
+    /// The receiver's key id.
+    pub key_id: String,
+}
+
+impl Issued {
+    /// The `--json` document (`anjuan-receipt-made/1`).
+    pub fn report(&self) -> crate::office::output::ReceiptMade {
+        crate::office::output::ReceiptMade {
+            schema: "anjuan-receipt-made/1".into(),
+            receipt: self.receipt.display().to_string(),
+            accepted: self.accepted,
+            key_id: self.key_id.clone(),
+        }
+    }
+}
+
+impl Receiver {
+    /// The receiver of `opts`: its anjuan.toml must name it; its key is loaded
+    /// (`passphrase` asked if encrypted); what interrupted runs left in the
+    /// output folder is cleared. `verify` is refused if it is BagIt-only.
+    pub fn open(
+        opts: &ReceiptOptions,
+        verify: &VerifyOptions,
+        passphrase: Passphrase<'_>,
+        progress: Progress<'_>,
+    ) -> Result<Receiver, VerifyFlowError> {
+        if verify.bagit {
+            return Err(VerifyFlowError::ReceiptBagit);
+        }
+        let loaded = setup::load_config(opts.config.as_deref(), &[PathBuf::from(".")])?;
+        // The receipt is the receiver's: it names the receiving body as configured in
+        // the receiver's own anjuan.toml ([office] name), never a placeholder.
+        let name = match &loaded.path {
+            None => {
+                return Err(VerifyFlowError::NoReceiverName(format!(
+                    "没有找到接收方的 {} (no anjuan.toml here or above)",
+                    crate::config::FILE_NAME
+                )))
+            }
+            Some(p) if loaded.config.office.name.trim().is_empty() => {
+                return Err(VerifyFlowError::NoReceiverName(format!(
+                    "{} [office] name",
+                    p.display()
+                )))
+            }
+            Some(_) => loaded.config.office.name.trim().to_string(),
+        };
+        let key = match &opts.key {
+            Some(k) => k.clone(),
+            None => loaded
+                .root()
+                .join(loaded.config.signing.key.clone().ok_or(SetupError::NoKey)?),
+        };
+        let key = setup::load_key(&key, passphrase)?;
+        setup::sweep_stale([&opts.output], progress);
+        Ok(Receiver {
+            loaded,
+            name,
+            key,
+            opts: opts.clone(),
+        })
+    }
+
+    /// Issues the receipt for `bundle` checked as `report`: the report as JSON
+    /// and PDF, then the receipt (JSON and PDF), each signed.
+    pub fn issue(
+        &self,
+        bundle: &Path,
+        report: &Report,
+        progress: Progress<'_>,
+    ) -> Result<Issued, VerifyFlowError> {
+        let output = &self.opts.output;
+        let (sk, pk) = &self.key;
+        let loaded = &self.loaded;
+        std::fs::create_dir_all(output)?;
+        let writing = Counter::start(progress, Stage::Receipt, 4, Unit::Items);
+        let name = &report.bundle.name;
+        let rc = Receipt::from_report(report, &self.name, Some(sign::key_id(pk)));
+        let sign_to = |file: &str, data: &[u8], paper: &str| -> Result<(), VerifyFlowError> {
+            let path = output.join(file);
+            let binding = sign::Binding {
+                case: name.clone(),
+                paper: paper.into(),
+                file: file.into(),
+                sha256: sign::sha256_hex(data),
+                time: Some(sign::signing_time_now()),
+            };
+            let sig =
+                sign::sign(sk, Some(pk), data, &binding).map_err(|source| SetupError::Sign {
+                    path: path.clone(),
+                    source,
+                })?;
+            write_atomic(&path, data)?;
+            write_atomic(&sig_path(&path), sig.as_bytes())?;
+            writing.advance(1, Some(file.to_string()));
+            Ok(())
+        };
+        // The full report as JSON and PDF, then the receipt that names them.
+        let report_json = format!("检测报告-{name}.json");
+        sign_to(&report_json, report.to_json().as_bytes(), "检测报告")?;
+        let report_pdf = output.join(format!("检测报告-{name}.pdf"));
+        write_report_pdf(loaded, &self.opts.look, report, &report_pdf)?;
+        writing.advance(1, Some(format!("检测报告-{name}.pdf")));
+        let rc_json = format!("接收回执-{name}.json");
+        sign_to(&rc_json, rc.to_json().as_bytes(), "接收回执")?;
+        let renderer = Renderer::new(
+            &loaded.config,
+            &loaded.root(),
+            &setup::render_options(loaded, &self.opts.look, None),
+        )?;
+        let doc = crate::render::Doc {
+            owner: name.clone(),
+            paper: "接收回执".into(),
+            template: "receipt.typ".into(),
+            file: format!("接收回执-{name}.pdf"),
+            date: Date::parse(&report.checked_on).unwrap_or_else(Date::today),
+        };
+        let pdf =
+            renderer.render_doc(&doc, &rc.context(&packing::office_context(&loaded.config)))?;
+        sign_to(&doc.file, &pdf.pdf, "接收回执")?;
+        writing.finish();
+        let receipt = output.join(&rc_json);
+        setup::note(
+            loaded,
+            &self.opts.actor,
+            crate::office::audit::AuditAction::Receipt,
+            &receipt.display().to_string(),
+            &format!(
+                "{} bundle {}",
+                if report.accepted() {
+                    "accepted"
+                } else {
+                    "refused"
+                },
+                bundle.display()
+            ),
+            progress,
+        );
+        Ok(Issued {
+            receipt,
+            accepted: report.accepted(),
+            key_id: sign::key_id(pk),
+        })
+    }
+}
+
+/// Checks `bundle` and issues its receipt (for a face that shows the report
+/// afterwards; the command line prints it between [`verify`] and
+/// [`Receiver::issue`]).
+pub fn receipt(
+    bundle: &Path,
+    opts: &ReceiptOptions,
+    verify_opts: &VerifyOptions,
+    passphrase: Passphrase<'_>,
+    progress: Progress<'_>,
+) -> Result<(Report, Issued), VerifyFlowError> {
+    let receiver = Receiver::open(opts, verify_opts, passphrase, progress)?;
+    let report = verify(bundle, verify_opts, progress)?;
+    let issued = receiver.issue(bundle, &report, progress)?;
+    Ok((report, issued))
+}
+
+/// A receipt checked by the office that sent the bundle.
+#[derive(Debug)]
+pub struct CheckedReceipt {
+    /// The `--json` document: the verdict first.
+    pub doc: ReceiptCheck,
+    /// Whether the receipt's signature is good (what it says is shown as
+    /// unverified otherwise).
+    pub signature_ok: bool,
+}
+
+/// Checks a receipt: its signature by `public`, its form, and (with `bundle`)
+/// that it is for those bytes.
+pub fn check_receipt(
+    receipt: &Path,
+    public: &Path,
+    bundle: Option<&Path>,
+) -> Result<CheckedReceipt, VerifyFlowError> {
+    let pk = setup::read_public_key(public)?;
+    let data = std::fs::read(receipt).map_err(|_| SetupError::Read(receipt.to_path_buf()))?;
+    let sig = std::fs::read_to_string(sig_path(receipt))
+        .map_err(|_| SetupError::Read(sig_path(receipt)))?;
+    let file = receipt
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    let signed = sign::verify(&pk, &data, &sig, &file);
+    if let Err(e) = &signed {
+        problems.push(format!("回执签名无效 (bad signature): {e}"));
+    }
+    let rc: Option<Receipt> = serde_json::from_slice(&data).ok();
+    match &rc {
+        None => problems.push("回执不是 anjuan-receipt/1 格式的 JSON".into()),
+        Some(rc) => {
+            if let Some(b) = bundle {
+                let got = crate::archive::bag::sha256_file(b)
+                    .map_err(|_| SetupError::Read(b.to_path_buf()))?;
+                if got != rc.sha256 {
+                    problems.push(format!(
+                        "回执所列包 SHA-256 {} 与 {} 的 {got} 不符 (receipt is for other bytes)",
+                        rc.sha256,
+                        b.display()
+                    ));
+                }
+            }
+        }
+    }
+    // The verdict first: a receipt that does not check out is said to be so before
+    // anything it says (its 同意接收 included) is shown.
+    let good = problems.is_empty() && rc.as_ref().is_some_and(|r| r.verdict == "accept");
+    Ok(CheckedReceipt {
+        doc: ReceiptCheck {
+            schema: "anjuan-check-receipt/1".into(),
+            valid: problems.is_empty(),
+            accepted: good,
+            problems,
+            receipt: rc,
+        },
+        signature_ok: signed.is_ok(),
+    })
+}
