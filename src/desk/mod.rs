@@ -36,6 +36,8 @@ pub use session::{Session, Sessions};
 
 /// The default address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8750";
+/// Threads of the blocking pool (file reads, parsing) per core.
+const BLOCKING_PER_CORE: usize = 4;
 /// The largest request body read (forms are small).
 pub const BODY_LIMIT: usize = 256 * 1024;
 
@@ -313,9 +315,15 @@ pub fn serve(opts: &Options, ready: impl FnOnce(SocketAddr, bool)) -> Result<(),
     let addr = listener
         .local_addr()
         .map_err(|e| DeskError::Bind(opts.listen, e))?;
+    // File reads and case parsing run on tokio's blocking pool. Left at its
+    // default (512 threads) a burst of 50 clients grew it to hundreds of threads,
+    // each with its own allocator heap: 863 MB at 5,000 cases. A few per core
+    // keep the disk busy and memory flat; extra requests queue.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .enable_time()
+        .max_blocking_threads(BLOCKING_PER_CORE * cores)
         .build()
         .map_err(DeskError::Runtime)?;
     let app = router(desk.clone()).into_make_service_with_connect_info::<SocketAddr>();
