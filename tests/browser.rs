@@ -1,5 +1,5 @@
-//! The desk in a real browser: `anjuan serve` on a copy of the demo office with
-//! its papers rendered, driven by `tests/e2e/desk.mjs` (playwright-core from
+//! The desk in a real browser: `anjuan serve` on a copy of the demo office,
+//! driven by `tests/e2e/desk.mjs` (playwright-core from
 //! npm, Debian's chromium). Needs `npm ci --prefix tests/e2e` and the
 //! `chromium` package (`.ci/run` installs both; README: Tests). Screenshots of
 //! the main pages go to `$ANJUAN_SHOTS` when it is set (the README's come from
@@ -29,8 +29,6 @@ fn the_desk_end_to_end_in_chromium() {
         chromium.display()
     );
     let (t, office) = office();
-    let o = anjuan(t.path(), &["render", office.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let server = serve(&office, &[]);
     let mut node = Command::new("node");
     node.arg(e2e.join("desk.mjs"))
@@ -57,6 +55,7 @@ fn the_desk_end_to_end_in_chromium() {
         "login",
         "login.failed",
         "case.create",
+        "paper.render",
         "access.denied",
         "logout",
     ] {

@@ -591,3 +591,56 @@ fn malformed_requests_get_chinese_pages() {
     let r = c.post("/cases/new", &format!("csrf=1&a={big}"));
     assert_eq!(r.status, 413);
 }
+
+#[test]
+fn a_clerk_renders_a_case_from_its_page() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    // Outside the role: refused, audited, nothing made.
+    let (mut r, rtoken) = Client::signed_in(&s, "赵收");
+    let page = r.get("/cases/XF-2026-0002").text();
+    assert!(!page.contains("/cases/XF-2026-0002/render"), "{page}");
+    let refused = r.post("/cases/XF-2026-0002/render", &form(&[("csrf", &rtoken)]));
+    assert_eq!(refused.status, 403);
+    assert!(!dir.join("papers/XF-2026-0002").exists());
+    assert!(audit_log(&dir).contains("/cases/XF-2026-0002/render"));
+    // Without the CSRF token: refused before anything runs.
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    assert_eq!(c.post("/cases/XF-2026-0002/render", "").status, 403);
+    assert!(!dir.join("papers/XF-2026-0002").exists());
+    // The clerk: the papers of the case's stage, as `anjuan render` makes them.
+    let page = c.get("/cases/XF-2026-0002").text();
+    assert!(page.contains("生成文书"), "{page}");
+    let made = c.post("/cases/XF-2026-0002/render", &form(&[("csrf", &token)]));
+    assert_eq!(made.status, 303, "{}", made.text());
+    let pdfs: Vec<_> = std::fs::read_dir(dir.join("papers/XF-2026-0002"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    assert!(!pdfs.is_empty());
+    let page = c.get("/cases/XF-2026-0002").text();
+    for p in &pdfs {
+        assert!(page.contains(&*p.file_name().to_string_lossy()), "{page}");
+    }
+    let log = audit_log(&dir);
+    assert!(
+        log.contains("\"paper.render\"") && log.contains("desk:李静"),
+        "{log}"
+    );
+    // Again, nothing changed: every paper kept, byte for byte.
+    let before: Vec<Vec<u8>> = pdfs
+        .iter()
+        .map(|p| std::fs::read(p.path()).unwrap())
+        .collect();
+    assert_eq!(
+        c.post("/cases/XF-2026-0002/render", &form(&[("csrf", &token)]))
+            .status,
+        303
+    );
+    let after: Vec<Vec<u8>> = pdfs
+        .iter()
+        .map(|p| std::fs::read(p.path()).unwrap())
+        .collect();
+    assert_eq!(before, after);
+}

@@ -590,6 +590,85 @@ pub(crate) async fn cases(
 
 // ---------------------------------------------------------------- one case
 
+/// 生成文书: renders the papers the case's stage calls for into the office's
+/// papers folder (`office::render`, incremental: unchanged papers are kept),
+/// signed when the office signs. An encrypted office key needs its passphrase
+/// in `ANJUAN_PASSPHRASE` when the desk starts.
+pub(crate) async fn render_case(
+    State(desk): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let path = format!("/cases/{id}/render");
+    let s = match need(&desk, &headers, &path, Action::RenderPapers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let file = match case_file(&desk, &s, &id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let (d, user) = (desk.clone(), s.user.clone());
+    let done = blocking(&desk, move || {
+        let opts = crate::office::render::RenderOptions {
+            config: d.loaded.path.clone(),
+            actor: format!("desk:{user}"),
+            ..Default::default()
+        };
+        let passphrase = |_: &std::path::Path| {
+            std::env::var("ANJUAN_PASSPHRASE").map_err(|_| crate::office::setup::SetupError::Sign {
+                path: d.office.join("keys"),
+                source: crate::sign::SignError::Passphrase(
+                    "本机关私钥有口令，工作台启动时未给出 ANJUAN_PASSPHRASE (the key is encrypted)"
+                        .into(),
+                ),
+            })
+        };
+        crate::office::render::render(
+            &[file],
+            &opts,
+            &passphrase,
+            &crate::office::progress::silent,
+        )
+    })
+    .await;
+    match done {
+        Ok(Ok(r)) if r.failed.is_empty() && r.refused.is_empty() => {
+            see_other(&format!("/cases/{id}#papers"))
+        }
+        Ok(Ok(r)) => {
+            let why =
+                r.failed
+                    .iter()
+                    .map(|(_, e)| mask_text(&e.to_string()))
+                    .chain(r.refused.iter().map(|_| {
+                        "案件记录有错误，未生成文书；请先按案件页上的提示改正".to_string()
+                    }))
+                    .collect::<Vec<_>>()
+                    .join("；");
+            error_page(
+                &desk,
+                Some(&s),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "文书未能生成 (papers not made)",
+                &why,
+            )
+        }
+        Ok(Err(e)) => error_page(
+            &desk,
+            Some(&s),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "文书未能生成 (papers not made)",
+            &format!(
+                "{}。{}",
+                mask_text(&e.to_string()),
+                e.remedy().unwrap_or("请检查办公室目录后重试")
+            ),
+        ),
+        Err(r) => r,
+    }
+}
+
 async fn case_file(desk: &Arc<Desk>, s: &Session, id: &str) -> Result<PathBuf, Response> {
     let snap = snapshot(desk, s).await?;
     snap.find(id).map(|c| c.file.clone()).ok_or_else(|| {
@@ -795,6 +874,8 @@ pub(crate) async fn case_page(
     ctx.insert("papers", &papers);
     ctx.insert("may_edit", &s.role.may(Action::EditCase));
     ctx.insert("may_deliver", &s.role.may(Action::RecordDelivery));
+    ctx.insert("may_render", &s.role.may(Action::RenderPapers));
+    ctx.insert("csrf", &s.csrf);
     let deliveries: Vec<DeliveryRow> = c
         .deliveries
         .iter()

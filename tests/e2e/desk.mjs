@@ -152,21 +152,19 @@ try {
   });
   check(res.status() === 403, `POST without token gave ${res.status()}`);
 
-  step('a paper of a rendered case opens in the browser');
-  await p.goto(`${URL0}/cases`);
-  const paperLink = await (async () => {
-    for (const href of await p.locator('a[href^="/cases/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
-      if (!/^\/cases\/[^/]+$/.test(href) || href === '/cases/new') continue;
-      await p.goto(`${URL0}${href}`);
-      const pdf = p.locator('a[href*="/papers/"]');
-      if ((await pdf.count()) > 0) return pdf.first().getAttribute('href');
-    }
-    return null;
-  })();
-  check(paperLink, 'no case with papers in the list');
-  const pdfRes = await p.request.get(`${URL0}${paperLink}`);
+  step('render the papers of a case from its page, and preview one');
+  await p.goto(`${URL0}/cases/XF-2026-0002`);
+  check((await p.locator('a[href*="/papers/"]').count()) === 0, 'papers before rendering');
+  await Promise.all([p.waitForNavigation(), p.click('form[action$="/render"] button')]);
+  check(p.url().includes('/cases/XF-2026-0002'), `not back on the case page: ${p.url()}`);
+  const paperLink = p.locator('a[href*="/papers/"][href$="inline=1"]').first();
+  check((await paperLink.count()) > 0, `no paper after rendering: ${await p.textContent('main')}`);
+  await shot(p, 'case-papers');
+  const href = await paperLink.getAttribute('href');
+  const pdfRes = await p.request.get(`${URL0}${href}`);
   check(pdfRes.status() === 200, `paper gave ${pdfRes.status()}`);
   check((pdfRes.headers()['content-type'] || '').startsWith('application/pdf'), 'paper is not served as application/pdf');
+  check((pdfRes.headers()['content-disposition'] || '').startsWith('inline'), 'preview is not inline');
   check((await pdfRes.body()).subarray(0, 5).toString() === '%PDF-', 'paper is not a PDF');
 
   step('the receiver may not register cases');
