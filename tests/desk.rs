@@ -644,3 +644,42 @@ fn a_clerk_renders_a_case_from_its_page() {
         .collect();
     assert_eq!(before, after);
 }
+
+#[test]
+fn the_statistics_page_shows_the_year_report_figures() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, _) = Client::signed_in(&s, "赵收");
+    let page = c.get("/stats?year=2026");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // The same counting as `anjuan report`, through the same library call.
+    let st = anjuan::office::report::figures(
+        None,
+        &[dir.join("cases")],
+        2026,
+        None,
+        &anjuan::office::progress::silent,
+    )
+    .unwrap();
+    assert!(st.totals.cases > 0);
+    for (id, v) in [
+        ("t-cases", st.totals.cases.to_string()),
+        ("t-closed", st.totals.closed.to_string()),
+        ("t-rate", st.on_time.rate_text.clone()),
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{id}\">{v}<")),
+            "{id} should be {v}: {html}"
+        );
+    }
+    for x in &st.by_category {
+        assert!(html.contains(&x.label), "{}", x.label);
+    }
+    // Whole identity numbers and phones never appear.
+    assert!(!html.contains("330122198509234624") && !html.contains("15068127735"));
+    assert!(html.contains(">统计</a>"), "统计 in the menu");
+    // A year out of range is a clear 400, not a crash.
+    assert_eq!(c.get("/stats?year=99999").status, 400);
+    assert_eq!(c.get("/stats?year=abc").status, 400);
+}

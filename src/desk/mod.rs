@@ -163,6 +163,7 @@ fn router(desk: Arc<Desk>) -> Router {
         .route("/cases/{id}", get(pages::case_page))
         .route("/cases/{id}/papers/{name}", get(pages::paper))
         .route("/cases/{id}/render", post(pages::render_case))
+        .route("/stats", get(pages::stats))
         .route(
             "/cases/{id}/edit/{section}",
             get(pages::edit_page).post(pages::edit),

@@ -44,6 +44,10 @@ pub(crate) fn templates() -> Result<tera::Tera, tera::Error> {
             include_str!("../../templates/desk/dashboard.html"),
         ),
         (
+            "stats.html",
+            include_str!("../../templates/desk/stats.html"),
+        ),
+        (
             "cases.html",
             include_str!("../../templates/desk/cases.html"),
         ),
@@ -92,6 +96,7 @@ fn nav(s: &Session, here: &str) -> Vec<NavItem> {
         ("/cases", "案件", Action::ViewCases),
     ];
     v.push(("/cases/new", "登记", Action::RegisterCase));
+    v.push(("/stats", "统计", Action::ViewCases));
     v.into_iter()
         .filter(|(_, _, a)| s.role.may(*a))
         .map(|(href, label, _)| NavItem {
@@ -488,6 +493,92 @@ pub(crate) async fn dashboard(State(desk): Shared, headers: HeaderMap) -> Respon
     );
     c.insert("unreadable", &snap.unreadable.len());
     render(&desk, StatusCode::OK, "dashboard.html", &c)
+}
+
+// ---------------------------------------------------------------- statistics
+
+#[derive(Deserialize, Default)]
+pub(crate) struct StatsQuery {
+    year: Option<i32>,
+}
+
+/// 统计: the year's figures (`office::report::figures`, the same as the year
+/// report's), as tables with bars; the overdue list names petitioners by
+/// surname only, as the report does.
+pub(crate) async fn stats(
+    State(desk): Shared,
+    headers: HeaderMap,
+    q: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let s = match need(&desk, &headers, "/stats", Action::ViewCases).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let this_year = desk.rules().as_of.year();
+    let year = match q {
+        Ok(Query(q)) => q.year.unwrap_or(this_year),
+        Err(_) => 0,
+    };
+    if !(2000..=2100).contains(&year) {
+        return error_page(
+            &desk,
+            Some(&s),
+            StatusCode::BAD_REQUEST,
+            "年份有误 (bad year)",
+            "年份应在 2000 到 2100 之间。",
+        );
+    }
+    let d = desk.clone();
+    let figures = blocking(&desk, move || {
+        crate::office::report::figures(
+            d.loaded.path.as_deref(),
+            &[d.index.cases_dir().to_path_buf()],
+            year,
+            None,
+            &crate::office::progress::silent,
+        )
+    })
+    .await;
+    let st = match figures {
+        Ok(Ok(st)) => st,
+        Ok(Err(e)) => {
+            return error_page(
+                &desk,
+                Some(&s),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "无法统计 (cannot count the year)",
+                &format!(
+                    "{}。{}",
+                    mask_text(&e.to_string()),
+                    e.remedy().unwrap_or("请检查办公室目录后重试")
+                ),
+            )
+        }
+        Err(r) => return r,
+    };
+    let mut c = base(&desk, Some(&s), "/stats");
+    c.insert("year", &year);
+    c.insert(
+        "years",
+        &((this_year - 4)..=this_year).rev().collect::<Vec<_>>(),
+    );
+    c.insert("s", &st);
+    let peak = st
+        .by_month
+        .iter()
+        .map(|m| m.received)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    c.insert("month_peak", &peak);
+    let parts = [
+        ("信访形式 (channel)", &st.by_channel),
+        ("问题类别 (category)", &st.by_category),
+        ("办理结果 (outcome)", &st.by_outcome),
+        ("销号依据 (basis of closing)", &st.by_close_basis),
+    ];
+    c.insert("parts", &parts);
+    render(&desk, StatusCode::OK, "stats.html", &c)
 }
 
 // ---------------------------------------------------------------- the case list

@@ -97,6 +97,45 @@ pub fn report_names(year: i32) -> (String, String) {
 }
 
 /// Makes the year report of the cases in `paths`.
+/// The year's figures of the cases under `paths` (the statistics page of the
+/// desk, and the report's content), without writing anything. `as_of` defaults
+/// to the configured day, else today but no later than the year's end.
+pub fn figures(
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    year: i32,
+    as_of: Option<Date>,
+    progress: Progress<'_>,
+) -> Result<Stats, ReportError> {
+    let (loaded, files) = setup::office_and_files(config, paths)?;
+    figures_of(&loaded, &files, year, as_of, progress)
+}
+
+fn figures_of(
+    loaded: &crate::config::Loaded,
+    files: &[PathBuf],
+    year: i32,
+    as_of: Option<Date>,
+    progress: Progress<'_>,
+) -> Result<Stats, ReportError> {
+    let year_end = Date::from_ymd(year, 12, 31).ok_or(ReportError::Year(year))?;
+    let as_of = as_of
+        .or(loaded.config.calendar.as_of)
+        .unwrap_or_else(|| Date::today().min(year_end));
+    let rules = setup::rules(loaded, Some(as_of));
+    let cases = load_all(files, progress)?;
+    let refs: Vec<&Case> = cases.iter().collect();
+    let cfg = &loaded.config;
+    Ok(stats::compute(
+        &refs,
+        &cfg.office.name,
+        year,
+        &rules.calendar,
+        as_of,
+        i64::from(cfg.calendar.warn_days),
+    ))
+}
+
 pub fn report(
     paths: &[PathBuf],
     opts: &ReportOptions,
@@ -114,24 +153,10 @@ pub fn report(
             return Err(SetupError::Exists(p.clone()).into());
         }
     }
-    let year_end = Date::from_ymd(year, 12, 31).ok_or(ReportError::Year(year))?;
-    let as_of = opts
-        .as_of
-        .or(loaded.config.calendar.as_of)
-        .unwrap_or_else(|| Date::today().min(year_end));
-    let rules = setup::rules(&loaded, Some(as_of));
     let counter = Counter::start(progress, Stage::Report, 0, Unit::Items);
-    let cases = load_all(&files, progress)?;
-    let refs: Vec<&Case> = cases.iter().collect();
+    let s = figures_of(&loaded, &files, year, opts.as_of, progress)?;
+    let as_of = s.as_of;
     let cfg = &loaded.config;
-    let s = stats::compute(
-        &refs,
-        &cfg.office.name,
-        year,
-        &rules.calendar,
-        as_of,
-        i64::from(cfg.calendar.warn_days),
-    );
     let renderer = Renderer::new(
         cfg,
         &loaded.root(),

@@ -167,6 +167,12 @@ try {
   check((pdfRes.headers()['content-disposition'] || '').startsWith('inline'), 'preview is not inline');
   check((await pdfRes.body()).subarray(0, 5).toString() === '%PDF-', 'paper is not a PDF');
 
+  step('the statistics page shows the year');
+  await p.goto(`${URL0}/stats`);
+  check((await p.textContent('main')).includes('按期办结率'), 'no 按期办结率 on the statistics page');
+  check(!/\d{17}[\dXx]/.test(await p.textContent('main')), 'a whole identity number in the statistics');
+  await shot(p, 'stats');
+
   step('the receiver may not register cases');
   const recv = await login(browser, RECEIVER);
   const r403 = await recv.page.goto(`${URL0}/cases/new`);
