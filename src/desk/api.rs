@@ -167,52 +167,6 @@ fn index_failure(e: impl std::fmt::Display) -> Failure {
     )
 }
 
-/// One case as lists show it (personal numbers masked).
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct CaseSummary {
-    /// 案件编号.
-    pub id: String,
-    /// 信访人 (or 朱根土等37人), masked.
-    pub petitioner: String,
-    /// 问题分类.
-    pub category: String,
-    /// 办理阶段.
-    pub stage: String,
-    /// 包案领导.
-    pub leader: Option<String>,
-    /// 责任单位.
-    pub unit: Option<String>,
-    /// 收到日期.
-    pub received: Date,
-    /// The next statutory step of an open case.
-    pub next_step: Option<String>,
-    pub due: Option<Date>,
-    pub days_left: Option<i64>,
-    /// 超期 / 临期 / 正常 / 待办 / 已结案.
-    pub status: String,
-    /// Errors `check` finds in the record.
-    pub errors: usize,
-}
-
-impl From<&Summary> for CaseSummary {
-    fn from(s: &Summary) -> CaseSummary {
-        CaseSummary {
-            id: s.id.clone(),
-            petitioner: s.petitioner.clone(),
-            category: s.category.clone(),
-            stage: s.stage.to_string(),
-            leader: s.leader.clone(),
-            unit: s.unit.clone(),
-            received: s.received,
-            next_step: s.next_step.clone(),
-            due: s.due,
-            days_left: s.days_left,
-            status: s.status.to_string(),
-            errors: s.errors,
-        }
-    }
-}
-
 /// Filters of the case list.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -241,7 +195,7 @@ pub struct CaseList {
     pub total: usize,
     pub page: u32,
     pub per_page: u32,
-    pub cases: Vec<CaseSummary>,
+    pub cases: Vec<Summary>,
 }
 
 async fn list_cases(
@@ -297,7 +251,7 @@ async fn list_cases(
             .iter()
             .skip(start)
             .take(per_page as usize)
-            .map(|s| CaseSummary::from(s.as_ref()))
+            .map(|s| Summary::clone(s))
             .collect(),
     }))
 }
@@ -307,7 +261,7 @@ async fn list_cases(
 pub struct CaseDetail {
     /// `anjuan-api-case/1`.
     pub schema: String,
-    pub summary: CaseSummary,
+    pub summary: Summary,
     /// The case record as its file holds it (the case file's fields), identity
     /// numbers and phones masked unless the role may see them.
     pub record: serde_json::Value,
@@ -358,7 +312,7 @@ async fn get_case(
     }
     Ok(Json(CaseDetail {
         schema: "anjuan-api-case/1".into(),
-        summary: CaseSummary::from(s.as_ref()),
+        summary: Summary::clone(&s),
         record,
         identity_shown: show,
     }))

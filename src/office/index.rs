@@ -19,10 +19,12 @@ use crate::case::date::Date;
 use crate::case::idnum::mask_text;
 use crate::case::{self, deadline::next_step, Case, Rules};
 
-/// One case as lists show it.
-#[derive(Clone, Debug)]
+/// One case as lists show it (the desk's pages and its API alike).
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Summary {
+    /// 案件编号.
     pub id: String,
+    #[serde(skip)]
     pub file: PathBuf,
     /// The petitioner (`刘堃`, `朱根土等37人`), personal numbers masked.
     pub petitioner: String,
@@ -44,6 +46,7 @@ pub struct Summary {
     pub errors: usize,
     /// Lower-cased text a search looks in: case number, names, title, the
     /// matter, its requests (masked).
+    #[serde(skip)]
     pub haystack: String,
 }
 
