@@ -14,6 +14,7 @@ pub mod model;
 pub mod original;
 pub mod validate;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -154,8 +155,22 @@ impl Checked {
     }
 }
 
-/// Loads, validates and cross-checks every file.
+/// Loads, validates and cross-checks every file, keeping the parsed cases in
+/// [`Checked::cases`] (for callers that go on to use them, as `pack` does).
 pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseError> {
+    check_files_with(files, rules, true)
+}
+
+/// Loads, validates and cross-checks every file, keeping only the findings:
+/// each case is dropped once its findings and the keys the cross-file rules
+/// need ([`SetKeys`]) are taken, so checking a 10,000-case office holds a few
+/// megabytes instead of every parsed case (~20 KB each). A file holding a
+/// duplicate is read again to place it.
+pub fn check_files_lean(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseError> {
+    check_files_with(files, rules, false)
+}
+
+fn check_files_with(files: &[PathBuf], rules: &Rules, keep: bool) -> Result<Checked, CaseError> {
     let mut checked = Checked {
         files: files.len(),
         ..Checked::default()
@@ -163,33 +178,53 @@ pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseErro
     // Files load and validate in parallel (a county's year is 10,000 files); the
     // results keep the order of `files`.
     use rayon::prelude::*;
-    type Each = Result<Result<(CaseFile, Vec<Located>), Located>, CaseError>;
+    type Each = Result<Result<(Option<CaseFile>, SetKeys, Vec<Located>), Located>, CaseError>;
     let each: Vec<Each> = files
         .par_iter()
         .map(|f| {
             Ok(load(f)?.map(|cf| {
                 let found = place_all(&cf.source, validate::validate(&cf.case, rules));
-                (cf, found)
+                let keys = SetKeys::of(&cf, rules.config);
+                (keep.then_some(cf), keys, found)
             }))
         })
         .collect();
+    let mut keys = Vec::new();
     for r in each {
         match r? {
             Err(l) => checked.findings.push(l),
-            Ok((cf, found)) => {
+            Ok((cf, k, found)) => {
                 checked.findings.extend(found);
-                checked.cases.push(cf);
+                checked.cases.extend(cf);
+                keys.push(k);
             }
         }
     }
-    checked
-        .findings
-        .extend(check_set(&checked.cases, rules.config));
+    let set = if keep {
+        let sources: Vec<&Source> = checked.cases.iter().map(|cf| &cf.source).collect();
+        check_keys(&keys, rules.config, &|i| Cow::Borrowed(sources[i]))
+    } else {
+        check_keys(&keys, rules.config, &|i| Cow::Owned(reread(&keys[i].path)))
+    };
+    checked.findings.extend(set);
     checked.findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, a.diag.code).cmp(&(&b.file, b.line, b.column, b.diag.code))
     });
     checked.findings.dedup();
     Ok(checked)
+}
+
+/// A file read again to place a finding in it. Should it have become unreadable
+/// meanwhile, the finding is placed at its first line.
+fn reread(path: &Path) -> Source {
+    match Source::read(path) {
+        Ok(Ok(s)) => s,
+        _ => Source::from_text(
+            path,
+            String::new(),
+            Format::of(path).unwrap_or(Format::Toml),
+        ),
+    }
 }
 
 /// One document number an office paper of a case carries.
@@ -281,7 +316,7 @@ fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<OwnNumber> {
 
 /// The next serial free in each series (paper and year): one past the highest in
 /// use across the office's cases.
-fn next_free(numbers: &[(usize, OwnNumber)]) -> HashMap<(Paper, i32), u32> {
+fn next_free(numbers: &[(usize, &OwnNumber)]) -> HashMap<(Paper, i32), u32> {
     let mut max: HashMap<(Paper, i32), u32> = HashMap::new();
     for (_, n) in numbers {
         if let Some(s) = n.serial {
@@ -294,16 +329,46 @@ fn next_free(numbers: &[(usize, OwnNumber)]) -> HashMap<(Paper, i32), u32> {
         .collect()
 }
 
+/// What the rules across files need of one case: where it is, its number and
+/// the numbers of its own papers. A few hundred bytes, where the parsed case is
+/// tens of kilobytes.
+pub struct SetKeys {
+    path: PathBuf,
+    id: String,
+    numbers: Vec<OwnNumber>,
+}
+
+impl SetKeys {
+    pub fn of(cf: &CaseFile, cfg: &Config) -> SetKeys {
+        SetKeys {
+            path: cf.source.path.clone(),
+            id: cf.case.id.trim().to_string(),
+            numbers: own_numbers(cf, cfg),
+        }
+    }
+}
+
 /// Rules across files: case numbers and document numbers are unique in the office.
 ///
 /// One pass over the cases' parsed values; a file is parsed again for field
 /// positions only when it holds a duplicate (or is the first of one), so a
 /// 10,000-case office without duplicates costs no second parse.
 pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
-    let numbers: Vec<(usize, OwnNumber)> = cases
+    let keys: Vec<SetKeys> = cases.iter().map(|cf| SetKeys::of(cf, cfg)).collect();
+    check_keys(&keys, cfg, &|i| Cow::Borrowed(&cases[i].source))
+}
+
+/// [`check_set`] over the keys of the cases; `source(i)` gives the text of the
+/// `i`th case when a finding is to be placed in it.
+fn check_keys<'a>(
+    keys: &[SetKeys],
+    cfg: &Config,
+    source: &dyn Fn(usize) -> Cow<'a, Source>,
+) -> Vec<Located> {
+    let numbers: Vec<(usize, &OwnNumber)> = keys
         .iter()
         .enumerate()
-        .flat_map(|(i, cf)| own_numbers(cf, cfg).into_iter().map(move |n| (i, n)))
+        .flat_map(|(i, k)| k.numbers.iter().map(move |n| (i, n)))
         .collect();
     // (case index, field path, the diagnostic) of each duplicate found.
     let mut dups: Vec<(usize, Diagnostic)> = Vec::new();
@@ -313,10 +378,7 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
         firsts
             .entry((i, path.to_string()))
             .or_insert_with(|| {
-                let cf = &cases[i];
-                let l = cf
-                    .source
-                    .locate(Diagnostic::error("duplicate", path.clone(), ""));
+                let l = source(i).locate(Diagnostic::error("duplicate", path.clone(), ""));
                 (l.file, l.line)
             })
             .clone()
@@ -324,8 +386,8 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
 
     let id_path = FieldPath::parse("id");
     let mut ids: HashMap<&str, usize> = HashMap::new();
-    for (i, cf) in cases.iter().enumerate() {
-        match ids.get(cf.case.id.trim()) {
+    for (i, k) in keys.iter().enumerate() {
+        match ids.get(k.id.as_str()) {
             Some(&first) => {
                 let (file, line) = first_place(first, &id_path);
                 dups.push((
@@ -335,7 +397,7 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
                         id_path.clone(),
                         format!(
                             "案件编号 {} 与 {}:{} 重复 (duplicate case number)",
-                            cf.case.id,
+                            k.id,
                             file.display(),
                             line
                         ),
@@ -344,20 +406,19 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
                 ));
             }
             None => {
-                ids.insert(cf.case.id.trim(), i);
+                ids.insert(k.id.as_str(), i);
             }
         }
     }
-
     let free = next_free(&numbers);
     let mut seen: HashMap<&str, (usize, &FieldPath)> = HashMap::new();
-    for (i, n) in &numbers {
+    for &(i, n) in &numbers {
         match seen.get(n.key.as_str()) {
             Some(&(first, first_path)) => {
                 let (file, line) = first_place(first, first_path);
                 let num = &n.key;
                 dups.push((
-                    *i,
+                    i,
                     Diagnostic::error(
                         "duplicate-number",
                         n.path.clone(),
@@ -379,7 +440,7 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
                 ));
             }
             None => {
-                seen.insert(n.key.as_str(), (*i, &n.path));
+                seen.insert(n.key.as_str(), (i, &n.path));
             }
         }
     }
@@ -391,7 +452,7 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
     }
     by_case
         .into_iter()
-        .flat_map(|(i, diags)| place_all(&cases[i].source, diags))
+        .flat_map(|(i, diags)| place_all(&source(i), diags))
         .collect()
 }
 
@@ -435,4 +496,37 @@ pub fn exercise(bytes: &[u8]) -> usize {
         }
     }
     printed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lean check (cases dropped, duplicates placed by reading the file
+    /// again) finds exactly what the full one finds, placed alike.
+    #[test]
+    fn the_lean_check_finds_what_the_full_check_finds() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-cases");
+        let files = collect_files(&[dir]).expect("the bad cases");
+        let config = Config::builtin();
+        let rules = Rules {
+            config: &config,
+            config_is_real: false,
+            calendar: config.calendar(),
+            as_of: date::Date::from_ymd(2026, 11, 21).expect("a day"),
+            root: None,
+        };
+        let full = check_files(&files, &rules).expect("full");
+        let lean = check_files_lean(&files, &rules).expect("lean");
+        assert!(lean.cases.is_empty());
+        assert!(!full.cases.is_empty());
+        let show = |c: &Checked| c.findings.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        assert!(
+            full.findings
+                .iter()
+                .any(|l| l.diag.code == "duplicate-number" && l.line > 1),
+            "the corpus holds a placed duplicate"
+        );
+        assert_eq!(show(&full), show(&lean));
+    }
 }

@@ -50,7 +50,7 @@ pub fn check(
     let (loaded, files) = setup::office_and_files(config, paths)?;
     let rules = setup::rules(&loaded, as_of);
     let counter = Counter::start(progress, Stage::Check, files.len() as u64, Unit::Items);
-    let checked = case::check_files(&files, &rules).map_err(SetupError::from)?;
+    let checked = case::check_files_lean(&files, &rules).map_err(SetupError::from)?;
     counter.advance(files.len() as u64, None);
     counter.finish();
     Ok(Checked {
