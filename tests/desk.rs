@@ -47,6 +47,13 @@ fn login_ok_wrong_password_and_rate_limit() {
     assert!(limited.text().contains("登录失败次数过多"));
     // From the same address, another account too.
     assert_eq!(Client::new(&s).login("赵收", PW).status, 429);
+    // The block is audited when it begins (the account and this address
+    // together here), not once per attempt.
+    for _ in 0..5 {
+        assert_eq!(x.login("孙丽华", PW).status, 429);
+    }
+    let throttled = audit_log(&dir).matches("login.throttled").count();
+    assert_eq!(throttled, 1, "{}", audit_log(&dir));
 }
 
 #[test]

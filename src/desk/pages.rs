@@ -315,7 +315,22 @@ pub(crate) async fn login(
     };
     let name = f.name.trim().to_string();
     let ip = addr.ip().to_string();
-    if desk.limiter.blocked(&name, &ip) {
+    if let Some(b) = desk.limiter.blocked(&name, &ip) {
+        if b.first {
+            let (d, who, from) = (desk.clone(), name.clone(), client(&addr));
+            let _ = blocking(&desk, move || {
+                audit::append(
+                    &d.office,
+                    &Record {
+                        actor: &who,
+                        action: AuditAction::LoginThrottled,
+                        target: &from,
+                        detail: "登录失败次数过多，15 分钟内不再受理 (rate limited)",
+                    },
+                )
+            })
+            .await;
+        }
         return login_form(
             &desk,
             StatusCode::TOO_MANY_REQUESTS,

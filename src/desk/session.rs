@@ -100,6 +100,16 @@ impl Sessions {
 #[derive(Default)]
 pub struct Limiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
+    /// Keys whose block was already reported (audited), and since when.
+    noted: Mutex<HashMap<String, Instant>>,
+}
+
+/// A login refused by the limiter.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Blocked {
+    /// The first refusal of this block: the one to audit (later ones in the
+    /// same window are not, so a flood of attempts cannot flood the log).
+    pub first: bool,
 }
 
 impl Limiter {
@@ -108,15 +118,30 @@ impl Limiter {
     }
 
     /// Whether attempts for `name` or from `from` are refused now.
-    pub fn blocked(&self, name: &str, from: &str) -> bool {
+    pub fn blocked(&self, name: &str, from: &str) -> Option<Blocked> {
         let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         m.retain(|_, v| {
             v.retain(|t| t.elapsed() < WINDOW);
             !v.is_empty()
         });
-        Self::keys(name, from)
-            .iter()
-            .any(|k| m.get(k).is_some_and(|v| v.len() >= MAX_FAILURES))
+        let keys: Vec<String> = Self::keys(name, from)
+            .into_iter()
+            .filter(|k| m.get(k).is_some_and(|v| v.len() >= MAX_FAILURES))
+            .collect();
+        drop(m);
+        if keys.is_empty() {
+            return None;
+        }
+        let mut noted = self.noted.lock().unwrap_or_else(|p| p.into_inner());
+        noted.retain(|_, t| t.elapsed() < WINDOW);
+        let mut first = false;
+        for k in keys {
+            if let std::collections::hash_map::Entry::Vacant(v) = noted.entry(k) {
+                v.insert(Instant::now());
+                first = true;
+            }
+        }
+        Some(Blocked { first })
     }
 
     pub fn failed(&self, name: &str, from: &str) {
@@ -153,11 +178,24 @@ mod tests {
         for _ in 0..4 {
             l.failed("李静", "127.0.0.1");
         }
-        assert!(!l.blocked("李静", "10.0.0.1"));
+        assert_eq!(l.blocked("李静", "10.0.0.1"), None);
         l.failed("李静", "127.0.0.1");
-        assert!(l.blocked("李静", "10.0.0.1"));
-        assert!(l.blocked("王芳", "127.0.0.1"));
-        assert!(!l.blocked("王芳", "10.0.0.2"));
+        // The first refusal of a block is the one to audit; the next are not.
+        assert_eq!(l.blocked("李静", "10.0.0.1"), Some(Blocked { first: true }));
+        assert_eq!(
+            l.blocked("李静", "10.0.0.1"),
+            Some(Blocked { first: false })
+        );
+        // The address's block is its own: reported once too.
+        assert_eq!(
+            l.blocked("王芳", "127.0.0.1"),
+            Some(Blocked { first: true })
+        );
+        assert_eq!(
+            l.blocked("王芳", "127.0.0.1"),
+            Some(Blocked { first: false })
+        );
+        assert_eq!(l.blocked("王芳", "10.0.0.2"), None);
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub enum AuditAction {
     Login,
     Logout,
     LoginFailed,
+    /// Logins refused by the rate limit (once per blocked account or address
+    /// and window, so a flood cannot flood the log).
+    LoginThrottled,
     /// A request refused for the account's role (the desk).
     AccessDenied,
 }
@@ -99,6 +102,7 @@ impl AuditAction {
             AuditAction::Login => "login",
             AuditAction::Logout => "logout",
             AuditAction::LoginFailed => "login.failed",
+            AuditAction::LoginThrottled => "login.throttled",
             AuditAction::AccessDenied => "access.denied",
         }
     }
