@@ -689,4 +689,26 @@ fn the_statistics_page_shows_the_year_report_figures() {
     // A year out of range is a clear 400, not a crash.
     assert_eq!(c.get("/stats?year=99999").status, 400);
     assert_eq!(c.get("/stats?year=abc").status, 400);
+
+    // The figures are kept between requests only while no case file changes: a
+    // case the CLI (or anyone) adds to the folder is counted on the next visit.
+    let first = std::fs::read_dir(dir.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .min()
+        .unwrap();
+    let text = std::fs::read_to_string(&first).unwrap();
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("id = \""))
+        .and_then(|l| l.split('"').next())
+        .unwrap()
+        .to_string();
+    let copy = text.replacen(&format!("id = \"{id}\""), "id = \"XF-2026-09999\"", 1);
+    std::fs::write(dir.join("cases/XF-2026-09999.toml"), copy).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let again = c.get("/stats?year=2026").text();
+    let more = format!("id=\"t-cases\">{}<", st.totals.cases + 1);
+    assert!(again.contains(&more), "{more}: {again}");
 }

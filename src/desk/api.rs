@@ -501,19 +501,16 @@ async fn deadlines(
 ) -> Result<Json<crate::office::output::DeadlinesReport>, Failure> {
     authorize(&desk, &headers, Action::ViewCases, "/api/v1/deadlines")?;
     let desk2 = desk.clone();
-    let found = tokio::task::spawn_blocking(move || {
+    let (rows, as_of) = tokio::task::spawn_blocking(move || {
         let rules = desk2.rules();
-        let files = crate::case::collect_files(&[desk2.index.cases_dir().to_path_buf()])?;
-        crate::office::views::deadlines(&files, &rules).map(|d| (d, rules.as_of))
-    })
-    .await
-    .map_err(index_failure)?
-    .map_err(index_failure)?;
-    let (d, as_of) = found;
-    Ok(Json(crate::office::output::DeadlinesReport {
-        schema: "anjuan-deadlines/1".into(),
-        as_of,
-        open: d
+        let snap = desk2.index.current(&rules).map_err(index_failure)?;
+        if let Some(rows) = desk2.deadlines.get(&snap, &rules.as_of) {
+            return Ok((rows, rules.as_of));
+        }
+        let files = crate::case::collect_files(&[desk2.index.cases_dir().to_path_buf()])
+            .map_err(index_failure)?;
+        let d = crate::office::views::deadlines(&files, &rules).map_err(index_failure)?;
+        let rows: Vec<_> = d
             .rows
             .into_iter()
             .map(|mut r| {
@@ -524,7 +521,15 @@ async fn deadlines(
                     .unwrap_or_default();
                 r
             })
-            .collect(),
+            .collect();
+        Ok((desk2.deadlines.put(&snap, rules.as_of, rows), rules.as_of))
+    })
+    .await
+    .map_err(index_failure)??;
+    Ok(Json(crate::office::output::DeadlinesReport {
+        schema: "anjuan-deadlines/1".into(),
+        as_of,
+        open: (*rows).clone(),
     }))
 }
 

@@ -103,6 +103,51 @@ pub(crate) struct Desk {
     pub secure: bool,
     /// The desk's saves, one at a time (edit::save's last look before the rename).
     pub saving: std::sync::Mutex<()>,
+    /// The 统计 page's figures of the last year asked for.
+    pub stats: Memo<i32, crate::ledger::stats::Stats>,
+    /// The API's deadlines as of the last day asked for.
+    pub deadlines: Memo<crate::case::date::Date, Vec<crate::office::output::DeadlineRow>>,
+}
+
+/// A result computed from every case file, kept while the index's snapshot of
+/// the cases stays the same one (the index replaces its snapshot whenever a file
+/// changes), so a page asked for again and again reads the files once.
+pub(crate) struct Memo<K, V> {
+    slot: std::sync::Mutex<Option<Kept<K, V>>>,
+}
+
+/// A kept value: the snapshot it was computed from, its key, the value.
+type Kept<K, V> = (std::sync::Weak<crate::office::index::Snapshot>, K, Arc<V>);
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            slot: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<K: PartialEq, V> Memo<K, V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Kept<K, V>>> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The value kept for `key`, if it was computed from `snapshot`.
+    pub fn get(&self, snapshot: &Arc<crate::office::index::Snapshot>, key: &K) -> Option<Arc<V>> {
+        match &*self.lock() {
+            Some((w, k, v)) if k == key && std::ptr::eq(w.as_ptr(), Arc::as_ptr(snapshot)) => {
+                Some(v.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Keeps `value`, computed for `key` from the files `snapshot` describes.
+    pub fn put(&self, snapshot: &Arc<crate::office::index::Snapshot>, key: K, value: V) -> Arc<V> {
+        let v = Arc::new(value);
+        *self.lock() = Some((Arc::downgrade(snapshot), key, v.clone()));
+        v
+    }
 }
 
 impl Desk {
@@ -146,6 +191,8 @@ fn prepare(opts: &Options) -> Result<Arc<Desk>, DeskError> {
         tera,
         secure: opts.tls.is_some(),
         saving: std::sync::Mutex::new(()),
+        stats: Memo::default(),
+        deadlines: Memo::default(),
     }))
 }
 

@@ -543,33 +543,42 @@ pub(crate) async fn stats(
             "年份应在 2000 到 2100 之间。",
         );
     }
-    let d = desk.clone();
-    let figures = blocking(&desk, move || {
-        crate::office::report::figures(
-            d.loaded.path.as_deref(),
-            &[d.index.cases_dir().to_path_buf()],
-            year,
-            None,
-            &crate::office::progress::silent,
-        )
-    })
-    .await;
-    let st = match figures {
-        Ok(Ok(st)) => st,
-        Ok(Err(e)) => {
-            return error_page(
-                &desk,
-                Some(&s),
-                StatusCode::SERVICE_UNAVAILABLE,
-                "无法统计 (cannot count the year)",
-                &format!(
-                    "{}。{}",
-                    mask_text(&e.to_string()),
-                    e.remedy().unwrap_or("请检查办公室目录后重试")
-                ),
-            )
-        }
+    let snap = match snapshot(&desk, &s).await {
+        Ok(snap) => snap,
         Err(r) => return r,
+    };
+    let st = match desk.stats.get(&snap, &year) {
+        Some(st) => st,
+        None => {
+            let d = desk.clone();
+            let figures = blocking(&desk, move || {
+                crate::office::report::figures(
+                    d.loaded.path.as_deref(),
+                    &[d.index.cases_dir().to_path_buf()],
+                    year,
+                    None,
+                    &crate::office::progress::silent,
+                )
+            })
+            .await;
+            match figures {
+                Ok(Ok(st)) => desk.stats.put(&snap, year, st),
+                Ok(Err(e)) => {
+                    return error_page(
+                        &desk,
+                        Some(&s),
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "无法统计 (cannot count the year)",
+                        &format!(
+                            "{}。{}",
+                            mask_text(&e.to_string()),
+                            e.remedy().unwrap_or("请检查办公室目录后重试")
+                        ),
+                    )
+                }
+                Err(r) => return r,
+            }
+        }
     };
     let mut c = base(&desk, Some(&s), "/stats");
     c.insert("year", &year);
@@ -577,7 +586,7 @@ pub(crate) async fn stats(
         "years",
         &((this_year - 4)..=this_year).rev().collect::<Vec<_>>(),
     );
-    c.insert("s", &st);
+    c.insert("s", &*st);
     let peak = st
         .by_month
         .iter()

@@ -26,7 +26,7 @@ pub struct CheckReport {
 }
 
 /// One open case in `anjuan deadlines --json`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct DeadlineRow {
     pub case: String,
     pub file: String,
