@@ -11,7 +11,8 @@
 #   dashboard  / — due today and this week, counts by stage and leader;
 #   case list  /cases — the first page of the list;
 #   case page  /cases/ID — one case with its timeline and papers;
-#   paper      /cases/ID/papers/NAME?inline=1 — a rendered PDF, previewed.
+#   paper      /cases/ID/papers/NAME?inline=1 — a rendered PDF, previewed;
+#   statistics /stats — the year's figures (kept while no case file changes).
 # and prints requests/s, p50, p95 and p99 latency, non-2xx responses and socket
 # errors, with the load average before each round. Needs wrk (Debian: wrk).
 set -euo pipefail
@@ -72,7 +73,7 @@ echo "== $CONC clients, ${SECS}s each, $ROUNDS rounds; $N cases; server $url; $(
 for r in $(seq "$ROUNDS"); do
   echo "-- round $r, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   for target in "baseline|/assets/desk.css" "dashboard|/" "case list|/cases" \
-    "case page|/cases/$case_id" "paper|/cases/$case_id/papers/$paper_enc?inline=1"; do
+    "case page|/cases/$case_id" "paper|/cases/$case_id/papers/$paper_enc?inline=1" "statistics|/stats"; do
     name=${target%%|*}
     path=${target#*|}
     printf '%-10s ' "$name"
