@@ -434,6 +434,8 @@ pub(crate) fn action_name(a: Action) -> &'static str {
         Action::Pack => "归档",
         Action::VerifyBundle => "接收检测",
         Action::IssueReceipt => "出具回执",
+        Action::ImportLedger => "导入台账",
+        Action::ExportLedger => "导出台账",
         Action::ManageUsers => "管理账户",
         Action::ViewAudit => "查看审计记录",
     }
