@@ -269,15 +269,49 @@ async fn csrf_checked(desk: &Desk, req: Request) -> Result<Request, Response> {
             .and_then(|id| desk.sessions.touch(id).ok())
             .map(|s| s.csrf)
     };
-    let given = parts
+    let outside = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .or_else(|| form_urlencoded_field(&bytes, "csrf"));
+        .or_else(|| {
+            parts
+                .uri
+                .query()
+                .and_then(|q| form_urlencoded_field(q.as_bytes(), "csrf"))
+        });
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    let (body, given) = match outside {
+        Some(g) => (body, Some(g)),
+        None if form => {
+            let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return Err(pages::error_page(
+                        desk,
+                        None,
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "提交的内容过大 (request too large)",
+                        "请缩短所填内容后重试。",
+                    ))
+                }
+            };
+            let given = form_urlencoded_field(&bytes, "csrf");
+            (Body::from(bytes), given)
+        }
+        None => (Body::empty(), None),
+    };
     match (expected, given) {
         (Some(e), Some(g)) if !e.is_empty() && session::same(&e, &g) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
+            Ok(Request::from_parts(parts, body))
         }
         _ => Err(pages::error_page(
             desk,
