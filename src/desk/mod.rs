@@ -12,8 +12,11 @@
 //! audited; responses carry a strict Content-Security-Policy (no inline script).
 
 mod api;
+mod ledger;
 mod pages;
+mod receive;
 mod session;
+mod upload;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -103,6 +106,8 @@ pub(crate) struct Desk {
     pub secure: bool,
     /// The desk's saves, one at a time (edit::save's last look before the rename).
     pub saving: std::sync::Mutex<()>,
+    /// Uploads waiting for their second step (accept a bundle, confirm a ledger).
+    pub waiting: upload::Waiting,
 }
 
 impl Desk {
@@ -137,6 +142,13 @@ fn prepare(opts: &Options) -> Result<Arc<Desk>, DeskError> {
         path: Some(cfg),
     };
     let tera = pages::templates().map_err(|e| DeskError::Template(e.to_string()))?;
+    // Uploads wait only as long as the sessions that made them: none survive a restart.
+    if let Err(e) = crate::office::state::clear_uploads(&opts.office) {
+        eprintln!(
+            "警告：无法清理上次遗留的上传文件 (cannot clear old uploads) {}: {e}",
+            crate::office::state::uploads_dir(&opts.office).display()
+        );
+    }
     Ok(Arc::new(Desk {
         office: opts.office.clone(),
         index: Index::new(opts.office.join("cases")),
@@ -146,6 +158,7 @@ fn prepare(opts: &Options) -> Result<Arc<Desk>, DeskError> {
         tera,
         secure: opts.tls.is_some(),
         saving: std::sync::Mutex::new(()),
+        waiting: upload::Waiting::default(),
     }))
 }
 
@@ -168,6 +181,23 @@ fn router(desk: Arc<Desk>) -> Router {
             "/cases/{id}/edit/{section}",
             get(pages::edit_page).post(pages::edit),
         )
+        .route("/ledger", get(ledger::page))
+        // Uploads stream to a file under their own cap (see `upload`), not
+        // the forms' limit.
+        .route(
+            "/ledger/import",
+            post(ledger::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/ledger/import/{id}", post(ledger::confirm))
+        .route("/ledger/export", get(ledger::export))
+        .route(
+            "/receive",
+            post(receive::upload)
+                .layer(DefaultBodyLimit::disable())
+                .get(receive::page),
+        )
+        .route("/receive/{id}/accept", post(receive::accept))
+        .route("/received/{name}/{file}", get(receive::file))
         .route("/assets/desk.css", get(pages::css))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
@@ -241,22 +271,12 @@ async fn guard(State(desk): State<Arc<Desk>>, req: Request, next: Next) -> Respo
 }
 
 /// The request back with its body, if it carries the right token: the session's
-/// (or, for the login form, the login cookie's) in the form field `csrf` or the
-/// `X-CSRF-Token` header.
+/// (or, for the login form, the login cookie's) in the `X-CSRF-Token` header,
+/// the query field `csrf` (an upload form: its body is never buffered to find
+/// the token) or the form field `csrf` of a url-encoded body (read up to
+/// [`BODY_LIMIT`]). Any other body without the token is refused unread.
 async fn csrf_checked(desk: &Desk, req: Request) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
-            return Err(pages::error_page(
-                desk,
-                None,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "提交的内容过大 (request too large)",
-                "请缩短所填内容后重试。",
-            ))
-        }
-    };
     let cookies = parts
         .headers
         .get(header::COOKIE)
