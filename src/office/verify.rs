@@ -547,3 +547,56 @@ pub fn check_receipt(
         signature_ok: signed.is_ok(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_bundle_names_become_folders() {
+        assert!(plain_component("X012-WS-2026-XFB"));
+        assert!(plain_component("青溪县-2026"));
+        for bad in [
+            "", ".", "..", "../x", "a/b", "a\\b", "C:x", ".hidden", "a\u{0}b", "a\nb",
+        ] {
+            assert!(!plain_component(bad), "{bad:?}");
+        }
+        assert!(!plain_component(&"长".repeat(121)));
+    }
+
+    #[test]
+    fn a_bundle_that_cannot_be_read_is_not_accepted_and_stays_put() {
+        let t = tempfile::tempdir().unwrap();
+        let office = t.path().join("office");
+        std::fs::create_dir_all(&office).unwrap();
+        std::fs::write(
+            office.join(crate::config::FILE_NAME),
+            "[office]\nname = \"青溪县档案馆\"\nfonds = \"X012\"\n[signing]\nkey = \"k.key\"\n",
+        )
+        .unwrap();
+        let (_, sk) = crate::sign::generate(String::new()).unwrap();
+        std::fs::write(office.join("k.key"), sk).unwrap();
+        let upload = office.join("upload.zip");
+        std::fs::write(&upload, b"not a zip").unwrap();
+        let opts = ReceiptOptions {
+            config: Some(office.join(crate::config::FILE_NAME)),
+            actor: "test".into(),
+            ..ReceiptOptions::default()
+        };
+        let no_pass = |p: &Path| Err(SetupError::Read(p.to_path_buf()));
+        let r = accept(
+            &upload,
+            &office,
+            &opts,
+            &VerifyOptions::default(),
+            &no_pass,
+            &crate::office::progress::silent,
+        );
+        assert!(r.is_err());
+        assert!(upload.is_file(), "the upload is left where it was");
+        let kept: Vec<_> = std::fs::read_dir(office.join(RECEIVED_DIR))
+            .map(|rd| rd.flatten().collect())
+            .unwrap_or_default();
+        assert!(kept.is_empty(), "nothing kept in 接收/");
+    }
+}
