@@ -12,8 +12,11 @@
 //! audited; responses carry a strict Content-Security-Policy (no inline script).
 
 mod api;
+mod ledger;
 mod pages;
+mod receive;
 mod session;
+mod upload;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -107,6 +110,8 @@ pub(crate) struct Desk {
     pub stats: Memo<i32, crate::ledger::stats::Stats>,
     /// The API's deadlines as of the last day asked for.
     pub deadlines: Memo<crate::case::date::Date, Vec<crate::office::output::DeadlineRow>>,
+    /// Uploads waiting for their second step (accept a bundle, confirm a ledger).
+    pub waiting: upload::Waiting,
 }
 
 /// A result computed from every case file, kept while the index's snapshot of
@@ -182,6 +187,13 @@ fn prepare(opts: &Options) -> Result<Arc<Desk>, DeskError> {
         path: Some(cfg),
     };
     let tera = pages::templates().map_err(|e| DeskError::Template(e.to_string()))?;
+    // Uploads wait only as long as the sessions that made them: none survive a restart.
+    if let Err(e) = crate::office::state::clear_uploads(&opts.office) {
+        eprintln!(
+            "警告：无法清理上次遗留的上传文件 (cannot clear old uploads) {}: {e}",
+            crate::office::state::uploads_dir(&opts.office).display()
+        );
+    }
     Ok(Arc::new(Desk {
         office: opts.office.clone(),
         index: Index::new(opts.office.join("cases")),
@@ -193,6 +205,7 @@ fn prepare(opts: &Options) -> Result<Arc<Desk>, DeskError> {
         saving: std::sync::Mutex::new(()),
         stats: Memo::default(),
         deadlines: Memo::default(),
+        waiting: upload::Waiting::default(),
     }))
 }
 
@@ -215,6 +228,23 @@ fn router(desk: Arc<Desk>) -> Router {
             "/cases/{id}/edit/{section}",
             get(pages::edit_page).post(pages::edit),
         )
+        .route("/ledger", get(ledger::page))
+        // Uploads stream to a file under their own cap (see `upload`), not
+        // the forms' limit.
+        .route(
+            "/ledger/import",
+            post(ledger::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/ledger/import/{id}", post(ledger::confirm))
+        .route("/ledger/export", get(ledger::export))
+        .route(
+            "/receive",
+            post(receive::upload)
+                .layer(DefaultBodyLimit::disable())
+                .get(receive::page),
+        )
+        .route("/receive/{id}/accept", post(receive::accept))
+        .route("/received/{name}/{file}", get(receive::file))
         .route("/assets/desk.css", get(pages::css))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
@@ -288,22 +318,12 @@ async fn guard(State(desk): State<Arc<Desk>>, req: Request, next: Next) -> Respo
 }
 
 /// The request back with its body, if it carries the right token: the session's
-/// (or, for the login form, the login cookie's) in the form field `csrf` or the
-/// `X-CSRF-Token` header.
+/// (or, for the login form, the login cookie's) in the `X-CSRF-Token` header,
+/// the query field `csrf` (an upload form: its body is never buffered to find
+/// the token) or the form field `csrf` of a url-encoded body (read up to
+/// [`BODY_LIMIT`]). Any other body without the token is refused unread.
 async fn csrf_checked(desk: &Desk, req: Request) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
-            return Err(pages::error_page(
-                desk,
-                None,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "提交的内容过大 (request too large)",
-                "请缩短所填内容后重试。",
-            ))
-        }
-    };
     let cookies = parts
         .headers
         .get(header::COOKIE)
@@ -316,15 +336,49 @@ async fn csrf_checked(desk: &Desk, req: Request) -> Result<Request, Response> {
             .and_then(|id| desk.sessions.touch(id).ok())
             .map(|s| s.csrf)
     };
-    let given = parts
+    let outside = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .or_else(|| form_urlencoded_field(&bytes, "csrf"));
+        .or_else(|| {
+            parts
+                .uri
+                .query()
+                .and_then(|q| form_urlencoded_field(q.as_bytes(), "csrf"))
+        });
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    let (body, given) = match outside {
+        Some(g) => (body, Some(g)),
+        None if form => {
+            let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return Err(pages::error_page(
+                        desk,
+                        None,
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "提交的内容过大 (request too large)",
+                        "请缩短所填内容后重试。",
+                    ))
+                }
+            };
+            let given = form_urlencoded_field(&bytes, "csrf");
+            (Body::from(bytes), given)
+        }
+        None => (Body::empty(), None),
+    };
     match (expected, given) {
         (Some(e), Some(g)) if !e.is_empty() && session::same(&e, &g) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
+            Ok(Request::from_parts(parts, body))
         }
         _ => Err(pages::error_page(
             desk,
@@ -481,6 +535,8 @@ pub(crate) fn action_name(a: Action) -> &'static str {
         Action::Pack => "归档",
         Action::VerifyBundle => "接收检测",
         Action::IssueReceipt => "出具回执",
+        Action::ImportLedger => "导入台账",
+        Action::ExportLedger => "导出台账",
         Action::ManageUsers => "管理账户",
         Action::ViewAudit => "查看审计记录",
     }

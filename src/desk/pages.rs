@@ -24,7 +24,7 @@ use crate::office::index::{Snapshot, Summary, STAGES};
 use crate::office::users::{self, Action};
 use crate::office::{edit, new_case};
 
-type Shared = State<Arc<Desk>>;
+pub(super) type Shared = State<Arc<Desk>>;
 
 /// The desk's templates, embedded; `.html` names turn Tera's HTML escaping on.
 pub(crate) fn templates() -> Result<tera::Tera, tera::Error> {
@@ -53,6 +53,26 @@ pub(crate) fn templates() -> Result<tera::Tera, tera::Error> {
         ),
         ("case.html", include_str!("../../templates/desk/case.html")),
         ("form.html", include_str!("../../templates/desk/form.html")),
+        (
+            "receive.html",
+            include_str!("../../templates/desk/receive.html"),
+        ),
+        (
+            "verify.html",
+            include_str!("../../templates/desk/verify.html"),
+        ),
+        (
+            "received.html",
+            include_str!("../../templates/desk/received.html"),
+        ),
+        (
+            "ledger.html",
+            include_str!("../../templates/desk/ledger.html"),
+        ),
+        (
+            "ledger_preview.html",
+            include_str!("../../templates/desk/ledger_preview.html"),
+        ),
     ])?;
     t.autoescape_on(vec![".html"]);
     // Tera's own urlencode comes with its `builtins` feature (and its crates);
@@ -97,6 +117,8 @@ fn nav(s: &Session, here: &str) -> Vec<NavItem> {
     ];
     v.push(("/cases/new", "登记", Action::RegisterCase));
     v.push(("/stats", "统计", Action::ViewCases));
+    v.push(("/ledger", "台账", Action::ExportLedger));
+    v.push(("/receive", "接收", Action::VerifyBundle));
     v.into_iter()
         .filter(|(_, _, a)| s.role.may(*a))
         .map(|(href, label, _)| NavItem {
@@ -107,7 +129,7 @@ fn nav(s: &Session, here: &str) -> Vec<NavItem> {
         .collect()
 }
 
-fn base(desk: &Desk, s: Option<&Session>, here: &str) -> tera::Context {
+pub(super) fn base(desk: &Desk, s: Option<&Session>, here: &str) -> tera::Context {
     let mut c = tera::Context::new();
     c.insert("office", desk.office_name());
     if let Some(s) = s {
@@ -128,7 +150,7 @@ fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn render(desk: &Desk, status: StatusCode, name: &str, ctx: &tera::Context) -> Response {
+pub(super) fn render(desk: &Desk, status: StatusCode, name: &str, ctx: &tera::Context) -> Response {
     match desk.tera.render(name, ctx) {
         Ok(body) => html(status, body),
         Err(e) => {
@@ -167,12 +189,12 @@ pub(crate) async fn not_found(State(desk): Shared, headers: HeaderMap) -> Respon
     )
 }
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
 /// Runs blocking work (files, argon2) off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     desk: &Desk,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Response> {
@@ -198,14 +220,14 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The session of the request: `Err(true)` when it ended for idleness.
-fn current(desk: &Desk, headers: &HeaderMap) -> Result<Session, bool> {
+pub(super) fn current(desk: &Desk, headers: &HeaderMap) -> Result<Session, bool> {
     let id = cookie_value(headers, session::COOKIE).ok_or(false)?;
     desk.sessions.touch(id)
 }
 
 /// The session, if its role may do `action`; else the login page, or a 403
 /// page and an audit line naming the account and the path.
-async fn need(
+pub(super) async fn need(
     desk: &Arc<Desk>,
     headers: &HeaderMap,
     path: &str,
@@ -389,7 +411,11 @@ pub(crate) async fn logout(
 ) -> Response {
     if let Some(s) = cookie_value(&headers, session::COOKIE).and_then(|id| desk.sessions.end(id)) {
         let (d, from) = (desk.clone(), client(&addr));
-        let _ = blocking(&desk, move || users::logout(&d.office, &s.user, &from)).await;
+        let _ = blocking(&desk, move || {
+            super::upload::forget(&d, &s.id);
+            users::logout(&d.office, &s.user, &from)
+        })
+        .await;
     }
     let mut res = see_other("/login");
     let gone = format!(
@@ -730,19 +756,10 @@ pub(crate) async fn render_case(
             actor: format!("desk:{user}"),
             ..Default::default()
         };
-        let passphrase = |_: &std::path::Path| {
-            std::env::var("ANJUAN_PASSPHRASE").map_err(|_| crate::office::setup::SetupError::Sign {
-                path: d.office.join("keys"),
-                source: crate::sign::SignError::Passphrase(
-                    "本机关私钥有口令，工作台启动时未给出 ANJUAN_PASSPHRASE (the key is encrypted)"
-                        .into(),
-                ),
-            })
-        };
         crate::office::render::render(
             &[file],
             &opts,
-            &passphrase,
+            &|p: &std::path::Path| env_passphrase(p),
             &crate::office::progress::silent,
         )
     })
@@ -782,6 +799,19 @@ pub(crate) async fn render_case(
         ),
         Err(r) => r,
     }
+}
+
+/// The office key's passphrase, from `ANJUAN_PASSPHRASE` as the desk was
+/// started (the desk never asks for it).
+pub(super) fn env_passphrase(
+    key: &std::path::Path,
+) -> Result<String, crate::office::setup::SetupError> {
+    std::env::var("ANJUAN_PASSPHRASE").map_err(|_| crate::office::setup::SetupError::Sign {
+        path: key.to_path_buf(),
+        source: crate::sign::SignError::Passphrase(
+            "本机关私钥有口令，工作台启动时未给出 ANJUAN_PASSPHRASE (the key is encrypted)".into(),
+        ),
+    })
 }
 
 async fn case_file(desk: &Arc<Desk>, s: &Session, id: &str) -> Result<PathBuf, Response> {
@@ -1021,7 +1051,7 @@ pub(crate) struct PaperQuery {
 }
 
 /// Whether `name` is one plain file name (no folder, no `..`, not hidden).
-fn plain_name(name: &str) -> bool {
+pub(super) fn plain_name(name: &str) -> bool {
     let p = FsPath::new(name);
     let mut comps = p.components();
     matches!(comps.next(), Some(Component::Normal(_)))
@@ -1110,7 +1140,7 @@ pub(crate) async fn paper(
     res
 }
 
-fn percent(s: &str) -> String {
+pub(super) fn percent(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -101,6 +101,8 @@ pub struct Problem {
     /// `file: 工作表“S”第 N 行 D 列“责任单位”（单元格 D6）` (see [`Table::locate`]).
     pub at: String,
     pub line: usize,
+    /// The cell's column letter (`D`), when the sheet has the field's column.
+    pub column: Option<String>,
     pub field: Field,
     pub severity: Severity,
     pub code: String,
@@ -206,6 +208,7 @@ pub fn plan(
             problems.push(Problem {
                 at: table.locate(row, field),
                 line: row.line,
+                column: table.column(field).map(sheet::col_name),
                 field,
                 severity,
                 code: code.to_string(),

@@ -64,6 +64,14 @@ pub enum AuditAction {
     CaseClose,
     Pack,
     Receipt,
+    /// A bundle received and checked (四性检测) at the desk.
+    BundleVerify,
+    /// A bundle accepted and kept, its receipt issued.
+    BundleAccept,
+    /// A ledger spreadsheet imported.
+    LedgerImport,
+    /// The ledger exported.
+    LedgerExport,
     UserAdd,
     UserRemove,
     UserDisable,
@@ -92,6 +100,10 @@ impl AuditAction {
             AuditAction::CaseClose => "case.close",
             AuditAction::Pack => "pack",
             AuditAction::Receipt => "receipt",
+            AuditAction::BundleVerify => "bundle.verify",
+            AuditAction::BundleAccept => "bundle.accept",
+            AuditAction::LedgerImport => "ledger.import",
+            AuditAction::LedgerExport => "ledger.export",
             AuditAction::UserAdd => "user.add",
             AuditAction::UserRemove => "user.remove",
             AuditAction::UserDisable => "user.disable",

@@ -120,6 +120,44 @@ impl Imported {
     }
 }
 
+/// Reads `ledger` and checks every row against the cases in `cases_dir`,
+/// writing nothing: what [`import`] would do (the desk's preview before the
+/// clerk confirms).
+pub fn preview(
+    ledger: &Path,
+    cases_dir: &Path,
+    opts: &ImportOptions,
+    progress: Progress<'_>,
+) -> Result<Plan, LedgerFlowError> {
+    let loaded = office_of(ledger, cases_dir, opts)?;
+    let rules = setup::rules(&loaded, opts.as_of);
+    let counter = Counter::start(progress, Stage::Import, 0, Unit::Items);
+    let plan = import::plan(
+        ledger,
+        cases_dir,
+        &rules,
+        opts.sheet.as_deref(),
+        opts.update,
+    )?;
+    counter.finish();
+    Ok(plan)
+}
+
+/// The office an import works in (the ledger must be a file).
+fn office_of(
+    ledger: &Path,
+    cases_dir: &Path,
+    opts: &ImportOptions,
+) -> Result<Loaded, LedgerFlowError> {
+    if !ledger.is_file() {
+        return Err(SetupError::Read(ledger.to_path_buf()).into());
+    }
+    Ok(setup::load_config(
+        opts.config.as_deref(),
+        &[cases_dir.to_path_buf()],
+    )?)
+}
+
 /// Reads `ledger` into case files in `cases_dir`: every row checked; written
 /// when no row has errors (or with `keep_going`, the rows without).
 pub fn import(
@@ -128,10 +166,7 @@ pub fn import(
     opts: &ImportOptions,
     progress: Progress<'_>,
 ) -> Result<Imported, LedgerFlowError> {
-    if !ledger.is_file() {
-        return Err(SetupError::Read(ledger.to_path_buf()).into());
-    }
-    let loaded = setup::load_config(opts.config.as_deref(), &[cases_dir.to_path_buf()])?;
+    let loaded = office_of(ledger, cases_dir, opts)?;
     let rules = setup::rules(&loaded, opts.as_of);
     // The staging folder of a killed import is in the cases folder.
     setup::sweep_stale([cases_dir], progress);
@@ -235,28 +270,60 @@ impl Exported {
     }
 }
 
-/// Writes the 台账 of the cases in `paths` as of the day.
-pub fn export(
+/// The default name of a ledger workbook: `台账-YYYYMMDD[-脱敏].xlsx`.
+fn workbook_name(as_of: Date, mask: bool) -> String {
+    format!(
+        "台账-{}{}.xlsx",
+        as_of.compact(),
+        if mask { "-脱敏" } else { "" }
+    )
+}
+
+/// A ledger made in memory (the desk's download): its default file name,
+/// its bytes, and what it holds (`summary.path` is the file name).
+#[derive(Debug)]
+pub struct Workbook {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub summary: Exported,
+}
+
+/// The 台账 of the cases in `paths` as of the day, as workbook bytes; nothing
+/// is written (`opts.output` and `opts.force` do not apply).
+pub fn workbook(
     paths: &[PathBuf],
     opts: &ExportOptions,
     progress: Progress<'_>,
-) -> Result<Exported, LedgerFlowError> {
+) -> Result<Workbook, LedgerFlowError> {
     let (loaded, files) = setup::office_and_files(opts.config.as_deref(), paths)?;
     let rules = setup::rules(&loaded, opts.as_of);
-    let mask = opts.mask;
-    // Default: the office's 台账/ folder, dated, the masked copy named as such.
-    let name = format!(
-        "台账-{}{}.xlsx",
-        rules.as_of.compact(),
-        if mask { "-脱敏" } else { "" }
-    );
-    let default_out = setup::office_place(&loaded, &Path::new("台账").join(&name), &name);
-    let output = opts.output.as_deref().unwrap_or(&default_out);
-    if output.exists() && !opts.force {
-        return Err(SetupError::Exists(output.to_path_buf()).into());
-    }
+    let name = workbook_name(rules.as_of, opts.mask);
+    let (bytes, summary) = build(
+        &loaded,
+        &rules,
+        &files,
+        opts.mask,
+        Path::new(&name),
+        progress,
+    )?;
+    Ok(Workbook {
+        name,
+        bytes,
+        summary,
+    })
+}
+
+/// The workbook of `files` and what it holds (named `path`).
+fn build(
+    loaded: &Loaded,
+    rules: &case::Rules<'_>,
+    files: &[PathBuf],
+    mask: bool,
+    path: &Path,
+    progress: Progress<'_>,
+) -> Result<(Vec<u8>, Exported), LedgerFlowError> {
     let counter = Counter::start(progress, Stage::Export, files.len() as u64, Unit::Items);
-    let cases = load_all(&files, progress)?;
+    let cases = load_all(files, progress)?;
     let refs: Vec<&Case> = cases.iter().collect();
     let warn = i64::from(loaded.config.calendar.warn_days);
     let lines = export::lines(&refs, &rules.calendar, rules.as_of, warn);
@@ -268,17 +335,39 @@ pub fn export(
     };
     let bytes =
         export::workbook(&lines, &eopts).map_err(|e| SetupError::Io(std::io::Error::other(e)))?;
-    write_atomic(output, &bytes).map_err(SetupError::from)?;
     counter.advance(files.len() as u64, None);
     counter.finish();
     let count = |s: &str| lines.iter().filter(|l| l.status == s).count();
-    Ok(Exported {
-        path: output.to_path_buf(),
-        rows: lines.len(),
-        masked: mask,
-        as_of: rules.as_of,
-        overdue: count("超期"),
-        due_soon: count("临期"),
-        closed: count("已销号"),
-    })
+    Ok((
+        bytes,
+        Exported {
+            path: path.to_path_buf(),
+            rows: lines.len(),
+            masked: mask,
+            as_of: rules.as_of,
+            overdue: count("超期"),
+            due_soon: count("临期"),
+            closed: count("已销号"),
+        },
+    ))
+}
+
+/// Writes the 台账 of the cases in `paths` as of the day.
+pub fn export(
+    paths: &[PathBuf],
+    opts: &ExportOptions,
+    progress: Progress<'_>,
+) -> Result<Exported, LedgerFlowError> {
+    let (loaded, files) = setup::office_and_files(opts.config.as_deref(), paths)?;
+    let rules = setup::rules(&loaded, opts.as_of);
+    // Default: the office's 台账/ folder, dated, the masked copy named as such.
+    let name = workbook_name(rules.as_of, opts.mask);
+    let default_out = setup::office_place(&loaded, &Path::new("台账").join(&name), &name);
+    let output = opts.output.as_deref().unwrap_or(&default_out);
+    if output.exists() && !opts.force {
+        return Err(SetupError::Exists(output.to_path_buf()).into());
+    }
+    let (bytes, done) = build(&loaded, &rules, &files, opts.mask, output, progress)?;
+    write_atomic(output, &bytes).map_err(SetupError::from)?;
+    Ok(done)
 }

@@ -113,6 +113,9 @@ impl Role {
             SignOff | ApproveExtension | SignPapers => self == Role::Leader,
             Pack => self == Role::Archivist,
             VerifyBundle | IssueReceipt => self == Role::Receiver,
+            // The clerk keeps the 台账; the leader reads it.
+            ImportLedger => self == Role::Clerk,
+            ExportLedger => matches!(self, Role::Clerk | Role::Leader),
             ManageUsers | ViewAudit => self == Role::Admin,
         }
     }
@@ -194,6 +197,10 @@ pub enum Action {
     VerifyBundle,
     /// Issue a receipt (接收回执).
     IssueReceipt,
+    /// Import a ledger spreadsheet into case files (台账导入).
+    ImportLedger,
+    /// Export the ledger as a workbook (台账导出).
+    ExportLedger,
     /// Add, remove, disable accounts, set their passwords.
     ManageUsers,
     /// Read the audit trail.
@@ -202,7 +209,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order above.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Login,
         Action::ViewCases,
         Action::ViewIdentity,
@@ -217,6 +224,8 @@ impl Action {
         Action::Pack,
         Action::VerifyBundle,
         Action::IssueReceipt,
+        Action::ImportLedger,
+        Action::ExportLedger,
         Action::ManageUsers,
         Action::ViewAudit,
     ];
@@ -722,6 +731,10 @@ mod tests {
         assert!(!Role::Receiver.may(Action::ManageUsers));
         assert!(Role::Admin.may(Action::ManageUsers));
         assert!(!Role::Admin.may(Action::RegisterCase));
+        assert!(Role::Clerk.may(Action::ImportLedger) && Role::Clerk.may(Action::ExportLedger));
+        assert!(!Role::Leader.may(Action::ImportLedger) && Role::Leader.may(Action::ExportLedger));
+        assert!(!Role::Receiver.may(Action::ExportLedger));
+        assert!(!Role::Clerk.may(Action::VerifyBundle));
         for r in Role::ALL {
             assert!(r.may(Action::Login) && r.may(Action::ViewCases));
         }

@@ -67,6 +67,12 @@ pub enum VerifyFlowError {
     ReceiptBagit,
     #[error("{0}: 未配置接收单位名称 (the receiver is not named): 接收回执须写明接收单位，不能留空或代填")]
     NoReceiverName(String),
+    #[error("移交包未通过四性检测，不能接收、不能出具同意接收的回执 (the bundle failed the check: not accepted)")]
+    NotAccepted,
+    #[error("移交包名称“{0}”不能用作文件夹名 (the bundle's name is not a plain file name)")]
+    BadName(String),
+    #[error("{0}: 已接收过同名的移交包 (a bundle of this name was received before)")]
+    AlreadyReceived(PathBuf),
 }
 
 impl VerifyFlowError {
@@ -78,6 +84,15 @@ impl VerifyFlowError {
                 Some("用 --alg sha256、--alg sm3 或 --alg sha512；不写则校验包中全部清单")
             }
             VerifyFlowError::ReceiptBagit => Some("去掉 --bagit 再运行 anjuan receipt"),
+            VerifyFlowError::NotAccepted => {
+                Some("按检测报告所列问题请移交单位改正后重新移交")
+            }
+            VerifyFlowError::BadName(_) => {
+                Some("请移交单位以档号等普通名称（不含 / \\ 或以 . 开头）重新打包")
+            }
+            VerifyFlowError::AlreadyReceived(_) => Some(
+                "如确需再次接收（如移交单位改正后重新移交），先将原接收文件夹移出 接收/ 目录",
+            ),
             VerifyFlowError::NoReceiverName(_) => Some(
                 "在接收方（本单位）的 anjuan.toml 中写明 [office] name = \"青溪县档案馆\"（及 fonds），在该目录下运行或用 --config 指定",
             ),
@@ -363,6 +378,114 @@ pub fn receipt(
     Ok((report, issued))
 }
 
+/// The folder of an office's received bundles (`<office>/接收/`): each accepted
+/// bundle in `接收/<name>/<name>.zip`, its receipt and report beside it.
+pub const RECEIVED_DIR: &str = "接收";
+
+/// A bundle accepted into the office.
+#[derive(Debug)]
+pub struct Accepted {
+    /// `<office>/接收/<name>/`.
+    pub dir: PathBuf,
+    /// The bundle kept, `<dir>/<name>.zip`.
+    pub bundle: PathBuf,
+    pub issued: Issued,
+}
+
+/// Whether `name` can name a folder and files: one plain component, no
+/// separators, control characters or leading dot, at most 120 characters.
+fn plain_component(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 120
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\' | ':' | '\0'))
+}
+
+/// Accepts an uploaded bundle into `office` (the desk's 接收): checks it again
+/// (the receipt names this check, not an earlier one), refuses one that fails,
+/// then moves the upload into a new `<office>/接收/<name>/` as `<name>.zip` (a
+/// rename: the upload must lie on the same file system, e.g. in
+/// `.anjuan/uploads/`) and issues the receipt beside it. On any failure the new
+/// folder is removed and the upload put back where it was. Records `bundle.accept` (and the
+/// receipt's own line) in the audit trail.
+pub fn accept(
+    upload: &Path,
+    office: &Path,
+    opts: &ReceiptOptions,
+    verify_opts: &VerifyOptions,
+    passphrase: Passphrase<'_>,
+    progress: Progress<'_>,
+) -> Result<(Report, Accepted), VerifyFlowError> {
+    let received = office.join(RECEIVED_DIR);
+    let mut receiver = Receiver::open(
+        &ReceiptOptions {
+            output: received.clone(),
+            ..opts.clone()
+        },
+        verify_opts,
+        passphrase,
+        progress,
+    )?;
+    let report = verify(upload, verify_opts, progress)?;
+    if !report.accepted() {
+        return Err(VerifyFlowError::NotAccepted);
+    }
+    let name = report.bundle.name.clone();
+    if !plain_component(&name) {
+        return Err(VerifyFlowError::BadName(crate::diag::terminal_text(&name)));
+    }
+    let dir = received.join(&name);
+    std::fs::create_dir_all(&received)?;
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(VerifyFlowError::AlreadyReceived(dir))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let bundle = dir.join(format!("{name}.zip"));
+    if let Err(e) = std::fs::rename(upload, &bundle) {
+        let _ = std::fs::remove_dir(&dir);
+        return Err(e.into());
+    }
+    // The same bytes, where they are kept now: the report and the receipt
+    // name this file.
+    let mut report = report;
+    report.bundle.path = bundle.display().to_string();
+    receiver.opts.output = dir.clone();
+    let issued = match receiver.issue(&bundle, &report, progress) {
+        Ok(i) => i,
+        Err(e) => {
+            let _ = std::fs::rename(&bundle, upload);
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+    };
+    setup::note(
+        &receiver.loaded,
+        &opts.actor,
+        crate::office::audit::AuditAction::BundleAccept,
+        &bundle.display().to_string(),
+        &format!(
+            "SHA-256 {}，{} 字节，移交单位 {}",
+            report.bundle.sha256.as_deref().unwrap_or("-"),
+            report.bundle.bytes,
+            report.bundle.sender.as_deref().unwrap_or("-")
+        ),
+        progress,
+    );
+    Ok((
+        report,
+        Accepted {
+            dir,
+            bundle,
+            issued,
+        },
+    ))
+}
+
 /// A receipt checked by the office that sent the bundle.
 #[derive(Debug)]
 pub struct CheckedReceipt {
@@ -423,4 +546,57 @@ pub fn check_receipt(
         },
         signature_ok: signed.is_ok(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_bundle_names_become_folders() {
+        assert!(plain_component("X012-WS-2026-XFB"));
+        assert!(plain_component("青溪县-2026"));
+        for bad in [
+            "", ".", "..", "../x", "a/b", "a\\b", "C:x", ".hidden", "a\u{0}b", "a\nb",
+        ] {
+            assert!(!plain_component(bad), "{bad:?}");
+        }
+        assert!(!plain_component(&"长".repeat(121)));
+    }
+
+    #[test]
+    fn a_bundle_that_cannot_be_read_is_not_accepted_and_stays_put() {
+        let t = tempfile::tempdir().unwrap();
+        let office = t.path().join("office");
+        std::fs::create_dir_all(&office).unwrap();
+        std::fs::write(
+            office.join(crate::config::FILE_NAME),
+            "[office]\nname = \"青溪县档案馆\"\nfonds = \"X012\"\n[signing]\nkey = \"k.key\"\n",
+        )
+        .unwrap();
+        let (_, sk) = crate::sign::generate(String::new()).unwrap();
+        std::fs::write(office.join("k.key"), sk).unwrap();
+        let upload = office.join("upload.zip");
+        std::fs::write(&upload, b"not a zip").unwrap();
+        let opts = ReceiptOptions {
+            config: Some(office.join(crate::config::FILE_NAME)),
+            actor: "test".into(),
+            ..ReceiptOptions::default()
+        };
+        let no_pass = |p: &Path| Err(SetupError::Read(p.to_path_buf()));
+        let r = accept(
+            &upload,
+            &office,
+            &opts,
+            &VerifyOptions::default(),
+            &no_pass,
+            &crate::office::progress::silent,
+        );
+        assert!(r.is_err());
+        assert!(upload.is_file(), "the upload is left where it was");
+        let kept: Vec<_> = std::fs::read_dir(office.join(RECEIVED_DIR))
+            .map(|rd| rd.flatten().collect())
+            .unwrap_or_default();
+        assert!(kept.is_empty(), "nothing kept in 接收/");
+    }
 }

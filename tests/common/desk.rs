@@ -53,16 +53,31 @@ impl Drop for Server {
 }
 
 pub fn serve(office: &Path, extra: &[&str]) -> Server {
+    serve_with(office, extra, None, &[])
+}
+
+/// [`serve`] run in `cwd` (else the test's), with `env` set.
+pub fn serve_with(
+    office: &Path,
+    extra: &[&str],
+    cwd: Option<&Path>,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Server {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_anjuan"))
-        .arg("serve")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_anjuan"));
+    cmd.arg("serve")
         .arg(office)
         .args(["--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut out = String::new();
     let addr = loop {
@@ -153,6 +168,17 @@ impl Client {
         body: Option<&str>,
         extra: &[(&str, &str)],
     ) -> Resp {
+        self.send_bytes(method, path, body.map(str::as_bytes), extra)
+    }
+
+    /// [`Client::send`] with a body of any bytes (an upload).
+    pub fn send_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
         let mut s = TcpStream::connect(&self.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         let mut req = format!(
@@ -180,12 +206,15 @@ impl Client {
             req.push_str(&format!("Content-Length: {}\r\n", b.len()));
         }
         req.push_str("\r\n");
+        let mut req = req.into_bytes();
         if let Some(b) = body {
-            req.push_str(b);
+            req.extend_from_slice(b);
         }
-        s.write_all(req.as_bytes()).unwrap();
+        // A server that refuses early may close before the body is all sent:
+        // its answer is still there to read.
+        let _ = s.write_all(&req);
         let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
+        let _ = s.read_to_end(&mut raw);
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -266,4 +295,34 @@ pub fn attr_after(html: &str, marker: &str) -> String {
 
 pub fn audit_log(office: &Path) -> String {
     std::fs::read_to_string(office.join(".anjuan/audit.log")).unwrap_or_default()
+}
+
+/// A `multipart/form-data` body with one file field `file`: (content type, body).
+pub fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----anjuan-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Client {
+    /// Uploads `bytes` as the file of the form at `path` (the CSRF token in the
+    /// query, as the desk's upload forms send it).
+    pub fn upload(&mut self, path: &str, token: &str, file_name: &str, bytes: &[u8]) -> Resp {
+        let (ct, body) = multipart(file_name, bytes);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.send_bytes(
+            "POST",
+            &format!("{path}{sep}csrf={token}"),
+            Some(&body),
+            &[("Content-Type", &ct)],
+        )
+    }
 }
