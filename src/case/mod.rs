@@ -358,6 +358,33 @@ pub fn check_set(cases: &[CaseFile], cfg: &Config) -> Vec<Located> {
     check_keys(&keys, cfg, &|i| Cow::Borrowed(&cases[i].source))
 }
 
+/// The findings of the rules across files that concern `cf` (a case not on disk
+/// yet, or changed) among the office's case files `others`: the others are read
+/// in parallel for their keys only, never held whole, and read again only to
+/// place a duplicate. Files that cannot be read are `check`'s to report.
+pub fn check_against(cf: &CaseFile, others: &[PathBuf], cfg: &Config) -> Vec<Located> {
+    use rayon::prelude::*;
+    let mut keys: Vec<SetKeys> = others
+        .par_iter()
+        .filter(|p| **p != cf.source.path)
+        .filter_map(|p| load(p).ok().and_then(Result::ok))
+        .map(|o| SetKeys::of(&o, cfg))
+        .collect();
+    keys.push(SetKeys::of(cf, cfg));
+    let mine = keys.len() - 1;
+    let paths: Vec<PathBuf> = keys.iter().map(|k| k.path.clone()).collect();
+    check_keys(&keys, cfg, &|i| {
+        if i == mine {
+            Cow::Borrowed(&cf.source)
+        } else {
+            Cow::Owned(reread(&paths[i]))
+        }
+    })
+    .into_iter()
+    .filter(|l| l.file == cf.source.path)
+    .collect()
+}
+
 /// [`check_set`] over the keys of the cases; `source(i)` gives the text of the
 /// `i`th case when a finding is to be placed in it.
 fn check_keys<'a>(

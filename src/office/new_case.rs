@@ -199,16 +199,7 @@ pub fn create(cases_dir: &Path, c: &NewCase, rules: &Rules) -> Result<Created, N
         case::check_text(&path, text.clone(), rules).map_err(|l| NewCaseError::Invalid(vec![l]))?;
     // Duplicates against the office's other cases.
     let others = case::collect_files(&[cases_dir.to_path_buf()]).unwrap_or_default();
-    let mut all: Vec<case::CaseFile> = others
-        .iter()
-        .filter_map(|f| case::load(f).ok().and_then(Result::ok))
-        .collect();
-    all.push(cf);
-    found.extend(
-        case::check_set(&all, rules.config)
-            .into_iter()
-            .filter(|l| l.file == path),
-    );
+    found.extend(case::check_against(&cf, &others, rules.config));
     // Lateness is the office's finding to act on, not a defect of the record: a
     // case received weeks ago is still registered (and reported as overdue).
     if found
