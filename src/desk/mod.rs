@@ -12,6 +12,8 @@
 //! audited; responses carry a strict Content-Security-Policy (no inline script).
 
 mod api;
+mod approvals;
+mod archive;
 mod pages;
 mod session;
 
@@ -103,6 +105,8 @@ pub(crate) struct Desk {
     pub secure: bool,
     /// The desk's saves, one at a time (edit::save's last look before the rename).
     pub saving: std::sync::Mutex<()>,
+    /// The archivist's pack jobs (one running at a time).
+    pub jobs: archive::Jobs,
 }
 
 impl Desk {
@@ -146,6 +150,7 @@ fn prepare(opts: &Options) -> Result<Arc<Desk>, DeskError> {
         tera,
         secure: opts.tls.is_some(),
         saving: std::sync::Mutex::new(()),
+        jobs: archive::Jobs::default(),
     }))
 }
 
@@ -168,7 +173,20 @@ fn router(desk: Arc<Desk>) -> Router {
             "/cases/{id}/edit/{section}",
             get(pages::edit_page).post(pages::edit),
         )
+        .route("/approvals", get(approvals::page))
+        .route("/approvals/{id}/sign-off", post(approvals::sign_off))
+        .route(
+            "/approvals/{id}/extension/approve",
+            post(approvals::approve),
+        )
+        .route("/approvals/{id}/extension/reject", post(approvals::reject))
+        .route("/archive", get(archive::page))
+        .route("/archive/pack", post(archive::start))
+        .route("/archive/jobs/{id}", get(archive::job_page))
+        .route("/archive/jobs/{id}/events", get(archive::events))
+        .route("/archive/bundles/{name}", get(archive::download))
         .route("/assets/desk.css", get(pages::css))
+        .route("/assets/archive.js", get(archive::script))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(desk.clone(), guard))

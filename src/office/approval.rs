@@ -122,6 +122,22 @@ pub fn parse_days(s: &str) -> Result<u32, ApprovalError> {
     }
 }
 
+/// Whether an extension can be requested: none recorded yet, and the handling
+/// period running (accepted, no signed-off opinion, not closed).
+pub fn may_request(case: &Case, rules: &Rules) -> Result<(), ApprovalError> {
+    if case.extension_record().is_some() {
+        return Err(ApprovalError::AlreadyExtended);
+    }
+    let running = original_handling_due(case, &rules.calendar).is_some()
+        && case.handling.as_ref().is_none_or(|h| !h.signed_off())
+        && case.close.is_none();
+    if running {
+        Ok(())
+    } else {
+        Err(ApprovalError::NotRunning)
+    }
+}
+
 /// 申请延期: records the request (`[extension]` with `days` and `reason`, not
 /// approved) in the case file.
 pub fn request_extension(
@@ -133,16 +149,9 @@ pub fn request_extension(
     rules: &Rules,
 ) -> Result<Saved, ApprovalError> {
     let case = load(path)?;
-    if case.extension_record().is_some() {
+    if let Err(e) = may_request(&case, rules) {
         check_base(path, base)?;
-        return Err(ApprovalError::AlreadyExtended);
-    }
-    let running = original_handling_due(&case, &rules.calendar).is_some()
-        && case.handling.as_ref().is_none_or(|h| !h.signed_off())
-        && case.close.is_none();
-    if !running {
-        check_base(path, base)?;
-        return Err(ApprovalError::NotRunning);
+        return Err(e);
     }
     let changes = [
         change("extension.days", Value::Int(i64::from(days))),
