@@ -60,7 +60,7 @@ enum Pending {
     Extension(ExtensionRow),
 }
 
-fn read_pending(desk: &Desk, file: &PathBuf, petitioner: &str) -> Vec<Pending> {
+fn read_pending(desk: &Desk, file: &std::path::Path, petitioner: &str) -> Vec<Pending> {
     let Ok(o) = edit::open(&desk.office, file) else {
         return Vec::new();
     };

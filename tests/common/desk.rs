@@ -44,7 +44,7 @@ fn add_accounts(dir: &Path) {
     ] {
         let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
             .args(["user", "add"])
-            .arg(&dir)
+            .arg(dir)
             .args([name, "--role", role, "--password-env", "DESK_PW"])
             .env("DESK_PW", PW)
             .output()
@@ -274,10 +274,7 @@ impl Client {
 /// The body of a `Transfer-Encoding: chunked` response.
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
         let size = std::str::from_utf8(&raw[..eol])
             .ok()
             .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
