@@ -1102,3 +1102,41 @@ fn a_clerk_closes_a_case_and_a_future_date_is_refused_at_its_field() {
     let (mut l, _) = Client::signed_in(&s, "孙丽华");
     assert_eq!(l.get("/cases/XF-2026-0007/edit/close").status, 403);
 }
+
+#[test]
+fn a_pack_that_fails_says_why_and_what_to_do() {
+    // The demo office copy has no key: the desk does not make unsigned bundles.
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut a, token) = Client::signed_in(&s, "钱档");
+    let r = a.post(
+        "/archive/pack",
+        &form(&[("csrf", &token), ("year", "2026")]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let job = r.header("location").unwrap().to_string();
+    let events = sse_events(&a.get(&format!("{job}/events")).text());
+    let (last, body) = events.last().unwrap();
+    assert_eq!(last, "failed");
+    assert!(body["error"].as_str().unwrap().contains("私钥"), "{body}");
+    assert!(
+        body["remedy"].as_str().unwrap().contains("anjuan key new"),
+        "{body}"
+    );
+    // Without script: the page says the same.
+    let page = a.get(&job).text();
+    assert!(
+        page.contains("失败") && page.contains("anjuan key new"),
+        "{page}"
+    );
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("pack.failed") && l.contains("钱档")));
+    assert!(!dir.join("archive/X012-WS-2026-XFB.zip").exists());
+    // A year out of range is refused before any work.
+    let r = a.post(
+        "/archive/pack",
+        &form(&[("csrf", &token), ("year", "20x6")]),
+    );
+    assert_eq!(r.status, 422);
+}

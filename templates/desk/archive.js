@@ -13,8 +13,10 @@
   var hint = $("job-refresh");
   if (hint) { hint.hidden = true; }
   var es = new EventSource(box.dataset.events);
+  var live = function () { box.dataset.live = "1"; };
   es.addEventListener("progress", function (e) {
     var s = JSON.parse(e.data);
+    live();
     $("job-stage").textContent = s.stage;
     $("job-what").textContent = s.what;
     $("job-progress").max = s.total || 1;
@@ -23,6 +25,7 @@
   });
   es.addEventListener("done", function (e) {
     var s = JSON.parse(e.data);
+    live();
     es.close();
     $("job-status").textContent = "完成 (done)";
     $("job-status").className = "state-done";
@@ -36,6 +39,7 @@
   });
   es.addEventListener("failed", function (e) {
     var s = JSON.parse(e.data);
+    live();
     es.close();
     $("job-status").textContent = "失败 (failed)";
     $("job-status").className = "state-failed";
