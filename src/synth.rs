@@ -280,6 +280,7 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
                 })
                 .collect(),
             signed_off_by: leader.clone(),
+            signed_off_on: None,
             review_body: "青溪县人民政府".into(),
             extension: None,
         }),
@@ -514,10 +515,10 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
             }
             case.extension = Some(Extension {
                 days: 20 + rng.below(11) as u32,
-                approved_by: "陈志远".into(),
-                approved_on: approved,
+                approved_by: Some("陈志远".into()),
+                approved_on: Some(approved),
                 reason: "需待有关部门出具检测结论后方能作出处理意见，无法在六十日内办结。".into(),
-                notified_on: notified,
+                notified_on: Some(notified),
                 doc_no: Some(DocNo::Serial(serial)),
             });
             case.handling = None;
@@ -549,10 +550,10 @@ fn one(rng: &mut Rng, i: usize, year: i32) -> Case {
             }
             case.extension = Some(Extension {
                 days: 30,
-                approved_by: "陈志远".into(),
-                approved_on: approved,
+                approved_by: Some("陈志远".into()),
+                approved_on: Some(approved),
                 reason: "需待有关部门出具检测结论后方能作出处理意见。".into(),
-                notified_on: notified,
+                notified_on: Some(notified),
                 doc_no: Some(DocNo::Serial(serial)),
             });
             case.deliveries = vec![

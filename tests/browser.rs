@@ -65,3 +65,42 @@ fn the_desk_end_to_end_in_chromium() {
         );
     }
 }
+
+#[test]
+fn the_archive_page_follows_a_pack_live_in_chromium() {
+    let e2e = root().join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed: run `npm ci --prefix tests/e2e` (README: Tests)"
+    );
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(chromium.is_file(), "no browser at {}", chromium.display());
+    let (t, office) = demo_office();
+    let server = serve(&office, &[]);
+    let mut node = Command::new("node");
+    node.arg(e2e.join("archive.mjs"))
+        .current_dir(&e2e)
+        .env("DESK_URL", format!("http://{}", server.addr))
+        .env("PW", PW)
+        .env("ARCHIVIST", "钱档")
+        .env("CHROMIUM", &chromium);
+    if let Some(shots) = std::env::var_os("ANJUAN_SHOTS") {
+        node.env("SHOTS", shots);
+    }
+    let o = node.output().expect("run node (Node.js 18 or newer)");
+    let text = text_of(&o);
+    println!("{text}");
+    assert!(o.status.success(), "the browser run failed:\n{text}");
+    drop(server);
+    let v = anjuan(t.path(), &["audit", "verify", office.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", text_of(&v));
+    let log = audit_log(&office);
+    for action in ["pack.start", "pack.done"] {
+        assert!(
+            log.contains(&format!("\"{action}\"")),
+            "no {action}:\n{log}"
+        );
+    }
+}

@@ -527,9 +527,10 @@ fn tls_serves_a_network_address_with_secure_cookies() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Keep reading: the server prints a second line, and a closed pipe would end it.
+    std::thread::spawn(move || for _ in out.lines() {});
     let server = Server {
         child,
         addr: String::new(),
@@ -711,4 +712,460 @@ fn the_statistics_page_shows_the_year_report_figures() {
     let again = c.get("/stats?year=2026").text();
     let more = format!("id=\"t-cases\">{}<", st.totals.cases + 1);
     assert!(again.contains(&more), "{more}: {again}");
+}
+
+// ---------------------------------------------------------------- 归档, 审批, 结案
+
+/// The server-sent events of a finished stream: (event, data) in order.
+fn sse_events(text: &str) -> Vec<(String, serde_json::Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut name = None;
+            let mut data = String::new();
+            for l in block.lines() {
+                if let Some(v) = l.strip_prefix("event:") {
+                    name = Some(v.trim().to_string());
+                } else if let Some(v) = l.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            Some((name?, serde_json::from_str(&data).unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_archivist_packs_a_year_follows_it_and_downloads_a_bundle_that_verifies() {
+    let (_t, dir) = demo_office();
+    let s = serve(&dir, &[]);
+
+    // Not the clerk: 403, audited.
+    let (mut clerk, token) = Client::signed_in(&s, "李静");
+    assert_eq!(clerk.get("/archive").status, 403);
+    let r = clerk.post(
+        "/archive/pack",
+        &form(&[("csrf", &token), ("year", "2026")]),
+    );
+    assert_eq!(r.status, 403);
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("access.denied") && l.contains("/archive")));
+    assert!(!clerk.get("/").text().contains(">归档</a>"));
+
+    let (mut a, token) = Client::signed_in(&s, "钱档");
+    let home = a.get("/");
+    assert!(home.text().contains(">归档</a>"), "menu entry");
+    let page = a.get("/archive");
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(
+        page.text().contains("X012-WS-2026-XFB.zip"),
+        "{}",
+        page.text()
+    );
+    assert!(page.text().contains("尚未打包"));
+
+    let start = a.post(
+        "/archive/pack",
+        &form(&[("csrf", &token), ("year", "2026")]),
+    );
+    assert_eq!(start.status, 303, "{}", start.text());
+    let job = start.header("location").unwrap().to_string();
+    assert_eq!(job, "/archive/jobs/1");
+    // One at a time: a second start while it runs is told so.
+    let again = a.post(
+        "/archive/pack",
+        &form(&[("csrf", &token), ("year", "2026")]),
+    );
+    assert_eq!(again.status, 409, "{}", again.text());
+    assert!(again.text().contains("已有归档正在进行"));
+    // Without script, the page shows the state as of now.
+    let now = a.get(&job);
+    assert_eq!(now.status, 200);
+    assert!(now.text().contains("/assets/archive.js"));
+
+    let ev = a.get(&format!("{job}/events"));
+    assert_eq!(ev.status, 200);
+    assert!(ev
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/event-stream")));
+    let events = sse_events(&ev.text());
+    assert!(events.len() >= 2, "{}", ev.text());
+    let (last, body) = events.last().unwrap();
+    assert_eq!(last, "done", "{}", ev.text());
+    assert!(events[..events.len() - 1]
+        .iter()
+        .all(|(n, _)| n == "progress"));
+    // Progress in order: the ids rise, the stages go 整理归档 before 写入.
+    let seqs: Vec<u64> = events
+        .iter()
+        .map(|(_, d)| d["seq"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(body["bundle"], "X012-WS-2026-XFB.zip");
+    assert!(body["size"].as_u64().unwrap() > 0);
+    let sha = body["sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha.len(), 64);
+
+    let done = a.get(&job).text();
+    assert!(done.contains("完成") && done.contains(&sha), "{done}");
+    let log = audit_log(&dir);
+    assert!(log
+        .lines()
+        .any(|l| l.contains("pack.start") && l.contains("钱档")));
+    // The digest in groups of four, which the trail's masking of digit runs leaves whole.
+    let grouped: Vec<String> = sha
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    assert!(
+        log.lines().any(|l| l.contains("pack.done")
+            && l.contains(&grouped.join(" "))
+            && l.contains("X012-WS-2026-XFB.zip")),
+        "{log}"
+    );
+
+    // The download: streamed, named, the file's bytes; it verifies.
+    let d = a.get("/archive/bundles/X012-WS-2026-XFB.zip");
+    assert_eq!(d.status, 200);
+    assert_eq!(d.header("content-type"), Some("application/zip"));
+    assert!(d
+        .header("content-disposition")
+        .is_some_and(|v| v.starts_with("attachment") && v.contains("X012-WS-2026-XFB.zip")));
+    let on_disk = std::fs::read(dir.join("archive/X012-WS-2026-XFB.zip")).unwrap();
+    assert_eq!(d.body.len(), on_disk.len());
+    assert!(d.body == on_disk);
+    let got = dir.join("downloaded.zip");
+    std::fs::write(&got, &d.body).unwrap();
+    let report =
+        anjuan::verify::verify(&got, &common::verify_opts(&[&dir.join("keys/anjuan.pub")]))
+            .unwrap();
+    assert!(report.accepted(), "{report:?}");
+    // Only names in the archive folder.
+    for bad in ["..%2Fanjuan.toml", "x.pdf", "nope.zip"] {
+        assert_eq!(
+            a.get(&format!("/archive/bundles/{bad}")).status,
+            404,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        clerk.get("/archive/bundles/X012-WS-2026-XFB.zip").status,
+        403
+    );
+    assert_eq!(a.get("/assets/archive.js").status, 200);
+    assert!(a.get("/archive").text().contains("重新打包"));
+}
+
+const DRAFT: &str = r#"
+[handling]
+date = 2026-11-20
+facts = "经入户核查，信访人之子常年在杭州务工，所购车辆价值不足3万元。"
+legal_basis = ["《社会救助暂行办法》第九条"]
+review_body = "青溪县人民政府"
+signed_off_by = ""
+
+[[handling.decisions]]
+request = 1
+outcome = "支持"
+reason = "车辆不影响家庭经济状况认定，恢复低保待遇。"
+
+[[handling.decisions]]
+request = 2
+outcome = "支持"
+reason = "自2026年10月起补发。"
+"#;
+
+fn check_text(dir: &Path) -> String {
+    let o = anjuan(dir, &["check", "."]);
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn a_drafted_opinion_awaits_the_leaders_sign_off() {
+    let (_t, dir) = office();
+    let path = dir.join("cases/XF-2026-0007.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(DRAFT);
+    std::fs::write(&path, &text).unwrap();
+    let found = check_text(&dir);
+    assert!(found.contains("处理意见待审签"), "{found}");
+    assert!(
+        !found.contains("handling.signed_off_by: 签发领导"),
+        "not an error: {found}"
+    );
+
+    let s = serve(&dir, &[]);
+    let (mut l, token) = Client::signed_in(&s, "孙丽华");
+    let home = l.get("/").text();
+    assert!(home.contains(">审批</a>"), "menu entry");
+    assert!(home.contains("待审签"), "{home}");
+    let page = l.get("/approvals");
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(
+        html.contains("XF-2026-0007") && html.contains("所购车辆价值不足3万元"),
+        "{html}"
+    );
+    assert!(html.contains("恢复家庭最低生活保障待遇"));
+    let version = attr_after(&html, r#"name="version" value=""#);
+
+    // Stale: the file changed after the page was read.
+    std::fs::write(&path, format!("{text}\n# 李静补注\n")).unwrap();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let r = l.post(
+        "/approvals/XF-2026-0007/sign-off",
+        &form(&[("csrf", &token), ("version", &version)]),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("已被他人修改"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+
+    // The clerk may not sign off.
+    let (mut c, ctoken) = Client::signed_in(&s, "李静");
+    let r = c.post(
+        "/approvals/XF-2026-0007/sign-off",
+        &form(&[("csrf", &ctoken), ("version", &version)]),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(c.get("/approvals").status, 403);
+
+    let page = l.get("/approvals").text();
+    let version = attr_after(&page, r#"name="version" value=""#);
+    let r = l.post(
+        "/approvals/XF-2026-0007/sign-off",
+        &form(&[("csrf", &token), ("version", &version)]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(after.contains(r#"signed_off_by = "孙丽华""#), "{after}");
+    assert!(after.contains("signed_off_on = 2026-11-21"), "{after}");
+    assert!(after.contains("# 李静补注"), "comments kept");
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("opinion.signoff") && l.contains("XF-2026-0007")));
+    assert!(!check_text(&dir).contains("待审签"));
+    assert!(l.get("/approvals").text().contains("没有待审签的处理意见"));
+}
+
+#[test]
+fn an_extension_moves_the_limit_only_once_approved() {
+    let (_t, dir) = office();
+    let path = dir.join("cases/XF-2026-0007.toml");
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let case = c.get("/cases/XF-2026-0007").text();
+    assert!(
+        case.contains("/cases/XF-2026-0007/edit/extension"),
+        "{case}"
+    );
+    assert!(case.contains("2027-01-08"));
+    let page = c.get("/cases/XF-2026-0007/edit/extension");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let version = attr_after(&page.text(), r#"name="version" value=""#);
+    let request = |days: &str| {
+        form(&[
+            ("csrf", &token),
+            ("version", &version),
+            ("extension.days", days),
+            ("extension.reason", "需调取其子在杭州的务工收入证明。"),
+        ])
+    };
+    let r = c.post("/cases/XF-2026-0007/edit/extension", &request("31"));
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains(r#"data-field="extension.days""#),
+        "{}",
+        r.text()
+    );
+    let r = c.post("/cases/XF-2026-0007/edit/extension", &request("20"));
+    assert_eq!(r.status, 303, "{}", r.text());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("[extension]") && text.contains("days = 20"),
+        "{text}"
+    );
+    assert!(!text.contains("approved_by"));
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("extension.request") && l.contains("XF-2026-0007")));
+    // Requested: the limit stands.
+    let case = c.get("/cases/XF-2026-0007").text();
+    assert!(
+        case.contains("2027-01-08") && !case.contains("2027-01-28"),
+        "{case}"
+    );
+    assert!(case.contains("延期待审批"), "{case}");
+    assert!(check_text(&dir).contains("延期待审批"));
+
+    let (mut l, ltoken) = Client::signed_in(&s, "孙丽华");
+    assert!(l.get("/").text().contains("延期待批"));
+    let page = l.get("/approvals").text();
+    assert!(
+        page.contains("2027-01-08") && page.contains("2027-01-28"),
+        "{page}"
+    );
+    let version = attr_after(&page, r#"name="version" value=""#);
+    let r = l.post(
+        "/approvals/XF-2026-0007/extension/approve",
+        &form(&[("csrf", &ltoken), ("version", &version)]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(r#"approved_by = "孙丽华""#) && text.contains("approved_on = 2026-11-21"),
+        "{text}"
+    );
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("extension.approve") && l.contains("XF-2026-0007")));
+    let case = c.get("/cases/XF-2026-0007").text();
+    assert!(case.contains("2027-01-28"), "{case}");
+    assert!(!check_text(&dir).contains("延期待审批"));
+}
+
+#[test]
+fn an_approval_after_the_original_limit_is_refused_and_the_request_rejected() {
+    let (_t, dir) = office();
+    // The office's day after the limit (2027-01-08) of XF-2026-0007.
+    let cfg = dir.join("anjuan.toml");
+    let t = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, t.replace("as_of = 2026-11-21", "as_of = 2027-01-09")).unwrap();
+    let path = dir.join("cases/XF-2026-0007.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\n[extension]\ndays = 10\nreason = \"待补充材料\"\n");
+    std::fs::write(&path, &text).unwrap();
+    let s = serve(&dir, &[]);
+    let (mut l, token) = Client::signed_in(&s, "孙丽华");
+    let page = l.get("/approvals").text();
+    assert!(page.contains("原期限已届满，不能批准"), "{page}");
+    let version = attr_after(&page, r#"name="version" value=""#);
+    let r = l.post(
+        "/approvals/XF-2026-0007/extension/approve",
+        &form(&[("csrf", &token), ("version", &version)]),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains("2027-01-08") && r.text().contains("已届满"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    let r = l.post(
+        "/approvals/XF-2026-0007/extension/reject",
+        &form(&[("csrf", &token), ("version", &version)]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(!std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("[extension]"));
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("extension.reject") && l.contains("XF-2026-0007")));
+}
+
+#[test]
+fn a_clerk_closes_a_case_and_a_future_date_is_refused_at_its_field() {
+    let (_t, dir) = office();
+    let path = dir.join("cases/XF-2026-0007.toml");
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    assert!(c
+        .get("/cases/XF-2026-0007")
+        .text()
+        .contains("/cases/XF-2026-0007/edit/close"));
+    let page = c.get("/cases/XF-2026-0007/edit/close");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let version = attr_after(&page.text(), r#"name="version" value=""#);
+    let close = |date: &str, basis: &str| {
+        form(&[
+            ("csrf", &token),
+            ("version", &version),
+            ("close.date", date),
+            ("close.basis", basis),
+            ("close.note", "已移交县民政局依法处理（青民〔2026〕88号）"),
+        ])
+    };
+    let before = std::fs::read_to_string(&path).unwrap();
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/close",
+        &close("2026-12-01", "依法处理"),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    let html = r.text();
+    let at = html.find(r#"id="f-close.date""#).unwrap();
+    let next = html[at..].find(r#"id="f-close.basis""#).unwrap() + at;
+    assert!(html[at..next].contains("date in the future"), "{html}");
+    // 办结 without a handling opinion: at the basis.
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/close",
+        &close("2026-11-21", "办结"),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains(r#"data-field="close.basis""#),
+        "{}",
+        r.text()
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/close",
+        &close("2026-11-21", "依法处理"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        after.contains("[close]")
+            && after.contains("date = 2026-11-21")
+            && after.contains(r#"basis = "依法处理""#),
+        "{after}"
+    );
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("case.close") && l.contains("XF-2026-0007")));
+    // Not the leader's to do.
+    let (mut l, _) = Client::signed_in(&s, "孙丽华");
+    assert_eq!(l.get("/cases/XF-2026-0007/edit/close").status, 403);
+}
+
+#[test]
+fn a_pack_that_fails_says_why_and_what_to_do() {
+    // The demo office copy has no key: the desk does not make unsigned bundles.
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut a, token) = Client::signed_in(&s, "钱档");
+    let r = a.post(
+        "/archive/pack",
+        &form(&[("csrf", &token), ("year", "2026")]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let job = r.header("location").unwrap().to_string();
+    let events = sse_events(&a.get(&format!("{job}/events")).text());
+    let (last, body) = events.last().unwrap();
+    assert_eq!(last, "failed");
+    assert!(body["error"].as_str().unwrap().contains("私钥"), "{body}");
+    assert!(
+        body["remedy"].as_str().unwrap().contains("anjuan key new"),
+        "{body}"
+    );
+    // Without script: the page says the same.
+    let page = a.get(&job).text();
+    assert!(
+        page.contains("失败") && page.contains("anjuan key new"),
+        "{page}"
+    );
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|l| l.contains("pack.failed") && l.contains("钱档")));
+    assert!(!dir.join("archive/X012-WS-2026-XFB.zip").exists());
+    // A year out of range is refused before any work.
+    let r = a.post(
+        "/archive/pack",
+        &form(&[("csrf", &token), ("year", "20x6")]),
+    );
+    assert_eq!(r.status, 422);
 }

@@ -93,8 +93,8 @@ fn expectations(case: &Case, file: &str) -> Vec<String> {
         }
         "延期告知书" => {
             let x = case.extension().unwrap();
-            e.push(addressed(&x.reason, 14));
-            e.push(x.approved_by.clone());
+            e.push(addressed(x.reason, 14));
+            e.push(x.approved_by.to_string());
         }
         "处理意见书" => {
             let h = case.handling.as_ref().unwrap();

@@ -160,14 +160,15 @@ pub fn timeline(case: &Case, cal: &Calendar) -> Vec<Step> {
             from: acc.date,
             period,
             due,
-            done: h.map(|h| h.date),
+            // A drafted opinion awaiting sign-off (待审签) is not issued yet.
+            done: h.filter(|h| h.signed_off()).map(|h| h.date),
             actor: Actor::Office,
             field: FieldPath::parse("handling.date"),
             start_field: FieldPath::parse("acceptance.date"),
             extended: extension.filter(|e| e.days > 0).map(|e| Extended {
                 days: e.days,
                 approved_on: e.approved_on,
-                approved_by: e.approved_by.clone(),
+                approved_by: e.approved_by.to_string(),
                 original_due: original,
             }),
         });

@@ -274,11 +274,7 @@ fn own_numbers(cf: &CaseFile, cfg: &Config) -> Vec<OwnNumber> {
         } else {
             "handling.extension.doc_no"
         };
-        v.extend(
-            e.doc_no
-                .as_ref()
-                .map(|d| (Paper::ExtensionNotice, year, d, field)),
-        );
+        v.extend(e.doc_no.map(|d| (Paper::ExtensionNotice, year, d, field)));
     }
     if let Some(s) = &c.settlement {
         v.extend(

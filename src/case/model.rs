@@ -570,8 +570,13 @@ pub struct Handling {
     pub legal_basis: Vec<String>,
     /// 处理意见 (decision per request).
     pub decisions: Vec<RequestDecision>,
-    /// 签发领导 (leader who signed off).
+    /// 签发领导 (leader who signed off). Empty (or absent) while the drafted
+    /// opinion awaits the leader's sign-off (待审签): no 处理意见书 is made for it.
+    #[serde(default)]
     pub signed_off_by: String,
+    /// 签发日期 (date signed off); default the opinion's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_off_on: Option<Date>,
     /// 复查机关 (the body to ask for review), named in the remedy clause.
     pub review_body: String,
     /// 延期 (extension of the handling period), as older files record it; new files
@@ -611,14 +616,20 @@ pub struct RequestDecision {
 pub struct Extension {
     /// 延长天数 (days added, at most 30).
     pub days: u32,
-    /// 批准人 (the body's head who approved).
-    pub approved_by: String,
-    /// 批准日期 (approved on): before the original limit ran out.
-    pub approved_on: Date,
+    /// 批准人 (the body's head who approved). Absent while the request awaits
+    /// approval (延期待审批): a requested extension does not move any limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// 批准日期 (approved on): before the original limit ran out. Absent while
+    /// the request awaits approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_on: Option<Date>,
     /// 延期理由 (reason).
     pub reason: String,
-    /// 告知信访人日期 (date the 延期告知书 was issued to the petitioner).
-    pub notified_on: Date,
+    /// 告知信访人日期 (date the 延期告知书 was issued to the petitioner); default
+    /// the approval date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_on: Option<Date>,
     /// 延期告知书文号 (document number of the extension notice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_no: Option<DocNo>,
@@ -944,11 +955,27 @@ terms! {
 impl Case {
     /// The approved extension of the handling period, wherever the file records it:
     /// the top-level `[extension]`, else the older `[handling.extension]`. Every
-    /// consumer (deadlines, validation, papers, ledger, report) reads it here.
-    pub fn extension(&self) -> Option<&Extension> {
+    /// consumer that counts it (deadlines, papers, ledger, report) reads it here:
+    /// a request not yet approved is not an extension.
+    pub fn extension(&self) -> Option<ApprovedExtension<'_>> {
+        self.extension_record().and_then(Extension::approved)
+    }
+
+    /// The extension as the file records it, approved or only requested.
+    pub fn extension_record(&self) -> Option<&Extension> {
         self.extension
             .as_ref()
             .or_else(|| self.handling.as_ref().and_then(|h| h.extension.as_ref()))
+    }
+
+    /// The extension requested and awaiting the head's approval (延期待审批).
+    pub fn extension_pending(&self) -> Option<&Extension> {
+        self.extension_record().filter(|e| e.approved().is_none())
+    }
+
+    /// The handling opinion drafted and awaiting the leader's sign-off (待审签).
+    pub fn awaiting_sign_off(&self) -> Option<&Handling> {
+        self.handling.as_ref().filter(|h| !h.signed_off())
     }
 
     /// The field path of [`Case::extension`] (`extension` or `handling.extension`),
@@ -959,6 +986,47 @@ impl Case {
         } else {
             "handling.extension"
         }
+    }
+}
+
+impl Handling {
+    /// Signed off by a leader (签发领导 named).
+    pub fn signed_off(&self) -> bool {
+        !self.signed_off_by.trim().is_empty()
+    }
+
+    /// 签发日期: as recorded, else the opinion's date.
+    pub fn signed_off_date(&self) -> Date {
+        self.signed_off_on.unwrap_or(self.date)
+    }
+}
+
+/// An approved extension (延期), as the papers and the deadlines read it: the
+/// fields of [`Extension`] with the approval present and the notice dated.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ApprovedExtension<'a> {
+    pub days: u32,
+    pub approved_by: &'a str,
+    pub approved_on: Date,
+    pub reason: &'a str,
+    /// As recorded, else the approval date.
+    pub notified_on: Date,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc_no: Option<&'a DocNo>,
+}
+
+impl Extension {
+    /// The approval, when both the approver and the date are recorded.
+    pub fn approved(&self) -> Option<ApprovedExtension<'_>> {
+        let (by, on) = (self.approved_by.as_deref()?, self.approved_on?);
+        Some(ApprovedExtension {
+            days: self.days,
+            approved_by: by,
+            approved_on: on,
+            reason: &self.reason,
+            notified_on: self.notified_on.unwrap_or(on),
+            doc_no: self.doc_no.as_ref(),
+        })
     }
 }
 

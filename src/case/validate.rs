@@ -609,9 +609,9 @@ fn person_fields(c: &mut Ctx) {
             c.person_opt(base.key("by"), &inv.by, "调查人");
         }
     }
-    if let Some(e) = case.extension() {
+    if let Some(by) = case.extension_record().and_then(|e| e.approved_by.as_ref()) {
         let path = p(case.extension_field()).key("approved_by");
-        c.person(path, &e.approved_by, "批准人");
+        c.person(path, by, "批准人");
     }
     if let Some(hr) = &case.hearing {
         for (i, x) in hr.participants.iter().enumerate() {
@@ -932,7 +932,7 @@ fn handling(c: &mut Ctx) {
         true,
     );
     c.not_blank(p("handling.facts"), &h.facts, "查明事实");
-    c.not_blank(p("handling.signed_off_by"), &h.signed_off_by, "签发领导");
+    sign_off(c, h);
     c.not_blank(p("handling.review_body"), &h.review_body, "复查机关");
     if h.legal_basis.is_empty() {
         c.err(
@@ -1033,7 +1033,7 @@ fn extension(c: &mut Ctx) {
             "只保留顶层的 [extension]，删除 [handling.extension]",
         );
     }
-    let Some(e) = case.extension() else {
+    let Some(e) = case.extension_record() else {
         return;
     };
     let base = p(case.extension_field());
@@ -1057,9 +1057,14 @@ fn extension(c: &mut Ctx) {
             "延长天数为 1–30",
         );
     }
+    c.not_blank(base.key("reason"), &e.reason, "延期理由");
     let original = super::deadline::original_handling_due(case, &c.rules.calendar)
         .unwrap_or_else(|| c.rules.calendar.due_after_days(acc.date, 60));
-    if e.approved_on > original {
+    let Some(x) = e.approved() else {
+        extension_request(c, e, base, original);
+        return;
+    };
+    if x.approved_on > original {
         c.err(
             "extension",
             base.key("approved_on"),
@@ -1067,60 +1072,155 @@ fn extension(c: &mut Ctx) {
             "延期须在 60 日期限内经本机关负责人批准",
         );
     }
-    c.order(base.key("approved_on"), e.approved_on, acc.date, "受理日期");
-    c.not_future(base.key("approved_on"), e.approved_on);
+    c.order(base.key("approved_on"), x.approved_on, acc.date, "受理日期");
+    c.not_future(base.key("approved_on"), x.approved_on);
     c.order(
         base.key("notified_on"),
-        e.notified_on,
-        e.approved_on,
+        x.notified_on,
+        x.approved_on,
         "批准日期",
     );
-    if e.notified_on > original && e.approved_on <= original {
+    if x.notified_on > original && x.approved_on <= original {
         c.err(
             "extension",
             base.key("notified_on"),
             format!(
                 "延期告知书 {} 在原办理期限 {original} 届满后才发出 (petitioner told too late)",
-                e.notified_on
+                x.notified_on
             ),
             "延期须在原办理期限届满前告知信访人并说明理由",
         );
     }
-    c.not_future(base.key("notified_on"), e.notified_on);
-    c.not_blank(base.key("approved_by"), &e.approved_by, "批准人");
+    c.not_future(base.key("notified_on"), x.notified_on);
+    c.not_blank(base.key("approved_by"), x.approved_by, "批准人");
     if let Some(head) = c.rules.config.signers.head.as_deref() {
-        if !e.approved_by.trim().is_empty() && !same_person(&e.approved_by, head) {
+        if !x.approved_by.trim().is_empty() && !same_person(x.approved_by, head) {
             c.warn(
                 "extension-approver",
                 base.key("approved_by"),
                 format!(
                     "批准人“{}”不是本机关负责人“{head}” (approver is not the head of the body)",
-                    e.approved_by
+                    x.approved_by
                 ),
                 "延期须经本机关负责人批准（anjuan.toml 的 [signers] head）；负责人委托他人批准的，在 remarks 中说明",
             );
         }
     }
-    c.not_blank(base.key("reason"), &e.reason, "延期理由");
     c.doc_no(
         base.key("doc_no"),
         &e.doc_no,
         Paper::ExtensionNotice,
-        e.notified_on,
+        x.notified_on,
         false,
     );
     if let Some(h) = &case.handling {
-        if h.date < e.approved_on {
+        if h.date < x.approved_on {
             c.err(
                 "extension",
                 base.key("approved_on"),
                 format!(
                     "延期批准日期 {} 晚于处理意见书日期 {} (extension approved after the opinion)",
-                    e.approved_on, h.date
+                    x.approved_on, h.date
                 ),
                 "延期只能在出具处理意见之前批准；已按期出具意见的，删除延期记录",
             );
         }
+    }
+}
+
+/// An extension requested and not yet approved (延期待审批): it does not move the
+/// limit; the head approves it (批准人 and 批准日期 together) before the original
+/// limit runs out, and only then is the petitioner told.
+fn extension_request(c: &mut Ctx, e: &Extension, base: FieldPath, original: Date) {
+    let (by, on) = (e.approved_by.is_some(), e.approved_on.is_some());
+    if by != on {
+        let missing = if by { "approved_on" } else { "approved_by" };
+        c.err(
+            "extension",
+            base.key(missing),
+            "延期的批准人与批准日期须同时填写 (approver and approval date go together)",
+            "批准后写 approved_by = \"负责人姓名\" 与 approved_on = 批准日期；尚未批准的，两项都不写",
+        );
+        return;
+    }
+    if e.notified_on.is_some() || e.doc_no.is_some() {
+        c.err(
+            "extension",
+            base.key(if e.notified_on.is_some() {
+                "notified_on"
+            } else {
+                "doc_no"
+            }),
+            "延期尚未批准，不能告知信访人或编发延期告知书 (extension not approved yet)",
+            "待本机关负责人批准后再告知信访人；删除 notified_on / doc_no",
+        );
+    }
+    if case_closed_or_handled(c.case) {
+        c.err(
+            "extension",
+            base.clone(),
+            "已出具处理意见的事项不能再申请延期 (extension requested after the opinion)",
+            "删除延期申请 [extension]",
+        );
+        return;
+    }
+    let (msg, hint) = if c.rules.as_of > original {
+        (
+            format!(
+                "延期待审批：原办理期限 {original} 已届满，已不能批准延期 (extension request pending; the limit has run out)"
+            ),
+            "延期须在原期限届满前批准；请撤回申请（删除 [extension]）并尽快办结".to_string(),
+        )
+    } else {
+        (
+            format!(
+                "延期待审批：申请延长 {} 日，尚未经本机关负责人批准，办理期限仍为 {original} (extension request pending approval)",
+                e.days
+            ),
+            format!("请领导在 {original} 前审批；批准前办理期限不变"),
+        )
+    };
+    c.warn("extension-pending", base, msg, hint);
+}
+
+fn case_closed_or_handled(case: &Case) -> bool {
+    case.handling.as_ref().is_some_and(|h| h.signed_off()) || case.close.is_some()
+}
+
+/// 签发 (sign-off of the handling opinion): a drafted opinion awaits the leader
+/// (a warning, not an error: no 处理意见书 is made until it is signed off); the
+/// sign-off date is not before the opinion's date, nor in the future.
+fn sign_off(c: &mut Ctx, h: &Handling) {
+    if !h.signed_off() {
+        c.warn(
+            "opinion-unsigned",
+            p("handling.signed_off_by"),
+            "处理意见待审签：签发领导尚未签发，处理意见书暂不生成 (handling opinion awaiting sign-off)",
+            "请领导在工作台“审批”页审签；签发后写入 signed_off_by 与 signed_off_on",
+        );
+        if let Some(on) = h.signed_off_on {
+            c.err(
+                "sign-off",
+                p("handling.signed_off_on"),
+                format!("写了签发日期 {on}，却没有签发领导 (sign-off date without a signer)"),
+                "写明 signed_off_by = \"领导姓名\"，或删除 signed_off_on",
+            );
+        }
+        return;
+    }
+    if let Some(on) = h.signed_off_on {
+        if on < h.date {
+            c.err(
+                "sign-off",
+                p("handling.signed_off_on"),
+                format!(
+                    "签发日期 {on} 早于处理意见书日期 {} (signed off before the opinion's date)",
+                    h.date
+                ),
+                "签发日期不得早于处理意见书日期",
+            );
+        }
+        c.not_future(p("handling.signed_off_on"), on);
     }
 }
 
@@ -1650,6 +1750,14 @@ fn close(c: &mut Ctx) {
     }
     if case.acceptance.is_none() {
         c.needs(p("close"), "受理决定 [acceptance]", "结案");
+    }
+    if case.awaiting_sign_off().is_some() {
+        c.err(
+            "close",
+            p("close"),
+            "处理意见尚未经领导签发，不能结案 (handling opinion not signed off)",
+            "请领导先审签处理意见，处理意见书送达后再结案",
+        );
     }
     for paper in SERVED {
         if paper_date(case, paper).is_some() && !served(paper) {

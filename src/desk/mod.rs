@@ -12,6 +12,8 @@
 //! audited; responses carry a strict Content-Security-Policy (no inline script).
 
 mod api;
+mod approvals;
+mod archive;
 mod ledger;
 mod pages;
 mod receive;
@@ -112,6 +114,8 @@ pub(crate) struct Desk {
     pub deadlines: Memo<crate::case::date::Date, Vec<crate::office::output::DeadlineRow>>,
     /// Uploads waiting for their second step (accept a bundle, confirm a ledger).
     pub waiting: upload::Waiting,
+    /// The archivist's pack jobs (one running at a time).
+    pub jobs: archive::Jobs,
 }
 
 /// A result computed from every case file, kept while the index's snapshot of
@@ -206,6 +210,7 @@ fn prepare(opts: &Options) -> Result<Arc<Desk>, DeskError> {
         stats: Memo::default(),
         deadlines: Memo::default(),
         waiting: upload::Waiting::default(),
+        jobs: archive::Jobs::default(),
     }))
 }
 
@@ -245,7 +250,20 @@ fn router(desk: Arc<Desk>) -> Router {
         )
         .route("/receive/{id}/accept", post(receive::accept))
         .route("/received/{name}/{file}", get(receive::file))
+        .route("/approvals", get(approvals::page))
+        .route("/approvals/{id}/sign-off", post(approvals::sign_off))
+        .route(
+            "/approvals/{id}/extension/approve",
+            post(approvals::approve),
+        )
+        .route("/approvals/{id}/extension/reject", post(approvals::reject))
+        .route("/archive", get(archive::page))
+        .route("/archive/pack", post(archive::start))
+        .route("/archive/jobs/{id}", get(archive::job_page))
+        .route("/archive/jobs/{id}/events", get(archive::events))
+        .route("/archive/bundles/{name}", get(archive::download))
         .route("/assets/desk.css", get(pages::css))
+        .route("/assets/archive.js", get(archive::script))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(desk.clone(), guard))

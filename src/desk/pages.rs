@@ -73,6 +73,18 @@ pub(crate) fn templates() -> Result<tera::Tera, tera::Error> {
             "ledger_preview.html",
             include_str!("../../templates/desk/ledger_preview.html"),
         ),
+        (
+            "archive.html",
+            include_str!("../../templates/desk/archive.html"),
+        ),
+        (
+            "archive_job.html",
+            include_str!("../../templates/desk/archive_job.html"),
+        ),
+        (
+            "approvals.html",
+            include_str!("../../templates/desk/approvals.html"),
+        ),
     ])?;
     t.autoescape_on(vec![".html"]);
     // Tera's own urlencode comes with its `builtins` feature (and its crates);
@@ -116,6 +128,8 @@ fn nav(s: &Session, here: &str) -> Vec<NavItem> {
         ("/cases", "案件", Action::ViewCases),
     ];
     v.push(("/cases/new", "登记", Action::RegisterCase));
+    v.push(("/approvals", "审批", Action::SignOff));
+    v.push(("/archive", "归档", Action::Pack));
     v.push(("/stats", "统计", Action::ViewCases));
     v.push(("/ledger", "台账", Action::ExportLedger));
     v.push(("/receive", "接收", Action::VerifyBundle));
@@ -431,7 +445,7 @@ pub(crate) async fn logout(
 
 // ---------------------------------------------------------------- the index
 
-async fn snapshot(desk: &Arc<Desk>, s: &Session) -> Result<Arc<Snapshot>, Response> {
+pub(super) async fn snapshot(desk: &Arc<Desk>, s: &Session) -> Result<Arc<Snapshot>, Response> {
     let d = desk.clone();
     match blocking(desk, move || d.index.current(&d.rules())).await? {
         Ok(snap) => Ok(snap),
@@ -533,6 +547,16 @@ pub(crate) async fn dashboard(State(desk): Shared, headers: HeaderMap) -> Respon
         &snap.as_of.map(|d| d.to_string()).unwrap_or_default(),
     );
     c.insert("unreadable", &snap.unreadable.len());
+    // The leader's block: what waits for the leader (待审签, 延期待批).
+    c.insert("may_approve", &s.role.may(Action::SignOff));
+    c.insert(
+        "awaiting_sign_off",
+        &snap.cases.iter().filter(|c| c.awaiting_sign_off).count(),
+    );
+    c.insert(
+        "extension_pending",
+        &snap.cases.iter().filter(|c| c.extension_pending).count(),
+    );
     render(&desk, StatusCode::OK, "dashboard.html", &c)
 }
 
@@ -814,7 +838,11 @@ pub(super) fn env_passphrase(
     })
 }
 
-async fn case_file(desk: &Arc<Desk>, s: &Session, id: &str) -> Result<PathBuf, Response> {
+pub(super) async fn case_file(
+    desk: &Arc<Desk>,
+    s: &Session,
+    id: &str,
+) -> Result<PathBuf, Response> {
     let snap = snapshot(desk, s).await?;
     snap.find(id).map(|c| c.file.clone()).ok_or_else(|| {
         error_page(
@@ -1020,6 +1048,15 @@ pub(crate) async fn case_page(
     ctx.insert("may_edit", &s.role.may(Action::EditCase));
     ctx.insert("may_deliver", &s.role.may(Action::RecordDelivery));
     ctx.insert("may_render", &s.role.may(Action::RenderPapers));
+    ctx.insert(
+        "may_request_extension",
+        &(s.role.may(Action::EditCase)
+            && crate::office::approval::may_request(&c, &desk.rules()).is_ok()),
+    );
+    ctx.insert("may_close", &s.role.may(Action::CloseCase));
+    ctx.insert("closed", &c.close.is_some());
+    ctx.insert("extension_pending", &c.extension_pending().map(|e| e.days));
+    ctx.insert("awaiting_sign_off", &c.awaiting_sign_off().is_some());
     ctx.insert("csrf", &s.csrf);
     let deliveries: Vec<DeliveryRow> = c
         .deliveries
@@ -1037,7 +1074,7 @@ pub(crate) async fn case_page(
     render(&desk, StatusCode::OK, "case.html", &ctx)
 }
 
-fn mask_or(t: &str, whole: bool) -> String {
+pub(super) fn mask_or(t: &str, whole: bool) -> String {
     if whole {
         t.to_string()
     } else {
@@ -1109,21 +1146,7 @@ pub(crate) async fn paper(
         Err(r) => return r,
     };
     let inline = q.is_ok_and(|Query(q)| q.inline.is_some());
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        percent(&name)
-    );
+    let disposition = attachment(&name, inline);
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
     h.insert(
@@ -1138,6 +1161,25 @@ pub(crate) async fn paper(
         HeaderValue::from_static("private, no-store"),
     );
     res
+}
+
+/// The `Content-Disposition` of a file sent by name (ASCII fallback and RFC 5987).
+pub(super) fn attachment(name: &str, inline: bool) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        percent(name)
+    )
 }
 
 pub(super) fn percent(s: &str) -> String {
@@ -1198,6 +1240,13 @@ fn place(fields: &mut [Field], found: &[Located]) -> Vec<String> {
                     || path.starts_with(&format!("{}[", f.name))
             })
             .max_by_key(|f| f.name.len());
+        // A finding about the whole section (`close`) goes to its first field.
+        let at = match at {
+            Some(f) => Some(f),
+            None => fields
+                .iter_mut()
+                .find(|f| f.name.starts_with(&format!("{path}."))),
+        };
         match at {
             Some(f) => f.errors.push(text),
             None => rest.push(format!("{path}: {text}")),
@@ -1483,16 +1532,28 @@ fn section_title(section: &str) -> Option<&'static str> {
         "matter" => Some("事项 (the matter)"),
         "petitioners" => Some("信访人 (petitioners)"),
         "delivery" => Some("送达 (record a delivery)"),
+        "extension" => Some("申请延期 (request an extension)"),
+        "close" => Some("结案 (close the case)"),
         _ => None,
     }
 }
 
 /// What editing a section needs: recording a delivery is its own action.
 fn section_action(section: &str) -> Action {
-    if section == "delivery" {
-        Action::RecordDelivery
-    } else {
-        Action::EditCase
+    match section {
+        "delivery" => Action::RecordDelivery,
+        "close" => Action::CloseCase,
+        _ => Action::EditCase,
+    }
+}
+
+/// The audit line a section's save writes.
+fn section_audit(section: &str) -> AuditAction {
+    match section {
+        "delivery" => AuditAction::DeliveryRecord,
+        "close" => AuditAction::CaseClose,
+        "extension" => AuditAction::ExtensionRequest,
+        _ => AuditAction::CaseEdit,
     }
 }
 
@@ -1668,6 +1729,59 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 ),
             ]
         }
+        "extension" => {
+            // A request: days and reason; the head's approval is the leader's page.
+            let e = c.extension_pending();
+            let mut days = field(
+                "extension.days",
+                "延长天数 (days)",
+                "number",
+                e.map(|e| e.days.to_string()).unwrap_or_default(),
+                true,
+            );
+            days.hint = "1–30 日；经本机关负责人批准前，办理期限不变";
+            vec![
+                days,
+                field(
+                    "extension.reason",
+                    "延期理由 (reason)",
+                    "textarea",
+                    e.map(|e| e.reason.clone()).unwrap_or_default(),
+                    true,
+                ),
+            ]
+        }
+        "close" => {
+            let cl = c.close.as_ref();
+            let mut date = field(
+                "close.date",
+                "结案日期 (date closed)",
+                "date",
+                cl.map(|x| x.date.to_string()).unwrap_or_default(),
+                true,
+            );
+            date.hint = "如 2026-11-21；不得晚于今天";
+            let mut basis = field(
+                "close.basis",
+                "销号依据 (basis)",
+                "select",
+                cl.map(|x| x.basis.zh().to_string()).unwrap_or_default(),
+                true,
+            );
+            basis.options = crate::case::model::CloseBasis::ALL
+                .iter()
+                .map(|b| b.zh().to_string())
+                .collect();
+            let mut note = field(
+                "close.note",
+                "说明 (note)",
+                "textarea",
+                cl.and_then(|x| x.note.clone()).unwrap_or_default(),
+                false,
+            );
+            note.hint = "以行政复议、诉讼程序、依法处理销号的，写明案号或处理文书";
+            vec![date, basis, note]
+        }
         _ => Vec::new(),
     }
 }
@@ -1705,8 +1819,27 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
         Some(s),
         StatusCode::NOT_FOUND,
         "没有这一部分 (no such section)",
-        "可修改的部分：信访人（petitioners）、事项（matter）、送达（delivery）。",
+        "可修改的部分：信访人（petitioners）、事项（matter）、送达（delivery）、申请延期（extension）、结案（close）。",
     )
+}
+
+/// Whether the section can be edited in the case's state: an extension can be
+/// requested only while the handling period runs and none is recorded (or the
+/// request is still pending).
+fn section_allowed(desk: &Desk, s: &Session, section: &str, c: &Case) -> Result<(), Response> {
+    if section != "extension" || c.extension_pending().is_some() {
+        return Ok(());
+    }
+    match crate::office::approval::may_request(c, &desk.rules()) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(error_page(
+            desk,
+            Some(s),
+            StatusCode::CONFLICT,
+            "不能申请延期 (no extension possible)",
+            &format!("{e}。{}", e.remedy()),
+        )),
+    }
 }
 
 /// The session and the case file of an edit request, once the role, the
@@ -1766,6 +1899,9 @@ pub(crate) async fn edit_page(
         }
         Err(r) => return r,
     };
+    if let Err(r) = section_allowed(&desk, &s, &section, &c) {
+        return r;
+    }
     let mut fields = section_fields(&section, &c);
     let found: Vec<Located> = found
         .into_iter()
@@ -1815,6 +1951,9 @@ pub(crate) async fn edit(
         }
         Err(r) => return r,
     };
+    if let Err(r) = section_allowed(&desk, &s, &section, &current) {
+        return r;
+    }
     let mut fields = section_fields(&section, &current);
     let mut changes = Vec::new();
     let mut unparsed = false;
@@ -1832,6 +1971,22 @@ pub(crate) async fn edit(
                 }
             },
             _ if given.trim().is_empty() && !f.required => edit::Value::Remove,
+            "date" => match Date::parse(given.trim()) {
+                Some(d) => edit::Value::Date(d),
+                None => {
+                    f.errors.push("请填写日期，如 2026-11-21 (date)".into());
+                    unparsed = true;
+                    edit::Value::Remove
+                }
+            },
+            "number" => match given.trim().parse::<i64>() {
+                Ok(n) if (0..=100_000).contains(&n) => edit::Value::Int(n),
+                _ => {
+                    f.errors.push("请填写整数，如 30 (number)".into());
+                    unparsed = true;
+                    edit::Value::Remove
+                }
+            },
             _ => edit::Value::Text(given.trim().to_string()),
         };
         f.value = given;
@@ -1855,11 +2010,7 @@ pub(crate) async fn edit(
             ),
         );
     }
-    let action = if section == "delivery" {
-        AuditAction::DeliveryRecord
-    } else {
-        AuditAction::CaseEdit
-    };
+    let action = section_audit(&section);
     let who = s.user.clone();
     let target = id.clone();
     let saved = blocking(&desk, move || {

@@ -63,6 +63,16 @@ pub enum AuditAction {
     DeliveryRecord,
     CaseClose,
     Pack,
+    /// The desk's 归档: a pack job started, done, failed.
+    PackStart,
+    PackDone,
+    PackFailed,
+    /// 领导审签 of a handling opinion.
+    OpinionSignOff,
+    /// 延期: requested by the clerk, approved or rejected by the head.
+    ExtensionRequest,
+    ExtensionApprove,
+    ExtensionReject,
     Receipt,
     /// A bundle received and checked (四性检测) at the desk.
     BundleVerify,
@@ -99,6 +109,13 @@ impl AuditAction {
             AuditAction::DeliveryRecord => "delivery.record",
             AuditAction::CaseClose => "case.close",
             AuditAction::Pack => "pack",
+            AuditAction::PackStart => "pack.start",
+            AuditAction::PackDone => "pack.done",
+            AuditAction::PackFailed => "pack.failed",
+            AuditAction::OpinionSignOff => "opinion.signoff",
+            AuditAction::ExtensionRequest => "extension.request",
+            AuditAction::ExtensionApprove => "extension.approve",
+            AuditAction::ExtensionReject => "extension.reject",
             AuditAction::Receipt => "receipt",
             AuditAction::BundleVerify => "bundle.verify",
             AuditAction::BundleAccept => "bundle.accept",

@@ -44,6 +44,15 @@ pub struct Summary {
     pub status: &'static str,
     /// Errors `check` finds in the file alone (timeliness findings not counted).
     pub errors: usize,
+    /// 结案日期 (closed on), for the years the archive can pack.
+    #[serde(skip)]
+    pub closed: Option<Date>,
+    /// A drafted handling opinion awaits the leader's sign-off (待审签).
+    #[serde(skip)]
+    pub awaiting_sign_off: bool,
+    /// An extension request awaits the head's approval (延期待审批).
+    #[serde(skip)]
+    pub extension_pending: bool,
     /// Lower-cased text a search looks in: case number, names, title, the
     /// matter, its requests (masked).
     #[serde(skip)]
@@ -441,6 +450,9 @@ fn summary(path: &Path, c: &Case, rules: &Rules<'_>, errors: usize) -> Summary {
         days_left: next.as_ref().and_then(|n| n.days_left),
         status,
         errors,
+        closed: c.close.as_ref().map(|cl| cl.date),
+        awaiting_sign_off: c.awaiting_sign_off().is_some(),
+        extension_pending: c.extension_pending().is_some(),
         haystack: mask_text(&hay).to_lowercase(),
     }
 }

@@ -4,6 +4,7 @@
 //! workflow takes typed options, returns a typed result, reports progress through
 //! a callback ([`progress`]) and never prints; what they share is in [`setup`].
 
+pub mod approval;
 pub mod audit;
 pub mod check;
 pub mod edit;

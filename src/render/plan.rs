@@ -91,12 +91,7 @@ pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
         main.push((
             Kind::ExtensionNotice,
             "信访事项延期办理告知书".into(),
-            full_number(
-                cfg,
-                Paper::ExtensionNotice,
-                e.doc_no.as_ref(),
-                e.notified_on,
-            ),
+            full_number(cfg, Paper::ExtensionNotice, e.doc_no, e.notified_on),
             e.notified_on,
         ));
     }
@@ -116,7 +111,9 @@ pub fn plan(case: &Case, cfg: &Config) -> Vec<Job> {
             s.date,
         ));
     }
-    if let Some(h) = &case.handling {
+    // A drafted opinion awaiting the leader's sign-off (待审签) is not a paper yet:
+    // `check` says so, and the opinion is made once it is signed off.
+    if let Some(h) = case.handling.as_ref().filter(|h| h.signed_off()) {
         main.push((
             Kind::Opinion,
             "信访事项处理意见书".into(),
@@ -387,7 +384,7 @@ pub fn base_context(case: &Case, cfg: &Config, seal: Option<&str>) -> Value {
             let p = if a.decision == Decision::Accept { Paper::AcceptNotice } else { Paper::RefuseNotice };
             num(p, a.doc_no.as_ref(), a.date)
         }),
-        "extension": case.extension().and_then(|e| num(Paper::ExtensionNotice, e.doc_no.as_ref(), e.notified_on)),
+        "extension": case.extension().and_then(|e| num(Paper::ExtensionNotice, e.doc_no, e.notified_on)),
         "opinion": case.handling.as_ref().and_then(|h| num(Paper::Opinion, h.doc_no.as_ref(), h.date)),
         "agreement": case.settlement.as_ref().and_then(|s| num(Paper::Agreement, s.doc_no.as_ref(), s.date)),
         "report_back": case.report_back.as_ref().and_then(|r| num(Paper::ReportBack, r.doc_no.as_ref(), r.date)),

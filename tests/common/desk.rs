@@ -14,28 +14,43 @@ use std::time::{Duration, Instant};
 /// The password of every account [`office`] makes.
 pub const PW: &str = "geheim-123";
 
-/// A copy of the demo office with a clerk 李静, a leader 孙丽华, a receiver 赵收
-/// (and the admin the first account must be).
+/// A copy of the demo office with a clerk 李静, a leader 孙丽华, a receiver 赵收,
+/// an archivist 钱档 (and the admin the first account must be).
 pub fn office() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("office");
     super::copy_demo(&dir);
+    add_accounts(&dir);
+    (t, dir)
+}
+
+/// The office `anjuan demo` makes (its key, papers rendered and signed, ready
+/// to pack), with the accounts of [`office`]. Returns (tempdir, office folder).
+#[allow(dead_code)]
+pub fn demo_office() -> (tempfile::TempDir, PathBuf) {
+    let (t, root) = super::demo_run();
+    let dir = root.join("office");
+    add_accounts(&dir);
+    (t, dir)
+}
+
+fn add_accounts(dir: &Path) {
     for (name, role) in [
         ("管理员甲", "管理员"),
         ("李静", "登记员"),
         ("孙丽华", "领导"),
         ("赵收", "接收员"),
+        ("钱档", "档案员"),
     ] {
         let o = Command::new(env!("CARGO_BIN_EXE_anjuan"))
             .args(["user", "add"])
-            .arg(&dir)
+            .arg(dir)
             .args([name, "--role", role, "--password-env", "DESK_PW"])
             .env("DESK_PW", PW)
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", super::text_of(&o));
     }
-    (t, dir)
 }
 
 /// A running `anjuan serve`, killed when dropped.
@@ -234,6 +249,10 @@ impl Client {
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
+        let chunked = headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+        });
+        let body = if chunked { dechunk(&body) } else { body };
         let r = Resp {
             status,
             headers,
@@ -279,6 +298,24 @@ impl Client {
         let token = csrf(&home.text());
         (c, token)
     }
+}
+
+/// The body of a `Transfer-Encoding: chunked` response.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&raw[..eol])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
+            .expect("a chunk size");
+        if size == 0 {
+            break;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&raw[start..start + size]);
+        raw = &raw[start + size + 2..];
+    }
+    out
 }
 
 pub fn csrf(html: &str) -> String {
