@@ -160,11 +160,23 @@ pub fn mask_phone(phone: &str) -> String {
 /// Masks every run of 7 or more digits (with an optional trailing `X`) in free text:
 /// whatever reaches a terminal from user data goes through this. Full-width and
 /// other Unicode digits count as digits; lengths are in characters.
+///
+/// A hexadecimal digest (a word of exactly 32, 40, 64 or 128 ASCII hex digits
+/// with at least one letter a–f, as MD5, SHA-1, SHA-256, SM3 and SHA-512 are
+/// written) is left whole: its digits are no
+/// one's number, and a blotted digest can no longer be compared. A personal
+/// number is never such a word (an identity number has no a–f; a number run into
+/// other letters is not all hex).
 pub fn mask_text(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
+        if let Some(end) = digest_at(&chars, i) {
+            out.extend(&chars[i..end]);
+            i = end;
+            continue;
+        }
         if digit_like(chars[i]) {
             let start = i;
             while i < chars.len() && digit_like(chars[i]) {
@@ -193,6 +205,23 @@ pub fn mask_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// The end of the hex digest that starts at `i` (a maximal word of ASCII letters
+/// and digits, all hex, of a digest's length, with a letter a–f), if one does.
+fn digest_at(chars: &[char], i: usize) -> Option<usize> {
+    if i > 0 && chars[i - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let end = i + chars[i..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    let word = &chars[i..end];
+    (matches!(word.len(), 32 | 40 | 64 | 128)
+        && word.iter().all(char::is_ascii_hexdigit)
+        && word.iter().any(|c| c.is_ascii_alphabetic()))
+    .then_some(end)
 }
 
 /// What is wrong with a phone number, if anything.
@@ -348,6 +377,45 @@ mod tests {
         );
         assert_eq!(mask_text("电话 88123456"), "电话 ****3456");
         assert_eq!(mask_text("20260302"), "****0302");
+    }
+
+    #[test]
+    fn digests_stay_whole_and_numbers_beside_them_do_not() {
+        let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let sm3 = "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b";
+        for d in [sha, sm3] {
+            assert_eq!(
+                mask_text(&format!("manifest-sha256 {d}")),
+                format!("manifest-sha256 {d}")
+            );
+            assert_eq!(mask_text(&format!("（{d}）")), format!("（{d}）"));
+        }
+        // A personal number stays masked wherever it stands: alone, run into
+        // hex-looking text that is too short, into other letters, or an
+        // all-digit word of digest length.
+        assert_eq!(mask_text("abc13812345678"), "abc138****5678");
+        assert_eq!(mask_text("13812345678abcdef"), "138****5678abcdef");
+        assert_eq!(
+            mask_text("身份证11010519491231002Xdeadbeef"),
+            "身份证1101**********002Xdeadbeef"
+        );
+        assert_eq!(
+            mask_text("id 11010519491231002X0000000000000"),
+            format!("id {}", mask_text("11010519491231002X0000000000000"))
+        );
+        let digits64 = "1".repeat(64);
+        assert_ne!(mask_text(&digits64), digits64);
+        // Hex letters after a number do not make it a digest unless the word has
+        // a digest's exact length.
+        assert_eq!(
+            mask_text("110105194912310020abcdefabcdef1"),
+            "1101**********0020abcdefabcdef1"
+        );
+        // A 32-hex word that hides a phone in other letters is not a digest.
+        assert_eq!(
+            mask_text("tel13812345678zzzzzzzzzzzzzzzzzzzzzzzz"),
+            "tel138****5678zzzzzzzzzzzzzzzzzzzzzzzz"
+        );
     }
 
     #[test]

@@ -356,9 +356,7 @@ fn run(desk: &Desk, who: &str, year: i32, force: bool, tx: &watch::Sender<JobSta
                 &file,
                 &format!(
                     "size {} manifest-sha256 {} cases {}",
-                    p.zip_bytes,
-                    grouped(&p.summary.manifest_sha256),
-                    p.summary.cases
+                    p.zip_bytes, p.summary.manifest_sha256, p.summary.cases
                 ),
             );
             tx.send_modify(|s| {
@@ -393,17 +391,6 @@ fn run(desk: &Desk, who: &str, year: i32, force: bool, tx: &watch::Sender<JobSta
             });
         }
     }
-}
-
-/// A hex digest in groups of four (`6297 17c5 …`): the audit trail masks every
-/// run of seven or more digits as a personal number, which would blot out part
-/// of about every other SHA-256 written whole.
-pub(crate) fn grouped(hex: &str) -> String {
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn job_id(id: &str) -> Option<u64> {
