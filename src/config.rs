@@ -148,6 +148,12 @@ pub struct Signing {
     /// 必须签名 (every paper must be signed).
     #[serde(default)]
     pub required: bool,
+    /// 可信公钥 (the public keys of the offices this office receives bundles
+    /// from): `.pub` files, or folders of them, relative to this file. A receipt
+    /// (`anjuan receipt`, the desk's 接收) is issued only for a bundle checked
+    /// against trusted keys: these, or `--trust`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted: Vec<PathBuf>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

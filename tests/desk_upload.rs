@@ -37,12 +37,32 @@ fn add_key(office: &Path) -> PathBuf {
 /// The demo office's year bundle, rendered, signed and packed through the
 /// library once per test binary.
 fn good_bundle() -> &'static [u8] {
-    static BUNDLE: OnceLock<Vec<u8>> = OnceLock::new();
+    &sent().0
+}
+
+/// The sending office's public key (the receiver trusts it, or not).
+fn sender_key() -> &'static [u8] {
+    &sent().1
+}
+
+/// Makes `office` (given its key by [`add_key`], whose `[signing]` table ends
+/// anjuan.toml) trust the sender's key, as a receiving office does.
+fn trust_sender(office: &Path) {
+    std::fs::create_dir_all(office.join("keys/trusted")).unwrap();
+    std::fs::write(office.join("keys/trusted/sender.pub"), sender_key()).unwrap();
+    let mut config = std::fs::read_to_string(office.join("anjuan.toml")).unwrap();
+    assert!(config.trim_end().ends_with("public = \"keys/anjuan.pub\""));
+    config.push_str("trusted = [\"keys/trusted\"]\n");
+    std::fs::write(office.join("anjuan.toml"), config).unwrap();
+}
+
+fn sent() -> &'static (Vec<u8>, Vec<u8>) {
+    static BUNDLE: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
     BUNDLE.get_or_init(|| {
         let t = tempfile::tempdir().unwrap();
         let office = t.path().join("sender");
         common::copy_demo(&office);
-        add_key(&office);
+        let public = add_key(&office);
         let opts = anjuan::office::render::RenderOptions {
             actor: "test:sender".into(),
             ..Default::default()
@@ -73,7 +93,10 @@ fn good_bundle() -> &'static [u8] {
             &anjuan::office::progress::silent,
         )
         .unwrap();
-        std::fs::read(&packed.package).unwrap()
+        (
+            std::fs::read(&packed.package).unwrap(),
+            std::fs::read(public).unwrap(),
+        )
     })
 }
 
@@ -116,6 +139,7 @@ fn a_receiver_checks_accepts_and_downloads_the_receipt() {
     let bundle = good_bundle();
     let (_t, dir) = office();
     let public = add_key(&dir);
+    trust_sender(&dir);
     let s = serve(&dir, &[]);
     let (mut c, token) = Client::signed_in(&s, "赵收");
     let home = c.get("/");
@@ -218,6 +242,7 @@ fn a_tampered_bundle_fails_and_gets_no_receipt() {
     bundle[mid] ^= 0x55;
     let (_t, dir) = office();
     add_key(&dir);
+    trust_sender(&dir);
     let s = serve(&dir, &[]);
     let (mut c, token) = Client::signed_in(&s, "赵收");
     let r = c.upload("/receive", &token, "X012-WS-2026-XFB.zip", &bundle);
@@ -509,4 +534,52 @@ fn regex_like_ids(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A receipt says who signed the bundle was checked: with no trusted key
+/// configured the bundle can be checked but not accepted, and a bundle signed
+/// by a key the office does not trust fails the check.
+#[test]
+fn a_receipt_needs_the_senders_key_trusted() {
+    let bundle = good_bundle();
+    let (_t, dir) = office();
+    add_key(&dir);
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "赵收");
+    let page = c.get("/receive").text();
+    assert!(page.contains("id=\"no-trust\""), "{page}");
+    let r = c.upload("/receive", &token, "X012-WS-2026-XFB.zip", bundle);
+    let text = r.text();
+    assert_eq!(r.status, 200, "{text}");
+    let action = format!(
+        "/receive/{}",
+        attr_after(&text, r#"<form method="post" action="/receive/"#)
+    );
+    let refused = c.post(&action, &form(&[("csrf", &token)]));
+    let text = refused.text();
+    assert_eq!(refused.status, 409, "{text}");
+    assert!(text.contains("未配置可信公钥"), "{text}");
+    assert!(
+        text.contains("[signing]"),
+        "the remedy names the setting: {text}"
+    );
+    assert!(names(&dir.join("接收")).is_empty(), "nothing received");
+    assert!(uploads(&dir).is_empty());
+    drop(s);
+
+    // Trusting another office's key: the bundle's signer is not trusted.
+    let (other, _) = anjuan::sign::generate(String::new()).unwrap();
+    std::fs::create_dir_all(dir.join("keys/trusted")).unwrap();
+    std::fs::write(dir.join("keys/trusted/other.pub"), other).unwrap();
+    let mut config = std::fs::read_to_string(dir.join("anjuan.toml")).unwrap();
+    config.push_str("trusted = [\"keys/trusted\"]\n");
+    std::fs::write(dir.join("anjuan.toml"), config).unwrap();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "赵收");
+    let r = c.upload("/receive", &token, "X012-WS-2026-XFB.zip", bundle);
+    let text = r.text();
+    assert_eq!(r.status, 422, "{text}");
+    assert!(text.contains("不在可信公钥之列"), "{text}");
+    assert!(!text.contains("/accept"), "no accept form: {text}");
+    assert!(uploads(&dir).is_empty(), "a failing bundle is not kept");
 }

@@ -554,23 +554,42 @@ fn receipt_is_signed_names_the_bundle_and_the_sender_can_check_it() {
         "[office]\nname = \"青溪县档案馆\"\nfonds = \"X001\"\n",
     )
     .unwrap();
-    let o = anjuan(
-        t.path(),
-        &[
+    let receipt = |trust: &[&str]| {
+        let mut args = vec![
             "--config",
             "recv/anjuan.toml",
             "receipt",
             zip.to_str().unwrap(),
             "--key",
             "recv/anjuan.key",
-            "--trust",
-            pubk.to_str().unwrap(),
             "-o",
             "out",
             "--date",
             "2026-11-21",
-        ],
-    );
+        ];
+        args.extend_from_slice(trust);
+        anjuan(t.path(), &args)
+    };
+    // No trusted key, given or configured: no receipt (the signer would be unchecked).
+    let o = receipt(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+    assert!(text_of(&o).contains("未配置可信公钥"), "{}", text_of(&o));
+    assert!(!t
+        .path()
+        .join("out")
+        .join(format!("接收回执-{BUNDLE}.json"))
+        .exists());
+    // The receiver's anjuan.toml names the sender's key: that is enough.
+    std::fs::create_dir_all(t.path().join("recv/trusted")).unwrap();
+    std::fs::copy(&pubk, t.path().join("recv/trusted/sender.pub")).unwrap();
+    std::fs::write(
+        t.path().join("recv/anjuan.toml"),
+        "[office]\nname = \"青溪县档案馆\"\nfonds = \"X001\"\n\n[signing]\ntrusted = [\"trusted\"]\n",
+    )
+    .unwrap();
+    let o = receipt(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let o = receipt(&["--trust", pubk.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
     let rc = t.path().join(format!("out/接收回执-{BUNDLE}.json"));
     let j: Value = serde_json::from_slice(&std::fs::read(&rc).unwrap()).unwrap();

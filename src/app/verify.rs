@@ -78,7 +78,7 @@ pub(super) fn receipt(
     let bars = bars::Bars::new();
     let progress = |e| bars.event(e);
     let receiver = Receiver::open(&ropts, &vopts, &key_passphrase(Some(pass)), &progress)?;
-    let report = verifying::verify(bundle, &vopts, &progress)?;
+    let report = verifying::verify(bundle, receiver.verify_options(), &progress)?;
     if !json {
         print!("{}", report.to_text(10));
     }

@@ -78,6 +78,7 @@ pub(crate) async fn page(State(desk): Shared, headers: axum::http::HeaderMap) ->
     };
     let mut ctx = base(&desk, Some(&s), "/receive");
     ctx.insert("cap", &upload::human_bytes(upload::BUNDLE_CAP));
+    ctx.insert("trusted", &trusting(&desk).trust.len());
     ctx.insert("received", &list(&desk).await);
     render(&desk, StatusCode::OK, "receive.html", &ctx)
 }
@@ -201,6 +202,16 @@ fn upload_refused(desk: &Desk, s: &Session, e: &UploadError) -> Response {
     )
 }
 
+/// The check of a received bundle: the full 四性检测 against the office's
+/// trusted keys (`[signing] trusted`; a key listed but missing trusts nothing,
+/// and accepting then says why).
+fn trusting(desk: &Desk) -> VerifyOptions {
+    VerifyOptions {
+        trust: verifying::configured_trust(&desk.loaded).unwrap_or_default(),
+        ..VerifyOptions::default()
+    }
+}
+
 /// Receives a bundle: streamed into `.anjuan/uploads/`, checked, reported. One
 /// that fails is removed at once; one that passes waits (bound to the session)
 /// for the receiver to accept it.
@@ -213,8 +224,9 @@ pub(crate) async fn upload(State(desk): Shared, req: Request) -> Response {
         Ok(u) => u,
         Err(e) => return upload_refused(&desk, &s, &e),
     };
+    let d = desk.clone();
     let checked = blocking(&desk, move || {
-        let r = verifying::verify(&up.file, &VerifyOptions::default(), &silent);
+        let r = verifying::verify(&up.file, &trusting(&d), &silent);
         (up, r)
     })
     .await;
@@ -333,7 +345,7 @@ pub(crate) async fn accept(
             &held.file,
             &d.office,
             &opts,
-            &VerifyOptions::default(),
+            &trusting(&d),
             &|p: &FsPath| pages::env_passphrase(p),
             &silent,
         );
@@ -348,7 +360,9 @@ pub(crate) async fn accept(
                 VerifyFlowError::NotAccepted | VerifyFlowError::BadName(_) => {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
-                VerifyFlowError::AlreadyReceived(_) => StatusCode::CONFLICT,
+                VerifyFlowError::AlreadyReceived(_)
+                | VerifyFlowError::NoTrust
+                | VerifyFlowError::TrustedKey(_) => StatusCode::CONFLICT,
                 _ => StatusCode::SERVICE_UNAVAILABLE,
             };
             return error_page(

@@ -73,6 +73,10 @@ pub enum VerifyFlowError {
     BadName(String),
     #[error("{0}: 已接收过同名的移交包 (a bundle of this name was received before)")]
     AlreadyReceived(PathBuf),
+    #[error("未配置可信公钥，不能出具接收回执 (no trusted key): 签名者未经核实的移交包不能接收")]
+    NoTrust,
+    #[error("{0}: 可信公钥不存在或不可读 (trusted key missing or unreadable)")]
+    TrustedKey(PathBuf),
 }
 
 impl VerifyFlowError {
@@ -92,6 +96,12 @@ impl VerifyFlowError {
             }
             VerifyFlowError::AlreadyReceived(_) => Some(
                 "如确需再次接收（如移交单位改正后重新移交），先将原接收文件夹移出 接收/ 目录",
+            ),
+            VerifyFlowError::NoTrust => Some(
+                "在本单位 anjuan.toml 的 [signing] 中写明移交单位的公钥：trusted = [\"keys/trusted\"]（放入各移交单位的 .pub 文件），或运行 anjuan receipt 时给出 --trust",
+            ),
+            VerifyFlowError::TrustedKey(_) => Some(
+                "检查 anjuan.toml [signing] trusted 所列路径（相对 anjuan.toml），放入移交单位提供的 .pub 公钥文件",
             ),
             VerifyFlowError::NoReceiverName(_) => Some(
                 "在接收方（本单位）的 anjuan.toml 中写明 [office] name = \"青溪县档案馆\"（及 fonds），在该目录下运行或用 --config 指定",
@@ -208,6 +218,34 @@ pub struct Receiver {
     name: String,
     key: (minisign::SecretKey, minisign::PublicKey),
     opts: ReceiptOptions,
+    /// The check a receipt stands on: the options given, the trusted keys
+    /// completed from the receiver's anjuan.toml.
+    verify: VerifyOptions,
+}
+
+/// The public keys `[signing] trusted` of an office's anjuan.toml names: each
+/// `.pub` file as listed, each folder's `.pub` files in name order.
+pub fn configured_trust(loaded: &Loaded) -> Result<Vec<PathBuf>, VerifyFlowError> {
+    let root = loaded.root();
+    let mut keys = Vec::new();
+    for p in &loaded.config.signing.trusted {
+        let path = root.join(p);
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|_| VerifyFlowError::TrustedKey(path.clone()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "pub"))
+                .collect();
+            found.sort();
+            keys.extend(found);
+        } else if path.is_file() {
+            keys.push(path);
+        } else {
+            return Err(VerifyFlowError::TrustedKey(path));
+        }
+    }
+    Ok(keys)
 }
 
 /// A receipt issued.
@@ -269,6 +307,15 @@ impl Receiver {
                 .root()
                 .join(loaded.config.signing.key.clone().ok_or(SetupError::NoKey)?),
         };
+        // A receipt says the bundle's signer was checked: against the keys
+        // given, else the office's configured ones; with none, no receipt.
+        let mut checked = verify.clone();
+        if checked.trust.is_empty() {
+            checked.trust = configured_trust(&loaded)?;
+        }
+        if checked.trust.is_empty() {
+            return Err(VerifyFlowError::NoTrust);
+        }
         let key = setup::load_key(&key, passphrase)?;
         setup::sweep_stale([&opts.output], progress);
         Ok(Receiver {
@@ -276,7 +323,14 @@ impl Receiver {
             name,
             key,
             opts: opts.clone(),
+            verify: checked,
         })
+    }
+
+    /// The options the bundle is to be checked with for this receipt (the
+    /// trusted keys completed from the configuration).
+    pub fn verify_options(&self) -> &VerifyOptions {
+        &self.verify
     }
 
     /// Issues the receipt for `bundle` checked as `report`: the report as JSON
@@ -373,7 +427,7 @@ pub fn receipt(
     progress: Progress<'_>,
 ) -> Result<(Report, Issued), VerifyFlowError> {
     let receiver = Receiver::open(opts, verify_opts, passphrase, progress)?;
-    let report = verify(bundle, verify_opts, progress)?;
+    let report = verify(bundle, receiver.verify_options(), progress)?;
     let issued = receiver.issue(bundle, &report, progress)?;
     Ok((report, issued))
 }
@@ -428,7 +482,7 @@ pub fn accept(
         passphrase,
         progress,
     )?;
-    let report = verify(upload, verify_opts, progress)?;
+    let report = verify(upload, receiver.verify_options(), progress)?;
     if !report.accepted() {
         return Err(VerifyFlowError::NotAccepted);
     }
