@@ -1164,3 +1164,120 @@ fn a_pack_that_fails_says_why_and_what_to_do() {
     );
     assert_eq!(r.status, 422);
 }
+
+/// The 管理员 manages accounts from the desk, each change audited through the
+/// library (the same lines as `anjuan user`), and reads the audit trail, checked.
+#[test]
+fn the_admin_manages_accounts_and_reads_the_checked_audit_trail() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    // Only the admin.
+    let (mut clerk, _) = Client::signed_in(&s, "李静");
+    assert_eq!(clerk.get("/users").status, 403);
+    assert_eq!(clerk.get("/audit").status, 403);
+    let (mut a, token) = Client::signed_in(&s, "管理员甲");
+    let page = a.get("/users");
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("李静") && html.contains("登记员"), "{html}");
+    assert!(html.contains(r#"href="&#x2F;audit""#), "审计 in the menu");
+
+    // Two different passwords, a duplicate name: refused, nothing changed.
+    let differ = a.post(
+        "/users",
+        &form(&[
+            ("csrf", &token),
+            ("op", "add"),
+            ("name", "周新"),
+            ("role", "登记员"),
+            ("password", "geheim-456"),
+            ("password2", "geheim-457"),
+        ]),
+    );
+    assert_eq!(differ.status, 422);
+    assert!(differ.text().contains("两次输入的口令不一致"));
+    let dup = a.post(
+        "/users",
+        &form(&[
+            ("csrf", &token),
+            ("op", "add"),
+            ("name", "李静"),
+            ("role", "登记员"),
+            ("password", "geheim-456"),
+            ("password2", "geheim-456"),
+        ]),
+    );
+    assert_eq!(dup.status, 422, "{}", dup.text());
+    // Added: the new clerk can log in; disabled: cannot; enabled again.
+    let added = a.post(
+        "/users",
+        &form(&[
+            ("csrf", &token),
+            ("op", "add"),
+            ("name", "周新"),
+            ("role", "登记员"),
+            ("password", "geheim-456"),
+            ("password2", "geheim-456"),
+        ]),
+    );
+    assert_eq!(added.status, 303, "{}", added.text());
+    assert_eq!(Client::new(&s).login("周新", "geheim-456").status, 303);
+    let op = |a: &mut Client, op: &str, name: &str| {
+        a.post(
+            "/users",
+            &form(&[("csrf", &token), ("op", op), ("name", name)]),
+        )
+    };
+    assert_eq!(op(&mut a, "disable", "周新").status, 303);
+    assert_eq!(Client::new(&s).login("周新", "geheim-456").status, 401);
+    assert_eq!(op(&mut a, "enable", "周新").status, 303);
+    // A token is shown once, on the answer; withdrawn again.
+    let t = op(&mut a, "token", "周新");
+    assert_eq!(t.status, 200);
+    let shown = attr_after(&t.text(), r#"<code id="token-value">"#);
+    let value: String = shown.chars().take_while(|c| *c != '<').collect();
+    assert!(value.starts_with("anjuan_") && value.len() > 40, "{shown}");
+    assert!(!a.get("/users").text().contains(&value), "shown once only");
+    assert_eq!(op(&mut a, "revoke", "周新").status, 303);
+    // The admin's own account is not disabled or removed from here.
+    let own = op(&mut a, "remove", "管理员甲");
+    assert_eq!(own.status, 422);
+    assert_eq!(op(&mut a, "remove", "周新").status, 303);
+    assert!(!a.get("/users").text().contains("周新（"));
+
+    let log = audit_log(&dir);
+    for action in [
+        "user.add",
+        "user.disable",
+        "user.enable",
+        "user.token",
+        "user.token.revoke",
+        "user.remove",
+    ] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains(&format!("\"{action}\"")) && l.contains("desk:管理员甲")),
+            "{action}: {log}"
+        );
+    }
+    // The trail, checked and shown newest first.
+    let audit = a.get("/audit").text();
+    assert!(audit.contains("id=\"intact\""), "{audit}");
+    assert!(
+        audit.find("user.remove") < audit.find("user.add"),
+        "newest first"
+    );
+    assert!(a
+        .get("/audit?q=user.token")
+        .text()
+        .contains("user.token.revoke"));
+    // An edited line is found and named.
+    let path = dir.join(anjuan::office::audit::AUDIT_FILE);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("周新", "周旧", 1)).unwrap();
+    let broken = a.get("/audit").text();
+    assert!(
+        broken.contains("id=\"broken\"") && broken.contains("第 "),
+        "{broken}"
+    );
+}

@@ -3,10 +3,9 @@
 
 use std::path::Path;
 
-use super::audit::{note_in, office_dir};
+use super::audit::office_dir;
 use super::{AppError, Outcome};
 use crate::cli::{PasswordOptions, UserAction};
-use crate::office::audit::AuditAction;
 use crate::office::users;
 
 /// The password: from the named variable, else asked twice on the terminal.
@@ -19,6 +18,21 @@ fn password(opts: &PasswordOptions) -> Result<String, AppError> {
 }
 
 pub(super) fn user(action: UserAction) -> Result<Outcome, AppError> {
+    let actor = crate::office::audit::cli_actor();
+    // The change, made and audited by the library; a line the trail could not
+    // take is a warning (the change stands).
+    let apply = |office: &Path, c: users::Change<'_>| -> Result<users::Changed, AppError> {
+        let done = users::change(office, &actor, c)?;
+        if let Some(e) = done.unrecorded {
+            eprintln!("anjuan: 警告 (warning): 操作已完成，但未记入操作日志 (not recorded in the audit trail): {e}");
+            eprintln!("    修改建议 (remedy): {}", e.remedy());
+        }
+        Ok(done.changed)
+    };
+    let user_of = |c: users::Changed| match c {
+        users::Changed::User(u) => Some(u),
+        _ => None,
+    };
     match action {
         UserAction::Add {
             office,
@@ -30,45 +44,41 @@ pub(super) fn user(action: UserAction) -> Result<Outcome, AppError> {
             // The name and role first: no password is asked for a refused account.
             users::check_name(&name)?;
             let pw = password(&p)?;
-            let u = users::add(office, &name, role, &pw)?;
-            note_in(
+            let changed = apply(
                 office,
-                AuditAction::UserAdd,
-                &u.name,
-                &format!("角色 {}", u.role),
-            );
-            println!(
-                "已添加账号 (account added): {}（{}）",
-                shown(&u.name),
-                u.role
-            );
+                users::Change::Add {
+                    name: &name,
+                    role,
+                    password: &pw,
+                },
+            )?;
+            if let Some(u) = user_of(changed) {
+                println!(
+                    "已添加账号 (account added): {}（{}）",
+                    shown(&u.name),
+                    u.role
+                );
+            }
         }
         UserAction::Remove { office, name } => {
             let office = office_dir(&office)?;
-            let u = users::remove(office, &name)?;
-            note_in(
-                office,
-                AuditAction::UserRemove,
-                &u.name,
-                &format!("角色 {}", u.role),
-            );
-            println!(
-                "已删除账号 (account removed): {}（{}）",
-                shown(&u.name),
-                u.role
-            );
+            if let Some(u) = user_of(apply(office, users::Change::Remove { name: &name })?) {
+                println!(
+                    "已删除账号 (account removed): {}（{}）",
+                    shown(&u.name),
+                    u.role
+                );
+            }
         }
         UserAction::Disable { office, name } => {
             let office = office_dir(&office)?;
-            let u = users::set_disabled(office, &name, true)?;
-            note_in(office, AuditAction::UserDisable, &u.name, "");
-            println!("已停用账号 (account disabled): {}", shown(&u.name));
+            apply(office, users::Change::Disable { name: &name })?;
+            println!("已停用账号 (account disabled): {}", shown(&name));
         }
         UserAction::Enable { office, name } => {
             let office = office_dir(&office)?;
-            let u = users::set_disabled(office, &name, false)?;
-            note_in(office, AuditAction::UserEnable, &u.name, "");
-            println!("已启用账号 (account enabled): {}", shown(&u.name));
+            apply(office, users::Change::Enable { name: &name })?;
+            println!("已启用账号 (account enabled): {}", shown(&name));
         }
         UserAction::Passwd {
             office,
@@ -81,9 +91,14 @@ pub(super) fn user(action: UserAction) -> Result<Outcome, AppError> {
                 return Err(users::UserError::Unknown(shown(&name)).into());
             }
             let pw = password(&p)?;
-            let u = users::set_password(office, &name, &pw)?;
-            note_in(office, AuditAction::UserPassword, &u.name, "");
-            println!("已修改口令 (password changed): {}", shown(&u.name));
+            apply(
+                office,
+                users::Change::Password {
+                    name: &name,
+                    password: &pw,
+                },
+            )?;
+            println!("已修改口令 (password changed): {}", shown(&name));
         }
         UserAction::Token {
             office,
@@ -92,16 +107,15 @@ pub(super) fn user(action: UserAction) -> Result<Outcome, AppError> {
         } => {
             let office = office_dir(&office)?;
             if revoke {
-                let had = users::revoke_token(office, &name)?;
-                note_in(office, AuditAction::UserTokenRevoke, &name, "");
-                if had {
-                    println!("已收回接口令牌 (API token withdrawn): {}", shown(&name));
-                } else {
-                    println!("{} 没有接口令牌 (no API token to withdraw)", shown(&name));
+                match apply(office, users::Change::RevokeToken { name: &name })? {
+                    users::Changed::Revoked(true) => {
+                        println!("已收回接口令牌 (API token withdrawn): {}", shown(&name))
+                    }
+                    _ => println!("{} 没有接口令牌 (no API token to withdraw)", shown(&name)),
                 }
-            } else {
-                let token = users::issue_token(office, &name)?;
-                note_in(office, AuditAction::UserToken, &name, "");
+            } else if let users::Changed::Token(token) =
+                apply(office, users::Change::Token { name: &name })?
+            {
                 eprintln!(
                     "已为 {} 发放接口令牌 (API token issued)；只显示这一次，请妥善保存。旧令牌已失效。\n\
                      用法 (use): Authorization: Bearer <令牌>",

@@ -11,6 +11,7 @@
 //! and by address; every route names the [`Action`] it needs and a refusal is
 //! audited; responses carry a strict Content-Security-Policy (no inline script).
 
+mod admin;
 mod api;
 mod approvals;
 mod archive;
@@ -262,6 +263,8 @@ fn router(desk: Arc<Desk>) -> Router {
         .route("/archive/jobs/{id}", get(archive::job_page))
         .route("/archive/jobs/{id}/events", get(archive::events))
         .route("/archive/bundles/{name}", get(archive::download))
+        .route("/users", get(admin::users).post(admin::change))
+        .route("/audit", get(admin::audit_page))
         .route("/assets/desk.css", get(pages::css))
         .route("/assets/archive.js", get(archive::script))
         .nest("/api/v1", api::router())

@@ -85,6 +85,14 @@ pub(crate) fn templates() -> Result<tera::Tera, tera::Error> {
             "approvals.html",
             include_str!("../../templates/desk/approvals.html"),
         ),
+        (
+            "users.html",
+            include_str!("../../templates/desk/users.html"),
+        ),
+        (
+            "audit.html",
+            include_str!("../../templates/desk/audit.html"),
+        ),
     ])?;
     t.autoescape_on(vec![".html"]);
     // Tera's own urlencode comes with its `builtins` feature (and its crates);
@@ -133,6 +141,8 @@ fn nav(s: &Session, here: &str) -> Vec<NavItem> {
     v.push(("/stats", "统计", Action::ViewCases));
     v.push(("/ledger", "台账", Action::ExportLedger));
     v.push(("/receive", "接收", Action::VerifyBundle));
+    v.push(("/users", "账户", Action::ManageUsers));
+    v.push(("/audit", "审计", Action::ViewAudit));
     v.into_iter()
         .filter(|(_, _, a)| s.role.may(*a))
         .map(|(href, label, _)| NavItem {

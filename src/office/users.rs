@@ -643,6 +643,117 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A change to the office's accounts, as a face asks for it.
+#[derive(Clone, Copy, Debug)]
+pub enum Change<'a> {
+    Add {
+        name: &'a str,
+        role: Role,
+        password: &'a str,
+    },
+    Remove {
+        name: &'a str,
+    },
+    Disable {
+        name: &'a str,
+    },
+    Enable {
+        name: &'a str,
+    },
+    Password {
+        name: &'a str,
+        password: &'a str,
+    },
+    Token {
+        name: &'a str,
+    },
+    RevokeToken {
+        name: &'a str,
+    },
+}
+
+/// What a [`Change`] made.
+#[derive(Debug)]
+pub enum Changed {
+    /// The account as it is now (or as it was, when removed).
+    User(User),
+    /// A new API token: shown once, never stored.
+    Token(String),
+    /// Whether a token was withdrawn.
+    Revoked(bool),
+}
+
+/// A change made, and whether its audit line could not be written.
+#[derive(Debug)]
+pub struct ChangeDone {
+    pub changed: Changed,
+    pub unrecorded: Option<crate::office::audit::AuditError>,
+}
+
+/// Makes an account change and writes its audit line (`user.add`,
+/// `user.remove`, `user.disable`, `user.enable`, `user.password`, `user.token`,
+/// `user.token.revoke`) as `actor`: the command line and the desk's 账户 page
+/// both change accounts through this.
+pub fn change(office: &Path, actor: &str, c: Change<'_>) -> Result<ChangeDone, UserError> {
+    use crate::office::audit::{append, AuditAction, Record};
+    let (changed, action, target, detail) = match c {
+        Change::Add {
+            name,
+            role,
+            password,
+        } => {
+            let u = add(office, name, role, password)?;
+            let d = format!("角色 {}", u.role);
+            (Changed::User(u), AuditAction::UserAdd, name, d)
+        }
+        Change::Remove { name } => {
+            let u = remove(office, name)?;
+            let d = format!("角色 {}", u.role);
+            (Changed::User(u), AuditAction::UserRemove, name, d)
+        }
+        Change::Disable { name } => (
+            Changed::User(set_disabled(office, name, true)?),
+            AuditAction::UserDisable,
+            name,
+            String::new(),
+        ),
+        Change::Enable { name } => (
+            Changed::User(set_disabled(office, name, false)?),
+            AuditAction::UserEnable,
+            name,
+            String::new(),
+        ),
+        Change::Password { name, password } => (
+            Changed::User(set_password(office, name, password)?),
+            AuditAction::UserPassword,
+            name,
+            String::new(),
+        ),
+        Change::Token { name } => (
+            Changed::Token(issue_token(office, name)?),
+            AuditAction::UserToken,
+            name,
+            String::new(),
+        ),
+        Change::RevokeToken { name } => (
+            Changed::Revoked(revoke_token(office, name)?),
+            AuditAction::UserTokenRevoke,
+            name,
+            String::new(),
+        ),
+    };
+    let r = Record {
+        actor,
+        action,
+        target,
+        detail: &detail,
+    };
+    Ok(ChangeDone {
+        changed,
+        unrecorded: append(office, &r).err(),
+    })
+}
+
 /// A login attempt and its audit line.
 pub struct Login {
     /// The account, or why it was refused.
