@@ -1447,3 +1447,53 @@ fn a_clerk_drafts_an_opinion_the_leader_signs_it_off_and_the_paper_is_made() {
         .text()
         .contains(opinion.as_str()));
 }
+
+#[test]
+fn a_draft_in_the_file_is_edited_request_by_request() {
+    let (_t, dir) = office();
+    let path = dir.join("cases/XF-2026-0007.toml");
+    // The decisions out of order, the second for a request the case does not have.
+    let draft = DRAFT
+        .replacen("request = 1", "request = 9", 1)
+        .replacen("request = 2", "request = 1", 1)
+        .replacen("request = 9", "request = 2", 1)
+        .replace(
+            "reason = \"自2026年10月起补发。\"",
+            "reason = \"自2026年10月起补发。\"\n\n[[handling.decisions]]\nrequest = 3\noutcome = \"不予支持\"\nreason = \"\"",
+        );
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&draft);
+    std::fs::write(&path, &text).unwrap();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let page = c.get("/cases/XF-2026-0007/edit/handling");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // Each request's decision at its place, the stray one named above the form.
+    let at = errors_at(&html, "handling.decisions[0].reason");
+    assert!(at.contains("自2026年10月起补发"), "{at}");
+    assert!(
+        html.contains("request = 3") && html.contains("第 3 项诉求不存在"),
+        "{html}"
+    );
+    assert!(html.contains("文号"), "{html}");
+    let version = attr_after(&html, r#"name="version" value=""#);
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/handling",
+        &opinion_form(&token, &version, "2026-11-20", "", "自2026年10月起补发。"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after.matches("[[handling.decisions]]").count(),
+        2,
+        "{after}"
+    );
+    assert!(
+        !after.contains("request = 3") && !after.contains("不予支持"),
+        "{after}"
+    );
+    assert!(!after.contains("[[handling.investigation]]"), "{after}");
+    let found = check_text(&dir);
+    assert!(found.contains("0 个错误"), "{found}");
+}

@@ -1784,6 +1784,45 @@ fn step_changes(name: &str, steps: &[Step], had: usize) -> Vec<edit::Change> {
     v
 }
 
+/// The file's findings about its decisions, placed as the form shows them: the
+/// form has the decision for request k at `handling.decisions[k-1]`, the file
+/// may have them in another order. A finding about a decision for a request
+/// the case does not have (or a second one for a request) has no place in the
+/// form: it is said above it (the save rewrites the decisions request by
+/// request, and that one goes).
+fn decisions_in_form_order(c: &Case, found: Vec<Located>) -> (Vec<Located>, Vec<String>) {
+    let Some(h) = &c.handling else {
+        return (found, Vec::new());
+    };
+    let n = c.matter.requests.len();
+    let mut kept = Vec::new();
+    let mut notes = Vec::new();
+    for mut l in found {
+        let path = l.diag.path.to_string();
+        let Some((i, rest)) = path
+            .strip_prefix("handling.decisions[")
+            .and_then(|r| r.split_once(']'))
+            .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.to_string())))
+        else {
+            kept.push(l);
+            continue;
+        };
+        let k = h.decisions.get(i).map_or(0, |d| d.request as usize);
+        let first = h.decisions.iter().position(|d| d.request as usize == k);
+        if (1..=n).contains(&k) && first == Some(i) {
+            l.diag.path = FieldPath::parse(&format!("handling.decisions[{}]{rest}", k - 1));
+            kept.push(l);
+        } else if l.diag.is_error() {
+            notes.push(format!(
+                "文件中的第 {} 条处理结果（request = {k}）：{}。保存时按诉求逐项重写处理结果，此条将删除",
+                i + 1,
+                mask_text(&l.diag.message)
+            ));
+        }
+    }
+    (kept, notes)
+}
+
 /// What a section's save writes besides its fields: for the handling opinion,
 /// the decisions beyond the case's requests taken out (each request has its
 /// decision at its place) and no sign-off date (a draft goes to the leader).
@@ -2354,13 +2393,19 @@ pub(crate) async fn edit_page(
         .into_iter()
         .filter(|l| !case::TIMELINESS.contains(&l.diag.code))
         .collect();
-    // What the file has wrong in this section but at no field of the form (a
-    // decision for a request that is not there) is listed above the form.
+    let (found, mut notes) = if section == "handling" {
+        decisions_in_form_order(&c, found)
+    } else {
+        (found, Vec::new())
+    };
+    // What the file has wrong in this section but at no field of the form is
+    // listed above the form.
     let root = section_root(&section);
-    let notes: Vec<String> = place(&mut fields, &found)
-        .into_iter()
-        .filter(|n| n.starts_with(&format!("{root}.")) || n.starts_with(&format!("{root}[")))
-        .collect();
+    notes.extend(
+        place(&mut fields, &found)
+            .into_iter()
+            .filter(|n| n.starts_with(&format!("{root}.")) || n.starts_with(&format!("{root}["))),
+    );
     edit_page_of(
         &desk,
         &s,
