@@ -1281,3 +1281,331 @@ fn the_admin_manages_accounts_and_reads_the_checked_audit_trail() {
         "{broken}"
     );
 }
+
+/// The 处理意见 form of XF-2026-0007 (accepted 2026-11-09, two requests), as a
+/// clerk fills it in.
+fn opinion_form(token: &str, version: &str, date: &str, steps: &str, reason2: &str) -> String {
+    opinion_numbered(token, version, "32", date, steps, reason2)
+}
+
+fn opinion_numbered(
+    token: &str,
+    version: &str,
+    doc_no: &str,
+    date: &str,
+    steps: &str,
+    reason2: &str,
+) -> String {
+    form(&[
+        ("csrf", token),
+        ("version", version),
+        ("handling.procedure", "普通"),
+        ("handling.date", date),
+        ("handling.doc_no", doc_no),
+        (
+            "handling.facts",
+            "经入户核查，信访人之子常年在杭州务工，所购车辆系二手车，价值不足3万元。",
+        ),
+        ("handling.investigation", steps),
+        (
+            "handling.legal_basis",
+            "《社会救助暂行办法》第九条\n《最低生活保障审核确认办法》第十三条",
+        ),
+        ("handling.decisions[0].outcome", "支持"),
+        (
+            "handling.decisions[0].reason",
+            "车辆不影响家庭经济状况认定，恢复低保待遇。",
+        ),
+        ("handling.decisions[1].outcome", "支持"),
+        ("handling.decisions[1].reason", reason2),
+        ("handling.review_body", "青溪县人民政府"),
+    ])
+}
+
+const STEPS: &str = "2026-11-13 上塘村后畈组 蒋晓东、杨爱琴：入户核查，信访人之子常年在杭州务工。\n2026-11-16 柳河镇社会事务办公室 蒋晓东：调取车辆登记和购车贷款合同，车辆购置价2.8万元。";
+
+/// The error messages the form shows at `field` (between its block and the next).
+fn errors_at(html: &str, field: &str) -> String {
+    let marker = format!(r#"id="f-{field}""#);
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {field} in {html}"));
+    let rest = &html[at + marker.len()..];
+    let end = rest.find(r#"<div class="field"#).unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+#[test]
+fn a_clerk_drafts_an_opinion_the_leader_signs_it_off_and_the_paper_is_made() {
+    let (_t, dir) = office();
+    let path = dir.join("cases/XF-2026-0007.toml");
+    let form_path = "/cases/XF-2026-0007/edit/handling";
+    let s = serve(&dir, &[]);
+
+    // Not the receiver's nor the leader's to draft: refused and audited.
+    let (mut r, rtoken) = Client::signed_in(&s, "赵收");
+    assert_eq!(r.get(form_path).status, 403);
+    let (mut l, ltoken) = Client::signed_in(&s, "孙丽华");
+    assert_eq!(l.get(form_path).status, 403);
+    let before = std::fs::read_to_string(&path).unwrap();
+    let r2 = l.post(
+        form_path,
+        &opinion_form(&ltoken, "x", "2026-11-20", STEPS, "自2026年10月起补发。"),
+    );
+    assert_eq!(r2.status, 403);
+    assert_eq!(r.post(form_path, &form(&[("csrf", &rtoken)])).status, 403);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    let denied = audit_log(&dir)
+        .lines()
+        .filter(|x| x.contains("access.denied") && x.contains(form_path))
+        .count();
+    assert!(denied >= 4, "{}", audit_log(&dir));
+    assert!(!l.get("/cases/XF-2026-0007").text().contains(form_path));
+
+    // The clerk: the case page offers the draft; the form has one decision per request.
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let case = c.get("/cases/XF-2026-0007").text();
+    assert!(
+        case.contains("起草处理意见") && case.contains(form_path),
+        "{case}"
+    );
+    let page = c.get(form_path);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    for want in [
+        "恢复家庭最低生活保障待遇",
+        "补发2026年10月起停发的低保金",
+        r#"name="handling.decisions[1].reason""#,
+        r#"value="青溪县人民政府""#,
+        "待领导审签",
+        "下一个未用的序号是 32",
+        "柳政信处字〔2026〕32号",
+        r#"name="handling.doc_no" value="32""#,
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    let version = attr_after(&html, r#"name="version" value=""#);
+
+    // A step not in the form: refused at its line, the input kept.
+    let bad_steps =
+        "2026-11-13 上塘村后畈组 蒋晓东、杨爱琴：入户核查。\n2026-11-16 蒋晓东 调取车辆登记";
+    let r = c.post(
+        form_path,
+        &opinion_form(
+            &token,
+            &version,
+            "2026-11-20",
+            bad_steps,
+            "自2026年10月起补发。",
+        ),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    let html = r.text();
+    let at = errors_at(&html, "handling.investigation");
+    assert!(at.contains("第 2 行") && at.contains("冒号"), "{at}");
+    assert!(html.contains("调取车辆登记"), "input kept");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+
+    // A request without a reason and a date before acceptance: at their fields.
+    let r = c.post(
+        form_path,
+        &opinion_form(&token, &version, "2026-11-05", STEPS, ""),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    let html = r.text();
+    assert!(
+        html.contains(r#"data-field="handling.decisions[1].reason""#),
+        "{html}"
+    );
+    assert!(
+        errors_at(&html, "handling.date").contains("受理日期"),
+        "{html}"
+    );
+    assert!(
+        html.contains("车辆不影响家庭经济状况认定") && html.contains("入户核查，信访人之子"),
+        "input kept"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+
+    // Another case's 文号 (XF-2026-0006 has 31): refused at the number.
+    let r = c.post(
+        form_path,
+        &opinion_numbered(
+            &token,
+            &version,
+            "31",
+            "2026-11-20",
+            STEPS,
+            "自2026年10月起补发。",
+        ),
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    let at = errors_at(&r.text(), "handling.doc_no");
+    assert!(at.contains("重复") && at.contains("32"), "{at}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+
+    // Corrected: saved as a draft for the leader, comments kept.
+    let r = c.post(
+        form_path,
+        &opinion_form(
+            &token,
+            &version,
+            "2026-11-20",
+            STEPS,
+            "自2026年10月起补发。",
+        ),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let text = std::fs::read_to_string(&path).unwrap();
+    for want in [
+        "# 样例（未结）",
+        "# → 柳政信受字〔2026〕21号",
+        "[handling]",
+        "date = 2026-11-20",
+        "doc_no = 32",
+        r#"signed_off_by = """#,
+        r#"review_body = "青溪县人民政府""#,
+        "[[handling.decisions]]",
+        "request = 2",
+        r#"outcome = "支持""#,
+        "[[handling.investigation]]",
+        r#"place = "柳河镇社会事务办公室""#,
+        r#"by = "蒋晓东、杨爱琴""#,
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let found = check_text(&dir);
+    assert!(found.contains("处理意见待审签"), "{found}");
+    assert!(
+        found.contains("0 个错误") && found.contains("1 个警告"),
+        "{found}"
+    );
+    assert!(audit_log(&dir)
+        .lines()
+        .any(|x| x.contains("case.edit") && x.contains("XF-2026-0007") && x.contains("handling")));
+    let case = c.get("/cases/XF-2026-0007").text();
+    assert!(
+        case.contains("待审签") && case.contains("修改草稿"),
+        "{case}"
+    );
+    assert!(!case.contains("起草处理意见"), "{case}");
+
+    // A stale save is refused and the file kept.
+    let page = c.get(form_path).text();
+    let version = attr_after(&page, r#"name="version" value=""#);
+    assert!(
+        page.contains("2026-11-13 上塘村后畈组 蒋晓东、杨爱琴：入户核查"),
+        "{page}"
+    );
+    let theirs = format!("{text}\n# 孙丽华：请补充车辆评估情况\n");
+    std::fs::write(&path, &theirs).unwrap();
+    let r = c.post(
+        form_path,
+        &opinion_form(
+            &token,
+            &version,
+            "2026-11-20",
+            STEPS,
+            "自2026年10月起补发，一次性发放。",
+        ),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("已被他人修改"), "{}", r.text());
+    assert!(r.text().contains("一次性发放"), "input kept");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), theirs);
+
+    // The leader signs it off on 审批.
+    let page = l.get("/approvals").text();
+    assert!(page.contains("XF-2026-0007"), "{page}");
+    let version = attr_after(&page, r#"name="version" value=""#);
+    let r = l.post(
+        "/approvals/XF-2026-0007/sign-off",
+        &form(&[("csrf", &ltoken), ("version", &version)]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let case = c.get("/cases/XF-2026-0007").text();
+    assert!(
+        case.contains("已签发") && case.contains("孙丽华") && case.contains("2026-11-21"),
+        "{case}"
+    );
+    assert!(!case.contains("修改草稿"), "{case}");
+    // Signed off: no more edits from the desk.
+    let signed = std::fs::read_to_string(&path).unwrap();
+    let r = c.get(form_path);
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("已签发") && r.text().contains("撤回签发"));
+    let r = c.post(
+        form_path,
+        &opinion_form(&token, &version, "2026-11-20", STEPS, "改过的理由"),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), signed);
+
+    // The clerk renders: the 处理意见书 is among the case's papers.
+    let made = c.post("/cases/XF-2026-0007/render", &form(&[("csrf", &token)]));
+    assert_eq!(made.status, 303, "{}", made.text());
+    let names: Vec<String> = std::fs::read_dir(dir.join("papers/XF-2026-0007"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pdf"))
+        .collect();
+    let opinion = names
+        .iter()
+        .find(|n| n.contains("处理意见书"))
+        .unwrap_or_else(|| panic!("{names:?}"));
+    assert!(c
+        .get("/cases/XF-2026-0007")
+        .text()
+        .contains(opinion.as_str()));
+}
+
+#[test]
+fn a_draft_in_the_file_is_edited_request_by_request() {
+    let (_t, dir) = office();
+    let path = dir.join("cases/XF-2026-0007.toml");
+    // The decisions out of order, the second for a request the case does not have.
+    let draft = DRAFT
+        .replacen("request = 1", "request = 9", 1)
+        .replacen("request = 2", "request = 1", 1)
+        .replacen("request = 9", "request = 2", 1)
+        .replace(
+            "reason = \"自2026年10月起补发。\"",
+            "reason = \"自2026年10月起补发。\"\n\n[[handling.decisions]]\nrequest = 3\noutcome = \"不予支持\"\nreason = \"\"",
+        );
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&draft);
+    std::fs::write(&path, &text).unwrap();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let page = c.get("/cases/XF-2026-0007/edit/handling");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // Each request's decision at its place, the stray one named above the form.
+    let at = errors_at(&html, "handling.decisions[0].reason");
+    assert!(at.contains("自2026年10月起补发"), "{at}");
+    assert!(
+        html.contains("request = 3") && html.contains("第 3 项诉求不存在"),
+        "{html}"
+    );
+    assert!(html.contains("文号"), "{html}");
+    let version = attr_after(&html, r#"name="version" value=""#);
+    let r = c.post(
+        "/cases/XF-2026-0007/edit/handling",
+        &opinion_form(&token, &version, "2026-11-20", "", "自2026年10月起补发。"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after.matches("[[handling.decisions]]").count(),
+        2,
+        "{after}"
+    );
+    assert!(
+        !after.contains("request = 3") && !after.contains("不予支持"),
+        "{after}"
+    );
+    assert!(!after.contains("[[handling.investigation]]"), "{after}");
+    let found = check_text(&dir);
+    assert!(found.contains("0 个错误"), "{found}");
+}

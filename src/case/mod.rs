@@ -325,6 +325,28 @@ fn next_free(numbers: &[(usize, &OwnNumber)]) -> HashMap<(Paper, i32), u32> {
         .collect()
 }
 
+/// The next serial free for `paper` in `year` among the numbers the case files
+/// `files` use (one past the highest; 1 when none is used): what a form can
+/// suggest for a new document number. Files that cannot be read are
+/// `check`'s to report.
+pub fn next_serial(files: &[PathBuf], cfg: &Config, paper: Paper, year: i32) -> u32 {
+    use rayon::prelude::*;
+    let keys: Vec<SetKeys> = files
+        .par_iter()
+        .filter_map(|p| load(p).ok().and_then(Result::ok))
+        .map(|o| SetKeys::of(&o, cfg))
+        .collect();
+    let numbers: Vec<(usize, &OwnNumber)> = keys
+        .iter()
+        .enumerate()
+        .flat_map(|(i, k)| k.numbers.iter().map(move |n| (i, n)))
+        .collect();
+    next_free(&numbers)
+        .get(&(paper, year))
+        .copied()
+        .unwrap_or(1)
+}
+
 /// What the rules across files need of one case: where it is, its number and
 /// the numbers of its own papers. A few hundred bytes, where the parsed case is
 /// tens of kilobytes.

@@ -1067,6 +1067,15 @@ pub(crate) async fn case_page(
     ctx.insert("closed", &c.close.is_some());
     ctx.insert("extension_pending", &c.extension_pending().map(|e| e.days));
     ctx.insert("awaiting_sign_off", &c.awaiting_sign_off().is_some());
+    let accepted = c
+        .acceptance
+        .as_ref()
+        .is_some_and(|a| a.decision == crate::case::model::Decision::Accept);
+    ctx.insert("accepted", &accepted);
+    ctx.insert(
+        "opinion",
+        &c.handling.as_ref().map(|h| opinion_view(&c, h, whole)),
+    );
     ctx.insert("csrf", &s.csrf);
     let deliveries: Vec<DeliveryRow> = c
         .deliveries
@@ -1082,6 +1091,52 @@ pub(crate) async fn case_page(
         .collect();
     ctx.insert("deliveries", &deliveries);
     render(&desk, StatusCode::OK, "case.html", &ctx)
+}
+
+#[derive(Serialize)]
+struct OpinionView {
+    date: String,
+    doc_no: String,
+    signed_off_by: String,
+    signed_off_on: String,
+    decisions: Vec<(String, &'static str)>,
+}
+
+/// The handling opinion as the case page shows it: its state (待审签, or
+/// signed off by whom and when) and the outcome per request.
+fn opinion_view(c: &Case, h: &crate::case::model::Handling, whole: bool) -> OpinionView {
+    use crate::case::model::DocNo;
+    let signed = h.signed_off();
+    OpinionView {
+        date: h.date.to_string(),
+        doc_no: match &h.doc_no {
+            Some(DocNo::Serial(n)) => n.to_string(),
+            Some(DocNo::Full(s)) => s.clone(),
+            None => String::new(),
+        },
+        signed_off_by: if signed {
+            h.signed_off_by.trim().to_string()
+        } else {
+            String::new()
+        },
+        signed_off_on: if signed {
+            h.signed_off_date().to_string()
+        } else {
+            String::new()
+        },
+        decisions: h
+            .decisions
+            .iter()
+            .map(|d| {
+                let req = (d.request as usize)
+                    .checked_sub(1)
+                    .and_then(|i| c.matter.requests.get(i))
+                    .map(|r| mask_or(r, whole))
+                    .unwrap_or_else(|| format!("（第 {} 项诉求不存在）", d.request));
+                (req, d.outcome.zh())
+            })
+            .collect(),
+    }
 }
 
 pub(super) fn mask_or(t: &str, whole: bool) -> String {
@@ -1210,13 +1265,20 @@ pub(super) fn percent(s: &str) -> String {
 struct Field {
     name: String,
     label: String,
-    /// text, date, textarea, lines, select
+    /// text, date, datetime, number, textarea, lines, select, docno (a serial
+    /// or a full 文号), steps (调查核实, one per line), readonly (shown, not
+    /// read from the form)
     kind: &'static str,
     value: String,
     options: Vec<String>,
+    /// A select that starts at “（请选择）” and must be chosen.
+    choose: bool,
     required: bool,
-    hint: &'static str,
+    hint: String,
     errors: Vec<String>,
+    /// What a readonly field writes on save, if anything.
+    #[serde(skip)]
+    set: Option<edit::Value>,
 }
 
 fn field(name: &str, label: &str, kind: &'static str, value: String, required: bool) -> Field {
@@ -1226,10 +1288,23 @@ fn field(name: &str, label: &str, kind: &'static str, value: String, required: b
         kind,
         value,
         options: Vec::new(),
+        choose: false,
         required,
-        hint: "",
+        hint: String::new(),
         errors: Vec::new(),
+        set: None,
     }
+}
+
+/// Which line of a one-per-line field (`lines`, `steps`) a finding's path
+/// names (`matter.requests[1]` → 2), so the message can say 第 2 行.
+fn line_of(f: &Field, path: &str) -> Option<usize> {
+    if !matches!(f.kind, "lines" | "steps") {
+        return None;
+    }
+    let rest = path.strip_prefix(f.name.as_str())?.strip_prefix('[')?;
+    let n: usize = rest.split(']').next()?.parse().ok()?;
+    n.checked_add(1)
 }
 
 /// Puts each finding at the field it concerns (the longest field name its path
@@ -1258,7 +1333,10 @@ fn place(fields: &mut [Field], found: &[Located]) -> Vec<String> {
                 .find(|f| f.name.starts_with(&format!("{path}."))),
         };
         match at {
-            Some(f) => f.errors.push(text),
+            Some(f) => match line_of(f, &path) {
+                Some(n) => f.errors.push(format!("第 {n} 行 (line {n})：{text}")),
+                None => f.errors.push(text),
+            },
             None => rest.push(format!("{path}: {text}")),
         }
     }
@@ -1323,7 +1401,7 @@ fn new_case_fields(values: &BTreeMap<String, String>) -> Vec<Field> {
         v("petitioners[0].id_number"),
         false,
     );
-    idn.hint = "18 位，末位可为 X";
+    idn.hint = "18 位，末位可为 X".into();
     let mut reqs = field(
         "matter.requests",
         "诉求 (requests)",
@@ -1331,7 +1409,7 @@ fn new_case_fields(values: &BTreeMap<String, String>) -> Vec<Field> {
         v("matter.requests"),
         true,
     );
-    reqs.hint = "每行一项";
+    reqs.hint = "每行一项".into();
     vec![
         channel,
         received,
@@ -1544,8 +1622,238 @@ fn section_title(section: &str) -> Option<&'static str> {
         "delivery" => Some("送达 (record a delivery)"),
         "extension" => Some("申请延期 (request an extension)"),
         "close" => Some("结案 (close the case)"),
+        "handling" => Some("处理意见 (handling opinion)"),
         _ => None,
     }
+}
+
+/// The key of the case file a section writes under (`delivery` →
+/// `deliveries`), for the findings shown at the top of its form.
+fn section_root(section: &str) -> &str {
+    match section {
+        "delivery" => "deliveries",
+        s => s,
+    }
+}
+
+/// What a section's form needs beyond the case: the office's day, its
+/// superior body (the default 复查机关), and the next free serial of the
+/// handling opinion's 文号 with its full form.
+struct FormCtx {
+    today: Date,
+    parent: Option<String>,
+    next_doc: Option<(i32, u32, Option<String>)>,
+}
+
+fn form_ctx(desk: &Desk, section: &str, c: &Case) -> FormCtx {
+    let rules = desk.rules();
+    let cfg = rules.config;
+    let next_doc = (section == "handling").then(|| {
+        let year = c
+            .handling
+            .as_ref()
+            .map(|h| h.date.year())
+            .unwrap_or(rules.as_of.year());
+        let files =
+            case::collect_files(&[desk.index.cases_dir().to_path_buf()]).unwrap_or_default();
+        let paper = crate::case::model::Paper::Opinion;
+        let n = case::next_serial(&files, cfg, paper, year);
+        (year, n, cfg.doc_number(paper, year, n))
+    });
+    FormCtx {
+        today: rules.as_of,
+        parent: cfg.office.parent.clone(),
+        next_doc,
+    }
+}
+
+/// One investigation step as the 调查核实 field writes it:
+/// `2026-11-13 上塘村 蒋晓东、杨爱琴：入户核查……` (`-` for a place or an
+/// investigator not recorded; line breaks inside the text become spaces).
+fn step_line(i: &crate::case::model::Investigation) -> String {
+    let or_dash = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .unwrap_or("-")
+            .to_string()
+    };
+    let text: String = i.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!(
+        "{} {} {}：{}",
+        i.date,
+        or_dash(&i.place),
+        or_dash(&i.by),
+        text
+    )
+}
+
+/// A step parsed from one line of the 调查核实 field.
+#[derive(Debug, PartialEq)]
+struct Step {
+    date: Date,
+    place: Option<String>,
+    by: Option<String>,
+    text: String,
+}
+
+const STEP_FORM: &str =
+    "每行一条：日期 地点 调查人：内容，如 2026-11-13 上塘村后畈组 蒋晓东、杨爱琴：入户核查家庭收入";
+
+/// Parses the 调查核实 field strictly: each non-blank line `日期 地点 调查人：内容`
+/// (the investigator is the last word before the colon; several are joined with
+/// 、; `-` when not recorded). Errors name their line.
+fn parse_steps(text: &str) -> Result<Vec<Step>, Vec<String>> {
+    let mut steps = Vec::new();
+    let mut errors = Vec::new();
+    for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())) {
+        if line.is_empty() {
+            continue;
+        }
+        let at = |m: &str| format!("第 {n} 行 (line {n})：{m}");
+        let Some((head, body)) = line.split_once(['：', ':']) else {
+            errors.push(at(
+                "缺少冒号“：”及调查内容 (no colon); 写作 日期 地点 调查人：内容",
+            ));
+            continue;
+        };
+        let words: Vec<&str> = head.split_whitespace().collect();
+        let body = body.trim();
+        let Some(date) = words.first().and_then(|d| Date::parse(d)) else {
+            errors.push(at(&format!(
+                "行首应为日期，如 2026-11-13 (date)；现为“{}”",
+                words.first().copied().unwrap_or("")
+            )));
+            continue;
+        };
+        if words.len() < 3 {
+            errors.push(at(
+                "日期之后应有地点和调查人，以空格分开 (place and investigator)；不详的写 -",
+            ));
+            continue;
+        }
+        if body.is_empty() {
+            errors.push(at("冒号之后应写调查内容 (what was done and found)"));
+            continue;
+        }
+        let dash = |s: String| (!matches!(s.as_str(), "-" | "－" | "—")).then_some(s);
+        steps.push(Step {
+            date,
+            place: dash(words[1..words.len() - 1].join(" ")),
+            by: dash(words[words.len() - 1].to_string()),
+            text: body.to_string(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(steps)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The changes that write `steps` as `[[handling.investigation]]` (`name`), in
+/// place of the `had` steps the file has.
+fn step_changes(name: &str, steps: &[Step], had: usize) -> Vec<edit::Change> {
+    let at = |i: usize, k: &str| FieldPath::parse(&format!("{name}[{i}].{k}"));
+    let mut v = Vec::new();
+    if steps.is_empty() {
+        v.push(edit::Change {
+            field: FieldPath::parse(name),
+            value: edit::Value::Remove,
+        });
+        return v;
+    }
+    let text = |o: &Option<String>| match o {
+        Some(s) => edit::Value::Text(s.clone()),
+        None => edit::Value::Remove,
+    };
+    for (i, st) in steps.iter().enumerate() {
+        v.push(edit::Change {
+            field: at(i, "date"),
+            value: edit::Value::Date(st.date),
+        });
+        v.push(edit::Change {
+            field: at(i, "place"),
+            value: text(&st.place),
+        });
+        v.push(edit::Change {
+            field: at(i, "by"),
+            value: text(&st.by),
+        });
+        v.push(edit::Change {
+            field: at(i, "text"),
+            value: edit::Value::Text(st.text.clone()),
+        });
+    }
+    for i in (steps.len()..had).rev() {
+        v.push(edit::Change {
+            field: FieldPath::parse(&format!("{name}[{i}]")),
+            value: edit::Value::Remove,
+        });
+    }
+    v
+}
+
+/// The file's findings about its decisions, placed as the form shows them: the
+/// form has the decision for request k at `handling.decisions[k-1]`, the file
+/// may have them in another order. A finding about a decision for a request
+/// the case does not have (or a second one for a request) has no place in the
+/// form: it is said above it (the save rewrites the decisions request by
+/// request, and that one goes).
+fn decisions_in_form_order(c: &Case, found: Vec<Located>) -> (Vec<Located>, Vec<String>) {
+    let Some(h) = &c.handling else {
+        return (found, Vec::new());
+    };
+    let n = c.matter.requests.len();
+    let mut kept = Vec::new();
+    let mut notes = Vec::new();
+    for mut l in found {
+        let path = l.diag.path.to_string();
+        let Some((i, rest)) = path
+            .strip_prefix("handling.decisions[")
+            .and_then(|r| r.split_once(']'))
+            .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.to_string())))
+        else {
+            kept.push(l);
+            continue;
+        };
+        let k = h.decisions.get(i).map_or(0, |d| d.request as usize);
+        let first = h.decisions.iter().position(|d| d.request as usize == k);
+        if (1..=n).contains(&k) && first == Some(i) {
+            l.diag.path = FieldPath::parse(&format!("handling.decisions[{}]{rest}", k - 1));
+            kept.push(l);
+        } else if l.diag.is_error() {
+            notes.push(format!(
+                "文件中的第 {} 条处理结果（request = {k}）：{}。保存时按诉求逐项重写处理结果，此条将删除",
+                i + 1,
+                mask_text(&l.diag.message)
+            ));
+        }
+    }
+    (kept, notes)
+}
+
+/// What a section's save writes besides its fields: for the handling opinion,
+/// the decisions beyond the case's requests taken out (each request has its
+/// decision at its place) and no sign-off date (a draft goes to the leader).
+fn section_tail(section: &str, c: &Case) -> Vec<edit::Change> {
+    if section != "handling" {
+        return Vec::new();
+    }
+    let had = c.handling.as_ref().map_or(0, |h| h.decisions.len());
+    let n = c.matter.requests.len();
+    let mut v: Vec<edit::Change> = (n..had)
+        .rev()
+        .map(|i| edit::Change {
+            field: FieldPath::parse(&format!("handling.decisions[{i}]")),
+            value: edit::Value::Remove,
+        })
+        .collect();
+    v.push(edit::Change {
+        field: FieldPath::parse("handling.signed_off_on"),
+        value: edit::Value::Remove,
+    });
+    v
 }
 
 /// What editing a section needs: recording a delivery is its own action.
@@ -1567,8 +1875,144 @@ fn section_audit(section: &str) -> AuditAction {
     }
 }
 
-fn section_fields(section: &str, c: &Case) -> Vec<Field> {
+fn handling_fields(c: &Case, ctx: &FormCtx) -> Vec<Field> {
+    use crate::case::model::{DocNo, Outcome, Procedure};
+    let h = c.handling.as_ref();
+    let mut procedure = field(
+        "handling.procedure",
+        "办理程序 (procedure)",
+        "select",
+        h.map_or(Procedure::Ordinary, |h| h.procedure)
+            .zh()
+            .to_string(),
+        true,
+    );
+    procedure.options = Procedure::ALL.iter().map(|p| p.zh().to_string()).collect();
+    procedure.hint = "普通程序 60 日；简易程序须本机关在 anjuan.toml 中启用".into();
+    let mut date = field(
+        "handling.date",
+        "意见书日期 (date of the opinion)",
+        "date",
+        h.map_or(ctx.today, |h| h.date).to_string(),
+        true,
+    );
+    date.hint = "如 2026-11-20；在受理日期之后，不得晚于今天".into();
+    // A new draft is offered the office's next free serial (with an issuer
+    // code configured); the save refuses a number another case uses.
+    let mut doc_no = field(
+        "handling.doc_no",
+        "文号 (document number)",
+        "docno",
+        match h.and_then(|h| h.doc_no.as_ref()) {
+            Some(DocNo::Serial(n)) => n.to_string(),
+            Some(DocNo::Full(s)) => s.clone(),
+            None => match &ctx.next_doc {
+                Some((_, n, Some(_))) => n.to_string(),
+                _ => String::new(),
+            },
+        },
+        true,
+    );
+    doc_no.hint = match &ctx.next_doc {
+        Some((year, n, Some(full))) => format!(
+            "填本机关序号（如 {n}，印作 {full}）或完整文号；本机关 {year} 年处理意见书下一个未用的序号是 {n}"
+        ),
+        Some((year, n, None)) => format!(
+            "填完整文号，如 某信处字〔{year}〕{n}号（anjuan.toml 的 [issuers] 未配置处理意见书的发文机关代字，不能只填序号）"
+        ),
+        None => "填本机关序号或完整文号".into(),
+    };
+    let mut facts = field(
+        "handling.facts",
+        "查明事实 (facts found)",
+        "textarea",
+        h.map(|h| h.facts.clone()).unwrap_or_default(),
+        true,
+    );
+    facts.hint = "时间、地点、主要事实".into();
+    let mut steps = field(
+        "handling.investigation",
+        "调查核实 (investigation)",
+        "steps",
+        h.map(|h| {
+            h.investigation
+                .iter()
+                .map(step_line)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default(),
+        false,
+    );
+    steps.hint = format!("{STEP_FORM}；地点或调查人不详的写 -，多名调查人用顿号“、”分隔");
+    let mut basis = field(
+        "handling.legal_basis",
+        "法律政策依据 (legal basis)",
+        "lines",
+        h.map(|h| h.legal_basis.join("\n")).unwrap_or_default(),
+        true,
+    );
+    basis.hint =
+        "每行一条，按条引用，如《社会救助暂行办法》第九条；《信访工作条例》第三十二条由意见书自动引用"
+            .into();
+    let mut v = vec![procedure, date, doc_no, facts, steps, basis];
+    for (i, req) in c.matter.requests.iter().enumerate() {
+        let k = i + 1;
+        let d = h.and_then(|h| h.decisions.iter().find(|d| d.request as usize == k));
+        let mut shown = field(
+            &format!("handling.decisions[{i}].request"),
+            &format!("第 {k} 项诉求 (request {k})"),
+            "readonly",
+            req.clone(),
+            false,
+        );
+        shown.set = Some(edit::Value::Int(k as i64));
+        let mut outcome = field(
+            &format!("handling.decisions[{i}].outcome"),
+            &format!("第 {k} 项 处理结果 (outcome)"),
+            "select",
+            d.map(|d| d.outcome.zh().to_string()).unwrap_or_default(),
+            true,
+        );
+        outcome.options = Outcome::ALL.iter().map(|o| o.zh().to_string()).collect();
+        outcome.choose = true;
+        let mut reason = field(
+            &format!("handling.decisions[{i}].reason"),
+            &format!("第 {k} 项 理由 (reason)"),
+            "textarea",
+            d.map(|d| d.reason.clone()).unwrap_or_default(),
+            true,
+        );
+        reason.hint = "支持的写明如何解决；解释说明、不予支持的写明理由和依据".into();
+        v.extend([shown, outcome, reason]);
+    }
+    let mut review = field(
+        "handling.review_body",
+        "复查机关 (review body)",
+        "text",
+        h.map(|h| h.review_body.clone())
+            .filter(|b| !b.trim().is_empty())
+            .or_else(|| ctx.parent.clone())
+            .unwrap_or_default(),
+        true,
+    );
+    review.hint = "写入救济告知：信访人可自收到意见书之日起 30 日内向其申请复查".into();
+    let mut signer = field(
+        "handling.signed_off_by",
+        "签发领导 (signed off by)",
+        "readonly",
+        "待领导审签 (awaiting the leader's sign-off)".into(),
+        false,
+    );
+    signer.hint = "保存后由领导在“审批”页审签；审签前不生成处理意见书".into();
+    signer.set = Some(edit::Value::Text(String::new()));
+    v.extend([review, signer]);
+    v
+}
+
+fn section_fields(section: &str, c: &Case, ctx: &FormCtx) -> Vec<Field> {
     match section {
+        "handling" => handling_fields(c, ctx),
         "matter" => {
             let mut reqs = field(
                 "matter.requests",
@@ -1577,7 +2021,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 c.matter.requests.join("\n"),
                 true,
             );
-            reqs.hint = "每行一项";
+            reqs.hint = "每行一项".into();
             vec![
                 field(
                     "matter.summary",
@@ -1671,7 +2115,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 String::new(),
                 true,
             );
-            time.hint = "如 2026-11-20 10:30";
+            time.hint = "如 2026-11-20 10:30".into();
             let recipient = c
                 .petitioners
                 .first()
@@ -1684,7 +2128,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 String::new(),
                 true,
             );
-            servers.hint = "每行一人，至少一人";
+            servers.hint = "每行一人，至少一人".into();
             let mut tracking = field(
                 &k("tracking_number"),
                 "邮件号码 (tracking number)",
@@ -1692,7 +2136,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 String::new(),
                 false,
             );
-            tracking.hint = "邮寄送达必填";
+            tracking.hint = "邮寄送达必填".into();
             let mut witness = field(
                 &k("witness"),
                 "见证人 (witness)",
@@ -1700,7 +2144,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 String::new(),
                 false,
             );
-            witness.hint = "留置送达必填（并填拒收理由、拍照录像记录）";
+            witness.hint = "留置送达必填（并填拒收理由、拍照录像记录）".into();
             vec![
                 paper,
                 method,
@@ -1749,7 +2193,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 e.map(|e| e.days.to_string()).unwrap_or_default(),
                 true,
             );
-            days.hint = "1–30 日；经本机关负责人批准前，办理期限不变";
+            days.hint = "1–30 日；经本机关负责人批准前，办理期限不变".into();
             vec![
                 days,
                 field(
@@ -1770,7 +2214,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 cl.map(|x| x.date.to_string()).unwrap_or_default(),
                 true,
             );
-            date.hint = "如 2026-11-21；不得晚于今天";
+            date.hint = "如 2026-11-21；不得晚于今天".into();
             let mut basis = field(
                 "close.basis",
                 "销号依据 (basis)",
@@ -1789,7 +2233,7 @@ fn section_fields(section: &str, c: &Case) -> Vec<Field> {
                 cl.and_then(|x| x.note.clone()).unwrap_or_default(),
                 false,
             );
-            note.hint = "以行政复议、诉讼程序、依法处理销号的，写明案号或处理文书";
+            note.hint = "以行政复议、诉讼程序、依法处理销号的，写明案号或处理文书".into();
             vec![date, basis, note]
         }
         _ => Vec::new(),
@@ -1829,7 +2273,7 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
         Some(s),
         StatusCode::NOT_FOUND,
         "没有这一部分 (no such section)",
-        "可修改的部分：信访人（petitioners）、事项（matter）、送达（delivery）、申请延期（extension）、结案（close）。",
+        "可修改的部分：信访人（petitioners）、事项（matter）、送达（delivery）、申请延期（extension）、处理意见（handling）、结案（close）。",
     )
 }
 
@@ -1837,6 +2281,9 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
 /// requested only while the handling period runs and none is recorded (or the
 /// request is still pending).
 fn section_allowed(desk: &Desk, s: &Session, section: &str, c: &Case) -> Result<(), Response> {
+    if section == "handling" {
+        return handling_allowed(desk, s, c);
+    }
     if section != "extension" || c.extension_pending().is_some() {
         return Ok(());
     }
@@ -1850,6 +2297,43 @@ fn section_allowed(desk: &Desk, s: &Session, section: &str, c: &Case) -> Result<
             &format!("{e}。{}", e.remedy()),
         )),
     }
+}
+
+/// A handling opinion is drafted for an accepted case, and edited only while
+/// it awaits the leader's sign-off: a signed-off opinion is what the leader
+/// approved, so the desk refuses to change it (the sign-off would have to be
+/// withdrawn first).
+fn handling_allowed(desk: &Desk, s: &Session, c: &Case) -> Result<(), Response> {
+    let refuse = |title: &str, detail: String| {
+        Err(error_page(
+            desk,
+            Some(s),
+            StatusCode::CONFLICT,
+            title,
+            &detail,
+        ))
+    };
+    if let Some(h) = c.handling.as_ref().filter(|h| h.signed_off()) {
+        return refuse(
+            "处理意见已签发，不能修改 (signed off)",
+            format!(
+                "处理意见已由 {} 于 {} 签发。签发后的意见书是领导审定的文本，工作台不再修改；确需改动的，须先由签发领导撤回签发（清空案件文件中的 signed_off_by 与 signed_off_on），改后重新送审。",
+                h.signed_off_by.trim(),
+                h.signed_off_date()
+            ),
+        );
+    }
+    let accepted = c
+        .acceptance
+        .as_ref()
+        .is_some_and(|a| a.decision == crate::case::model::Decision::Accept);
+    if !accepted {
+        return refuse(
+            "尚未受理，不能起草处理意见 (not accepted)",
+            "处理意见只对已受理的信访事项出具：请先记录受理决定（受理告知书）。".into(),
+        );
+    }
+    Ok(())
 }
 
 /// The session and the case file of an edit request, once the role, the
@@ -1884,6 +2368,7 @@ pub(crate) async fn edit_page(
         Err(r) => return r,
     };
     let d = desk.clone();
+    let sec = section.clone();
     let opened = blocking(&desk, move || {
         let o = edit::open(&d.office, &file).map_err(|e| format!("{e}。{}", e.remedy()))?;
         let rules = d.rules();
@@ -1893,10 +2378,11 @@ pub(crate) async fn edit_page(
                 mask_text(&l.diag.message)
             )
         })?;
-        Ok::<_, String>((o.version, cf.case, found))
+        let ctx = form_ctx(&d, &sec, &cf.case);
+        Ok::<_, String>((o.version, cf.case, found, ctx))
     })
     .await;
-    let (version, c, found) = match opened {
+    let (version, c, found, ctx) = match opened {
         Ok(Ok(x)) => x,
         Ok(Err(msg)) => {
             return error_page(
@@ -1912,12 +2398,24 @@ pub(crate) async fn edit_page(
     if let Err(r) = section_allowed(&desk, &s, &section, &c) {
         return r;
     }
-    let mut fields = section_fields(&section, &c);
+    let mut fields = section_fields(&section, &c, &ctx);
     let found: Vec<Located> = found
         .into_iter()
         .filter(|l| !case::TIMELINESS.contains(&l.diag.code))
         .collect();
-    let _ = place(&mut fields, &found);
+    let (found, mut notes) = if section == "handling" {
+        decisions_in_form_order(&c, found)
+    } else {
+        (found, Vec::new())
+    };
+    // What the file has wrong in this section but at no field of the form is
+    // listed above the form.
+    let root = section_root(&section);
+    notes.extend(
+        place(&mut fields, &found)
+            .into_iter()
+            .filter(|n| n.starts_with(&format!("{root}.")) || n.starts_with(&format!("{root}["))),
+    );
     edit_page_of(
         &desk,
         &s,
@@ -1925,7 +2423,7 @@ pub(crate) async fn edit_page(
         (&id, &section),
         &fields,
         &version,
-        (None, Vec::new()),
+        (None, notes),
     )
 }
 
@@ -1944,11 +2442,15 @@ pub(crate) async fn edit(
     // The fields of the section as the file has them now (for their names and kinds).
     let d = desk.clone();
     let f2 = file.clone();
+    let (d2, sec) = (desk.clone(), section.clone());
     let now = blocking(&desk, move || {
-        case::load(&f2).ok().and_then(Result::ok).map(|cf| cf.case)
+        case::load(&f2).ok().and_then(Result::ok).map(|cf| {
+            let ctx = form_ctx(&d2, &sec, &cf.case);
+            (cf.case, ctx)
+        })
     })
     .await;
-    let current = match now {
+    let (current, ctx) = match now {
         Ok(Some(c)) => c,
         Ok(None) => {
             return error_page(
@@ -1964,12 +2466,55 @@ pub(crate) async fn edit(
     if let Err(r) = section_allowed(&desk, &s, &section, &current) {
         return r;
     }
-    let mut fields = section_fields(&section, &current);
+    let mut fields = section_fields(&section, &current, &ctx);
     let mut changes = Vec::new();
     let mut unparsed = false;
     for f in fields.iter_mut() {
+        if f.kind == "readonly" {
+            if let Some(v) = &f.set {
+                changes.push(edit::Change {
+                    field: FieldPath::parse(&f.name),
+                    value: v.clone(),
+                });
+            }
+            continue;
+        }
         let given = values.get(&f.name).cloned().unwrap_or_default();
+        if f.kind == "steps" {
+            let had = current
+                .handling
+                .as_ref()
+                .map_or(0, |h| h.investigation.len());
+            match parse_steps(&given) {
+                Ok(steps) => changes.extend(step_changes(&f.name, &steps, had)),
+                Err(errors) => {
+                    f.errors.extend(errors);
+                    unparsed = true;
+                }
+            }
+            f.value = given;
+            continue;
+        }
         let value = match f.kind {
+            "select" if f.choose && !f.options.iter().any(|o| o == given.trim()) => {
+                f.errors
+                    .push(format!("请选择{} (choose one)", f.options.join("、")));
+                unparsed = true;
+                edit::Value::Remove
+            }
+            "docno" => match given.trim() {
+                "" => edit::Value::Remove,
+                t if t.chars().all(|c| c.is_ascii_digit()) => match t.parse::<i64>() {
+                    Ok(n) if (1..=999_999).contains(&n) => edit::Value::Int(n),
+                    _ => {
+                        f.errors
+                            .push("序号应为正整数，如 12；或填完整文号 (serial)".into());
+                        unparsed = true;
+                        edit::Value::Remove
+                    }
+                },
+                t => edit::Value::Text(t.to_string()),
+            },
             "lines" => edit::Value::List(lines(&given)),
             "datetime" => match crate::case::date::DateTime::parse(&given) {
                 Some(t) => edit::Value::DateTime(t),
@@ -2005,6 +2550,7 @@ pub(crate) async fn edit(
             value,
         });
     }
+    changes.extend(section_tail(&section, &current));
     let version = values.get("version").cloned().unwrap_or_default();
     if unparsed {
         return edit_page_of(
@@ -2021,11 +2567,26 @@ pub(crate) async fn edit(
         );
     }
     let action = section_audit(&section);
+    let with_others = section == "handling";
     let who = s.user.clone();
     let target = id.clone();
     let saved = blocking(&desk, move || {
         let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
-        let r = edit::save(&d.office, &file, &base_version, &changes, &d.rules());
+        // A handling opinion's 文号 must not be another case's: checked against
+        // the office's other files (the desk's saves are one at a time).
+        let others = if with_others {
+            case::collect_files(&[d.index.cases_dir().to_path_buf()]).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let r = edit::save_among(
+            &d.office,
+            &file,
+            &base_version,
+            &changes,
+            &d.rules(),
+            &others,
+        );
         if let Ok(sv) = &r {
             if !sv.changed.is_empty() {
                 let detail = sv.changed.join(", ");
@@ -2118,6 +2679,54 @@ mod tests {
         ] {
             assert!(!plain_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn investigation_steps_are_read_strictly_by_line() {
+        let steps = parse_steps(
+            "2026-11-13 上塘村 后畈组 蒋晓东、杨爱琴：入户核查：收入属实\n\n  2026-11-16 - -:调取登记  ",
+        )
+        .unwrap();
+        assert_eq!(
+            steps,
+            vec![
+                Step {
+                    date: Date::parse("2026-11-13").unwrap(),
+                    place: Some("上塘村 后畈组".into()),
+                    by: Some("蒋晓东、杨爱琴".into()),
+                    text: "入户核查：收入属实".into(),
+                },
+                Step {
+                    date: Date::parse("2026-11-16").unwrap(),
+                    place: None,
+                    by: None,
+                    text: "调取登记".into(),
+                },
+            ]
+        );
+        let errors = parse_steps(
+            "2026-11-13 上塘村 蒋晓东：入户核查\n2026-13-01 上塘村 蒋晓东：x\n2026-11-14 蒋晓东：x\n2026-11-15 上塘村 蒋晓东\n2026-11-16 上塘村 蒋晓东：",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        for (e, line) in errors
+            .iter()
+            .zip(["第 2 行", "第 3 行", "第 4 行", "第 5 行"])
+        {
+            assert!(e.starts_with(line), "{e}");
+        }
+        assert!(parse_steps("").unwrap().is_empty());
+        // What the form shows parses back to the same step.
+        let inv = crate::case::model::Investigation {
+            date: Date::parse("2026-03-12").unwrap(),
+            place: None,
+            by: Some("徐建平".into()),
+            text: "现场查看，\n拍照14张。".into(),
+        };
+        let back = parse_steps(&step_line(&inv)).unwrap();
+        assert_eq!(back[0].by.as_deref(), Some("徐建平"));
+        assert_eq!(back[0].place, None);
+        assert_eq!(back[0].text, "现场查看， 拍照14张。");
     }
 
     #[test]

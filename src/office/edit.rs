@@ -294,6 +294,16 @@ fn apply(doc: &mut DocumentMut, c: &Change) -> Result<(), EditError> {
         // `petitioners[0]`: a table of an array of tables.
         if let Some(Seg::Index(n)) = parents.get(i + 1) {
             let n = *n;
+            // The first table of a list not in the file yet (`[[handling.decisions]]`
+            // of a new opinion) starts the list; a removal from it is no change.
+            if !table.contains_key(k) {
+                if c.value == Value::Remove {
+                    return Ok(());
+                }
+                if n == 0 {
+                    table.insert(k, Item::ArrayOfTables(toml_edit::ArrayOfTables::new()));
+                }
+            }
             let Some(arr) = table.get_mut(k).and_then(Item::as_array_of_tables_mut) else {
                 return Err(field_err(&c.field, format!("{at} 不是一组表")));
             };
@@ -364,6 +374,14 @@ fn apply_item(doc: &mut DocumentMut, c: &Change, n: usize) -> Result<(), EditErr
             None => return Err(field_err(field, format!("{parent} 不存在"))),
         };
     }
+    // Indexing a table by a key it does not have leaves an empty slot: a list
+    // that is not there has no item to remove.
+    if item.is_none() {
+        return match c.value {
+            Value::Remove => Ok(()),
+            _ => Err(field_err(field, format!("{parent} 不存在"))),
+        };
+    }
     if let Some(tables) = item.as_array_of_tables_mut() {
         return match &c.value {
             Value::Remove if n < tables.len() => {
@@ -420,6 +438,21 @@ pub fn save(
     changes: &[Change],
     rules: &Rules,
 ) -> Result<Saved, EditError> {
+    save_among(office, path, base, changes, rules, &[])
+}
+
+/// [`save`], with the result also checked against the office's other case
+/// files `others` for duplicate case and document numbers (a save that gives
+/// a paper a 文号 another case uses is refused; a duplicate the file already
+/// had does not block it).
+pub fn save_among(
+    office: &Path,
+    path: &Path,
+    base: &str,
+    changes: &[Change],
+    rules: &Rules,
+    others: &[PathBuf],
+) -> Result<Saved, EditError> {
     let current = read(path)?;
     let current_version = version_of(current.as_bytes());
     let conflict = |current: &str, current_version: String| EditError::Conflict {
@@ -449,12 +482,23 @@ pub fn save(
         apply(&mut doc, c)?;
     }
     let text = doc.to_string();
-    let before_errors = match case::check_text(path, current.clone(), rules) {
-        Ok((_, found)) => error_keys(&found),
-        Err(l) => error_keys(&[l]),
+    let before = case::check_text(path, current.clone(), rules);
+    let mut before_errors = match &before {
+        Ok((_, found)) => error_keys(found),
+        Err(l) => error_keys(std::slice::from_ref(l)),
     };
-    let (_, found) =
+    let (cf, mut found) =
         case::check_text(path, text.clone(), rules).map_err(|l| EditError::Invalid(vec![l]))?;
+    if !others.is_empty() {
+        let dups = case::check_against(&cf, others, rules.config);
+        if dups.iter().any(|l| l.diag.is_error()) {
+            // Only now the file as it was: a duplicate it had is not new.
+            if let Ok((old, _)) = &before {
+                before_errors.extend(error_keys(&case::check_against(old, others, rules.config)));
+            }
+        }
+        found.extend(dups);
+    }
     let new_errors: Vec<Located> = found
         .iter()
         .filter(|l| {
@@ -492,4 +536,117 @@ pub fn save(
         changed,
         warnings: found,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Loaded};
+
+    /// The demo office's configuration with its cases XF-2026-0006 (opinion
+    /// 文号 31) and XF-2026-0007 (accepted, no opinion yet).
+    fn office() -> (tempfile::TempDir, Loaded, PathBuf, PathBuf) {
+        let t = tempfile::tempdir().unwrap();
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-office");
+        std::fs::create_dir_all(t.path().join("cases")).unwrap();
+        let cfg = t.path().join("anjuan.toml");
+        std::fs::copy(demo.join("anjuan.toml"), &cfg).unwrap();
+        let mut files = Vec::new();
+        for id in ["XF-2026-0006", "XF-2026-0007"] {
+            let f = t.path().join(format!("cases/{id}.toml"));
+            std::fs::copy(demo.join(format!("cases/{id}.toml")), &f).unwrap();
+            files.push(f);
+        }
+        let loaded = Loaded {
+            config: Config::load(&cfg).unwrap(),
+            path: Some(cfg),
+        };
+        let other = files.remove(0);
+        (t, loaded, other, files.remove(0))
+    }
+
+    fn set(field: &str, value: Value) -> Change {
+        Change {
+            field: FieldPath::parse(field),
+            value,
+        }
+    }
+
+    fn opinion(doc_no: i64) -> Vec<Change> {
+        let t = |s: &str| Value::Text(s.into());
+        vec![
+            set(
+                "handling.date",
+                Value::Date(Date::parse("2026-11-20").unwrap()),
+            ),
+            set("handling.doc_no", Value::Int(doc_no)),
+            set("handling.facts", t("经核查属实。")),
+            set(
+                "handling.legal_basis",
+                Value::List(vec!["《社会救助暂行办法》第九条".into()]),
+            ),
+            set("handling.review_body", t("青溪县人民政府")),
+            set("handling.signed_off_by", t("")),
+            set(
+                "handling.investigation[0].date",
+                Value::Date(Date::parse("2026-11-13").unwrap()),
+            ),
+            set("handling.investigation[0].text", t("入户核查。")),
+            set("handling.decisions[0].request", Value::Int(1)),
+            set("handling.decisions[0].outcome", t("支持")),
+            set("handling.decisions[0].reason", t("恢复低保。")),
+            set("handling.decisions[1].request", Value::Int(2)),
+            set("handling.decisions[1].outcome", t("支持")),
+            set("handling.decisions[1].reason", t("补发。")),
+        ]
+    }
+
+    #[test]
+    fn a_new_opinion_starts_its_lists_and_keeps_the_comments() {
+        let (t, loaded, other, file) = office();
+        let rules = crate::office::rules(&loaded, None);
+        let o = open(t.path(), &file).unwrap();
+        let saved =
+            save_among(t.path(), &file, &o.version, &opinion(32), &rules, &[other]).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("# 样例（未结）"), "{text}");
+        assert_eq!(text.matches("[[handling.decisions]]").count(), 2, "{text}");
+        assert_eq!(text.matches("[[handling.investigation]]").count(), 1);
+        assert!(saved.changed.iter().any(|c| c.starts_with("handling")));
+        // The only finding: the draft awaits the leader.
+        let errors: Vec<_> = saved
+            .warnings
+            .iter()
+            .filter(|l| l.diag.is_error())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        // Taking the list out again: removing a list that is not there is no error.
+        let o = open(t.path(), &file).unwrap();
+        let gone = [
+            set("handling.investigation", Value::Remove),
+            set("handling.hearings[0]", Value::Remove),
+        ];
+        save(t.path(), &file, &o.version, &gone, &rules).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains("[[handling.investigation]]"), "{text}");
+    }
+
+    #[test]
+    fn another_cases_document_number_is_refused_among_the_office_files() {
+        let (t, loaded, other, file) = office();
+        let rules = crate::office::rules(&loaded, None);
+        let before = std::fs::read_to_string(&file).unwrap();
+        let o = open(t.path(), &file).unwrap();
+        match save_among(t.path(), &file, &o.version, &opinion(31), &rules, &[other]) {
+            Err(EditError::Invalid(found)) => assert!(
+                found.iter().any(|l| l.diag.code == "duplicate-number"
+                    && l.diag.path.to_string() == "handling.doc_no"),
+                "{found:?}"
+            ),
+            r => panic!("{r:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+        // Without the other files (the plain save) the number is not compared.
+        save(t.path(), &file, &o.version, &opinion(31), &rules).unwrap();
+    }
 }
