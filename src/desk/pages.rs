@@ -597,38 +597,22 @@ pub(crate) async fn stats(
         Ok(snap) => snap,
         Err(r) => return r,
     };
-    let st = match desk.stats.get(&snap, &year) {
-        Some(st) => st,
-        None => {
-            let d = desk.clone();
-            let figures = blocking(&desk, move || {
-                crate::office::report::figures(
-                    d.loaded.path.as_deref(),
-                    &[d.index.cases_dir().to_path_buf()],
-                    year,
-                    None,
-                    &crate::office::progress::silent,
-                )
-            })
-            .await;
-            match figures {
-                Ok(Ok(st)) => desk.stats.put(&snap, year, st),
-                Ok(Err(e)) => {
-                    return error_page(
-                        &desk,
-                        Some(&s),
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "无法统计 (cannot count the year)",
-                        &format!(
-                            "{}。{}",
-                            mask_text(&e.to_string()),
-                            e.remedy().unwrap_or("请检查办公室目录后重试")
-                        ),
-                    )
-                }
-                Err(r) => return r,
-            }
+    let st = match year_figures(&desk, &snap, year).await {
+        Ok(Ok(st)) => st,
+        Ok(Err(e)) => {
+            return error_page(
+                &desk,
+                Some(&s),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "无法统计 (cannot count the year)",
+                &format!(
+                    "{}。{}",
+                    mask_text(&e.to_string()),
+                    e.remedy().unwrap_or("请检查办公室目录后重试")
+                ),
+            )
         }
+        Err(r) => return r,
     };
     let mut c = base(&desk, Some(&s), "/stats");
     c.insert("year", &year);
@@ -653,6 +637,31 @@ pub(crate) async fn stats(
     ];
     c.insert("parts", &parts);
     render(&desk, StatusCode::OK, "stats.html", &c)
+}
+
+/// The year's figures (`office::report::figures`), kept in `desk.stats` while
+/// the snapshot of the cases stays the same. (Shared with the API.)
+pub(super) async fn year_figures(
+    desk: &Arc<Desk>,
+    snap: &Arc<Snapshot>,
+    year: i32,
+) -> Result<Result<Arc<crate::ledger::stats::Stats>, crate::office::report::ReportError>, Response>
+{
+    if let Some(st) = desk.stats.get(snap, &year) {
+        return Ok(Ok(st));
+    }
+    let d = desk.clone();
+    let figures = blocking(desk, move || {
+        crate::office::report::figures(
+            d.loaded.path.as_deref(),
+            &[d.index.cases_dir().to_path_buf()],
+            year,
+            None,
+            &crate::office::progress::silent,
+        )
+    })
+    .await?;
+    Ok(figures.map(|st| desk.stats.put(snap, year, st)))
 }
 
 // ---------------------------------------------------------------- the case list
@@ -773,21 +782,8 @@ pub(crate) async fn render_case(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let (d, user) = (desk.clone(), s.user.clone());
-    let done = blocking(&desk, move || {
-        let opts = crate::office::render::RenderOptions {
-            config: d.loaded.path.clone(),
-            actor: format!("desk:{user}"),
-            ..Default::default()
-        };
-        crate::office::render::render(
-            &[file],
-            &opts,
-            &|p: &std::path::Path| env_passphrase(p),
-            &crate::office::progress::silent,
-        )
-    })
-    .await;
+    let (d, actor) = (desk.clone(), format!("desk:{}", s.user));
+    let done = blocking(&desk, move || render_papers(&d, &actor, file)).await;
     match done {
         Ok(Ok(r)) if r.failed.is_empty() && r.refused.is_empty() => {
             see_other(&format!("/cases/{id}#papers"))
@@ -823,6 +819,27 @@ pub(crate) async fn render_case(
         ),
         Err(r) => r,
     }
+}
+
+/// Renders one case's papers (`office::render`, signed with the office key,
+/// its passphrase from [`env_passphrase`]); `actor` is the library's
+/// (`desk:NAME`). Blocking. (Shared with the API.)
+pub(super) fn render_papers(
+    desk: &Desk,
+    actor: &str,
+    file: PathBuf,
+) -> Result<crate::office::render::Rendered, crate::office::render::RenderFlowError> {
+    let opts = crate::office::render::RenderOptions {
+        config: desk.loaded.path.clone(),
+        actor: actor.to_string(),
+        ..Default::default()
+    };
+    crate::office::render::render(
+        &[file],
+        &opts,
+        &|p: &std::path::Path| env_passphrase(p),
+        &crate::office::progress::silent,
+    )
 }
 
 /// The office key's passphrase, from `ANJUAN_PASSPHRASE` as the desk was
@@ -909,17 +926,34 @@ fn finding(l: &Located) -> Finding {
 }
 
 fn papers(dir: &FsPath) -> Vec<PaperRow> {
-    let mut v: Vec<PaperRow> = std::fs::read_dir(dir)
+    paper_files(dir)
+        .into_iter()
+        .map(|p| PaperRow {
+            size: format!("{} KB", p.bytes.div_ceil(1024)),
+            name: p.name,
+        })
+        .collect()
+}
+
+/// A rendered paper of a case.
+pub(super) struct PaperFile {
+    pub name: String,
+    pub bytes: u64,
+    /// Its detached signature (`NAME.minisig`) lies beside it.
+    pub signed: bool,
+}
+
+/// The PDFs of a case's papers folder, by name. Blocking. (Shared with the API.)
+pub(super) fn paper_files(dir: &FsPath) -> Vec<PaperFile> {
+    let mut v: Vec<PaperFile> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
                 .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                 .filter_map(|e| {
                     let name = e.file_name().into_string().ok()?;
-                    (name.ends_with(".pdf") && !name.starts_with('.')).then(|| PaperRow {
-                        size: e
-                            .metadata()
-                            .map(|m| format!("{} KB", m.len().div_ceil(1024)))
-                            .unwrap_or_default(),
+                    (name.ends_with(".pdf") && !name.starts_with('.')).then(|| PaperFile {
+                        bytes: e.metadata().map(|m| m.len()).unwrap_or(0),
+                        signed: crate::sign::sig_path(&e.path()).is_file(),
                         name,
                     })
                 })
@@ -1129,17 +1163,8 @@ pub(crate) async fn paper(
     if let Err(r) = case_file(&desk, &s, &id).await {
         return r;
     }
-    let dir = desk.papers_dir(&id);
-    let read = blocking(&desk, move || {
-        // Confined: the file's real path must lie in the case's papers folder.
-        let root = std::fs::canonicalize(&dir).ok()?;
-        let file = std::fs::canonicalize(dir.join(&name)).ok()?;
-        if file.parent() != Some(root.as_path()) || !file.is_file() {
-            return None;
-        }
-        std::fs::read(&file).ok().map(|b| (b, name))
-    })
-    .await;
+    let d = desk.clone();
+    let read = blocking(&desk, move || read_paper(&d, &id, &name).map(|b| (b, name))).await;
     let (bytes, name) = match read {
         Ok(Some(x)) => x,
         Ok(None) => return refused(&desk),
@@ -1161,6 +1186,22 @@ pub(crate) async fn paper(
         HeaderValue::from_static("private, no-store"),
     );
     res
+}
+
+/// A paper of case `id` by its plain name (`*.pdf`), confined to the case's
+/// papers folder. Blocking. (Shared with the API.)
+pub(super) fn read_paper(desk: &Desk, id: &str, name: &str) -> Option<Vec<u8>> {
+    if !plain_name(name) || !name.ends_with(".pdf") {
+        return None;
+    }
+    let dir = desk.papers_dir(id);
+    // Confined: the file's real path must lie in the case's papers folder.
+    let root = std::fs::canonicalize(&dir).ok()?;
+    let file = std::fs::canonicalize(dir.join(name)).ok()?;
+    if file.parent() != Some(root.as_path()) || !file.is_file() {
+        return None;
+    }
+    std::fs::read(&file).ok()
 }
 
 /// The `Content-Disposition` of a file sent by name (ASCII fallback and RFC 5987).
@@ -1197,16 +1238,16 @@ pub(super) fn percent(s: &str) -> String {
 // ---------------------------------------------------------------- forms
 
 #[derive(Serialize, Clone)]
-struct Field {
-    name: String,
+pub(super) struct Field {
+    pub name: String,
     label: String,
-    /// text, date, textarea, lines, select
-    kind: &'static str,
-    value: String,
-    options: Vec<String>,
-    required: bool,
+    /// text, date, textarea, lines, select, datetime, number
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<String>,
+    pub required: bool,
     hint: &'static str,
-    errors: Vec<String>,
+    pub errors: Vec<String>,
 }
 
 fn field(name: &str, label: &str, kind: &'static str, value: String, required: bool) -> Field {
@@ -1527,7 +1568,7 @@ pub(crate) async fn new_case(
 // ---------------------------------------------------------------- editing a section
 
 /// The sections a clerk edits, by their path name.
-fn section_title(section: &str) -> Option<&'static str> {
+pub(super) fn section_title(section: &str) -> Option<&'static str> {
     match section {
         "matter" => Some("事项 (the matter)"),
         "petitioners" => Some("信访人 (petitioners)"),
@@ -1539,7 +1580,7 @@ fn section_title(section: &str) -> Option<&'static str> {
 }
 
 /// What editing a section needs: recording a delivery is its own action.
-fn section_action(section: &str) -> Action {
+pub(super) fn section_action(section: &str) -> Action {
     match section {
         "delivery" => Action::RecordDelivery,
         "close" => Action::CloseCase,
@@ -1548,7 +1589,7 @@ fn section_action(section: &str) -> Action {
 }
 
 /// The audit line a section's save writes.
-fn section_audit(section: &str) -> AuditAction {
+pub(super) fn section_audit(section: &str) -> AuditAction {
     match section {
         "delivery" => AuditAction::DeliveryRecord,
         "close" => AuditAction::CaseClose,
@@ -1557,7 +1598,7 @@ fn section_audit(section: &str) -> AuditAction {
     }
 }
 
-fn section_fields(section: &str, c: &Case) -> Vec<Field> {
+pub(super) fn section_fields(section: &str, c: &Case) -> Vec<Field> {
     match section {
         "matter" => {
             let mut reqs = field(
@@ -1823,16 +1864,24 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
     )
 }
 
-/// Whether the section can be edited in the case's state: an extension can be
-/// requested only while the handling period runs and none is recorded (or the
-/// request is still pending).
-fn section_allowed(desk: &Desk, s: &Session, section: &str, c: &Case) -> Result<(), Response> {
+/// Why the section cannot be edited in the case's state, if it cannot: an
+/// extension can be requested only while the handling period runs and none is
+/// recorded (or the request is still pending). (Shared with the API.)
+pub(super) fn section_closed(
+    desk: &Desk,
+    section: &str,
+    c: &Case,
+) -> Option<crate::office::approval::ApprovalError> {
     if section != "extension" || c.extension_pending().is_some() {
-        return Ok(());
+        return None;
     }
-    match crate::office::approval::may_request(c, &desk.rules()) {
-        Ok(()) => Ok(()),
-        Err(e) => Err(error_page(
+    crate::office::approval::may_request(c, &desk.rules()).err()
+}
+
+fn section_allowed(desk: &Desk, s: &Session, section: &str, c: &Case) -> Result<(), Response> {
+    match section_closed(desk, section, c) {
+        None => Ok(()),
+        Some(e) => Err(error_page(
             desk,
             Some(s),
             StatusCode::CONFLICT,
@@ -1840,6 +1889,89 @@ fn section_allowed(desk: &Desk, s: &Session, section: &str, c: &Case) -> Result<
             &format!("{e}。{}", e.remedy()),
         )),
     }
+}
+
+/// The changes the section's `fields` take from `values` (by field name; a
+/// field not given is emptied, as a form sends it): each parsed by its kind; a
+/// value that does not parse gets its error at the field, and `false` is
+/// returned with the changes. (Shared with the API.)
+pub(super) fn section_changes(
+    fields: &mut [Field],
+    values: &BTreeMap<String, String>,
+) -> (Vec<edit::Change>, bool) {
+    let mut changes = Vec::new();
+    let mut parsed = true;
+    for f in fields.iter_mut() {
+        let given = values.get(&f.name).cloned().unwrap_or_default();
+        let value = match f.kind {
+            "lines" => edit::Value::List(lines(&given)),
+            "datetime" => match crate::case::date::DateTime::parse(&given) {
+                Some(t) => edit::Value::DateTime(t),
+                None => {
+                    f.errors
+                        .push("请填写日期与时间，如 2026-11-20 10:30 (date and time)".into());
+                    parsed = false;
+                    edit::Value::Remove
+                }
+            },
+            _ if given.trim().is_empty() && !f.required => edit::Value::Remove,
+            "date" => match Date::parse(given.trim()) {
+                Some(d) => edit::Value::Date(d),
+                None => {
+                    f.errors.push("请填写日期，如 2026-11-21 (date)".into());
+                    parsed = false;
+                    edit::Value::Remove
+                }
+            },
+            "number" => match given.trim().parse::<i64>() {
+                Ok(n) if (0..=100_000).contains(&n) => edit::Value::Int(n),
+                _ => {
+                    f.errors.push("请填写整数，如 30 (number)".into());
+                    parsed = false;
+                    edit::Value::Remove
+                }
+            },
+            _ => edit::Value::Text(given.trim().to_string()),
+        };
+        f.value = given;
+        changes.push(edit::Change {
+            field: FieldPath::parse(&f.name),
+            value,
+        });
+    }
+    (changes, parsed)
+}
+
+/// Saves a section's changes (`edit::save`, one save at a time) and, when a
+/// field changed, writes the section's audit line for `who` and refreshes the
+/// index. Blocking. (Shared with the API.)
+pub(super) fn save_section(
+    desk: &Desk,
+    file: &FsPath,
+    base: &str,
+    changes: &[edit::Change],
+    who: &str,
+    section: &str,
+    id: &str,
+) -> Result<edit::Saved, edit::EditError> {
+    let _one = desk.saving.lock().unwrap_or_else(|p| p.into_inner());
+    let r = edit::save(&desk.office, file, base, changes, &desk.rules());
+    if let Ok(sv) = &r {
+        if !sv.changed.is_empty() {
+            let detail = sv.changed.join(", ");
+            let _ = audit::append(
+                &desk.office,
+                &Record {
+                    actor: who,
+                    action: section_audit(section),
+                    target: id,
+                    detail: &detail,
+                },
+            );
+            desk.index.invalidate();
+        }
+    }
+    r
 }
 
 /// The session and the case file of an edit request, once the role, the
@@ -1955,46 +2087,8 @@ pub(crate) async fn edit(
         return r;
     }
     let mut fields = section_fields(&section, &current);
-    let mut changes = Vec::new();
-    let mut unparsed = false;
-    for f in fields.iter_mut() {
-        let given = values.get(&f.name).cloned().unwrap_or_default();
-        let value = match f.kind {
-            "lines" => edit::Value::List(lines(&given)),
-            "datetime" => match crate::case::date::DateTime::parse(&given) {
-                Some(t) => edit::Value::DateTime(t),
-                None => {
-                    f.errors
-                        .push("请填写日期与时间，如 2026-11-20 10:30 (date and time)".into());
-                    unparsed = true;
-                    edit::Value::Remove
-                }
-            },
-            _ if given.trim().is_empty() && !f.required => edit::Value::Remove,
-            "date" => match Date::parse(given.trim()) {
-                Some(d) => edit::Value::Date(d),
-                None => {
-                    f.errors.push("请填写日期，如 2026-11-21 (date)".into());
-                    unparsed = true;
-                    edit::Value::Remove
-                }
-            },
-            "number" => match given.trim().parse::<i64>() {
-                Ok(n) if (0..=100_000).contains(&n) => edit::Value::Int(n),
-                _ => {
-                    f.errors.push("请填写整数，如 30 (number)".into());
-                    unparsed = true;
-                    edit::Value::Remove
-                }
-            },
-            _ => edit::Value::Text(given.trim().to_string()),
-        };
-        f.value = given;
-        changes.push(edit::Change {
-            field: FieldPath::parse(&f.name),
-            value,
-        });
-    }
+    let (changes, parsed) = section_changes(&mut fields, &values);
+    let unparsed = !parsed;
     let version = values.get("version").cloned().unwrap_or_default();
     if unparsed {
         return edit_page_of(
@@ -2010,28 +2104,10 @@ pub(crate) async fn edit(
             ),
         );
     }
-    let action = section_audit(&section);
     let who = s.user.clone();
-    let target = id.clone();
+    let (target, sec) = (id.clone(), section.clone());
     let saved = blocking(&desk, move || {
-        let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
-        let r = edit::save(&d.office, &file, &base_version, &changes, &d.rules());
-        if let Ok(sv) = &r {
-            if !sv.changed.is_empty() {
-                let detail = sv.changed.join(", ");
-                let _ = audit::append(
-                    &d.office,
-                    &Record {
-                        actor: &who,
-                        action,
-                        target: &target,
-                        detail: &detail,
-                    },
-                );
-                d.index.invalidate();
-            }
-        }
-        r
+        save_section(&d, &file, &base_version, &changes, &who, &sec, &target)
     })
     .await;
     match saved {
