@@ -24,7 +24,7 @@ use crate::office::progress::silent;
 use crate::office::users::Action;
 
 /// The spreadsheet kinds the import reads.
-const KINDS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
+pub(super) const KINDS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
 
 fn cases_dir(desk: &Desk) -> PathBuf {
     desk.index.cases_dir().to_path_buf()
