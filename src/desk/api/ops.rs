@@ -995,7 +995,7 @@ pub(super) async fn receive_bundle(
         .map_err(|e| upload_failure(&e))?;
     let (d, who) = (desk.clone(), user.name.clone());
     let (up, checked) = blocking(move || receive::check_upload(&d, &who, up)).await?;
-    let report = checked.map_err(|e| {
+    let mut report = checked.map_err(|e| {
         fail(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
@@ -1008,6 +1008,8 @@ pub(super) async fn receive_bundle(
             ),
         )
     })?;
+    // The upload's place in the office is the server's business: the name sent.
+    report.bundle.path = terminal_text(&up.name);
     let accepted = report.accepted();
     let id = if accepted && user.role.may(Action::IssueReceipt) {
         Some(upload::hold(
