@@ -11,7 +11,13 @@
 //!
 //! Errors are `{"error": "…", "remedy": "…"}` (Chinese, with the English term)
 //! with the status that fits: 400 malformed, 401 no or bad token, 403 outside
-//! the role, 404 no such case, 422 a record with errors (with its findings).
+//! the role, 404 no such case (paper, job, bundle), 409 a stale base version
+//! (with the fields changed since), 413 an upload above its cap, 422 a record
+//! with errors (with its findings).
+//!
+//! The workflow routes ([`ops`]) call the same shared steps as the desk's
+//! pages, so a write through the API is checked, saved and audited exactly as
+//! one through a page.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
