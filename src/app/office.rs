@@ -259,6 +259,8 @@ pub(super) const DEMO_SIGNING: &str = "
 key = \"keys/anjuan.key\"
 public = \"keys/anjuan.pub\"
 required = true
+# 接收方信任的移交单位公钥：演示办公室也接收自己打的包，故信任自己的公钥
+trusted = [\"keys/anjuan.pub\"]
 ";
 
 /// Signing settings written into a new office's configuration by `init`.
@@ -268,6 +270,8 @@ pub(super) const INIT_SIGNING: &str = "
 key = \"keys/anjuan.key\"
 public = \"keys/anjuan.pub\"
 required = true
+# 作为接收方时：把各移交单位交来的公钥（.pub）放进 keys/trusted/，再启用下一行
+# trusted = [\"keys/trusted\"]
 ";
 
 pub(super) fn init(

@@ -11,16 +11,24 @@
 //!
 //! Errors are `{"error": "…", "remedy": "…"}` (Chinese, with the English term)
 //! with the status that fits: 400 malformed, 401 no or bad token, 403 outside
-//! the role, 404 no such case, 422 a record with errors (with its findings).
+//! the role, 404 no such case (paper, job, bundle), 409 a stale base version
+//! (with the fields changed since), 413 an upload above its cap, 422 a record
+//! with errors (with its findings).
+//!
+//! The workflow routes ([`ops`]) call the same shared steps as the desk's
+//! pages, so a write through the API is checked, saved and audited exactly as
+//! one through a page.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path as UrlPath, Query, State};
+use axum::handler::Handler as _;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -33,13 +41,39 @@ use crate::office::index::Summary;
 use crate::office::new_case::{NewCase, NewCaseError, NewPetitioner};
 use crate::office::users::{self, Action, User};
 
+mod ops;
+
 /// The routes under `/api/v1`.
 pub(crate) fn router() -> Router<Arc<Desk>> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/cases", get(list_cases).post(create_case))
         .route("/cases/{id}", get(get_case))
+        .route("/cases/{id}/sections/{section}", post(ops::edit_section))
+        .route("/cases/{id}/papers", get(ops::papers).post(ops::render))
+        .route("/cases/{id}/papers/{name}", get(ops::paper))
+        .route("/cases/{id}/sign-off", post(ops::sign_off))
+        .route(
+            "/cases/{id}/extension/approve",
+            post(ops::approve_extension),
+        )
+        .route("/cases/{id}/extension/reject", post(ops::reject_extension))
         .route("/deadlines", get(deadlines))
+        .route("/stats/{year}", get(ops::stats))
+        // Uploads stream to a file under their own cap (see `upload`).
+        .route(
+            "/ledger",
+            get(ops::ledger_export).post(ops::ledger_import.layer(DefaultBodyLimit::disable())),
+        )
+        .route("/archive/{year}", post(ops::pack))
+        .route("/archive/jobs/{id}", get(ops::job))
+        .route("/archive/bundles/{name}", get(ops::bundle))
+        .route(
+            "/bundles",
+            post(ops::receive_bundle).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/bundles/{id}/accept", post(ops::accept))
+        .route("/received/{name}/{file}", get(ops::received))
         .route("/me", get(me))
         .fallback(|| async {
             fail(
@@ -60,6 +94,13 @@ pub struct ApiError {
     /// Findings of a refused record, each at its field (422 only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<ApiFinding>,
+    /// A stale base version (409): the fields changed since that version, when
+    /// it is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+    /// A stale base version (409): the case file's version now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// One finding of a refused record.
@@ -72,6 +113,16 @@ pub struct ApiFinding {
     /// The finding's code (`E0xx`/`W0xx`).
     pub code: String,
     pub message: String,
+    /// What to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// A ledger's finding: the sheet, its row and the cell's column letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 struct Failure(StatusCode, ApiError);
@@ -89,6 +140,8 @@ fn fail(status: StatusCode, error: impl Into<String>, remedy: impl Into<String>)
             error: error.into(),
             remedy: remedy.into(),
             findings: Vec::new(),
+            changed: Vec::new(),
+            version: None,
         },
     )
 }
@@ -267,6 +320,9 @@ pub struct CaseDetail {
     pub record: serde_json::Value,
     /// Whether `record` shows personal numbers whole.
     pub identity_shown: bool,
+    /// The case file's version (a hash of its bytes): the base a write names
+    /// (`version` of a section edit, a sign-off, an extension decision).
+    pub version: String,
 }
 
 async fn get_case(
@@ -287,23 +343,31 @@ async fn get_case(
             "用 GET /api/v1/cases 查找案件编号",
         ));
     };
-    let file = s.file.clone();
-    let loaded = tokio::task::spawn_blocking(move || crate::case::load(&file))
-        .await
-        .map_err(index_failure)?;
-    let case = match loaded {
-        Ok(Ok(cf)) => cf.case,
+    let (file, d) = (s.file.clone(), desk.clone());
+    // Opened as for an edit: the version a later write names as its base (its
+    // text kept, so a stale write can say which fields changed).
+    let loaded = tokio::task::spawn_blocking(move || {
+        let o = crate::office::edit::open(&d.office, &file)?;
+        let version = o.version.clone();
+        Ok::<_, crate::office::edit::EditError>(
+            crate::case::check_text(&file, o.text, &d.rules()).map(|(cf, _)| (cf.case, version)),
+        )
+    })
+    .await
+    .map_err(index_failure)?;
+    let (case, version) = match loaded {
+        Ok(Ok(x)) => x,
         Ok(Err(l)) => {
             return Err(fail(
                 StatusCode::CONFLICT,
                 format!(
                     "案件记录无法读取 (the record is unreadable): {}",
-                    mask_text(&l.to_string())
+                    mask_text(&l.diag.message)
                 ),
                 "由登记员按 anjuan check 的提示改正案件文件",
             ))
         }
-        Err(e) => return Err(index_failure(e)),
+        Err(e) => return Err(index_failure(mask_text(&e.to_string()))),
     };
     let show = user.role.may(Action::ViewIdentity);
     let mut record = serde_json::to_value(&case).unwrap_or_default();
@@ -315,6 +379,7 @@ async fn get_case(
         summary: Summary::clone(&s),
         record,
         identity_shown: show,
+        version,
     }))
 }
 
@@ -407,6 +472,10 @@ fn findings(found: &[crate::diag::Located]) -> Vec<ApiFinding> {
             .into(),
             code: l.diag.code.to_string(),
             message: mask_text(&l.diag.message),
+            hint: l.diag.hint.clone(),
+            sheet: None,
+            row: None,
+            column: None,
         })
         .collect()
 }
@@ -482,6 +551,8 @@ async fn create_case(
                 error: "案件记录有错误，未写入 (the new case has errors; nothing written)".into(),
                 remedy: "按 findings 中每条的 field 改正后重新提交".into(),
                 findings: findings(&found),
+                changed: Vec::new(),
+                version: None,
             },
         )),
         Err(e) => {
@@ -571,6 +642,17 @@ pub fn openapi_document() -> serde_json::Value {
         .subschema_for::<crate::office::output::DeadlinesReport>()
         .to_value();
     let me = generator.subschema_for::<Me>().to_value();
+    let section_edit = generator.subschema_for::<ops::SectionEdit>().to_value();
+    let written = generator.subschema_for::<ops::Written>().to_value();
+    let decision = generator.subschema_for::<ops::Decision>().to_value();
+    let papers = generator.subschema_for::<ops::PaperList>().to_value();
+    let stats = generator
+        .subschema_for::<crate::ledger::stats::Stats>()
+        .to_value();
+    let plan = generator.subschema_for::<ops::LedgerPlan>().to_value();
+    let job = generator.subschema_for::<ops::ApiJob>().to_value();
+    let checked = generator.subschema_for::<ops::BundleChecked>().to_value();
+    let accepted = generator.subschema_for::<ops::BundleAccepted>().to_value();
     let err = generator.subschema_for::<ApiError>().to_value();
     let schemas = generator.take_definitions(true);
     let json =
@@ -591,12 +673,26 @@ pub fn openapi_document() -> serde_json::Value {
         serde_json::to_value(m).unwrap_or_default()
     };
     let str_param = |name: &str, desc: &str| serde_json::json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}});
+    let path_param = |name: &str, desc: &str| serde_json::json!({"name": name, "in": "path", "required": true, "description": desc, "schema": {"type": "string"}});
+    let bool_param = |name: &str, desc: &str| serde_json::json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "boolean"}});
+    let id = path_param("id", "案件编号");
+    let binary = |kind: &str, desc: &str| serde_json::json!({"description": desc, "content": {kind: {"schema": {"type": "string", "format": "binary"}}}});
+    let raw_body = |desc: &str| serde_json::json!({"required": true, "description": desc, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
+    let decision_op = |op: &str, summary: &str| {
+        serde_json::json!({
+            "operationId": op,
+            "summary": summary,
+            "parameters": [id.clone()],
+            "requestBody": {"required": true, "content": json(&decision)},
+            "responses": with("200", serde_json::json!({"description": "已写入", "content": json(&written)}), &["400", "401", "403", "404", "409", "422", "503"])
+        })
+    };
     serde_json::json!({
         "openapi": "3.1.0",
         "info": {
             "title": "anjuan 工作台接口 (desk API)",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "信访案件的登记、查询与期限。令牌由管理员用 `anjuan user token OFFICE NAME` 发放；身份证号与电话在列表中一律遮蔽。"
+            "description": "信访案件的登记、查询、修改、文书、审批、统计、台账、归档与接收，与工作台相同的操作。令牌由管理员用 `anjuan user token OFFICE NAME` 发放；身份证号与电话在列表中一律遮蔽。"
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"token": []}],
@@ -636,6 +732,120 @@ pub fn openapi_document() -> serde_json::Value {
                     "responses": with("200", serde_json::json!({"description": "案件", "content": json(&detail)}), &["401", "403", "404", "409", "503"])
                 }
             },
+            "/cases/{id}/sections/{section}": {
+                "post": {
+                    "operationId": "editSection",
+                    "summary": "修改案件的一部分 (edit a section: matter, petitioners, record a delivery, request an extension, close; 登记员)",
+                    "description": "与工作台的修改页相同：以 GET /cases/{id} 的 version 为基准；文件其后被改动则 409（changed 列出改动的字段），修改后有错误则 422（findings 各在其字段）。",
+                    "parameters": [id.clone(), {"name": "section", "in": "path", "required": true, "schema": {"type": "string", "enum": ops::SECTIONS}}],
+                    "requestBody": {"required": true, "content": json(&section_edit)},
+                    "responses": with("200", serde_json::json!({"description": "已写入（或无改动）", "content": json(&written)}), &["400", "401", "403", "404", "409", "422", "503"])
+                }
+            },
+            "/cases/{id}/papers": {
+                "get": {
+                    "operationId": "listPapers",
+                    "summary": "案件的文书 (the case's rendered papers)",
+                    "parameters": [id.clone()],
+                    "responses": with("200", serde_json::json!({"description": "文书", "content": json(&papers)}), &["401", "403", "404", "503"])
+                },
+                "post": {
+                    "operationId": "renderPapers",
+                    "summary": "生成文书 (render the papers the case's stage calls for, signed; 登记员)",
+                    "parameters": [id.clone()],
+                    "responses": with("200", serde_json::json!({"description": "已生成", "content": json(&papers)}), &["401", "403", "404", "422", "503"])
+                }
+            },
+            "/cases/{id}/papers/{name}": {
+                "get": {
+                    "operationId": "getPaper",
+                    "summary": "一份文书 (one paper, PDF/A)",
+                    "parameters": [id.clone(), path_param("name", "文书文件名 (*.pdf)")],
+                    "responses": with("200", binary("application/pdf", "PDF"), &["401", "403", "404", "503"])
+                }
+            },
+            "/cases/{id}/sign-off": {"post": decision_op("signOff", "领导审签处理意见 (sign off the drafted opinion; 领导)")},
+            "/cases/{id}/extension/approve": {"post": decision_op("approveExtension", "批准延期 (approve the extension request; 领导)")},
+            "/cases/{id}/extension/reject": {"post": decision_op("rejectExtension", "不批准延期 (reject the extension request; 领导)")},
+            "/stats/{year}": {
+                "get": {
+                    "operationId": "stats",
+                    "summary": "年度统计 (the year's figures, as the year report's)",
+                    "parameters": [{"name": "year", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}}],
+                    "responses": with("200", serde_json::json!({"description": "统计", "content": json(&stats)}), &["400", "401", "403", "503"])
+                }
+            },
+            "/ledger": {
+                "get": {
+                    "operationId": "exportLedger",
+                    "summary": "导出台账 (the ledger as a workbook; 登记员、领导)",
+                    "parameters": [bool_param("mask", "身份证号与电话脱敏")],
+                    "responses": with("200", binary(ops::XLSX, "xlsx"), &["400", "401", "403", "422", "503"])
+                },
+                "post": {
+                    "operationId": "importLedger",
+                    "summary": "导入台账 (import a ledger, the file as the raw body; 登记员)",
+                    "description": "请求体为台账文件本身（上限 64 MiB，超过则 413，Content-Length 超限时不读请求体）。dry_run=true 只检查不写入；有错误的行则 422，findings 各在 sheet、row、column。",
+                    "parameters": [bool_param("dry_run", "只检查（预览），不写入"), {"name": "format", "in": "query", "required": false, "description": "请求体的格式", "schema": {"type": "string", "enum": ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]}}],
+                    "requestBody": raw_body("台账文件 (xlsx xlsm xls xlsb ods csv)"),
+                    "responses": with("200", serde_json::json!({"description": "预览或已导入", "content": json(&plan)}), &["400", "401", "403", "413", "415", "422", "503"])
+                }
+            },
+            "/archive/{year}": {
+                "post": {
+                    "operationId": "pack",
+                    "summary": "归档：打包一个年度 (start packing a year's bundle; 档案员)",
+                    "parameters": [{"name": "year", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1949, "maximum": 9999}}, bool_param("replace", "已有该年度的包时重新打包")],
+                    "responses": with("202", serde_json::json!({"description": "已开始；Location 为任务地址", "content": json(&job)}), &["400", "401", "403", "409", "422"])
+                }
+            },
+            "/archive/jobs/{id}": {
+                "get": {
+                    "operationId": "packJob",
+                    "summary": "归档任务的进度 (a pack job's state)",
+                    "parameters": [path_param("id", "任务编号")],
+                    "responses": with("200", serde_json::json!({"description": "任务", "content": json(&job)}), &["401", "403", "404"])
+                }
+            },
+            "/archive/bundles/{name}": {
+                "get": {
+                    "operationId": "getBundle",
+                    "summary": "下载归档包 (a bundle, streamed)",
+                    "parameters": [path_param("name", "包文件名 (*.zip)")],
+                    "responses": with("200", binary("application/zip", "zip"), &["401", "403", "404", "503"])
+                }
+            },
+            "/bundles": {
+                "post": {
+                    "operationId": "receiveBundle",
+                    "summary": "接收检测 (check a bundle, the zip as the raw body; 接收员)",
+                    "description": "请求体为移交包本身（上限 16 GiB，超过则 413，Content-Length 超限时不读请求体），流式写入办公室目录后做四性检测。通过时给出 id，以 POST /bundles/{id}/accept 接收。",
+                    "requestBody": raw_body("移交包 (zip)"),
+                    "responses": with("200", serde_json::json!({"description": "检测报告（accepted 为是否通过）", "content": json(&checked)}), &["400", "401", "403", "413", "422", "503"])
+                }
+            },
+            "/bundles/{id}/accept": {
+                "post": {
+                    "operationId": "acceptBundle",
+                    "summary": "接收并出具回执 (accept a bundle that passed; issue the signed receipt; 接收员)",
+                    "parameters": [path_param("id", "检测通过时给出的 id")],
+                    "responses": with("201", serde_json::json!({"description": "已接收", "content": json(&accepted)}), &["401", "403", "404", "409", "422", "503"])
+                }
+            },
+            "/received/{name}/{file}": {
+                "get": {
+                    "operationId": "getReceived",
+                    "summary": "接收目录中的文件 (the bundle, its receipt, the report)",
+                    "parameters": [path_param("name", "接收的包"), path_param("file", "文件名")],
+                    "responses": with("200", serde_json::json!({"description": "文件（类型按扩展名）", "content": {
+                        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                        "application/json": {"schema": {}},
+                        "text/plain": {"schema": {"type": "string"}},
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    }}), &["401", "403", "404", "503"])
+                }
+            },
             "/deadlines": {
                 "get": {
                     "operationId": "deadlines",
@@ -667,7 +877,9 @@ fn describe(code: &str) -> &'static str {
         "400" => "请求有误 (bad request)",
         "401" => "缺少或无效的令牌 (unauthorized)",
         "403" => "角色无权 (forbidden)",
-        "404" => "没有该案件 (not found)",
+        "404" => "没有该案件、文书、任务或文件 (not found)",
+        "413" => "请求体超过上限 (too large)",
+        "415" => "不支持的文件类型 (unsupported media type)",
         "409" => "冲突 (conflict)",
         "422" => "记录有错误 (unprocessable)",
         _ => "暂时无法办理 (unavailable)",

@@ -159,14 +159,14 @@ pub(crate) async fn page(State(desk): Shared, headers: HeaderMap) -> Response {
 
 /// What the leader asked for.
 #[derive(Clone, Copy)]
-enum Step {
+pub(super) enum Step {
     SignOff,
     Approve,
     Reject,
 }
 
 impl Step {
-    fn action(self) -> Action {
+    pub(super) fn action(self) -> Action {
         match self {
             Step::SignOff => Action::SignOff,
             Step::Approve | Step::Reject => Action::ApproveExtension,
@@ -179,7 +179,7 @@ impl Step {
             Step::Reject => AuditAction::ExtensionReject,
         }
     }
-    fn path(self) -> &'static str {
+    pub(super) fn path(self) -> &'static str {
         match self {
             Step::SignOff => "sign-off",
             Step::Approve => "extension/approve",
@@ -234,35 +234,46 @@ async fn act(
     let form: HashMap<String, String> = super::serde_urlencoded_pairs(&body).into_iter().collect();
     let base = form.get("version").cloned().unwrap_or_default();
     let (d, who, target) = (desk.clone(), s.user.clone(), id.clone());
-    let done = blocking(&desk, move || {
-        let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
-        let rules = d.rules();
-        let r = match step {
-            Step::SignOff => approval::sign_off(&d.office, &file, &base, &who, &rules),
-            Step::Approve => approval::approve_extension(&d.office, &file, &base, &who, &rules),
-            Step::Reject => approval::reject_extension(&d.office, &file, &base, &rules),
-        };
-        if let Ok(sv) = &r {
-            let detail = format!("{} on {}", sv.changed.join(", "), rules.as_of);
-            let _ = audit::append(
-                &d.office,
-                &Record {
-                    actor: &who,
-                    action: step.audit(),
-                    target: &target,
-                    detail: &detail,
-                },
-            );
-            d.index.invalidate();
-        }
-        r
-    })
-    .await;
+    let done = blocking(&desk, move || decide(&d, &file, &base, &who, &target, step)).await;
     match done {
         Ok(Ok(_)) => see_other("/approvals"),
         Ok(Err(e)) => refused(&desk, &s, &id, e),
         Err(r) => r,
     }
+}
+
+/// The leader's step on the case file at `file`, if it is still at version
+/// `base` (one save at a time); audited for `who` and the index refreshed when
+/// written. Blocking. (Shared with the API.)
+pub(super) fn decide(
+    d: &Desk,
+    file: &std::path::Path,
+    base: &str,
+    who: &str,
+    id: &str,
+    step: Step,
+) -> Result<edit::Saved, ApprovalError> {
+    let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
+    let rules = d.rules();
+    let r = match step {
+        Step::SignOff => approval::sign_off(&d.office, file, base, who, &rules),
+        Step::Approve => approval::approve_extension(&d.office, file, base, who, &rules),
+        Step::Reject => approval::reject_extension(&d.office, file, base, &rules),
+    };
+    if let Ok(sv) = &r {
+        let detail = format!("{} on {}", sv.changed.join(", "), rules.as_of);
+        let _ = audit::append(
+            &d.office,
+            &Record {
+                actor: who,
+                action: step.audit(),
+                target: id,
+                detail: &detail,
+            },
+        );
+        d.index.invalidate();
+    }
+    r
 }
 
 fn refused(desk: &Desk, s: &Session, id: &str, e: ApprovalError) -> Response {

@@ -31,7 +31,7 @@ use crate::office::users::Action;
 type Shared = State<Arc<Desk>>;
 
 /// Where a pack job is.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub(crate) struct JobState {
     /// `running`, `done` or `failed`.
     pub status: &'static str,
@@ -57,7 +57,7 @@ pub(crate) struct JobState {
 }
 
 impl JobState {
-    fn finished(&self) -> bool {
+    pub(super) fn finished(&self) -> bool {
         self.status != "running"
     }
 }
@@ -70,6 +70,13 @@ pub(crate) struct Job {
     state: watch::Receiver<JobState>,
 }
 
+impl Job {
+    /// Where the job is now.
+    pub fn state(&self) -> JobState {
+        self.state.borrow().clone()
+    }
+}
+
 /// The office's pack jobs: the one running, and those since the desk started.
 #[derive(Default)]
 pub(crate) struct Jobs {
@@ -78,7 +85,7 @@ pub(crate) struct Jobs {
 }
 
 impl Jobs {
-    fn get(&self, id: u64) -> Option<Arc<Job>> {
+    pub(super) fn get(&self, id: u64) -> Option<Arc<Job>> {
         self.all
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -148,7 +155,7 @@ fn set_stage(s: &mut JobState, stage: Stage) {
 }
 
 /// The office's archive folder, where `pack` writes the year's bundle.
-fn archive_dir(desk: &Desk) -> PathBuf {
+pub(super) fn archive_dir(desk: &Desk) -> PathBuf {
     crate::office::setup::office_place(&desk.loaded, std::path::Path::new("archive"), "archive")
 }
 
@@ -254,20 +261,35 @@ pub(crate) async fn start(
         );
     };
     let force = form.get("replace").is_some_and(|v| v == "1");
+    match start_job(&desk, &s.user, "desk", year, force) {
+        Ok(id) => see_other(&format!("/archive/jobs/{id}")),
+        Err(j) => error_page(
+            &desk,
+            Some(&s),
+            StatusCode::CONFLICT,
+            "已有归档正在进行 (a pack is running)",
+            &format!(
+                "{} 年度的打包（{} 发起）尚未完成；同一办公室一次只能打包一个。请到 /archive/jobs/{} 查看进度，完成后再开始。",
+                j.year, j.by, j.id
+            ),
+        ),
+    }
+}
+
+/// Starts the pack of `year` for `who` as a background job: its id, or the job
+/// already running (one at a time per office). (Shared with the API.)
+/// `via` names the face (`desk`, `api`) in the library's actor.
+pub(super) fn start_job(
+    desk: &Arc<Desk>,
+    who: &str,
+    via: &'static str,
+    year: i32,
+    force: bool,
+) -> Result<u64, Arc<Job>> {
     let job = {
         let mut all = desk.jobs.all.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(j) = Jobs::running(&all) {
-            drop(all);
-            return error_page(
-                &desk,
-                Some(&s),
-                StatusCode::CONFLICT,
-                "已有归档正在进行 (a pack is running)",
-                &format!(
-                    "{} 年度的打包（{} 发起）尚未完成；同一办公室一次只能打包一个。请到 /archive/jobs/{} 查看进度，完成后再开始。",
-                    j.year, j.by, j.id
-                ),
-            );
+            return Err(j);
         }
         let id = desk.jobs.next.fetch_add(1, Ordering::SeqCst) + 1;
         let (tx, rx) = watch::channel(JobState {
@@ -280,14 +302,14 @@ pub(crate) async fn start(
         let job = Arc::new(Job {
             id,
             year,
-            by: s.user.clone(),
+            by: who.to_string(),
             state: rx,
         });
         all.insert(id, job.clone());
         (job, tx)
     };
     let (job, tx) = job;
-    let (d, who) = (desk.clone(), s.user.clone());
+    let (d, who) = (desk.clone(), who.to_string());
     let id = job.id;
     // The job runs on its own, whether or not anyone watches.
     tokio::spawn(async move {
@@ -295,7 +317,8 @@ pub(crate) async fn start(
         let who2 = who.clone();
         let tx = Arc::new(tx);
         let tx2 = tx.clone();
-        let done = tokio::task::spawn_blocking(move || run(&d2, &who2, year, force, &tx2)).await;
+        let done =
+            tokio::task::spawn_blocking(move || run(&d2, &who2, via, year, force, &tx2)).await;
         if done.is_err() {
             // The blocking task itself failed: the job says so.
             tx.send_modify(|s| {
@@ -307,12 +330,12 @@ pub(crate) async fn start(
         }
         d.index.invalidate();
     });
-    see_other(&format!("/archive/jobs/{id}"))
+    Ok(id)
 }
 
 /// The pack itself, on a blocking thread: audited `pack.start`, then
 /// `pack.done` or `pack.failed`.
-fn run(desk: &Desk, who: &str, year: i32, force: bool, tx: &watch::Sender<JobState>) {
+fn run(desk: &Desk, who: &str, via: &str, year: i32, force: bool, tx: &watch::Sender<JobState>) {
     let note = |action: AuditAction, target: &str, detail: &str| {
         let _ = audit::append(
             &desk.office,
@@ -339,7 +362,7 @@ fn run(desk: &Desk, who: &str, year: i32, force: bool, tx: &watch::Sender<JobSta
         date: None,
         force,
         look: crate::office::setup::Look::default(),
-        actor: format!("desk:{who}"),
+        actor: format!("{via}:{who}"),
     };
     let passphrase = |p: &std::path::Path| pages::env_passphrase(p);
     let progress = |e: Event| tx.send_modify(|s| fold(s, e));
@@ -510,29 +533,48 @@ pub(crate) async fn download(
             "归档包目录中没有这个文件：请先在归档页打包该年度。",
         )
     };
-    if !pages::plain_name(&name) || !name.ends_with(".zip") {
-        return refused(&desk);
-    }
-    let dir = archive_dir(&desk);
-    let opened = blocking(&desk, move || {
-        // Confined: the file's real path must lie in the archive folder.
-        let root = std::fs::canonicalize(&dir).ok()?;
-        let path = std::fs::canonicalize(dir.join(&name)).ok()?;
-        if path.parent() != Some(root.as_path()) {
-            return None;
-        }
-        let f = std::fs::File::open(&path).ok()?;
-        let meta = f.metadata().ok().filter(|m| m.is_file())?;
-        Some((f, meta.len(), name))
+    let opened = match blocking(&desk, {
+        let d = desk.clone();
+        move || open_bundle(&d, &name)
     })
-    .await;
-    let (file, len, name) = match opened {
-        Ok(Some(x)) => x,
-        Ok(None) => return refused(&desk),
+    .await
+    {
+        Ok(x) => x,
         Err(r) => return r,
     };
+    match opened {
+        Some((file, len, name)) => stream_file(file, len, &name, "application/zip"),
+        None => refused(&desk),
+    }
+}
+
+/// A bundle of the archive folder by its plain name (`*.zip`), opened, with
+/// its length. Blocking. (Shared with the API.)
+pub(super) fn open_bundle(desk: &Desk, name: &str) -> Option<(std::fs::File, u64, String)> {
+    if !pages::plain_name(name) || !name.ends_with(".zip") {
+        return None;
+    }
+    let dir = archive_dir(desk);
+    // Confined: the file's real path must lie in the archive folder.
+    let root = std::fs::canonicalize(&dir).ok()?;
+    let path = std::fs::canonicalize(dir.join(name)).ok()?;
+    if path.parent() != Some(root.as_path()) {
+        return None;
+    }
+    let f = std::fs::File::open(&path).ok()?;
+    let meta = f.metadata().ok().filter(|m| m.is_file())?;
+    Some((f, meta.len(), name.to_string()))
+}
+
+/// A file sent as a download, streamed from disk in chunks.
+pub(super) fn stream_file(
+    file: std::fs::File,
+    len: u64,
+    name: &str,
+    kind: &'static str,
+) -> Response {
     // A reader thread sends chunks into a small bounded channel: at most a few
-    // chunks are held however large the bundle, and a client that stops
+    // chunks are held however large the file, and a client that stops
     // reading stops the reader.
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
     std::thread::spawn(move || {
@@ -560,14 +602,11 @@ pub(crate) async fn download(
     });
     let mut res = axum::body::Body::from_stream(stream).into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
         h.insert(header::CONTENT_LENGTH, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&pages::attachment(&name, false)) {
+    if let Ok(v) = HeaderValue::from_str(&pages::attachment(name, false)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(

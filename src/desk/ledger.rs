@@ -24,30 +24,94 @@ use crate::office::progress::silent;
 use crate::office::users::Action;
 
 /// The spreadsheet kinds the import reads.
-const KINDS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
+pub(super) const KINDS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
 
 fn cases_dir(desk: &Desk) -> PathBuf {
     desk.index.cases_dir().to_path_buf()
 }
 
-fn import_options(desk: &Desk, s: &Session) -> ImportOptions {
+/// The import's options for the library's `actor` (`desk:NAME`, `api:NAME`).
+pub(super) fn options_for(desk: &Desk, actor: &str) -> ImportOptions {
     ImportOptions {
         config: desk.loaded.path.clone(),
-        actor: format!("desk:{}", s.user),
+        actor: actor.to_string(),
         ..ImportOptions::default()
     }
 }
 
-fn note(desk: &Desk, s: &Session, action: AuditAction, target: &str, detail: &str) {
+/// Previews the ledger at `file` (nothing written). Blocking. (Shared with the API.)
+pub(super) fn preview_ledger(
+    desk: &Desk,
+    actor: &str,
+    file: &std::path::Path,
+) -> Result<Plan, ledgers::LedgerFlowError> {
+    ledgers::preview(file, &cases_dir(desk), &options_for(desk, actor), &silent)
+}
+
+/// Imports the ledger at `file` (`office::ledger::import`, one save at a
+/// time); when written, the `ledger.import` audit line for `who` (`sent`: the
+/// file's name as sent) and the index refreshed. Blocking. (Shared with the API.)
+pub(super) fn import_ledger(
+    desk: &Desk,
+    who: &str,
+    actor: &str,
+    file: &std::path::Path,
+    sent: &str,
+) -> Result<ledgers::Imported, ledgers::LedgerFlowError> {
+    let r = {
+        let _one = desk.saving.lock().unwrap_or_else(|p| p.into_inner());
+        ledgers::import(file, &cases_dir(desk), &options_for(desk, actor), &silent)
+    };
+    if let Ok(i) = &r {
+        if let Some((written, updated)) = i.written {
+            desk.index.invalidate();
+            let detail = format!(
+                "新案件 {written} 件，更新 {updated} 件，共 {} 行",
+                i.plan.rows
+            );
+            let _ = audit::append(
+                &desk.office,
+                &Record {
+                    actor: who,
+                    action: AuditAction::LedgerImport,
+                    target: sent,
+                    detail: &detail,
+                },
+            );
+        }
+    }
+    r
+}
+
+/// The ledger as a workbook (`office::ledger::workbook`, masked when asked),
+/// with its `ledger.export` audit line for `who`. Blocking. (Shared with the API.)
+pub(super) fn export_book(
+    desk: &Desk,
+    who: &str,
+    mask: bool,
+) -> Result<ledgers::Workbook, ledgers::LedgerFlowError> {
+    let opts = ExportOptions {
+        config: desk.loaded.path.clone(),
+        mask,
+        ..ExportOptions::default()
+    };
+    let book = ledgers::workbook(&[cases_dir(desk)], &opts, &silent)?;
+    let detail = format!(
+        "{} 件{}（截至 {}）",
+        book.summary.rows,
+        if mask { "，脱敏" } else { "" },
+        book.summary.as_of
+    );
     let _ = audit::append(
         &desk.office,
         &Record {
-            actor: &s.user,
-            action,
-            target,
-            detail,
+            actor: who,
+            action: AuditAction::LedgerExport,
+            target: &book.name,
+            detail: &detail,
         },
     );
+    Ok(book)
 }
 
 /// The ledger page: the import form (clerk) and the downloads.
@@ -185,9 +249,9 @@ pub(crate) async fn upload(State(desk): Shared, req: Request) -> Response {
         Ok(u) => u,
         Err(e) => return refused(&desk, &s, &e),
     };
-    let (d, opts) = (desk.clone(), import_options(&desk, &s));
+    let (d, actor) = (desk.clone(), format!("desk:{}", s.user));
     let previewed = blocking(&desk, move || {
-        let r = ledgers::preview(&up.file, &cases_dir(&d), &opts, &silent);
+        let r = preview_ledger(&d, &actor, &up.file);
         (up, r)
     })
     .await;
@@ -231,17 +295,11 @@ pub(crate) async fn confirm(
             "该台账已导入、有错误未能预览通过，或等待超过一小时已被清除。请重新上传。",
         );
     };
-    let (d, opts) = (desk.clone(), import_options(&desk, &s));
+    let (d, who) = (desk.clone(), s.user.clone());
     let done = blocking(&desk, move || {
-        let r = {
-            let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
-            ledgers::import(&held.file, &cases_dir(&d), &opts, &silent)
-        };
         let name = held.name.clone();
+        let r = import_ledger(&d, &who, &format!("desk:{who}"), &held.file, &name);
         held.remove();
-        if r.as_ref().is_ok_and(|i| i.written.is_some()) {
-            d.index.invalidate();
-        }
         (name, r)
     })
     .await;
@@ -253,7 +311,7 @@ pub(crate) async fn confirm(
     let mut ctx = base(&desk, Some(&s), "/ledger");
     plan_context(&mut ctx, &imported.plan, &sent);
     ctx.insert("id", &None::<String>);
-    let Some((written, updated)) = imported.written else {
+    let Some((written, _)) = imported.written else {
         ctx.insert("done", &false);
         return render(
             &desk,
@@ -262,17 +320,6 @@ pub(crate) async fn confirm(
             &ctx,
         );
     };
-    {
-        let (d, s2) = (desk.clone(), s.clone());
-        let detail = format!(
-            "新案件 {written} 件，更新 {updated} 件，共 {} 行",
-            imported.plan.rows
-        );
-        let _ = blocking(&desk, move || {
-            note(&d, &s2, AuditAction::LedgerImport, &sent, &detail)
-        })
-        .await;
-    }
     ctx.insert("done", &true);
     ctx.insert("written", &written);
     render(&desk, StatusCode::OK, "ledger_preview.html", &ctx)
@@ -295,16 +342,8 @@ pub(crate) async fn export(
         Err(r) => return r,
     };
     let mask = q.is_ok_and(|Query(q)| q.mask.is_some_and(|m| !m.is_empty() && m != "0"));
-    let d = desk.clone();
-    let made = blocking(&desk, move || {
-        let opts = ExportOptions {
-            config: d.loaded.path.clone(),
-            mask,
-            ..ExportOptions::default()
-        };
-        ledgers::workbook(&[cases_dir(&d)], &opts, &silent)
-    })
-    .await;
+    let (d, who) = (desk.clone(), s.user.clone());
+    let made = blocking(&desk, move || export_book(&d, &who, mask)).await;
     let book = match made {
         Ok(Ok(b)) => b,
         Ok(Err(e)) => {
@@ -322,22 +361,6 @@ pub(crate) async fn export(
         }
         Err(r) => return r,
     };
-    {
-        let (d, s2) = (desk.clone(), s.clone());
-        let (name, detail) = (
-            book.name.clone(),
-            format!(
-                "{} 件{}（截至 {}）",
-                book.summary.rows,
-                if mask { "，脱敏" } else { "" },
-                book.summary.as_of
-            ),
-        );
-        let _ = blocking(&desk, move || {
-            note(&d, &s2, AuditAction::LedgerExport, &name, &detail)
-        })
-        .await;
-    }
     download(
         book.bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -607,38 +607,22 @@ pub(crate) async fn stats(
         Ok(snap) => snap,
         Err(r) => return r,
     };
-    let st = match desk.stats.get(&snap, &year) {
-        Some(st) => st,
-        None => {
-            let d = desk.clone();
-            let figures = blocking(&desk, move || {
-                crate::office::report::figures(
-                    d.loaded.path.as_deref(),
-                    &[d.index.cases_dir().to_path_buf()],
-                    year,
-                    None,
-                    &crate::office::progress::silent,
-                )
-            })
-            .await;
-            match figures {
-                Ok(Ok(st)) => desk.stats.put(&snap, year, st),
-                Ok(Err(e)) => {
-                    return error_page(
-                        &desk,
-                        Some(&s),
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "无法统计 (cannot count the year)",
-                        &format!(
-                            "{}。{}",
-                            mask_text(&e.to_string()),
-                            e.remedy().unwrap_or("请检查办公室目录后重试")
-                        ),
-                    )
-                }
-                Err(r) => return r,
-            }
+    let st = match year_figures(&desk, &snap, year).await {
+        Ok(Ok(st)) => st,
+        Ok(Err(e)) => {
+            return error_page(
+                &desk,
+                Some(&s),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "无法统计 (cannot count the year)",
+                &format!(
+                    "{}。{}",
+                    mask_text(&e.to_string()),
+                    e.remedy().unwrap_or("请检查办公室目录后重试")
+                ),
+            )
         }
+        Err(r) => return r,
     };
     let mut c = base(&desk, Some(&s), "/stats");
     c.insert("year", &year);
@@ -663,6 +647,31 @@ pub(crate) async fn stats(
     ];
     c.insert("parts", &parts);
     render(&desk, StatusCode::OK, "stats.html", &c)
+}
+
+/// The year's figures (`office::report::figures`), kept in `desk.stats` while
+/// the snapshot of the cases stays the same. (Shared with the API.)
+pub(super) async fn year_figures(
+    desk: &Arc<Desk>,
+    snap: &Arc<Snapshot>,
+    year: i32,
+) -> Result<Result<Arc<crate::ledger::stats::Stats>, crate::office::report::ReportError>, Response>
+{
+    if let Some(st) = desk.stats.get(snap, &year) {
+        return Ok(Ok(st));
+    }
+    let d = desk.clone();
+    let figures = blocking(desk, move || {
+        crate::office::report::figures(
+            d.loaded.path.as_deref(),
+            &[d.index.cases_dir().to_path_buf()],
+            year,
+            None,
+            &crate::office::progress::silent,
+        )
+    })
+    .await?;
+    Ok(figures.map(|st| desk.stats.put(snap, year, st)))
 }
 
 // ---------------------------------------------------------------- the case list
@@ -783,21 +792,8 @@ pub(crate) async fn render_case(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let (d, user) = (desk.clone(), s.user.clone());
-    let done = blocking(&desk, move || {
-        let opts = crate::office::render::RenderOptions {
-            config: d.loaded.path.clone(),
-            actor: format!("desk:{user}"),
-            ..Default::default()
-        };
-        crate::office::render::render(
-            &[file],
-            &opts,
-            &|p: &std::path::Path| env_passphrase(p),
-            &crate::office::progress::silent,
-        )
-    })
-    .await;
+    let (d, actor) = (desk.clone(), format!("desk:{}", s.user));
+    let done = blocking(&desk, move || render_papers(&d, &actor, file)).await;
     match done {
         Ok(Ok(r)) if r.failed.is_empty() && r.refused.is_empty() => {
             see_other(&format!("/cases/{id}#papers"))
@@ -833,6 +829,27 @@ pub(crate) async fn render_case(
         ),
         Err(r) => r,
     }
+}
+
+/// Renders one case's papers (`office::render`, signed with the office key,
+/// its passphrase from [`env_passphrase`]); `actor` is the library's
+/// (`desk:NAME`). Blocking. (Shared with the API.)
+pub(super) fn render_papers(
+    desk: &Desk,
+    actor: &str,
+    file: PathBuf,
+) -> Result<crate::office::render::Rendered, crate::office::render::RenderFlowError> {
+    let opts = crate::office::render::RenderOptions {
+        config: desk.loaded.path.clone(),
+        actor: actor.to_string(),
+        ..Default::default()
+    };
+    crate::office::render::render(
+        &[file],
+        &opts,
+        &|p: &std::path::Path| env_passphrase(p),
+        &crate::office::progress::silent,
+    )
 }
 
 /// The office key's passphrase, from `ANJUAN_PASSPHRASE` as the desk was
@@ -919,17 +936,34 @@ fn finding(l: &Located) -> Finding {
 }
 
 fn papers(dir: &FsPath) -> Vec<PaperRow> {
-    let mut v: Vec<PaperRow> = std::fs::read_dir(dir)
+    paper_files(dir)
+        .into_iter()
+        .map(|p| PaperRow {
+            size: format!("{} KB", p.bytes.div_ceil(1024)),
+            name: p.name,
+        })
+        .collect()
+}
+
+/// A rendered paper of a case.
+pub(super) struct PaperFile {
+    pub name: String,
+    pub bytes: u64,
+    /// Its detached signature (`NAME.minisig`) lies beside it.
+    pub signed: bool,
+}
+
+/// The PDFs of a case's papers folder, by name. Blocking. (Shared with the API.)
+pub(super) fn paper_files(dir: &FsPath) -> Vec<PaperFile> {
+    let mut v: Vec<PaperFile> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()
                 .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                 .filter_map(|e| {
                     let name = e.file_name().into_string().ok()?;
-                    (name.ends_with(".pdf") && !name.starts_with('.')).then(|| PaperRow {
-                        size: e
-                            .metadata()
-                            .map(|m| format!("{} KB", m.len().div_ceil(1024)))
-                            .unwrap_or_default(),
+                    (name.ends_with(".pdf") && !name.starts_with('.')).then(|| PaperFile {
+                        bytes: e.metadata().map(|m| m.len()).unwrap_or(0),
+                        signed: crate::sign::sig_path(&e.path()).is_file(),
                         name,
                     })
                 })
@@ -1194,17 +1228,8 @@ pub(crate) async fn paper(
     if let Err(r) = case_file(&desk, &s, &id).await {
         return r;
     }
-    let dir = desk.papers_dir(&id);
-    let read = blocking(&desk, move || {
-        // Confined: the file's real path must lie in the case's papers folder.
-        let root = std::fs::canonicalize(&dir).ok()?;
-        let file = std::fs::canonicalize(dir.join(&name)).ok()?;
-        if file.parent() != Some(root.as_path()) || !file.is_file() {
-            return None;
-        }
-        std::fs::read(&file).ok().map(|b| (b, name))
-    })
-    .await;
+    let d = desk.clone();
+    let read = blocking(&desk, move || read_paper(&d, &id, &name).map(|b| (b, name))).await;
     let (bytes, name) = match read {
         Ok(Some(x)) => x,
         Ok(None) => return refused(&desk),
@@ -1226,6 +1251,22 @@ pub(crate) async fn paper(
         HeaderValue::from_static("private, no-store"),
     );
     res
+}
+
+/// A paper of case `id` by its plain name (`*.pdf`), confined to the case's
+/// papers folder. Blocking. (Shared with the API.)
+pub(super) fn read_paper(desk: &Desk, id: &str, name: &str) -> Option<Vec<u8>> {
+    if !plain_name(name) || !name.ends_with(".pdf") {
+        return None;
+    }
+    let dir = desk.papers_dir(id);
+    // Confined: the file's real path must lie in the case's papers folder.
+    let root = std::fs::canonicalize(&dir).ok()?;
+    let file = std::fs::canonicalize(dir.join(name)).ok()?;
+    if file.parent() != Some(root.as_path()) || !file.is_file() {
+        return None;
+    }
+    std::fs::read(&file).ok()
 }
 
 /// The `Content-Disposition` of a file sent by name (ASCII fallback and RFC 5987).
@@ -1262,20 +1303,20 @@ pub(super) fn percent(s: &str) -> String {
 // ---------------------------------------------------------------- forms
 
 #[derive(Serialize, Clone)]
-struct Field {
-    name: String,
+pub(super) struct Field {
+    pub name: String,
     label: String,
     /// text, date, datetime, number, textarea, lines, select, docno (a serial
     /// or a full 文号), steps (调查核实, one per line), readonly (shown, not
     /// read from the form)
-    kind: &'static str,
-    value: String,
-    options: Vec<String>,
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<String>,
     /// A select that starts at “（请选择）” and must be chosen.
     choose: bool,
-    required: bool,
+    pub required: bool,
     hint: String,
-    errors: Vec<String>,
+    pub errors: Vec<String>,
     /// What a readonly field writes on save, if anything.
     #[serde(skip)]
     set: Option<edit::Value>,
@@ -1615,7 +1656,7 @@ pub(crate) async fn new_case(
 // ---------------------------------------------------------------- editing a section
 
 /// The sections a clerk edits, by their path name.
-fn section_title(section: &str) -> Option<&'static str> {
+pub(super) fn section_title(section: &str) -> Option<&'static str> {
     match section {
         "matter" => Some("事项 (the matter)"),
         "petitioners" => Some("信访人 (petitioners)"),
@@ -1639,13 +1680,13 @@ fn section_root(section: &str) -> &str {
 /// What a section's form needs beyond the case: the office's day, its
 /// superior body (the default 复查机关), and the next free serial of the
 /// handling opinion's 文号 with its full form.
-struct FormCtx {
+pub(super) struct FormCtx {
     today: Date,
     parent: Option<String>,
     next_doc: Option<(i32, u32, Option<String>)>,
 }
 
-fn form_ctx(desk: &Desk, section: &str, c: &Case) -> FormCtx {
+pub(super) fn form_ctx(desk: &Desk, section: &str, c: &Case) -> FormCtx {
     let rules = desk.rules();
     let cfg = rules.config;
     let next_doc = (section == "handling").then(|| {
@@ -1857,7 +1898,7 @@ fn section_tail(section: &str, c: &Case) -> Vec<edit::Change> {
 }
 
 /// What editing a section needs: recording a delivery is its own action.
-fn section_action(section: &str) -> Action {
+pub(super) fn section_action(section: &str) -> Action {
     match section {
         "delivery" => Action::RecordDelivery,
         "close" => Action::CloseCase,
@@ -1866,7 +1907,7 @@ fn section_action(section: &str) -> Action {
 }
 
 /// The audit line a section's save writes.
-fn section_audit(section: &str) -> AuditAction {
+pub(super) fn section_audit(section: &str) -> AuditAction {
     match section {
         "delivery" => AuditAction::DeliveryRecord,
         "close" => AuditAction::CaseClose,
@@ -2010,7 +2051,7 @@ fn handling_fields(c: &Case, ctx: &FormCtx) -> Vec<Field> {
     v
 }
 
-fn section_fields(section: &str, c: &Case, ctx: &FormCtx) -> Vec<Field> {
+pub(super) fn section_fields(section: &str, c: &Case, ctx: &FormCtx) -> Vec<Field> {
     match section {
         "handling" => handling_fields(c, ctx),
         "matter" => {
@@ -2277,19 +2318,27 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
     )
 }
 
-/// Whether the section can be edited in the case's state: an extension can be
-/// requested only while the handling period runs and none is recorded (or the
-/// request is still pending).
+/// Why the section cannot be edited in the case's state, if it cannot: an
+/// extension can be requested only while the handling period runs and none is
+/// recorded (or the request is still pending). (Shared with the API.)
+pub(super) fn section_closed(
+    desk: &Desk,
+    section: &str,
+    c: &Case,
+) -> Option<crate::office::approval::ApprovalError> {
+    if section != "extension" || c.extension_pending().is_some() {
+        return None;
+    }
+    crate::office::approval::may_request(c, &desk.rules()).err()
+}
+
 fn section_allowed(desk: &Desk, s: &Session, section: &str, c: &Case) -> Result<(), Response> {
     if section == "handling" {
         return handling_allowed(desk, s, c);
     }
-    if section != "extension" || c.extension_pending().is_some() {
-        return Ok(());
-    }
-    match crate::office::approval::may_request(c, &desk.rules()) {
-        Ok(()) => Ok(()),
-        Err(e) => Err(error_page(
+    match section_closed(desk, section, c) {
+        None => Ok(()),
+        Some(e) => Err(error_page(
             desk,
             Some(s),
             StatusCode::CONFLICT,
@@ -2334,6 +2383,142 @@ fn handling_allowed(desk: &Desk, s: &Session, c: &Case) -> Result<(), Response> 
         );
     }
     Ok(())
+}
+
+/// The changes the section's `fields` take from `values` (by field name; a
+/// field not given is emptied, as a form sends it): each parsed by its kind; a
+/// value that does not parse gets its error at the field, and `false` is
+/// returned with the changes. (Shared with the API.)
+pub(super) fn section_changes(
+    fields: &mut [Field],
+    values: &BTreeMap<String, String>,
+    current: &Case,
+    section: &str,
+) -> (Vec<edit::Change>, bool) {
+    let mut changes = Vec::new();
+    let mut unparsed = false;
+    for f in fields.iter_mut() {
+        if f.kind == "readonly" {
+            if let Some(v) = &f.set {
+                changes.push(edit::Change {
+                    field: FieldPath::parse(&f.name),
+                    value: v.clone(),
+                });
+            }
+            continue;
+        }
+        let given = values.get(&f.name).cloned().unwrap_or_default();
+        if f.kind == "steps" {
+            let had = current
+                .handling
+                .as_ref()
+                .map_or(0, |h| h.investigation.len());
+            match parse_steps(&given) {
+                Ok(steps) => changes.extend(step_changes(&f.name, &steps, had)),
+                Err(errors) => {
+                    f.errors.extend(errors);
+                    unparsed = true;
+                }
+            }
+            f.value = given;
+            continue;
+        }
+        let value = match f.kind {
+            "select" if f.choose && !f.options.iter().any(|o| o == given.trim()) => {
+                f.errors
+                    .push(format!("请选择{} (choose one)", f.options.join("、")));
+                unparsed = true;
+                edit::Value::Remove
+            }
+            "docno" => match given.trim() {
+                "" => edit::Value::Remove,
+                t if t.chars().all(|c| c.is_ascii_digit()) => match t.parse::<i64>() {
+                    Ok(n) if (1..=999_999).contains(&n) => edit::Value::Int(n),
+                    _ => {
+                        f.errors
+                            .push("序号应为正整数，如 12；或填完整文号 (serial)".into());
+                        unparsed = true;
+                        edit::Value::Remove
+                    }
+                },
+                t => edit::Value::Text(t.to_string()),
+            },
+            "lines" => edit::Value::List(lines(&given)),
+            "datetime" => match crate::case::date::DateTime::parse(&given) {
+                Some(t) => edit::Value::DateTime(t),
+                None => {
+                    f.errors
+                        .push("请填写日期与时间，如 2026-11-20 10:30 (date and time)".into());
+                    unparsed = true;
+                    edit::Value::Remove
+                }
+            },
+            _ if given.trim().is_empty() && !f.required => edit::Value::Remove,
+            "date" => match Date::parse(given.trim()) {
+                Some(d) => edit::Value::Date(d),
+                None => {
+                    f.errors.push("请填写日期，如 2026-11-21 (date)".into());
+                    unparsed = true;
+                    edit::Value::Remove
+                }
+            },
+            "number" => match given.trim().parse::<i64>() {
+                Ok(n) if (0..=100_000).contains(&n) => edit::Value::Int(n),
+                _ => {
+                    f.errors.push("请填写整数，如 30 (number)".into());
+                    unparsed = true;
+                    edit::Value::Remove
+                }
+            },
+            _ => edit::Value::Text(given.trim().to_string()),
+        };
+        f.value = given;
+        changes.push(edit::Change {
+            field: FieldPath::parse(&f.name),
+            value,
+        });
+    }
+    changes.extend(section_tail(section, current));
+    (changes, !unparsed)
+}
+
+/// Saves a section's changes (`edit::save`, one save at a time) and, when a
+/// field changed, writes the section's audit line for `who` and refreshes the
+/// index. Blocking. (Shared with the API.)
+pub(super) fn save_section(
+    desk: &Desk,
+    file: &FsPath,
+    base: &str,
+    changes: &[edit::Change],
+    who: &str,
+    section: &str,
+    id: &str,
+) -> Result<edit::Saved, edit::EditError> {
+    let _one = desk.saving.lock().unwrap_or_else(|p| p.into_inner());
+    // A handling opinion's 文号 must not be another case's: checked against
+    // the office's other files (the desk's saves are one at a time).
+    let others = if section == "handling" {
+        case::collect_files(&[desk.index.cases_dir().to_path_buf()]).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let r = edit::save_among(&desk.office, file, base, changes, &desk.rules(), &others);
+    if let Ok(sv) = &r {
+        if !sv.changed.is_empty() {
+            let detail = sv.changed.join(", ");
+            let _ = audit::append(
+                &desk.office,
+                &Record {
+                    actor: who,
+                    action: section_audit(section),
+                    target: id,
+                    detail: &detail,
+                },
+            );
+            desk.index.invalidate();
+        }
+    }
+    r
 }
 
 /// The session and the case file of an edit request, once the role, the
@@ -2467,90 +2652,8 @@ pub(crate) async fn edit(
         return r;
     }
     let mut fields = section_fields(&section, &current, &ctx);
-    let mut changes = Vec::new();
-    let mut unparsed = false;
-    for f in fields.iter_mut() {
-        if f.kind == "readonly" {
-            if let Some(v) = &f.set {
-                changes.push(edit::Change {
-                    field: FieldPath::parse(&f.name),
-                    value: v.clone(),
-                });
-            }
-            continue;
-        }
-        let given = values.get(&f.name).cloned().unwrap_or_default();
-        if f.kind == "steps" {
-            let had = current
-                .handling
-                .as_ref()
-                .map_or(0, |h| h.investigation.len());
-            match parse_steps(&given) {
-                Ok(steps) => changes.extend(step_changes(&f.name, &steps, had)),
-                Err(errors) => {
-                    f.errors.extend(errors);
-                    unparsed = true;
-                }
-            }
-            f.value = given;
-            continue;
-        }
-        let value = match f.kind {
-            "select" if f.choose && !f.options.iter().any(|o| o == given.trim()) => {
-                f.errors
-                    .push(format!("请选择{} (choose one)", f.options.join("、")));
-                unparsed = true;
-                edit::Value::Remove
-            }
-            "docno" => match given.trim() {
-                "" => edit::Value::Remove,
-                t if t.chars().all(|c| c.is_ascii_digit()) => match t.parse::<i64>() {
-                    Ok(n) if (1..=999_999).contains(&n) => edit::Value::Int(n),
-                    _ => {
-                        f.errors
-                            .push("序号应为正整数，如 12；或填完整文号 (serial)".into());
-                        unparsed = true;
-                        edit::Value::Remove
-                    }
-                },
-                t => edit::Value::Text(t.to_string()),
-            },
-            "lines" => edit::Value::List(lines(&given)),
-            "datetime" => match crate::case::date::DateTime::parse(&given) {
-                Some(t) => edit::Value::DateTime(t),
-                None => {
-                    f.errors
-                        .push("请填写日期与时间，如 2026-11-20 10:30 (date and time)".into());
-                    unparsed = true;
-                    edit::Value::Remove
-                }
-            },
-            _ if given.trim().is_empty() && !f.required => edit::Value::Remove,
-            "date" => match Date::parse(given.trim()) {
-                Some(d) => edit::Value::Date(d),
-                None => {
-                    f.errors.push("请填写日期，如 2026-11-21 (date)".into());
-                    unparsed = true;
-                    edit::Value::Remove
-                }
-            },
-            "number" => match given.trim().parse::<i64>() {
-                Ok(n) if (0..=100_000).contains(&n) => edit::Value::Int(n),
-                _ => {
-                    f.errors.push("请填写整数，如 30 (number)".into());
-                    unparsed = true;
-                    edit::Value::Remove
-                }
-            },
-            _ => edit::Value::Text(given.trim().to_string()),
-        };
-        f.value = given;
-        changes.push(edit::Change {
-            field: FieldPath::parse(&f.name),
-            value,
-        });
-    }
-    changes.extend(section_tail(&section, &current));
+    let (changes, parsed) = section_changes(&mut fields, &values, &current, &section);
+    let unparsed = !parsed;
     let version = values.get("version").cloned().unwrap_or_default();
     if unparsed {
         return edit_page_of(
@@ -2566,43 +2669,10 @@ pub(crate) async fn edit(
             ),
         );
     }
-    let action = section_audit(&section);
-    let with_others = section == "handling";
     let who = s.user.clone();
-    let target = id.clone();
+    let (target, sec) = (id.clone(), section.clone());
     let saved = blocking(&desk, move || {
-        let _one = d.saving.lock().unwrap_or_else(|p| p.into_inner());
-        // A handling opinion's 文号 must not be another case's: checked against
-        // the office's other files (the desk's saves are one at a time).
-        let others = if with_others {
-            case::collect_files(&[d.index.cases_dir().to_path_buf()]).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let r = edit::save_among(
-            &d.office,
-            &file,
-            &base_version,
-            &changes,
-            &d.rules(),
-            &others,
-        );
-        if let Ok(sv) = &r {
-            if !sv.changed.is_empty() {
-                let detail = sv.changed.join(", ");
-                let _ = audit::append(
-                    &d.office,
-                    &Record {
-                        actor: &who,
-                        action,
-                        target: &target,
-                        detail: &detail,
-                    },
-                );
-                d.index.invalidate();
-            }
-        }
-        r
+        save_section(&d, &file, &base_version, &changes, &who, &sec, &target)
     })
     .await;
     match saved {

@@ -175,18 +175,6 @@ fn report_view(r: &Report) -> Vec<PropertyView> {
         .collect()
 }
 
-fn note(desk: &Desk, s: &Session, action: AuditAction, target: &str, detail: &str) {
-    let _ = audit::append(
-        &desk.office,
-        &Record {
-            actor: &s.user,
-            action,
-            target,
-            detail,
-        },
-    );
-}
-
 fn upload_refused(desk: &Desk, s: &Session, e: &UploadError) -> Response {
     let status = match e {
         UploadError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -205,10 +193,62 @@ fn upload_refused(desk: &Desk, s: &Session, e: &UploadError) -> Response {
 /// The check of a received bundle: the full 四性检测 against the office's
 /// trusted keys (`[signing] trusted`; a key listed but missing trusts nothing,
 /// and accepting then says why).
-fn trusting(desk: &Desk) -> VerifyOptions {
+pub(super) fn trusting(desk: &Desk) -> VerifyOptions {
     VerifyOptions {
         trust: verifying::configured_trust(&desk.loaded).unwrap_or_default(),
         ..VerifyOptions::default()
+    }
+}
+
+/// Checks an uploaded bundle (`office::verify::verify`) and writes the
+/// `bundle.verify` audit line for `who`, passed or not. An unreadable bundle's
+/// upload is removed here. Blocking. (Shared with the API.)
+pub(super) fn check_upload(
+    desk: &Desk,
+    who: &str,
+    up: upload::Upload,
+) -> (upload::Upload, Result<Report, VerifyFlowError>) {
+    let note = |target: &str, detail: &str| {
+        let _ = audit::append(
+            &desk.office,
+            &Record {
+                actor: who,
+                action: AuditAction::BundleVerify,
+                target,
+                detail,
+            },
+        );
+    };
+    match verifying::verify(&up.file, &trusting(desk), &silent) {
+        Ok(report) => {
+            let detail = format!(
+                "{}：SHA-256 {}，{} 字节，文件 {}，通过 {}，不通过 {}，警告 {}",
+                if report.accepted() {
+                    "通过"
+                } else {
+                    "不通过"
+                },
+                report.bundle.sha256.as_deref().unwrap_or("-"),
+                report.bundle.bytes,
+                up.name,
+                report.counts.pass,
+                report.counts.fail,
+                report.counts.warn
+            );
+            note(&report.bundle.name, &detail);
+            (up, Ok(report))
+        }
+        Err(e) => {
+            let msg = crate::diag::terminal_text(&e.to_string());
+            let detail = format!(
+                "不通过：无法作为移交包读取 (unreadable) {msg}；{} 字节",
+                up.bytes
+            );
+            let sent = up.name.clone();
+            let _ = std::fs::remove_dir_all(&up.dir);
+            note(&sent, &detail);
+            (up, Err(e))
+        }
     }
 }
 
@@ -225,27 +265,12 @@ pub(crate) async fn upload(State(desk): Shared, req: Request) -> Response {
         Err(e) => return upload_refused(&desk, &s, &e),
     };
     let d = desk.clone();
-    let checked = blocking(&desk, move || {
-        let r = verifying::verify(&up.file, &trusting(&d), &silent);
-        (up, r)
-    })
-    .await;
-    let (up, checked) = match checked {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let report = match checked {
-        Ok(r) => r,
-        Err(e) => {
-            let d = desk.clone();
-            let (sent, bytes, s2) = (up.name.clone(), up.bytes, s.clone());
-            drop(up);
+    let who = s.user.clone();
+    let checked = blocking(&desk, move || check_upload(&d, &who, up)).await;
+    let (up, report) = match checked {
+        Ok((up, Ok(r))) => (up, r),
+        Ok((_, Err(e))) => {
             let msg = crate::diag::terminal_text(&e.to_string());
-            let detail = format!("不通过：无法作为移交包读取 (unreadable) {msg}；{bytes} 字节");
-            let _ = blocking(&desk, move || {
-                note(&d, &s2, AuditAction::BundleVerify, &sent, &detail)
-            })
-            .await;
             return error_page(
                 &desk,
                 Some(&s),
@@ -257,27 +282,9 @@ pub(crate) async fn upload(State(desk): Shared, req: Request) -> Response {
                 ),
             );
         }
+        Err(r) => return r,
     };
     let accepted = report.accepted();
-    {
-        let d = desk.clone();
-        let s2 = s.clone();
-        let target = report.bundle.name.clone();
-        let detail = format!(
-            "{}：SHA-256 {}，{} 字节，文件 {}，通过 {}，不通过 {}，警告 {}",
-            if accepted { "通过" } else { "不通过" },
-            report.bundle.sha256.as_deref().unwrap_or("-"),
-            report.bundle.bytes,
-            up.name,
-            report.counts.pass,
-            report.counts.fail,
-            report.counts.warn
-        );
-        let _ = blocking(&desk, move || {
-            note(&d, &s2, AuditAction::BundleVerify, &target, &detail)
-        })
-        .await;
-    }
     let sent = up.name.clone();
     let id = if accepted && s.role.may(Action::IssueReceipt) {
         Some(upload::hold(&desk, &s.id, Step::Accept, up))
@@ -311,6 +318,48 @@ pub(crate) async fn upload(State(desk): Shared, req: Request) -> Response {
     render(&desk, status, "verify.html", &ctx)
 }
 
+/// Accepts a held upload that passed (`office::verify::accept`: checked again,
+/// kept in `接收/<name>/`, the receipt issued and signed); the upload is
+/// removed either way. `actor` is the library's (`desk:NAME`). Blocking.
+/// (Shared with the API.)
+pub(super) fn accept_held(
+    d: &Desk,
+    actor: &str,
+    held: upload::Held,
+) -> Result<(Report, verifying::Accepted), VerifyFlowError> {
+    let opts = ReceiptOptions {
+        config: d.loaded.path.clone(),
+        key: None,
+        output: PathBuf::new(),
+        look: Default::default(),
+        actor: actor.to_string(),
+    };
+    let r = verifying::accept(
+        &held.file,
+        &d.office,
+        &opts,
+        &trusting(d),
+        &|p: &FsPath| pages::env_passphrase(p),
+        &silent,
+    );
+    held.remove();
+    r
+}
+
+/// The plain file names in a folder, sorted.
+pub(super) fn folder_files(dir: &FsPath) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|f| pages::plain_name(f))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
 /// Accepts a bundle that passed: checked again, kept in `接收/<name>/`, its
 /// receipt issued (signed with the office key). Refused for an id this
 /// session does not hold — a bundle that failed is never held.
@@ -334,23 +383,7 @@ pub(crate) async fn accept(
     };
     let (d, user) = (desk.clone(), s.user.clone());
     let done = blocking(&desk, move || {
-        let opts = ReceiptOptions {
-            config: d.loaded.path.clone(),
-            key: None,
-            output: PathBuf::new(),
-            look: Default::default(),
-            actor: format!("desk:{user}"),
-        };
-        let r = verifying::accept(
-            &held.file,
-            &d.office,
-            &opts,
-            &trusting(&d),
-            &|p: &FsPath| pages::env_passphrase(p),
-            &silent,
-        );
-        held.remove();
-        r
+        accept_held(&d, &format!("desk:{user}"), held)
     })
     .await;
     let (report, acc) = match done {
@@ -386,20 +419,9 @@ pub(crate) async fn accept(
         .unwrap_or_default();
     let files = {
         let dir = acc.dir.clone();
-        blocking(&desk, move || {
-            let mut v: Vec<String> = std::fs::read_dir(&dir)
-                .map(|rd| {
-                    rd.flatten()
-                        .filter_map(|e| e.file_name().into_string().ok())
-                        .filter(|f| pages::plain_name(f))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            v
-        })
-        .await
-        .unwrap_or_default()
+        blocking(&desk, move || folder_files(&dir))
+            .await
+            .unwrap_or_default()
     };
     let receipt = acc
         .issued
@@ -437,33 +459,42 @@ pub(crate) async fn file(
             "接收目录中没有这个文件。",
         )
     };
-    if !pages::plain_name(&name) || !pages::plain_name(&file) {
-        return missing(&desk);
-    }
-    let dir = received_dir(&desk).join(&name);
+    let d = desk.clone();
     let f2 = file.clone();
-    let read = blocking(&desk, move || {
-        let root = std::fs::canonicalize(&dir).ok()?;
-        let path = std::fs::canonicalize(dir.join(&f2)).ok()?;
-        if path.parent() != Some(root.as_path()) || !path.is_file() {
-            return None;
-        }
-        std::fs::read(&path).ok()
-    })
-    .await;
-    let bytes = match read {
-        Ok(Some(b)) => b,
-        Ok(None) => return missing(&desk),
-        Err(r) => return r,
-    };
-    let kind = match file.rsplit('.').next().unwrap_or("") {
+    let opened = blocking(&desk, move || open_received(&d, &name, &f2)).await;
+    match opened {
+        Ok(Some((f, len))) => super::archive::stream_file(f, len, &file, file_kind(&file)),
+        Ok(None) => missing(&desk),
+        Err(r) => r,
+    }
+}
+
+/// A file of `接收/<name>/`, opened, with its length; confined to that folder.
+/// Blocking. (Shared with the API.)
+pub(super) fn open_received(desk: &Desk, name: &str, file: &str) -> Option<(std::fs::File, u64)> {
+    if !pages::plain_name(name) || !pages::plain_name(file) {
+        return None;
+    }
+    let dir = received_dir(desk).join(name);
+    let root = std::fs::canonicalize(&dir).ok()?;
+    let path = std::fs::canonicalize(dir.join(file)).ok()?;
+    if path.parent() != Some(root.as_path()) {
+        return None;
+    }
+    let f = std::fs::File::open(&path).ok()?;
+    let meta = f.metadata().ok().filter(|m| m.is_file())?;
+    Some((f, meta.len()))
+}
+
+/// The media type of a received file, by its extension.
+pub(super) fn file_kind(file: &str) -> &'static str {
+    match file.rsplit('.').next().unwrap_or("") {
         "pdf" => "application/pdf",
         "json" => "application/json",
         "zip" => "application/zip",
         "minisig" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
-    };
-    download(bytes, kind, &file)
+    }
 }
 
 /// A download: the bytes, their type, a file name in both forms.

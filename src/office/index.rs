@@ -48,10 +48,8 @@ pub struct Summary {
     #[serde(skip)]
     pub closed: Option<Date>,
     /// A drafted handling opinion awaits the leader's sign-off (待审签).
-    #[serde(skip)]
     pub awaiting_sign_off: bool,
     /// An extension request awaits the head's approval (延期待审批).
-    #[serde(skip)]
     pub extension_pending: bool,
     /// Lower-cased text a search looks in: case number, names, title, the
     /// matter, its requests (masked).
