@@ -104,3 +104,77 @@ fn the_archive_page_follows_a_pack_live_in_chromium() {
         );
     }
 }
+
+/// A case through the whole chain, each person at their own desk
+/// (`tests/e2e/chain.mjs`): drafted, signed off, rendered, served, closed,
+/// packed, received, accepted with a receipt; the audit trail intact after.
+#[test]
+fn a_case_goes_from_draft_to_receipt_in_chromium() {
+    let e2e = root().join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed: run `npm ci --prefix tests/e2e` (README: Tests)"
+    );
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(chromium.is_file(), "no browser at {}", chromium.display());
+    let (t, office) = demo_office();
+    let work = t.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let server = serve(&office, &[]);
+    let mut node = Command::new("node");
+    node.arg(e2e.join("chain.mjs"))
+        .current_dir(&e2e)
+        .env("DESK_URL", format!("http://{}", server.addr))
+        .env("OFFICE", &office)
+        .env("WORK", &work)
+        .env("PW", PW)
+        .env("CLERK", "李静")
+        .env("LEADER", "孙丽华")
+        .env("ARCHIVIST", "钱档")
+        .env("RECEIVER", "赵收")
+        .env("ADMIN", "管理员甲")
+        .env("CHROMIUM", &chromium);
+    if let Some(shots) = std::env::var_os("ANJUAN_SHOTS") {
+        node.env("SHOTS", shots);
+    }
+    let o = node.output().expect("run node (Node.js 18 or newer)");
+    let text = text_of(&o);
+    println!("{text}");
+    assert!(o.status.success(), "the browser run failed:\n{text}");
+    drop(server);
+    // The case file as the command line sees it: no error.
+    let c = anjuan(
+        t.path(),
+        &[
+            "check",
+            office.join("cases/XF-2026-0007.toml").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        text_of(&c).contains("0 个错误"),
+        "the closed case has errors:\n{}",
+        text_of(&c)
+    );
+    let v = anjuan(t.path(), &["audit", "verify", office.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", text_of(&v));
+    let log = audit_log(&office);
+    for action in [
+        "case.edit",
+        "opinion.signoff",
+        "paper.render",
+        "delivery.record",
+        "case.close",
+        "pack.start",
+        "pack.done",
+        "bundle.verify",
+        "bundle.accept",
+        "receipt",
+    ] {
+        assert!(
+            log.contains(&format!("\"{action}\"")),
+            "no {action} in the audit trail:\n{log}"
+        );
+    }
+}
