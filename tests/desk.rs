@@ -1609,3 +1609,93 @@ fn a_draft_in_the_file_is_edited_request_by_request() {
     let found = check_text(&dir);
     assert!(found.contains("0 个错误"), "{found}");
 }
+
+/// The clerk records the acceptance decision of a registered case (受理告知) and
+/// its responsibility (责任落实) on the case page: the findings of `check` at
+/// their fields, the next free 文号 offered, and then the opinion can be drafted.
+#[test]
+fn a_clerk_records_the_acceptance_decision_and_the_responsibility() {
+    let (_t, dir) = office();
+    let s = serve(&dir, &[]);
+    let (mut c, token) = Client::signed_in(&s, "李静");
+    let id = "XF-2026-0008";
+    let path = dir.join(format!("cases/{id}.toml"));
+    let page = c.get(&format!("/cases/{id}")).text();
+    assert!(page.contains("记录受理决定"), "{page}");
+    assert!(
+        !page.contains("起草处理意见 (draft"),
+        "not before acceptance"
+    );
+    let form_page = c.get(&format!("/cases/{id}/edit/acceptance"));
+    assert_eq!(form_page.status, 200, "{}", form_page.text());
+    let html = form_page.text();
+    assert!(html.contains("受理告知书下一个未用的序号"), "{html}");
+    let version = attr_after(&html, r#"name="version" value=""#);
+    let before = std::fs::read_to_string(&path).unwrap();
+    let post = |c: &mut Client, pairs: &[(&str, &str)]| {
+        let mut all = vec![("csrf", token.as_str()), ("version", version.as_str())];
+        all.extend_from_slice(pairs);
+        c.post(&format!("/cases/{id}/edit/acceptance"), &form(&all))
+    };
+    // A refusal without its reason: the finding stands at the field.
+    let r = post(
+        &mut c,
+        &[
+            ("acceptance.decision", "不予受理"),
+            ("acceptance.date", "2026-11-21"),
+            ("acceptance.doc_no", "9"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains(r#"data-field="acceptance.reason"#),
+        "{}",
+        r.text()
+    );
+    // No decision chosen: refused at its field.
+    let r = post(&mut c, &[("acceptance.date", "2026-11-21")]);
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains(r#"data-field="acceptance.decision""#));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    let r = post(
+        &mut c,
+        &[
+            ("acceptance.decision", "受理"),
+            ("acceptance.date", "2026-11-21"),
+            ("acceptance.doc_no", "9"),
+            ("acceptance.contact", "李静"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        after.contains("[acceptance]") && after.contains("decision = \"受理\""),
+        "{after}"
+    );
+    assert!(audit_log(&dir).contains("acceptance.decision"));
+
+    // Responsibility, then the opinion can be drafted.
+    let html = c.get(&format!("/cases/{id}/edit/responsibility")).text();
+    let version = attr_after(&html, r#"name="version" value=""#);
+    let r = c.post(
+        &format!("/cases/{id}/edit/responsibility"),
+        &form(&[
+            ("csrf", &token),
+            ("version", &version),
+            ("responsibility.unit", "柳河镇社会事务办公室"),
+            ("responsibility.leader", "孙丽华"),
+            ("responsibility.leader_title", "副镇长"),
+            ("responsibility.handler", "蒋晓东"),
+        ]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = c.get(&format!("/cases/{id}")).text();
+    assert!(page.contains("受理，2026-11-21"), "{page}");
+    assert!(
+        page.contains(&format!("/cases/{id}/edit/handling")),
+        "{page}"
+    );
+    // Not for the receiver.
+    let (mut r2, _) = Client::signed_in(&s, "赵收");
+    assert_eq!(r2.get(&format!("/cases/{id}/edit/acceptance")).status, 403);
+}

@@ -1107,6 +1107,24 @@ pub(crate) async fn case_page(
         .is_some_and(|a| a.decision == crate::case::model::Decision::Accept);
     ctx.insert("accepted", &accepted);
     ctx.insert(
+        "acceptance",
+        &c.acceptance.as_ref().map(|a| {
+            format!(
+                "{}，{}{}",
+                a.decision.zh(),
+                a.date,
+                a.doc_no
+                    .as_ref()
+                    .map(|d| match d {
+                        crate::case::model::DocNo::Serial(n) => format!("，第 {n} 号"),
+                        crate::case::model::DocNo::Full(f) => format!("，{f}"),
+                    })
+                    .unwrap_or_default()
+            )
+        }),
+    );
+    ctx.insert("responsibility", &c.responsibility.is_some());
+    ctx.insert(
         "opinion",
         &c.handling.as_ref().map(|h| opinion_view(&c, h, whole)),
     );
@@ -1664,6 +1682,8 @@ pub(super) fn section_title(section: &str) -> Option<&'static str> {
         "extension" => Some("申请延期 (request an extension)"),
         "close" => Some("结案 (close the case)"),
         "handling" => Some("处理意见 (handling opinion)"),
+        "acceptance" => Some("受理告知 (acceptance decision)"),
+        "responsibility" => Some("责任落实 (responsibility)"),
         _ => None,
     }
 }
@@ -1684,6 +1704,9 @@ pub(super) struct FormCtx {
     today: Date,
     parent: Option<String>,
     next_doc: Option<(i32, u32, Option<String>)>,
+    /// For the acceptance decision: the next free serials of the 受理告知书
+    /// and of the 不予受理告知书 (each its own series).
+    next_accept: Option<[(i32, u32, Option<String>); 2]>,
 }
 
 pub(super) fn form_ctx(desk: &Desk, section: &str, c: &Case) -> FormCtx {
@@ -1701,10 +1724,28 @@ pub(super) fn form_ctx(desk: &Desk, section: &str, c: &Case) -> FormCtx {
         let n = case::next_serial(&files, cfg, paper, year);
         (year, n, cfg.doc_number(paper, year, n))
     });
+    let next_accept = (section == "acceptance").then(|| {
+        let year = c
+            .acceptance
+            .as_ref()
+            .map(|a| a.date.year())
+            .unwrap_or(rules.as_of.year());
+        let files =
+            case::collect_files(&[desk.index.cases_dir().to_path_buf()]).unwrap_or_default();
+        [
+            crate::case::model::Paper::AcceptNotice,
+            crate::case::model::Paper::RefuseNotice,
+        ]
+        .map(|paper| {
+            let n = case::next_serial(&files, cfg, paper, year);
+            (year, n, cfg.doc_number(paper, year, n))
+        })
+    });
     FormCtx {
         today: rules.as_of,
         parent: cfg.office.parent.clone(),
         next_doc,
+        next_accept,
     }
 }
 
@@ -2051,9 +2092,161 @@ fn handling_fields(c: &Case, ctx: &FormCtx) -> Vec<Field> {
     v
 }
 
+/// 受理告知: the decision (受理 or 不予受理) within 15 days of receipt, its
+/// 文号 (the next free serial of its series offered), the contact named on
+/// the notice, and for a refusal its kind, reason, basis and where to go.
+fn acceptance_fields(c: &Case, ctx: &FormCtx) -> Vec<Field> {
+    use crate::case::model::{Decision, DocNo, RefusalKind};
+    let a = c.acceptance.as_ref();
+    let mut decision = field(
+        "acceptance.decision",
+        "受理决定 (decision)",
+        "select",
+        a.map(|a| a.decision.zh().to_string()).unwrap_or_default(),
+        true,
+    );
+    decision.options = Decision::ALL.iter().map(|d| d.zh().to_string()).collect();
+    decision.choose = true;
+    let mut date = field(
+        "acceptance.date",
+        "告知日期 (date of the notice)",
+        "date",
+        a.map_or(ctx.today, |a| a.date).to_string(),
+        true,
+    );
+    date.hint = "收到之日起 15 日内书面告知；不得晚于今天".into();
+    let mut doc_no = field(
+        "acceptance.doc_no",
+        "文号 (document number)",
+        "docno",
+        match a.and_then(|a| a.doc_no.as_ref()) {
+            Some(DocNo::Serial(n)) => n.to_string(),
+            Some(DocNo::Full(s)) => s.clone(),
+            None => String::new(),
+        },
+        true,
+    );
+    doc_no.hint = match &ctx.next_accept {
+        Some([(_, n, full), (_, m, rfull)]) => format!(
+            "填本机关序号或完整文号。受理告知书下一个未用的序号 {n}{}；不予受理告知书下一个未用的序号 {m}{}",
+            full.as_ref().map(|f| format!("（{f}）")).unwrap_or_default(),
+            rfull.as_ref().map(|f| format!("（{f}）")).unwrap_or_default()
+        ),
+        None => "填本机关序号或完整文号".into(),
+    };
+    let mut kind = field(
+        "acceptance.reason_kind",
+        "不予受理理由类别 (refusal kind)",
+        "select",
+        a.and_then(|a| a.reason_kind)
+            .map(|k| k.zh().to_string())
+            .unwrap_or_default(),
+        false,
+    );
+    kind.options = std::iter::once(String::new())
+        .chain(RefusalKind::ALL.iter().map(|k| k.zh().to_string()))
+        .collect();
+    kind.hint = "不予受理时必填".into();
+    let text = |name: &str, label: &str, kind: &'static str, v: Option<&String>, hint: &str| {
+        let mut f = field(name, label, kind, v.cloned().unwrap_or_default(), false);
+        f.hint = hint.into();
+        f
+    };
+    vec![
+        decision,
+        date,
+        doc_no,
+        text(
+            "acceptance.contact",
+            "联系人 (contact)",
+            "text",
+            a.and_then(|a| a.contact.as_ref()),
+            "告知书上写明的联系人",
+        ),
+        text(
+            "acceptance.contact_phone",
+            "联系电话 (contact phone)",
+            "text",
+            a.and_then(|a| a.contact_phone.as_ref()),
+            "",
+        ),
+        kind,
+        text(
+            "acceptance.reason",
+            "不予受理理由 (reason)",
+            "textarea",
+            a.and_then(|a| a.reason.as_ref()),
+            "不予受理时必填",
+        ),
+        text(
+            "acceptance.legal_basis",
+            "不予受理依据 (legal basis)",
+            "text",
+            a.and_then(|a| a.legal_basis.as_ref()),
+            "不予受理时必填，按条引用",
+        ),
+        text(
+            "acceptance.redirect_to",
+            "告知去向 (where to go instead)",
+            "text",
+            a.and_then(|a| a.redirect_to.as_ref()),
+            "如应通过诉讼、仲裁、行政复议等法定途径解决的，写明途径",
+        ),
+    ]
+}
+
+/// 责任落实: the responsible unit, the 包案领导 and the handler.
+fn responsibility_fields(c: &Case) -> Vec<Field> {
+    let r = c.responsibility.as_ref();
+    let get = |f: fn(&crate::case::model::Responsibility) -> Option<String>| {
+        r.and_then(f).unwrap_or_default()
+    };
+    let mut leader = field(
+        "responsibility.leader",
+        "包案领导 (leader in charge)",
+        "text",
+        get(|r| Some(r.leader.clone())),
+        true,
+    );
+    leader.hint = "与领导的账户名一致时，其工作台按包案领导统计".into();
+    vec![
+        field(
+            "responsibility.unit",
+            "责任单位 (responsible unit)",
+            "text",
+            get(|r| Some(r.unit.clone())),
+            true,
+        ),
+        leader,
+        field(
+            "responsibility.leader_title",
+            "领导职务 (title)",
+            "text",
+            get(|r| r.leader_title.clone()),
+            false,
+        ),
+        field(
+            "responsibility.handler",
+            "承办人 (handler)",
+            "text",
+            get(|r| Some(r.handler.clone())),
+            true,
+        ),
+        field(
+            "responsibility.handler_phone",
+            "承办人电话 (handler's phone)",
+            "text",
+            get(|r| r.handler_phone.clone()),
+            false,
+        ),
+    ]
+}
+
 pub(super) fn section_fields(section: &str, c: &Case, ctx: &FormCtx) -> Vec<Field> {
     match section {
         "handling" => handling_fields(c, ctx),
+        "acceptance" => acceptance_fields(c, ctx),
+        "responsibility" => responsibility_fields(c),
         "matter" => {
             let mut reqs = field(
                 "matter.requests",
@@ -2314,7 +2507,7 @@ fn no_section(desk: &Desk, s: &Session) -> Response {
         Some(s),
         StatusCode::NOT_FOUND,
         "没有这一部分 (no such section)",
-        "可修改的部分：信访人（petitioners）、事项（matter）、送达（delivery）、申请延期（extension）、处理意见（handling）、结案（close）。",
+        "可修改的部分：信访人（petitioners）、事项（matter）、受理告知（acceptance）、责任落实（responsibility）、送达（delivery）、申请延期（extension）、处理意见（handling）、结案（close）。",
     )
 }
 

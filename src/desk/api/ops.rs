@@ -197,7 +197,15 @@ fn written(id: &str, sv: crate::office::edit::Saved) -> Json<Written> {
 }
 
 /// The sections, as the desk's edit pages name them.
-pub const SECTIONS: [&str; 5] = ["matter", "petitioners", "delivery", "extension", "close"];
+pub const SECTIONS: [&str; 7] = [
+    "matter",
+    "petitioners",
+    "acceptance",
+    "responsibility",
+    "delivery",
+    "extension",
+    "close",
+];
 
 pub(super) async fn edit_section(
     State(desk): Shared,
