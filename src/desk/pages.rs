@@ -916,6 +916,8 @@ struct DeliveryRow {
 struct PaperRow {
     name: String,
     size: String,
+    /// A detached signature lies beside it (电子签名).
+    signed: bool,
 }
 
 #[derive(Serialize)]
@@ -940,6 +942,7 @@ fn papers(dir: &FsPath) -> Vec<PaperRow> {
         .into_iter()
         .map(|p| PaperRow {
             size: format!("{} KB", p.bytes.div_ceil(1024)),
+            signed: p.signed,
             name: p.name,
         })
         .collect()
@@ -1254,14 +1257,21 @@ pub(crate) async fn paper(
         Err(r) => return r,
     };
     let inline = q.is_ok_and(|Query(q)| q.inline.is_some());
-    let disposition = attachment(&name, inline);
+    file_response(bytes, "application/pdf", &name, inline)
+}
+
+/// A file answered whole: its bytes, its type, its name in both forms
+/// ([`attachment`]), shown inline or downloaded, never cached.
+pub(super) fn file_response(
+    bytes: Vec<u8>,
+    kind: &'static str,
+    name: &str,
+    inline: bool,
+) -> Response {
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    if let Ok(v) = HeaderValue::from_str(&attachment(name, inline)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(

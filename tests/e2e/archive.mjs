@@ -7,35 +7,13 @@
 // papers rendered and signed):
 //   DESK_URL, PW, ARCHIVIST (档案员), CHROMIUM; SHOTS optional.
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import path from 'node:path';
+import { env, step, check, shot, launch, run, URL0, PW } from './lib.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set (tests/browser.rs sets it)`);
-  return v;
-};
-const URL0 = env('DESK_URL');
-const PW = env('PW');
 const ARCHIVIST = env('ARCHIVIST');
-const SHOTS = process.env.SHOTS || '';
 
-let stepName = '';
-const step = (name) => {
-  stepName = name;
-  console.log(`step: ${name}`);
-};
-const check = (ok, what) => {
-  if (!ok) throw new Error(what);
-};
+const browser = await launch();
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
-
-try {
+await run(browser, async () => {
   step('the archivist logs in and opens 归档');
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 860 } });
   const p = await context.newPage();
@@ -69,10 +47,7 @@ try {
     console.log(`note: the pack ended (${atLoad}) before the page loaded; the page showed it without script`);
   }
   check(errors.length === 0, `console errors (CSP?): ${errors.join(' | ')}`);
-  if (SHOTS) {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    await p.screenshot({ path: path.join(SHOTS, 'archive-job.png'), fullPage: true });
-  }
+  await shot(p, 'archive-job');
 
   step('download the bundle from the link');
   const href = await p.getAttribute('#job-link', 'href');
@@ -81,10 +56,4 @@ try {
   check((res.headers()['content-disposition'] || '').startsWith('attachment'), 'not an attachment');
   check((await res.body()).subarray(0, 2).toString() === 'PK', 'not a zip');
 
-  console.log('ok: every step passed');
-} catch (e) {
-  console.error(`FAILED at step "${stepName}": ${e.message}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -14,52 +14,24 @@
 //
 // Each step prints one line; the first failure ends the run with exit 1.
 
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { env, step, check, shot, launch, login as signIn, run } from './lib.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set (tests/browser.rs sets it)`);
-  return v;
-};
 const URL0 = env('DESK_URL');
 const OFFICE = env('OFFICE');
-const PW = env('PW');
 const WORK = env('WORK');
-const SHOTS = process.env.SHOTS || '';
 const CASE = 'XF-2026-0007';
-
-let stepName = '';
-const step = (name) => {
-  stepName = name;
-  console.log(`step: ${name}`);
-};
-const check = (ok, what) => {
-  if (!ok) throw new Error(what);
-};
-
-async function shot(page, name) {
-  if (!SHOTS) return;
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 // Every page of a person's session is watched: a script error, a refused
 // asset (CSP) or a server error fails the run.
 const problems = [];
 async function login(browser, name) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 860 }, acceptDownloads: true });
-  const page = await context.newPage();
+  const { page } = await signIn(browser, name);
   page.on('pageerror', (e) => problems.push(`${name}: ${e.message}`));
   page.on('response', (r) => {
     if (r.status() >= 500) problems.push(`${name}: ${r.status()} ${r.url()}`);
   });
-  await page.goto(`${URL0}/login`);
-  await page.fill('input[name="name"]', name);
-  await page.fill('input[name="password"]', PW);
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-  check(!page.url().endsWith('/login'), `${name} could not log in: ${await page.textContent('body')}`);
   return page;
 }
 
@@ -67,12 +39,9 @@ async function submit(page, selector = 'form.form button[type="submit"]') {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const browser = await launch();
 
-try {
+await run(browser, async () => {
   step('the clerk drafts the handling opinion from the case page');
   const clerk = await login(browser, env('CLERK'));
   await clerk.goto(`${URL0}/cases/${CASE}`);
@@ -118,6 +87,7 @@ try {
   await submit(clerk, `form[action="/cases/${CASE}/render"] button`);
   const row = clerk.locator('#papers tr', { hasText: '处理意见书' });
   check((await row.count()) > 0, `no 处理意见书 after rendering: ${await clerk.textContent('#papers')}`);
+  check((await row.first().textContent()).includes('已签名'), 'the 处理意见书 is not shown as signed');
   const preview = await row.first().locator('a[href$="inline=1"]').getAttribute('href');
   const pdf = await clerk.request.get(`${URL0}${preview}`);
   check(pdf.status() === 200 && (await pdf.body()).subarray(0, 5).toString() === '%PDF-', `the 处理意见书 preview gave ${pdf.status()}`);
@@ -218,10 +188,4 @@ try {
   await shot(clerk, 'ledger');
 
   check(problems.length === 0, `errors on the way: ${problems.join(' | ')}`);
-  console.log('ok: every step passed');
-} catch (e) {
-  console.error(`FAILED at step "${stepName}": ${e.message}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

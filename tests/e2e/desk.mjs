@@ -13,54 +13,17 @@
 // Each step prints one line; the first failure ends the run with exit 1 and
 // says which step and why.
 
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { env, step, check, shot, launch, login, run, URL0, PW } from './lib.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set (tests/browser.rs sets it)`);
-  return v;
-};
-const URL0 = env('DESK_URL');
 const OFFICE = env('OFFICE');
-const PW = env('PW');
 const CLERK = env('CLERK');
 const RECEIVER = env('RECEIVER');
-const SHOTS = process.env.SHOTS || '';
 
-let stepName = '';
-const step = (name) => {
-  stepName = name;
-  console.log(`step: ${name}`);
-};
-const check = (ok, what) => {
-  if (!ok) throw new Error(what);
-};
+const browser = await launch();
 
-async function shot(page, name) {
-  if (!SHOTS) return;
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function login(browser, name) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  await page.goto(`${URL0}/login`);
-  await page.fill('input[name="name"]', name);
-  await page.fill('input[name="password"]', PW);
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-  check(!page.url().endsWith('/login'), `${name} could not log in: ${await page.textContent('body')}`);
-  return { context, page };
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
-
-try {
+await run(browser, async () => {
   step('the login page refuses a wrong password');
   {
     const context = await browser.newContext();
@@ -128,7 +91,7 @@ try {
   await shot(p, 'case');
 
   step('a save based on an older version is refused, and the file is kept');
-  const editLink = p.locator('a[href*="/edit/"]').first();
+  const editLink = p.locator('a[href$="/edit/petitioners"]').first();
   check((await editLink.count()) > 0, 'no edit link on the case page');
   await editLink.click();
   await p.waitForLoadState();
@@ -185,10 +148,4 @@ try {
   const after = await p.goto(`${URL0}/cases`);
   check(p.url().includes('/login') || after.status() === 401, 'still logged in after logout');
 
-  console.log('ok: every step passed');
-} catch (e) {
-  console.error(`FAILED at step "${stepName}": ${e.message}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});
