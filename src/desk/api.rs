@@ -572,31 +572,51 @@ async fn deadlines(
 ) -> Result<Json<crate::office::output::DeadlinesReport>, Failure> {
     authorize(&desk, &headers, Action::ViewCases, "/api/v1/deadlines")?;
     let desk2 = desk.clone();
-    let (rows, as_of) = tokio::task::spawn_blocking(move || {
+    let (snap, as_of) = tokio::task::spawn_blocking(move || {
         let rules = desk2.rules();
         let snap = desk2.index.current(&rules).map_err(index_failure)?;
-        if let Some(rows) = desk2.deadlines.get(&snap, &rules.as_of) {
-            return Ok((rows, rules.as_of));
-        }
-        let files = crate::case::collect_files(&[desk2.index.cases_dir().to_path_buf()])
-            .map_err(index_failure)?;
-        let d = crate::office::views::deadlines(&files, &rules).map_err(index_failure)?;
-        let rows: Vec<_> = d
-            .rows
-            .into_iter()
-            .map(|mut r| {
-                r.petitioner = mask_text(&r.petitioner);
-                r.file = std::path::Path::new(&r.file)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                r
-            })
-            .collect();
-        Ok((desk2.deadlines.put(&snap, rules.as_of, rows), rules.as_of))
+        Ok::<_, Failure>((snap, rules.as_of))
     })
     .await
     .map_err(index_failure)??;
+    let kept = desk.deadlines.get(&snap, &as_of);
+    let rows = match kept {
+        Some(rows) => rows,
+        None => {
+            // One computation for requests arriving together.
+            let _one = desk.deadlines.gate().await;
+            match desk.deadlines.get(&snap, &as_of) {
+                Some(rows) => rows,
+                None => {
+                    let desk2 = desk.clone();
+                    let rows = tokio::task::spawn_blocking(move || {
+                        let rules = desk2.rules();
+                        let files =
+                            crate::case::collect_files(&[desk2.index.cases_dir().to_path_buf()])
+                                .map_err(index_failure)?;
+                        let d = crate::office::views::deadlines(&files, &rules)
+                            .map_err(index_failure)?;
+                        Ok::<_, Failure>(
+                            d.rows
+                                .into_iter()
+                                .map(|mut r| {
+                                    r.petitioner = mask_text(&r.petitioner);
+                                    r.file = std::path::Path::new(&r.file)
+                                        .file_name()
+                                        .map(|n| n.to_string_lossy().into_owned())
+                                        .unwrap_or_default();
+                                    r
+                                })
+                                .collect::<Vec<_>>(),
+                        )
+                    })
+                    .await
+                    .map_err(index_failure)??;
+                    desk.deadlines.put(&snap, as_of, rows)
+                }
+            }
+        }
+    };
     Ok(Json(crate::office::output::DeadlinesReport {
         schema: "anjuan-deadlines/1".into(),
         as_of,

@@ -124,6 +124,10 @@ pub(crate) struct Desk {
 /// changes), so a page asked for again and again reads the files once.
 pub(crate) struct Memo<K, V> {
     slot: std::sync::Mutex<Option<Kept<K, V>>>,
+    /// Held while the value is computed, so that requests arriving together
+    /// wait for one computation instead of each reading every file (awaited,
+    /// so no thread is held while waiting).
+    gate: tokio::sync::Mutex<()>,
 }
 
 /// A kept value: the snapshot it was computed from, its key, the value.
@@ -133,6 +137,7 @@ impl<K, V> Default for Memo<K, V> {
     fn default() -> Self {
         Memo {
             slot: std::sync::Mutex::new(None),
+            gate: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -150,6 +155,12 @@ impl<K: PartialEq, V> Memo<K, V> {
             }
             _ => None,
         }
+    }
+
+    /// The one computation at a time: take it, look again with [`Memo::get`]
+    /// (another request may have computed the value meanwhile), else compute.
+    pub async fn gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.gate.lock().await
     }
 
     /// Keeps `value`, computed for `key` from the files `snapshot` describes.
@@ -560,5 +571,56 @@ pub(crate) fn action_name(a: Action) -> &'static str {
         Action::ExportLedger => "导出台账",
         Action::ManageUsers => "管理账户",
         Action::ViewAudit => "查看审计记录",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Fifty requests for a value not kept yet compute it once (the others wait
+    /// at the gate and find it); a new snapshot of the cases computes it again.
+    #[test]
+    fn requests_together_compute_a_kept_value_once() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_time()
+            .build()
+            .unwrap();
+        let memo: Arc<Memo<i32, usize>> = Arc::new(Memo::default());
+        let computed = Arc::new(AtomicUsize::new(0));
+        let snap = Arc::new(crate::office::index::Snapshot::default());
+        let ask = |snap: Arc<crate::office::index::Snapshot>| {
+            let (memo, computed) = (memo.clone(), computed.clone());
+            async move {
+                if let Some(v) = memo.get(&snap, &2026) {
+                    return *v;
+                }
+                let _one = memo.gate().await;
+                if let Some(v) = memo.get(&snap, &2026) {
+                    return *v;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let n = computed.fetch_add(1, Ordering::SeqCst) + 1;
+                *memo.put(&snap, 2026, n)
+            }
+        };
+        let values = rt.block_on(async {
+            let tasks: Vec<_> = (0..50).map(|_| tokio::spawn(ask(snap.clone()))).collect();
+            let mut v = Vec::new();
+            for t in tasks {
+                v.push(t.await.unwrap());
+            }
+            v
+        });
+        assert!(values.iter().all(|&v| v == 1), "{values:?}");
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        let other = Arc::new(crate::office::index::Snapshot::default());
+        assert_eq!(rt.block_on(ask(other)), 2);
+        assert!(
+            memo.get(&snap, &2026).is_none(),
+            "the old snapshot's value is gone"
+        );
     }
 }

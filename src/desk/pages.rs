@@ -660,6 +660,10 @@ pub(super) async fn year_figures(
     if let Some(st) = desk.stats.get(snap, &year) {
         return Ok(Ok(st));
     }
+    let _one = desk.stats.gate().await;
+    if let Some(st) = desk.stats.get(snap, &year) {
+        return Ok(Ok(st));
+    }
     let d = desk.clone();
     let figures = blocking(desk, move || {
         crate::office::report::figures(
