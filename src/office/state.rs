@@ -11,7 +11,11 @@ pub fn state_dir(office: &Path) -> PathBuf {
 
 /// Makes `<office>/.anjuan` (0700) if it is missing.
 pub(crate) fn ensure_state_dir(office: &Path) -> std::io::Result<PathBuf> {
-    let dir = state_dir(office);
+    private_dir(state_dir(office))
+}
+
+/// Makes `dir` (0700, its parent existing) if it is missing.
+fn private_dir(dir: PathBuf) -> std::io::Result<PathBuf> {
     let mut b = std::fs::DirBuilder::new();
     #[cfg(unix)]
     {
@@ -35,18 +39,7 @@ pub fn uploads_dir(office: &Path) -> PathBuf {
 /// Makes `<office>/.anjuan/uploads` (0700, as its parent) if it is missing.
 pub fn ensure_uploads_dir(office: &Path) -> std::io::Result<PathBuf> {
     ensure_state_dir(office)?;
-    let dir = uploads_dir(office);
-    let mut b = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        b.mode(0o700);
-    }
-    match b.create(&dir) {
-        Ok(()) => Ok(dir),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(dir),
-        Err(e) => Err(e),
-    }
+    private_dir(uploads_dir(office))
 }
 
 /// Removes whatever uploads a previous run left (the desk's pending uploads
