@@ -188,7 +188,16 @@ pub fn mask_text(text: &str) -> String {
             let run = &chars[start..i];
             let n = run.len();
             let s: String = run.iter().collect();
-            if n >= 15 {
+            // A quantity with a decimal point (`458329736.17435`, Payload-Oxum's
+            // bytes.files) is no one's number, unless it has an identity
+            // number's or a mobile number's shape.
+            let decimal = chars.get(i) == Some(&'.')
+                && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit())
+                && n < 15
+                && !(n == 11 && matches!(run[0], '1' | '１'));
+            if decimal {
+                out.push_str(&s);
+            } else if n >= 15 {
                 out.push_str(&mask_id(&s));
             } else if n == 11 && matches!(run[0], '1' | '１') {
                 out.push_str(&mask_phone(&s));
@@ -411,6 +420,15 @@ mod tests {
             mask_text("110105194912310020abcdefabcdef1"),
             "1101**********0020abcdefabcdef1"
         );
+        // A quantity with a decimal point stays; a phone or an identity number
+        // with one does not.
+        assert_eq!(
+            mask_text("458329736.17435（字节.文件数）"),
+            "458329736.17435（字节.文件数）"
+        );
+        assert_eq!(mask_text("13812345678.5"), "138****5678.5");
+        assert_eq!(mask_text("110105194912310028.1"), "1101**********0028.1");
+        assert_eq!(mask_text("电话 88123456。"), "电话 ****3456。");
         // A 32-hex word that hides a phone in other letters is not a digest.
         assert_eq!(
             mask_text("tel13812345678zzzzzzzzzzzzzzzzzzzzzzzz"),
