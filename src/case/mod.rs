@@ -325,11 +325,12 @@ fn next_free(numbers: &[(usize, &OwnNumber)]) -> HashMap<(Paper, i32), u32> {
         .collect()
 }
 
-/// The next serial free for `paper` in `year` among the numbers the case files
+/// The next serial free in each series among the numbers the case files
 /// `files` use (one past the highest; 1 when none is used): what a form can
-/// suggest for a new document number. Files that cannot be read are
-/// `check`'s to report.
-pub fn next_serial(files: &[PathBuf], cfg: &Config, paper: Paper, year: i32) -> u32 {
+/// suggest for a new document number. The files are read once, whatever
+/// series are asked for after; files that cannot be read are `check`'s to
+/// report.
+pub fn next_serials(files: &[PathBuf], cfg: &Config) -> NextSerials {
     use rayon::prelude::*;
     let keys: Vec<SetKeys> = files
         .par_iter()
@@ -341,10 +342,19 @@ pub fn next_serial(files: &[PathBuf], cfg: &Config, paper: Paper, year: i32) -> 
         .enumerate()
         .flat_map(|(i, k)| k.numbers.iter().map(move |n| (i, n)))
         .collect();
-    next_free(&numbers)
-        .get(&(paper, year))
-        .copied()
-        .unwrap_or(1)
+    NextSerials(next_free(&numbers))
+}
+
+/// The next free serial of each series (paper and year) in an office, from
+/// one read of its files ([`next_serials`]).
+pub struct NextSerials(HashMap<(Paper, i32), u32>);
+
+impl NextSerials {
+    /// The next free serial of `paper`'s numbers in `year` (1 for a series not
+    /// begun).
+    pub fn of(&self, paper: Paper, year: i32) -> u32 {
+        self.0.get(&(paper, year)).copied().unwrap_or(1)
+    }
 }
 
 /// What the rules across files need of one case: where it is, its number and

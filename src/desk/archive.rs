@@ -430,18 +430,29 @@ fn no_job(desk: &Desk, s: &super::Session) -> Response {
     )
 }
 
+/// The archivist's session and the job `id` names (403 for another role, 404
+/// for no such job).
+async fn job_of(
+    desk: &Arc<Desk>,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(super::Session, Arc<Job>), Response> {
+    let s = need(desk, headers, "/archive/jobs", Action::Pack).await?;
+    match job_id(id).and_then(|n| desk.jobs.get(n)) {
+        Some(job) => Ok((s, job)),
+        None => Err(no_job(desk, &s)),
+    }
+}
+
 /// GET /archive/jobs/{id}: the job's state now (refresh to follow it without script).
 pub(crate) async fn job_page(
     State(desk): Shared,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match need(&desk, &headers, "/archive/jobs", Action::Pack).await {
-        Ok(s) => s,
+    let (s, job) = match job_of(&desk, &headers, &id).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(job) = job_id(&id).and_then(|n| desk.jobs.get(n)) else {
-        return no_job(&desk, &s);
     };
     let state = job.state.borrow().clone();
     let mut c = pages::base(&desk, Some(&s), "/archive");
@@ -467,12 +478,9 @@ pub(crate) async fn events(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let s = match need(&desk, &headers, "/archive/jobs", Action::Pack).await {
-        Ok(s) => s,
+    let (_, job) = match job_of(&desk, &headers, &id).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let Some(job) = job_id(&id).and_then(|n| desk.jobs.get(n)) else {
-        return no_job(&desk, &s);
     };
     let rx = job.state.clone();
     // (receiver, whether the last state was sent)

@@ -1724,19 +1724,26 @@ pub(super) struct FormCtx {
 }
 
 pub(super) fn form_ctx(desk: &Desk, section: &str, c: &Case) -> FormCtx {
+    use crate::case::model::Paper;
     let rules = desk.rules();
     let cfg = rules.config;
+    // The office's files are read once, and only for the forms that offer a number.
+    let serials = matches!(section, "handling" | "acceptance").then(|| {
+        let files =
+            case::collect_files(&[desk.index.cases_dir().to_path_buf()]).unwrap_or_default();
+        case::next_serials(&files, cfg)
+    });
+    let offer = |paper: Paper, year: i32| {
+        let n = serials.as_ref().map_or(1, |s| s.of(paper, year));
+        (year, n, cfg.doc_number(paper, year, n))
+    };
     let next_doc = (section == "handling").then(|| {
         let year = c
             .handling
             .as_ref()
             .map(|h| h.date.year())
             .unwrap_or(rules.as_of.year());
-        let files =
-            case::collect_files(&[desk.index.cases_dir().to_path_buf()]).unwrap_or_default();
-        let paper = crate::case::model::Paper::Opinion;
-        let n = case::next_serial(&files, cfg, paper, year);
-        (year, n, cfg.doc_number(paper, year, n))
+        offer(Paper::Opinion, year)
     });
     let next_accept = (section == "acceptance").then(|| {
         let year = c
@@ -1744,16 +1751,7 @@ pub(super) fn form_ctx(desk: &Desk, section: &str, c: &Case) -> FormCtx {
             .as_ref()
             .map(|a| a.date.year())
             .unwrap_or(rules.as_of.year());
-        let files =
-            case::collect_files(&[desk.index.cases_dir().to_path_buf()]).unwrap_or_default();
-        [
-            crate::case::model::Paper::AcceptNotice,
-            crate::case::model::Paper::RefuseNotice,
-        ]
-        .map(|paper| {
-            let n = case::next_serial(&files, cfg, paper, year);
-            (year, n, cfg.doc_number(paper, year, n))
-        })
+        [Paper::AcceptNotice, Paper::RefuseNotice].map(|paper| offer(paper, year))
     });
     FormCtx {
         today: rules.as_of,
