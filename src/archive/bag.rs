@@ -221,7 +221,8 @@ impl Manifest {
     }
 }
 
-fn encode_path(p: &str) -> String {
+/// A path as a manifest line gives it: `%`, LF and CR percent-encoded (RFC 8493 §2.1.3).
+pub fn encode_path(p: &str) -> String {
     p.replace('%', "%25")
         .replace('\n', "%0A")
         .replace('\r', "%0D")

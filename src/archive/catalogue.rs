@@ -1,7 +1,7 @@
 //! The catalogue (归档文件目录, DA/T 22 columns) and per-item metadata with the
 //! element names of DA/T 46-2009, as JSON and CSV. Pure data → bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// 电子签名 (DA/T 46 element 电子签名 and its sub-elements).
 #[derive(Clone, Debug, Serialize)]
@@ -99,7 +99,8 @@ pub struct Item {
 
 /// One row of the catalogue (归档文件目录): the DA/T 22 columns, and where the
 /// item is. The full DA/T 46 metadata of each item is in its case's `metadata.json`.
-#[derive(Clone, Debug, Serialize)]
+/// (Read back, `year` and `item` are 0: they are not written.)
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Row {
     #[serde(rename = "序号")]
     pub no: usize,
@@ -155,9 +156,10 @@ impl From<&Item> for Row {
     }
 }
 
-/// The catalogue as JSON: a header and the rows in 档号 order.
+/// The catalogue as JSON: a header and the rows in 档号 order (`items`: the
+/// rows, or anything that serialises as their sequence).
 #[derive(Clone, Debug, Serialize)]
-pub struct Catalogue {
+pub struct Catalogue<I = Vec<Row>> {
     #[serde(rename = "题名")]
     pub title: String,
     #[serde(rename = "立档单位")]
@@ -175,10 +177,10 @@ pub struct Catalogue {
     #[serde(rename = "页数")]
     pub pages: usize,
     #[serde(rename = "文件")]
-    pub items: Vec<Row>,
+    pub items: I,
 }
 
-impl Catalogue {
+impl<I: Serialize> Catalogue<I> {
     /// Writes the catalogue as JSON to `w` (streamed, not built in memory).
     pub fn write_json<W: std::io::Write>(&self, mut w: W) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut w, self)?;
@@ -188,7 +190,19 @@ impl Catalogue {
 
 /// The DA/T 22 columns (and the case number and file name), UTF-8 with a BOM so
 /// that spreadsheet programs on Chinese Windows read it as UTF-8.
-pub fn write_csv<W: std::io::Write>(rows: &[Row], mut out: W) -> Result<(), csv::Error> {
+pub fn write_csv<W: std::io::Write>(rows: &[Row], out: W) -> Result<(), csv::Error> {
+    write_csv_rows(rows.iter().map(Ok), out)
+}
+
+/// [`write_csv`] of rows as they are read (a row that cannot be read stops it).
+pub fn write_csv_rows<W, R>(
+    rows: impl IntoIterator<Item = std::io::Result<R>>,
+    mut out: W,
+) -> Result<(), csv::Error>
+where
+    W: std::io::Write,
+    R: std::borrow::Borrow<Row>,
+{
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -207,6 +221,8 @@ pub fn write_csv<W: std::io::Write>(rows: &[Row], mut out: W) -> Result<(), csv:
         "计算机文件名",
     ])?;
     for it in rows {
+        let it = it?;
+        let it: &Row = it.borrow();
         w.write_record([
             it.no.to_string(),
             it.code.clone(),

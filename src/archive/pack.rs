@@ -202,6 +202,8 @@ pub struct Prepared {
     head: Vec<(String, Vec<u8>)>,
     /// Sorted by path.
     payload: Vec<Payload>,
+    /// The papers' signatures.
+    blobs: Blobs,
     description: String,
     years: Vec<i32>,
     all_signed: bool,
@@ -248,7 +250,8 @@ struct Filed {
     /// A received file's digests, taken when it was read to identify it: the
     /// bytes streamed into the zip must be those.
     sniffed: Option<Digests>,
-    fonts: Vec<FontFile>,
+    /// Places in the [`FontTable`].
+    fonts: Box<[u16]>,
     sig: Option<SigFile>,
     code: Option<ArchiveCode>,
     /// A received file (a paper of another body, or an incoming paper): its
@@ -257,7 +260,9 @@ struct Filed {
 }
 
 struct SigFile {
-    text: String,
+    /// Its text, in [`Blobs`] until the zip is written.
+    place: (u64, u64),
+    sums: Sums,
     key_id: String,
     comment: String,
     /// 签名时间 as the render record has it (the trusted comment's comes first).
@@ -300,25 +305,238 @@ impl<W: std::io::Write> std::io::Write for Hashing<W> {
 /// A paper made here: its payload, the fonts it embeds, its pages.
 type Made = (Payload, Vec<FontFile>, usize);
 
-/// A payload file: its place in `data/` and its bytes.
+/// SHA-256 and SM3 of a payload file as bytes (the manifests print them in
+/// hex): 64 bytes a file instead of two hex `String`s.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Sums([u8; 64]);
+
+impl Sums {
+    fn of(d: &Digests) -> Sums {
+        let mut s = [0u8; 64];
+        unhex(&d.sha256, &mut s[..32]);
+        unhex(&d.sm3, &mut s[32..]);
+        Sums(s)
+    }
+
+    fn of_bytes(data: &[u8]) -> Sums {
+        Sums::of(&Digests::of(data))
+    }
+
+    fn hex(&self, alg: Alg) -> String {
+        match alg {
+            Alg::Sha256 => bag::hex(&self.0[..32]),
+            Alg::Sm3 => bag::hex(&self.0[32..]),
+        }
+    }
+
+    fn digests(&self) -> Digests {
+        Digests {
+            sha256: self.hex(Alg::Sha256),
+            sm3: self.hex(Alg::Sm3),
+        }
+    }
+}
+
+/// Lower-case hex (as [`bag::hex`] writes it) back to bytes.
+fn unhex(h: &str, out: &mut [u8]) {
+    let v = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        b'A'..=b'F' => c - b'A' + 10,
+        _ => 0,
+    };
+    for (o, pair) in out.iter_mut().zip(h.as_bytes().chunks(2)) {
+        if let [a, b] = pair {
+            *o = (v(*a) << 4) | v(*b);
+        }
+    }
+}
+
+/// The papers' signatures, kept for the zip until their papers are written:
+/// appended to one temporary file in the work folder (gone when dropped, also
+/// after an error) and read back by place, rather than held in memory.
+struct Blobs {
+    file: std::sync::Mutex<std::fs::File>,
+    len: u64,
+}
+
+impl Blobs {
+    fn new(work: &Path) -> Result<Blobs, PackError> {
+        let file = tempfile::tempfile_in(work).map_err(io(work))?;
+        Ok(Blobs {
+            file: std::sync::Mutex::new(file),
+            len: 0,
+        })
+    }
+
+    fn file(&self) -> std::io::Result<std::sync::MutexGuard<'_, std::fs::File>> {
+        self.file
+            .lock()
+            .map_err(|_| std::io::Error::other("临时文件不可用 (spill file poisoned)"))
+    }
+
+    /// Keeps `data`; returns its place and length.
+    fn put(&mut self, data: &[u8]) -> std::io::Result<(u64, u64)> {
+        use std::io::{Seek as _, Write as _};
+        let at = self.len;
+        let mut f = self.file()?;
+        f.seek(std::io::SeekFrom::Start(at))?;
+        f.write_all(data)?;
+        drop(f);
+        self.len += data.len() as u64;
+        Ok((at, data.len() as u64))
+    }
+
+    fn get(&self, (at, len): (u64, u64)) -> std::io::Result<Vec<u8>> {
+        use std::io::{Read as _, Seek as _};
+        let mut f = self.file()?;
+        f.seek(std::io::SeekFrom::Start(at))?;
+        let mut data = vec![0u8; len as usize];
+        f.read_exact(&mut data)?;
+        Ok(data)
+    }
+}
+
+/// The catalogue's rows, one JSON line each in a temporary file of the work
+/// folder, and in memory only what sorts and counts them (about 40 bytes a
+/// row instead of a [`Row`] of a dozen strings).
+struct Rows {
+    store: Blobs,
+    keys: Vec<RowKey>,
+    /// Each series of 档号 (the code with item 0) and its number.
+    series: BTreeMap<ArchiveCode, u32>,
+}
+
+struct RowKey {
+    /// The series, or `u32::MAX` for a code that does not parse (sorted first, as
+    /// `None` was); [`Rows::sort`] makes it the rank of the series.
+    series: u32,
+    item: u32,
+    year: i32,
+    pages: usize,
+    place: (u64, u64),
+}
+
+impl Rows {
+    fn new(work: &Path) -> Result<Rows, PackError> {
+        Ok(Rows {
+            store: Blobs::new(work)?,
+            keys: Vec::new(),
+            series: BTreeMap::new(),
+        })
+    }
+
+    fn push(&mut self, row: &Row) -> std::io::Result<()> {
+        let series = match ArchiveCode::parse(&row.code) {
+            Ok(mut c) => {
+                c.item = 0;
+                let n = self.series.len() as u32;
+                *self.series.entry(c).or_insert(n)
+            }
+            Err(_) => u32::MAX,
+        };
+        let line = serde_json::to_vec(row).map_err(std::io::Error::other)?;
+        self.keys.push(RowKey {
+            series,
+            item: row.item,
+            year: row.year,
+            pages: row.pages,
+            place: self.store.put(&line)?,
+        });
+        Ok(())
+    }
+
+    /// In 档号 order (as the codes compare; rows of equal codes keep their order).
+    fn sort(&mut self) {
+        let mut rank = vec![0u32; self.series.len()];
+        for (r, n) in self.series.values().enumerate() {
+            rank[*n as usize] = r as u32 + 1;
+        }
+        for k in &mut self.keys {
+            k.series = match rank.get(k.series as usize) {
+                Some(r) => *r,
+                None => 0,
+            };
+        }
+        self.keys.sort_by_key(|k| (k.series, k.item));
+    }
+
+    /// The `i`-th row in 档号 order, numbered (序号) from 1.
+    fn get(&self, i: usize) -> std::io::Result<Row> {
+        let k = &self.keys[i];
+        let mut row: Row =
+            serde_json::from_slice(&self.store.get(k.place)?).map_err(std::io::Error::other)?;
+        row.no = i + 1;
+        row.year = k.year;
+        row.item = k.item;
+        Ok(row)
+    }
+}
+
+/// The rows of [`Rows`] in 档号 order, read as they are serialised.
+struct RowsInOrder<'a>(&'a Rows);
+
+impl serde::Serialize for RowsInOrder<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = s.serialize_seq(Some(self.0.keys.len()))?;
+        for i in 0..self.0.keys.len() {
+            let row = self.0.get(i).map_err(S::Error::custom)?;
+            seq.serialize_element(&row)?;
+        }
+        seq.end()
+    }
+}
+
+/// Where a payload file's bytes are. The paths are derived from its name in
+/// the bag rather than kept for each file.
+enum Source {
+    /// A paper of the office: `papers/<case>/<file>` for `data/<case>/<file>`.
+    Paper,
+    /// Made here into the work folder: `work/<case>/<file>` for `data/<case>/<file>`.
+    Made,
+    /// Written to the work folder under its name with `/` as `__`.
+    Spilled,
+    /// A received file, where it lies.
+    At(Box<Path>),
+    /// In [`Blobs`] (a paper's signature): its place and length.
+    Blob(u64, u64),
+}
+
+/// A payload file: its place in `data/`, size, where its bytes are.
 struct Payload {
-    rel: String,
-    content: Content,
+    rel: Box<str>,
+    size: u64,
+    source: Source,
     /// Known for what is made here; for a paper, found as it streams into the
-    /// zip (empty until then).
-    digests: Digests,
+    /// zip (`None` until then).
+    sums: Option<Sums>,
     /// A paper: what its bytes must be, checked as they stream.
-    check: Option<Check>,
+    check: Option<Box<PaperCheck>>,
+    /// The fonts it embeds (places in the [`FontTable`]), for `fonts.json`.
+    fonts: Box<[u16]>,
+}
+
+/// What a paper's bytes must be, kept small: the rest of [`Check`] (the case
+/// and file, the signature's text and comment) is derived when it is read.
+struct PaperCheck {
+    paper: &'static str,
+    recorded_sha256: Box<str>,
+    sniffed: Option<Sums>,
+    /// Its signature in [`Blobs`].
+    sig: Option<(u64, u64)>,
 }
 
 impl Payload {
-    /// Small generated files (signatures) stay in memory.
-    fn bytes(rel: String, data: Vec<u8>) -> Payload {
-        Payload {
-            rel,
-            digests: Digests::of(&data),
-            content: Content::Bytes(data),
-            check: None,
+    /// Where its bytes are on disk (not for a blob).
+    fn path(&self, opts: &Options) -> Option<PathBuf> {
+        let in_case = || self.rel.strip_prefix("data/").unwrap_or(&self.rel);
+        match &self.source {
+            Source::Paper => Some(opts.papers.join(in_case())),
+            Source::Made => Some(opts.work.join(in_case())),
+            Source::Spilled => Some(opts.work.join(self.rel.replace('/', "__"))),
+            Source::At(p) => Some(p.to_path_buf()),
+            Source::Blob(..) => None,
         }
     }
 
@@ -340,10 +558,12 @@ impl Payload {
         std::io::Write::flush(&mut w).map_err(io(&path))?;
         let (digests, size) = (w.hasher.finish(), w.size);
         Ok(Payload {
-            rel: rel.to_string(),
-            content: Content::File { path, size },
-            digests,
+            rel: rel.into(),
+            size,
+            source: Source::Spilled,
+            sums: Some(Sums::of(&digests)),
             check: None,
+            fonts: Box::default(),
         })
     }
 
@@ -353,16 +573,149 @@ impl Payload {
         let path = work.join(rel.replace('/', "__"));
         std::fs::write(&path, &data).map_err(io(&path))?;
         Ok(Payload {
-            digests: Digests::of(&data),
-            content: Content::File {
-                path,
-                size: data.len() as u64,
-            },
-            rel,
+            sums: Some(Sums::of_bytes(&data)),
+            size: data.len() as u64,
+            source: Source::Spilled,
+            rel: rel.into(),
             check: None,
+            fonts: Box::default(),
+        })
+    }
+
+    /// The [`Check`] of a paper, its signature read back from `blobs`.
+    fn check(&self, pc: &PaperCheck, blobs: &Blobs) -> Result<Check, PackError> {
+        let in_case = self.rel.strip_prefix("data/").unwrap_or(&self.rel);
+        let (case, file) = in_case.split_once('/').unwrap_or(("", in_case));
+        let sig = match pc.sig {
+            Some(place) => {
+                let failed = |message: String| PackError::Io {
+                    path: format!("{}.{}", self.rel, sign::SIG_EXT).into(),
+                    message,
+                };
+                let text = String::from_utf8(blobs.get(place).map_err(|e| failed(e.to_string()))?)
+                    .map_err(|e| failed(e.to_string()))?;
+                let comment = sign::SigBox::parse(&text)
+                    .map_err(|e| failed(e.to_string()))?
+                    .trusted_comment;
+                Some((text, comment))
+            }
+            None => None,
+        };
+        Ok(Check {
+            case: case.to_string(),
+            file: file.to_string(),
+            paper: pc.paper.to_string(),
+            recorded_sha256: pc.recorded_sha256.to_string(),
+            sniffed: pc.sniffed.as_ref().map(Sums::digests),
+            sig,
         })
     }
 }
+
+/// The font files of the package, each once; a file names its fonts by place.
+#[derive(Default)]
+struct FontTable {
+    list: Vec<FontFile>,
+    index: BTreeMap<FontFile, u16>,
+}
+
+impl FontTable {
+    fn intern(&mut self, fonts: Vec<FontFile>) -> Result<Box<[u16]>, PackError> {
+        let mut out = Vec::with_capacity(fonts.len());
+        for f in fonts {
+            let i = match self.index.get(&f) {
+                Some(i) => *i,
+                None => {
+                    let i = u16::try_from(self.list.len()).map_err(|_| PackError::Io {
+                        path: "data/fonts.json".into(),
+                        message: "字体文件超过 65535 个 (more than 65535 font files)".into(),
+                    })?;
+                    self.list.push(f.clone());
+                    self.index.insert(f, i);
+                    i
+                }
+            };
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        Ok(out.into_boxed_slice())
+    }
+}
+
+/// `fonts.json`: every font file that made a PDF of the package and the PDFs
+/// it made (`payload` sorted by name). The bytes of `serde_json::to_vec_pretty`
+/// of the record as a JSON value, without holding the lists of users.
+fn write_fonts_json(
+    fonts: &FontTable,
+    payload: &[Payload],
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use serde::ser::SerializeMap as _;
+    // The keys in the order a JSON object of serde_json gives them.
+    fn order(keys: &[&'static str]) -> Vec<&'static str> {
+        let map: serde_json::Map<String, Value> =
+            keys.iter().map(|k| (k.to_string(), Value::Null)).collect();
+        map.keys()
+            .filter_map(|k| keys.iter().find(|x| **x == k.as_str()).copied())
+            .collect()
+    }
+    struct Users<'a>(&'a [Payload], u16);
+    impl serde::Serialize for Users<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(
+                self.0
+                    .iter()
+                    .filter(|p| p.fonts.contains(&self.1))
+                    .map(|p| &*p.rel),
+            )
+        }
+    }
+    struct Font<'a>(&'a FontFile, Users<'a>);
+    impl serde::Serialize for Font<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(4))?;
+            for k in order(&["字体名称", "文件名", "SHA-256", "文件"]) {
+                match k {
+                    "字体名称" => m.serialize_entry(k, &self.0.family)?,
+                    "文件名" => m.serialize_entry(k, &self.0.file)?,
+                    "SHA-256" => m.serialize_entry(k, &self.0.sha256)?,
+                    _ => m.serialize_entry(k, &self.1)?,
+                }
+            }
+            m.end()
+        }
+    }
+    struct Record<'a>(Vec<Font<'a>>);
+    impl serde::Serialize for Record<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(2))?;
+            for k in order(&["说明", "字体"]) {
+                match k {
+                    "说明" => m.serialize_entry(k, FONTS_NOTE)?,
+                    _ => m.serialize_entry(k, &self.0)?,
+                }
+            }
+            m.end()
+        }
+    }
+    // In the order of the font files; a font that made nothing is left out.
+    let mut sorted: Vec<(&FontFile, u16)> = fonts.index.iter().map(|(f, i)| (f, *i)).collect();
+    sorted.retain(|(_, i)| payload.iter().any(|p| p.fonts.contains(i)));
+    let record = Record(
+        sorted
+            .into_iter()
+            .map(|(f, i)| Font(f, Users(payload, i)))
+            .collect(),
+    );
+    let mut w = std::io::BufWriter::new(w);
+    serde_json::to_writer_pretty(&mut w, &record)?;
+    std::io::Write::write_all(&mut w, b"\n")?;
+    std::io::Write::flush(&mut w)
+}
+
+/// `说明` of `fonts.json`.
+const FONTS_NOTE: &str = "制作本包内各 PDF 所用的字体文件（文件名与 SHA-256）及使用它们的文件";
 
 /// The name of a year bundle: `X012-WS-2026-XFB`.
 pub fn bundle_name(cfg: &Config, year: i32) -> String {
@@ -451,6 +804,8 @@ pub fn prepare(
 
     // 1. Every paper the record calls for is there, recorded and (if asked) signed.
     progress("检查文书 (checking papers)");
+    let mut blobs = Blobs::new(&opts.work)?;
+    let mut fonts = FontTable::default();
     let mut filed: Vec<Vec<Filed>> = Vec::with_capacity(chosen.len());
     for case in &chosen {
         let dir = opts.papers.join(&case.id);
@@ -512,7 +867,7 @@ pub fn prepare(
                             size,
                             recorded_sha256: String::new(),
                             sniffed: Some(digests),
-                            fonts: Vec::new(),
+                            fonts: Box::default(),
                             sig: None,
                             code: None,
                             received: Some(sniffed.format),
@@ -560,7 +915,8 @@ pub fn prepare(
                     Ok(b) => Some(SigFile {
                         key_id: b.key_id(),
                         comment: b.trusted_comment.clone(),
-                        text,
+                        place: blobs.put(text.as_bytes()).map_err(io(&sig_path))?,
+                        sums: Sums::of_bytes(text.as_bytes()),
                         recorded_time: rec.signed_at.clone(),
                     }),
                     Err(e) => {
@@ -584,7 +940,7 @@ pub fn prepare(
                 size,
                 recorded_sha256: rec.sha256.clone(),
                 sniffed: None,
-                fonts: rec.fonts.clone(),
+                fonts: fonts.intern(rec.fonts.clone())?,
                 sig,
                 code: None,
                 received: None,
@@ -661,14 +1017,12 @@ pub fn prepare(
     let work = &opts.work;
     if !refusals.is_empty() {
         progress("核验文书 (checking the papers)");
-        let checks: Vec<(Check, PathBuf, u64)> = filed
-            .iter()
-            .zip(&chosen)
-            .flat_map(|(ps, c)| {
-                ps.iter()
-                    .map(move |p| (check_of(p, c), p.path.clone(), p.size))
-            })
-            .collect();
+        let mut checks: Vec<(Check, PathBuf, u64)> = Vec::new();
+        for (ps, c) in filed.iter().zip(&chosen) {
+            for p in ps {
+                checks.push((check_of(p, c, &blobs)?, p.path.clone(), p.size));
+            }
+        }
         let found: Vec<Refusal> = checks
             .par_iter()
             .filter_map(|(check, path, size)| {
@@ -709,8 +1063,7 @@ pub fn prepare(
 
     // 4. Items and metadata.
     progress("编制目录与元数据 (catalogue, metadata)");
-    let mut items: Vec<Row> = Vec::new();
-    let mut fonts_used: BTreeMap<FontFile, BTreeSet<String>> = BTreeMap::new();
+    let mut rows = Rows::new(work)?;
     let sig_rule =
         "minisign（Ed25519，对 BLAKE2b-512 预摘要签名；可信注释绑定案件、文书、文件名与 SHA-256）";
     let pk_text = public_key_line(opts);
@@ -729,9 +1082,6 @@ pub fn prepare(
                 .delivery
                 .and_then(|d| served.get(&case.deliveries[d].paper).cloned());
             let rel = format!("data/{}/{}", case.id, p.job.file_name);
-            for f in &p.fonts {
-                fonts_used.entry(f.clone()).or_default().insert(rel.clone());
-            }
             let mut actions = vec![match p.received {
                 Some(_) => Action {
                     time: p.job.date.to_string(),
@@ -810,28 +1160,34 @@ pub fn prepare(
                 actions,
             });
             payload.push(Payload {
-                rel: rel.clone(),
-                content: Content::File {
-                    path: p.path.clone(),
-                    size: p.size,
+                rel: rel.clone().into(),
+                size: p.size,
+                source: match p.received {
+                    Some(_) => Source::At(p.path.clone().into_boxed_path()),
+                    None => Source::Paper,
                 },
-                digests: Digests {
-                    sha256: String::new(),
-                    sm3: String::new(),
-                },
-                check: Some(check_of(p, case)),
+                sums: None,
+                check: Some(Box::new(PaperCheck {
+                    paper: p.job.kind.name(),
+                    recorded_sha256: p.recorded_sha256.clone().into(),
+                    sniffed: p.sniffed.as_ref().map(Sums::of),
+                    sig: p.sig.as_ref().map(|s| s.place),
+                })),
+                fonts: p.fonts.clone(),
             });
             if let Some(s) = &p.sig {
-                payload.push(Payload::bytes(
-                    format!("{rel}.minisig"),
-                    s.text.clone().into_bytes(),
-                ));
+                payload.push(Payload {
+                    rel: format!("{rel}.{}", sign::SIG_EXT).into(),
+                    size: s.place.1,
+                    source: Source::Blob(s.place.0, s.place.1),
+                    sums: Some(s.sums),
+                    check: None,
+                    fonts: Box::default(),
+                });
             }
         }
-        for (pl, fonts, _) in made {
-            for f in fonts {
-                fonts_used.entry(f).or_default().insert(pl.rel.clone());
-            }
+        for (mut pl, made_fonts, _) in made {
+            pl.fonts = fonts.intern(made_fonts)?;
             payload.push(pl);
         }
         let meta = json!({
@@ -852,7 +1208,9 @@ pub fn prepare(
             meta_bytes,
             work,
         )?);
-        items.extend(case_items.iter().map(Row::from));
+        for it in &case_items {
+            rows.push(&Row::from(it)).map_err(io(work))?;
+        }
     }
     // From here on only the rows and the payload list are needed.
     let n_cases = chosen.len();
@@ -860,12 +1218,9 @@ pub fn prepare(
     let first_title = plan::dossier_title(&chosen[0]);
     drop(filed);
     drop(chosen);
-    items.sort_by_cached_key(|r| ArchiveCode::parse(&r.code).ok());
-    for (i, it) in items.iter_mut().enumerate() {
-        it.no = i + 1;
-    }
-    let pages: usize = items.iter().map(|i| i.pages).sum();
-    let mut years: Vec<i32> = items.iter().map(|i| i.year).collect();
+    rows.sort();
+    let pages: usize = rows.keys.iter().map(|k| k.pages).sum();
+    let mut years: Vec<i32> = rows.keys.iter().map(|k| k.year).collect();
     years.sort();
     years.dedup();
     let catalogue = Catalogue {
@@ -875,81 +1230,88 @@ pub fn prepare(
         years: years.clone(),
         date: opts.date.to_string(),
         cases: n_cases,
-        count: items.len(),
+        count: rows.keys.len(),
         pages,
-        items,
+        items: RowsInOrder(&rows),
     };
     payload.push(Payload::spill_with("data/catalogue.json", work, &|w| {
         catalogue.write_json(w)
     })?);
     payload.push(Payload::spill_with("data/catalogue.csv", work, &|w| {
-        catalogue::write_csv(&catalogue.items, w).map_err(std::io::Error::other)
+        catalogue::write_csv_rows((0..rows.keys.len()).map(|i| rows.get(i)), w)
+            .map_err(std::io::Error::other)
     })?);
+    let read_row = |i: usize| rows.get(i).map_err(io(work));
     // The printed catalogue: one volume per series, at most VOLUME rows each, so
-    // that no single compile grows with the size of the bundle.
-    let mut series: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
-    for it in &catalogue.items {
-        let prefix = ArchiveCode::parse(&it.code)
+    // that no single compile grows with the size of the bundle. (Rows by their
+    // place in 档号 order.)
+    let mut series: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..rows.keys.len() {
+        let prefix = ArchiveCode::parse(&read_row(i)?.code)
             .map(|c| c.prefix())
             .unwrap_or_default();
-        series.entry(prefix).or_default().push(it);
+        series.entry(prefix).or_default().push(i);
     }
-    let ranges: Vec<SeriesRange> = series
-        .iter()
-        .map(|(prefix, rows)| SeriesRange {
+    let mut ranges: Vec<SeriesRange> = Vec::new();
+    for (prefix, at) in &series {
+        let code = |i: Option<&usize>| -> Result<String, PackError> {
+            Ok(match i {
+                Some(i) => read_row(*i)?.code,
+                None => String::new(),
+            })
+        };
+        ranges.push(SeriesRange {
             prefix: prefix.clone(),
-            count: rows.len(),
-            pages: rows.iter().map(|r| r.pages).sum(),
-            first: rows.first().map(|r| r.code.clone()).unwrap_or_default(),
-            last: rows.last().map(|r| r.code.clone()).unwrap_or_default(),
-        })
-        .collect();
-    let mut volumes: Vec<(String, String, Vec<&Row>)> = Vec::new();
-    for (prefix, rows) in &series {
-        let n = rows.len().div_ceil(VOLUME);
-        for (v, chunk) in rows.chunks(VOLUME).enumerate() {
+            count: at.len(),
+            pages: at.iter().map(|i| rows.keys[*i].pages).sum(),
+            first: code(at.first())?,
+            last: code(at.last())?,
+        });
+    }
+    let mut volumes: Vec<(String, String, Vec<usize>)> = Vec::new();
+    for (prefix, at) in &series {
+        let n = at.len().div_ceil(VOLUME);
+        for (v, chunk) in at.chunks(VOLUME).enumerate() {
             let label = if n > 1 {
                 format!("{prefix}（第{}册）", v + 1)
             } else {
                 prefix.clone()
             };
-            let retention = ArchiveCode::parse(&chunk[0].code)
+            let first = read_row(chunk[0])?;
+            let retention = ArchiveCode::parse(&first.code)
                 .map(|c| c.retention.code())
                 .unwrap_or("X");
             let file = if n > 1 {
-                format!(
-                    "归档文件目录-{}-{}-{:02}.pdf",
-                    chunk[0].year,
-                    retention,
-                    v + 1
-                )
+                format!("归档文件目录-{}-{}-{:02}.pdf", first.year, retention, v + 1)
             } else {
-                format!("归档文件目录-{}-{}.pdf", chunk[0].year, retention)
+                format!("归档文件目录-{}-{}.pdf", first.year, retention)
             };
             volumes.push((file, label, chunk.to_vec()));
         }
     }
+    drop(series);
     let office_ctx = office_context(cfg);
     // Each volume is written to the work folder as soon as it is made.
     let rendered: Vec<Result<(Payload, Vec<FontFile>), PackError>> =
-        renderer.run_chunked(&volumes, 2, &|(file, label, rows)| {
+        renderer.run_chunked(&volumes, 2, &|(file, label, at)| {
             // ASCII keys for the template (Tera cannot index by a non-ASCII key).
-            let rows_ctx: Vec<Value> = rows
-                .iter()
-                .map(|r| {
-                    json!({
-                        "no": r.no, "item": format!("{:04}", r.item), "code": r.code, "number": r.number, "author": r.author,
-                        "title": r.title, "date": r.date, "secrecy": r.secrecy, "pages": r.pages,
-                        "case": r.case,
-                    })
-                })
-                .collect();
+            let mut rows_ctx: Vec<Value> = Vec::with_capacity(at.len());
+            let mut volume_pages = 0;
+            for i in at {
+                let r = read_row(*i)?;
+                volume_pages += r.pages;
+                rows_ctx.push(json!({
+                    "no": r.no, "item": format!("{:04}", r.item), "code": r.code, "number": r.number, "author": r.author,
+                    "title": r.title, "date": r.date, "secrecy": r.secrecy, "pages": r.pages,
+                    "case": r.case,
+                }));
+            }
             let ctx = json!({
                 "office": office_ctx,
                 "series": label,
                 "date": opts.date,
                 "items": rows_ctx,
-                "pages": rows.iter().map(|r| r.pages).sum::<usize>(),
+                "pages": volume_pages,
             });
             let doc = Doc {
                 owner: base_title.clone(),
@@ -965,10 +1327,8 @@ pub fn prepare(
             spill_made(format!("data/{file}"), out?, &hashes, work)
         })?;
     for r in rendered {
-        let (p, fonts) = r?;
-        for f in fonts {
-            fonts_used.entry(f).or_default().insert(p.rel.clone());
-        }
+        let (mut p, made_fonts) = r?;
+        p.fonts = fonts.intern(made_fonts)?;
         payload.push(p);
     }
     if let Scope::Year(_) = opts.scope {
@@ -989,30 +1349,15 @@ pub fn prepare(
             file: "备考表.pdf".into(),
             date: opts.date,
         };
-        let (p, fonts) = spill_made(
+        let (mut p, made_fonts) = spill_made(
             "data/备考表.pdf".into(),
             renderer.render_doc(&doc, &ctx)?,
             &hashes,
             work,
         )?;
-        for f in fonts {
-            fonts_used.entry(f).or_default().insert(p.rel.clone());
-        }
+        p.fonts = fonts.intern(made_fonts)?;
         payload.push(p);
     }
-    // The font record: every font file that made a paper in this package.
-    let fonts_json = json!({
-        "说明": "制作本包内各 PDF 所用的字体文件（文件名与 SHA-256）及使用它们的文件",
-        "字体": fonts_used.iter().map(|(f, users)| json!({
-            "字体名称": f.family,
-            "文件名": f.file,
-            "SHA-256": f.sha256,
-            "文件": users,
-        })).collect::<Vec<_>>(),
-    });
-    let mut fonts_bytes = serde_json::to_vec_pretty(&fonts_json).expect("fonts serialise");
-    fonts_bytes.push(b'\n');
-    payload.push(Payload::spill("data/fonts.json".into(), fonts_bytes, work)?);
 
     // 5. bag-info: counts and sizes only, known now (it is the zip's first
     //    entry). The manifests, the handoff form and the tag manifests sort
@@ -1020,7 +1365,17 @@ pub fn prepare(
     //    each paper read once ([`Prepared::write`]).
     progress("编制 bag-info (bag info)");
     payload.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
-    let bytes: u64 = payload.iter().map(|p| p.content.len()).sum();
+    // The font record: every font file that made a paper in this package, and
+    // the files it made (read from the sorted payload; it embeds no font).
+    let fonts_json = Payload::spill_with("data/fonts.json", work, &|w| {
+        write_fonts_json(&fonts, &payload, w)
+    })?;
+    drop(fonts);
+    let at = payload
+        .binary_search_by(|p| p.rel.as_bytes().cmp(fonts_json.rel.as_bytes()))
+        .unwrap_or_else(|at| at);
+    payload.insert(at, fonts_json);
+    let bytes: u64 = payload.iter().map(|p| p.size).sum();
     let name = match opts.scope {
         Scope::Case => first_id.clone(),
         Scope::Year(y) => bundle_name(cfg, y),
@@ -1108,6 +1463,7 @@ pub fn prepare(
         summary,
         head,
         payload,
+        blobs,
         description,
         years,
         all_signed,
@@ -1132,7 +1488,7 @@ impl Prepared {
     /// that follow the payload (for a progress bar).
     pub fn bytes(&self) -> u64 {
         self.head.iter().map(|(_, b)| b.len() as u64).sum::<u64>()
-            + self.payload.iter().map(|p| p.content.len()).sum::<u64>()
+            + self.payload.iter().map(|p| p.size).sum::<u64>()
     }
 
     /// Writes the package to `out` (positioned at its start) as a deterministic
@@ -1156,12 +1512,13 @@ impl Prepared {
             mut summary,
             head,
             mut payload,
+            blobs,
             description,
             years,
             all_signed,
         } = self;
         let cfg = opts.config;
-        let mut z = ZipWriter::new(out, opts.date)?;
+        let mut z = ZipWriter::spilling(out, opts.date, &opts.work, CENTRAL_IN_MEMORY)?;
         for (n, data) in &head {
             z.add_bytes(&format!("{name}/{n}"), data)?;
             progress(data.len() as u64);
@@ -1170,7 +1527,6 @@ impl Prepared {
         // core) while this one reads and writes the next chunks: reading, which
         // waits on the disk, and hashing overlap. At most 8 chunks in flight.
         let mut refusals: Vec<Refusal> = Vec::new();
-        let mut digests: Vec<Option<Digests>> = vec![None; payload.len()];
         std::thread::scope(|scope| -> Result<(), PackError> {
             let (to_hash, rx) = std::sync::mpsc::sync_channel::<ToHash>(8);
             let (buffers_tx, buffers) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -1178,10 +1534,13 @@ impl Prepared {
             let keys = opts.sig_check();
             scope.spawn(move || hash_papers(rx, buffers_tx, done_tx, keys));
             let stopped = || std::io::Error::other("摘要线程已停止 (hashing stopped)");
-            for (i, p) in payload.iter().enumerate() {
+            for i in 0..payload.len() {
+                let p = &payload[i];
                 let entry = format!("{name}/{}", p.rel);
-                match (&p.check, &p.content) {
-                    (Some(check), Content::File { path, size }) => {
+                let size = p.size;
+                match (&p.check, p.path(opts)) {
+                    (Some(pc), Some(path)) => {
+                        let check = std::sync::Arc::new(p.check(pc, &blobs)?);
                         let shown = path.display().to_string();
                         let mut feed = |c: &[u8]| {
                             let mut chunk = buffers.try_recv().unwrap_or_default();
@@ -1189,7 +1548,7 @@ impl Prepared {
                             chunk.extend_from_slice(c);
                             to_hash.send(ToHash::Chunk(chunk)).map_err(|_| stopped())
                         };
-                        to_hash.send(ToHash::Start(i, check)).map_err(|_| {
+                        to_hash.send(ToHash::Start(i, check.clone())).map_err(|_| {
                             PackError::Zip(ZipOutError::Io {
                                 path: shown.clone(),
                                 source: stopped(),
@@ -1197,19 +1556,19 @@ impl Prepared {
                         })?;
                         let streamed = if refusals.is_empty() {
                             stream_paper(
-                                path,
-                                *size,
-                                check,
-                                &mut |r| z.add_from(&entry, *size, r, &shown),
+                                &path,
+                                size,
+                                &check,
+                                &mut |r| z.add_from(&entry, size, r, &shown),
                                 &mut feed,
                             )
                         } else {
                             // Refused already: only checked, to name every problem.
                             stream_paper(
-                                path,
-                                *size,
-                                check,
-                                &mut |r| drain(r, *size, &shown),
+                                &path,
+                                size,
+                                &check,
+                                &mut |r| drain(r, size, &shown),
                                 &mut feed,
                             )
                         };
@@ -1223,14 +1582,24 @@ impl Prepared {
                             Err(Streamed::Zip(e)) => return Err(e.into()),
                         }
                     }
-                    _ if refusals.is_empty() => z.add(&entry, &p.content)?,
+                    _ if refusals.is_empty() => match (&p.source, p.path(opts)) {
+                        (Source::Blob(at, len), _) => {
+                            let data = blobs.get((*at, *len)).map_err(|e| PackError::Io {
+                                path: p.rel.to_string().into(),
+                                message: e.to_string(),
+                            })?;
+                            z.add_bytes(&entry, &data)?
+                        }
+                        (_, Some(path)) => z.add(&entry, &Content::File { path, size })?,
+                        (_, None) => {}
+                    },
                     _ => continue,
                 }
-                progress(p.content.len());
+                progress(size);
                 // The papers checked so far.
                 for (i, r) in done.try_iter() {
                     match r {
-                        Ok(d) => digests[i] = Some(d),
+                        Ok(d) => payload[i].sums = Some(Sums::of(&d)),
                         Err(r) => refusals.push(r),
                     }
                 }
@@ -1238,44 +1607,48 @@ impl Prepared {
             drop(to_hash);
             for (i, r) in done.iter() {
                 match r {
-                    Ok(d) => digests[i] = Some(d),
+                    Ok(d) => payload[i].sums = Some(Sums::of(&d)),
                     Err(r) => refusals.push(r),
                 }
             }
             Ok(())
         })?;
-        for (p, d) in payload.iter_mut().zip(digests) {
-            match d {
-                Some(d) => p.digests = d,
-                // Every paper read whole was checked, or the package was refused.
-                None if p.check.is_some() && refusals.is_empty() => {
-                    return Err(PackError::Io {
-                        path: p.rel.clone().into(),
-                        message: "没有得到摘要 (no digests)".into(),
-                    })
-                }
-                None => {}
-            }
-        }
+        drop(blobs);
         if !refusals.is_empty() {
             refusals.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
             return Err(PackError::Refused(refusals));
         }
+        // Every paper read whole was checked, or the package was refused.
+        if let Some(p) = payload.iter().find(|p| p.sums.is_none()) {
+            return Err(PackError::Io {
+                path: p.rel.to_string().into(),
+                message: "没有得到摘要 (no digests)".into(),
+            });
+        }
 
-        let mut manifests: BTreeMap<Alg, Manifest> = BTreeMap::new();
-        for p in &payload {
-            for alg in Alg::ALL {
-                manifests
-                    .entry(alg)
-                    .or_default()
-                    .push(&p.rel, p.digests.get(alg));
-            }
+        // The manifests, written to the work folder line by line (hashed as
+        // they are written) and streamed into the zip: not held in memory.
+        let mut manifests: Vec<(Alg, Tag)> = Vec::new();
+        for alg in Alg::ALL {
+            let tag = Tag::spill(&opts.work, &mut |w| {
+                for p in &payload {
+                    let sums = p.sums.as_ref().map(|s| s.hex(alg)).unwrap_or_default();
+                    w.write_all(sums.as_bytes())?;
+                    w.write_all(b"  ")?;
+                    w.write_all(bag::encode_path(&p.rel).as_bytes())?;
+                    w.write_all(b"\n")?;
+                }
+                Ok(())
+            })?;
+            manifests.push((alg, tag));
         }
         drop(payload);
-        let manifest_text: BTreeMap<Alg, String> =
-            manifests.iter().map(|(a, m)| (*a, m.to_text())).collect();
-        summary.manifest_sha256 = Digests::of(manifest_text[&Alg::Sha256].as_bytes()).sha256;
-        summary.manifest_sm3 = Digests::of(manifest_text[&Alg::Sm3].as_bytes()).sm3;
+        for (alg, tag) in &manifests {
+            match alg {
+                Alg::Sha256 => summary.manifest_sha256 = tag.digests().sha256,
+                Alg::Sm3 => summary.manifest_sm3 = tag.digests().sm3,
+            }
+        }
         let office_ctx = office_context(cfg);
         let pk_text = public_key_line(opts);
         let handoff_ctx = json!({
@@ -1328,17 +1701,21 @@ impl Prepared {
 
         // The tag manifests cover the head (already written) too.
         let written = head.len();
-        let mut tags: Vec<(String, Vec<u8>)> = head;
-        tags.push((HANDOFF.into(), handoff.pdf));
-        tags.push((HANDOFF_JSON.into(), handoff_json));
-        for (alg, text) in &manifest_text {
-            tags.push((alg.manifest(), text.clone().into_bytes()));
+        let mut tags: Vec<(String, Tag)> = head
+            .into_iter()
+            .map(|(n, data)| (n, Tag::Bytes(data)))
+            .collect();
+        tags.push((HANDOFF.into(), Tag::Bytes(handoff.pdf)));
+        tags.push((HANDOFF_JSON.into(), Tag::Bytes(handoff_json)));
+        for (alg, tag) in manifests {
+            tags.push((alg.manifest(), tag));
         }
+        let tag_digests: Vec<Digests> = tags.iter().map(|(_, t)| t.digests()).collect();
         let mut tagmanifests: Vec<(String, Vec<u8>)> = Vec::new();
         for alg in Alg::ALL {
             let mut m = Manifest::default();
-            for (n, data) in &tags {
-                m.push(n, Digests::of(data).get(alg));
+            for ((n, _), d) in tags.iter().zip(&tag_digests) {
+                m.push(n, d.get(alg));
             }
             tagmanifests.push((alg.tagmanifest(), m.to_text().into_bytes()));
         }
@@ -1352,16 +1729,28 @@ impl Prepared {
                 time: None,
             };
             let sig = sign::sign(sk, Some(pk), data, &binding)?;
-            tags.push((format!("{n}.{}", sign::SIG_EXT), sig.into_bytes()));
+            tags.push((
+                format!("{n}.{}", sign::SIG_EXT),
+                Tag::Bytes(sig.into_bytes()),
+            ));
         }
-        tags.extend(tagmanifests);
+        tags.extend(tagmanifests.into_iter().map(|(n, d)| (n, Tag::Bytes(d))));
 
         // After the payload in name order (handoff.json, manifest-*, tagmanifest-*,
         // 移交登记表.pdf all sort after data/): the writer refuses any other order.
         tags.drain(..written);
         tags.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        for (n, data) in &tags {
-            z.add_bytes(&format!("{name}/{n}"), data)?;
+        for (n, tag) in tags {
+            let entry = format!("{name}/{n}");
+            match tag {
+                Tag::Bytes(data) => z.add_bytes(&entry, &data)?,
+                Tag::File(mut f, size, _) => {
+                    use std::io::Seek as _;
+                    f.seek(std::io::SeekFrom::Start(0))
+                        .map_err(io(&opts.work))?;
+                    z.add_from(&entry, size, &mut f, &entry)?
+                }
+            }
         }
         Ok((z.finish()?, summary))
     }
@@ -1404,6 +1793,42 @@ pub const HANDOFF_JSON: &str = "handoff.json";
 pub const HANDOFF_FORMAT: &str = "anjuan-handoff/1";
 /// Rows per printed catalogue volume.
 pub const VOLUME: usize = 500;
+/// Bytes of the zip's central directory kept in memory; the rest waits in a
+/// temporary file in the work folder.
+const CENTRAL_IN_MEMORY: usize = 1 << 20;
+
+/// A tag file: its bytes, or (a manifest) a temporary file in the work folder
+/// with its size and digests.
+enum Tag {
+    Bytes(Vec<u8>),
+    File(std::fs::File, u64, Digests),
+}
+
+impl Tag {
+    /// A temporary file (deleted when dropped) with what `write` writes,
+    /// hashed as it is written.
+    fn spill(
+        work: &Path,
+        write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<Tag, PackError> {
+        let file = tempfile::tempfile_in(work).map_err(io(work))?;
+        let mut w = Hashing {
+            inner: std::io::BufWriter::new(file),
+            hasher: bag::Hasher::default(),
+            size: 0,
+        };
+        write(&mut w).map_err(io(work))?;
+        let file = w.inner.into_inner().map_err(|e| io(work)(e.into_error()))?;
+        Ok(Tag::File(file, w.size, w.hasher.finish()))
+    }
+
+    fn digests(&self) -> Digests {
+        match self {
+            Tag::Bytes(data) => Digests::of(data),
+            Tag::File(_, _, d) => d.clone(),
+        }
+    }
+}
 
 fn human_size(b: u64) -> String {
     if b >= 1 << 30 {
@@ -1460,15 +1885,27 @@ struct Check {
     sig: Option<(String, String)>,
 }
 
-fn check_of(p: &Filed, case: &Case) -> Check {
-    Check {
+fn check_of(p: &Filed, case: &Case, blobs: &Blobs) -> Result<Check, PackError> {
+    let sig = match &p.sig {
+        Some(s) => {
+            let failed = |message: String| PackError::Io {
+                path: sign::sig_path(&p.path),
+                message,
+            };
+            let text = String::from_utf8(blobs.get(s.place).map_err(|e| failed(e.to_string()))?)
+                .map_err(|e| failed(e.to_string()))?;
+            Some((text, s.comment.clone()))
+        }
+        None => None,
+    };
+    Ok(Check {
         case: case.id.clone(),
         file: p.job.file_name.clone(),
         paper: p.job.kind.name().to_string(),
         recorded_sha256: p.recorded_sha256.clone(),
         sniffed: p.sniffed.clone(),
-        sig: p.sig.as_ref().map(|s| (s.text.clone(), s.comment.clone())),
-    }
+        sig,
+    })
 }
 
 /// Why a paper could not be streamed: the paper (a refusal, located), or the
@@ -1600,9 +2037,9 @@ fn read_paper(
 }
 
 /// What the writing thread sends the hashing thread of [`Prepared::write`].
-enum ToHash<'a> {
+enum ToHash {
     /// A paper begins: its place in the payload, what to check.
-    Start(usize, &'a Check),
+    Start(usize, std::sync::Arc<Check>),
     Chunk(Vec<u8>),
     /// It was read whole: check it, send back its digests or refusal.
     End,
@@ -1619,10 +2056,13 @@ fn hash_papers(
     done: std::sync::mpsc::Sender<(usize, Result<Digests, Refusal>)>,
     keys: SigCheck,
 ) {
-    let mut current: Option<(usize, &Check, PaperHash)> = None;
+    let mut current: Option<(usize, std::sync::Arc<Check>, PaperHash)> = None;
     for m in rx {
         match m {
-            ToHash::Start(i, check) => current = Some((i, check, PaperHash::new(check))),
+            ToHash::Start(i, check) => {
+                let hash = PaperHash::new(&check);
+                current = Some((i, check, hash));
+            }
             ToHash::Chunk(chunk) => {
                 if let Some((_, _, hash)) = &mut current {
                     hash.update(&chunk);
@@ -1631,7 +2071,7 @@ fn hash_papers(
             }
             ToHash::End => {
                 if let Some((i, check, hash)) = current.take() {
-                    let _ = done.send((i, hash.finish(check, keys)));
+                    let _ = done.send((i, hash.finish(&check, keys)));
                 }
             }
             ToHash::Abort => current = None,
@@ -1810,21 +2250,30 @@ fn make_dossier_papers(
                 time: None,
             };
             let sig = sign::sign(sk, Some(pk), &r.pdf, &binding)?;
+            // Beside the paper in the work folder, not held until the zip.
+            let sig_path = sign::sig_path(&path);
+            std::fs::write(&sig_path, sig.as_bytes()).map_err(io(&sig_path))?;
             out.push((
-                Payload::bytes(format!("{rel}.minisig"), sig.into_bytes()),
+                Payload {
+                    rel: format!("{rel}.{}", sign::SIG_EXT).into(),
+                    size: sig.len() as u64,
+                    source: Source::Made,
+                    sums: Some(Sums::of_bytes(sig.as_bytes())),
+                    check: None,
+                    fonts: Box::default(),
+                },
                 Vec::new(),
                 0,
             ));
         }
         out.push((
             Payload {
-                rel,
-                content: Content::File {
-                    path,
-                    size: r.pdf.len() as u64,
-                },
-                digests,
+                rel: rel.into(),
+                size: r.pdf.len() as u64,
+                source: Source::Made,
+                sums: Some(Sums::of(&digests)),
                 check: None,
+                fonts: Box::default(),
             },
             fonts,
             r.pages,
@@ -1964,6 +2413,170 @@ mod tests {
         };
         let r = refusal(stream(&path, size, &check(&data, signed(CASE, PAPER)), keys).0);
         assert_eq!(r.reason, Reason::BadSignature, "{r}");
+    }
+
+    /// `fonts.json` written from the font table and the sorted payload has the
+    /// bytes of the record built as a JSON value (as it was before).
+    #[test]
+    fn the_font_record_is_the_json_value_it_was() {
+        let font = |family: &str, file: &str| FontFile {
+            family: family.into(),
+            file: file.into(),
+            sha256: Digests::of(file.as_bytes()).sha256,
+        };
+        let (a, b, c) = (
+            font("Noto Serif CJK SC", "NotoSerifCJK-Regular.ttc"),
+            font("Noto Sans CJK SC", "NotoSansCJK-Bold.ttc"),
+            font("unused", "unused.ttf"),
+        );
+        let mut table = FontTable::default();
+        let entry = |rel: &str, fonts: Box<[u16]>| Payload {
+            rel: rel.into(),
+            size: 0,
+            source: Source::Spilled,
+            sums: None,
+            check: None,
+            fonts,
+        };
+        let mut payload = vec![
+            entry("data/XF-2/a.pdf", table.intern(vec![a.clone()]).unwrap()),
+            entry(
+                "data/XF-1/a.pdf",
+                table.intern(vec![b.clone(), a.clone(), b.clone()]).unwrap(),
+            ),
+            entry("data/XF-1/a.pdf.minisig", Box::default()),
+            entry(
+                "data/归档文件目录-2026-Y.pdf",
+                table.intern(vec![b.clone()]).unwrap(),
+            ),
+        ];
+        table.intern(vec![c]).unwrap();
+        payload.sort_by(|x, y| x.rel.as_bytes().cmp(y.rel.as_bytes()));
+        let mut ours = Vec::new();
+        write_fonts_json(&table, &payload, &mut ours).unwrap();
+        let mut used: BTreeMap<FontFile, BTreeSet<String>> = BTreeMap::new();
+        for (f, rel) in [
+            (&a, "data/XF-2/a.pdf"),
+            (&b, "data/XF-1/a.pdf"),
+            (&a, "data/XF-1/a.pdf"),
+            (&b, "data/归档文件目录-2026-Y.pdf"),
+        ] {
+            used.entry(f.clone()).or_default().insert(rel.to_string());
+        }
+        let record = json!({
+            "说明": FONTS_NOTE,
+            "字体": used.iter().map(|(f, users)| json!({
+                "字体名称": f.family,
+                "文件名": f.file,
+                "SHA-256": f.sha256,
+                "文件": users,
+            })).collect::<Vec<_>>(),
+        });
+        let mut theirs = serde_json::to_vec_pretty(&record).unwrap();
+        theirs.push(b'\n');
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs).unwrap()
+        );
+    }
+
+    /// The catalogue from rows kept in the work folder has the bytes of the
+    /// catalogue of rows held in memory and sorted by their parsed codes (as
+    /// before): JSON and CSV, with codes of two series, out of order, and one
+    /// that does not parse.
+    #[test]
+    fn spilled_rows_give_the_catalogue_of_rows_in_memory() {
+        let row = |code: &str, title: &str| {
+            let c = ArchiveCode::parse(code).ok();
+            Row {
+                no: 0,
+                code: code.into(),
+                number: String::new(),
+                author: "青溪县信访局".into(),
+                title: title.into(),
+                date: "20261231".into(),
+                secrecy: "无".into(),
+                pages: title.len(),
+                remarks: String::new(),
+                case: "XF-2026-0001".into(),
+                kind: "受理告知书".into(),
+                file: "01-受理告知书.pdf".into(),
+                location: "data/XF-2026-0001/01-受理告知书.pdf".into(),
+                year: c.as_ref().map(|c| c.year).unwrap_or(0),
+                item: c.as_ref().map(|c| c.item).unwrap_or(0),
+            }
+        };
+        let input = vec![
+            row("X012-WS·2026-Y-XFB-0002", "乙"),
+            row("X012-WS·2026-D30-XFB-0010", "丙, \"quoted\""),
+            row("not a code", "坏"),
+            row("X012-WS·2026-D30-XFB-0002", "丁"),
+            row("X012-WS·2026-Y-XFB-0001", "甲"),
+            row("X012-WS·2026-D30-XFB-0002", "戊 (same code, kept in order)"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = Rows::new(dir.path()).unwrap();
+        for r in &input {
+            rows.push(r).unwrap();
+        }
+        rows.sort();
+        let mut items = input.clone();
+        items.sort_by_cached_key(|r| ArchiveCode::parse(&r.code).ok());
+        for (i, it) in items.iter_mut().enumerate() {
+            it.no = i + 1;
+        }
+        fn header<I: serde::Serialize>(count: usize, items: I) -> Catalogue<I> {
+            Catalogue {
+                title: "目录".into(),
+                office: "青溪县".into(),
+                fonds: "X012".into(),
+                years: vec![2026],
+                date: "2026-12-31".into(),
+                cases: 1,
+                count,
+                pages: 9,
+                items,
+            }
+        }
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        header(input.len(), RowsInOrder(&rows))
+            .write_json(&mut ours)
+            .unwrap();
+        header(input.len(), items.clone())
+            .write_json(&mut theirs)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(theirs).unwrap()
+        );
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        catalogue::write_csv_rows((0..rows.keys.len()).map(|i| rows.get(i)), &mut ours).unwrap();
+        catalogue::write_csv(&items, &mut theirs).unwrap();
+        assert_eq!(ours, theirs);
+        for (i, it) in items.iter().enumerate() {
+            let r = rows.get(i).unwrap();
+            assert_eq!(
+                (r.no, r.year, r.item, &r.code),
+                (it.no, it.year, it.item, &it.code)
+            );
+        }
+    }
+
+    /// Signatures kept in the blob file come back as they went in.
+    #[test]
+    fn blobs_give_back_what_they_keep() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut blobs = Blobs::new(dir.path()).unwrap();
+        let one = blobs.put(b"untrusted comment: one\n").unwrap();
+        let two = blobs.put(b"").unwrap();
+        let three = blobs.put("签名 three".as_bytes()).unwrap();
+        assert_eq!(blobs.get(three).unwrap(), "签名 three".as_bytes());
+        assert_eq!(blobs.get(one).unwrap(), b"untrusted comment: one\n");
+        assert_eq!(blobs.get(two).unwrap(), b"");
+        drop(blobs);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let d = Digests::of(b"x");
+        assert_eq!(Sums::of(&d).digests(), d);
     }
 
     #[test]

@@ -141,12 +141,74 @@ impl<W: Write> Counting<W> {
     }
 }
 
+/// The central directory as it is written: each entry's record encoded when
+/// the entry is added, held in memory up to `limit` bytes and beyond that
+/// appended to a temporary file in `dir` (deleted when dropped, also after an
+/// error), so that a zip of many entries does not hold them all.
 struct Central {
-    name: Vec<u8>,
+    buf: Vec<u8>,
+    spill: Option<std::fs::File>,
+    dir: Option<PathBuf>,
+    limit: usize,
+    count: u64,
+    size: u64,
+}
+
+impl Central {
+    fn push(&mut self, record: &[u8]) -> std::io::Result<()> {
+        self.buf.extend_from_slice(record);
+        self.count += 1;
+        self.size += record.len() as u64;
+        if self.buf.len() >= self.limit {
+            if let Some(dir) = &self.dir {
+                let f = match &mut self.spill {
+                    Some(f) => f,
+                    None => self.spill.insert(tempfile::tempfile_in(dir)?),
+                };
+                f.write_all(&self.buf)?;
+                self.buf.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The central record of an entry (APPNOTE 4.3.12).
+fn central_record(
+    name: &[u8],
     flags: u16,
     crc: u32,
     size: u64,
     offset: u64,
+    (dos_time, dos_date): (u16, u16),
+) -> Vec<u8> {
+    let extra = central_zip64(size, offset);
+    let needed = if extra.is_empty() && local_zip64(size).is_empty() {
+        NEEDED
+    } else {
+        NEEDED_ZIP64
+    };
+    let mut h = Vec::with_capacity(46 + name.len() + extra.len());
+    h.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    h.extend_from_slice(&made_by(needed).to_le_bytes());
+    h.extend_from_slice(&needed.to_le_bytes());
+    h.extend_from_slice(&flags.to_le_bytes());
+    h.extend_from_slice(&0u16.to_le_bytes());
+    h.extend_from_slice(&dos_time.to_le_bytes());
+    h.extend_from_slice(&dos_date.to_le_bytes());
+    h.extend_from_slice(&crc.to_le_bytes());
+    h.extend_from_slice(&clamp32(size).to_le_bytes());
+    h.extend_from_slice(&clamp32(size).to_le_bytes());
+    h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+    h.extend_from_slice(&0u16.to_le_bytes()); // comment
+    h.extend_from_slice(&0u16.to_le_bytes()); // disk
+    h.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
+    h.extend_from_slice(&EXTERNAL_ATTR.to_le_bytes());
+    h.extend_from_slice(&clamp32(offset).to_le_bytes());
+    h.extend_from_slice(name);
+    h.extend_from_slice(&extra);
+    h
 }
 
 /// Writes `entries` (any order; they are sorted here) to `out`, every entry
@@ -174,7 +236,7 @@ pub fn write<W: Write + Seek>(
 /// entries.
 pub struct ZipWriter<W: Write + Seek> {
     w: Counting<W>,
-    central: Vec<Central>,
+    central: Central,
     dos_time: u16,
     dos_date: u16,
     buf: Vec<u8>,
@@ -185,10 +247,38 @@ pub struct ZipWriter<W: Write + Seek> {
 impl<W: Write + Seek> ZipWriter<W> {
     /// `out` must be positioned at its start (the offsets are counted from there).
     pub fn new(out: W, date: Date) -> Result<ZipWriter<W>, ZipOutError> {
+        ZipWriter::with_central(out, date, None, usize::MAX)
+    }
+
+    /// [`ZipWriter::new`], keeping at most `limit` bytes of the central
+    /// directory in memory: the rest waits in a temporary file in `dir` until
+    /// [`ZipWriter::finish`] copies it out. The bytes are the same.
+    pub fn spilling(
+        out: W,
+        date: Date,
+        dir: &std::path::Path,
+        limit: usize,
+    ) -> Result<ZipWriter<W>, ZipOutError> {
+        ZipWriter::with_central(out, date, Some(dir.to_path_buf()), limit)
+    }
+
+    fn with_central(
+        out: W,
+        date: Date,
+        dir: Option<PathBuf>,
+        limit: usize,
+    ) -> Result<ZipWriter<W>, ZipOutError> {
         let (dos_time, dos_date) = dos(date)?;
         Ok(ZipWriter {
             w: Counting { inner: out, pos: 0 },
-            central: Vec::new(),
+            central: Central {
+                buf: Vec::new(),
+                spill: None,
+                dir,
+                limit: limit.max(1),
+                count: 0,
+                size: 0,
+            },
             dos_time,
             dos_date,
             buf: vec![0u8; 256 * 1024],
@@ -289,59 +379,53 @@ impl<W: Write + Seek> ZipWriter<W> {
             .and_then(|_| w.inner.write_all(&crc.to_le_bytes()))
             .and_then(|_| w.inner.seek(SeekFrom::Start(end)))
             .map_err(io)?;
-        self.central.push(Central {
-            name: name_bytes,
+        let record = central_record(
+            &name_bytes,
             flags,
             crc,
             size,
             offset,
-        });
+            (self.dos_time, self.dos_date),
+        );
+        self.central
+            .push(&record)
+            .map_err(|source| ZipOutError::Io {
+                path: "central directory".into(),
+                source,
+            })?;
         self.last = Some(name.to_string());
         Ok(())
     }
 
     /// Writes the central directory and the end records; returns the output.
     pub fn finish(self) -> Result<W, ZipOutError> {
-        let (dos_time, dos_date) = (self.dos_time, self.dos_date);
-        let central = self.central;
+        let mut central = self.central;
         let mut w = self.w;
         let io = |source| ZipOutError::Io {
             path: "central directory".into(),
             source,
         };
         let cd_start = w.pos;
-        for c in &central {
-            let extra = central_zip64(c.size, c.offset);
-            let needed = if extra.is_empty() && local_zip64(c.size).is_empty() {
-                NEEDED
-            } else {
-                NEEDED_ZIP64
-            };
-            let mut h = Vec::with_capacity(46 + c.name.len() + extra.len());
-            h.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-            h.extend_from_slice(&made_by(needed).to_le_bytes());
-            h.extend_from_slice(&needed.to_le_bytes());
-            h.extend_from_slice(&c.flags.to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes());
-            h.extend_from_slice(&dos_time.to_le_bytes());
-            h.extend_from_slice(&dos_date.to_le_bytes());
-            h.extend_from_slice(&c.crc.to_le_bytes());
-            h.extend_from_slice(&clamp32(c.size).to_le_bytes());
-            h.extend_from_slice(&clamp32(c.size).to_le_bytes());
-            h.extend_from_slice(&(c.name.len() as u16).to_le_bytes());
-            h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes()); // comment
-            h.extend_from_slice(&0u16.to_le_bytes()); // disk
-            h.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
-            h.extend_from_slice(&EXTERNAL_ATTR.to_le_bytes());
-            h.extend_from_slice(&clamp32(c.offset).to_le_bytes());
-            h.extend_from_slice(&c.name);
-            h.extend_from_slice(&extra);
-            w.put(&h).map_err(io)?;
+        if let Some(mut f) = central.spill.take() {
+            f.seek(SeekFrom::Start(0)).map_err(io)?;
+            let mut buf = vec![0u8; 256 * 1024];
+            loop {
+                let n = f.read(&mut buf).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                w.put(&buf[..n]).map_err(io)?;
+            }
         }
+        w.put(&central.buf).map_err(io)?;
         let cd_end = w.pos;
         let cd_size = cd_end - cd_start;
-        let count = central.len() as u64;
+        if cd_size != central.size {
+            return Err(io(std::io::Error::other(
+                "中央目录长度不符 (central directory size mismatch)",
+            )));
+        }
+        let count = central.count;
         let mut t = Vec::new();
         if count >= 0xFFFF || cd_size >= MAX32 || cd_start >= MAX32 {
             // ZIP64 end of central directory record (APPNOTE 4.3.14) and locator (4.3.15).
@@ -460,6 +544,33 @@ mod tests {
         }
         let theirs = z.finish().unwrap().into_inner();
         assert_eq!(ours, theirs);
+    }
+
+    /// A central directory spilled to a temporary file (here after every few
+    /// records, more than the buffer holds) gives the bytes of one kept in
+    /// memory, and leaves nothing in the folder.
+    #[test]
+    fn a_spilled_central_directory_gives_the_same_bytes() {
+        let d = Date::parse("2026-12-31").unwrap();
+        let names: Vec<String> = (0..300).map(|i| format!("t/data/{i:04}/甲.pdf")).collect();
+        let write_with = |mut z: ZipWriter<std::io::Cursor<Vec<u8>>>| {
+            for (i, n) in names.iter().enumerate() {
+                z.add_bytes(n, format!("{i}").as_bytes()).unwrap();
+            }
+            z.finish().unwrap().into_inner()
+        };
+        let kept = write_with(ZipWriter::new(std::io::Cursor::new(Vec::new()), d).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        for limit in [1, 200, 4096, 1 << 20] {
+            let spilled = write_with(
+                ZipWriter::spilling(std::io::Cursor::new(Vec::new()), d, dir.path(), limit)
+                    .unwrap(),
+            );
+            assert!(spilled == kept, "limit {limit}: the same bytes");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let z = zip::ZipArchive::new(std::io::Cursor::new(kept)).unwrap();
+        assert_eq!(z.len(), 300);
     }
 
     #[test]
