@@ -403,9 +403,10 @@ fn smuggled_headers_are_what_a_streaming_extractor_lists() {
             })
             .collect();
         assert_eq!(inner.len(), 1, "{}: {inner:?}", row.file);
-        let anjuan::verify::container::Kind::Zip { archive, .. } = &c.kind else {
-            panic!("{} is not read as a zip", row.file)
-        };
+        assert!(c.is_zip(), "{} is not read as a zip", row.file);
+        // The container keeps no entry list: the central directory read again.
+        let file = std::fs::File::open(&path).expect("reopen");
+        let archive = anjuan::verify::zipread::open(&file, &Limits::default()).expect("zip");
         assert!(
             !archive.entries.iter().any(|e| e.name == inner[0]),
             "{}: {} is a central-directory entry",

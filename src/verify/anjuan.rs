@@ -822,8 +822,13 @@ impl Ctx<'_> {
                 format!("格式应为 {HANDOFF_FORMAT}"),
             ));
         }
-        if let super::container::Kind::Zip { archive, .. } = &c.kind {
-            zip_profile(archive, structure);
+        if let super::container::Kind::Zip {
+            profile,
+            comment_len,
+            ..
+        } = &c.kind
+        {
+            zip_profile(profile.as_deref(), *comment_len, structure);
         }
     }
 
@@ -1675,35 +1680,48 @@ impl Ctx<'_> {
     }
 }
 
+/// What each bit of a [`zip_profile_marks`] mark says is not as anjuan packs it.
+const PROFILE_WRONG: [&str; 8] = [
+    "压缩方法",
+    "标志位",
+    "扩展字段",
+    "条目注释",
+    "时间",
+    "版本",
+    "文件属性",
+    "排序",
+];
+
 /// The zip as anjuan writes it (`archive::zipout`): stored entries, no extra
 /// fields but the ZIP64 one exactly where APPNOTE 4.5.3 calls for it (the
 /// overflowing values only), version needed 1.0, or 4.5 on those entries alone,
 /// one timestamp, regular files 0644, names sorted. Any other header value in an
-/// anjuan bundle was not written by anjuan.
-fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
+/// anjuan bundle was not written by anjuan. Taken when the zip is opened (the
+/// entries are not kept): the entries that differ, each with a bit per
+/// [`PROFILE_WRONG`] — none for an anjuan bundle; `None` for a zip without entries.
+pub(super) fn zip_profile_marks(entries: &[super::zipread::Entry]) -> Option<Vec<(Box<str>, u8)>> {
     use crate::archive::zipout;
-    let Some(first) = a.entries.first() else {
-        return;
-    };
+    let first = entries.first()?;
+    let mut marks = Vec::new();
     let mut prev: Option<&str> = None;
-    for e in &a.entries {
-        let mut wrong = Vec::new();
+    for e in entries {
+        let mut wrong = 0u8;
         if e.method != 0 {
-            wrong.push("压缩方法");
+            wrong |= 1;
         }
         if e.flags & !0x0800 != 0 {
-            wrong.push("标志位");
+            wrong |= 2;
         }
         let central = zipout::central_zip64(e.size, e.local_offset);
         let local = zipout::local_zip64(e.size);
         if e.extra != central || e.local_extra != local || e.compressed != e.size {
-            wrong.push("扩展字段");
+            wrong |= 4;
         }
         if e.comment_len != 0 {
-            wrong.push("条目注释");
+            wrong |= 8;
         }
         if (e.dos_time, e.dos_date) != (first.dos_time, first.dos_date) {
-            wrong.push("时间");
+            wrong |= 16;
         }
         let needed = if central.is_empty() && local.is_empty() {
             zipout::NEEDED
@@ -1711,27 +1729,45 @@ fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
             zipout::NEEDED_ZIP64
         };
         if e.made_by != zipout::made_by(needed) || e.needed != needed {
-            wrong.push("版本");
+            wrong |= 32;
         }
         if e.internal_attr != 0 || e.external_attr != zipout::EXTERNAL_ATTR {
-            wrong.push("文件属性");
+            wrong |= 64;
         }
         if prev.is_some_and(|p| p.as_bytes() >= e.name.as_bytes()) {
-            wrong.push("排序");
+            wrong |= 128;
         }
         prev = Some(&e.name);
-        if !wrong.is_empty() {
-            out.push(detail(
-                "structure.zip-profile",
-                Some(&e.name),
-                format!(
-                    "压缩条目的{}不是 anjuan 写出的样式 (not as packed)",
-                    wrong.join("、")
-                ),
-            ));
+        if wrong != 0 {
+            marks.push((e.name.as_str().into(), wrong));
         }
     }
-    if a.comment_len != 0 {
+    Some(marks)
+}
+
+/// The details of [`zip_profile_marks`], and of an archive comment (a zip
+/// without entries has none).
+fn zip_profile(marks: Option<&[(Box<str>, u8)]>, comment_len: usize, out: &mut Vec<Detail>) {
+    let Some(marks) = marks else {
+        return;
+    };
+    for (name, wrong) in marks {
+        let wrong: Vec<&str> = PROFILE_WRONG
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| wrong & (1 << i) != 0)
+            .map(|(_, w)| *w)
+            .collect();
+        out.push(detail(
+            "structure.zip-profile",
+            Some(name),
+            format!(
+                "压缩条目的{}不是 anjuan 写出的样式 (not as packed)",
+                wrong.join("、")
+            ),
+        ));
+    }
+    if comment_len != 0 {
         out.push(detail(
             "structure.zip-profile",
             None,
@@ -1753,7 +1789,11 @@ mod tests {
         let f = std::fs::File::open(&p).unwrap();
         let a = super::super::zipread::open(&f, &Default::default()).unwrap();
         let mut out = Vec::new();
-        zip_profile(&a, &mut out);
+        zip_profile(
+            zip_profile_marks(&a.entries).as_deref(),
+            a.comment_len,
+            &mut out,
+        );
         out
     }
 

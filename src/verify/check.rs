@@ -569,6 +569,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         Some(p) => p.install(|| jobs.par_iter().map(read_one).collect()),
         None => jobs.iter().map(read_one).collect(),
     };
+    // What is kept per file from here on is what the reads gave.
+    drop(jobs);
 
     // ---- What reading the entries showed about the container (bytes after a
     // deflate stream, smuggled local headers): the container check's too.
@@ -657,6 +659,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             tagfix,
             format!("{} 份标签清单全部相符", tagmanifests.len()),
         ));
+    }
+    // The manifests' lines are compared: only which manifests there are is
+    // needed from here on, not a line per file through the anjuan checks.
+    for m in manifests.values_mut().chain(tagmanifests.values_mut()) {
+        m.entries = Vec::new();
     }
 
     // ---- Payload-Oxum.
@@ -760,6 +767,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         },
         Some(cmd) => scan(c, cmd, &payload),
     });
+    drop(payload);
 
     // ---- The anjuan checks.
     let why = if opts.bagit_level() {
@@ -905,7 +913,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             name,
             container: if c.is_zip() { "zip" } else { "folder" },
             bytes: match &c.kind {
-                super::container::Kind::Zip { archive, .. } => archive.len,
+                super::container::Kind::Zip { len, .. } => *len,
                 super::container::Kind::Dir => c.files.values().map(|i| i.size).sum(),
             },
             sha256: bundle_sha256,
