@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::basis::{check, detail, is_image_name, Options, Read};
+use super::basis::{check, detail, is_image_name, Options, Reads};
 use super::container::Container;
 use super::meta::{CaseMetadata, CatalogueReader, Field, Handoff, Item, Row, Signature, Skip};
 use super::pdf;
@@ -450,11 +450,7 @@ fn load_json<T: serde::de::DeserializeOwned>(
 }
 
 impl Anjuan {
-    pub(super) fn load(
-        c: &Container,
-        _reads: &HashMap<&str, Read>,
-        readable: &mut Vec<Detail>,
-    ) -> Anjuan {
+    pub(super) fn load(c: &Container, _reads: &Reads, readable: &mut Vec<Detail>) -> Anjuan {
         let handoff = Handoff::of(&load_json(c, HANDOFF_JSON, readable).unwrap_or(Value::Null));
         let mut cat = load_catalogue(c, 1);
         // Where 文件 repeats, the last one is the catalogue's (as in a JSON object).
@@ -533,7 +529,7 @@ impl Anjuan {
     pub(super) fn checks(
         &self,
         c: &Container,
-        reads: &HashMap<&str, Read>,
+        reads: &Reads,
         info: &BagInfo,
         name: &str,
         opts: &Options,
@@ -594,7 +590,7 @@ impl Anjuan {
 struct Ctx<'a> {
     a: &'a Anjuan,
     c: &'a Container,
-    reads: &'a HashMap<&'a str, Read>,
+    reads: &'a Reads<'a>,
     info: &'a BagInfo,
     name: &'a str,
     /// The catalogue's rows and every case's item metadata.
@@ -658,7 +654,7 @@ impl Ctx<'_> {
             .reads
             .get(file)
             .ok_or_else(|| "文件未读取".to_string())?;
-        if let Some(e) = &r.error {
+        if let Some(e) = r.error() {
             return Err(format!("文件无法读取: {e}"));
         }
         let b2 = r
@@ -759,7 +755,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(Some(Ok(pdf))) = self.reads.get(file).map(|r| r.pdf.as_deref()) {
+        if let Some(Ok(pdf)) = self.reads.get(file).and_then(|r| r.pdf()) {
             d.extend(
                 pdf_binding(
                     pdf,
@@ -1160,7 +1156,7 @@ impl Ctx<'_> {
                     format!("计算机文件名“{}”与存储位置不符", it.file_name.str()),
                 ));
             }
-            if let Some(Some(Ok(img))) = reads.get(loc).map(|r| r.image.as_deref()) {
+            if let Some(Ok(img)) = reads.get(loc).and_then(|r| r.image()) {
                 if it.pages.u64() != Some(img.pages as u64) {
                     d.push(item_d(
                         "props.pages",
@@ -1172,7 +1168,7 @@ impl Ctx<'_> {
                     ));
                 }
             }
-            if let Some(Some(Ok(pdf))) = reads.get(loc).map(|r| r.pdf.as_deref()) {
+            if let Some(Ok(pdf)) = reads.get(loc).and_then(|r| r.pdf()) {
                 if it.pages.u64() != Some(pdf.pages as u64) {
                     d.push(item_d(
                         "props.pages",
@@ -1301,7 +1297,7 @@ impl Ctx<'_> {
         let pages: u64 = rows
             .iter()
             .filter_map(
-                |r| match reads.get(r.location.str()).and_then(|x| x.pdf.as_deref()) {
+                |r| match reads.get(r.location.str()).and_then(|x| x.pdf()) {
                     Some(Ok(p)) => Some(p.pages as u64),
                     _ => r.pages.u64(),
                 },
@@ -1548,7 +1544,7 @@ impl Ctx<'_> {
         let mut pdfs = 0;
         let mut levels = BTreeSet::new();
         for (&k, r) in reads.iter() {
-            let Some(p) = r.pdf.as_deref() else { continue };
+            let Some(p) = r.pdf() else { continue };
             pdfs += 1;
             match p {
                 Err(m) => d.push(self.with_item(detail("format.unreadable", Some(k), m.clone()))),
@@ -1578,8 +1574,8 @@ impl Ctx<'_> {
         }
         for (&k, r) in reads.iter() {
             if k.ends_with(".pdf")
-                && r.pdf.is_none()
-                && r.error.is_none()
+                && r.pdf().is_none()
+                && r.error().is_none()
                 && c.files[k].size > 256 << 20
             {
                 d.push(detail(
@@ -1591,7 +1587,7 @@ impl Ctx<'_> {
         }
         // Images: only as received items, and they must be what they say.
         for (&k, r) in reads.iter() {
-            let Some(img) = r.image.as_deref() else {
+            let Some(img) = r.image() else {
                 continue;
             };
             match self.item_at.get(k) {
@@ -1658,7 +1654,7 @@ impl Ctx<'_> {
         for it in self.items.iter().filter(|it| is_received(it)) {
             n += 1;
             let loc = it.location.str();
-            if let Some(Some(Ok(pdf))) = self.reads.get(loc).map(|r| r.pdf.as_deref()) {
+            if let Some(Ok(pdf)) = self.reads.get(loc).and_then(|r| r.pdf()) {
                 if pdf.pdfa.is_none() {
                     d.push(self.with_item(detail(
                         "usability.received-format",
