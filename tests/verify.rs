@@ -818,3 +818,82 @@ fn virus_scanner_hook_names_the_infected_file() {
     assert_eq!(d[0]["file"], "data/eicar.txt");
     assert!(d[0]["message"].as_str().unwrap().contains("FOUND"));
 }
+
+/// A plain bag zipped by another tool: its manifest lines in reverse name
+/// order (the zip's entries are in name order).
+/// `drop` leaves a listed file out of the zip, `extra` adds an unlisted one.
+fn plain_zip(dir: &Path, drop: Option<&str>, extra: Option<&str>) -> PathBuf {
+    use sha2::Digest as _;
+    use std::io::Write as _;
+    let files: Vec<(String, Vec<u8>)> = (0..40)
+        .map(|i| {
+            (
+                format!("data/d{}/f{i:02}.txt", i % 3),
+                format!("file {i}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let mut manifest = String::new();
+    for (name, body) in files.iter().rev() {
+        manifest.push_str(&format!("{:x}  {name}\n", sha2::Sha256::digest(body)));
+    }
+    let oxum_bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let mut entries: Vec<(String, Vec<u8>)> = vec![
+        (
+            "bagit.txt".into(),
+            b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_vec(),
+        ),
+        (
+            "bag-info.txt".into(),
+            format!("Payload-Oxum: {oxum_bytes}.{}\n", files.len()).into_bytes(),
+        ),
+        ("manifest-sha256.txt".into(), manifest.into_bytes()),
+    ];
+    entries.extend(files.into_iter().filter(|(n, _)| Some(n.as_str()) != drop));
+    if let Some(x) = extra {
+        entries.push((x.to_string(), b"not listed\n".to_vec()));
+    }
+    entries.sort();
+    let path = dir.join("plain.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, body) in &entries {
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file(format!("plain/{name}"), o).unwrap();
+        z.write_all(body).unwrap();
+    }
+    z.finish().unwrap();
+    path
+}
+
+#[test]
+fn a_zipped_bag_with_its_manifest_out_of_order_is_verified_and_names_what_is_missing_or_extra() {
+    let t = tempfile::tempdir().unwrap();
+    let o = Options::default();
+    let r = verify::verify(&plain_zip(t.path(), None, None), &o).unwrap();
+    assert!(
+        r.bagit.complete && r.bagit.valid,
+        "{}",
+        failures(&r).join("\n")
+    );
+    assert!(r.accepted(), "{}", failures(&r).join("\n"));
+    let fixity = r
+        .checks
+        .iter()
+        .find(|c| c.id == "authenticity.fixity-sha256")
+        .unwrap();
+    assert!(fixity.summary.starts_with("40 "), "{}", fixity.summary);
+
+    let gone = "data/d1/f07.txt";
+    let added = "data/d2/zz-extra.txt";
+    let r = verify::verify(&plain_zip(t.path(), Some(gone), Some(added)), &o).unwrap();
+    assert!(!r.accepted() && !r.bagit.complete);
+    expect(&r, "integrity.bag-complete", "bagit.missing", gone);
+    expect(&r, "integrity.bag-complete", "bagit.unlisted", added);
+    let complete = r
+        .checks
+        .iter()
+        .find(|c| c.id == "integrity.bag-complete")
+        .unwrap();
+    assert_eq!(complete.details.len(), 2, "{}", failures(&r).join("\n"));
+}

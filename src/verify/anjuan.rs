@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::basis::{check, detail, is_image_name, Options, Read};
+use super::basis::{check, detail, is_image_name, Options, Reads};
 use super::container::Container;
 use super::meta::{CaseMetadata, CatalogueReader, Field, Handoff, Item, Row, Signature, Skip};
 use super::pdf;
@@ -450,11 +450,7 @@ fn load_json<T: serde::de::DeserializeOwned>(
 }
 
 impl Anjuan {
-    pub(super) fn load(
-        c: &Container,
-        _reads: &HashMap<&str, Read>,
-        readable: &mut Vec<Detail>,
-    ) -> Anjuan {
+    pub(super) fn load(c: &Container, _reads: &Reads, readable: &mut Vec<Detail>) -> Anjuan {
         let handoff = Handoff::of(&load_json(c, HANDOFF_JSON, readable).unwrap_or(Value::Null));
         let mut cat = load_catalogue(c, 1);
         // Where 文件 repeats, the last one is the catalogue's (as in a JSON object).
@@ -533,7 +529,7 @@ impl Anjuan {
     pub(super) fn checks(
         &self,
         c: &Container,
-        reads: &HashMap<&str, Read>,
+        reads: &Reads,
         info: &BagInfo,
         name: &str,
         opts: &Options,
@@ -594,7 +590,7 @@ impl Anjuan {
 struct Ctx<'a> {
     a: &'a Anjuan,
     c: &'a Container,
-    reads: &'a HashMap<&'a str, Read>,
+    reads: &'a Reads<'a>,
     info: &'a BagInfo,
     name: &'a str,
     /// The catalogue's rows and every case's item metadata.
@@ -658,7 +654,7 @@ impl Ctx<'_> {
             .reads
             .get(file)
             .ok_or_else(|| "文件未读取".to_string())?;
-        if let Some(e) = &r.error {
+        if let Some(e) = r.error() {
             return Err(format!("文件无法读取: {e}"));
         }
         let b2 = r
@@ -759,7 +755,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(Some(Ok(pdf))) = self.reads.get(file).map(|r| r.pdf.as_deref()) {
+        if let Some(Ok(pdf)) = self.reads.get(file).and_then(|r| r.pdf()) {
             d.extend(
                 pdf_binding(
                     pdf,
@@ -822,8 +818,13 @@ impl Ctx<'_> {
                 format!("格式应为 {HANDOFF_FORMAT}"),
             ));
         }
-        if let super::container::Kind::Zip { archive, .. } = &c.kind {
-            zip_profile(archive, structure);
+        if let super::container::Kind::Zip {
+            profile,
+            comment_len,
+            ..
+        } = &c.kind
+        {
+            zip_profile(profile.as_deref(), *comment_len, structure);
         }
     }
 
@@ -1155,7 +1156,7 @@ impl Ctx<'_> {
                     format!("计算机文件名“{}”与存储位置不符", it.file_name.str()),
                 ));
             }
-            if let Some(Some(Ok(img))) = reads.get(loc).map(|r| r.image.as_deref()) {
+            if let Some(Ok(img)) = reads.get(loc).and_then(|r| r.image()) {
                 if it.pages.u64() != Some(img.pages as u64) {
                     d.push(item_d(
                         "props.pages",
@@ -1167,7 +1168,7 @@ impl Ctx<'_> {
                     ));
                 }
             }
-            if let Some(Some(Ok(pdf))) = reads.get(loc).map(|r| r.pdf.as_deref()) {
+            if let Some(Ok(pdf)) = reads.get(loc).and_then(|r| r.pdf()) {
                 if it.pages.u64() != Some(pdf.pages as u64) {
                     d.push(item_d(
                         "props.pages",
@@ -1296,7 +1297,7 @@ impl Ctx<'_> {
         let pages: u64 = rows
             .iter()
             .filter_map(
-                |r| match reads.get(r.location.str()).and_then(|x| x.pdf.as_deref()) {
+                |r| match reads.get(r.location.str()).and_then(|x| x.pdf()) {
                     Some(Ok(p)) => Some(p.pages as u64),
                     _ => r.pages.u64(),
                 },
@@ -1543,7 +1544,7 @@ impl Ctx<'_> {
         let mut pdfs = 0;
         let mut levels = BTreeSet::new();
         for (&k, r) in reads.iter() {
-            let Some(p) = r.pdf.as_deref() else { continue };
+            let Some(p) = r.pdf() else { continue };
             pdfs += 1;
             match p {
                 Err(m) => d.push(self.with_item(detail("format.unreadable", Some(k), m.clone()))),
@@ -1573,8 +1574,8 @@ impl Ctx<'_> {
         }
         for (&k, r) in reads.iter() {
             if k.ends_with(".pdf")
-                && r.pdf.is_none()
-                && r.error.is_none()
+                && r.pdf().is_none()
+                && r.error().is_none()
                 && c.files[k].size > 256 << 20
             {
                 d.push(detail(
@@ -1586,7 +1587,7 @@ impl Ctx<'_> {
         }
         // Images: only as received items, and they must be what they say.
         for (&k, r) in reads.iter() {
-            let Some(img) = r.image.as_deref() else {
+            let Some(img) = r.image() else {
                 continue;
             };
             match self.item_at.get(k) {
@@ -1653,7 +1654,7 @@ impl Ctx<'_> {
         for it in self.items.iter().filter(|it| is_received(it)) {
             n += 1;
             let loc = it.location.str();
-            if let Some(Some(Ok(pdf))) = self.reads.get(loc).map(|r| r.pdf.as_deref()) {
+            if let Some(Ok(pdf)) = self.reads.get(loc).and_then(|r| r.pdf()) {
                 if pdf.pdfa.is_none() {
                     d.push(self.with_item(detail(
                         "usability.received-format",
@@ -1675,35 +1676,48 @@ impl Ctx<'_> {
     }
 }
 
+/// What each bit of a [`zip_profile_marks`] mark says is not as anjuan packs it.
+const PROFILE_WRONG: [&str; 8] = [
+    "压缩方法",
+    "标志位",
+    "扩展字段",
+    "条目注释",
+    "时间",
+    "版本",
+    "文件属性",
+    "排序",
+];
+
 /// The zip as anjuan writes it (`archive::zipout`): stored entries, no extra
 /// fields but the ZIP64 one exactly where APPNOTE 4.5.3 calls for it (the
 /// overflowing values only), version needed 1.0, or 4.5 on those entries alone,
 /// one timestamp, regular files 0644, names sorted. Any other header value in an
-/// anjuan bundle was not written by anjuan.
-fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
+/// anjuan bundle was not written by anjuan. Taken when the zip is opened (the
+/// entries are not kept): the entries that differ, each with a bit per
+/// [`PROFILE_WRONG`] — none for an anjuan bundle; `None` for a zip without entries.
+pub(super) fn zip_profile_marks(entries: &[super::zipread::Entry]) -> Option<Vec<(Box<str>, u8)>> {
     use crate::archive::zipout;
-    let Some(first) = a.entries.first() else {
-        return;
-    };
+    let first = entries.first()?;
+    let mut marks = Vec::new();
     let mut prev: Option<&str> = None;
-    for e in &a.entries {
-        let mut wrong = Vec::new();
+    for e in entries {
+        let mut wrong = 0u8;
         if e.method != 0 {
-            wrong.push("压缩方法");
+            wrong |= 1;
         }
         if e.flags & !0x0800 != 0 {
-            wrong.push("标志位");
+            wrong |= 2;
         }
         let central = zipout::central_zip64(e.size, e.local_offset);
         let local = zipout::local_zip64(e.size);
         if e.extra != central || e.local_extra != local || e.compressed != e.size {
-            wrong.push("扩展字段");
+            wrong |= 4;
         }
         if e.comment_len != 0 {
-            wrong.push("条目注释");
+            wrong |= 8;
         }
         if (e.dos_time, e.dos_date) != (first.dos_time, first.dos_date) {
-            wrong.push("时间");
+            wrong |= 16;
         }
         let needed = if central.is_empty() && local.is_empty() {
             zipout::NEEDED
@@ -1711,27 +1725,45 @@ fn zip_profile(a: &super::zipread::Archive, out: &mut Vec<Detail>) {
             zipout::NEEDED_ZIP64
         };
         if e.made_by != zipout::made_by(needed) || e.needed != needed {
-            wrong.push("版本");
+            wrong |= 32;
         }
         if e.internal_attr != 0 || e.external_attr != zipout::EXTERNAL_ATTR {
-            wrong.push("文件属性");
+            wrong |= 64;
         }
         if prev.is_some_and(|p| p.as_bytes() >= e.name.as_bytes()) {
-            wrong.push("排序");
+            wrong |= 128;
         }
         prev = Some(&e.name);
-        if !wrong.is_empty() {
-            out.push(detail(
-                "structure.zip-profile",
-                Some(&e.name),
-                format!(
-                    "压缩条目的{}不是 anjuan 写出的样式 (not as packed)",
-                    wrong.join("、")
-                ),
-            ));
+        if wrong != 0 {
+            marks.push((e.name.as_str().into(), wrong));
         }
     }
-    if a.comment_len != 0 {
+    Some(marks)
+}
+
+/// The details of [`zip_profile_marks`], and of an archive comment (a zip
+/// without entries has none).
+fn zip_profile(marks: Option<&[(Box<str>, u8)]>, comment_len: usize, out: &mut Vec<Detail>) {
+    let Some(marks) = marks else {
+        return;
+    };
+    for (name, wrong) in marks {
+        let wrong: Vec<&str> = PROFILE_WRONG
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| wrong & (1 << i) != 0)
+            .map(|(_, w)| *w)
+            .collect();
+        out.push(detail(
+            "structure.zip-profile",
+            Some(name),
+            format!(
+                "压缩条目的{}不是 anjuan 写出的样式 (not as packed)",
+                wrong.join("、")
+            ),
+        ));
+    }
+    if comment_len != 0 {
         out.push(detail(
             "structure.zip-profile",
             None,
@@ -1753,7 +1785,11 @@ mod tests {
         let f = std::fs::File::open(&p).unwrap();
         let a = super::super::zipread::open(&f, &Default::default()).unwrap();
         let mut out = Vec::new();
-        zip_profile(&a, &mut out);
+        zip_profile(
+            zip_profile_marks(&a.entries).as_deref(),
+            a.comment_len,
+            &mut out,
+        );
         out
     }
 

@@ -56,17 +56,23 @@ impl Options {
 
 /// What reading one file gave. Kept for every file of the bag until the checks
 /// are done, so compact: digests as bytes (hex only where a finding or a
-/// signature needs it), the rarer parts boxed.
+/// signature needs it), the rarer parts in one box.
 #[derive(Default)]
 pub(super) struct Read {
     pub(super) sha256: Option<[u8; 32]>,
     pub(super) sm3: Option<[u8; 32]>,
     pub(super) sha512: Option<Box<[u8; 64]>>,
     pub(super) blake2b: Option<Box<[u8; 64]>>,
-    pub(super) pdf: Option<Box<Result<pdf::PdfFacts, String>>>,
+    /// A PDF's or an image's facts, or why the file could not be read.
+    pub(super) more: Option<Box<More>>,
+}
+
+/// The part of a [`Read`] that only some files have (one of them at most).
+pub(super) enum More {
+    Pdf(Result<pdf::PdfFacts, String>),
     /// For an image file (a received scan: .png, .jpg, .tif): what its bytes are.
-    pub(super) image: Option<Box<Result<crate::case::original::Sniffed, String>>>,
-    pub(super) error: Option<Box<str>>,
+    Image(Result<crate::case::original::Sniffed, String>),
+    Error(Box<str>),
 }
 
 impl Read {
@@ -83,6 +89,54 @@ impl Read {
     /// The digest as lowercase hex.
     pub(super) fn hex(&self, alg: &str) -> Option<String> {
         self.digest(alg).map(bag::hex)
+    }
+
+    pub(super) fn pdf(&self) -> Option<&Result<pdf::PdfFacts, String>> {
+        match self.more.as_deref() {
+            Some(More::Pdf(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub(super) fn image(&self) -> Option<&Result<crate::case::original::Sniffed, String>> {
+        match self.more.as_deref() {
+            Some(More::Image(i)) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Why the file could not be read.
+    pub(super) fn error(&self) -> Option<&str> {
+        match self.more.as_deref() {
+            Some(More::Error(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// What the reads gave, by file name: a list sorted by name, looked up by
+/// binary search. A hash map of a 3,000-case bundle's 52,000 files took 9 MB
+/// (its table a power of two, ~170 bytes a file); this takes the pairs.
+pub(super) struct Reads<'a>(Vec<(&'a str, Read)>);
+
+impl<'a> Reads<'a> {
+    pub(super) fn new(mut v: Vec<(&'a str, Read)>) -> Reads<'a> {
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        v.dedup_by(|a, b| a.0 == b.0);
+        v.shrink_to_fit();
+        Reads(v)
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&Read> {
+        self.0
+            .binary_search_by(|(k, _)| (*k).cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Every file read, by name.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&&'a str, &Read)> {
+        self.0.iter().map(|(k, r)| (k, r))
     }
 }
 

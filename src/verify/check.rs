@@ -12,7 +12,7 @@ use sha2::Digest as _;
 use unicode_normalization::UnicodeNormalization as _;
 
 use super::anjuan::{Anjuan, ANJUAN_CHECKS, ANJUAN_TAGS};
-use super::basis::{check, detail, is_image_name, Read};
+use super::basis::{check, detail, is_image_name, More, Read, Reads};
 pub use super::basis::{Options, Profile};
 use super::container::Container;
 use super::pdf;
@@ -524,7 +524,9 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let read_one = job(|&(name, item, algs)| {
         let mut r = Read::default();
         if !item.readable {
-            r.error = Some("结构检查已拒绝，未读取 (refused by the structure checks)".into());
+            r.more = Some(Box::new(More::Error(
+                "结构检查已拒绝，未读取 (refused by the structure checks)".into(),
+            )));
             return (name, r);
         }
         let mut h = Hashers {
@@ -547,7 +549,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             }
         });
         if let Err(e) = res {
-            r.error = Some(e.to_string().into());
+            r.more = Some(Box::new(More::Error(e.to_string().into())));
             return (name, r);
         }
         r.sha256 = h.sha256.map(|x| array(&x.finalize()));
@@ -555,9 +557,9 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         r.sm3 = h.sm3.map(|x| array(&x.finalize()));
         r.blake2b = h.blake2b.map(|x| Box::new(array(&x.finalize())));
         if want_pdf {
-            r.pdf = Some(Box::new(pdf::facts(buf)));
+            r.more = Some(Box::new(More::Pdf(pdf::facts(buf))));
         } else if want_image {
-            r.image = Some(Box::new(crate::case::original::sniff(&buf)));
+            r.more = Some(Box::new(More::Image(crate::case::original::sniff(&buf))));
         }
         (name, r)
     });
@@ -565,10 +567,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         .num_threads(opts.jobs)
         .build()
         .ok();
-    let reads: HashMap<&str, Read> = match &pool {
+    let reads = Reads::new(match &pool {
         Some(p) => p.install(|| jobs.par_iter().map(read_one).collect()),
         None => jobs.iter().map(read_one).collect(),
-    };
+    });
+    // What is kept per file from here on is what the reads gave.
+    drop(jobs);
 
     // ---- What reading the entries showed about the container (bytes after a
     // deflate stream, smuggled local headers): the container check's too.
@@ -657,6 +661,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             tagfix,
             format!("{} 份标签清单全部相符", tagmanifests.len()),
         ));
+    }
+    // The manifests' lines are compared: only which manifests there are is
+    // needed from here on, not a line per file through the anjuan checks.
+    for m in manifests.values_mut().chain(tagmanifests.values_mut()) {
+        m.entries = Vec::new();
     }
 
     // ---- Payload-Oxum.
@@ -760,6 +769,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         },
         Some(cmd) => scan(c, cmd, &payload),
     });
+    drop(payload);
 
     // ---- The anjuan checks.
     let why = if opts.bagit_level() {
@@ -905,7 +915,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             name,
             container: if c.is_zip() { "zip" } else { "folder" },
             bytes: match &c.kind {
-                super::container::Kind::Zip { archive, .. } => archive.len,
+                super::container::Kind::Zip { len, .. } => *len,
                 super::container::Kind::Dir => c.files.values().map(|i| i.size).sum(),
             },
             sha256: bundle_sha256,
@@ -927,15 +937,9 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
 
 /// One manifest line against what was read: a `<kind>.unreadable` or
 /// `<kind>.mismatch` detail, or nothing when the digest matches.
-fn compare(
-    reads: &HashMap<&str, Read>,
-    alg: &str,
-    file: &str,
-    want: &Want,
-    kind: &str,
-) -> Option<Detail> {
+fn compare(reads: &Reads, alg: &str, file: &str, want: &Want, kind: &str) -> Option<Detail> {
     let r = reads.get(file)?;
-    if let Some(e) = &r.error {
+    if let Some(e) = r.error() {
         return Some(detail(
             &format!("{kind}.unreadable"),
             Some(file),

@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::names;
-use super::zipread::{self, Archive, Finding, Limits, ReadDefect};
+use super::zipread::{self, Archive, Finding, Limits, Loc, ReadDefect};
 
 /// Where one file's bytes are.
 #[derive(Clone, Debug)]
 enum At {
-    Zip(usize),
+    Zip(Loc),
     Path(PathBuf),
 }
 
@@ -28,7 +28,17 @@ pub struct Item {
 }
 
 pub enum Kind {
-    Zip { file: File, archive: Archive },
+    /// The zip's entries are not kept: each file's [`Item`] has what reading
+    /// it needs, and what the checks need of the rest was taken at opening.
+    Zip {
+        file: File,
+        /// The archive's length in bytes.
+        len: u64,
+        comment_len: usize,
+        /// The entries not as anjuan packs them (see `anjuan::zip_profile_marks`);
+        /// `None` without entries.
+        profile: Option<Vec<(Box<str>, u8)>>,
+    },
     Dir,
 }
 
@@ -45,8 +55,10 @@ pub struct Container {
     pub outside: Vec<String>,
     pub findings: Vec<Finding>,
     /// Structural findings that only reading an entry's data shows (bytes
-    /// after a deflate stream, smuggled local headers); see [`Container::read_findings`].
-    read_found: Mutex<Vec<Finding>>,
+    /// after a deflate stream, smuggled local headers), by the entry's data
+    /// offset (its name is found when they are reported); see
+    /// [`Container::read_findings`].
+    read_found: Mutex<Vec<(u64, Finding)>>,
     pub limits: Limits,
 }
 
@@ -103,7 +115,7 @@ impl Container {
                 c.top = top.to_string();
             }
         }
-        for (i, e) in archive.entries.iter().enumerate() {
+        for e in &archive.entries {
             if !e.name_ok {
                 continue;
             }
@@ -125,14 +137,28 @@ impl Container {
                 }
                 continue;
             }
+            let loc = e.loc();
             c.files.entry(rel.to_string()).or_insert(Item {
                 size: e.size,
-                readable: e.readable,
-                at: At::Zip(i),
+                readable: e.readable && loc.data_offset != u64::MAX,
+                at: At::Zip(loc),
             });
         }
-        c.findings.splice(0..0, archive.findings.iter().cloned());
-        c.kind = Kind::Zip { file, archive };
+        let profile = super::anjuan::zip_profile_marks(&archive.entries);
+        let Archive {
+            len,
+            findings,
+            comment_len,
+            entries,
+        } = archive;
+        drop(entries);
+        c.findings.splice(0..0, findings);
+        c.kind = Kind::Zip {
+            file,
+            len,
+            comment_len,
+            profile,
+        };
         Ok(c)
     }
 
@@ -206,11 +232,38 @@ impl Container {
     /// (reads run in parallel): by file, then code. Each entry is reported
     /// once however often it was read.
     pub fn read_findings(&self) -> Vec<Finding> {
-        let mut v = self
+        let found = self
             .read_found
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        // The entries' names, by data offset: one pass over the files, for
+        // the few entries with a finding.
+        let wanted: std::collections::BTreeSet<u64> = found.iter().map(|(at, _)| *at).collect();
+        let mut names = BTreeMap::new();
+        if !wanted.is_empty() {
+            for (k, item) in &self.files {
+                if let At::Zip(loc) = &item.at {
+                    if wanted.contains(&loc.data_offset) {
+                        names
+                            .entry(loc.data_offset)
+                            .or_insert_with(|| format!("{}{k}", self.top));
+                    }
+                }
+            }
+        }
+        let mut v: Vec<Finding> = found
+            .into_iter()
+            .map(|(at, mut f)| {
+                let name = names.get(&at).cloned().unwrap_or_default();
+                match &mut f {
+                    Finding::DeflateTrailing { name: n, .. }
+                    | Finding::EmbeddedHeader { name: n, .. } => *n = name,
+                    _ => {}
+                }
+                f
+            })
+            .collect();
         v.sort_by_key(|f| (f.file(), f.code(), f.message()));
         v
     }
@@ -222,9 +275,11 @@ impl Container {
     /// Streams one file's bytes to `sink`; for a zip entry the size and CRC are checked.
     pub fn read(&self, item: &Item, sink: &mut dyn FnMut(&[u8])) -> Result<u64, ReadDefect> {
         match (&self.kind, &item.at) {
-            (Kind::Zip { file, archive }, At::Zip(i)) => {
-                zipread::read_entry(file, &archive.entries[*i], &self.limits, sink, &mut |f| {
+            (Kind::Zip { file, .. }, At::Zip(loc)) => {
+                // The name goes in when the findings are reported.
+                zipread::read_loc(file, loc, item.size, "", &self.limits, sink, &mut |f| {
                     let mut found = self.read_found.lock().unwrap_or_else(|p| p.into_inner());
+                    let f = (loc.data_offset, f);
                     if !found.contains(&f) {
                         found.push(f);
                     }

@@ -172,9 +172,11 @@ pub fn is_bidi(c: char) -> bool {
 /// Names that are the same after Unicode NFC normalisation (BagIt compares
 /// names that way): each group of two or more, in order of first appearance.
 pub fn nfc_collisions<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Vec<String>> {
+    let names: Vec<&str> = names.into_iter().collect();
+    let nfc = |n: &str| n.nfc().collect::<String>();
     let mut groups: HashMap<String, Vec<String>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
-    for n in names {
+    for n in candidates(&names, nfc, str::to_string) {
         let key: String = n.nfc().collect();
         let g = groups.entry(key.clone()).or_default();
         if g.is_empty() {
@@ -217,9 +219,42 @@ fn strip_ignorable(n: &str) -> String {
     n.nfc().filter(|c| !is_default_ignorable(*c)).collect()
 }
 
+/// The names that may share their `key` with a name of another `distinct`
+/// value, in their order: the first pass over all names keeps 64-bit
+/// fingerprints only (keyed afresh each run, so names cannot be made to
+/// collide), not a string per name; the groups are then made exactly from
+/// these few. A fingerprint collision only adds a name to look at again.
+fn candidates<'a>(
+    names: &[&'a str],
+    key: impl Fn(&str) -> String,
+    distinct: impl Fn(&str) -> String,
+) -> Vec<&'a str> {
+    use std::hash::BuildHasher as _;
+    let st = std::hash::RandomState::new();
+    // Key fingerprint → (the first name's distinct fingerprint, another differs).
+    let mut seen: HashMap<u64, (u64, bool)> = HashMap::new();
+    let keys: Vec<u64> = names
+        .iter()
+        .map(|n| {
+            let k = st.hash_one(key(n));
+            let d = st.hash_one(distinct(n));
+            let e = seen.entry(k).or_insert((d, false));
+            e.1 |= e.0 != d;
+            k
+        })
+        .collect();
+    names
+        .iter()
+        .zip(keys)
+        .filter(|(_, k)| seen.get(k).is_some_and(|e| e.1))
+        .map(|(n, _)| *n)
+        .collect()
+}
+
 /// Groups of names with the same `key` and two or more different `distinct`
 /// values, in order of first appearance; each group lists one name per
-/// `distinct` value.
+/// `distinct` value. Only the [`candidates`] are grouped (the order of first
+/// appearance among them is the order among all).
 fn groups<'a>(
     names: &[&'a str],
     key: impl Fn(&str) -> String,
@@ -227,6 +262,7 @@ fn groups<'a>(
 ) -> Vec<Vec<String>> {
     /// A group: where it first appeared, and (distinct value, name) pairs.
     type Group<'a> = (usize, Vec<(String, &'a str)>);
+    let names = candidates(names, &key, &distinct);
     let mut by: HashMap<String, Group<'a>> = HashMap::new();
     for (i, n) in names.iter().enumerate() {
         let g = by.entry(key(n)).or_insert((i, Vec::new()));
@@ -371,6 +407,46 @@ mod tests {
 
     fn kinds(names: &[&str]) -> Vec<(Clash, Vec<String>)> {
         clashes(names)
+    }
+
+    /// Among thousands of names (grouped by fingerprints first), the few
+    /// twins are found exactly, in order of first appearance.
+    #[test]
+    fn twins_among_many_names_are_found_in_order() {
+        let mut owned: Vec<String> = (0..5000)
+            .map(|i| format!("bag/data/c{}/f{i}.pdf", i % 50))
+            .collect();
+        owned.insert(100, "bag/data/c7/f1007\u{200B}.pdf".into());
+        owned.push("bag/data/C7/f7.pdf".into());
+        owned.push("bag/data/c3/fe\u{301}.pdf".into());
+        owned.push("bag/data/c3/fe\u{301}.pdf".into());
+        let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let s = |x: &str| x.to_string();
+        assert_eq!(
+            clashes(&names),
+            vec![
+                (
+                    Clash::Case,
+                    vec![s("bag/data/c7/f7.pdf"), s("bag/data/C7/f7.pdf")]
+                ),
+                (
+                    Clash::Ignorable,
+                    vec![
+                        s("bag/data/c7/f1007\u{200B}.pdf"),
+                        s("bag/data/c7/f1007.pdf")
+                    ]
+                ),
+            ]
+        );
+        let nfd = "bag/data/c3/fe\u{301}.pdf";
+        let nfc: String = nfd.nfc().collect();
+        let mut with_nfc = names.clone();
+        with_nfc.insert(10, &nfc);
+        assert_eq!(
+            nfc_collisions(with_nfc.iter().copied()),
+            vec![vec![nfc.clone(), nfd.to_string()]]
+        );
+        assert!(nfc_collisions(names.iter().copied()).is_empty());
     }
 
     #[test]
