@@ -136,6 +136,9 @@ pub struct RegisterFile {
 pub struct Register {
     entries: Vec<(ArchiveCode, Entry)>,
     by_paper: BTreeMap<(String, String), usize>,
+    /// The highest number given in each series (so that numbering a case does
+    /// not scan the whole register: that was quadratic in the cases).
+    last: BTreeMap<Series, u32>,
 }
 
 /// What is wrong with a register or with numbering against it.
@@ -202,6 +205,8 @@ impl Register {
                     e.case, e.file
                 )));
             }
+            let last = reg.last.entry(code.series()).or_insert(0);
+            *last = (*last).max(code.item);
             reg.entries.push((code, e));
         }
         reg.check_continuous()?;
@@ -241,9 +246,12 @@ impl Register {
             .map(|&i| &self.entries[i].0)
     }
 
-    /// Entries of one case.
+    /// Entries of one case, by file name.
     pub fn of_case<'a>(&'a self, case: &'a str) -> impl Iterator<Item = &'a (ArchiveCode, Entry)> {
-        self.entries.iter().filter(move |(_, e)| e.case == case)
+        self.by_paper
+            .range((case.to_string(), String::new())..)
+            .take_while(move |((c, _), _)| c == case)
+            .filter_map(|(_, &i)| self.entries.get(i))
     }
 
     /// Codes for a case's papers (in filing order): the registered ones, or the
@@ -270,13 +278,7 @@ impl Register {
             };
         }
         let series = template.series();
-        let last = self
-            .entries
-            .iter()
-            .filter(|(c, _)| c.series() == series)
-            .map(|(c, _)| c.item)
-            .max()
-            .unwrap_or(0);
+        let last = self.last.get(&series).copied().unwrap_or(0);
         let mut out = Vec::with_capacity(papers.len());
         for (next, f) in (last + 1..).zip(papers) {
             let code = ArchiveCode {
@@ -294,6 +296,9 @@ impl Register {
                 },
             ));
             out.push(code);
+        }
+        if let Some(code) = out.last() {
+            self.last.insert(series, code.item);
         }
         Ok(out)
     }

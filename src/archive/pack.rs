@@ -463,7 +463,9 @@ impl Rows {
 
     /// The `i`-th row in 档号 order, numbered (序号) from 1.
     fn get(&self, i: usize) -> std::io::Result<Row> {
-        let k = &self.keys[i];
+        let k = self.keys.get(i).ok_or_else(|| {
+            std::io::Error::other(format!("目录行 {i} 不存在 (catalogue row out of range)"))
+        })?;
         let mut row: Row =
             serde_json::from_slice(&self.store.get(k.place)?).map_err(std::io::Error::other)?;
         row.no = i + 1;

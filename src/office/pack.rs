@@ -271,7 +271,9 @@ pub fn pack(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Register::default(),
         Err(_) => return Err(SetupError::Read(reg_path).into()),
     };
-    let before = register.to_text();
+    // Its digest, not its text, is kept to compare at the end (the text grows
+    // with the cases; the pack holds it for its whole run).
+    let before = register_digest(&register.to_text());
     // The work folder and the zip's temporary are in OUTPUT, the register's
     // temporary beside it.
     setup::sweep_stale(
@@ -331,7 +333,7 @@ pub fn pack(
     drop(work);
     // The register is saved once the package is in place.
     let after = register.to_text();
-    if after != before {
+    if register_digest(&after) != before {
         write_atomic(&reg_path, after.as_bytes())?;
     }
     progress(Event::Step {
@@ -363,6 +365,12 @@ pub fn pack(
         receiver_named: packing::receiver(cfg).is_some(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// SHA-256 of the register's text.
+fn register_digest(text: &str) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes()).into()
 }
 
 /// An exclusive lock on the office's register (`.register.lock` beside it).
