@@ -13,6 +13,7 @@ use super::basis::{check, detail, is_image_name, Options, Reads};
 use super::container::Container;
 use super::meta::{CaseMetadata, CatalogueReader, Field, Handoff, Item, Row, Signature, Skip};
 use super::pdf;
+use super::profile::PROFILE_WRONG;
 use super::report::{Check, Detail, Property};
 use crate::archive::bag::BagInfo;
 use crate::archive::code::ArchiveCode;
@@ -1676,72 +1677,7 @@ impl Ctx<'_> {
     }
 }
 
-/// What each bit of a [`zip_profile_marks`] mark says is not as anjuan packs it.
-const PROFILE_WRONG: [&str; 8] = [
-    "压缩方法",
-    "标志位",
-    "扩展字段",
-    "条目注释",
-    "时间",
-    "版本",
-    "文件属性",
-    "排序",
-];
-
-/// The zip as anjuan writes it (`archive::zipout`): stored entries, no extra
-/// fields but the ZIP64 one exactly where APPNOTE 4.5.3 calls for it (the
-/// overflowing values only), version needed 1.0, or 4.5 on those entries alone,
-/// one timestamp, regular files 0644, names sorted. Any other header value in an
-/// anjuan bundle was not written by anjuan. Taken when the zip is opened (the
-/// entries are not kept): the entries that differ, each with a bit per
-/// [`PROFILE_WRONG`] — none for an anjuan bundle; `None` for a zip without entries.
-pub(super) fn zip_profile_marks(entries: &[super::zipread::Entry]) -> Option<Vec<(Box<str>, u8)>> {
-    use crate::archive::zipout;
-    let first = entries.first()?;
-    let mut marks = Vec::new();
-    let mut prev: Option<&str> = None;
-    for e in entries {
-        let mut wrong = 0u8;
-        if e.method != 0 {
-            wrong |= 1;
-        }
-        if e.flags & !0x0800 != 0 {
-            wrong |= 2;
-        }
-        let central = zipout::central_zip64(e.size, e.local_offset);
-        let local = zipout::local_zip64(e.size);
-        if e.extra != central || e.local_extra != local || e.compressed != e.size {
-            wrong |= 4;
-        }
-        if e.comment_len != 0 {
-            wrong |= 8;
-        }
-        if (e.dos_time, e.dos_date) != (first.dos_time, first.dos_date) {
-            wrong |= 16;
-        }
-        let needed = if central.is_empty() && local.is_empty() {
-            zipout::NEEDED
-        } else {
-            zipout::NEEDED_ZIP64
-        };
-        if e.made_by != zipout::made_by(needed) || e.needed != needed {
-            wrong |= 32;
-        }
-        if e.internal_attr != 0 || e.external_attr != zipout::EXTERNAL_ATTR {
-            wrong |= 64;
-        }
-        if prev.is_some_and(|p| p.as_bytes() >= e.name.as_bytes()) {
-            wrong |= 128;
-        }
-        prev = Some(&e.name);
-        if wrong != 0 {
-            marks.push((e.name.as_str().into(), wrong));
-        }
-    }
-    Some(marks)
-}
-
-/// The details of [`zip_profile_marks`], and of an archive comment (a zip
+/// The details of [`super::profile::zip_profile_marks`], and of an archive comment (a zip
 /// without entries has none).
 fn zip_profile(marks: Option<&[(Box<str>, u8)]>, comment_len: usize, out: &mut Vec<Detail>) {
     let Some(marks) = marks else {
@@ -1786,7 +1722,7 @@ mod tests {
         let a = super::super::zipread::open(&f, &Default::default()).unwrap();
         let mut out = Vec::new();
         zip_profile(
-            zip_profile_marks(&a.entries).as_deref(),
+            super::super::profile::zip_profile_marks(&a.entries).as_deref(),
             a.comment_len,
             &mut out,
         );

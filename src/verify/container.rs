@@ -35,7 +35,7 @@ pub enum Kind {
         /// The archive's length in bytes.
         len: u64,
         comment_len: usize,
-        /// The entries not as anjuan packs them (see `anjuan::zip_profile_marks`);
+        /// The entries not as anjuan packs them (see `profile::zip_profile_marks`);
         /// `None` without entries.
         profile: Option<Vec<(Box<str>, u8)>>,
     },
@@ -144,7 +144,7 @@ impl Container {
                 at: At::Zip(loc),
             });
         }
-        let profile = super::anjuan::zip_profile_marks(&archive.entries);
+        let profile = super::profile::zip_profile_marks(&archive.entries);
         let Archive {
             len,
             findings,

@@ -11,6 +11,7 @@ pub mod container;
 mod meta;
 pub mod names;
 pub mod pdf;
+mod profile;
 pub mod receipt;
 pub mod report;
 pub mod tagfiles;
