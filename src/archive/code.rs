@@ -364,6 +364,13 @@ mod tests {
             .assign("XF-1", &["01-a.pdf".into(), "02-b.pdf".into()], &t())
             .unwrap();
         assert_eq!(again, a);
+        // A new case continues the series as the file left it, and a case
+        // whose number begins with another's ("XF-1" in "XF-10") is its own.
+        assert_eq!(
+            back.assign("XF-10", &["01-a.pdf".into()], &t()).unwrap()[0].item,
+            4
+        );
+        assert_eq!(back.of_case("XF-1").count(), 2);
         // Another retention is its own series.
         let mut other = t();
         other.retention = Retention::Permanent;

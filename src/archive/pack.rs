@@ -387,6 +387,16 @@ impl Blobs {
         Ok((at, data.len() as u64))
     }
 
+    /// A signature kept with [`Blobs::put`], as text; errors name `path`.
+    fn text(&self, place: (u64, u64), path: &Path) -> Result<String, PackError> {
+        let failed = |message: String| PackError::Io {
+            path: path.to_path_buf(),
+            message,
+        };
+        String::from_utf8(self.get(place).map_err(|e| failed(e.to_string()))?)
+            .map_err(|e| failed(e.to_string()))
+    }
+
     fn get(&self, (at, len): (u64, u64)) -> std::io::Result<Vec<u8>> {
         use std::io::{Read as _, Seek as _};
         let mut f = self.file()?;
@@ -453,10 +463,7 @@ impl Rows {
             rank[*n as usize] = r as u32 + 1;
         }
         for k in &mut self.keys {
-            k.series = match rank.get(k.series as usize) {
-                Some(r) => *r,
-                None => 0,
-            };
+            k.series = rank.get(k.series as usize).copied().unwrap_or(0);
         }
         self.keys.sort_by_key(|k| (k.series, k.item));
     }
@@ -590,14 +597,13 @@ impl Payload {
         let (case, file) = in_case.split_once('/').unwrap_or(("", in_case));
         let sig = match pc.sig {
             Some(place) => {
-                let failed = |message: String| PackError::Io {
-                    path: format!("{}.{}", self.rel, sign::SIG_EXT).into(),
-                    message,
-                };
-                let text = String::from_utf8(blobs.get(place).map_err(|e| failed(e.to_string()))?)
-                    .map_err(|e| failed(e.to_string()))?;
+                let path = PathBuf::from(format!("{}.{}", self.rel, sign::SIG_EXT));
+                let text = blobs.text(place, &path)?;
                 let comment = sign::SigBox::parse(&text)
-                    .map_err(|e| failed(e.to_string()))?
+                    .map_err(|e| PackError::Io {
+                        path,
+                        message: e.to_string(),
+                    })?
                     .trusted_comment;
                 Some((text, comment))
             }
@@ -1889,15 +1895,10 @@ struct Check {
 
 fn check_of(p: &Filed, case: &Case, blobs: &Blobs) -> Result<Check, PackError> {
     let sig = match &p.sig {
-        Some(s) => {
-            let failed = |message: String| PackError::Io {
-                path: sign::sig_path(&p.path),
-                message,
-            };
-            let text = String::from_utf8(blobs.get(s.place).map_err(|e| failed(e.to_string()))?)
-                .map_err(|e| failed(e.to_string()))?;
-            Some((text, s.comment.clone()))
-        }
+        Some(s) => Some((
+            blobs.text(s.place, &sign::sig_path(&p.path))?,
+            s.comment.clone(),
+        )),
         None => None,
     };
     Ok(Check {

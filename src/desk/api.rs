@@ -579,44 +579,33 @@ async fn deadlines(
     })
     .await
     .map_err(index_failure)??;
-    let kept = desk.deadlines.get(&snap, &as_of);
-    let rows = match kept {
-        Some(rows) => rows,
-        None => {
-            // One computation for requests arriving together.
-            let _one = desk.deadlines.gate().await;
-            match desk.deadlines.get(&snap, &as_of) {
-                Some(rows) => rows,
-                None => {
-                    let desk2 = desk.clone();
-                    let rows = tokio::task::spawn_blocking(move || {
-                        let rules = desk2.rules();
-                        let files =
-                            crate::case::collect_files(&[desk2.index.cases_dir().to_path_buf()])
-                                .map_err(index_failure)?;
-                        let d = crate::office::views::deadlines(&files, &rules)
-                            .map_err(index_failure)?;
-                        Ok::<_, Failure>(
-                            d.rows
-                                .into_iter()
-                                .map(|mut r| {
-                                    r.petitioner = mask_text(&r.petitioner);
-                                    r.file = std::path::Path::new(&r.file)
-                                        .file_name()
-                                        .map(|n| n.to_string_lossy().into_owned())
-                                        .unwrap_or_default();
-                                    r
-                                })
-                                .collect::<Vec<_>>(),
-                        )
-                    })
-                    .await
-                    .map_err(index_failure)??;
-                    desk.deadlines.put(&snap, as_of, rows)
-                }
-            }
-        }
-    };
+    let rows = desk
+        .deadlines
+        .get_or_compute(&snap, as_of, || async {
+            let desk2 = desk.clone();
+            tokio::task::spawn_blocking(move || {
+                let rules = desk2.rules();
+                let files = crate::case::collect_files(&[desk2.index.cases_dir().to_path_buf()])
+                    .map_err(index_failure)?;
+                let d = crate::office::views::deadlines(&files, &rules).map_err(index_failure)?;
+                Ok::<_, Failure>(
+                    d.rows
+                        .into_iter()
+                        .map(|mut r| {
+                            r.petitioner = mask_text(&r.petitioner);
+                            r.file = std::path::Path::new(&r.file)
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            r
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await
+            .map_err(index_failure)?
+        })
+        .await?;
     Ok(Json(crate::office::output::DeadlinesReport {
         schema: "anjuan-deadlines/1".into(),
         as_of,

@@ -157,10 +157,27 @@ impl<K: PartialEq, V> Memo<K, V> {
         }
     }
 
-    /// The one computation at a time: take it, look again with [`Memo::get`]
-    /// (another request may have computed the value meanwhile), else compute.
-    pub async fn gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.gate.lock().await
+    /// The value kept for `key` from `snapshot`, else `compute`d and kept. One
+    /// computation at a time: a request that waited looks again (another may
+    /// have computed the value meanwhile). An error is not kept.
+    pub async fn get_or_compute<E, F>(
+        &self,
+        snapshot: &Arc<crate::office::index::Snapshot>,
+        key: K,
+        compute: impl FnOnce() -> F,
+    ) -> Result<Arc<V>, E>
+    where
+        F: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.get(snapshot, &key) {
+            return Ok(v);
+        }
+        let _one = self.gate.lock().await;
+        if let Some(v) = self.get(snapshot, &key) {
+            return Ok(v);
+        }
+        let value = compute().await?;
+        Ok(self.put(snapshot, key, value))
     }
 
     /// Keeps `value`, computed for `key` from the files `snapshot` describes.
@@ -594,16 +611,14 @@ mod tests {
         let ask = |snap: Arc<crate::office::index::Snapshot>| {
             let (memo, computed) = (memo.clone(), computed.clone());
             async move {
-                if let Some(v) = memo.get(&snap, &2026) {
-                    return *v;
-                }
-                let _one = memo.gate().await;
-                if let Some(v) = memo.get(&snap, &2026) {
-                    return *v;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                let n = computed.fetch_add(1, Ordering::SeqCst) + 1;
-                *memo.put(&snap, 2026, n)
+                let v = memo
+                    .get_or_compute(&snap, 2026, || async {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok::<_, ()>(computed.fetch_add(1, Ordering::SeqCst) + 1)
+                    })
+                    .await
+                    .unwrap();
+                *v
             }
         };
         let values = rt.block_on(async {

@@ -657,25 +657,34 @@ pub(super) async fn year_figures(
     year: i32,
 ) -> Result<Result<Arc<crate::ledger::stats::Stats>, crate::office::report::ReportError>, Response>
 {
-    if let Some(st) = desk.stats.get(snap, &year) {
-        return Ok(Ok(st));
+    // The outer error is the page's (the worker failed), the inner the report's;
+    // neither is kept.
+    let kept = desk
+        .stats
+        .get_or_compute(snap, year, || async {
+            let d = desk.clone();
+            match blocking(desk, move || {
+                crate::office::report::figures(
+                    d.loaded.path.as_deref(),
+                    &[d.index.cases_dir().to_path_buf()],
+                    year,
+                    None,
+                    &crate::office::progress::silent,
+                )
+            })
+            .await
+            {
+                Ok(Ok(st)) => Ok(st),
+                Ok(Err(e)) => Err(Ok(e)),
+                Err(page) => Err(Err(page)),
+            }
+        })
+        .await;
+    match kept {
+        Ok(st) => Ok(Ok(st)),
+        Err(Ok(e)) => Ok(Err(e)),
+        Err(Err(page)) => Err(page),
     }
-    let _one = desk.stats.gate().await;
-    if let Some(st) = desk.stats.get(snap, &year) {
-        return Ok(Ok(st));
-    }
-    let d = desk.clone();
-    let figures = blocking(desk, move || {
-        crate::office::report::figures(
-            d.loaded.path.as_deref(),
-            &[d.index.cases_dir().to_path_buf()],
-            year,
-            None,
-            &crate::office::progress::silent,
-        )
-    })
-    .await?;
-    Ok(figures.map(|st| desk.stats.put(snap, year, st)))
 }
 
 // ---------------------------------------------------------------- the case list
