@@ -379,16 +379,10 @@ impl Renderer {
         one: &(dyn Fn(&Case) -> Result<CaseDone, RenderError> + Sync),
         progress: &(dyn Fn(&str) + Sync),
     ) -> BatchReport {
-        let counter = AtomicUsize::new(0);
         let results: Vec<(String, Result<CaseDone, RenderError>)> = self
             .run_chunked(cases, CHUNK, &|case| {
                 let r = self.render_case_guarded(case, one);
                 progress(&case.id);
-                // comemo memoizes every compile; evict what has not been used
-                // for a while.
-                if counter.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
-                    comemo::evict(4);
-                }
                 (case.id.clone(), r)
             })
             .unwrap_or_else(|e| {
@@ -414,12 +408,12 @@ impl Renderer {
         report
     }
 
-    /// A worker pool with deep stacks (Typst overflows the default 2 MiB).
-    fn pool(&self) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    /// Worker `n`'s one-thread pool, with a deep stack (Typst overflows the default 2 MiB).
+    fn pool(n: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(self.threads)
+            .num_threads(1)
             .stack_size(STACK)
-            .thread_name(|i| format!("anjuan-render-{i}"))
+            .thread_name(move |_| format!("anjuan-render-{n}"))
             .build()
     }
 
@@ -481,37 +475,94 @@ impl Renderer {
         self.compile_doc(doc, source)
     }
 
-    /// Runs `f` over `items` on the render pools, in order: `chunk` items per
-    /// fresh pool (deep stacks; memory Typst leaves with its threads goes with
-    /// them), comemo evicted after each chunk. Heavy documents (a 500-row
-    /// catalogue) want small chunks; a case's papers, [`CHUNK`].
+    /// Runs `f` over `items` on the render workers and returns the results in
+    /// the items' order.
+    ///
+    /// Each worker is a thread with its own one-thread rayon pool (deep stacks:
+    /// Typst overflows the default 2 MiB), taking the next item from a shared
+    /// cursor. One pool per worker, not one pool for all: Typst's PDF writer
+    /// (krilla) hands each font's and page's serialisation to the current rayon
+    /// pool and waits for it; in a shared pool another worker often took that
+    /// job while the waiting one had nothing else to do and slept (the two
+    /// cores were 77 % busy in a 1,000-case render). In its own pool the waiting
+    /// thread runs the job itself. A worker makes a fresh pool every `chunk`
+    /// items, so the memory Typst's compiles leave with their threads is given
+    /// back as the batch goes (heavy documents, a 500-row catalogue, want small
+    /// chunks; a case's papers, [`CHUNK`]), and comemo's cache is aged every
+    /// few items and emptied at the end.
     pub fn run_chunked<T: Sync, R: Send>(
         &self,
         items: &[T],
         chunk: usize,
         f: &(dyn Fn(&T) -> R + Sync),
     ) -> Result<Vec<R>, RenderError> {
-        use rayon::prelude::*;
-        let mut out = Vec::with_capacity(items.len());
-        for chunk in items.chunks(chunk.max(1)) {
-            let pool = self.pool().map_err(|e| RenderError::Pool(e.to_string()))?;
-            let part: Vec<std::thread::Result<R>> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|x| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(x))))
-                    .collect()
-            });
-            for r in part {
-                out.push(r.map_err(|p| RenderError::Pdf {
-                    case: "-".into(),
-                    paper: "-".into(),
-                    message: format!("内部错误 (internal error): {}", panic_text(&p)),
-                })?);
-            }
-            drop(pool);
-            comemo::evict(0);
+        let chunk = chunk.max(1);
+        let every = chunk.min(8);
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let workers = self.threads.max(1).min(items.len().max(1));
+        let parts: Vec<Result<Vec<(usize, R)>, RenderError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers)
+                .map(|n| {
+                    let (next, done) = (&next, &done);
+                    s.spawn(move || {
+                        let mut mine: Vec<(usize, R)> = Vec::new();
+                        while next.load(Ordering::Relaxed) < items.len() {
+                            let pool =
+                                Self::pool(n).map_err(|e| RenderError::Pool(e.to_string()))?;
+                            let chunk_out = pool.install(|| {
+                                let mut out = Vec::new();
+                                for _ in 0..chunk {
+                                    let i = next.fetch_add(1, Ordering::Relaxed);
+                                    let Some(x) = items.get(i) else { break };
+                                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                                        || f(x),
+                                    ));
+                                    if done.fetch_add(1, Ordering::Relaxed) % every == every - 1 {
+                                        comemo::evict(4);
+                                    }
+                                    out.push((i, r));
+                                }
+                                out
+                            });
+                            drop(pool);
+                            for (i, r) in chunk_out {
+                                mine.push((
+                                    i,
+                                    r.map_err(|p| RenderError::Pdf {
+                                        case: "-".into(),
+                                        paper: "-".into(),
+                                        message: format!(
+                                            "内部错误 (internal error): {}",
+                                            panic_text(&p)
+                                        ),
+                                    })?,
+                                ));
+                            }
+                        }
+                        Ok(mine)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|p| {
+                        Err(RenderError::Pool(format!(
+                            "内部错误 (internal error): {}",
+                            panic_text(&p)
+                        )))
+                    })
+                })
+                .collect()
+        });
+        comemo::evict(0);
+        let mut all: Vec<(usize, R)> = Vec::with_capacity(items.len());
+        for part in parts {
+            all.extend(part?);
         }
-        Ok(out)
+        all.sort_unstable_by_key(|(i, _)| *i);
+        Ok(all.into_iter().map(|(_, r)| r).collect())
     }
 
     /// Compiles Typst source and exports PDF/A-2b.
