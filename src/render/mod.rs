@@ -408,15 +408,6 @@ impl Renderer {
         report
     }
 
-    /// Worker `n`'s one-thread pool, with a deep stack (Typst overflows the default 2 MiB).
-    fn pool(n: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .stack_size(STACK)
-            .thread_name(move |_| format!("anjuan-render-{n}"))
-            .build()
-    }
-
     /// [`Self::render_case`], with a panic inside a dependency (a template engine
     /// bug, say) failing this case rather than the batch.
     fn render_case_guarded(
@@ -496,73 +487,7 @@ impl Renderer {
         chunk: usize,
         f: &(dyn Fn(&T) -> R + Sync),
     ) -> Result<Vec<R>, RenderError> {
-        let chunk = chunk.max(1);
-        let every = chunk.min(8);
-        let next = AtomicUsize::new(0);
-        let done = AtomicUsize::new(0);
-        let workers = self.threads.max(1).min(items.len().max(1));
-        let parts: Vec<Result<Vec<(usize, R)>, RenderError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..workers)
-                .map(|n| {
-                    let (next, done) = (&next, &done);
-                    s.spawn(move || {
-                        let mut mine: Vec<(usize, R)> = Vec::new();
-                        while next.load(Ordering::Relaxed) < items.len() {
-                            let pool =
-                                Self::pool(n).map_err(|e| RenderError::Pool(e.to_string()))?;
-                            let chunk_out = pool.install(|| {
-                                let mut out = Vec::new();
-                                for _ in 0..chunk {
-                                    let i = next.fetch_add(1, Ordering::Relaxed);
-                                    let Some(x) = items.get(i) else { break };
-                                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-                                        || f(x),
-                                    ));
-                                    if done.fetch_add(1, Ordering::Relaxed) % every == every - 1 {
-                                        comemo::evict(4);
-                                    }
-                                    out.push((i, r));
-                                }
-                                out
-                            });
-                            drop(pool);
-                            for (i, r) in chunk_out {
-                                mine.push((
-                                    i,
-                                    r.map_err(|p| RenderError::Pdf {
-                                        case: "-".into(),
-                                        paper: "-".into(),
-                                        message: format!(
-                                            "内部错误 (internal error): {}",
-                                            panic_text(&p)
-                                        ),
-                                    })?,
-                                ));
-                            }
-                        }
-                        Ok(mine)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|p| {
-                        Err(RenderError::Pool(format!(
-                            "内部错误 (internal error): {}",
-                            panic_text(&p)
-                        )))
-                    })
-                })
-                .collect()
-        });
-        comemo::evict(0);
-        let mut all: Vec<(usize, R)> = Vec::with_capacity(items.len());
-        for part in parts {
-            all.extend(part?);
-        }
-        all.sort_unstable_by_key(|(i, _)| *i);
-        Ok(all.into_iter().map(|(_, r)| r).collect())
+        run_workers(self.threads, items, chunk, f)
     }
 
     /// Compiles Typst source and exports PDF/A-2b.
@@ -719,6 +644,89 @@ pub struct CaseDone {
 
 /// The office settings that reach the page (see [`record::Inputs::settings`]),
 /// with the seal image's digest.
+/// [`Renderer::run_chunked`] with `threads` workers.
+fn run_workers<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    chunk: usize,
+    f: &(dyn Fn(&T) -> R + Sync),
+) -> Result<Vec<R>, RenderError> {
+    let chunk = chunk.max(1);
+    let every = chunk.min(8);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let workers = threads.max(1).min(items.len().max(1));
+    let parts: Vec<Result<Vec<(usize, R)>, RenderError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|n| {
+                let (next, done) = (&next, &done);
+                s.spawn(move || {
+                    let mut mine: Vec<(usize, R)> = Vec::new();
+                    while next.load(Ordering::Relaxed) < items.len() {
+                        let pool = pool(n).map_err(|e| RenderError::Pool(e.to_string()))?;
+                        let chunk_out = pool.install(|| {
+                            let mut out = Vec::new();
+                            for _ in 0..chunk {
+                                let i = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(x) = items.get(i) else { break };
+                                let r =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(x)));
+                                if done.fetch_add(1, Ordering::Relaxed) % every == every - 1 {
+                                    comemo::evict(4);
+                                }
+                                out.push((i, r));
+                            }
+                            out
+                        });
+                        drop(pool);
+                        for (i, r) in chunk_out {
+                            mine.push((
+                                i,
+                                r.map_err(|p| RenderError::Pdf {
+                                    case: "-".into(),
+                                    paper: "-".into(),
+                                    message: format!(
+                                        "内部错误 (internal error): {}",
+                                        panic_text(&p)
+                                    ),
+                                })?,
+                            ));
+                        }
+                    }
+                    Ok(mine)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|p| {
+                    Err(RenderError::Pool(format!(
+                        "内部错误 (internal error): {}",
+                        panic_text(&p)
+                    )))
+                })
+            })
+            .collect()
+    });
+    comemo::evict(0);
+    let mut all: Vec<(usize, R)> = Vec::with_capacity(items.len());
+    for part in parts {
+        all.extend(part?);
+    }
+    all.sort_unstable_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Worker `n`'s one-thread pool, with a deep stack (Typst overflows the default 2 MiB).
+fn pool(n: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .stack_size(STACK)
+        .thread_name(move |_| format!("anjuan-render-{n}"))
+        .build()
+}
+
 fn settings_digest(cfg: &Config, seal: &str) -> String {
     let v = serde_json::json!({
         "office": cfg.office,
@@ -863,4 +871,57 @@ pub fn typst_date(d: Date) -> Datetime {
     use chrono::Datelike;
     Datetime::from_ymd(d.0.year(), d.0.month() as u8, d.0.day() as u8)
         .expect("a valid calendar date")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_return_every_result_in_the_items_order() {
+        let items: Vec<usize> = (0..203).collect();
+        for (threads, chunk) in [(1, 1), (2, 3), (2, 64), (3, 7), (8, 2)] {
+            let got = run_workers(threads, &items, chunk, &|x| x * 10).unwrap();
+            assert_eq!(got, items.iter().map(|x| x * 10).collect::<Vec<_>>());
+        }
+        assert!(run_workers(2, &[] as &[usize], 4, &|x| *x)
+            .unwrap()
+            .is_empty());
+    }
+
+    /// The pattern of Typst's PDF writer: work handed to the current rayon pool
+    /// and then waited for. In a worker's own pool it runs on the worker's
+    /// thread, so the worker never sleeps while another one computes it.
+    #[test]
+    fn work_spawned_inside_a_worker_runs_on_that_worker() {
+        let items: Vec<usize> = (0..40).collect();
+        let got = run_workers(2, &items, 5, &|_| {
+            let here = std::thread::current().id();
+            let cell = std::sync::Arc::new(std::sync::OnceLock::new());
+            let c = cell.clone();
+            rayon::spawn(move || {
+                let _ = c.set(std::thread::current().id());
+            });
+            while let Some(rayon::Yield::Executed) = rayon::yield_now() {}
+            let ran_on = *cell.wait();
+            (rayon::current_num_threads(), ran_on == here)
+        })
+        .unwrap();
+        assert!(got.iter().all(|&(n, same)| n == 1 && same), "{got:?}");
+    }
+
+    #[test]
+    fn a_panicking_item_is_an_error_not_a_crash() {
+        let items: Vec<usize> = (0..20).collect();
+        let r = run_workers(2, &items, 4, &|x| {
+            if *x == 13 {
+                panic!("boom at {x}");
+            }
+            *x
+        });
+        match r {
+            Err(RenderError::Pdf { message, .. }) => assert!(message.contains("boom at 13")),
+            other => panic!("expected an error, got {:?}", other.map(|v| v.len())),
+        }
+    }
 }
