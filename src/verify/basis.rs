@@ -133,11 +133,6 @@ impl<'a> Reads<'a> {
             .ok()
             .map(|i| &self.0[i].1)
     }
-
-    /// Every file read, by name.
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&&'a str, &Read)> {
-        self.0.iter().map(|(k, r)| (k, r))
-    }
 }
 
 /// A received scan's file name (the formats anjuan files besides PDF).
