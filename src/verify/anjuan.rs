@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::basis::{check, detail, is_image_name, Options, Reads};
+use super::basis::{check, detail, group_of, is_image_name, Options, Read, ReadFn, Reads};
 use super::container::Container;
 use super::meta::{CaseMetadata, CatalogueReader, Field, Handoff, Item, Row, Signature, Skip};
 use super::pdf;
@@ -242,14 +242,6 @@ impl Cases {
 fn metadata_folder(k: &str) -> Option<&str> {
     k.strip_prefix("data/")
         .and_then(|r| r.strip_suffix("/metadata.json"))
-}
-
-/// The top folder under `data/` a file lies in; files of one folder are
-/// consecutive in name order, and are checked together.
-fn group_of(k: &str) -> Option<&str> {
-    k.strip_prefix("data/")
-        .and_then(|r| r.split_once('/'))
-        .map(|(f, _)| f)
 }
 
 /// How much of a catalogue or metadata file is read at all.
@@ -606,35 +598,29 @@ impl Anjuan {
         self.handoff.name.str().to_string()
     }
 
-    /// Runs the anjuan checks; adds structure and encryption findings to the
-    /// generic checks' lists and the keys that signed to `signers`.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn checks(
-        &self,
-        c: &Container,
-        reads: &Reads,
-        info: &BagInfo,
-        name: &str,
+    /// What the anjuan checks look at, ready.
+    fn ctx<'a>(
+        &'a self,
+        c: &'a Container,
+        reads: &'a Reads<'a>,
+        read: &'a ReadFn<'a>,
+        info: &'a BagInfo,
+        name: &'a str,
         opts: &Options,
-        checks: &mut Vec<Check>,
-        structure: &mut Vec<Detail>,
-        signers: &mut BTreeSet<String>,
-        package_signer: &mut Option<String>,
-        no_encryption: &mut Vec<Detail>,
-    ) {
+    ) -> Ctx<'a> {
         let rows = &self.rows[..];
-        let code_of = rows
-            .iter()
-            .map(|r| (r.location.str(), r.code.str()))
-            .collect();
-        let x = Ctx {
+        Ctx {
             a: self,
             c,
             reads,
+            read,
             info,
             name,
             rows,
-            code_of,
+            code_of: rows
+                .iter()
+                .map(|r| (r.location.str(), r.code.str()))
+                .collect(),
             declared: self
                 .handoff
                 .key
@@ -648,15 +634,54 @@ impl Anjuan {
                 .collect(),
             signed: info.get("Anjuan-Signing-Key").is_some()
                 || c.files.contains_key("tagmanifest-sha256.txt.minisig"),
-        };
+        }
+    }
+
+    /// Reads the files under `data/`'s folders, one folder at a time, and
+    /// checks them case by case (see [`Ctx::walk`]); every read is handed to
+    /// `on_read` (the manifests' fixity) before it is dropped. `reads`: the
+    /// files read before (those outside the folders); `read` reads any file.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn walk(
+        &self,
+        c: &Container,
+        reads: &Reads,
+        read: &ReadFn,
+        info: &BagInfo,
+        name: &str,
+        opts: &Options,
+        on_read: &mut dyn FnMut(&str, &Read),
+    ) -> Walked {
+        self.ctx(c, reads, read, info, name, opts).walk(on_read)
+    }
+
+    /// Runs the anjuan checks on what [`Anjuan::walk`] found; adds structure
+    /// and encryption findings to the generic checks' lists and the keys that
+    /// signed to `signers`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn checks(
+        &self,
+        mut w: Walked,
+        c: &Container,
+        reads: &Reads,
+        read: &ReadFn,
+        info: &BagInfo,
+        name: &str,
+        opts: &Options,
+        checks: &mut Vec<Check>,
+        structure: &mut Vec<Detail>,
+        signers: &mut BTreeSet<String>,
+        package_signer: &mut Option<String>,
+        no_encryption: &mut Vec<Detail>,
+    ) {
+        let x = self.ctx(c, reads, read, info, name, opts);
         x.structure(structure);
-        let mut w = x.walk();
         checks.push(x.package_signature(signers, package_signer));
         checks.push(x.paper_signatures(&mut w, signers));
         checks.push(x.metadata_format(&mut w));
         checks.push(x.file_properties(&mut w));
         checks.push(x.handoff_digest());
-        checks.push(x.handoff_counts());
+        checks.push(x.handoff_counts(&w));
         checks.push(x.required_metadata(&mut w));
         checks.push(x.numbering());
         checks.push(x.content_files());
@@ -669,7 +694,7 @@ impl Anjuan {
 /// What the walk over the bag's files, case folder by case folder, found for
 /// each check, in the order the checks report it (see [`Ctx::walk`]).
 #[derive(Default)]
-struct Walked {
+pub(super) struct Walked {
     /// Items in all metadata.json.
     items: usize,
     /// Each paper signature's result, in file order.
@@ -692,6 +717,9 @@ struct Walked {
     levels: BTreeSet<String>,
     received: usize,
     received_warn: Vec<Detail>,
+    /// The page count of each PDF read in the walk that opened, by keyed
+    /// fingerprint of its name, sorted (for the declared counts).
+    pages: Vec<(u64, u32)>,
 }
 
 /// Cases read for one folder's files: (case, its items).
@@ -701,7 +729,11 @@ type Loaded = Vec<(u32, Vec<Item>)>;
 struct Ctx<'a> {
     a: &'a Anjuan,
     c: &'a Container,
+    /// The files read before the walk (outside the folders under `data/`).
     reads: &'a Reads<'a>,
+    /// Reads a file again (one the walk is not at: a hostile bundle's item
+    /// filed in another folder, a declared digest of a payload file).
+    read: &'a ReadFn<'a>,
     info: &'a BagInfo,
     name: &'a str,
     /// The catalogue's rows.
@@ -750,6 +782,7 @@ impl Ctx<'_> {
         &self,
         file: &str,
         binding_name: &str,
+        group: &Reads,
     ) -> Result<(String, sign::Verified), String> {
         let sig = self
             .c
@@ -758,22 +791,30 @@ impl Ctx<'_> {
             .map_err(|e| format!("签名文件无法读取: {e}"))?;
         let sig = String::from_utf8(sig).map_err(|_| "签名文件不是文本".to_string())?;
         let key = self.key_for(&sig)?;
-        let r = self
-            .reads
-            .get(file)
-            .ok_or_else(|| "文件未读取".to_string())?;
-        if let Some(e) = r.error() {
-            return Err(format!("文件无法读取: {e}"));
+        self.with_read(file, group, |r| {
+            let r = r.ok_or_else(|| "文件未读取".to_string())?;
+            if let Some(e) = r.error() {
+                return Err(format!("文件无法读取: {e}"));
+            }
+            let b2 = r
+                .blake2b
+                .as_deref()
+                .ok_or_else(|| "文件未读取".to_string())?;
+            let sha = r.hex("sha256").unwrap_or_default();
+            let v = key
+                .verify_prehashed(b2, &sha, &sig, binding_name)
+                .map_err(|e| e.to_string())?;
+            Ok((key.key_id(), v))
+        })
+    }
+
+    /// What reading `name` gave: from the folder being walked (`group`), the
+    /// files read before the walk, or read now.
+    fn with_read<T>(&self, name: &str, group: &Reads, f: impl FnOnce(Option<&Read>) -> T) -> T {
+        match group.get(name).or_else(|| self.reads.get(name)) {
+            Some(r) => f(Some(r)),
+            None => f((self.read)(name).as_ref()),
         }
-        let b2 = r
-            .blake2b
-            .as_deref()
-            .ok_or_else(|| "文件未读取".to_string())?;
-        let sha = r.hex("sha256").unwrap_or_default();
-        let v = key
-            .verify_prehashed(b2, &sha, &sig, binding_name)
-            .map_err(|e| e.to_string())?;
-        Ok((key.key_id(), v))
     }
 
     /// A paper's signature names the case and the paper it signs; these must be
@@ -781,7 +822,13 @@ impl Ctx<'_> {
     /// paper, the trusted comment recorded) and the PDF's own metadata (subject
     /// = case number, title naming the paper). A paper moved or copied between
     /// cases is named with the item its signature belongs to.
-    fn binding_details(&self, file: &str, v: &sign::Verified, item: Option<&Item>) -> Vec<Detail> {
+    fn binding_details(
+        &self,
+        file: &str,
+        v: &sign::Verified,
+        item: Option<&Item>,
+        group: &Reads,
+    ) -> Vec<Detail> {
         let mut d = Vec::new();
         let push = |d: &mut Vec<Detail>, code: &str, m: String| {
             d.push(self.with_item(detail(code, Some(file), m)));
@@ -863,13 +910,15 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(Ok(pdf)) = self.reads.get(file).and_then(|r| r.pdf()) {
-            d.extend(
-                pdf_binding(pdf, b, item, item.map(|it| it.title.str()))
-                    .into_iter()
-                    .map(|m| self.with_item(detail("signature.pdf-mismatch", Some(file), m))),
-            );
-        }
+        self.with_read(file, group, |r| {
+            if let Some(Ok(pdf)) = r.and_then(|r| r.pdf()) {
+                d.extend(
+                    pdf_binding(pdf, b, item, item.map(|it| it.title.str()))
+                        .into_iter()
+                        .map(|m| self.with_item(detail("signature.pdf-mismatch", Some(file), m))),
+                );
+            }
+        });
         d
     }
 
@@ -973,7 +1022,8 @@ impl Ctx<'_> {
         let (c, name) = (self.c, self.name);
         let mut d = Vec::new();
         if self.signed {
-            match self.verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt") {
+            let none = Reads::new(Vec::new());
+            match self.verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt", &none) {
                 Ok((id, v)) => {
                     if v.binding.as_ref().is_none_or(|b| b.paper != "tagmanifest") {
                         d.push(detail(
@@ -1178,7 +1228,10 @@ impl Ctx<'_> {
 
     /// The package digest declared in handoff.json and on the printed form.
     fn handoff_digest(&self) -> Check {
-        let (c, reads, name) = (self.c, self.reads, self.name);
+        let (c, name) = (self.c, self.name);
+        let none = Reads::new(Vec::new());
+        let hex_of =
+            |obj: &str, alg: &str| self.with_read(obj, &none, |r| r.and_then(|r| r.hex(alg)));
         let mut d = Vec::new();
         if !self.a.handoff.present {
             d.push(detail(
@@ -1201,7 +1254,7 @@ impl Ctx<'_> {
                     "SM3" => "sm3",
                     _ => "",
                 };
-                let got = reads.get(obj).and_then(|r| r.hex(alg));
+                let got = hex_of(obj, alg);
                 match got {
                     Some(g) if g == value => {}
                     Some(g) => d.push(detail(
@@ -1229,7 +1282,7 @@ impl Ctx<'_> {
                         ("sha256", "manifest-sha256.txt"),
                         ("sm3", "manifest-sm3.txt"),
                     ] {
-                        let got = reads.get(obj).and_then(|r| r.hex(key));
+                        let got = hex_of(obj, key);
                         if form.get(key) != got.as_ref() {
                             d.push(detail(
                                 "handoff.form-digest",
@@ -1253,8 +1306,23 @@ impl Ctx<'_> {
     }
 
     /// Cases, items, pages, files and bytes against the handoff declaration and bag-info.
-    fn handoff_counts(&self) -> Check {
+    fn handoff_counts(&self, w: &Walked) -> Check {
         let (c, reads, info) = (self.c, self.reads, self.info);
+        let cases_fp = &self.a.cases;
+        // A PDF's pages: read before the walk, or as the walk found them.
+        let pdf_pages = |loc: &str| -> Option<u64> {
+            match reads.get(loc) {
+                Some(r) => match r.pdf() {
+                    Some(Ok(p)) => Some(p.pages as u64),
+                    _ => None,
+                },
+                None => {
+                    let fp = cases_fp.fp(loc);
+                    let i = w.pages.partition_point(|e| e.0 < fp);
+                    w.pages.get(i).filter(|e| e.0 == fp).map(|e| e.1 as u64)
+                }
+            }
+        };
         let rows = self.rows;
         // The printed form carries the same figures in its XMP keywords.
         let form: Option<BTreeMap<String, String>> = match c.read_small(HANDOFF, 64 << 20) {
@@ -1270,12 +1338,10 @@ impl Ctx<'_> {
             .collect();
         let pages: u64 = rows
             .iter()
-            .filter_map(
-                |r| match reads.get(r.location.str()).and_then(|x| x.pdf()) {
-                    Some(Ok(p)) => Some(p.pages as u64),
-                    _ => r.pages.u64(),
-                },
-            )
+            .filter_map(|r| match pdf_pages(r.location.str()) {
+                Some(p) => Some(p),
+                None => r.pages.u64(),
+            })
             .sum();
         let cases: BTreeSet<&str> = rows.iter().map(|r| r.case.str()).collect();
         let actual: [(&str, &str, u64); 5] = [
@@ -1518,7 +1584,7 @@ impl Ctx<'_> {
     /// folder's paper signatures verified (in parallel) and its files' formats
     /// judged; then all of it is dropped. What each check reports is kept in
     /// the order it reports it.
-    fn walk(&self) -> Walked {
+    fn walk(&self, on_read: &mut dyn FnMut(&str, &Read)) -> Walked {
         let (c, cases) = (self.c, &self.a.cases);
         let mut w = Walked::default();
         let mut keys = c.files.keys().map(String::as_str).peekable();
@@ -1555,11 +1621,28 @@ impl Ctx<'_> {
             }
             need.sort_unstable();
             need.dedup();
+            // The folder's files read (in parallel), each handed on, then kept
+            // until the folder is checked.
+            let read: Vec<(&str, Read)> = if g.is_some() {
+                group
+                    .par_iter()
+                    .filter_map(|k| Some((*k, (self.read)(k)?)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for (k, r) in &read {
+                on_read(k, r);
+                if let Some(Ok(p)) = r.pdf() {
+                    w.pages.push((cases.fp(k), p.pages as u32));
+                }
+            }
+            let greads = Reads::new(read);
             let loaded: Loaded = need.into_iter().map(|k| (k, cases.load(c, k))).collect();
             for case in &own {
                 if let Some((_, items)) = loaded.iter().find(|(k, _)| k == case) {
                     for it in items {
-                        self.item_checks(it, &mut w);
+                        self.item_checks(it, &mut w, &greads);
                     }
                 }
             }
@@ -1571,16 +1654,17 @@ impl Ctx<'_> {
             if !sigs.is_empty() {
                 let results: Vec<_> = sigs
                     .par_iter()
-                    .map(|k| self.one_signature(k, &loaded))
+                    .map(|k| self.one_signature(k, &loaded, &greads))
                     .collect();
                 w.sigs.extend(results);
             }
             for k in &group {
-                if let Some(r) = self.reads.get(k) {
+                if let Some(r) = greads.get(k).or_else(|| self.reads.get(k)) {
                     self.file_format(k, r, &loaded, &mut w);
                 }
             }
         }
+        w.pages.sort_unstable();
         w
     }
 
@@ -1603,7 +1687,12 @@ impl Ctx<'_> {
 
     /// A paper signature `k` (a `.minisig` under `data/`): valid, and bound to
     /// what its paper is.
-    fn one_signature(&self, k: &str, loaded: &Loaded) -> Result<(String, Vec<Detail>), Detail> {
+    fn one_signature(
+        &self,
+        k: &str,
+        loaded: &Loaded,
+        group: &Reads,
+    ) -> Result<(String, Vec<Detail>), Detail> {
         let file = k.trim_end_matches(".minisig");
         let base = file.rsplit('/').next().unwrap_or(file);
         if !self.c.files.contains_key(file) {
@@ -1613,18 +1702,18 @@ impl Ctx<'_> {
                 "签名所对应的文件不存在",
             )));
         }
-        match self.verify_file(file, base) {
+        match self.verify_file(file, base, group) {
             Ok((id, v)) => Ok((
                 id,
-                self.binding_details(file, &v, self.item_at(file, loaded)),
+                self.binding_details(file, &v, self.item_at(file, loaded), group),
             )),
             Err(m) => Err(self.with_item(detail("signature.invalid", Some(file), m))),
         }
     }
 
     /// What the checks say of one item of a case's metadata.json.
-    fn item_checks(&self, it: &Item, w: &mut Walked) {
-        let (c, reads) = (self.c, self.reads);
+    fn item_checks(&self, it: &Item, w: &mut Walked, group: &Reads) {
+        let c = self.c;
         w.items += 1;
         let code = it.code.str();
         let loc = it.location.str();
@@ -1706,44 +1795,46 @@ impl Ctx<'_> {
                     format!("计算机文件名“{}”与存储位置不符", it.file_name.str()),
                 ));
             }
-            if let Some(Ok(img)) = reads.get(loc).and_then(|r| r.image()) {
-                if it.pages.u64() != Some(img.pages as u64) {
-                    w.props.push(item_d(
-                        "props.pages",
-                        format!(
-                            "元数据记录 {} 页，图像文件为 {} 页",
-                            it.pages.u64().unwrap_or(0),
-                            img.pages
-                        ),
-                    ));
+            self.with_read(loc, group, |r| {
+                if let Some(Ok(img)) = r.and_then(|r| r.image()) {
+                    if it.pages.u64() != Some(img.pages as u64) {
+                        w.props.push(item_d(
+                            "props.pages",
+                            format!(
+                                "元数据记录 {} 页，图像文件为 {} 页",
+                                it.pages.u64().unwrap_or(0),
+                                img.pages
+                            ),
+                        ));
+                    }
                 }
-            }
-            if let Some(Ok(pdf)) = reads.get(loc).and_then(|r| r.pdf()) {
-                if it.pages.u64() != Some(pdf.pages as u64) {
-                    w.props.push(item_d(
-                        "props.pages",
-                        format!(
-                            "元数据记录 {} 页，文件实有 {} 页",
-                            it.pages.u64().unwrap_or(0),
-                            pdf.pages
-                        ),
-                    ));
+                if let Some(Ok(pdf)) = r.and_then(|r| r.pdf()) {
+                    if it.pages.u64() != Some(pdf.pages as u64) {
+                        w.props.push(item_d(
+                            "props.pages",
+                            format!(
+                                "元数据记录 {} 页，文件实有 {} 页",
+                                it.pages.u64().unwrap_or(0),
+                                pdf.pages
+                            ),
+                        ));
+                    }
+                    let fmt = it.format.str();
+                    let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
+                    if want.is_some() && want != pdf.pdfa {
+                        w.props.push(item_d(
+                            "props.format",
+                            format!(
+                                "格式信息为 {fmt}，文件声明 {}",
+                                pdf.pdfa
+                                    .as_deref()
+                                    .map(|p| format!("PDF/A-{p}"))
+                                    .unwrap_or_else(|| "非 PDF/A".into())
+                            ),
+                        ));
+                    }
                 }
-                let fmt = it.format.str();
-                let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
-                if want.is_some() && want != pdf.pdfa {
-                    w.props.push(item_d(
-                        "props.format",
-                        format!(
-                            "格式信息为 {fmt}，文件声明 {}",
-                            pdf.pdfa
-                                .as_deref()
-                                .map(|p| format!("PDF/A-{p}"))
-                                .unwrap_or_else(|| "非 PDF/A".into())
-                        ),
-                    ));
-                }
-            }
+            });
         }
         // The DA/T 46 elements.
         let mut missing: Vec<&str> = it.missing();
@@ -1796,15 +1887,17 @@ impl Ctx<'_> {
                 )));
             }
             w.received += 1;
-            if let Some(Ok(pdf)) = reads.get(loc).and_then(|r| r.pdf()) {
-                if pdf.pdfa.is_none() {
-                    w.received_warn.push(self.with_item(detail(
-                        "usability.received-format",
-                        Some(loc),
-                        "接收的 PDF 不是 PDF/A，按原样保存；长期保存宜另存 PDF/A 副本 (received PDF is not PDF/A)",
-                    )));
+            self.with_read(loc, group, |r| {
+                if let Some(Ok(pdf)) = r.and_then(|r| r.pdf()) {
+                    if pdf.pdfa.is_none() {
+                        w.received_warn.push(self.with_item(detail(
+                            "usability.received-format",
+                            Some(loc),
+                            "接收的 PDF 不是 PDF/A，按原样保存；长期保存宜另存 PDF/A 副本 (received PDF is not PDF/A)",
+                        )));
+                    }
                 }
-            }
+            });
         }
     }
 

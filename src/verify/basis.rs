@@ -140,6 +140,19 @@ impl<'a> Reads<'a> {
     }
 }
 
+/// Reads one file of the bag by name, for the digests and facts the checks
+/// need of it (`None`: no such file).
+pub(super) type ReadFn<'a> = dyn Fn(&str) -> Option<Read> + Sync + 'a;
+
+/// The top folder under `data/` a file lies in (a case folder); the files of
+/// one folder are consecutive in name order, and are read and checked
+/// together by the anjuan checks.
+pub(super) fn group_of(k: &str) -> Option<&str> {
+    k.strip_prefix("data/")
+        .and_then(|r| r.split_once('/'))
+        .map(|(f, _)| f)
+}
+
 /// A received scan's file name (the formats anjuan files besides PDF).
 pub(super) fn is_image_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
