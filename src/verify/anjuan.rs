@@ -650,7 +650,7 @@ impl Anjuan {
         info: &BagInfo,
         name: &str,
         opts: &Options,
-        on_read: &mut dyn FnMut(&str, &Read),
+        on_read: &mut (dyn FnMut(&str, &Read) + Send),
     ) -> Walked {
         self.ctx(c, reads, read, info, name, opts).walk(on_read)
     }
@@ -721,6 +721,9 @@ pub(super) struct Walked {
     /// fingerprint of its name, sorted (for the declared counts).
     pages: Vec<(u64, u32)>,
 }
+
+/// How many files the walk reads at a time (whole folders).
+const WALK_BATCH: usize = 256;
 
 /// Cases read for one folder's files: (case, its items).
 type Loaded = Vec<(u32, Vec<Item>)>;
@@ -1584,32 +1587,90 @@ impl Ctx<'_> {
     /// folder's paper signatures verified (in parallel) and its files' formats
     /// judged; then all of it is dropped. What each check reports is kept in
     /// the order it reports it.
-    fn walk(&self, on_read: &mut dyn FnMut(&str, &Read)) -> Walked {
-        let (c, cases) = (self.c, &self.a.cases);
+    fn walk(&self, on_read: &mut (dyn FnMut(&str, &Read) + Send)) -> Walked {
+        let c = self.c;
         let mut w = Walked::default();
         let mut keys = c.files.keys().map(String::as_str).peekable();
         let mut next_case = 0u32;
-        let mut group: Vec<&str> = Vec::new();
-        while let Some(first) = keys.next() {
-            let g = group_of(first);
-            group.clear();
-            group.push(first);
-            while let Some(&k) = keys.peek() {
-                if g.is_none() || group_of(k) != g {
-                    break;
+        // The folders come in batches of a few hundred files: a batch is read
+        // (in parallel) while the one before it is checked, so that both
+        // cores stay busy and no more than two batches are held.
+        let mut next_batch = || {
+            let mut batch: Vec<Vec<&str>> = Vec::new();
+            let mut files = 0;
+            while files < WALK_BATCH {
+                let Some(first) = keys.next() else { break };
+                let g = group_of(first);
+                let mut group = vec![first];
+                while let Some(&k) = keys.peek() {
+                    if g.is_none() || group_of(k) != g {
+                        break;
+                    }
+                    group.push(k);
+                    keys.next();
                 }
-                group.push(k);
-                keys.next();
+                files += group.len();
+                batch.push(group);
             }
+            batch
+        };
+        let mut batch = next_batch();
+        let mut read = self.read_batch(&batch);
+        while !batch.is_empty() {
+            let following = next_batch();
+            let (next_read, ()) = rayon::join(
+                || self.read_batch(&following),
+                || self.check_batch(&batch, read, &mut w, &mut next_case, on_read),
+            );
+            (batch, read) = (following, next_read);
+        }
+        w.pages.sort_unstable();
+        w
+    }
+
+    /// Reads the files of a batch's folders under `data/` (the files outside
+    /// them were read before the walk).
+    fn read_batch<'k>(&self, batch: &[Vec<&'k str>]) -> Vec<(&'k str, Read)> {
+        let files: Vec<&'k str> = batch
+            .iter()
+            .filter(|g| g.first().is_some_and(|k| group_of(k).is_some()))
+            .flatten()
+            .copied()
+            .collect();
+        files
+            .par_iter()
+            .filter_map(|k| Some((*k, (self.read)(k)?)))
+            .collect()
+    }
+
+    /// Checks a batch of folders, in order, with what reading their files
+    /// gave (each read handed to `on_read` first).
+    fn check_batch(
+        &self,
+        batch: &[Vec<&str>],
+        read: Vec<(&str, Read)>,
+        w: &mut Walked,
+        next_case: &mut u32,
+        on_read: &mut (dyn FnMut(&str, &Read) + Send),
+    ) {
+        let (c, cases) = (self.c, &self.a.cases);
+        for (k, r) in &read {
+            on_read(k, r);
+            if let Some(Ok(p)) = r.pdf() {
+                w.pages.push((cases.fp(k), p.pages as u32));
+            }
+        }
+        let greads = Reads::new(read);
+        for group in batch {
             // The cases to read: those whose metadata.json is here, and any
             // a file here (or the file a signature here is for) is filed under.
             let mut own = Vec::new();
             let mut need = Vec::new();
-            for k in &group {
+            for k in group {
                 if metadata_folder(k).is_some() {
-                    own.push(next_case);
-                    need.push(next_case);
-                    next_case += 1;
+                    own.push(*next_case);
+                    need.push(*next_case);
+                    *next_case += 1;
                 }
                 for f in [k, k.trim_end_matches(".minisig")] {
                     need.extend(
@@ -1621,28 +1682,11 @@ impl Ctx<'_> {
             }
             need.sort_unstable();
             need.dedup();
-            // The folder's files read (in parallel), each handed on, then kept
-            // until the folder is checked.
-            let read: Vec<(&str, Read)> = if g.is_some() {
-                group
-                    .par_iter()
-                    .filter_map(|k| Some((*k, (self.read)(k)?)))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            for (k, r) in &read {
-                on_read(k, r);
-                if let Some(Ok(p)) = r.pdf() {
-                    w.pages.push((cases.fp(k), p.pages as u32));
-                }
-            }
-            let greads = Reads::new(read);
             let loaded: Loaded = need.into_iter().map(|k| (k, cases.load(c, k))).collect();
             for case in &own {
                 if let Some((_, items)) = loaded.iter().find(|(k, _)| k == case) {
                     for it in items {
-                        self.item_checks(it, &mut w, &greads);
+                        self.item_checks(it, w, &greads);
                     }
                 }
             }
@@ -1658,14 +1702,12 @@ impl Ctx<'_> {
                     .collect();
                 w.sigs.extend(results);
             }
-            for k in &group {
+            for k in group {
                 if let Some(r) = greads.get(k).or_else(|| self.reads.get(k)) {
-                    self.file_format(k, r, &loaded, &mut w);
+                    self.file_format(k, r, &loaded, w);
                 }
             }
         }
-        w.pages.sort_unstable();
-        w
     }
 
     /// The item filed at `file` (the last, as a map of all items would keep
