@@ -897,3 +897,137 @@ fn a_zipped_bag_with_its_manifest_out_of_order_is_verified_and_names_what_is_mis
         .unwrap();
     assert_eq!(complete.details.len(), 2, "{}", failures(&r).join("\n"));
 }
+
+/// Every check and detail of the report but those of the container's own
+/// shape (the structure check judges the zip as anjuan writes it; the
+/// container check's summary names a zip or a folder):
+/// `id code file item message`.
+fn details_but_structure(r: &Report) -> Vec<String> {
+    r.checks
+        .iter()
+        .filter(|c| !matches!(c.id, "authenticity.structure" | "security.container"))
+        .flat_map(|c| {
+            let head = format!("{} {:?} {}", c.id, c.status, c.summary);
+            std::iter::once(head).chain(c.details.iter().map(move |d| {
+                format!(
+                    "{} {} {} {} {}",
+                    c.id,
+                    d.code,
+                    d.file.clone().unwrap_or_default(),
+                    d.item.clone().unwrap_or_default(),
+                    d.message
+                )
+            }))
+        })
+        .collect()
+}
+
+/// The anjuan checks go case folder by case folder, each case's metadata.json
+/// read when its folder is checked and dropped after: a change to the
+/// metadata of a case in the middle of the bundle is still found (against the
+/// catalogue, by 档号 across cases), an item filed under another case's file
+/// is still found (its case read for that file), and a zip whose entries are
+/// not in name order gives the same findings as the folder it was made from.
+#[test]
+fn case_by_case_checks_find_a_middle_case_tampered_and_do_not_depend_on_zip_order() {
+    use std::io::Write as _;
+    let (t, root) = demo_run();
+    let key = root.join("office/keys/anjuan.pub");
+    let bag = unzip(&zip_of(&root), &t.path().join("mid"));
+    let mut metas: Vec<PathBuf> = std::fs::read_dir(bag.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("metadata.json"))
+        .filter(|p| p.is_file())
+        .collect();
+    metas.sort();
+    assert!(metas.len() >= 3, "{metas:?}");
+    let mid = &metas[metas.len() / 2];
+    let other_file = {
+        let j: Value = serde_json::from_slice(&std::fs::read(&metas[0]).unwrap()).unwrap();
+        j["文件"][0]["存储位置"].as_str().unwrap().to_string()
+    };
+    let mut j: Value = serde_json::from_slice(&std::fs::read(mid).unwrap()).unwrap();
+    let items = j["文件"].as_array_mut().unwrap();
+    assert!(items.len() >= 2);
+    items[0]["题名"] = Value::from("被改动的题名");
+    let changed = items[0]["档号"].as_str().unwrap().to_string();
+    items[1]["密级"] = Value::from("特级");
+    let secret = items[1]["档号"].as_str().unwrap().to_string();
+    // An item of the middle case filed at the first case's first file (the
+    // later item filed at a file is the one its checks use, as before).
+    let mut moved = items[1].clone();
+    moved["档号"] = Value::from("X012-WS·2026-D30-XFB-9999");
+    moved["存储位置"] = Value::from(other_file.as_str());
+    moved["文书种类"] = Value::from("别的文书");
+    items.push(moved);
+    std::fs::write(mid, serde_json::to_vec_pretty(&j).unwrap()).unwrap();
+    let r = verify::verify(&bag, &opts(&[&key])).unwrap();
+    assert!(!r.accepted());
+    let found = |id: &str, code: &str, item: &str| {
+        r.checks.iter().any(|c| {
+            c.id == id
+                && c.details
+                    .iter()
+                    .any(|d| d.code == code && d.item.as_deref() == Some(item))
+        })
+    };
+    assert!(
+        found(
+            "authenticity.metadata-format",
+            "meta.inconsistent",
+            &changed
+        ),
+        "{}",
+        failures(&r).join("\n")
+    );
+    assert!(
+        found(
+            "authenticity.metadata-format",
+            "meta.classification",
+            &secret
+        ),
+        "{}",
+        failures(&r).join("\n")
+    );
+    expect(
+        &r,
+        "authenticity.paper-signatures",
+        "signature.metadata-mismatch",
+        &other_file,
+    );
+
+    // The same bag zipped with its entries in reverse name order.
+    let mut entries: Vec<PathBuf> = walkdir::WalkDir::new(&bag)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    entries.reverse();
+    let zip_path = t.path().join(format!("{BUNDLE}.zip"));
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    for p in &entries {
+        let rel = p.strip_prefix(&bag).unwrap().to_str().unwrap();
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file(format!("{BUNDLE}/{rel}"), o).unwrap();
+        z.write_all(&std::fs::read(p).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    let from_zip = verify::verify(&zip_path, &opts(&[&key])).unwrap();
+    assert_eq!(details_but_structure(&from_zip), details_but_structure(&r));
+    assert!(from_zip
+        .checks
+        .iter()
+        .any(|c| c.id == "security.container" && c.status == verify::report::Status::Pass));
+    let structure = from_zip
+        .checks
+        .iter()
+        .find(|c| c.id == "authenticity.structure")
+        .unwrap();
+    assert!(
+        structure.details.iter().any(|d| d.message.contains("排序")),
+        "{:?}",
+        structure.details
+    );
+}

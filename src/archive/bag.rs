@@ -199,6 +199,18 @@ impl Manifest {
 
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
         let mut m = Manifest::default();
+        Manifest::parse_each(text, |path, digest| m.entries.push((path, digest)))?;
+        Ok(m)
+    }
+
+    /// Parses the manifest text line by line, handing each entry (path,
+    /// lowercase digest) to `each` as it is read, so that a caller keeping
+    /// its own form of the lines need not hold them twice; the errors of
+    /// [`Manifest::parse`].
+    pub fn parse_each(
+        text: &str,
+        mut each: impl FnMut(String, String),
+    ) -> Result<(), ManifestError> {
         for (i, line) in text.lines().enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
             if line.trim().is_empty() {
@@ -214,10 +226,9 @@ impl Manifest {
             if digest.is_empty() || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(ManifestError::Digest { line: i + 1 });
             }
-            m.entries
-                .push((decode_path(path), digest.to_ascii_lowercase()));
+            each(decode_path(path), digest.to_ascii_lowercase());
         }
-        Ok(m)
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::basis::{check, detail, is_image_name, Options, Reads};
+use super::basis::{check, detail, group_of, is_image_name, Options, Read, ReadFn, Reads};
 use super::container::Container;
 use super::meta::{CaseMetadata, CatalogueReader, Field, Handoff, Item, Row, Signature, Skip};
 use super::pdf;
@@ -180,10 +180,68 @@ pub(super) struct Anjuan {
     /// catalogue.json's 件数 and rows.
     count: Field,
     rows: Vec<Row>,
-    /// metadata.json of each case folder: (folder, items).
-    metadata: Vec<(Box<str>, Vec<Item>)>,
+    /// The case folders' metadata.json: their folders and fingerprints; the
+    /// items themselves are read again, case by case, when checked.
+    cases: Cases,
     /// Where catalogue.csv says otherwise than catalogue.json.
     csv_diffs: Vec<Detail>,
+}
+
+/// The case folders (`data/<folder>/metadata.json`). A bundle's items are not
+/// held: each case's metadata.json is read when its folder is checked and
+/// dropped after. Across cases only 64-bit fingerprints (keyed afresh each
+/// run) are kept, 16 bytes an item: where each 存储位置 and 档号 is, and which
+/// 档号 a delivery receipt serves. A lookup by 存储位置 or 档号 reads the case
+/// the fingerprint points to and compares the text itself, so a collision
+/// cannot match the wrong item.
+#[derive(Default)]
+struct Cases {
+    /// The folders, in name order (of their metadata.json).
+    folders: Vec<Box<str>>,
+    /// (fingerprint of 存储位置, case, item), sorted.
+    by_loc: Vec<(u64, u32, u32)>,
+    /// (fingerprint of 档号, case, item), sorted.
+    by_code: Vec<(u64, u32, u32)>,
+    /// Fingerprints of the 档号 delivery receipts serve (送达文书), sorted.
+    served: Vec<u64>,
+    keys: std::collections::hash_map::RandomState,
+}
+
+impl Cases {
+    fn fp(&self, s: &str) -> u64 {
+        use std::hash::BuildHasher as _;
+        self.keys.hash_one(s)
+    }
+
+    /// The entries of `index` with fingerprint `fp`, by case and item.
+    fn candidates(index: &[(u64, u32, u32)], fp: u64) -> &[(u64, u32, u32)] {
+        let lo = index.partition_point(|e| e.0 < fp);
+        let hi = index.partition_point(|e| e.0 <= fp);
+        &index[lo..hi]
+    }
+
+    /// Whether some item's 档号 has this text's fingerprint.
+    fn has_code(&self, code: &str) -> bool {
+        !Cases::candidates(&self.by_code, self.fp(code)).is_empty()
+    }
+
+    /// Case `case`'s items, read again (its problems were reported when the
+    /// bundle was loaded).
+    fn load(&self, c: &Container, case: u32) -> Vec<Item> {
+        let Some(folder) = self.folders.get(case as usize) else {
+            return Vec::new();
+        };
+        let name = format!("data/{folder}/metadata.json");
+        load_json::<CaseMetadata>(c, &name, &mut Vec::new())
+            .map(|m| m.0)
+            .unwrap_or_default()
+    }
+}
+
+/// The case folder a metadata.json names (`data/<folder>/metadata.json`).
+fn metadata_folder(k: &str) -> Option<&str> {
+    k.strip_prefix("data/")
+        .and_then(|r| r.strip_suffix("/metadata.json"))
 }
 
 /// How much of a catalogue or metadata file is read at all.
@@ -498,23 +556,39 @@ impl Anjuan {
                 None => csv_diffs = csv_against_json(csv, rows.as_ref().map(Vec::len)),
             }
         }
-        let mut metadata = Vec::new();
+        // Each case's metadata.json read once here for its problems and
+        // fingerprints, and dropped.
+        let mut cases = Cases::default();
         for k in c.files.keys() {
-            if let Some(folder) = k
-                .strip_prefix("data/")
-                .and_then(|r| r.strip_suffix("/metadata.json"))
-            {
+            if let Some(folder) = metadata_folder(k) {
+                let case = cases.folders.len() as u32;
                 let items = load_json::<CaseMetadata>(c, k, readable)
                     .map(|m| m.0)
                     .unwrap_or_default();
-                metadata.push((folder.into(), items));
+                for (i, it) in items.iter().enumerate() {
+                    let i = i as u32;
+                    cases.by_loc.push((cases.fp(it.location.str()), case, i));
+                    cases.by_code.push((cases.fp(it.code.str()), case, i));
+                    if let Some(t) = it.serves.as_str() {
+                        cases.served.push(cases.fp(t));
+                    }
+                }
+                cases.folders.push(folder.into());
             }
         }
+        cases.by_loc.sort_unstable();
+        cases.by_code.sort_unstable();
+        cases.served.sort_unstable();
+        cases.served.dedup();
+        cases.by_loc.shrink_to_fit();
+        cases.by_code.shrink_to_fit();
+        cases.served.shrink_to_fit();
+        cases.folders.shrink_to_fit();
         Anjuan {
             handoff,
             count,
             rows: rows.unwrap_or_default(),
-            metadata,
+            cases,
             csv_diffs,
         }
     }
@@ -524,39 +598,29 @@ impl Anjuan {
         self.handoff.name.str().to_string()
     }
 
-    /// Runs the anjuan checks; adds structure and encryption findings to the
-    /// generic checks' lists and the keys that signed to `signers`.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn checks(
-        &self,
-        c: &Container,
-        reads: &Reads,
-        info: &BagInfo,
-        name: &str,
+    /// What the anjuan checks look at, ready.
+    fn ctx<'a>(
+        &'a self,
+        c: &'a Container,
+        reads: &'a Reads<'a>,
+        read: &'a ReadFn<'a>,
+        info: &'a BagInfo,
+        name: &'a str,
         opts: &Options,
-        checks: &mut Vec<Check>,
-        structure: &mut Vec<Detail>,
-        signers: &mut BTreeSet<String>,
-        package_signer: &mut Option<String>,
-        no_encryption: &mut Vec<Detail>,
-    ) {
+    ) -> Ctx<'a> {
         let rows = &self.rows[..];
-        let code_of = rows
-            .iter()
-            .map(|r| (r.location.str(), r.code.str()))
-            .collect();
-        let items: Vec<&Item> = self.metadata.iter().flat_map(|(_, v)| v.iter()).collect();
-        let item_at = items.iter().map(|i| (i.location.str(), *i)).collect();
-        let x = Ctx {
+        Ctx {
             a: self,
             c,
             reads,
+            read,
             info,
             name,
-            items,
-            item_at,
             rows,
-            code_of,
+            code_of: rows
+                .iter()
+                .map(|r| (r.location.str(), r.code.str()))
+                .collect(),
             declared: self
                 .handoff
                 .key
@@ -570,37 +634,115 @@ impl Anjuan {
                 .collect(),
             signed: info.get("Anjuan-Signing-Key").is_some()
                 || c.files.contains_key("tagmanifest-sha256.txt.minisig"),
-        };
+        }
+    }
+
+    /// Reads the files under `data/`'s folders, one folder at a time, and
+    /// checks them case by case (see [`Ctx::walk`]); every read is handed to
+    /// `on_read` (the manifests' fixity) before it is dropped. `reads`: the
+    /// files read before (those outside the folders); `read` reads any file.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn walk(
+        &self,
+        c: &Container,
+        reads: &Reads,
+        read: &ReadFn,
+        info: &BagInfo,
+        name: &str,
+        opts: &Options,
+        on_read: &mut (dyn FnMut(&str, &Read) + Send),
+    ) -> Walked {
+        self.ctx(c, reads, read, info, name, opts).walk(on_read)
+    }
+
+    /// Runs the anjuan checks on what [`Anjuan::walk`] found; adds structure
+    /// and encryption findings to the generic checks' lists and the keys that
+    /// signed to `signers`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn checks(
+        &self,
+        mut w: Walked,
+        c: &Container,
+        reads: &Reads,
+        read: &ReadFn,
+        info: &BagInfo,
+        name: &str,
+        opts: &Options,
+        checks: &mut Vec<Check>,
+        structure: &mut Vec<Detail>,
+        signers: &mut BTreeSet<String>,
+        package_signer: &mut Option<String>,
+        no_encryption: &mut Vec<Detail>,
+    ) {
+        let x = self.ctx(c, reads, read, info, name, opts);
         x.structure(structure);
         checks.push(x.package_signature(signers, package_signer));
-        checks.push(x.paper_signatures(signers));
-        checks.push(x.metadata_format());
-        checks.push(x.file_properties());
+        checks.push(x.paper_signatures(&mut w, signers));
+        checks.push(x.metadata_format(&mut w));
+        checks.push(x.file_properties(&mut w));
         checks.push(x.handoff_digest());
-        checks.push(x.handoff_counts());
-        checks.push(x.required_metadata());
+        checks.push(x.handoff_counts(&w));
+        checks.push(x.required_metadata(&mut w));
         checks.push(x.numbering());
         checks.push(x.content_files());
-        checks.push(x.receipts());
-        checks.push(x.formats(no_encryption));
-        checks.push(x.received_formats());
+        checks.push(x.receipts(&mut w));
+        checks.push(x.formats(&mut w, no_encryption));
+        checks.push(x.received_formats(&mut w));
     }
 }
+
+/// What the walk over the bag's files, case folder by case folder, found for
+/// each check, in the order the checks report it (see [`Ctx::walk`]).
+#[derive(Default)]
+pub(super) struct Walked {
+    /// Items in all metadata.json.
+    items: usize,
+    /// Each paper signature's result, in file order.
+    sigs: Vec<Result<(String, Vec<Detail>), Detail>>,
+    /// Unsigned papers, in item order.
+    unsigned: Vec<Detail>,
+    /// 密级 and 签名时间 of each item.
+    meta_items: Vec<Detail>,
+    props: Vec<Detail>,
+    required: Vec<Detail>,
+    /// Papers served without a receipt; receipts for a paper not in the bundle.
+    receipts_missing: Vec<Detail>,
+    receipts_dangling: Vec<Detail>,
+    must_serve: usize,
+    /// The formats check's four kinds of details, each in file order: PDFs,
+    /// PDFs too large to open, images, received items of no accepted format.
+    formats: [Vec<Detail>; 4],
+    encrypted: Vec<Detail>,
+    pdfs: usize,
+    levels: BTreeSet<String>,
+    received: usize,
+    received_warn: Vec<Detail>,
+    /// The page count of each PDF read in the walk that opened, by keyed
+    /// fingerprint of its name, sorted (for the declared counts).
+    pages: Vec<(u64, u32)>,
+}
+
+/// How many files the walk reads at a time (whole folders).
+const WALK_BATCH: usize = 256;
+
+/// Cases read for one folder's files: (case, its items).
+type Loaded = Vec<(u32, Vec<Item>)>;
 
 /// What every anjuan check looks at.
 struct Ctx<'a> {
     a: &'a Anjuan,
     c: &'a Container,
+    /// The files read before the walk (outside the folders under `data/`).
     reads: &'a Reads<'a>,
+    /// Reads a file again (one the walk is not at: a hostile bundle's item
+    /// filed in another folder, a declared digest of a payload file).
+    read: &'a ReadFn<'a>,
     info: &'a BagInfo,
     name: &'a str,
-    /// The catalogue's rows and every case's item metadata.
+    /// The catalogue's rows.
     rows: &'a [Row],
-    items: Vec<&'a Item>,
     /// 存储位置 → 档号.
     code_of: HashMap<&'a str, &'a str>,
-    /// 存储位置 → the item's metadata.
-    item_at: HashMap<&'a str, &'a Item>,
     /// The public key the bundle declares (handoff.json 签名公钥), and the
     /// trusted ones (`--trust`), ready to verify.
     declared: Option<sign::Verifier>,
@@ -643,6 +785,7 @@ impl Ctx<'_> {
         &self,
         file: &str,
         binding_name: &str,
+        group: &Reads,
     ) -> Result<(String, sign::Verified), String> {
         let sig = self
             .c
@@ -651,22 +794,30 @@ impl Ctx<'_> {
             .map_err(|e| format!("签名文件无法读取: {e}"))?;
         let sig = String::from_utf8(sig).map_err(|_| "签名文件不是文本".to_string())?;
         let key = self.key_for(&sig)?;
-        let r = self
-            .reads
-            .get(file)
-            .ok_or_else(|| "文件未读取".to_string())?;
-        if let Some(e) = r.error() {
-            return Err(format!("文件无法读取: {e}"));
+        self.with_read(file, group, |r| {
+            let r = r.ok_or_else(|| "文件未读取".to_string())?;
+            if let Some(e) = r.error() {
+                return Err(format!("文件无法读取: {e}"));
+            }
+            let b2 = r
+                .blake2b
+                .as_deref()
+                .ok_or_else(|| "文件未读取".to_string())?;
+            let sha = r.hex("sha256").unwrap_or_default();
+            let v = key
+                .verify_prehashed(b2, &sha, &sig, binding_name)
+                .map_err(|e| e.to_string())?;
+            Ok((key.key_id(), v))
+        })
+    }
+
+    /// What reading `name` gave: from the folder being walked (`group`), the
+    /// files read before the walk, or read now.
+    fn with_read<T>(&self, name: &str, group: &Reads, f: impl FnOnce(Option<&Read>) -> T) -> T {
+        match group.get(name).or_else(|| self.reads.get(name)) {
+            Some(r) => f(Some(r)),
+            None => f((self.read)(name).as_ref()),
         }
-        let b2 = r
-            .blake2b
-            .as_deref()
-            .ok_or_else(|| "文件未读取".to_string())?;
-        let sha = r.hex("sha256").unwrap_or_default();
-        let v = key
-            .verify_prehashed(b2, &sha, &sig, binding_name)
-            .map_err(|e| e.to_string())?;
-        Ok((key.key_id(), v))
     }
 
     /// A paper's signature names the case and the paper it signs; these must be
@@ -674,7 +825,13 @@ impl Ctx<'_> {
     /// paper, the trusted comment recorded) and the PDF's own metadata (subject
     /// = case number, title naming the paper). A paper moved or copied between
     /// cases is named with the item its signature belongs to.
-    fn binding_details(&self, file: &str, v: &sign::Verified) -> Vec<Detail> {
+    fn binding_details(
+        &self,
+        file: &str,
+        v: &sign::Verified,
+        item: Option<&Item>,
+        group: &Reads,
+    ) -> Vec<Detail> {
         let mut d = Vec::new();
         let push = |d: &mut Vec<Detail>, code: &str, m: String| {
             d.push(self.with_item(detail(code, Some(file), m)));
@@ -713,7 +870,7 @@ impl Ctx<'_> {
                 ),
             );
         }
-        match self.item_at.get(file) {
+        match item {
             Some(it) => {
                 for (k, want, got) in [
                     ("案件编号", &b.case, it.case.str()),
@@ -756,18 +913,15 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(Ok(pdf)) = self.reads.get(file).and_then(|r| r.pdf()) {
-            d.extend(
-                pdf_binding(
-                    pdf,
-                    b,
-                    self.item_at.get(file).copied(),
-                    self.item_at.get(file).map(|it| it.title.str()),
-                )
-                .into_iter()
-                .map(|m| self.with_item(detail("signature.pdf-mismatch", Some(file), m))),
-            );
-        }
+        self.with_read(file, group, |r| {
+            if let Some(Ok(pdf)) = r.and_then(|r| r.pdf()) {
+                d.extend(
+                    pdf_binding(pdf, b, item, item.map(|it| it.title.str()))
+                        .into_iter()
+                        .map(|m| self.with_item(detail("signature.pdf-mismatch", Some(file), m))),
+                );
+            }
+        });
         d
     }
 
@@ -800,7 +954,7 @@ impl Ctx<'_> {
                 ));
             }
         }
-        for (folder, _) in &self.a.metadata {
+        for folder in &self.a.cases.folders {
             for sheet in DOSSIER_SHEETS {
                 let p = format!("data/{folder}/{sheet}");
                 if !c.files.contains_key(&p) {
@@ -871,7 +1025,8 @@ impl Ctx<'_> {
         let (c, name) = (self.c, self.name);
         let mut d = Vec::new();
         if self.signed {
-            match self.verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt") {
+            let none = Reads::new(Vec::new());
+            match self.verify_file("tagmanifest-sha256.txt", "tagmanifest-sha256.txt", &none) {
                 Ok((id, v)) => {
                     if v.binding.as_ref().is_none_or(|b| b.paper != "tagmanifest") {
                         d.push(detail(
@@ -923,33 +1078,8 @@ impl Ctx<'_> {
     }
 
     /// Every paper's `.minisig`; an unsigned paper in a signed bundle.
-    fn paper_signatures(&self, signers: &mut BTreeSet<String>) -> Check {
-        let c = self.c;
-        let items = &self.items;
-        // Checked in parallel (ed25519 is most of the cost), reported in order.
-        let sigs: Vec<&String> = c
-            .files
-            .keys()
-            .filter(|k| k.starts_with("data/") && k.ends_with(".minisig"))
-            .collect();
-        let results: Vec<Result<(String, Vec<Detail>), Detail>> = sigs
-            .par_iter()
-            .map(|k| {
-                let file = k.trim_end_matches(".minisig");
-                let base = file.rsplit('/').next().unwrap_or(file);
-                if !c.files.contains_key(file) {
-                    return Err(self.with_item(detail(
-                        "signature.orphan",
-                        Some(k),
-                        "签名所对应的文件不存在",
-                    )));
-                }
-                match self.verify_file(file, base) {
-                    Ok((id, v)) => Ok((id, self.binding_details(file, &v))),
-                    Err(m) => Err(self.with_item(detail("signature.invalid", Some(file), m))),
-                }
-            })
-            .collect();
+    fn paper_signatures(&self, w: &mut Walked, signers: &mut BTreeSet<String>) -> Check {
+        let results = std::mem::take(&mut w.sigs);
         let mut d = Vec::new();
         let mut count = 0;
         for r in results {
@@ -967,21 +1097,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if self.signed {
-            for it in items.iter().filter(|it| !is_received(it)) {
-                let loc = it.location.str();
-                if matches!(it.signature, Signature::Absent)
-                    || !c.files.contains_key(&format!("{loc}.minisig"))
-                {
-                    d.push(Detail {
-                        code: "signature.missing".into(),
-                        item: Some(it.code.str().into()),
-                        file: Some(loc.into()),
-                        message: "文件未签名 (unsigned paper)".into(),
-                    });
-                }
-            }
-        }
+        d.append(&mut w.unsigned);
         anjuan_check(
             1,
             d,
@@ -992,8 +1108,8 @@ impl Ctx<'_> {
     }
 
     /// 档号 format, dates, page counts, duplicates; catalogue ↔ case metadata.
-    fn metadata_format(&self) -> Check {
-        let (rows, items) = (self.rows, &self.items);
+    fn metadata_format(&self, w: &mut Walked) -> Check {
+        let rows = self.rows;
         let mut d = self.a.csv_diffs.clone();
         let mut seen: HashMap<&str, usize> = HashMap::new();
         if rows.is_empty() {
@@ -1034,50 +1150,7 @@ impl Ctx<'_> {
                 });
             }
         }
-        // 密级 from the GB/T 7156 terms, or blank; 签名时间 a date-time with zone
-        // (a bare date from signatures made before anjuan recorded times), the same
-        // as the time the signature's trusted comment carries.
-        for it in items.iter() {
-            let code = it.code.str();
-            let secrecy = it.secrecy.str();
-            if !secrecy.is_empty()
-                && !crate::case::model::Classification::ALL
-                    .iter()
-                    .any(|c| c.zh() == secrecy)
-            {
-                d.push(Detail {
-                    code: "meta.classification".into(),
-                    item: Some(code.into()),
-                    file: None,
-                    message: format!("密级“{secrecy}”应为 公开、内部、秘密、机密、绝密 之一或空"),
-                });
-            }
-            let Signature::Object { time, comment } = &it.signature else {
-                continue;
-            };
-            let time = time.str();
-            let bare_date = chrono::NaiveDate::parse_from_str(time, "%Y-%m-%d").is_ok();
-            if !sign::is_signing_time(time) && !bare_date {
-                d.push(Detail {
-                    code: "meta.signing-time".into(),
-                    item: Some(code.into()),
-                    file: None,
-                    message: format!(
-                        "签名时间“{time}”应为带时区的日期时间，如 2026-07-10T09:30:00+08:00"
-                    ),
-                });
-            }
-            if let Some(t) = sign::Binding::parse(comment.str()).and_then(|b| b.time) {
-                if t != time {
-                    d.push(Detail {
-                        code: "meta.signing-time".into(),
-                        item: Some(code.into()),
-                        file: None,
-                        message: format!("签名时间“{time}”与签名可信注释中的 {t} 不一致"),
-                    });
-                }
-            }
-        }
+        d.append(&mut w.meta_items);
         for (code, k) in seen.iter().filter(|(_, k)| **k > 1) {
             d.push(Detail {
                 code: "meta.duplicate-code".into(),
@@ -1086,10 +1159,31 @@ impl Ctx<'_> {
                 message: format!("档号重复 {k} 次"),
             });
         }
-        let meta_by_code: HashMap<&str, &Item> = items.iter().map(|i| (i.code.str(), *i)).collect();
+        // Each row's item by 档号 (the last item with it, as a map of all
+        // items would keep): its case read again, one case kept at a time.
+        let cases = &self.a.cases;
+        let mut cached: Option<(u32, Vec<Item>)> = None;
         for r in rows {
             let code = r.code.str();
-            match meta_by_code.get(code) {
+            let mut found = None;
+            for &(_, case, i) in Cases::candidates(&cases.by_code, cases.fp(code))
+                .iter()
+                .rev()
+            {
+                if cached.as_ref().is_none_or(|(k, _)| *k != case) {
+                    cached = Some((case, cases.load(self.c, case)));
+                }
+                let hit = cached
+                    .as_ref()
+                    .and_then(|(_, items)| items.get(i as usize))
+                    .is_some_and(|it| it.code.str() == code);
+                if hit {
+                    found = Some((case, i));
+                    break;
+                }
+            }
+            let m = found.and_then(|(_, i)| cached.as_ref().and_then(|(_, v)| v.get(i as usize)));
+            match m {
                 None => d.push(Detail {
                     code: "meta.no-item-metadata".into(),
                     item: Some(code.into()),
@@ -1127,85 +1221,20 @@ impl Ctx<'_> {
     }
 
     /// Each item's file name, size, page count and PDF/A level against its metadata.
-    fn file_properties(&self) -> Check {
-        let (c, reads) = (self.c, self.reads);
-        let items = &self.items;
-        let mut d = Vec::new();
-        for it in items {
-            let code = it.code.str();
-            let loc = it.location.str();
-            let item_d = |code_: &str, m: String| Detail {
-                code: code_.into(),
-                item: Some(code.into()),
-                file: Some(loc.into()),
-                message: m,
-            };
-            let Some(f) = c.files.get(loc) else { continue };
-            if it.size.u64() != Some(f.size) {
-                d.push(item_d(
-                    "props.size",
-                    format!(
-                        "元数据记录 {} 字节，文件 {} 字节",
-                        it.size.u64().unwrap_or(0),
-                        f.size
-                    ),
-                ));
-            }
-            if loc.rsplit('/').next() != Some(it.file_name.str()) {
-                d.push(item_d(
-                    "props.name",
-                    format!("计算机文件名“{}”与存储位置不符", it.file_name.str()),
-                ));
-            }
-            if let Some(Ok(img)) = reads.get(loc).and_then(|r| r.image()) {
-                if it.pages.u64() != Some(img.pages as u64) {
-                    d.push(item_d(
-                        "props.pages",
-                        format!(
-                            "元数据记录 {} 页，图像文件为 {} 页",
-                            it.pages.u64().unwrap_or(0),
-                            img.pages
-                        ),
-                    ));
-                }
-            }
-            if let Some(Ok(pdf)) = reads.get(loc).and_then(|r| r.pdf()) {
-                if it.pages.u64() != Some(pdf.pages as u64) {
-                    d.push(item_d(
-                        "props.pages",
-                        format!(
-                            "元数据记录 {} 页，文件实有 {} 页",
-                            it.pages.u64().unwrap_or(0),
-                            pdf.pages
-                        ),
-                    ));
-                }
-                let fmt = it.format.str();
-                let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
-                if want.is_some() && want != pdf.pdfa {
-                    d.push(item_d(
-                        "props.format",
-                        format!(
-                            "格式信息为 {fmt}，文件声明 {}",
-                            pdf.pdfa
-                                .as_deref()
-                                .map(|p| format!("PDF/A-{p}"))
-                                .unwrap_or_else(|| "非 PDF/A".into())
-                        ),
-                    ));
-                }
-            }
-        }
+    fn file_properties(&self, w: &mut Walked) -> Check {
         anjuan_check(
             3,
-            d,
-            format!("{} 件的文件名、大小、格式、页数与元数据一致", items.len()),
+            std::mem::take(&mut w.props),
+            format!("{} 件的文件名、大小、格式、页数与元数据一致", w.items),
         )
     }
 
     /// The package digest declared in handoff.json and on the printed form.
     fn handoff_digest(&self) -> Check {
-        let (c, reads, name) = (self.c, self.reads, self.name);
+        let (c, name) = (self.c, self.name);
+        let none = Reads::new(Vec::new());
+        let hex_of =
+            |obj: &str, alg: &str| self.with_read(obj, &none, |r| r.and_then(|r| r.hex(alg)));
         let mut d = Vec::new();
         if !self.a.handoff.present {
             d.push(detail(
@@ -1228,7 +1257,7 @@ impl Ctx<'_> {
                     "SM3" => "sm3",
                     _ => "",
                 };
-                let got = reads.get(obj).and_then(|r| r.hex(alg));
+                let got = hex_of(obj, alg);
                 match got {
                     Some(g) if g == value => {}
                     Some(g) => d.push(detail(
@@ -1256,7 +1285,7 @@ impl Ctx<'_> {
                         ("sha256", "manifest-sha256.txt"),
                         ("sm3", "manifest-sm3.txt"),
                     ] {
-                        let got = reads.get(obj).and_then(|r| r.hex(key));
+                        let got = hex_of(obj, key);
                         if form.get(key) != got.as_ref() {
                             d.push(detail(
                                 "handoff.form-digest",
@@ -1280,8 +1309,23 @@ impl Ctx<'_> {
     }
 
     /// Cases, items, pages, files and bytes against the handoff declaration and bag-info.
-    fn handoff_counts(&self) -> Check {
+    fn handoff_counts(&self, w: &Walked) -> Check {
         let (c, reads, info) = (self.c, self.reads, self.info);
+        let cases_fp = &self.a.cases;
+        // A PDF's pages: read before the walk, or as the walk found them.
+        let pdf_pages = |loc: &str| -> Option<u64> {
+            match reads.get(loc) {
+                Some(r) => match r.pdf() {
+                    Some(Ok(p)) => Some(p.pages as u64),
+                    _ => None,
+                },
+                None => {
+                    let fp = cases_fp.fp(loc);
+                    let i = w.pages.partition_point(|e| e.0 < fp);
+                    w.pages.get(i).filter(|e| e.0 == fp).map(|e| e.1 as u64)
+                }
+            }
+        };
         let rows = self.rows;
         // The printed form carries the same figures in its XMP keywords.
         let form: Option<BTreeMap<String, String>> = match c.read_small(HANDOFF, 64 << 20) {
@@ -1297,12 +1341,10 @@ impl Ctx<'_> {
             .collect();
         let pages: u64 = rows
             .iter()
-            .filter_map(
-                |r| match reads.get(r.location.str()).and_then(|x| x.pdf()) {
-                    Some(Ok(p)) => Some(p.pages as u64),
-                    _ => r.pages.u64(),
-                },
-            )
+            .filter_map(|r| match pdf_pages(r.location.str()) {
+                Some(p) => Some(p),
+                None => r.pages.u64(),
+            })
             .sum();
         let cases: BTreeSet<&str> = rows.iter().map(|r| r.case.str()).collect();
         let actual: [(&str, &str, u64); 5] = [
@@ -1379,24 +1421,9 @@ impl Ctx<'_> {
     }
 
     /// The DA/T 46 elements every item must have.
-    fn required_metadata(&self) -> Check {
-        let items = &self.items;
-        let mut d = Vec::new();
-        for it in items {
-            let mut missing: Vec<&str> = it.missing();
-            if !it.actions {
-                missing.push("业务行为");
-            }
-            if !missing.is_empty() {
-                d.push(Detail {
-                    code: "meta.required".into(),
-                    item: Some(it.code.str().into()),
-                    file: Some(it.location.str().into()),
-                    message: format!("缺少必备元数据: {}", missing.join("、")),
-                });
-            }
-        }
-        anjuan_check(6, d, format!("{} 件的 DA/T 46 必备元数据齐全", items.len()))
+    fn required_metadata(&self, w: &mut Walked) -> Check {
+        let d = std::mem::take(&mut w.required);
+        anjuan_check(6, d, format!("{} 件的 DA/T 46 必备元数据齐全", w.items))
     }
 
     /// 件号 continuous and unique in each series (from 0001 in a year bundle), as declared.
@@ -1477,7 +1504,7 @@ impl Ctx<'_> {
                 });
             }
         }
-        let case_folders: BTreeSet<&str> = self.a.metadata.iter().map(|(f, _)| &**f).collect();
+        let case_folders: BTreeSet<&str> = self.a.cases.folders.iter().map(|f| &**f).collect();
         for k in c.files.keys() {
             let Some(rest) = k.strip_prefix("data/") else {
                 continue;
@@ -1500,132 +1527,22 @@ impl Ctx<'_> {
     }
 
     /// Every paper that must be served has a delivery receipt naming its 档号.
-    fn receipts(&self) -> Check {
-        let items = &self.items;
-        let mut d = Vec::new();
-        let served: BTreeSet<&str> = items.iter().filter_map(|i| i.serves.as_str()).collect();
-        let all_codes: BTreeSet<&str> = items.iter().map(|i| i.code.str()).collect();
-        let mut must = 0;
-        for it in items.iter().filter(|i| i.must_serve.bool() == Some(true)) {
-            must += 1;
-            let code = it.code.str();
-            if !served.contains(code) {
-                d.push(Detail {
-                    code: "receipts.missing".into(),
-                    item: Some(code.into()),
-                    file: Some(it.location.str().into()),
-                    message: format!(
-                        "{}已送达却无送达回证 (served paper without a delivery receipt)",
-                        it.title.str()
-                    ),
-                });
-            }
-        }
-        for it in items {
-            if let Some(target) = it.serves.as_str() {
-                if !all_codes.contains(target) {
-                    d.push(Detail {
-                        code: "receipts.dangling".into(),
-                        item: Some(it.code.str().into()),
-                        file: Some(it.location.str().into()),
-                        message: format!("送达回证所指文书 {target} 不在包内"),
-                    });
-                }
-            }
-        }
-        anjuan_check(9, d, format!("{must} 份需送达文书均有送达回证"))
+    fn receipts(&self, w: &mut Walked) -> Check {
+        let mut d = std::mem::take(&mut w.receipts_missing);
+        d.append(&mut w.receipts_dangling);
+        anjuan_check(9, d, format!("{} 份需送达文书均有送达回证", w.must_serve))
     }
 
     /// Every PDF opens, has pages, declares PDF/A and passes the structural
     /// checks of [`pdf::facts`] (not full PDF/A conformance: that takes a
     /// validator such as veraPDF).
-    fn formats(&self, no_encryption: &mut Vec<Detail>) -> Check {
-        let (c, reads) = (self.c, self.reads);
+    fn formats(&self, w: &mut Walked, no_encryption: &mut Vec<Detail>) -> Check {
         let mut d = Vec::new();
-        let mut pdfs = 0;
-        let mut levels = BTreeSet::new();
-        for (&k, r) in reads.iter() {
-            let Some(p) = r.pdf() else { continue };
-            pdfs += 1;
-            match p {
-                Err(m) => d.push(self.with_item(detail("format.unreadable", Some(k), m.clone()))),
-                Ok(f) => {
-                    if f.pages == 0 && !f.encrypted {
-                        d.push(self.with_item(detail("format.no-pages", Some(k), "PDF 没有页面")));
-                    }
-                    let received = self.item_at.get(k).is_some_and(|it| is_received(it));
-                    if !received {
-                        levels.insert(f.pdfa.clone().unwrap_or_default());
-                    }
-                    for x in &f.findings {
-                        // A received PDF need not be PDF/A: reported by
-                        // `received_formats` as a warning.
-                        if received && matches!(x.code, "pdf.no-pdfa-id" | "pdf.no-output-intent") {
-                            continue;
-                        }
-                        let x = self.with_item(detail(x.code, Some(k), x.message.clone()));
-                        if x.code == "pdf.encrypted" {
-                            no_encryption.push(x);
-                        } else {
-                            d.push(x);
-                        }
-                    }
-                }
-            }
+        for part in &mut w.formats {
+            d.append(part);
         }
-        for (&k, r) in reads.iter() {
-            if k.ends_with(".pdf")
-                && r.pdf().is_none()
-                && r.error().is_none()
-                && c.files[k].size > 256 << 20
-            {
-                d.push(detail(
-                    "format.too-large",
-                    Some(k),
-                    "PDF 超过 256 MB，未打开检查",
-                ));
-            }
-        }
-        // Images: only as received items, and they must be what they say.
-        for (&k, r) in reads.iter() {
-            let Some(img) = r.image() else {
-                continue;
-            };
-            match self.item_at.get(k) {
-                Some(it) if is_received(it) => match img {
-                    Err(m) => {
-                        d.push(self.with_item(detail("format.unreadable", Some(k), m.clone())))
-                    }
-                    Ok(x) if x.format.label() != it.format.str() => d.push(self.with_item(detail(
-                        "format.mismatch",
-                        Some(k),
-                        format!(
-                            "文件是 {}，元数据格式信息为“{}”",
-                            x.format.label(),
-                            it.format.str()
-                        ),
-                    ))),
-                    Ok(_) => {}
-                },
-                Some(_) => d.push(self.with_item(detail(
-                    "format.not-received",
-                    Some(k),
-                    "图像文件只能是接收的原件或来件（元数据 来源 = 接收）；本机关文书应为 PDF/A",
-                ))),
-                None => {}
-            }
-        }
-        for it in self.items.iter().filter(|it| is_received(it)) {
-            let loc = it.location.str();
-            let accepted = loc.ends_with(".pdf") || is_image_name(loc);
-            if !accepted && c.files.contains_key(loc) {
-                d.push(self.with_item(detail(
-                    "format.received-unsupported",
-                    Some(loc),
-                    "接收的文件须为 PDF、JPEG、PNG 或 TIFF (unsupported format)",
-                )));
-            }
-        }
+        no_encryption.append(&mut w.encrypted);
+        let (pdfs, levels) = (w.pdfs, &w.levels);
         d.sort_by(|a, b| a.file.cmp(&b.file));
         let levels: Vec<String> = levels
             .iter()
@@ -1649,22 +1566,8 @@ impl Ctx<'_> {
     /// Received PDFs that are not PDF/A: kept as received (they are not the
     /// office's to convert), with a warning that they are less fit for long-term
     /// keeping.
-    fn received_formats(&self) -> Check {
-        let mut d = Vec::new();
-        let mut n = 0;
-        for it in self.items.iter().filter(|it| is_received(it)) {
-            n += 1;
-            let loc = it.location.str();
-            if let Some(Ok(pdf)) = self.reads.get(loc).and_then(|r| r.pdf()) {
-                if pdf.pdfa.is_none() {
-                    d.push(self.with_item(detail(
-                        "usability.received-format",
-                        Some(loc),
-                        "接收的 PDF 不是 PDF/A，按原样保存；长期保存宜另存 PDF/A 副本 (received PDF is not PDF/A)",
-                    )));
-                }
-            }
-        }
+    fn received_formats(&self, w: &mut Walked) -> Check {
+        let (d, n) = (std::mem::take(&mut w.received_warn), w.received);
         let mut c = anjuan_check(
             11,
             d,
@@ -1674,6 +1577,452 @@ impl Ctx<'_> {
             c.status = super::report::Status::Warn;
         }
         c
+    }
+}
+
+impl Ctx<'_> {
+    /// One walk over the bag's files in name order, a folder under `data/` at
+    /// a time: the cases whose metadata.json lies there, and the cases the
+    /// folder's files are filed under, are read; their items checked; the
+    /// folder's paper signatures verified (in parallel) and its files' formats
+    /// judged; then all of it is dropped. What each check reports is kept in
+    /// the order it reports it.
+    fn walk(&self, on_read: &mut (dyn FnMut(&str, &Read) + Send)) -> Walked {
+        let c = self.c;
+        let mut w = Walked::default();
+        let mut keys = c.files.keys().map(String::as_str).peekable();
+        let mut next_case = 0u32;
+        // The folders come in batches of a few hundred files: a batch is read
+        // (in parallel) while the one before it is checked, so that both
+        // cores stay busy and no more than two batches are held.
+        let mut next_batch = || {
+            let mut batch: Vec<Vec<&str>> = Vec::new();
+            let mut files = 0;
+            while files < WALK_BATCH {
+                let Some(first) = keys.next() else { break };
+                let g = group_of(first);
+                let mut group = vec![first];
+                while let Some(&k) = keys.peek() {
+                    if g.is_none() || group_of(k) != g {
+                        break;
+                    }
+                    group.push(k);
+                    keys.next();
+                }
+                files += group.len();
+                batch.push(group);
+            }
+            batch
+        };
+        let mut batch = next_batch();
+        let mut read = self.read_batch(&batch);
+        while !batch.is_empty() {
+            let following = next_batch();
+            let (next_read, ()) = rayon::join(
+                || self.read_batch(&following),
+                || self.check_batch(&batch, read, &mut w, &mut next_case, on_read),
+            );
+            (batch, read) = (following, next_read);
+        }
+        w.pages.sort_unstable();
+        w
+    }
+
+    /// Reads the files of a batch's folders under `data/` (the files outside
+    /// them were read before the walk).
+    fn read_batch<'k>(&self, batch: &[Vec<&'k str>]) -> Vec<(&'k str, Read)> {
+        let files: Vec<&'k str> = batch
+            .iter()
+            .filter(|g| g.first().is_some_and(|k| group_of(k).is_some()))
+            .flatten()
+            .copied()
+            .collect();
+        files
+            .par_iter()
+            .filter_map(|k| Some((*k, (self.read)(k)?)))
+            .collect()
+    }
+
+    /// Checks a batch of folders, in order, with what reading their files
+    /// gave (each read handed to `on_read` first).
+    fn check_batch(
+        &self,
+        batch: &[Vec<&str>],
+        read: Vec<(&str, Read)>,
+        w: &mut Walked,
+        next_case: &mut u32,
+        on_read: &mut (dyn FnMut(&str, &Read) + Send),
+    ) {
+        let (c, cases) = (self.c, &self.a.cases);
+        for (k, r) in &read {
+            on_read(k, r);
+            if let Some(Ok(p)) = r.pdf() {
+                w.pages.push((cases.fp(k), p.pages as u32));
+            }
+        }
+        let greads = Reads::new(read);
+        for group in batch {
+            // The cases to read: those whose metadata.json is here, and any
+            // a file here (or the file a signature here is for) is filed under.
+            let mut own = Vec::new();
+            let mut need = Vec::new();
+            for k in group {
+                if metadata_folder(k).is_some() {
+                    own.push(*next_case);
+                    need.push(*next_case);
+                    *next_case += 1;
+                }
+                for f in [k, k.trim_end_matches(".minisig")] {
+                    need.extend(
+                        Cases::candidates(&cases.by_loc, cases.fp(f))
+                            .iter()
+                            .map(|e| e.1),
+                    );
+                }
+            }
+            need.sort_unstable();
+            need.dedup();
+            let loaded: Loaded = need.into_iter().map(|k| (k, cases.load(c, k))).collect();
+            for case in &own {
+                if let Some((_, items)) = loaded.iter().find(|(k, _)| k == case) {
+                    for it in items {
+                        self.item_checks(it, w, &greads);
+                    }
+                }
+            }
+            let sigs: Vec<&str> = group
+                .iter()
+                .copied()
+                .filter(|k| k.starts_with("data/") && k.ends_with(".minisig"))
+                .collect();
+            if !sigs.is_empty() {
+                let results: Vec<_> = sigs
+                    .par_iter()
+                    .map(|k| self.one_signature(k, &loaded, &greads))
+                    .collect();
+                w.sigs.extend(results);
+            }
+            for k in group {
+                if let Some(r) = greads.get(k).or_else(|| self.reads.get(k)) {
+                    self.file_format(k, r, &loaded, w);
+                }
+            }
+        }
+    }
+
+    /// The item filed at `file` (the last, as a map of all items would keep
+    /// it), among the cases read for its folder.
+    fn item_at<'x>(&self, file: &str, loaded: &'x Loaded) -> Option<&'x Item> {
+        let cases = &self.a.cases;
+        Cases::candidates(&cases.by_loc, cases.fp(file))
+            .iter()
+            .rev()
+            .find_map(|&(_, case, i)| {
+                loaded
+                    .iter()
+                    .find(|(k, _)| *k == case)?
+                    .1
+                    .get(i as usize)
+                    .filter(|it| it.location.str() == file)
+            })
+    }
+
+    /// A paper signature `k` (a `.minisig` under `data/`): valid, and bound to
+    /// what its paper is.
+    fn one_signature(
+        &self,
+        k: &str,
+        loaded: &Loaded,
+        group: &Reads,
+    ) -> Result<(String, Vec<Detail>), Detail> {
+        let file = k.trim_end_matches(".minisig");
+        let base = file.rsplit('/').next().unwrap_or(file);
+        if !self.c.files.contains_key(file) {
+            return Err(self.with_item(detail(
+                "signature.orphan",
+                Some(k),
+                "签名所对应的文件不存在",
+            )));
+        }
+        match self.verify_file(file, base, group) {
+            Ok((id, v)) => Ok((
+                id,
+                self.binding_details(file, &v, self.item_at(file, loaded), group),
+            )),
+            Err(m) => Err(self.with_item(detail("signature.invalid", Some(file), m))),
+        }
+    }
+
+    /// What the checks say of one item of a case's metadata.json.
+    fn item_checks(&self, it: &Item, w: &mut Walked, group: &Reads) {
+        let c = self.c;
+        w.items += 1;
+        let code = it.code.str();
+        let loc = it.location.str();
+        let received = is_received(it);
+        // An unsigned paper in a signed bundle.
+        if self.signed
+            && !received
+            && (matches!(it.signature, Signature::Absent)
+                || !c.files.contains_key(&format!("{loc}.minisig")))
+        {
+            w.unsigned.push(Detail {
+                code: "signature.missing".into(),
+                item: Some(code.into()),
+                file: Some(loc.into()),
+                message: "文件未签名 (unsigned paper)".into(),
+            });
+        }
+        // 密级 from the GB/T 7156 terms, or blank; 签名时间 a date-time with zone
+        // (a bare date from signatures made before anjuan recorded times), the same
+        // as the time the signature's trusted comment carries.
+        let secrecy = it.secrecy.str();
+        if !secrecy.is_empty()
+            && !crate::case::model::Classification::ALL
+                .iter()
+                .any(|c| c.zh() == secrecy)
+        {
+            w.meta_items.push(Detail {
+                code: "meta.classification".into(),
+                item: Some(code.into()),
+                file: None,
+                message: format!("密级“{secrecy}”应为 公开、内部、秘密、机密、绝密 之一或空"),
+            });
+        }
+        if let Signature::Object { time, comment } = &it.signature {
+            let time = time.str();
+            let bare_date = chrono::NaiveDate::parse_from_str(time, "%Y-%m-%d").is_ok();
+            if !sign::is_signing_time(time) && !bare_date {
+                w.meta_items.push(Detail {
+                    code: "meta.signing-time".into(),
+                    item: Some(code.into()),
+                    file: None,
+                    message: format!(
+                        "签名时间“{time}”应为带时区的日期时间，如 2026-07-10T09:30:00+08:00"
+                    ),
+                });
+            }
+            if let Some(t) = sign::Binding::parse(comment.str()).and_then(|b| b.time) {
+                if t != time {
+                    w.meta_items.push(Detail {
+                        code: "meta.signing-time".into(),
+                        item: Some(code.into()),
+                        file: None,
+                        message: format!("签名时间“{time}”与签名可信注释中的 {t} 不一致"),
+                    });
+                }
+            }
+        }
+        // The file's name, size, pages and PDF/A level against the item.
+        let item_d = |code_: &str, m: String| Detail {
+            code: code_.into(),
+            item: Some(code.into()),
+            file: Some(loc.into()),
+            message: m,
+        };
+        if let Some(f) = c.files.get(loc) {
+            if it.size.u64() != Some(f.size) {
+                w.props.push(item_d(
+                    "props.size",
+                    format!(
+                        "元数据记录 {} 字节，文件 {} 字节",
+                        it.size.u64().unwrap_or(0),
+                        f.size
+                    ),
+                ));
+            }
+            if loc.rsplit('/').next() != Some(it.file_name.str()) {
+                w.props.push(item_d(
+                    "props.name",
+                    format!("计算机文件名“{}”与存储位置不符", it.file_name.str()),
+                ));
+            }
+            self.with_read(loc, group, |r| {
+                if let Some(Ok(img)) = r.and_then(|r| r.image()) {
+                    if it.pages.u64() != Some(img.pages as u64) {
+                        w.props.push(item_d(
+                            "props.pages",
+                            format!(
+                                "元数据记录 {} 页，图像文件为 {} 页",
+                                it.pages.u64().unwrap_or(0),
+                                img.pages
+                            ),
+                        ));
+                    }
+                }
+                if let Some(Ok(pdf)) = r.and_then(|r| r.pdf()) {
+                    if it.pages.u64() != Some(pdf.pages as u64) {
+                        w.props.push(item_d(
+                            "props.pages",
+                            format!(
+                                "元数据记录 {} 页，文件实有 {} 页",
+                                it.pages.u64().unwrap_or(0),
+                                pdf.pages
+                            ),
+                        ));
+                    }
+                    let fmt = it.format.str();
+                    let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
+                    if want.is_some() && want != pdf.pdfa {
+                        w.props.push(item_d(
+                            "props.format",
+                            format!(
+                                "格式信息为 {fmt}，文件声明 {}",
+                                pdf.pdfa
+                                    .as_deref()
+                                    .map(|p| format!("PDF/A-{p}"))
+                                    .unwrap_or_else(|| "非 PDF/A".into())
+                            ),
+                        ));
+                    }
+                }
+            });
+        }
+        // The DA/T 46 elements.
+        let mut missing: Vec<&str> = it.missing();
+        if !it.actions {
+            missing.push("业务行为");
+        }
+        if !missing.is_empty() {
+            w.required.push(Detail {
+                code: "meta.required".into(),
+                item: Some(code.into()),
+                file: Some(loc.into()),
+                message: format!("缺少必备元数据: {}", missing.join("、")),
+            });
+        }
+        // Delivery receipts: a served paper's 档号 named by a receipt (by
+        // fingerprint), a receipt's paper in the bundle.
+        let cases = &self.a.cases;
+        if it.must_serve.bool() == Some(true) {
+            w.must_serve += 1;
+            if cases.served.binary_search(&cases.fp(code)).is_err() {
+                w.receipts_missing.push(Detail {
+                    code: "receipts.missing".into(),
+                    item: Some(code.into()),
+                    file: Some(loc.into()),
+                    message: format!(
+                        "{}已送达却无送达回证 (served paper without a delivery receipt)",
+                        it.title.str()
+                    ),
+                });
+            }
+        }
+        if let Some(target) = it.serves.as_str() {
+            if !cases.has_code(target) {
+                w.receipts_dangling.push(Detail {
+                    code: "receipts.dangling".into(),
+                    item: Some(code.into()),
+                    file: Some(loc.into()),
+                    message: format!("送达回证所指文书 {target} 不在包内"),
+                });
+            }
+        }
+        // A received item's format; a received PDF that is not PDF/A.
+        if received {
+            let accepted = loc.ends_with(".pdf") || is_image_name(loc);
+            if !accepted && c.files.contains_key(loc) {
+                w.formats[3].push(self.with_item(detail(
+                    "format.received-unsupported",
+                    Some(loc),
+                    "接收的文件须为 PDF、JPEG、PNG 或 TIFF (unsupported format)",
+                )));
+            }
+            w.received += 1;
+            self.with_read(loc, group, |r| {
+                if let Some(Ok(pdf)) = r.and_then(|r| r.pdf()) {
+                    if pdf.pdfa.is_none() {
+                        w.received_warn.push(self.with_item(detail(
+                            "usability.received-format",
+                            Some(loc),
+                            "接收的 PDF 不是 PDF/A，按原样保存；长期保存宜另存 PDF/A 副本 (received PDF is not PDF/A)",
+                        )));
+                    }
+                }
+            });
+        }
+    }
+
+    /// One file's format: a PDF opens, has pages and passes the structural
+    /// checks; an image is a received item's and what it says it is.
+    fn file_format(&self, k: &str, r: &super::basis::Read, loaded: &Loaded, w: &mut Walked) {
+        if let Some(p) = r.pdf() {
+            w.pdfs += 1;
+            match p {
+                Err(m) => w.formats[0].push(self.with_item(detail(
+                    "format.unreadable",
+                    Some(k),
+                    m.clone(),
+                ))),
+                Ok(f) => {
+                    if f.pages == 0 && !f.encrypted {
+                        w.formats[0].push(self.with_item(detail(
+                            "format.no-pages",
+                            Some(k),
+                            "PDF 没有页面",
+                        )));
+                    }
+                    let received = self.item_at(k, loaded).is_some_and(is_received);
+                    if !received && !w.levels.contains(f.pdfa.as_deref().unwrap_or("")) {
+                        w.levels.insert(f.pdfa.clone().unwrap_or_default());
+                    }
+                    for x in &f.findings {
+                        // A received PDF need not be PDF/A: reported by
+                        // `received_formats` as a warning.
+                        if received && matches!(x.code, "pdf.no-pdfa-id" | "pdf.no-output-intent") {
+                            continue;
+                        }
+                        let x = self.with_item(detail(x.code, Some(k), x.message.clone()));
+                        if x.code == "pdf.encrypted" {
+                            w.encrypted.push(x);
+                        } else {
+                            w.formats[0].push(x);
+                        }
+                    }
+                }
+            }
+        }
+        if k.ends_with(".pdf")
+            && r.pdf().is_none()
+            && r.error().is_none()
+            && self.c.files.get(k).is_some_and(|f| f.size > 256 << 20)
+        {
+            w.formats[1].push(detail(
+                "format.too-large",
+                Some(k),
+                "PDF 超过 256 MB，未打开检查",
+            ));
+        }
+        // Images: only as received items, and they must be what they say.
+        if let Some(img) = r.image() {
+            match self.item_at(k, loaded) {
+                Some(it) if is_received(it) => match img {
+                    Err(m) => w.formats[2].push(self.with_item(detail(
+                        "format.unreadable",
+                        Some(k),
+                        m.clone(),
+                    ))),
+                    Ok(x) if x.format.label() != it.format.str() => {
+                        w.formats[2].push(self.with_item(detail(
+                            "format.mismatch",
+                            Some(k),
+                            format!(
+                                "文件是 {}，元数据格式信息为“{}”",
+                                x.format.label(),
+                                it.format.str()
+                            ),
+                        )))
+                    }
+                    Ok(_) => {}
+                },
+                Some(_) => w.formats[2].push(self.with_item(detail(
+                    "format.not-received",
+                    Some(k),
+                    "图像文件只能是接收的原件或来件（元数据 来源 = 接收）；本机关文书应为 PDF/A",
+                ))),
+                None => {}
+            }
+        }
     }
 }
 

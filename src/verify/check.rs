@@ -12,7 +12,7 @@ use sha2::Digest as _;
 use unicode_normalization::UnicodeNormalization as _;
 
 use super::anjuan::{Anjuan, ANJUAN_CHECKS, ANJUAN_TAGS};
-use super::basis::{check, detail, is_image_name, More, Read, Reads};
+use super::basis::{check, detail, group_of, is_image_name, More, Read, Reads};
 pub use super::basis::{Options, Profile};
 use super::container::Container;
 use super::pdf;
@@ -54,6 +54,10 @@ where
 /// does in a good bag — and its digest, as bytes when it is 256 bits.
 struct Listing<'c> {
     entries: Vec<(std::borrow::Cow<'c, str>, Want)>,
+    /// The lines by the file they name, where [`Listing::entries`] is not
+    /// already in the bag's name order with each path a file's own name:
+    /// (file, line), sorted. `None` for a manifest as anjuan writes it.
+    by_file: Option<Vec<(&'c str, u32)>>,
 }
 
 /// A manifest line's digest (lowercase hex, as [`Manifest::parse`] leaves it).
@@ -94,19 +98,67 @@ impl Want {
 }
 
 impl<'c> Listing<'c> {
-    fn of(m: Manifest, c: &'c Container) -> Listing<'c> {
-        Listing {
-            entries: m
+    /// A manifest's text parsed straight into its listing (not through a
+    /// [`Manifest`] of owned lines as well: at 3,000 cases those took 3.4 MB
+    /// at the peak, while the manifests were parsed).
+    fn parse(text: &str, c: &'c Container) -> Result<Listing<'c>, bag::ManifestError> {
+        let mut entries = Vec::new();
+        Manifest::parse_each(text, |path, digest| {
+            let path = match c.files.get_key_value(&path) {
+                Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
+                None => std::borrow::Cow::Owned(path),
+            };
+            entries.push((path, Want::of(digest)));
+        })?;
+        entries.shrink_to_fit();
+        Ok(Listing {
+            entries,
+            by_file: None,
+        })
+    }
+
+    /// Indexes the lines by the file they name (`resolve`: the bag's file a
+    /// path names), unless they already are.
+    fn index(&mut self, resolve: &dyn Fn(&str) -> Option<&'c str>) {
+        let in_order = self
+            .entries
+            .windows(2)
+            .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes())
+            && self.entries.iter().all(|(p, _)| match p {
+                std::borrow::Cow::Borrowed(_) => true,
+                std::borrow::Cow::Owned(p) => resolve(p).is_none(),
+            });
+        if in_order {
+            return;
+        }
+        let mut v: Vec<(&'c str, u32)> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (p, _))| Some((resolve(p)?, i as u32)))
+            .collect();
+        v.sort_unstable();
+        self.by_file = Some(v);
+    }
+
+    /// The lines naming `file`, in line order.
+    fn lines(&self, file: &str) -> Vec<u32> {
+        match &self.by_file {
+            None => self
                 .entries
-                .into_iter()
-                .map(|(path, digest)| {
-                    let path = match c.files.get_key_value(&path) {
-                        Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
-                        None => std::borrow::Cow::Owned(path),
-                    };
-                    (path, Want::of(digest))
-                })
-                .collect(),
+                .binary_search_by(|(p, _)| p.as_ref().cmp(file))
+                .ok()
+                .filter(|&i| matches!(self.entries[i].0, std::borrow::Cow::Borrowed(_)))
+                .map(|i| vec![i as u32])
+                .unwrap_or_default(),
+            Some(v) => {
+                let lo = v.partition_point(|e| e.0 < file);
+                v[lo..]
+                    .iter()
+                    .take_while(|e| e.0 == file)
+                    .map(|e| e.1)
+                    .collect()
+            }
         }
     }
 }
@@ -284,6 +336,9 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 if name == "bagit.txt" {
                     problems = tagfiles::bagit_txt(&b);
                 }
+                // The bytes are not needed beside their text (a manifest's
+                // is as long as the bag has files).
+                drop(b);
                 if let Some(t) = &t {
                     if name == "bag-info.txt" {
                         problems.extend(tagfiles::bag_info(t));
@@ -307,7 +362,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 if t.is_none() {
                     out.push(detail("meta.not-utf8", Some(name), "不是 UTF-8 文本"));
                 }
-                t.map(|t| t.strip_prefix('\u{feff}').unwrap_or(&t).to_string())
+                t.map(|mut t| {
+                    if t.starts_with('\u{feff}') {
+                        t.drain(..'\u{feff}'.len_utf8());
+                    }
+                    t
+                })
             }
             Err(m) => {
                 out.push(detail("meta.unreadable", Some(name), m));
@@ -404,9 +464,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         let Some(text) = text_of(name, &mut readable) else {
             continue;
         };
-        match Manifest::parse(&text) {
+        match Listing::parse(&text, c) {
             Ok(m) => {
-                let m = Listing::of(m, c);
                 if tag {
                     tagmanifests.insert(alg.to_string(), m);
                 } else {
@@ -450,6 +509,10 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     };
 
     // ---- Completeness (RFC 8493 §3).
+    for m in manifests.values_mut().chain(tagmanifests.values_mut()) {
+        m.index(&resolve);
+    }
+
     let mut complete: Vec<Detail> = Vec::new();
     let payload: Vec<&str> = c
         .files
@@ -496,30 +559,37 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         || c.files.contains_key(HANDOFF_JSON)
         || c.files.contains_key("data/catalogue.json");
     let deep = is_anjuan && !opts.bagit_level();
-    let mut need: BTreeMap<&str, u8> = BTreeMap::new();
-    for (alg, m) in manifests.iter().chain(tagmanifests.iter()) {
-        let a = alg_bit(alg);
-        for (path, _) in &m.entries {
-            if let Some(actual) = resolve(path) {
-                *need.entry(actual).or_default() |= a;
+    // The digests a file is read for: those of the manifests that list it,
+    // and for the anjuan checks SHA-256, SM3 of a text file, and BLAKE2b of
+    // a signed file. None: the file is not read.
+    let bits_of = |k: &str| -> u8 {
+        let mut b = 0;
+        for (alg, m) in manifests.iter().chain(tagmanifests.iter()) {
+            if !m.lines(k).is_empty() {
+                b |= alg_bit(alg);
             }
         }
-    }
-    if deep {
-        for k in c.files.keys() {
-            let set = need.entry(k.as_str()).or_default();
-            *set |= SHA256;
+        if deep {
+            b |= SHA256;
             if k.ends_with(".txt") {
-                *set |= SM3;
+                b |= SM3;
             }
             if c.files.contains_key(&format!("{k}.minisig")) {
-                *set |= BLAKE2B;
+                b |= BLAKE2B;
             }
         }
-    }
-    let jobs: Vec<(&str, &super::container::Item, u8)> = need
-        .into_iter()
-        .filter_map(|(k, algs)| c.files.get(k).map(|item| (k, item, algs)))
+        b
+    };
+    // The anjuan checks read the files of each folder under data/ as they
+    // come to it (see `Anjuan::walk`): only the rest is read here.
+    let jobs: Vec<(&str, &super::container::Item, u8)> = c
+        .files
+        .iter()
+        .filter(|(k, _)| !deep || group_of(k).is_none())
+        .filter_map(|(k, item)| {
+            let b = bits_of(k);
+            (b != 0).then_some((k.as_str(), item, b))
+        })
         .collect();
     let read_one = job(|&(name, item, algs)| {
         let mut r = Read::default();
@@ -573,6 +643,63 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     });
     // What is kept per file from here on is what the reads gave.
     drop(jobs);
+    let read_file = |k: &str| -> Option<Read> {
+        let (k, item) = c.files.get_key_value(k)?;
+        Some(read_one(&(k.as_str(), item, bits_of(k))).1)
+    };
+
+    // The anjuan checks' walk over the case folders, which reads their files:
+    // each read's digests compared with the manifests' lines as it is read,
+    // (manifest, line, detail) kept for what differs.
+    let mut name = info
+        .get("External-Identifier")
+        .map(str::to_string)
+        .unwrap_or_else(|| c.top.trim_end_matches('/').to_string());
+    let mut found: Vec<(usize, u32, Detail)> = Vec::new();
+    let walked = if deep {
+        let a = Anjuan::load(c, &reads, &mut readable);
+        if name.is_empty() {
+            name = a.handoff_name();
+        }
+        let listings: Vec<(&String, &Listing)> =
+            manifests.iter().chain(tagmanifests.iter()).collect();
+        let payload_listings = manifests.len();
+        let mut on_read = |k: &str, r: &Read| {
+            for (i, (alg, m)) in listings.iter().enumerate() {
+                let kind = if i < payload_listings {
+                    "fixity"
+                } else {
+                    "tagfixity"
+                };
+                for line in m.lines(k) {
+                    if let Some(d) = compare_read(r, alg, k, &m.entries[line as usize].1, kind) {
+                        found.push((i, line, d));
+                    }
+                }
+            }
+        };
+        let mut go = || a.walk(c, &reads, &read_file, &info, &name, opts, &mut on_read);
+        let w = match &pool {
+            Some(p) => p.install(go),
+            None => go(),
+        };
+        Some((a, w))
+    } else {
+        None
+    };
+    found.sort_by_key(|e| (e.0, e.1));
+    // A line's finding: compared now if its file was read above, else as the
+    // walk found it.
+    let line_finding = |i: usize, line: usize, alg: &str, file: &str, want: &Want, kind: &str| {
+        if reads.get(file).is_some() {
+            compare(&reads, alg, file, want, kind)
+        } else {
+            found
+                .binary_search_by_key(&(i, line as u32), |e| (e.0, e.1))
+                .ok()
+                .map(|j| found[j].2.clone())
+        }
+    };
 
     // ---- What reading the entries showed about the container (bytes after a
     // deflate stream, smuggled local headers): the container check's too.
@@ -587,13 +714,13 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
 
     // ---- Fixity (valid) per algorithm, and the tag manifests.
     let mut valid = complete.is_empty();
-    for (alg, m) in &manifests {
+    for (i, (alg, m)) in manifests.iter().enumerate() {
         let mut d = Vec::new();
-        for (path, want) in &m.entries {
+        for (line, (path, want)) in m.entries.iter().enumerate() {
             let Some(actual) = resolve(path) else {
                 continue;
             };
-            d.extend(compare(&reads, alg, actual, want, "fixity"));
+            d.extend(line_finding(i, line, alg, actual, want, "fixity"));
         }
         valid &= d.is_empty();
         let n = m.entries.len();
@@ -620,15 +747,18 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     }
     valid &= !manifests.is_empty();
     let mut tagfix = Vec::new();
-    for (alg, m) in &tagmanifests {
-        for (path, want) in &m.entries {
+    for (t, (alg, m)) in tagmanifests.iter().enumerate() {
+        let i = manifests.len() + t;
+        for (line, (path, want)) in m.entries.iter().enumerate() {
             match resolve(path) {
                 None => tagfix.push(detail(
                     "tagfixity.missing",
                     Some(&**path),
                     format!("tagmanifest-{alg}.txt 列出的文件不存在"),
                 )),
-                Some(actual) => tagfix.extend(compare(&reads, alg, actual, want, "tagfixity")),
+                Some(actual) => {
+                    tagfix.extend(line_finding(i, line, alg, actual, want, "tagfixity"))
+                }
             }
         }
     }
@@ -662,11 +792,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             format!("{} 份标签清单全部相符", tagmanifests.len()),
         ));
     }
-    // The manifests' lines are compared: only which manifests there are is
-    // needed from here on, not a line per file through the anjuan checks.
-    for m in manifests.values_mut().chain(tagmanifests.values_mut()) {
-        m.entries = Vec::new();
-    }
+    // The manifests' lines are kept: a file read again by the anjuan checks
+    // (`read_file`) is read for the digests of the manifests that list it.
 
     // ---- Payload-Oxum.
     let payload_bytes: u64 = payload.iter().map(|p| c.files[*p].size).sum();
@@ -779,19 +906,13 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     };
     let mut signers: BTreeSet<String> = BTreeSet::new();
     let mut package_signer: Option<String> = None;
-    let mut name = info
-        .get("External-Identifier")
-        .map(str::to_string)
-        .unwrap_or_else(|| c.top.trim_end_matches('/').to_string());
-    if deep {
-        let a = Anjuan::load(c, &reads, &mut readable);
-        if name.is_empty() {
-            name = a.handoff_name();
-        }
-        let mut run_checks = || {
+    if let Some((a, w)) = walked {
+        let run_checks = || {
             a.checks(
+                w,
                 c,
                 &reads,
+                &read_file,
                 &info,
                 &name,
                 opts,
@@ -938,7 +1059,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
 /// One manifest line against what was read: a `<kind>.unreadable` or
 /// `<kind>.mismatch` detail, or nothing when the digest matches.
 fn compare(reads: &Reads, alg: &str, file: &str, want: &Want, kind: &str) -> Option<Detail> {
-    let r = reads.get(file)?;
+    compare_read(reads.get(file)?, alg, file, want, kind)
+}
+
+/// One manifest line against what reading its file gave.
+fn compare_read(r: &Read, alg: &str, file: &str, want: &Want, kind: &str) -> Option<Detail> {
     if let Some(e) = r.error() {
         return Some(detail(
             &format!("{kind}.unreadable"),
