@@ -1838,29 +1838,23 @@ impl Ctx<'_> {
                 ));
             }
             self.with_read(loc, group, |r| {
-                if let Some(Ok(img)) = r.and_then(|r| r.image()) {
-                    if it.pages.u64() != Some(img.pages as u64) {
-                        w.props.push(item_d(
+                // The pages the metadata records against those the file has.
+                let pages = |actual: usize, has: &str| {
+                    (it.pages.u64() != Some(actual as u64)).then(|| {
+                        item_d(
                             "props.pages",
                             format!(
-                                "元数据记录 {} 页，图像文件为 {} 页",
-                                it.pages.u64().unwrap_or(0),
-                                img.pages
+                                "元数据记录 {} 页，{has} {actual} 页",
+                                it.pages.u64().unwrap_or(0)
                             ),
-                        ));
-                    }
+                        )
+                    })
+                };
+                if let Some(Ok(img)) = r.and_then(|r| r.image()) {
+                    w.props.extend(pages(img.pages, "图像文件为"));
                 }
                 if let Some(Ok(pdf)) = r.and_then(|r| r.pdf()) {
-                    if it.pages.u64() != Some(pdf.pages as u64) {
-                        w.props.push(item_d(
-                            "props.pages",
-                            format!(
-                                "元数据记录 {} 页，文件实有 {} 页",
-                                it.pages.u64().unwrap_or(0),
-                                pdf.pages
-                            ),
-                        ));
-                    }
+                    w.props.extend(pages(pdf.pages, "文件实有"));
                     let fmt = it.format.str();
                     let want = fmt.strip_prefix("PDF/A-").map(|v| v.to_ascii_uppercase());
                     if want.is_some() && want != pdf.pdfa {
