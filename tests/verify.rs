@@ -950,6 +950,7 @@ fn case_by_case_checks_find_a_middle_case_tampered_and_do_not_depend_on_zip_orde
     let items = j["文件"].as_array_mut().unwrap();
     assert!(items.len() >= 2);
     items[0]["题名"] = Value::from("被改动的题名");
+    items[0]["页数"] = Value::from(99);
     let changed = items[0]["档号"].as_str().unwrap().to_string();
     items[1]["密级"] = Value::from("特级");
     let secret = items[1]["档号"].as_str().unwrap().to_string();
@@ -986,6 +987,11 @@ fn case_by_case_checks_find_a_middle_case_tampered_and_do_not_depend_on_zip_orde
             "meta.classification",
             &secret
         ),
+        "{}",
+        failures(&r).join("\n")
+    );
+    assert!(
+        found("authenticity.file-properties", "props.pages", &changed),
         "{}",
         failures(&r).join("\n")
     );
