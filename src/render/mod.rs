@@ -642,8 +642,6 @@ pub struct CaseDone {
     pub kept: usize,
 }
 
-/// The office settings that reach the page (see [`record::Inputs::settings`]),
-/// with the seal image's digest.
 /// [`Renderer::run_chunked`] with `threads` workers.
 fn run_workers<T: Sync, R: Send>(
     threads: usize,
@@ -727,6 +725,8 @@ fn pool(n: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
         .build()
 }
 
+/// The office settings that reach the page (see [`record::Inputs::settings`]),
+/// with the seal image's digest.
 fn settings_digest(cfg: &Config, seal: &str) -> String {
     let v = serde_json::json!({
         "office": cfg.office,
