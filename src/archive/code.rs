@@ -131,14 +131,60 @@ pub struct RegisterFile {
     pub items: Vec<Entry>,
 }
 
-/// The register, parsed and checked.
+/// The register, parsed and checked. Kept compact (about 40 bytes an
+/// entry): a county's registers grow by 90,000 entries a year, and `pack`
+/// holds the register for its whole run. Series, case numbers and file names
+/// are each kept once; an entry is four numbers.
 #[derive(Clone, Debug, Default)]
 pub struct Register {
-    entries: Vec<(ArchiveCode, Entry)>,
-    by_paper: BTreeMap<(String, String), usize>,
+    /// Each series of 档号 once (its code with 件号 0), and its number.
+    series: Vec<ArchiveCode>,
+    series_no: BTreeMap<Series, u32>,
+    /// Case numbers and file names, each once.
+    cases: Names,
+    files: Names,
+    /// The entries in the order given.
+    slots: Vec<Slot>,
+    /// Each case's entries (by the case's number in `cases`).
+    by_case: Vec<Vec<u32>>,
     /// The highest number given in each series (so that numbering a case does
     /// not scan the whole register: that was quadratic in the cases).
     last: BTreeMap<Series, u32>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    series: u32,
+    item: u32,
+    case: u32,
+    file: u32,
+}
+
+/// Strings kept once each, by number.
+#[derive(Clone, Debug, Default)]
+struct Names {
+    list: Vec<Box<str>>,
+    index: std::collections::HashMap<Box<str>, u32>,
+}
+
+impl Names {
+    fn get(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.get(s) {
+            return i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(s.into());
+        self.index.insert(s.into(), i);
+        i
+    }
+
+    fn name(&self, i: u32) -> &str {
+        &self.list[i as usize]
+    }
 }
 
 /// What is wrong with a register or with numbering against it.
@@ -195,11 +241,14 @@ impl Register {
         let mut seen = BTreeSet::new();
         for (i, e) in file.items.into_iter().enumerate() {
             let code = ArchiveCode::parse(&e.code).map_err(|m| NumberingError::Code(i + 1, m))?;
-            if !seen.insert(code.clone()) {
+            // (The code is kept as numbers and printed again: it must print as written.)
+            if code.to_string() != e.code {
+                return Err(NumberingError::Code(i + 1, format!("“{}”", e.code)));
+            }
+            if !seen.insert((reg.series_of(&code), code.item)) {
                 return Err(NumberingError::Duplicate(e.code));
             }
-            let key = (e.case.clone(), e.file.clone());
-            if reg.by_paper.insert(key, reg.entries.len()).is_some() {
+            if reg.code_of(&e.case, &e.file).is_some() {
                 return Err(NumberingError::Duplicate(format!(
                     "{} {} 有两个档号",
                     e.case, e.file
@@ -207,51 +256,107 @@ impl Register {
             }
             let last = reg.last.entry(code.series()).or_insert(0);
             *last = (*last).max(code.item);
-            reg.entries.push((code, e));
+            reg.add(&code, &e.case, &e.file);
         }
         reg.check_continuous()?;
         Ok(reg)
     }
 
+    /// The number of a series, given it if new.
+    fn series_of(&mut self, code: &ArchiveCode) -> u32 {
+        let key = code.series();
+        if let Some(n) = self.series_no.get(&key) {
+            return *n;
+        }
+        let n = self.series.len() as u32;
+        self.series.push(ArchiveCode {
+            item: 0,
+            ..code.clone()
+        });
+        self.series_no.insert(key, n);
+        n
+    }
+
+    fn add(&mut self, code: &ArchiveCode, case: &str, file: &str) {
+        let slot = Slot {
+            series: self.series_of(code),
+            item: code.item,
+            case: self.cases.intern(case),
+            file: self.files.intern(file),
+        };
+        if self.by_case.len() <= slot.case as usize {
+            self.by_case.resize_with(slot.case as usize + 1, Vec::new);
+        }
+        self.by_case[slot.case as usize].push(self.slots.len() as u32);
+        self.slots.push(slot);
+    }
+
+    fn code(&self, s: &Slot) -> ArchiveCode {
+        ArchiveCode {
+            item: s.item,
+            ..self.series[s.series as usize].clone()
+        }
+    }
+
+    fn entry(&self, s: &Slot) -> (ArchiveCode, Entry) {
+        let code = self.code(s);
+        let entry = Entry {
+            code: code.to_string(),
+            case: self.cases.name(s.case).to_string(),
+            file: self.files.name(s.file).to_string(),
+        };
+        (code, entry)
+    }
+
     /// Every series runs 1..n.
     fn check_continuous(&self) -> Result<(), NumberingError> {
-        let mut series: BTreeMap<Series, (String, BTreeSet<u32>)> = BTreeMap::new();
-        for (c, _) in &self.entries {
-            series
-                .entry(c.series())
-                .or_insert_with(|| (c.prefix(), BTreeSet::new()))
-                .1
-                .insert(c.item);
+        let mut items: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); self.series.len()];
+        for s in &self.slots {
+            items[s.series as usize].insert(s.item);
         }
-        for (_, (prefix, items)) in series {
+        let mut gaps: Vec<(&ArchiveCode, Vec<u32>)> = Vec::new();
+        for (series, items) in self.series.iter().zip(&items) {
             let max = items.iter().copied().max().unwrap_or(0);
             let missing: Vec<u32> = (1..=max).filter(|n| !items.contains(n)).collect();
             if !missing.is_empty() {
-                return Err(NumberingError::Gap {
-                    series: prefix,
-                    missing,
-                });
+                gaps.push((series, missing));
             }
         }
-        Ok(())
+        // The first series in code order, as before.
+        match gaps.into_iter().min_by(|a, b| a.0.cmp(b.0)) {
+            Some((series, missing)) => Err(NumberingError::Gap {
+                series: series.prefix(),
+                missing,
+            }),
+            None => Ok(()),
+        }
     }
 
-    pub fn entries(&self) -> impl Iterator<Item = &(ArchiveCode, Entry)> {
-        self.entries.iter()
+    /// Every entry, in the order given.
+    pub fn entries(&self) -> impl Iterator<Item = (ArchiveCode, Entry)> + '_ {
+        self.slots.iter().map(|s| self.entry(s))
     }
 
-    pub fn code_of(&self, case: &str, file: &str) -> Option<&ArchiveCode> {
-        self.by_paper
-            .get(&(case.to_string(), file.to_string()))
-            .map(|&i| &self.entries[i].0)
+    pub fn code_of(&self, case: &str, file: &str) -> Option<ArchiveCode> {
+        let f = self.files.get(file)?;
+        self.slots_of(case)
+            .find(|s| s.file == f)
+            .map(|s| self.code(s))
+    }
+
+    fn slots_of<'a>(&'a self, case: &str) -> impl Iterator<Item = &'a Slot> + 'a {
+        let at = self
+            .cases
+            .get(case)
+            .and_then(|c| self.by_case.get(c as usize));
+        at.into_iter().flatten().map(|&i| &self.slots[i as usize])
     }
 
     /// Entries of one case, by file name.
-    pub fn of_case<'a>(&'a self, case: &'a str) -> impl Iterator<Item = &'a (ArchiveCode, Entry)> {
-        self.by_paper
-            .range((case.to_string(), String::new())..)
-            .take_while(move |((c, _), _)| c == case)
-            .filter_map(|(_, &i)| self.entries.get(i))
+    pub fn of_case(&self, case: &str) -> impl Iterator<Item = (ArchiveCode, Entry)> + '_ {
+        let mut slots: Vec<&Slot> = self.slots_of(case).collect();
+        slots.sort_by(|a, b| self.files.name(a.file).cmp(self.files.name(b.file)));
+        slots.into_iter().map(|s| self.entry(s))
     }
 
     /// Codes for a case's papers (in filing order): the registered ones, or the
@@ -262,17 +367,15 @@ impl Register {
         papers: &[String],
         template: &ArchiveCode,
     ) -> Result<Vec<ArchiveCode>, NumberingError> {
-        let registered: Vec<&(ArchiveCode, Entry)> = self.of_case(case).collect();
-        if !registered.is_empty() {
-            let codes: Option<Vec<ArchiveCode>> = papers
-                .iter()
-                .map(|f| self.code_of(case, f).cloned())
-                .collect();
+        let registered = self.slots_of(case).count();
+        if registered > 0 {
+            let codes: Option<Vec<ArchiveCode>> =
+                papers.iter().map(|f| self.code_of(case, f)).collect();
             return match codes {
-                Some(c) if registered.len() == papers.len() => Ok(c),
+                Some(c) if registered == papers.len() => Ok(c),
                 _ => Err(NumberingError::Changed {
                     case: case.to_string(),
-                    registered: registered.len(),
+                    registered,
                     now: papers.len(),
                 }),
             };
@@ -285,16 +388,7 @@ impl Register {
                 item: next,
                 ..template.clone()
             };
-            self.by_paper
-                .insert((case.to_string(), f.clone()), self.entries.len());
-            self.entries.push((
-                code.clone(),
-                Entry {
-                    code: code.to_string(),
-                    case: case.to_string(),
-                    file: f.clone(),
-                },
-            ));
+            self.add(&code, case, f);
             out.push(code);
         }
         if let Some(code) = out.last() {
@@ -305,10 +399,17 @@ impl Register {
 
     /// The register as written to disk: entries by series and number.
     pub fn to_text(&self) -> String {
-        let mut items: Vec<&(ArchiveCode, Entry)> = self.entries.iter().collect();
-        items.sort_by(|a, b| a.0.cmp(&b.0));
+        // In code order: by series (as their codes compare), then 件号.
+        let mut order: Vec<u32> = (0..self.series.len() as u32).collect();
+        order.sort_by(|a, b| self.series[*a as usize].cmp(&self.series[*b as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, s) in order.into_iter().enumerate() {
+            rank[s as usize] = r as u32;
+        }
+        let mut slots: Vec<&Slot> = self.slots.iter().collect();
+        slots.sort_by_key(|s| (rank[s.series as usize], s.item));
         let file = RegisterFile {
-            items: items.into_iter().map(|(_, e)| e.clone()).collect(),
+            items: slots.into_iter().map(|s| self.entry(s).1).collect(),
         };
         let body = toml::to_string(&file).expect("register serialises");
         format!(

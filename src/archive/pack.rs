@@ -11,6 +11,13 @@
 //! manifests, the handoff form and the tag manifests, which sort after the
 //! payload, are made from the digests and written last. Refusals are collected
 //! and returned together, so a clerk sees every problem in one run.
+//!
+//! Memory does not grow with the year: a case is held only while it is worked
+//! on ([`CaseRef`] is read again, and must be the text that was checked); what
+//! the first pass learns of each paper ([`KeptStore`]), the payload list
+//! ([`PayloadList`]), the catalogue's rows and the signatures wait in temporary
+//! files of the work folder; the manifests are written line by line as the
+//! digests come.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -18,6 +25,7 @@ use std::path::{Path, PathBuf};
 use minisign::{PublicKey, SecretKey};
 use rayon::prelude::*;
 use serde_json::{json, Value};
+use sha2::Digest as _;
 
 use super::bag::{self, Alg, BagInfo, Digests, Manifest};
 use super::catalogue::{self, Action, Catalogue, Item, Row};
@@ -25,6 +33,7 @@ use super::code::{ArchiveCode, Register};
 use super::zipout::{Content, ZipOutError, ZipWriter};
 use crate::case::date::Date;
 use crate::case::model::Case;
+use crate::case::CaseFile;
 use crate::config::Config;
 use crate::render::plan::{self, Job, Kind};
 use crate::render::record::{FontFile, FontHashes, Record};
@@ -82,6 +91,7 @@ pub enum Reason {
     Numbering,
     NoOriginal,
     BadOriginal,
+    CaseChanged,
 }
 
 impl Reason {
@@ -99,6 +109,7 @@ impl Reason {
             Reason::Numbering => "件号不连续或登记不符 (numbering)",
             Reason::NoOriginal => "缺少收到的原件 (no received original)",
             Reason::BadOriginal => "收到的原件不可用 (received file unusable)",
+            Reason::CaseChanged => "案件记录在打包过程中被改动 (case record changed while packing)",
         }
     }
 
@@ -120,6 +131,7 @@ impl Reason {
             Reason::NoOriginal | Reason::BadOriginal => {
                 "扫描收到的原件（PDF、JPEG、PNG 或 TIFF），放在办公室目录中（如 originals/），在案件记录的该字段写相对于 anjuan.toml 所在目录的路径；anjuan 生成的参考副本不能代替原件归档"
             }
+            Reason::CaseChanged => "打包时不要编辑案件记录和文书：编辑完成后重新运行 anjuan pack",
         }
     }
 }
@@ -201,7 +213,7 @@ pub struct Prepared {
     /// `bag-info.txt` and `bagit.txt`, the zip's first entries.
     head: Vec<(String, Vec<u8>)>,
     /// Sorted by path.
-    payload: Vec<Payload>,
+    payload: PayloadList,
     /// The papers' signatures.
     blobs: Blobs,
     description: String,
@@ -254,9 +266,10 @@ struct Filed {
     fonts: Box<[u16]>,
     sig: Option<SigFile>,
     code: Option<ArchiveCode>,
-    /// A received file (a paper of another body, or an incoming paper): its
-    /// format; filed byte for byte, with no render record and no office signature.
-    received: Option<crate::case::original::Format>,
+    /// A received file (a paper of another body, or an incoming paper), as it
+    /// was identified; filed byte for byte, with no render record and no
+    /// office signature.
+    received: Option<Received>,
 }
 
 struct SigFile {
@@ -270,6 +283,22 @@ struct SigFile {
 }
 
 impl SigFile {
+    /// A signature file's text, read.
+    fn parse(
+        text: &str,
+        place: (u64, u64),
+        recorded_time: Option<String>,
+    ) -> Result<SigFile, String> {
+        let b = sign::SigBox::parse(text).map_err(|e| e.to_string())?;
+        Ok(SigFile {
+            key_id: b.key_id(),
+            comment: b.trusted_comment.clone(),
+            place,
+            sums: Sums::of_bytes(text.as_bytes()),
+            recorded_time,
+        })
+    }
+
     /// 签名时间 for the metadata: the time in the signed trusted comment, else the
     /// render record's; for a signature made before anjuan recorded times, the
     /// paper's date (all that is known).
@@ -529,7 +558,7 @@ struct Payload {
 /// What a paper's bytes must be, kept small: the rest of [`Check`] (the case
 /// and file, the signature's text and comment) is derived when it is read.
 struct PaperCheck {
-    paper: &'static str,
+    paper: Box<str>,
     recorded_sha256: Box<str>,
     sniffed: Option<Sums>,
     /// Its signature in [`Blobs`].
@@ -620,6 +649,277 @@ impl Payload {
     }
 }
 
+/// The payload list, kept group by group in a temporary file of the work
+/// folder (a case's files are one group, each file at the top of `data/` one
+/// of its own), with only each group's name, place and count in memory: as
+/// [`Payload`]s a 10,000-case year's 180,000 files would take ~80 MB.
+struct PayloadList {
+    store: Blobs,
+    groups: Vec<Group>,
+    /// The received files' paths (few), by number.
+    paths: Vec<Box<Path>>,
+    files: usize,
+    bytes: u64,
+}
+
+struct Group {
+    /// `data/<case>/`, or the one file's name: groups sort as their files do,
+    /// since no file at the top of `data/` is named like a case folder.
+    key: Box<str>,
+    place: (u64, u64),
+}
+
+impl PayloadList {
+    fn new(work: &Path) -> Result<PayloadList, PackError> {
+        Ok(PayloadList {
+            store: Blobs::new(work)?,
+            groups: Vec::new(),
+            paths: Vec::new(),
+            files: 0,
+            bytes: 0,
+        })
+    }
+
+    /// Keeps `items`, all named under `key`, as one group in name order.
+    fn push_group(&mut self, key: String, mut items: Vec<Payload>) -> std::io::Result<()> {
+        if let Some(p) = items.iter().find(|p| !p.rel.starts_with(key.as_str())) {
+            return Err(std::io::Error::other(format!(
+                "内部错误：{} 不在 {key} 之下 (not in its group)",
+                p.rel
+            )));
+        }
+        items.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+        let mut buf = Vec::with_capacity(items.len() * 200);
+        put_u64(&mut buf, items.len() as u64);
+        for p in &items {
+            self.encode(p, &mut buf);
+            self.files += 1;
+            self.bytes += p.size;
+        }
+        let place = self.store.put(&buf)?;
+        self.groups.push(Group {
+            key: key.into(),
+            place,
+        });
+        Ok(())
+    }
+
+    /// Keeps one file at the top of `data/`.
+    fn push(&mut self, p: Payload) -> std::io::Result<()> {
+        let key = p.rel.to_string();
+        self.push_group(key, vec![p])
+    }
+
+    /// Groups in name order (so their files are, across groups).
+    fn sort(&mut self) {
+        self.groups
+            .sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+    }
+
+    /// Each group's files, in name order (after [`PayloadList::sort`]).
+    fn groups(&self) -> impl Iterator<Item = std::io::Result<Vec<Payload>>> + '_ {
+        self.groups.iter().map(|g| {
+            let data = self.store.get(g.place)?;
+            let mut r = Reader(&data);
+            let n = r.u64()?;
+            (0..n).map(|_| self.decode(&mut r)).collect()
+        })
+    }
+
+    /// Visits every file, in name order (after [`PayloadList::sort`]).
+    fn each(&self, f: &mut dyn FnMut(&Payload)) -> std::io::Result<()> {
+        for g in self.groups() {
+            for p in &g? {
+                f(p);
+            }
+        }
+        Ok(())
+    }
+
+    fn encode(&mut self, p: &Payload, out: &mut Vec<u8>) {
+        put_bytes(out, p.rel.as_bytes());
+        put_u64(out, p.size);
+        match &p.source {
+            Source::Paper => out.push(0),
+            Source::Made => out.push(1),
+            Source::Spilled => out.push(2),
+            Source::At(path) => {
+                out.push(3);
+                put_u64(out, self.paths.len() as u64);
+                self.paths.push(path.clone());
+            }
+            Source::Blob(at, len) => {
+                out.push(4);
+                put_u64(out, *at);
+                put_u64(out, *len);
+            }
+        }
+        put_sums(out, p.sums.as_ref());
+        match &p.check {
+            None => out.push(0),
+            Some(c) => {
+                out.push(1);
+                put_bytes(out, c.paper.as_bytes());
+                put_bytes(out, c.recorded_sha256.as_bytes());
+                put_sums(out, c.sniffed.as_ref());
+                match c.sig {
+                    None => out.push(0),
+                    Some((at, len)) => {
+                        out.push(1);
+                        put_u64(out, at);
+                        put_u64(out, len);
+                    }
+                }
+            }
+        }
+        put_u64(out, p.fonts.len() as u64);
+        for f in p.fonts.iter() {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+    }
+
+    fn decode(&self, r: &mut Reader<'_>) -> std::io::Result<Payload> {
+        let rel = r.string()?.into_boxed_str();
+        let size = r.u64()?;
+        let source = match r.u8()? {
+            0 => Source::Paper,
+            1 => Source::Made,
+            2 => Source::Spilled,
+            3 => {
+                let i = r.u64()? as usize;
+                Source::At(self.paths.get(i).cloned().ok_or_else(bad_record)?)
+            }
+            4 => Source::Blob(r.u64()?, r.u64()?),
+            _ => return Err(bad_record()),
+        };
+        let sums = r.sums()?;
+        let check = match r.u8()? {
+            0 => None,
+            _ => Some(Box::new(PaperCheck {
+                paper: r.string()?.into_boxed_str(),
+                recorded_sha256: r.string()?.into_boxed_str(),
+                sniffed: r.sums()?,
+                sig: match r.u8()? {
+                    0 => None,
+                    _ => Some((r.u64()?, r.u64()?)),
+                },
+            })),
+        };
+        let n = r.u64()? as usize;
+        let fonts = (0..n)
+            .map(|_| r.take(2).map(|b| u16::from_le_bytes([b[0], b[1]])))
+            .collect::<std::io::Result<Vec<u16>>>()?
+            .into_boxed_slice();
+        Ok(Payload {
+            rel,
+            size,
+            source,
+            sums,
+            check,
+            fonts,
+        })
+    }
+}
+
+fn bad_record() -> std::io::Error {
+    std::io::Error::other("内部错误：临时清单损坏 (payload list damaged)")
+}
+
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u64(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+fn put_opt_bytes(out: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        None => out.push(0),
+        Some(b) => {
+            out.push(1);
+            put_bytes(out, b);
+        }
+    }
+}
+
+fn put_place(out: &mut Vec<u8>, p: Option<(u64, u64)>) {
+    match p {
+        None => out.push(0),
+        Some((at, len)) => {
+            out.push(1);
+            put_u64(out, at);
+            put_u64(out, len);
+        }
+    }
+}
+
+fn put_sums(out: &mut Vec<u8>, s: Option<&Sums>) {
+    match s {
+        None => out.push(0),
+        Some(s) => {
+            out.push(1);
+            out.extend_from_slice(&s.0);
+        }
+    }
+}
+
+/// Reads back what the `put_` functions wrote.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> std::io::Result<&[u8]> {
+        if self.0.len() < n {
+            return Err(bad_record());
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+
+    fn u8(&mut self) -> std::io::Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u64(&mut self) -> std::io::Result<u64> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    fn string(&mut self) -> std::io::Result<String> {
+        let n = self.u64()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| bad_record())
+    }
+
+    fn opt_string(&mut self) -> std::io::Result<Option<String>> {
+        Ok(match self.u8()? {
+            0 => None,
+            _ => Some(self.string()?),
+        })
+    }
+
+    fn place(&mut self) -> std::io::Result<Option<(u64, u64)>> {
+        Ok(match self.u8()? {
+            0 => None,
+            _ => Some((self.u64()?, self.u64()?)),
+        })
+    }
+
+    fn sums(&mut self) -> std::io::Result<Option<Sums>> {
+        Ok(match self.u8()? {
+            0 => None,
+            _ => {
+                let mut s = [0u8; 64];
+                s.copy_from_slice(self.take(64)?);
+                Some(Sums(s))
+            }
+        })
+    }
+}
+
 /// The font files of the package, each once; a file names its fonts by place.
 #[derive(Default)]
 struct FontTable {
@@ -656,7 +956,7 @@ impl FontTable {
 /// of the record as a JSON value, without holding the lists of users.
 fn write_fonts_json(
     fonts: &FontTable,
-    payload: &[Payload],
+    payload: &Each<'_>,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     use serde::ser::SerializeMap as _;
@@ -668,15 +968,24 @@ fn write_fonts_json(
             .filter_map(|k| keys.iter().find(|x| **x == k.as_str()).copied())
             .collect()
     }
-    struct Users<'a>(&'a [Payload], u16);
+    struct Users<'a>(&'a Each<'a>, u16);
     impl serde::Serialize for Users<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(
-                self.0
-                    .iter()
-                    .filter(|p| p.fonts.contains(&self.1))
-                    .map(|p| &*p.rel),
-            )
+            use serde::ser::{Error as _, SerializeSeq as _};
+            let mut seq = s.serialize_seq(None)?;
+            let mut failed = None;
+            (self.0)(&mut |p| {
+                if failed.is_none() && p.fonts.contains(&self.1) {
+                    if let Err(e) = seq.serialize_element(&*p.rel) {
+                        failed = Some(e);
+                    }
+                }
+            })
+            .map_err(S::Error::custom)?;
+            match failed {
+                Some(e) => Err(e),
+                None => seq.end(),
+            }
         }
     }
     struct Font<'a>(&'a FontFile, Users<'a>);
@@ -709,7 +1018,9 @@ fn write_fonts_json(
     }
     // In the order of the font files; a font that made nothing is left out.
     let mut sorted: Vec<(&FontFile, u16)> = fonts.index.iter().map(|(f, i)| (f, *i)).collect();
-    sorted.retain(|(_, i)| payload.iter().any(|p| p.fonts.contains(i)));
+    let mut used: BTreeSet<u16> = BTreeSet::new();
+    payload(&mut |p| used.extend(p.fonts.iter().copied()))?;
+    sorted.retain(|(_, i)| used.contains(i));
     let record = Record(
         sorted
             .into_iter()
@@ -721,6 +1032,9 @@ fn write_fonts_json(
     std::io::Write::write_all(&mut w, b"\n")?;
     std::io::Write::flush(&mut w)
 }
+
+/// Visits every payload file in name order.
+type Each<'a> = dyn Fn(&mut dyn FnMut(&Payload)) -> std::io::Result<()> + 'a;
 
 /// `说明` of `fonts.json`.
 const FONTS_NOTE: &str = "制作本包内各 PDF 所用的字体文件（文件名与 SHA-256）及使用它们的文件";
@@ -756,8 +1070,455 @@ pub fn retention_of(case: &Case, cfg: &Config) -> crate::case::model::Retention 
 /// bundle: every case of the office; those not closed in that year are left
 /// out). `register` gains the new numbers; the caller saves it after the zip is
 /// in place.
+/// A case to pack, as it was checked. Its file is read again each time the
+/// case is needed (twice while packing), so that a county's year is never held
+/// in memory at once (a parsed case with its papers is ~16 KB); the text read
+/// must be the one that was checked, or the case is refused.
+#[derive(Clone, Debug)]
+pub struct CaseRef {
+    pub path: PathBuf,
+    pub id: String,
+    /// The date it was closed, if it was.
+    pub close: Option<Date>,
+    sha256: [u8; 32],
+}
+
+impl CaseRef {
+    pub fn of(cf: &CaseFile) -> CaseRef {
+        CaseRef {
+            path: cf.source.path.clone(),
+            id: cf.case.id.clone(),
+            close: cf.case.close.as_ref().map(|c| c.date),
+            sha256: sha2::Sha256::digest(cf.source.text.as_bytes()).into(),
+        }
+    }
+
+    /// The case read again, as it was checked (its office filled in).
+    fn load(&self, cfg: &Config) -> Result<Case, Refusal> {
+        let refuse = |detail: String| Refusal {
+            case: self.id.clone(),
+            file: None,
+            reason: Reason::CaseChanged,
+            detail,
+        };
+        let source = match crate::source::Source::read(&self.path) {
+            Ok(Ok(s)) => s,
+            Ok(Err(l)) => return Err(refuse(l.to_string())),
+            Err(e) => return Err(refuse(e.to_string())),
+        };
+        if <[u8; 32]>::from(sha2::Sha256::digest(source.text.as_bytes())) != self.sha256 {
+            return Err(refuse(format!(
+                "{} 在检查之后被修改 (changed after it was checked)",
+                self.path.display()
+            )));
+        }
+        let mut case: Case = source.parse().map_err(|l| refuse(l.to_string()))?;
+        if case.office.is_none() {
+            case.office = Some(cfg.office.name.clone());
+        }
+        Ok(case)
+    }
+}
+
+/// What the first pass learnt of a paper, for the second: its render record's
+/// figures, its signature's place in [`Blobs`], its 件号, or the received file
+/// as it was identified. Kept on disk, a case at a time ([`KeptStore`]): the
+/// second pass reads no paper, record or signature file again.
+#[derive(Clone, Debug, PartialEq)]
+struct Kept {
+    /// The file's size when it was planned.
+    size: u64,
+    pages: usize,
+    /// SHA-256 from the render record.
+    recorded_sha256: String,
+    fonts: Box<[u16]>,
+    /// 签名时间 as the render record has it.
+    signed_at: Option<String>,
+    /// Its signature's text, in [`Blobs`].
+    sig: Option<(u64, u64)>,
+    /// Its 件号 (the rest of its 档号 is the case's series).
+    item: u32,
+    received: Option<Received>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Received {
+    path: PathBuf,
+    file_name: String,
+    pages: usize,
+    size: u64,
+    digests: Digests,
+    format: crate::case::original::Format,
+}
+
+const FORMATS: [crate::case::original::Format; 4] = [
+    crate::case::original::Format::Pdf,
+    crate::case::original::Format::Jpeg,
+    crate::case::original::Format::Png,
+    crate::case::original::Format::Tiff,
+];
+
+/// The [`Kept`] papers of each case, in a temporary file of the work folder;
+/// in memory, one place a case.
+struct KeptStore {
+    store: Blobs,
+    /// Received files' paths (few), by number.
+    paths: Vec<PathBuf>,
+    places: Vec<(u64, u64)>,
+}
+
+impl KeptStore {
+    fn new(work: &Path) -> Result<KeptStore, PackError> {
+        Ok(KeptStore {
+            store: Blobs::new(work)?,
+            paths: Vec::new(),
+            places: Vec::new(),
+        })
+    }
+
+    /// Keeps the next case's papers.
+    fn push(&mut self, kept: &[Kept]) -> std::io::Result<()> {
+        let mut out = Vec::with_capacity(kept.len() * 160);
+        put_u64(&mut out, kept.len() as u64);
+        for k in kept {
+            put_u64(&mut out, k.size);
+            put_u64(&mut out, k.pages as u64);
+            put_bytes(&mut out, k.recorded_sha256.as_bytes());
+            put_u64(&mut out, k.fonts.len() as u64);
+            for f in k.fonts.iter() {
+                out.extend_from_slice(&f.to_le_bytes());
+            }
+            put_opt_bytes(&mut out, k.signed_at.as_deref().map(str::as_bytes));
+            put_place(&mut out, k.sig);
+            put_u64(&mut out, k.item as u64);
+            match &k.received {
+                None => out.push(0),
+                Some(r) => {
+                    out.push(1);
+                    put_u64(&mut out, self.paths.len() as u64);
+                    self.paths.push(r.path.clone());
+                    put_bytes(&mut out, r.file_name.as_bytes());
+                    put_u64(&mut out, r.pages as u64);
+                    put_u64(&mut out, r.size);
+                    put_sums(&mut out, Some(&Sums::of(&r.digests)));
+                    out.push(FORMATS.iter().position(|f| *f == r.format).unwrap_or(0) as u8);
+                }
+            }
+        }
+        let place = self.store.put(&out)?;
+        self.places.push(place);
+        Ok(())
+    }
+
+    /// The papers kept of the `i`-th case.
+    fn get(&self, i: usize) -> std::io::Result<Vec<Kept>> {
+        let place = *self.places.get(i).ok_or_else(bad_record)?;
+        let data = self.store.get(place)?;
+        let mut r = Reader(&data);
+        let n = r.u64()?;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let size = r.u64()?;
+            let pages = r.u64()? as usize;
+            let recorded_sha256 = r.string()?;
+            let nf = r.u64()? as usize;
+            let fonts = (0..nf)
+                .map(|_| r.take(2).map(|b| u16::from_le_bytes([b[0], b[1]])))
+                .collect::<std::io::Result<Vec<u16>>>()?
+                .into_boxed_slice();
+            let signed_at = r.opt_string()?;
+            let sig = r.place()?;
+            let item = r.u64()? as u32;
+            let received = match r.u8()? {
+                0 => None,
+                _ => {
+                    let path = self
+                        .paths
+                        .get(r.u64()? as usize)
+                        .cloned()
+                        .ok_or_else(bad_record)?;
+                    Some(Received {
+                        path,
+                        file_name: r.string()?,
+                        pages: r.u64()? as usize,
+                        size: r.u64()?,
+                        digests: r.sums()?.ok_or_else(bad_record)?.digests(),
+                        format: *FORMATS.get(r.u8()? as usize).ok_or_else(bad_record)?,
+                    })
+                }
+            };
+            out.push(Kept {
+                size,
+                pages,
+                recorded_sha256,
+                fonts,
+                signed_at,
+                sig,
+                item,
+                received,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The papers the record of `case` calls for, in filing order, each checked as
+/// far as it can be without reading it (received files are read, to identify
+/// them; signatures go into `blobs`); what is wrong goes to `refusals`.
+fn file_papers(
+    case: &Case,
+    opts: &Options,
+    blobs: &mut Blobs,
+    fonts: &mut FontTable,
+    refusals: &mut Vec<Refusal>,
+) -> Result<Vec<Filed>, PackError> {
+    let cfg = opts.config;
+    let dir = opts.papers.join(&case.id);
+    let record = match std::fs::read_to_string(dir.join(crate::render::record::FILE_NAME)) {
+        Ok(t) => Record::parse(&t).map_err(|m| PackError::Io {
+            path: dir.join(crate::render::record::FILE_NAME),
+            message: m,
+        })?,
+        Err(_) => Record::default(),
+    };
+    let jobs = plan::dossier_jobs(case, cfg);
+    let mut papers = Vec::new();
+    for job in plan::filing_order(&jobs, &cfg.archive.order) {
+        if let Some((field, original)) = plan::original_of(case, job) {
+            // A paper of another body, or an incoming paper: the received file.
+            let field = match job.incoming {
+                Some(i) => format!("incoming[{i}].file"),
+                None => field.to_string(),
+            };
+            let refuse = |reason: Reason, detail: String| Refusal {
+                case: case.id.clone(),
+                file: Some(field.clone()),
+                reason,
+                detail,
+            };
+            let Some(rel) = original else {
+                refusals.push(refuse(
+                    Reason::NoOriginal,
+                    format!(
+                        "记录有{}（{}），但 {field} 没有写收到的原件；参考副本不作归档",
+                        job.kind.name(),
+                        plan::author_of(case, job)
+                    ),
+                ));
+                continue;
+            };
+            // Read once here to identify it (its pages go into the dossier
+            // papers, made before the zip); hashed from the same bytes.
+            let loaded = crate::case::original::load(&opts.root, rel).and_then(|(path, bytes)| {
+                let sniffed = crate::case::original::sniff(&bytes)?;
+                // Named like the other items, with the format's extension.
+                let stem = job
+                    .file_name
+                    .rsplit_once('.')
+                    .map(|(s, _)| s.to_string())
+                    .unwrap_or_else(|| job.file_name.clone());
+                Ok(Received {
+                    path,
+                    file_name: format!("{stem}.{}", sniffed.format.ext()),
+                    pages: sniffed.pages,
+                    size: bytes.len() as u64,
+                    digests: Digests::of(&bytes),
+                    format: sniffed.format,
+                })
+            });
+            match loaded {
+                Err(m) => refusals.push(refuse(Reason::BadOriginal, m)),
+                Ok(r) => papers.push(Filed::received(job, r, None)),
+            }
+            continue;
+        }
+        let path = dir.join(&job.file_name);
+        let refuse = |reason: Reason, detail: String| Refusal {
+            case: case.id.clone(),
+            file: Some(job.file_name.clone()),
+            reason,
+            detail,
+        };
+        let size = match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Some(m.len()),
+            _ => None,
+        };
+        let Some(size) = size else {
+            refusals.push(match job.delivery {
+                Some(d) => refuse(
+                    Reason::MissingReceipt,
+                    format!(
+                        "{}的送达回证（{} 送达）不在 {}",
+                        case.deliveries[d].paper.zh(),
+                        case.deliveries[d].time.date().chinese(),
+                        dir.display()
+                    ),
+                ),
+                None => refuse(Reason::MissingPaper, format!("不在 {}", dir.display())),
+            });
+            continue;
+        };
+        let Some(rec) = record.papers.get(&job.file_name) else {
+            refusals.push(refuse(
+                Reason::NoRenderRecord,
+                format!("{} 中没有这份文书", crate::render::record::FILE_NAME),
+            ));
+            continue;
+        };
+        let sig_path = sign::sig_path(&path);
+        let sig = match std::fs::read_to_string(&sig_path) {
+            Ok(text) => match SigFile::parse(&text, (0, 0), rec.signed_at.clone()) {
+                Ok(mut s) => {
+                    s.place = blobs.put(text.as_bytes()).map_err(io(&sig_path))?;
+                    Some(s)
+                }
+                Err(e) => {
+                    refusals.push(refuse(Reason::BadSignature, e));
+                    continue;
+                }
+            },
+            Err(_) => None,
+        };
+        if sig.is_none() && opts.require_signatures {
+            refusals.push(refuse(
+                Reason::Unsigned,
+                format!("没有签名文件 {}", sig_path.display()),
+            ));
+            continue;
+        }
+        papers.push(Filed {
+            job: job.clone(),
+            path,
+            pages: rec.pages,
+            size,
+            recorded_sha256: rec.sha256.clone(),
+            sniffed: None,
+            fonts: fonts.intern(rec.fonts.clone())?,
+            sig,
+            code: None,
+            received: None,
+        });
+    }
+    Ok(papers)
+}
+
+/// The papers of `case` again, from what the first pass kept of them (no file
+/// is read but the signatures in `blobs`), numbered in `series`. A case whose
+/// papers are not those the first pass found is refused.
+fn file_again(
+    case: &Case,
+    opts: &Options,
+    kept: Vec<Kept>,
+    series: Option<&ArchiveCode>,
+    blobs: &Blobs,
+) -> Result<Vec<Filed>, PackError> {
+    let cfg = opts.config;
+    let dir = opts.papers.join(&case.id);
+    let jobs = plan::dossier_jobs(case, cfg);
+    let order = plan::filing_order(&jobs, &cfg.archive.order);
+    if order.len() != kept.len() {
+        return Err(PackError::Refused(vec![Refusal {
+            case: case.id.clone(),
+            file: None,
+            reason: Reason::CaseChanged,
+            detail: "文书清单在打包过程中有变 (the papers changed while packing)".into(),
+        }]));
+    }
+    let mut papers = Vec::with_capacity(kept.len());
+    for (job, k) in order.into_iter().zip(kept) {
+        let code = series.map(|s| ArchiveCode {
+            item: k.item,
+            ..s.clone()
+        });
+        if let Some(r) = k.received {
+            papers.push(Filed::received(job, r, code));
+            continue;
+        }
+        let path = dir.join(&job.file_name);
+        let sig = match k.sig {
+            Some(place) => {
+                let shown = sign::sig_path(&path);
+                let text = blobs.text(place, &shown)?;
+                Some(
+                    SigFile::parse(&text, place, k.signed_at).map_err(|message| PackError::Io {
+                        path: shown,
+                        message,
+                    })?,
+                )
+            }
+            None => None,
+        };
+        papers.push(Filed {
+            job: job.clone(),
+            path,
+            pages: k.pages,
+            size: k.size,
+            recorded_sha256: k.recorded_sha256,
+            sniffed: None,
+            fonts: k.fonts,
+            sig,
+            code,
+            received: None,
+        });
+    }
+    Ok(papers)
+}
+
+impl Filed {
+    /// A received file, filed as it was identified.
+    fn received(job: &Job, r: Received, code: Option<ArchiveCode>) -> Filed {
+        let mut job = job.clone();
+        job.file_name = r.file_name.clone();
+        Filed {
+            job,
+            path: r.path.clone(),
+            pages: r.pages,
+            size: r.size,
+            recorded_sha256: String::new(),
+            sniffed: Some(r.digests.clone()),
+            fonts: Box::default(),
+            sig: None,
+            code,
+            received: Some(r),
+        }
+    }
+
+    /// What the second pass needs of it.
+    fn kept(&self) -> Kept {
+        Kept {
+            size: self.size,
+            pages: self.pages,
+            recorded_sha256: self.recorded_sha256.clone(),
+            fonts: self.fonts.clone(),
+            signed_at: self.sig.as_ref().and_then(|s| s.recorded_time.clone()),
+            sig: self.sig.as_ref().map(|s| s.place),
+            item: self.code.as_ref().map(|c| c.item).unwrap_or(0),
+            received: self.received.clone(),
+        }
+    }
+}
+
+/// The 档号 series of a case (its code with 件号 1).
+fn series_of(case: &Case, cfg: &Config) -> Option<ArchiveCode> {
+    let close = case.close.as_ref()?;
+    Some(ArchiveCode {
+        fonds: cfg.office.fonds.clone(),
+        year: close.date.year(),
+        retention: retention_of(case, cfg),
+        office: cfg.office.code.clone(),
+        item: 1,
+    })
+}
+
+/// What the second pass gives of each case, gathered under one lock.
+struct Gathered {
+    payload: PayloadList,
+    rows: Rows,
+    fonts: FontTable,
+}
+
 pub fn prepare(
-    cases: Vec<Case>,
+    cases: Vec<CaseRef>,
     register: &mut Register,
     renderer: &Renderer,
     opts: &Options,
@@ -774,8 +1535,7 @@ pub fn prepare(
     }
     let mut refusals: Vec<Refusal> = Vec::new();
     // Which cases go in.
-    // (Taken by value: a 5,000-case bundle should not hold two copies of the cases.)
-    let mut chosen: Vec<Case> = match opts.scope {
+    let mut chosen: Vec<CaseRef> = match opts.scope {
         Scope::Case => {
             for c in cases.iter().filter(|c| c.close.is_none()) {
                 refusals.push(Refusal {
@@ -789,20 +1549,11 @@ pub fn prepare(
         }
         Scope::Year(y) => cases
             .into_iter()
-            .filter(|c| c.close.as_ref().is_some_and(|cl| cl.date.year() == y))
+            .filter(|c| c.close.is_some_and(|d| d.year() == y))
             .collect(),
     };
-    for c in &mut chosen {
-        if c.office.is_none() {
-            c.office = Some(cfg.office.name.clone());
-        }
-    }
     // Filing order of cases: by the date closed, then case number.
-    chosen.sort_by(|a, b| {
-        let da = a.close.as_ref().map(|c| c.date);
-        let db = b.close.as_ref().map(|c| c.date);
-        da.cmp(&db).then_with(|| a.id.cmp(&b.id))
-    });
+    chosen.sort_by(|a, b| a.close.cmp(&b.close).then_with(|| a.id.cmp(&b.id)));
     if chosen.is_empty() && refusals.is_empty() {
         return Err(PackError::Nothing(match opts.scope {
             Scope::Year(y) => format!("{y} 年没有办结的案件 (no case closed in {y})"),
@@ -810,163 +1561,18 @@ pub fn prepare(
         }));
     }
 
-    // 1. Every paper the record calls for is there, recorded and (if asked) signed.
+    // 1. Every paper the record calls for is there, recorded and (if asked)
+    //    signed; and 2. 档号: registered numbers stay, new cases get the next
+    //    numbers (before the papers are read: the dossier papers need the
+    //    codes, not the digests). One case at a time, read and dropped: what
+    //    the second pass needs is kept per paper ([`Kept`]).
     progress("检查文书 (checking papers)");
-    let mut blobs = Blobs::new(&opts.work)?;
-    let mut fonts = FontTable::default();
-    let mut filed: Vec<Vec<Filed>> = Vec::with_capacity(chosen.len());
-    for case in &chosen {
-        let dir = opts.papers.join(&case.id);
-        let record = match std::fs::read_to_string(dir.join(crate::render::record::FILE_NAME)) {
-            Ok(t) => Record::parse(&t).map_err(|m| PackError::Io {
-                path: dir.join(crate::render::record::FILE_NAME),
-                message: m,
-            })?,
-            Err(_) => Record::default(),
-        };
-        let jobs = plan::dossier_jobs(case, cfg);
-        let mut papers = Vec::new();
-        for job in plan::filing_order(&jobs, &cfg.archive.order) {
-            if let Some((field, original)) = plan::original_of(case, job) {
-                // A paper of another body, or an incoming paper: the received file.
-                let field = match job.incoming {
-                    Some(i) => format!("incoming[{i}].file"),
-                    None => field.to_string(),
-                };
-                let refuse = |reason: Reason, detail: String| Refusal {
-                    case: case.id.clone(),
-                    file: Some(field.clone()),
-                    reason,
-                    detail,
-                };
-                let Some(rel) = original else {
-                    refusals.push(refuse(
-                        Reason::NoOriginal,
-                        format!(
-                            "记录有{}（{}），但 {field} 没有写收到的原件；参考副本不作归档",
-                            job.kind.name(),
-                            plan::author_of(case, job)
-                        ),
-                    ));
-                    continue;
-                };
-                // Read once here to identify it (its pages go into the dossier
-                // papers, made before the zip); hashed from the same bytes.
-                let loaded =
-                    crate::case::original::load(&opts.root, rel).and_then(|(path, bytes)| {
-                        let sniffed = crate::case::original::sniff(&bytes)?;
-                        Ok((path, sniffed, bytes.len() as u64, Digests::of(&bytes)))
-                    });
-                match loaded {
-                    Err(m) => refusals.push(refuse(Reason::BadOriginal, m)),
-                    Ok((path, sniffed, size, digests)) => {
-                        let mut job = job.clone();
-                        // Named like the other items, with the format's extension.
-                        let stem = job
-                            .file_name
-                            .rsplit_once('.')
-                            .map(|(s, _)| s.to_string())
-                            .unwrap_or_else(|| job.file_name.clone());
-                        job.file_name = format!("{stem}.{}", sniffed.format.ext());
-                        papers.push(Filed {
-                            job,
-                            path,
-                            pages: sniffed.pages,
-                            size,
-                            recorded_sha256: String::new(),
-                            sniffed: Some(digests),
-                            fonts: Box::default(),
-                            sig: None,
-                            code: None,
-                            received: Some(sniffed.format),
-                        });
-                    }
-                }
-                continue;
-            }
-            let path = dir.join(&job.file_name);
-            let refuse = |reason: Reason, detail: String| Refusal {
-                case: case.id.clone(),
-                file: Some(job.file_name.clone()),
-                reason,
-                detail,
-            };
-            let size = match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => Some(m.len()),
-                _ => None,
-            };
-            let Some(size) = size else {
-                refusals.push(match job.delivery {
-                    Some(d) => refuse(
-                        Reason::MissingReceipt,
-                        format!(
-                            "{}的送达回证（{} 送达）不在 {}",
-                            case.deliveries[d].paper.zh(),
-                            case.deliveries[d].time.date().chinese(),
-                            dir.display()
-                        ),
-                    ),
-                    None => refuse(Reason::MissingPaper, format!("不在 {}", dir.display())),
-                });
-                continue;
-            };
-            let Some(rec) = record.papers.get(&job.file_name) else {
-                refusals.push(refuse(
-                    Reason::NoRenderRecord,
-                    format!("{} 中没有这份文书", crate::render::record::FILE_NAME),
-                ));
-                continue;
-            };
-            let sig_path = sign::sig_path(&path);
-            let sig = match std::fs::read_to_string(&sig_path) {
-                Ok(text) => match sign::SigBox::parse(&text) {
-                    Ok(b) => Some(SigFile {
-                        key_id: b.key_id(),
-                        comment: b.trusted_comment.clone(),
-                        place: blobs.put(text.as_bytes()).map_err(io(&sig_path))?,
-                        sums: Sums::of_bytes(text.as_bytes()),
-                        recorded_time: rec.signed_at.clone(),
-                    }),
-                    Err(e) => {
-                        refusals.push(refuse(Reason::BadSignature, e.to_string()));
-                        continue;
-                    }
-                },
-                Err(_) => None,
-            };
-            if sig.is_none() && opts.require_signatures {
-                refusals.push(refuse(
-                    Reason::Unsigned,
-                    format!("没有签名文件 {}", sig_path.display()),
-                ));
-                continue;
-            }
-            papers.push(Filed {
-                job: job.clone(),
-                path,
-                pages: rec.pages,
-                size,
-                recorded_sha256: rec.sha256.clone(),
-                sniffed: None,
-                fonts: fonts.intern(rec.fonts.clone())?,
-                sig,
-                code: None,
-                received: None,
-            });
-        }
-        filed.push(papers);
-    }
-    if !refusals.is_empty() {
-        return Err(PackError::Refused(refusals));
-    }
-
-    // 2. 档号: registered numbers stay; new cases get the next numbers. (Before
-    //    the papers are read: the dossier papers need the codes, not the digests.)
+    let mut numbering: Vec<Refusal> = Vec::new();
     if let Scope::Year(y) = opts.scope {
         let ids: BTreeSet<&str> = chosen.iter().map(|c| c.id.as_str()).collect();
         for (code, e) in register.entries() {
             if code.year == y && !ids.contains(e.case.as_str()) {
-                refusals.push(Refusal {
+                numbering.push(Refusal {
                     case: e.case.clone(),
                     file: Some(e.file.clone()),
                     reason: Reason::Numbering,
@@ -977,46 +1583,70 @@ pub fn prepare(
             }
         }
     }
-    for (case, ps) in chosen.iter().zip(filed.iter_mut()) {
-        let close = case.close.as_ref().expect("chosen cases are closed");
-        let template = ArchiveCode {
-            fonds: cfg.office.fonds.clone(),
-            year: close.date.year(),
-            retention: retention_of(case, cfg),
-            office: cfg.office.code.clone(),
-            item: 1,
-        };
-        let files: Vec<String> = ps.iter().map(|p| p.job.file_name.clone()).collect();
-        match register.assign(&case.id, &files, &template) {
-            Ok(codes) => {
-                for (p, c) in ps.iter_mut().zip(codes) {
-                    if c.series() != template.series() {
-                        refusals.push(Refusal {
-                            case: case.id.clone(),
-                            file: Some(p.job.file_name.clone()),
-                            reason: Reason::Numbering,
-                            detail: format!(
-                                "已登记档号 {c}，但案件现在的年度或保管期限是 {}",
-                                template.prefix()
-                            ),
-                        });
-                    }
-                    p.code = Some(c);
-                }
+    let mut blobs = Blobs::new(&opts.work)?;
+    let mut fonts = FontTable::default();
+    let mut kept = KeptStore::new(&opts.work)?;
+    let mut all_signed = true;
+    let mut first_title = String::new();
+    for (i, r) in chosen.iter().enumerate() {
+        let case = match r.load(cfg) {
+            Ok(c) => c,
+            Err(refusal) => {
+                refusals.push(refusal);
+                kept.push(&[]).map_err(io(&opts.work))?;
+                continue;
             }
-            Err(e) => refusals.push(Refusal {
-                case: case.id.clone(),
-                file: None,
-                reason: Reason::Numbering,
-                detail: e.to_string(),
-            }),
+        };
+        if i == 0 {
+            first_title = plan::dossier_title(&case);
         }
+        let before = refusals.len();
+        let mut ps = file_papers(&case, opts, &mut blobs, &mut fonts, &mut refusals)?;
+        // (Received files carry no office signature: the manifests and the
+        // signed tag manifest cover them.)
+        all_signed &= ps.iter().all(|p| p.sig.is_some() || p.received.is_some());
+        if refusals.len() == before {
+            let template = series_of(&case, cfg).expect("chosen cases are closed");
+            let files: Vec<String> = ps.iter().map(|p| p.job.file_name.clone()).collect();
+            match register.assign(&case.id, &files, &template) {
+                Ok(codes) => {
+                    for (p, c) in ps.iter_mut().zip(codes) {
+                        if c.series() != template.series() {
+                            numbering.push(Refusal {
+                                case: case.id.clone(),
+                                file: Some(p.job.file_name.clone()),
+                                reason: Reason::Numbering,
+                                detail: format!(
+                                    "已登记档号 {c}，但案件现在的年度或保管期限是 {}",
+                                    template.prefix()
+                                ),
+                            });
+                        }
+                        p.code = Some(c);
+                    }
+                }
+                Err(e) => numbering.push(Refusal {
+                    case: case.id.clone(),
+                    file: None,
+                    reason: Reason::Numbering,
+                    detail: e.to_string(),
+                }),
+            }
+        }
+        kept.push(&ps.iter().map(Filed::kept).collect::<Vec<_>>())
+            .map_err(io(&opts.work))?;
     }
-    // 3. The dossier papers with the codes (Typst, on the render pools). The
-    //    papers themselves are read once, later: hashed and checked as they
-    //    stream into the zip ([`Prepared::write`]). A package refused for its
-    //    numbers is not written, so its papers are read here to name every
-    //    problem at once.
+    if !refusals.is_empty() {
+        return Err(PackError::Refused(refusals));
+    }
+    refusals = numbering;
+
+    // 3. The dossier papers with the codes (Typst, on the render pools), and
+    //    4. the items and metadata, case by case (each read again). The papers
+    //    themselves are read once, later: hashed and checked as they stream
+    //    into the zip ([`Prepared::write`]). A package refused for its numbers
+    //    is not written, so its papers are read here to name every problem at
+    //    once.
     let hashes = FontHashes::default();
     let base_title = match opts.scope {
         Scope::Case => chosen[0].id.clone(),
@@ -1026,9 +1656,11 @@ pub fn prepare(
     if !refusals.is_empty() {
         progress("核验文书 (checking the papers)");
         let mut checks: Vec<(Check, PathBuf, u64)> = Vec::new();
-        for (ps, c) in filed.iter().zip(&chosen) {
-            for p in ps {
-                checks.push((check_of(p, c, &blobs)?, p.path.clone(), p.size));
+        for (i, r) in chosen.iter().enumerate() {
+            let case = r.load(cfg).map_err(|r| PackError::Refused(vec![r]))?;
+            let k = kept.get(i).map_err(io(work))?;
+            for p in file_again(&case, opts, k, None, &blobs)? {
+                checks.push((check_of(&p, &case, &blobs)?, p.path.clone(), p.size));
             }
         }
         let found: Vec<Refusal> = checks
@@ -1048,183 +1680,49 @@ pub fn prepare(
         refusals.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
         return Err(PackError::Refused(refusals));
     }
-    progress("生成案卷封面、卷内文件目录、备考表 (dossier papers)");
-    let made: Vec<Result<Vec<Made>, PackError>> = renderer.run_chunked(
-        &chosen.iter().zip(filed.iter()).collect::<Vec<_>>(),
-        crate::render::CHUNK,
-        &|(case, ps)| make_dossier_papers(case, ps, renderer, opts, &hashes, work),
-    )?;
-
-    // Every paper signed (and checked, when a key is known)?
-    // (Received files carry no office signature: the manifests and the signed
-    // tag manifest cover them.)
-    let all_signed = filed
-        .iter()
-        .flatten()
-        .all(|p| p.sig.is_some() || p.received.is_some());
-
-    let mut payload: Vec<Payload> = Vec::new();
-    let mut made_by_case: Vec<Vec<Made>> = Vec::new();
-    for m in made {
-        made_by_case.push(m?);
-    }
-
-    // 4. Items and metadata.
-    progress("编制目录与元数据 (catalogue, metadata)");
-    let mut rows = Rows::new(work)?;
-    let sig_rule =
-        "minisign（Ed25519，对 BLAKE2b-512 预摘要签名；可信注释绑定案件、文书、文件名与 SHA-256）";
-    let pk_text = public_key_line(opts);
-    for ((case, ps), made) in chosen.iter().zip(&filed).zip(made_by_case) {
-        let mut case_items = Vec::new();
-        // The latest served paper of each kind, for the receipts after it.
-        let mut served: HashMap<crate::case::model::Paper, String> = HashMap::new();
-        for p in ps {
-            let code = p.code.clone().expect("numbered");
-            let must_serve = p.job.kind.served_paper();
-            if let Some(paper) = must_serve {
-                served.insert(paper, code.to_string());
-            }
-            let serves = p
-                .job
-                .delivery
-                .and_then(|d| served.get(&case.deliveries[d].paper).cloned());
-            let rel = format!("data/{}/{}", case.id, p.job.file_name);
-            let mut actions = vec![match p.received {
-                Some(_) => Action {
-                    time: p.job.date.to_string(),
-                    basis: "《信访工作条例》".into(),
-                    description: format!(
-                        "接收{}原件（{}）",
-                        item_kind(case, &p.job),
-                        plan::author_of(case, &p.job)
-                    ),
-                },
-                None => Action {
-                    time: p.job.date.to_string(),
-                    basis: "《信访工作条例》".into(),
-                    description: format!("形成{}", p.job.kind.name()),
-                },
-            }];
-            if let Some(d) = p.job.delivery {
-                let dl = &case.deliveries[d];
-                actions.push(Action {
-                    time: dl.time.to_string(),
-                    basis: "《信访工作条例》送达规定".into(),
-                    description: format!(
-                        "{}送达{}，受送达人{}",
-                        dl.method.zh(),
-                        dl.paper.zh(),
-                        dl.recipient
-                    ),
-                });
-            }
-            actions.push(Action {
-                time: opts.date.to_string(),
-                basis: "DA/T 22-2015《归档文件整理规则》".into(),
-                description: format!("归档，档号 {code}"),
-            });
-            case_items.push(Item {
-                // Within the case's metadata: the place in the dossier; the
-                // catalogue renumbers in 档号 order.
-                no: case_items.len() + 1,
-                code: code.to_string(),
-                fonds: code.fonds.clone(),
-                year: code.year,
-                retention: code.retention.zh().to_string(),
-                office_code: code.office.clone().unwrap_or_default(),
-                item: code.item,
-                number: p.job.number.clone().unwrap_or_default(),
-                author: plan::author_of(case, &p.job),
-                title: plan::catalogue_title(case, &p.job),
-                date: p.job.date.compact(),
-                secrecy: plan::classification(case, cfg).to_string(),
-                pages: p.pages,
-                remarks: String::new(),
-                case: case.id.clone(),
-                kind: item_kind(case, &p.job),
-                format: match p.received {
-                    Some(f) => f.label().into(),
-                    None => "PDF/A-2b".into(),
-                },
-                source: match p.received {
-                    Some(_) => catalogue::RECEIVED.into(),
-                    None => catalogue::MADE.into(),
-                },
-                file: p.job.file_name.clone(),
-                size: p.size,
-                location: rel.clone(),
-                must_serve: must_serve.is_some(),
-                serves,
-                signature: p.sig.as_ref().map(|s| catalogue::Signature {
-                    rule: sig_rule.into(),
-                    time: s.time(p.job.date),
-                    signer: format!("{}（密钥 {}）", cfg.office.name, s.key_id),
-                    result: format!("{rel}.minisig"),
-                    certificate: pk_text.clone(),
-                    algorithm: "Ed25519ph-BLAKE2b-512 (minisign ED)".into(),
-                    trusted_comment: s.comment.clone(),
-                }),
-                actions,
-            });
-            payload.push(Payload {
-                rel: rel.clone().into(),
-                size: p.size,
-                source: match p.received {
-                    Some(_) => Source::At(p.path.clone().into_boxed_path()),
-                    None => Source::Paper,
-                },
-                sums: None,
-                check: Some(Box::new(PaperCheck {
-                    paper: p.job.kind.name(),
-                    recorded_sha256: p.recorded_sha256.clone().into(),
-                    sniffed: p.sniffed.as_ref().map(Sums::of),
-                    sig: p.sig.as_ref().map(|s| s.place),
-                })),
-                fonts: p.fonts.clone(),
-            });
-            if let Some(s) = &p.sig {
-                payload.push(Payload {
-                    rel: format!("{rel}.{}", sign::SIG_EXT).into(),
-                    size: s.place.1,
-                    source: Source::Blob(s.place.0, s.place.1),
-                    sums: Some(s.sums),
-                    check: None,
-                    fonts: Box::default(),
-                });
-            }
-        }
-        for (mut pl, made_fonts, _) in made {
-            pl.fonts = fonts.intern(made_fonts)?;
-            payload.push(pl);
-        }
-        let meta = json!({
-            "案件编号": case.id,
-            "案卷题名": plan::dossier_title(case),
-            "立卷单位": cfg.office.name,
-            "起止日期": format!("{}-{}", case.arrival.received.compact(), case.close.as_ref().map(|c| c.date.compact()).unwrap_or_default()),
-            "保管期限": retention_of(case, cfg).zh(),
-            "结案依据": case.close.as_ref().map(|c| c.basis.zh()),
-            "件数": case_items.len(),
-            "页数": case_items.iter().map(|i| i.pages).sum::<usize>(),
-            "文件": case_items,
-        });
-        let mut meta_bytes = serde_json::to_vec_pretty(&meta).expect("metadata serialises");
-        meta_bytes.push(b'\n');
-        payload.push(Payload::spill(
-            format!("data/{}/metadata.json", case.id),
-            meta_bytes,
-            work,
-        )?);
-        for it in &case_items {
-            rows.push(&Row::from(it)).map_err(io(work))?;
+    progress("生成案卷封面、卷内文件目录、备考表，编制元数据 (dossier papers, metadata)");
+    let gathered = std::sync::Mutex::new(Gathered {
+        payload: PayloadList::new(work)?,
+        rows: Rows::new(work)?,
+        fonts,
+    });
+    let at: Vec<usize> = (0..chosen.len()).collect();
+    let done: Vec<Result<(), PackError>> =
+        renderer.run_chunked(&at, crate::render::CHUNK, &|i| {
+            let case = chosen[*i]
+                .load(cfg)
+                .map_err(|r| PackError::Refused(vec![r]))?;
+            let series = series_of(&case, cfg);
+            let k = kept.get(*i).map_err(io(work))?;
+            let ps = file_again(&case, opts, k, series.as_ref(), &blobs)?;
+            let made = make_dossier_papers(&case, &ps, renderer, opts, &hashes, work)?;
+            file_case(&case, ps, made, opts, &gathered)
+        })?;
+    let mut changed: Vec<Refusal> = Vec::new();
+    for d in done {
+        match d {
+            Ok(()) => {}
+            Err(PackError::Refused(r)) => changed.extend(r),
+            Err(e) => return Err(e),
         }
     }
+    if !changed.is_empty() {
+        changed.sort_by(|a, b| a.case.cmp(&b.case).then(a.reason.cmp(&b.reason)));
+        return Err(PackError::Refused(changed));
+    }
+    drop(kept);
+    let Gathered {
+        mut payload,
+        mut rows,
+        mut fonts,
+    } = gathered.into_inner().map_err(|_| PackError::Io {
+        path: work.clone(),
+        message: "内部错误 (a worker stopped)".into(),
+    })?;
     // From here on only the rows and the payload list are needed.
+    progress("编制归档文件目录 (catalogue)");
     let n_cases = chosen.len();
     let first_id = chosen[0].id.clone();
-    let first_title = plan::dossier_title(&chosen[0]);
-    drop(filed);
     drop(chosen);
     rows.sort();
     let pages: usize = rows.keys.iter().map(|k| k.pages).sum();
@@ -1242,13 +1740,17 @@ pub fn prepare(
         pages,
         items: RowsInOrder(&rows),
     };
-    payload.push(Payload::spill_with("data/catalogue.json", work, &|w| {
-        catalogue.write_json(w)
-    })?);
-    payload.push(Payload::spill_with("data/catalogue.csv", work, &|w| {
-        catalogue::write_csv_rows((0..rows.keys.len()).map(|i| rows.get(i)), w)
-            .map_err(std::io::Error::other)
-    })?);
+    payload
+        .push(Payload::spill_with("data/catalogue.json", work, &|w| {
+            catalogue.write_json(w)
+        })?)
+        .map_err(io(work))?;
+    payload
+        .push(Payload::spill_with("data/catalogue.csv", work, &|w| {
+            catalogue::write_csv_rows((0..rows.keys.len()).map(|i| rows.get(i)), w)
+                .map_err(std::io::Error::other)
+        })?)
+        .map_err(io(work))?;
     let read_row = |i: usize| rows.get(i).map_err(io(work));
     // The printed catalogue: one volume per series, at most VOLUME rows each, so
     // that no single compile grows with the size of the bundle. (Rows by their
@@ -1337,7 +1839,7 @@ pub fn prepare(
     for r in rendered {
         let (mut p, made_fonts) = r?;
         p.fonts = fonts.intern(made_fonts)?;
-        payload.push(p);
+        payload.push(p).map_err(io(work))?;
     }
     if let Scope::Year(_) = opts.scope {
         let ctx = json!({
@@ -1364,7 +1866,7 @@ pub fn prepare(
             work,
         )?;
         p.fonts = fonts.intern(made_fonts)?;
-        payload.push(p);
+        payload.push(p).map_err(io(work))?;
     }
 
     // 5. bag-info: counts and sizes only, known now (it is the zip's first
@@ -1372,18 +1874,16 @@ pub fn prepare(
     //    after the payload and are made as the payload streams into the zip,
     //    each paper read once ([`Prepared::write`]).
     progress("编制 bag-info (bag info)");
-    payload.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+    payload.sort();
     // The font record: every font file that made a paper in this package, and
     // the files it made (read from the sorted payload; it embeds no font).
     let fonts_json = Payload::spill_with("data/fonts.json", work, &|w| {
-        write_fonts_json(&fonts, &payload, w)
+        write_fonts_json(&fonts, &|each| payload.each(each), w)
     })?;
     drop(fonts);
-    let at = payload
-        .binary_search_by(|p| p.rel.as_bytes().cmp(fonts_json.rel.as_bytes()))
-        .unwrap_or_else(|at| at);
-    payload.insert(at, fonts_json);
-    let bytes: u64 = payload.iter().map(|p| p.size).sum();
+    payload.push(fonts_json).map_err(io(work))?;
+    payload.sort();
+    let bytes: u64 = payload.bytes;
     let name = match opts.scope {
         Scope::Case => first_id.clone(),
         Scope::Year(y) => bundle_name(cfg, y),
@@ -1392,7 +1892,7 @@ pub fn prepare(
         cases: n_cases,
         items: catalogue.count,
         pages,
-        files: payload.len(),
+        files: payload.files,
         bytes,
         manifest_sha256: String::new(),
         manifest_sm3: String::new(),
@@ -1452,7 +1952,7 @@ pub fn prepare(
         },
     );
     info.push("Bag-Count", "1 of 1");
-    info.push("Payload-Oxum", bag::oxum(bytes, payload.len()));
+    info.push("Payload-Oxum", bag::oxum(bytes, payload.files));
     info.push("Bag-Size", human_size(bytes));
     info.push("Anjuan-Cases", summary.cases.to_string());
     info.push("Anjuan-Items", summary.items.to_string());
@@ -1495,8 +1995,7 @@ impl Prepared {
     /// The bytes of the entries known before writing: all but the tag files
     /// that follow the payload (for a progress bar).
     pub fn bytes(&self) -> u64 {
-        self.head.iter().map(|(_, b)| b.len() as u64).sum::<u64>()
-            + self.payload.iter().map(|p| p.size).sum::<u64>()
+        self.head.iter().map(|(_, b)| b.len() as u64).sum::<u64>() + self.payload.bytes
     }
 
     /// Writes the package to `out` (positioned at its start) as a deterministic
@@ -1519,7 +2018,7 @@ impl Prepared {
             name,
             mut summary,
             head,
-            mut payload,
+            payload,
             blobs,
             description,
             years,
@@ -1535,6 +2034,10 @@ impl Prepared {
         // core) while this one reads and writes the next chunks: reading, which
         // waits on the disk, and hashing overlap. At most 8 chunks in flight.
         let mut refusals: Vec<Refusal> = Vec::new();
+        // The manifests are written to the work folder line by line as the
+        // digests become known, in name order (hashed as they are written),
+        // and streamed into the zip after the payload: not held in memory.
+        let mut lines = ManifestLines::new(&opts.work)?;
         std::thread::scope(|scope| -> Result<(), PackError> {
             let (to_hash, rx) = std::sync::mpsc::sync_channel::<ToHash>(8);
             let (buffers_tx, buffers) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -1542,83 +2045,101 @@ impl Prepared {
             let keys = opts.sig_check();
             scope.spawn(move || hash_papers(rx, buffers_tx, done_tx, keys));
             let stopped = || std::io::Error::other("摘要线程已停止 (hashing stopped)");
-            for i in 0..payload.len() {
-                let p = &payload[i];
-                let entry = format!("{name}/{}", p.rel);
-                let size = p.size;
-                match (&p.check, p.path(opts)) {
-                    (Some(pc), Some(path)) => {
-                        let check = std::sync::Arc::new(p.check(pc, &blobs)?);
-                        let shown = path.display().to_string();
-                        let mut feed = |c: &[u8]| {
-                            let mut chunk = buffers.try_recv().unwrap_or_default();
-                            chunk.clear();
-                            chunk.extend_from_slice(c);
-                            to_hash.send(ToHash::Chunk(chunk)).map_err(|_| stopped())
-                        };
-                        to_hash.send(ToHash::Start(i, check.clone())).map_err(|_| {
-                            PackError::Zip(ZipOutError::Io {
-                                path: shown.clone(),
-                                source: stopped(),
-                            })
-                        })?;
-                        let streamed = if refusals.is_empty() {
-                            stream_paper(
-                                &path,
-                                size,
-                                &check,
-                                &mut |r| z.add_from(&entry, size, r, &shown),
-                                &mut feed,
-                            )
-                        } else {
-                            // Refused already: only checked, to name every problem.
-                            stream_paper(
-                                &path,
-                                size,
-                                &check,
-                                &mut |r| drain(r, size, &shown),
-                                &mut feed,
-                            )
-                        };
-                        let _ = to_hash.send(match streamed {
-                            Ok(()) => ToHash::End,
-                            Err(_) => ToHash::Abort,
-                        });
-                        match streamed {
-                            Ok(()) => {}
-                            Err(Streamed::Refused(r)) => refusals.push(r),
-                            Err(Streamed::Zip(e)) => return Err(e.into()),
+            let mut i = 0usize;
+            for group in payload.groups() {
+                for p in group.map_err(io(&opts.work))? {
+                    let at = i;
+                    i += 1;
+                    let entry = format!("{name}/{}", p.rel);
+                    let size = p.size;
+                    lines.expect(at, &p.rel, p.sums);
+                    match (&p.check, p.path(opts)) {
+                        (Some(pc), Some(path)) => {
+                            let check = std::sync::Arc::new(p.check(pc, &blobs)?);
+                            let shown = path.display().to_string();
+                            let mut feed = |c: &[u8]| {
+                                let mut chunk = buffers.try_recv().unwrap_or_default();
+                                chunk.clear();
+                                chunk.extend_from_slice(c);
+                                to_hash.send(ToHash::Chunk(chunk)).map_err(|_| stopped())
+                            };
+                            to_hash
+                                .send(ToHash::Start(at, check.clone()))
+                                .map_err(|_| {
+                                    PackError::Zip(ZipOutError::Io {
+                                        path: shown.clone(),
+                                        source: stopped(),
+                                    })
+                                })?;
+                            let streamed = if refusals.is_empty() {
+                                stream_paper(
+                                    &path,
+                                    size,
+                                    &check,
+                                    &mut |r| z.add_from(&entry, size, r, &shown),
+                                    &mut feed,
+                                )
+                            } else {
+                                // Refused already: only checked, to name every problem.
+                                stream_paper(
+                                    &path,
+                                    size,
+                                    &check,
+                                    &mut |r| drain(r, size, &shown),
+                                    &mut feed,
+                                )
+                            };
+                            let _ = to_hash.send(match streamed {
+                                Ok(()) => ToHash::End,
+                                Err(_) => ToHash::Abort,
+                            });
+                            match streamed {
+                                Ok(()) => {}
+                                Err(Streamed::Refused(r)) => {
+                                    refusals.push(r);
+                                    lines.refused(at);
+                                }
+                                Err(Streamed::Zip(e)) => return Err(e.into()),
+                            }
+                        }
+                        _ if refusals.is_empty() => match (&p.source, p.path(opts)) {
+                            (Source::Blob(at, len), _) => {
+                                let data = blobs.get((*at, *len)).map_err(|e| PackError::Io {
+                                    path: p.rel.to_string().into(),
+                                    message: e.to_string(),
+                                })?;
+                                z.add_bytes(&entry, &data)?
+                            }
+                            (_, Some(path)) => z.add(&entry, &Content::File { path, size })?,
+                            (_, None) => {}
+                        },
+                        _ => {}
+                    }
+                    progress(size);
+                    // The papers checked so far.
+                    for (at, r) in done.try_iter() {
+                        match r {
+                            Ok(d) => lines.found(at, Sums::of(&d)),
+                            Err(r) => {
+                                refusals.push(r);
+                                lines.refused(at);
+                            }
                         }
                     }
-                    _ if refusals.is_empty() => match (&p.source, p.path(opts)) {
-                        (Source::Blob(at, len), _) => {
-                            let data = blobs.get((*at, *len)).map_err(|e| PackError::Io {
-                                path: p.rel.to_string().into(),
-                                message: e.to_string(),
-                            })?;
-                            z.add_bytes(&entry, &data)?
-                        }
-                        (_, Some(path)) => z.add(&entry, &Content::File { path, size })?,
-                        (_, None) => {}
-                    },
-                    _ => continue,
-                }
-                progress(size);
-                // The papers checked so far.
-                for (i, r) in done.try_iter() {
-                    match r {
-                        Ok(d) => payload[i].sums = Some(Sums::of(&d)),
-                        Err(r) => refusals.push(r),
-                    }
+                    lines.write_ready().map_err(io(&opts.work))?;
                 }
             }
             drop(to_hash);
-            for (i, r) in done.iter() {
+            for (at, r) in done.iter() {
                 match r {
-                    Ok(d) => payload[i].sums = Some(Sums::of(&d)),
-                    Err(r) => refusals.push(r),
+                    Ok(d) => lines.found(at, Sums::of(&d)),
+                    Err(r) => {
+                        refusals.push(r);
+                        lines.refused(at);
+                    }
                 }
             }
+            lines.write_ready().map_err(io(&opts.work))?;
             Ok(())
         })?;
         drop(blobs);
@@ -1627,29 +2148,7 @@ impl Prepared {
             return Err(PackError::Refused(refusals));
         }
         // Every paper read whole was checked, or the package was refused.
-        if let Some(p) = payload.iter().find(|p| p.sums.is_none()) {
-            return Err(PackError::Io {
-                path: p.rel.to_string().into(),
-                message: "没有得到摘要 (no digests)".into(),
-            });
-        }
-
-        // The manifests, written to the work folder line by line (hashed as
-        // they are written) and streamed into the zip: not held in memory.
-        let mut manifests: Vec<(Alg, Tag)> = Vec::new();
-        for alg in Alg::ALL {
-            let tag = Tag::spill(&opts.work, &mut |w| {
-                for p in &payload {
-                    let sums = p.sums.as_ref().map(|s| s.hex(alg)).unwrap_or_default();
-                    w.write_all(sums.as_bytes())?;
-                    w.write_all(b"  ")?;
-                    w.write_all(bag::encode_path(&p.rel).as_bytes())?;
-                    w.write_all(b"\n")?;
-                }
-                Ok(())
-            })?;
-            manifests.push((alg, tag));
-        }
+        let manifests = lines.finish(&opts.work)?;
         drop(payload);
         for (alg, tag) in &manifests {
             match alg {
@@ -1805,6 +2304,112 @@ pub const VOLUME: usize = 500;
 /// temporary file in the work folder.
 const CENTRAL_IN_MEMORY: usize = 1 << 20;
 
+/// The manifests' lines, written in name order as each file's digests become
+/// known (a paper's once it has been hashed on the other thread, the rest's
+/// before): only the files from the first still waiting to the last listed are
+/// held, a few at a time.
+struct ManifestLines {
+    writers: Vec<(Alg, Hashing<std::io::BufWriter<std::fs::File>>)>,
+    /// From the first file whose line is not written yet: its name and digests.
+    waiting: std::collections::VecDeque<(Box<str>, Line)>,
+    /// The place in the payload of the first in `waiting`.
+    first: usize,
+}
+
+enum Line {
+    Waiting,
+    Found(Sums),
+    /// Its paper was refused: the package is not written.
+    Refused,
+}
+
+impl ManifestLines {
+    fn new(work: &Path) -> Result<ManifestLines, PackError> {
+        let mut writers = Vec::new();
+        for alg in Alg::ALL {
+            let file = tempfile::tempfile_in(work).map_err(io(work))?;
+            writers.push((
+                alg,
+                Hashing {
+                    inner: std::io::BufWriter::new(file),
+                    hasher: bag::Hasher::default(),
+                    size: 0,
+                },
+            ));
+        }
+        Ok(ManifestLines {
+            writers,
+            waiting: Default::default(),
+            first: 0,
+        })
+    }
+
+    /// The file at `at` (the next in name order), with its digests if known.
+    fn expect(&mut self, at: usize, rel: &str, sums: Option<Sums>) {
+        debug_assert_eq!(at, self.first + self.waiting.len());
+        let line = match sums {
+            Some(s) => Line::Found(s),
+            None => Line::Waiting,
+        };
+        self.waiting.push_back((rel.into(), line));
+    }
+
+    fn slot(&mut self, at: usize) -> Option<&mut Line> {
+        let i = at.checked_sub(self.first)?;
+        self.waiting.get_mut(i).map(|(_, l)| l)
+    }
+
+    fn found(&mut self, at: usize, sums: Sums) {
+        if let Some(l) = self.slot(at) {
+            *l = Line::Found(sums);
+        }
+    }
+
+    fn refused(&mut self, at: usize) {
+        if let Some(l) = self.slot(at) {
+            *l = Line::Refused;
+        }
+    }
+
+    /// Writes the lines of the files at the front whose digests are known.
+    fn write_ready(&mut self) -> std::io::Result<()> {
+        use std::io::Write as _;
+        while let Some((_, line)) = self.waiting.front() {
+            if let Line::Waiting = line {
+                break;
+            }
+            let (rel, line) = self.waiting.pop_front().expect("a front");
+            self.first += 1;
+            if let Line::Found(sums) = line {
+                let path = bag::encode_path(&rel);
+                for (alg, w) in &mut self.writers {
+                    w.write_all(sums.hex(*alg).as_bytes())?;
+                    w.write_all(b"  ")?;
+                    w.write_all(path.as_bytes())?;
+                    w.write_all(b"\n")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The manifests, every line written.
+    fn finish(self, work: &Path) -> Result<Vec<(Alg, Tag)>, PackError> {
+        if let Some((rel, _)) = self.waiting.front() {
+            return Err(PackError::Io {
+                path: rel.to_string().into(),
+                message: "没有得到摘要 (no digests)".into(),
+            });
+        }
+        let mut out = Vec::new();
+        for (alg, w) in self.writers {
+            let file = w.inner.into_inner().map_err(|e| io(work)(e.into_error()))?;
+            out.push((alg, Tag::File(file, w.size, w.hasher.finish())));
+        }
+        Ok(out)
+    }
+}
+
 /// A tag file: its bytes, or (a manifest) a temporary file in the work folder
 /// with its size and digests.
 enum Tag {
@@ -1813,23 +2418,6 @@ enum Tag {
 }
 
 impl Tag {
-    /// A temporary file (deleted when dropped) with what `write` writes,
-    /// hashed as it is written.
-    fn spill(
-        work: &Path,
-        write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) -> Result<Tag, PackError> {
-        let file = tempfile::tempfile_in(work).map_err(io(work))?;
-        let mut w = Hashing {
-            inner: std::io::BufWriter::new(file),
-            hasher: bag::Hasher::default(),
-            size: 0,
-        };
-        write(&mut w).map_err(io(work))?;
-        let file = w.inner.into_inner().map_err(|e| io(work)(e.into_error()))?;
-        Ok(Tag::File(file, w.size, w.hasher.finish()))
-    }
-
     fn digests(&self) -> Digests {
         match self {
             Tag::Bytes(data) => Digests::of(data),
@@ -2172,6 +2760,178 @@ fn check_binding(comment: &str, case: &str, paper: &str) -> Result<(), String> {
 
 /// Cover, contents list and notes of one case, with the codes; written to the
 /// work folder (not held in memory), signed when the office has a key.
+/// A case's items and metadata, and its payload (the papers, their
+/// signatures, the dossier papers made for it, `metadata.json`), gathered.
+fn file_case(
+    case: &Case,
+    ps: Vec<Filed>,
+    made: Vec<Made>,
+    opts: &Options,
+    gathered: &std::sync::Mutex<Gathered>,
+) -> Result<(), PackError> {
+    let cfg = opts.config;
+    let sig_rule =
+        "minisign（Ed25519，对 BLAKE2b-512 预摘要签名；可信注释绑定案件、文书、文件名与 SHA-256）";
+    let pk_text = public_key_line(opts);
+    let mut case_items = Vec::new();
+    let mut payload: Vec<Payload> = Vec::new();
+    // The latest served paper of each kind, for the receipts after it.
+    let mut served: HashMap<crate::case::model::Paper, String> = HashMap::new();
+    for p in ps {
+        let code = p.code.clone().ok_or_else(|| PackError::Io {
+            path: p.path.clone(),
+            message: "没有档号 (not numbered)".into(),
+        })?;
+        let must_serve = p.job.kind.served_paper();
+        if let Some(paper) = must_serve {
+            served.insert(paper, code.to_string());
+        }
+        let serves = p
+            .job
+            .delivery
+            .and_then(|d| served.get(&case.deliveries[d].paper).cloned());
+        let rel = format!("data/{}/{}", case.id, p.job.file_name);
+        let mut actions = vec![match p.received {
+            Some(_) => Action {
+                time: p.job.date.to_string(),
+                basis: "《信访工作条例》".into(),
+                description: format!(
+                    "接收{}原件（{}）",
+                    item_kind(case, &p.job),
+                    plan::author_of(case, &p.job)
+                ),
+            },
+            None => Action {
+                time: p.job.date.to_string(),
+                basis: "《信访工作条例》".into(),
+                description: format!("形成{}", p.job.kind.name()),
+            },
+        }];
+        if let Some(d) = p.job.delivery {
+            let dl = &case.deliveries[d];
+            actions.push(Action {
+                time: dl.time.to_string(),
+                basis: "《信访工作条例》送达规定".into(),
+                description: format!(
+                    "{}送达{}，受送达人{}",
+                    dl.method.zh(),
+                    dl.paper.zh(),
+                    dl.recipient
+                ),
+            });
+        }
+        actions.push(Action {
+            time: opts.date.to_string(),
+            basis: "DA/T 22-2015《归档文件整理规则》".into(),
+            description: format!("归档，档号 {code}"),
+        });
+        case_items.push(Item {
+            // Within the case's metadata: the place in the dossier; the
+            // catalogue renumbers in 档号 order.
+            no: case_items.len() + 1,
+            code: code.to_string(),
+            fonds: code.fonds.clone(),
+            year: code.year,
+            retention: code.retention.zh().to_string(),
+            office_code: code.office.clone().unwrap_or_default(),
+            item: code.item,
+            number: p.job.number.clone().unwrap_or_default(),
+            author: plan::author_of(case, &p.job),
+            title: plan::catalogue_title(case, &p.job),
+            date: p.job.date.compact(),
+            secrecy: plan::classification(case, cfg).to_string(),
+            pages: p.pages,
+            remarks: String::new(),
+            case: case.id.clone(),
+            kind: item_kind(case, &p.job),
+            format: match &p.received {
+                Some(r) => r.format.label().into(),
+                None => "PDF/A-2b".into(),
+            },
+            source: match p.received {
+                Some(_) => catalogue::RECEIVED.into(),
+                None => catalogue::MADE.into(),
+            },
+            file: p.job.file_name.clone(),
+            size: p.size,
+            location: rel.clone(),
+            must_serve: must_serve.is_some(),
+            serves,
+            signature: p.sig.as_ref().map(|s| catalogue::Signature {
+                rule: sig_rule.into(),
+                time: s.time(p.job.date),
+                signer: format!("{}（密钥 {}）", cfg.office.name, s.key_id),
+                result: format!("{rel}.minisig"),
+                certificate: pk_text.clone(),
+                algorithm: "Ed25519ph-BLAKE2b-512 (minisign ED)".into(),
+                trusted_comment: s.comment.clone(),
+            }),
+            actions,
+        });
+        payload.push(Payload {
+            rel: rel.clone().into(),
+            size: p.size,
+            source: match p.received {
+                Some(_) => Source::At(p.path.into_boxed_path()),
+                None => Source::Paper,
+            },
+            sums: None,
+            check: Some(Box::new(PaperCheck {
+                paper: p.job.kind.name().into(),
+                recorded_sha256: p.recorded_sha256.into(),
+                sniffed: p.sniffed.as_ref().map(Sums::of),
+                sig: p.sig.as_ref().map(|s| s.place),
+            })),
+            fonts: p.fonts,
+        });
+        if let Some(s) = &p.sig {
+            payload.push(Payload {
+                rel: format!("{rel}.{}", sign::SIG_EXT).into(),
+                size: s.place.1,
+                source: Source::Blob(s.place.0, s.place.1),
+                sums: Some(s.sums),
+                check: None,
+                fonts: Box::default(),
+            });
+        }
+    }
+    let meta = json!({
+        "案件编号": case.id,
+        "案卷题名": plan::dossier_title(case),
+        "立卷单位": cfg.office.name,
+        "起止日期": format!("{}-{}", case.arrival.received.compact(), case.close.as_ref().map(|c| c.date.compact()).unwrap_or_default()),
+        "保管期限": retention_of(case, cfg).zh(),
+        "结案依据": case.close.as_ref().map(|c| c.basis.zh()),
+        "件数": case_items.len(),
+        "页数": case_items.iter().map(|i| i.pages).sum::<usize>(),
+        "文件": case_items,
+    });
+    let mut meta_bytes = serde_json::to_vec_pretty(&meta).expect("metadata serialises");
+    meta_bytes.push(b'\n');
+    payload.push(Payload::spill(
+        format!("data/{}/metadata.json", case.id),
+        meta_bytes,
+        &opts.work,
+    )?);
+    let rows: Vec<Row> = case_items.iter().map(Row::from).collect();
+    let mut g = gathered.lock().map_err(|_| PackError::Io {
+        path: opts.work.clone(),
+        message: "内部错误 (a worker stopped)".into(),
+    })?;
+    let g = &mut *g;
+    for (mut pl, made_fonts, _) in made {
+        pl.fonts = g.fonts.intern(made_fonts)?;
+        payload.push(pl);
+    }
+    g.payload
+        .push_group(format!("data/{}/", case.id), payload)
+        .map_err(io(&opts.work))?;
+    for row in &rows {
+        g.rows.push(row).map_err(io(&opts.work))?;
+    }
+    Ok(())
+}
+
 fn make_dossier_papers(
     case: &Case,
     ps: &[Filed],
@@ -2441,22 +3201,31 @@ mod tests {
             check: None,
             fonts,
         };
-        let mut payload = vec![
-            entry("data/XF-2/a.pdf", table.intern(vec![a.clone()]).unwrap()),
-            entry(
-                "data/XF-1/a.pdf",
-                table.intern(vec![b.clone(), a.clone(), b.clone()]).unwrap(),
-            ),
-            entry("data/XF-1/a.pdf.minisig", Box::default()),
-            entry(
-                "data/归档文件目录-2026-Y.pdf",
-                table.intern(vec![b.clone()]).unwrap(),
-            ),
-        ];
+        // (Through the payload list as pack keeps it: groups pushed out of order.)
+        let dir = tempfile::tempdir().unwrap();
+        let mut payload = PayloadList::new(dir.path()).unwrap();
+        let xf2 = table.intern(vec![a.clone()]).unwrap();
+        payload
+            .push_group("data/XF-2/".into(), vec![entry("data/XF-2/a.pdf", xf2)])
+            .unwrap();
+        let xf1 = table.intern(vec![b.clone(), a.clone(), b.clone()]).unwrap();
+        payload
+            .push_group(
+                "data/XF-1/".into(),
+                vec![
+                    entry("data/XF-1/a.pdf.minisig", Box::default()),
+                    entry("data/XF-1/a.pdf", xf1),
+                ],
+            )
+            .unwrap();
+        let catalogue = table.intern(vec![b.clone()]).unwrap();
+        payload
+            .push(entry("data/归档文件目录-2026-Y.pdf", catalogue))
+            .unwrap();
         table.intern(vec![c]).unwrap();
-        payload.sort_by(|x, y| x.rel.as_bytes().cmp(y.rel.as_bytes()));
+        payload.sort();
         let mut ours = Vec::new();
-        write_fonts_json(&table, &payload, &mut ours).unwrap();
+        write_fonts_json(&table, &|each| payload.each(each), &mut ours).unwrap();
         let mut used: BTreeMap<FontFile, BTreeSet<String>> = BTreeMap::new();
         for (f, rel) in [
             (&a, "data/XF-2/a.pdf"),
@@ -2563,6 +3332,188 @@ mod tests {
                 (it.no, it.year, it.item, &it.code)
             );
         }
+    }
+
+    /// A payload as text, every field, to compare what the list gives back.
+    fn shown(p: &Payload) -> String {
+        let source = match &p.source {
+            Source::Paper => "paper".to_string(),
+            Source::Made => "made".to_string(),
+            Source::Spilled => "spilled".to_string(),
+            Source::At(path) => format!("at {}", path.display()),
+            Source::Blob(a, l) => format!("blob {a} {l}"),
+        };
+        let sums = |s: Option<&Sums>| s.map(|s| s.hex(Alg::Sm3)).unwrap_or_default();
+        let check = p.check.as_ref().map(|c| {
+            format!(
+                "{} {} {} {:?}",
+                c.paper,
+                c.recorded_sha256,
+                sums(c.sniffed.as_ref()),
+                c.sig
+            )
+        });
+        format!(
+            "{} {} {source} {} {check:?} {:?}",
+            p.rel,
+            p.size,
+            sums(p.sums.as_ref()),
+            p.fonts
+        )
+    }
+
+    /// The payload list kept on disk gives back every file, every field, in
+    /// name order across groups: case folders whose names are prefixes of
+    /// one another, and files at the top of `data/` beside them.
+    #[test]
+    fn the_payload_list_gives_back_every_file_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut list = PayloadList::new(dir.path()).unwrap();
+        let file = |rel: &str, source: Source, n: u8| Payload {
+            rel: rel.into(),
+            size: n as u64 * 1000,
+            source,
+            sums: n.is_multiple_of(2).then_some(Sums([n; 64])),
+            check: n.is_multiple_of(3).then(|| {
+                Box::new(PaperCheck {
+                    paper: "受理告知书".into(),
+                    recorded_sha256: format!("{n:064x}").into(),
+                    sniffed: (!n.is_multiple_of(2)).then_some(Sums([n + 1; 64])),
+                    sig: Some((n as u64, 7)),
+                })
+            }),
+            fonts: vec![n as u16, 3].into_boxed_slice(),
+        };
+        let mut all = Vec::new();
+        let mut n = 0u8;
+        for (key, names) in [
+            ("data/X-1a/", vec!["b.pdf", "a.pdf", "a.pdf.minisig"]),
+            (
+                "data/X-1/",
+                vec!["metadata.json", "01-甲.pdf", "01-甲.pdf.minisig"],
+            ),
+            ("data/X-10/", vec!["来件.png"]),
+        ] {
+            let mut group = Vec::new();
+            for name in names {
+                n += 1;
+                let source = match n % 5 {
+                    0 => Source::Paper,
+                    1 => Source::Made,
+                    2 => Source::Spilled,
+                    3 => Source::At(Path::new("originals/扫描 1.pdf").into()),
+                    _ => Source::Blob(n as u64 * 10, 99),
+                };
+                let p = file(&format!("{key}{name}"), source, n);
+                all.push(shown(&p));
+                group.push(p);
+            }
+            list.push_group(key.into(), group).unwrap();
+        }
+        for rel in ["data/catalogue.json", "data/X-1.pdf", "data/备考表.pdf"] {
+            n += 1;
+            let p = file(rel, Source::Spilled, n);
+            all.push(shown(&p));
+            list.push(p).unwrap();
+        }
+        list.sort();
+        let mut back = Vec::new();
+        list.each(&mut |p| back.push((p.rel.to_string(), shown(p))))
+            .unwrap();
+        let mut names: Vec<String> = back.iter().map(|(r, _)| r.clone()).collect();
+        let given = names.clone();
+        names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        assert_eq!(given, names, "name order across groups");
+        let mut back: Vec<String> = back.into_iter().map(|(_, s)| s).collect();
+        back.sort();
+        all.sort();
+        assert_eq!(back, all);
+        assert_eq!(list.files, 10);
+        assert_eq!(list.bytes, (1..=10u64).map(|n| n * 1000).sum::<u64>());
+        // A file outside its group is an error, not a misplaced entry.
+        assert!(list
+            .push_group(
+                "data/X-2/".into(),
+                vec![file("data/X-3/a.pdf", Source::Made, 1)]
+            )
+            .is_err());
+    }
+
+    /// Manifest lines are written in name order, each once its digests are
+    /// known, whatever order the digests come in.
+    #[test]
+    fn manifest_lines_wait_for_the_digests_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = ManifestLines::new(dir.path()).unwrap();
+        let s = |n: u8| Sums([n; 64]);
+        lines.expect(0, "data/a", Some(s(1)));
+        lines.expect(1, "data/b c\n", None);
+        lines.expect(2, "data/c", Some(s(3)));
+        lines.expect(3, "data/d", None);
+        lines.write_ready().unwrap();
+        assert_eq!(lines.first, 1, "only the first is ready");
+        lines.found(3, s(4));
+        lines.write_ready().unwrap();
+        assert_eq!(lines.first, 1, "the second still waits");
+        lines.found(1, s(2));
+        // (A late answer for a line already written changes nothing.)
+        lines.found(0, s(9));
+        lines.write_ready().unwrap();
+        assert!(lines.waiting.is_empty());
+        let tags = lines.finish(dir.path()).unwrap();
+        let mut text = String::new();
+        for (alg, tag) in tags {
+            let Tag::File(mut f, size, d) = tag else {
+                panic!("a file")
+            };
+            use std::io::{Read as _, Seek as _};
+            f.seek(std::io::SeekFrom::Start(0)).unwrap();
+            let mut t = String::new();
+            f.read_to_string(&mut t).unwrap();
+            assert_eq!(t.len() as u64, size);
+            assert_eq!(Digests::of(t.as_bytes()), d);
+            if alg == Alg::Sha256 {
+                text = t;
+            }
+        }
+        let want: String = [
+            (1, "data/a"),
+            (2, "data/b c\n"),
+            (3, "data/c"),
+            (4, "data/d"),
+        ]
+        .iter()
+        .map(|(n, p)| format!("{}  {}\n", s(*n).hex(Alg::Sha256), bag::encode_path(p)))
+        .collect();
+        assert_eq!(text, want);
+        // A file whose digests never came stops the package.
+        let mut lines = ManifestLines::new(dir.path()).unwrap();
+        lines.expect(0, "data/a", None);
+        lines.write_ready().unwrap();
+        assert!(lines.finish(dir.path()).is_err());
+    }
+
+    /// A case whose file changed after it was checked is refused when it is
+    /// read again, not packed as it now is.
+    #[test]
+    fn a_case_changed_after_it_was_checked_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-office/cases");
+        let first = crate::case::collect_files(&[cases]).unwrap()[0].clone();
+        let path = dir.path().join(first.file_name().unwrap());
+        std::fs::copy(&first, &path).unwrap();
+        let files = [path];
+        let loaded = crate::case::load(&files[0]).unwrap().unwrap();
+        let r = CaseRef::of(&loaded);
+        let cfg = Config::builtin();
+        assert_eq!(r.load(&cfg).unwrap().id, loaded.case.id);
+        let mut text = std::fs::read_to_string(&files[0]).unwrap();
+        text.push_str("\n# 改动\n");
+        std::fs::write(&files[0], text).unwrap();
+        let refusal = r.load(&cfg).unwrap_err();
+        assert_eq!(refusal.reason, Reason::CaseChanged);
+        assert_eq!(refusal.case, loaded.case.id);
+        assert!(refusal.detail.contains("被修改"), "{}", refusal.detail);
     }
 
     /// Signatures kept in the blob file come back as they went in.

@@ -158,7 +158,7 @@ impl Checked {
 /// Loads, validates and cross-checks every file, keeping the parsed cases in
 /// [`Checked::cases`] (for callers that go on to use them, as `pack` does).
 pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseError> {
-    check_files_with(files, rules, true)
+    check_files_with(files, rules, true, &|_| ()).map(|(c, _)| c)
 }
 
 /// Loads, validates and cross-checks every file, keeping only the findings:
@@ -167,10 +167,26 @@ pub fn check_files(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseErro
 /// megabytes instead of every parsed case (~20 KB each). A file holding a
 /// duplicate is read again to place it.
 pub fn check_files_lean(files: &[PathBuf], rules: &Rules) -> Result<Checked, CaseError> {
-    check_files_with(files, rules, false)
+    check_files_with(files, rules, false, &|_| ()).map(|(c, _)| c)
 }
 
-fn check_files_with(files: &[PathBuf], rules: &Rules, keep: bool) -> Result<Checked, CaseError> {
+/// As [`check_files_lean`], and for each file that parsed, in the order of
+/// `files`, what `key` takes of its case: a caller that goes on to use the
+/// cases (`pack`) keeps a small reference to each, not the year's cases.
+pub fn check_files_keyed<K: Send>(
+    files: &[PathBuf],
+    rules: &Rules,
+    key: &(dyn Fn(&CaseFile) -> K + Sync),
+) -> Result<(Checked, Vec<K>), CaseError> {
+    check_files_with(files, rules, false, key)
+}
+
+fn check_files_with<K: Send>(
+    files: &[PathBuf],
+    rules: &Rules,
+    keep: bool,
+    key: &(dyn Fn(&CaseFile) -> K + Sync),
+) -> Result<(Checked, Vec<K>), CaseError> {
     let mut checked = Checked {
         files: files.len(),
         ..Checked::default()
@@ -178,25 +194,28 @@ fn check_files_with(files: &[PathBuf], rules: &Rules, keep: bool) -> Result<Chec
     // Files load and validate in parallel (a county's year is 10,000 files); the
     // results keep the order of `files`.
     use rayon::prelude::*;
-    type Each = Result<Result<(Option<CaseFile>, SetKeys, Vec<Located>), Located>, CaseError>;
-    let each: Vec<Each> = files
+    type Each<K> = Result<Result<(Option<CaseFile>, SetKeys, Vec<Located>, K), Located>, CaseError>;
+    let each: Vec<Each<K>> = files
         .par_iter()
         .map(|f| {
             Ok(load(f)?.map(|cf| {
                 let found = place_all(&cf.source, validate::validate(&cf.case, rules));
                 let keys = SetKeys::of(&cf, rules.config);
-                (keep.then_some(cf), keys, found)
+                let k = key(&cf);
+                (keep.then_some(cf), keys, found, k)
             }))
         })
         .collect();
     let mut keys = Vec::new();
+    let mut kept = Vec::new();
     for r in each {
         match r? {
             Err(l) => checked.findings.push(l),
-            Ok((cf, k, found)) => {
+            Ok((cf, k, found, mine)) => {
                 checked.findings.extend(found);
                 checked.cases.extend(cf);
                 keys.push(k);
+                kept.push(mine);
             }
         }
     }
@@ -211,7 +230,7 @@ fn check_files_with(files: &[PathBuf], rules: &Rules, keep: bool) -> Result<Chec
         (&a.file, a.line, a.column, a.diag.code).cmp(&(&b.file, b.line, b.column, b.diag.code))
     });
     checked.findings.dedup();
-    Ok(checked)
+    Ok((checked, kept))
 }
 
 /// A file read again to place a finding in it. Should it have become unreadable

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::code::{NumberingError, Register};
 use crate::archive::pack::{self as packing, PackError, Refusal, Scope, Summary};
+use crate::case;
 use crate::case::date::Date;
-use crate::case::{self, Case};
 use crate::fsutil::{write_atomic, WriteError};
 use crate::office::output::PackReport;
 use crate::office::progress::{Counter, Event, Progress, Stage, Unit};
@@ -182,7 +182,10 @@ pub fn pack(
         .into());
     }
     let rules = setup::rules(&loaded, None);
-    let checked = case::check_files(&files, &rules).map_err(SetupError::from)?;
+    // Each case is kept as a small reference (its file, id, date closed and the
+    // digest of the text checked): the pack reads it again when it is needed.
+    let (checked, refs) =
+        case::check_files_keyed(&files, &rules, &packing::CaseRef::of).map_err(SetupError::from)?;
     // Record errors (other than lateness) stop the cases they touch.
     let mut refusals: Vec<Refusal> = Vec::new();
     let broken: Vec<&PathBuf> = checked
@@ -191,18 +194,18 @@ pub fn pack(
         .filter(|f| setup::blocks_case(f))
         .map(|f| &f.file)
         .collect();
-    let concerned = |c: &Case| match scope {
+    let concerned = |c: &packing::CaseRef| match scope {
         Scope::Case => true,
-        Scope::Year(y) => c.close.as_ref().is_some_and(|cl| cl.date.year() == y),
+        Scope::Year(y) => c.close.is_some_and(|d| d.year() == y),
     };
     for f in checked.findings.iter().filter(|f| setup::blocks_case(f)) {
-        let parsed = checked.cases.iter().find(|cf| cf.source.path == f.file);
+        let parsed = refs.iter().find(|r| r.path == f.file);
         // A file that does not parse may hold a case of the year: it stops a bundle.
-        if parsed.is_none_or(|cf| concerned(&cf.case)) {
+        if parsed.is_none_or(concerned) {
             progress(Event::Note(f.to_string()));
             refusals.push(Refusal {
                 case: parsed
-                    .map(|cf| cf.case.id.clone())
+                    .map(|r| r.id.clone())
                     .unwrap_or_else(|| f.file.display().to_string()),
                 file: None,
                 reason: packing::Reason::RecordErrors,
@@ -210,13 +213,10 @@ pub fn pack(
             });
         }
     }
-    let cases: Vec<Case> = checked
-        .cases
-        .iter()
-        .filter(|cf| !broken.contains(&&cf.source.path))
-        .map(|cf| cf.case.clone())
+    let cases: Vec<packing::CaseRef> = refs
+        .into_iter()
+        .filter(|r| !broken.contains(&&r.path))
         .collect();
-    // The parsed sources (text and spans, ~30 KB a case) are not needed any more.
     drop(broken);
     drop(checked);
     if !refusals.is_empty() {
@@ -238,7 +238,7 @@ pub fn pack(
         cases
             .iter()
             .filter(|c| concerned(c))
-            .filter_map(|c| c.close.as_ref().map(|cl| cl.date))
+            .filter_map(|c| c.close)
             .max()
             .unwrap_or_else(Date::today)
     });
@@ -301,7 +301,7 @@ pub fn pack(
         root: root.clone(),
         scope,
     };
-    let to_pack: Vec<Case> = cases.into_iter().filter(|c| concerned(c)).collect();
+    let to_pack: Vec<packing::CaseRef> = cases.into_iter().filter(|c| concerned(c)).collect();
     let preparing = Counter::start(progress, Stage::Prepare, 0, Unit::Items);
     let prepared = packing::prepare(to_pack, &mut register, &renderer, &popts, &|m| {
         preparing.step(m)
