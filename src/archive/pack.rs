@@ -1801,9 +1801,11 @@ pub fn prepare(
     }
     drop(series);
     let office_ctx = office_context(cfg);
-    // Each volume is written to the work folder as soon as it is made.
+    // Each volume is written to the work folder as soon as it is made. One at a
+    // time: a volume's layout is the largest of the run (about 60 MB), and two
+    // at once set the peak memory of the whole pack.
     let rendered: Vec<Result<(Payload, Vec<FontFile>), PackError>> =
-        renderer.run_chunked(&volumes, 2, &|(file, label, at)| {
+        renderer.run_chunked_on(1, &volumes, 2, &|(file, label, at)| {
             // ASCII keys for the template (Tera cannot index by a non-ASCII key).
             let mut rows_ctx: Vec<Value> = Vec::with_capacity(at.len());
             let mut volume_pages = 0;

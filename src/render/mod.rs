@@ -490,6 +490,19 @@ impl Renderer {
         run_workers(self.threads, items, chunk, f)
     }
 
+    /// As [`Renderer::run_chunked`], on at most `threads` workers: for compiles
+    /// so large that two at once would set the peak memory of the run (the
+    /// printed catalogue's volumes of 500 rows).
+    pub fn run_chunked_on<T: Sync, R: Send>(
+        &self,
+        threads: usize,
+        items: &[T],
+        chunk: usize,
+        f: &(dyn Fn(&T) -> R + Sync),
+    ) -> Result<Vec<R>, RenderError> {
+        run_workers(threads.clamp(1, self.threads.max(1)), items, chunk, f)
+    }
+
     /// Compiles Typst source and exports PDF/A-2b.
     pub fn compile_doc(&self, id: &Doc, source: String) -> Result<Rendered, RenderError> {
         let date = id.date;
