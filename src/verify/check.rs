@@ -117,6 +117,45 @@ impl<'c> Listing<'c> {
         })
     }
 
+    /// A manifest as anjuan writes it, streamed: every line as
+    /// [`tagfiles::plain_manifest_line`] accepts it (so the general path would
+    /// find no problem in it), in strictly ascending path order. Neither its
+    /// bytes nor its text are held, only the listing. `None` when a line is
+    /// not so, or the file cannot be read: the general path then reads and
+    /// judges it whole.
+    fn plain(c: &'c Container, name: &str, alg: &str, payload: bool) -> Option<Listing<'c>> {
+        use std::io::BufRead as _;
+        let size = c.files.get(name)?.size;
+        let listing = c.stream(name, 64 << 20, |r| {
+            let mut r = std::io::BufReader::with_capacity(64 << 10, r);
+            let mut line = Vec::new();
+            let mut prev = String::new();
+            // Room for about as many lines as a manifest of this size has.
+            let mut entries = Vec::with_capacity((size / 120) as usize);
+            loop {
+                line.clear();
+                if r.read_until(b'\n', &mut line).ok()? == 0 {
+                    break;
+                }
+                let l = line.strip_suffix(b"\n").unwrap_or(&line);
+                let (digest, path) = tagfiles::plain_manifest_line(l, alg, payload, &prev)?;
+                let listed = match c.files.get_key_value(path) {
+                    Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
+                    None => std::borrow::Cow::Owned(path.to_string()),
+                };
+                entries.push((listed, Want::of(digest.to_ascii_lowercase())));
+                prev.clear();
+                prev.push_str(path);
+            }
+            entries.shrink_to_fit();
+            Some(Listing {
+                entries,
+                by_file: None,
+            })
+        })?;
+        listing.ok().flatten()
+    }
+
     /// Indexes the lines by the file they name (`resolve`: the bag's file a
     /// path names), unless they already are.
     fn index(&mut self, resolve: &dyn Fn(&str) -> Option<&'c str>) {
@@ -461,10 +500,18 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             skipped.push(name.clone());
             continue;
         }
-        let Some(text) = text_of(name, &mut readable) else {
-            continue;
+        // A manifest as anjuan writes it is taken line by line as it is
+        // read; any other is read whole and judged by the general path.
+        let parsed = match Listing::plain(c, name, alg, !tag) {
+            Some(m) => Ok(m),
+            None => {
+                let Some(text) = text_of(name, &mut readable) else {
+                    continue;
+                };
+                Listing::parse(&text, c)
+            }
         };
-        match Listing::parse(&text, c) {
+        match parsed {
             Ok(m) => {
                 if tag {
                     tagmanifests.insert(alg.to_string(), m);
@@ -514,13 +561,53 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     }
 
     let mut complete: Vec<Detail> = Vec::new();
-    let payload: Vec<&str> = c
-        .files
-        .keys()
-        .filter(|k| k.starts_with("data/"))
-        .map(String::as_str)
-        .collect();
+    // The payload files, in name order (not held: a bag has as many as it
+    // has files).
+    let payload = || {
+        c.files
+            .keys()
+            .filter(|k| k.starts_with("data/"))
+            .map(String::as_str)
+    };
     for (alg, m) in &manifests {
+        if m.by_file.is_none() {
+            // The lines in name order, each naming a file as written or none
+            // (see `Listing::index`): the files listed come in the order the
+            // payload files do, and are compared with them as both go.
+            let mut unlisted = Vec::new();
+            let mut files = payload().peekable();
+            for (path, _) in &m.entries {
+                if !path.starts_with("data/") {
+                    complete.push(detail(
+                        "bagit.outside-payload",
+                        Some(&**path),
+                        format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
+                    ));
+                    continue;
+                }
+                let std::borrow::Cow::Borrowed(listed) = path else {
+                    complete.push(detail(
+                        "bagit.missing",
+                        Some(&**path),
+                        format!("manifest-{alg}.txt 列出的文件不存在 (listed, missing)"),
+                    ));
+                    continue;
+                };
+                while let Some(p) = files.next_if(|p| p < listed) {
+                    unlisted.push(p);
+                }
+                files.next_if_eq(listed);
+            }
+            unlisted.extend(files);
+            for p in unlisted {
+                complete.push(detail(
+                    "bagit.unlisted",
+                    Some(p),
+                    format!("文件未列入 manifest-{alg}.txt (present, unlisted)"),
+                ));
+            }
+            continue;
+        }
         let mut listed = BTreeSet::new();
         for (path, _) in &m.entries {
             if !path.starts_with("data/") {
@@ -542,7 +629,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 )),
             }
         }
-        for p in &payload {
+        for p in payload() {
             if !listed.contains(p) {
                 complete.push(detail(
                     "bagit.unlisted",
@@ -796,8 +883,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     // (`read_file`) is read for the digests of the manifests that list it.
 
     // ---- Payload-Oxum.
-    let payload_bytes: u64 = payload.iter().map(|p| c.files[*p].size).sum();
-    let actual_oxum = bag::oxum(payload_bytes, payload.len());
+    let (payload_files, payload_bytes) = c
+        .files
+        .iter()
+        .filter(|(k, _)| k.starts_with("data/"))
+        .fold((0, 0u64), |(n, b), (_, i)| (n + 1, b + i.size));
+    let actual_oxum = bag::oxum(payload_bytes, payload_files);
     checks.push(match info.get("Payload-Oxum") {
         None => na(
             "integrity.payload-oxum",
@@ -829,7 +920,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         complete,
         format!(
             "清单所列 {} 个文件齐全，data/ 中无未列入的文件",
-            payload.len()
+            payload_files
         ),
     ));
 
@@ -863,7 +954,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         }
     }
     if deep {
-        for p in &payload {
+        for p in payload() {
             let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
             if !ext.is_some_and(|e| ACCEPTED.contains(&e.as_str())) {
                 unexpected.push(detail(
@@ -894,9 +985,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     .into(),
             details: vec![],
         },
-        Some(cmd) => scan(c, cmd, &payload),
+        Some(cmd) => scan(c, cmd, &payload().collect::<Vec<_>>()),
     });
-    drop(payload);
 
     // ---- The anjuan checks.
     let why = if opts.bagit_level() {
@@ -1151,4 +1241,79 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
         d,
         format!("{} 个文件经 {prog} 扫描无恶意内容", payload.len()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest's lines as a listing keeps them: (path, borrowed?, digest).
+    fn lines(l: &Listing) -> Vec<(String, bool, String)> {
+        l.entries
+            .iter()
+            .map(|(p, w)| {
+                let borrowed = matches!(p, std::borrow::Cow::Borrowed(_));
+                (p.to_string(), borrowed, w.text().into_owned())
+            })
+            .collect()
+    }
+
+    /// A manifest as anjuan writes it is streamed into the listing the
+    /// general path would make of it; any other is left to the general path.
+    #[test]
+    fn a_plain_manifest_streams_to_the_general_listing_and_others_step_aside() {
+        let t = tempfile::tempdir().unwrap();
+        let d = "ab".repeat(32);
+        std::fs::create_dir_all(t.path().join("data/x")).unwrap();
+        for f in ["data/a.pdf", "data/x/b.pdf", "data/x/c.pdf"] {
+            std::fs::write(t.path().join(f), b"x").unwrap();
+        }
+        let write = |name: &str, text: &str| std::fs::write(t.path().join(name), text).unwrap();
+        let plain = format!(
+            "{d}  data/a.pdf\n{}  data/gone.pdf\n{d} data/x/b.pdf\n{d}\tdata/x/c.pdf",
+            d.to_uppercase()
+        );
+        write("manifest-sha256.txt", &plain);
+        write("tagmanifest-sha256.txt", &format!("{d}  bag-info.txt\n"));
+        let c = Container::open(t.path(), Default::default()).unwrap();
+        for (name, payload) in [
+            ("manifest-sha256.txt", true),
+            ("tagmanifest-sha256.txt", false),
+        ] {
+            let streamed = Listing::plain(&c, name, "sha256", payload).expect(name);
+            let text = String::from_utf8(std::fs::read(t.path().join(name)).unwrap()).unwrap();
+            assert!(tagfiles::manifest(&text, "sha256", payload).is_empty());
+            let general = Listing::parse(&text, &c).unwrap();
+            assert_eq!(lines(&streamed), lines(&general));
+        }
+        let l = Listing::plain(&c, "manifest-sha256.txt", "sha256", true).unwrap();
+        assert_eq!(lines(&l)[1], ("data/gone.pdf".into(), false, d.clone()));
+        assert!(lines(&l)[2].1);
+        // Each of these has a problem, or may have: the general path judges it.
+        for bad in [
+            format!("{d}  data/x/b.pdf\n{d}  data/a.pdf\n"),
+            format!("{d}  data/a.pdf\n{d}  data/a.pdf\n"),
+            format!("{d}  data/a.pdf\r\n{d}  data/x/b.pdf\r\n"),
+            format!("\u{feff}{d}  data/a.pdf\n"),
+            format!("{d}  data/e\u{301}.pdf\n"),
+            format!("{d}  data/100%25.pdf\n"),
+            format!("{d}  data/a.pdf\n\n{d}  data/x/b.pdf\n"),
+            format!("{}  data/a.pdf\n", &d[1..]),
+            format!("{d}  bag-info.txt\n"),
+            format!("{d}  data/./a.pdf\n"),
+            format!("{d}  data/a\u{202e}.pdf\n"),
+        ] {
+            write("manifest-sha256.txt", &bad);
+            let c = Container::open(t.path(), Default::default()).unwrap();
+            assert!(
+                Listing::plain(&c, "manifest-sha256.txt", "sha256", true).is_none(),
+                "{bad:?}"
+            );
+        }
+        let mut latin1 = format!("{d}  data/").into_bytes();
+        latin1.extend_from_slice(b"\xe9.pdf\n");
+        std::fs::write(t.path().join("manifest-sha256.txt"), latin1).unwrap();
+        let c = Container::open(t.path(), Default::default()).unwrap();
+        assert!(Listing::plain(&c, "manifest-sha256.txt", "sha256", true).is_none());
+    }
 }

@@ -79,6 +79,10 @@ impl Container {
             return Ok(Container::open_dir(path, limits));
         }
         let file = File::open(path).map_err(io)?;
+        let file = match Container::open_sorted(path, file, limits) {
+            Ok(c) => return Ok(c),
+            Err(file) => file,
+        };
         let archive = match zipread::open(&file, &limits) {
             Ok(a) => a,
             Err(message) => Archive {
@@ -115,34 +119,8 @@ impl Container {
                 c.top = top.to_string();
             }
         }
-        for e in &archive.entries {
-            if !e.name_ok {
-                continue;
-            }
-            let Some(rel) = e.name.strip_prefix(&c.top) else {
-                c.outside.push(e.name.clone());
-                continue;
-            };
-            if e.is_dir || rel.is_empty() {
-                // Folders are never read: their bytes are judged here. An
-                // empty deflate stream takes 2 bytes (5 as a stored block).
-                if e.size > 0 || e.compressed > 5 {
-                    c.findings.push(Finding::SizeLie {
-                        name: e.name.clone(),
-                        detail: format!(
-                            "目录项却有 {} 字节数据（压缩后 {} 字节）",
-                            e.size, e.compressed
-                        ),
-                    });
-                }
-                continue;
-            }
-            let loc = e.loc();
-            c.files.entry(rel.to_string()).or_insert(Item {
-                size: e.size,
-                readable: e.readable && loc.data_offset != u64::MAX,
-                at: At::Zip(loc),
-            });
+        for e in archive.entries.iter().filter(|e| e.name_ok) {
+            c.add_entry(e);
         }
         let profile = super::profile::zip_profile_marks(&archive.entries);
         let Archive {
@@ -160,6 +138,89 @@ impl Container {
             profile,
         };
         Ok(c)
+    }
+
+    /// A zip as anjuan writes it, its entries streamed (see
+    /// [`zipread::open_sorted`]): the same container as the general path
+    /// gives, without holding the central directory or the entries while the
+    /// file list is made. The file back when the zip is not such: the general
+    /// path then opens it.
+    fn open_sorted(path: &Path, file: File, limits: Limits) -> Result<Container, File> {
+        // The bag root, as the general path finds it: from the names alone.
+        let (mut at_root, mut top) = (false, None::<String>);
+        let named = zipread::central_names(&file, &limits, &mut |n| {
+            at_root |= n == "bagit.txt";
+            if let Some(p) = n.strip_suffix("bagit.txt") {
+                if p.ends_with('/')
+                    && p.matches('/').count() == 1
+                    && top.as_deref().is_none_or(|t| p < t)
+                {
+                    top = Some(p.to_string());
+                }
+            }
+        });
+        if !named {
+            return Err(file);
+        }
+        let mut c = Container {
+            path: path.to_path_buf(),
+            top: if at_root {
+                String::new()
+            } else {
+                top.unwrap_or_default()
+            },
+            files: BTreeMap::new(),
+            outside: Vec::new(),
+            findings: Vec::new(),
+            read_found: Mutex::new(Vec::new()),
+            limits,
+            kind: Kind::Dir,
+        };
+        let mut profile = super::profile::ProfileMarks::default();
+        let archive = zipread::open_sorted(&file, &limits, &mut |e| {
+            profile.push(e);
+            c.add_entry(e);
+        });
+        let Some(archive) = archive else {
+            return Err(file);
+        };
+        c.findings.splice(0..0, archive.findings);
+        c.kind = Kind::Zip {
+            file,
+            len: archive.len,
+            comment_len: archive.comment_len,
+            profile: profile.finish(),
+        };
+        Ok(c)
+    }
+
+    /// One entry of a zip (with a name that passed the checks) into the bag's
+    /// files, or among those outside it; a folder's bytes judged.
+    fn add_entry(&mut self, e: &zipread::Entry) {
+        let Some(rel) = e.name.strip_prefix(&self.top) else {
+            self.outside.push(e.name.clone());
+            return;
+        };
+        if e.is_dir || rel.is_empty() {
+            // Folders are never read: their bytes are judged here. An
+            // empty deflate stream takes 2 bytes (5 as a stored block).
+            if e.size > 0 || e.compressed > 5 {
+                self.findings.push(Finding::SizeLie {
+                    name: e.name.clone(),
+                    detail: format!(
+                        "目录项却有 {} 字节数据（压缩后 {} 字节）",
+                        e.size, e.compressed
+                    ),
+                });
+            }
+            return;
+        }
+        let loc = e.loc();
+        self.files.entry(rel.to_string()).or_insert(Item {
+            size: e.size,
+            readable: e.readable && loc.data_offset != u64::MAX,
+            at: At::Zip(loc),
+        });
     }
 
     fn open_dir(root: &Path, limits: Limits) -> Container {
