@@ -105,7 +105,7 @@ impl<'c> Listing<'c> {
         let mut entries = Vec::new();
         Manifest::parse_each(text, |path, digest| {
             let path = match c.files.get_key_value(&path) {
-                Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
+                Some((k, _)) => std::borrow::Cow::Borrowed(k),
                 None => std::borrow::Cow::Owned(path),
             };
             entries.push((path, Want::of(digest)));
@@ -140,7 +140,7 @@ impl<'c> Listing<'c> {
                 let l = line.strip_suffix(b"\n").unwrap_or(&line);
                 let (digest, path) = tagfiles::plain_manifest_line(l, alg, payload, &prev)?;
                 let listed = match c.files.get_key_value(path) {
-                    Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
+                    Some((k, _)) => std::borrow::Cow::Borrowed(k),
                     None => std::borrow::Cow::Owned(path.to_string()),
                 };
                 entries.push((listed, Want::of(digest.to_ascii_lowercase())));
@@ -497,7 +497,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         // the manifests and tag files rests on it, whatever `--alg` says.
         let signed = name == "tagmanifest-sha256.txt";
         if !signed && !opts.algs.is_empty() && !opts.algs.iter().any(|a| a == alg) {
-            skipped.push(name.clone());
+            skipped.push(name.to_string());
             continue;
         }
         // A manifest as anjuan writes it is taken line by line as it is
@@ -543,12 +543,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let nfc: std::cell::OnceCell<HashMap<String, &str>> = std::cell::OnceCell::new();
     let resolve = |p: &str| -> Option<&str> {
         if let Some((k, _)) = c.files.get_key_value(p) {
-            return Some(k.as_str());
+            return Some(k);
         }
         nfc.get_or_init(|| {
             c.files
                 .keys()
-                .map(|k| (k.nfc().collect::<String>(), k.as_str()))
+                .map(|k| (k.nfc().collect::<String>(), k))
                 .collect()
         })
         .get(&p.nfc().collect::<String>())
@@ -563,12 +563,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let mut complete: Vec<Detail> = Vec::new();
     // The payload files, in name order (not held: a bag has as many as it
     // has files).
-    let payload = || {
-        c.files
-            .keys()
-            .filter(|k| k.starts_with("data/"))
-            .map(String::as_str)
-    };
+    let payload = || c.files.keys().filter(|k| k.starts_with("data/"));
     for (alg, m) in &manifests {
         if m.by_file.is_none() {
             // The lines in name order, each naming a file as written or none
@@ -675,7 +670,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         .filter(|(k, _)| !deep || group_of(k).is_none())
         .filter_map(|(k, item)| {
             let b = bits_of(k);
-            (b != 0).then_some((k.as_str(), item, b))
+            (b != 0).then_some((k, item, b))
         })
         .collect();
     let read_one = job(|&(name, item, algs)| {
@@ -732,7 +727,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     drop(jobs);
     let read_file = |k: &str| -> Option<Read> {
         let (k, item) = c.files.get_key_value(k)?;
-        Some(read_one(&(k.as_str(), item, bits_of(k))).1)
+        Some(read_one(&(k, item, bits_of(k))).1)
     };
 
     // The anjuan checks' walk over the case folders, which reads their files:
@@ -941,7 +936,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         // named even when a tag manifest lists it (whoever added it could
         // list it, but not re-sign the manifest).
         let known = if is_anjuan {
-            ANJUAN_TAGS.contains(&k.as_str())
+            ANJUAN_TAGS.contains(&k)
         } else {
             true
         };
@@ -996,6 +991,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     };
     let mut signers: BTreeSet<String> = BTreeSet::new();
     let mut package_signer: Option<String> = None;
+    let mut anjuan = None;
     if let Some((a, w)) = walked {
         let run_checks = || {
             a.checks(
@@ -1017,6 +1013,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             Some(p) => p.install(run_checks),
             None => run_checks(),
         }
+        anjuan = Some(a);
     } else {
         for (id, p, n) in ANJUAN_CHECKS {
             checks.push(na(id, p, n, why));
@@ -1117,6 +1114,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         "条目与文件均未加密，压缩方法为 stored/deflate".into(),
     ));
 
+    // The 档号 the anjuan checks' details name, from the catalogue read again.
+    if let Some(a) = &anjuan {
+        a.resolve_items(c, &mut checks);
+    }
+
     let mut report = Report {
         schema: SCHEMA,
         tool: crate::render::record::generator(),
@@ -1186,10 +1188,9 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
     };
     let args: Vec<&str> = argv.collect();
     for p in payload {
-        let item = &c.files[*p];
-        if !item.readable {
+        let Some(item) = c.files.get(p).filter(|i| i.readable) else {
             continue;
-        }
+        };
         let child = std::process::Command::new(prog)
             .args(&args)
             .stdin(std::process::Stdio::piped())

@@ -1696,7 +1696,8 @@ mod tests {
     #[test]
     fn the_streaming_path_steps_aside_for_anything_not_as_anjuan_writes_it() {
         let entry = |n: &str| (n.to_string(), b"x\n".to_vec(), 0u16);
-        let cases: Vec<(&str, Vec<(String, Vec<u8>, u16)>)> = vec![
+        type Files = Vec<(String, Vec<u8>, u16)>;
+        let cases: Vec<(&str, Files)> = vec![
             ("names out of order", vec![entry("b/2"), entry("b/1")]),
             ("a duplicate name", vec![entry("b/1"), entry("b/1")]),
             ("case twins", vec![entry("b/A"), entry("b/a")]),
