@@ -49,18 +49,32 @@ where
     f
 }
 
-/// A manifest as the checks keep it: each line's path — borrowed from the
-/// bag's file list when it names one of its files as written, as it always
-/// does in a good bag — and its digest, as bytes when it is 256 bits.
+/// A manifest as the checks keep it.
 struct Listing<'c> {
-    entries: Vec<(std::borrow::Cow<'c, str>, Want)>,
-    /// The lines by the file they name, where [`Listing::entries`] is not
-    /// already in the bag's name order with each path a file's own name:
-    /// (file, line), sorted. `None` for a manifest as anjuan writes it.
+    lines: Lines<'c>,
+    /// The lines by the file they name, where the lines are not already in
+    /// the bag's name order with each path a file's own name: (file, line),
+    /// sorted. `None` for a manifest as anjuan writes it.
     by_file: Option<Vec<(&'c str, u32)>>,
 }
 
+enum Lines<'c> {
+    /// Each line's path — borrowed from the bag's file list when it names
+    /// one of its files as written, as it always does in a good bag — and
+    /// its digest, as bytes when it is 256 bits.
+    General(Vec<(std::borrow::Cow<'c, str>, Want)>),
+    /// A payload manifest as anjuan writes it: line `i` names the bag's
+    /// payload file `first + i` (every payload file, in name order), with a
+    /// 256-bit digest; only the digests are kept (32 bytes a line).
+    Exact {
+        files: &'c super::container::Files,
+        first: usize,
+        digests: Vec<[u8; 32]>,
+    },
+}
+
 /// A manifest line's digest (lowercase hex, as [`Manifest::parse`] leaves it).
+#[derive(Clone)]
 enum Want {
     D32([u8; 32]),
     Text(Box<str>),
@@ -112,9 +126,41 @@ impl<'c> Listing<'c> {
         })?;
         entries.shrink_to_fit();
         Ok(Listing {
-            entries,
+            lines: Lines::General(entries),
             by_file: None,
         })
+    }
+
+    fn len(&self) -> usize {
+        match &self.lines {
+            Lines::General(v) => v.len(),
+            Lines::Exact { digests, .. } => digests.len(),
+        }
+    }
+
+    /// The lines: each path, whether it names a file of the bag as written,
+    /// and its digest.
+    fn iter(&self) -> impl Iterator<Item = (&str, bool, Want)> + '_ {
+        (0..self.len()).map(|i| self.line(i))
+    }
+
+    fn line(&self, i: usize) -> (&str, bool, Want) {
+        match &self.lines {
+            Lines::General(v) => {
+                let (p, w) = &v[i];
+                let file = matches!(p, std::borrow::Cow::Borrowed(_));
+                (&**p, file, w.clone())
+            }
+            Lines::Exact {
+                files,
+                first,
+                digests,
+            } => (
+                files.key_at(first + i).unwrap_or_default(),
+                true,
+                Want::D32(digests[i]),
+            ),
+        }
     }
 
     /// A manifest as anjuan writes it, streamed: every line as
@@ -126,12 +172,24 @@ impl<'c> Listing<'c> {
     fn plain(c: &'c Container, name: &str, alg: &str, payload: bool) -> Option<Listing<'c>> {
         use std::io::BufRead as _;
         let size = c.files.get(name)?.size;
+        let files = &c.files;
+        let first = files.rank("data/");
+        // The lines so far as general ones (those of an exact listing).
+        let general = |digests: &[[u8; 32]]| -> Vec<(std::borrow::Cow<'c, str>, Want)> {
+            let names = (first..).map(|j| files.key_at(j).unwrap_or_default());
+            names
+                .zip(digests)
+                .map(|(k, d)| (std::borrow::Cow::Borrowed(k), Want::D32(*d)))
+                .collect()
+        };
         let listing = c.stream(name, 64 << 20, |r| {
             let mut r = std::io::BufReader::with_capacity(64 << 10, r);
             let mut line = Vec::new();
             let mut prev = String::new();
             // Room for about as many lines as a manifest of this size has.
-            let mut entries = Vec::with_capacity((size / 120) as usize);
+            let lines = (size / 120) as usize;
+            let mut exact = payload.then(|| Vec::with_capacity(lines));
+            let mut entries = Vec::new();
             loop {
                 line.clear();
                 if r.read_until(b'\n', &mut line).ok()? == 0 {
@@ -139,17 +197,48 @@ impl<'c> Listing<'c> {
                 }
                 let l = line.strip_suffix(b"\n").unwrap_or(&line);
                 let (digest, path) = tagfiles::plain_manifest_line(l, alg, payload, &prev)?;
-                let listed = match c.files.get_key_value(path) {
+                let want = Want::of(digest.to_ascii_lowercase());
+                prev.clear();
+                prev.push_str(path);
+                if let Some(digests) = &mut exact {
+                    match (&want, files.key_at(first + digests.len())) {
+                        (Want::D32(d), Some(k)) if k == path => {
+                            digests.push(*d);
+                            continue;
+                        }
+                        _ => entries = general(&std::mem::take(digests)),
+                    }
+                    exact = None;
+                }
+                let listed = match files.get_key_value(path) {
                     Some((k, _)) => std::borrow::Cow::Borrowed(k),
                     None => std::borrow::Cow::Owned(path.to_string()),
                 };
-                entries.push((listed, Want::of(digest.to_ascii_lowercase())));
-                prev.clear();
-                prev.push_str(path);
+                entries.push((listed, want));
             }
-            entries.shrink_to_fit();
+            // Exact only if it lists every payload file.
+            let lines = match exact {
+                Some(digests)
+                    if !files
+                        .key_at(first + digests.len())
+                        .is_some_and(|k| k.starts_with("data/")) =>
+                {
+                    let mut digests = digests;
+                    digests.shrink_to_fit();
+                    Lines::Exact {
+                        files,
+                        first,
+                        digests,
+                    }
+                }
+                Some(digests) => Lines::General(general(&digests)),
+                None => {
+                    entries.shrink_to_fit();
+                    Lines::General(entries)
+                }
+            };
             Some(Listing {
-                entries,
+                lines,
                 by_file: None,
             })
         })?;
@@ -159,19 +248,20 @@ impl<'c> Listing<'c> {
     /// Indexes the lines by the file they name (`resolve`: the bag's file a
     /// path names), unless they already are.
     fn index(&mut self, resolve: &dyn Fn(&str) -> Option<&'c str>) {
-        let in_order = self
-            .entries
+        let Lines::General(entries) = &self.lines else {
+            return;
+        };
+        let in_order = entries
             .windows(2)
             .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes())
-            && self.entries.iter().all(|(p, _)| match p {
+            && entries.iter().all(|(p, _)| match p {
                 std::borrow::Cow::Borrowed(_) => true,
                 std::borrow::Cow::Owned(p) => resolve(p).is_none(),
             });
         if in_order {
             return;
         }
-        let mut v: Vec<(&'c str, u32)> = self
-            .entries
+        let mut v: Vec<(&'c str, u32)> = entries
             .iter()
             .enumerate()
             .filter_map(|(i, (p, _))| Some((resolve(p)?, i as u32)))
@@ -182,15 +272,26 @@ impl<'c> Listing<'c> {
 
     /// The lines naming `file`, in line order.
     fn lines(&self, file: &str) -> Vec<u32> {
-        match &self.by_file {
-            None => self
-                .entries
+        match (&self.by_file, &self.lines) {
+            (
+                None,
+                Lines::Exact {
+                    files,
+                    first,
+                    digests,
+                },
+            ) => files
+                .position(file)
+                .filter(|i| (*first..first + digests.len()).contains(i))
+                .map(|i| vec![(i - first) as u32])
+                .unwrap_or_default(),
+            (None, Lines::General(entries)) => entries
                 .binary_search_by(|(p, _)| p.as_ref().cmp(file))
                 .ok()
-                .filter(|&i| matches!(self.entries[i].0, std::borrow::Cow::Borrowed(_)))
+                .filter(|&i| matches!(entries[i].0, std::borrow::Cow::Borrowed(_)))
                 .map(|i| vec![i as u32])
                 .unwrap_or_default(),
-            Some(v) => {
+            (Some(v), _) => {
                 let lo = v.partition_point(|e| e.0 < file);
                 v[lo..]
                     .iter()
@@ -571,27 +672,27 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             // payload files do, and are compared with them as both go.
             let mut unlisted = Vec::new();
             let mut files = payload().peekable();
-            for (path, _) in &m.entries {
+            for (path, names_file, _) in m.iter() {
                 if !path.starts_with("data/") {
                     complete.push(detail(
                         "bagit.outside-payload",
-                        Some(&**path),
+                        Some(path),
                         format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
                     ));
                     continue;
                 }
-                let std::borrow::Cow::Borrowed(listed) = path else {
+                if !names_file {
                     complete.push(detail(
                         "bagit.missing",
-                        Some(&**path),
+                        Some(path),
                         format!("manifest-{alg}.txt 列出的文件不存在 (listed, missing)"),
                     ));
                     continue;
-                };
-                while let Some(p) = files.next_if(|p| p < listed) {
+                }
+                while let Some(p) = files.next_if(|p| *p < path) {
                     unlisted.push(p);
                 }
-                files.next_if_eq(listed);
+                files.next_if(|p| *p == path);
             }
             unlisted.extend(files);
             for p in unlisted {
@@ -604,11 +705,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             continue;
         }
         let mut listed = BTreeSet::new();
-        for (path, _) in &m.entries {
+        for (path, _, _) in m.iter() {
             if !path.starts_with("data/") {
                 complete.push(detail(
                     "bagit.outside-payload",
-                    Some(&**path),
+                    Some(path),
                     format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
                 ));
                 continue;
@@ -619,7 +720,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 }
                 None => complete.push(detail(
                     "bagit.missing",
-                    Some(&**path),
+                    Some(path),
                     format!("manifest-{alg}.txt 列出的文件不存在 (listed, missing)"),
                 )),
             }
@@ -754,7 +855,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     "tagfixity"
                 };
                 for line in m.lines(k) {
-                    if let Some(d) = compare_read(r, alg, k, &m.entries[line as usize].1, kind) {
+                    if let Some(d) = compare_read(r, alg, k, &m.line(line as usize).2, kind) {
                         found.push((i, line, d));
                     }
                 }
@@ -798,14 +899,14 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let mut valid = complete.is_empty();
     for (i, (alg, m)) in manifests.iter().enumerate() {
         let mut d = Vec::new();
-        for (line, (path, want)) in m.entries.iter().enumerate() {
+        for (line, (path, _, want)) in m.iter().enumerate() {
             let Some(actual) = resolve(path) else {
                 continue;
             };
-            d.extend(line_finding(i, line, alg, actual, want, "fixity"));
+            d.extend(line_finding(i, line, alg, actual, &want, "fixity"));
         }
         valid &= d.is_empty();
-        let n = m.entries.len();
+        let n = m.len();
         checks.push(check(
             fixity_id(alg),
             Authenticity,
@@ -831,15 +932,15 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let mut tagfix = Vec::new();
     for (t, (alg, m)) in tagmanifests.iter().enumerate() {
         let i = manifests.len() + t;
-        for (line, (path, want)) in m.entries.iter().enumerate() {
+        for (line, (path, _, want)) in m.iter().enumerate() {
             match resolve(path) {
                 None => tagfix.push(detail(
                     "tagfixity.missing",
-                    Some(&**path),
+                    Some(path),
                     format!("tagmanifest-{alg}.txt 列出的文件不存在"),
                 )),
                 Some(actual) => {
-                    tagfix.extend(line_finding(i, line, alg, actual, want, "tagfixity"))
+                    tagfix.extend(line_finding(i, line, alg, actual, &want, "tagfixity"))
                 }
             }
         }
@@ -1250,12 +1351,8 @@ mod tests {
 
     /// A manifest's lines as a listing keeps them: (path, borrowed?, digest).
     fn lines(l: &Listing) -> Vec<(String, bool, String)> {
-        l.entries
-            .iter()
-            .map(|(p, w)| {
-                let borrowed = matches!(p, std::borrow::Cow::Borrowed(_));
-                (p.to_string(), borrowed, w.text().into_owned())
-            })
+        l.iter()
+            .map(|(p, file, w)| (p.to_string(), file, w.text().into_owned()))
             .collect()
     }
 
@@ -1288,8 +1385,26 @@ mod tests {
             assert_eq!(lines(&streamed), lines(&general));
         }
         let l = Listing::plain(&c, "manifest-sha256.txt", "sha256", true).unwrap();
+        assert!(matches!(l.lines, Lines::General(_)));
         assert_eq!(lines(&l)[1], ("data/gone.pdf".into(), false, d.clone()));
         assert!(lines(&l)[2].1);
+        // Every payload file listed, in order: only the digests are kept, and
+        // the lines are those the general path gives; one file left out (or
+        // the tag manifest) keeps the paths.
+        let all = format!(
+            "{d}  data/a.pdf\n{d}  data/x/b.pdf\n{}  data/x/c.pdf\n",
+            "cd".repeat(32)
+        );
+        let some = format!("{d}  data/a.pdf\n{d}  data/x/b.pdf\n");
+        for (text, exact) in [(all, true), (some, false)] {
+            write("manifest-sha256.txt", &text);
+            let c = Container::open(t.path(), Default::default()).unwrap();
+            let l = Listing::plain(&c, "manifest-sha256.txt", "sha256", true).unwrap();
+            assert_eq!(matches!(l.lines, Lines::Exact { .. }), exact, "{text}");
+            assert_eq!(lines(&l), lines(&Listing::parse(&text, &c).unwrap()));
+            assert_eq!(l.lines("data/x/b.pdf"), [1]);
+            assert!(l.lines("data/x").is_empty() && l.lines("manifest-sha256.txt").is_empty());
+        }
         // Each of these has a problem, or may have: the general path judges it.
         for bad in [
             format!("{d}  data/x/b.pdf\n{d}  data/a.pdf\n"),

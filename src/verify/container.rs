@@ -71,6 +71,30 @@ impl Files {
         None
     }
 
+    /// Where `k` is in name order, if it is a file.
+    pub fn position(&self, k: &str) -> Option<usize> {
+        self.find(k)
+    }
+
+    /// The name of the file at `i` in name order.
+    pub fn key_at(&self, i: usize) -> Option<&str> {
+        (i < self.items.len()).then(|| self.name(i))
+    }
+
+    /// How many files are named before `k`.
+    pub fn rank(&self, k: &str) -> usize {
+        let (mut lo, mut hi) = (0, self.items.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.name(mid) < k {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
     pub fn get(&self, k: &str) -> Option<&Item> {
         self.find(k).map(|i| &self.items[i].1)
     }
