@@ -1037,3 +1037,133 @@ fn case_by_case_checks_find_a_middle_case_tampered_and_do_not_depend_on_zip_orde
         structure.details
     );
 }
+
+/// The bag zipped again in name order (as anjuan lays a zip out, so the
+/// central directory is streamed) with `edit` applied to its folder first.
+fn rezip_sorted(bag: &Path, to: &Path) -> PathBuf {
+    use std::io::Write as _;
+    let mut entries: Vec<PathBuf> = walkdir::WalkDir::new(bag)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    let mut z = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    for p in &entries {
+        let rel = p.strip_prefix(bag).unwrap().to_str().unwrap();
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file(format!("{BUNDLE}/{rel}"), o).unwrap();
+        z.write_all(&std::fs::read(p).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    to.to_path_buf()
+}
+
+/// The payload manifest of a bundle as anjuan writes it is checked line by
+/// line as it is read, and one out of name order by the general path: a
+/// wrong digest in the middle of it is found either way, with the same
+/// findings, from the zip and from the folder alike.
+#[test]
+fn a_wrong_middle_line_is_found_whether_the_manifest_is_in_order_or_not() {
+    let (t, root) = demo_run();
+    let key = root.join("office/keys/anjuan.pub");
+    let bag = unzip(&zip_of(&root), &t.path().join("m"));
+    let manifest = bag.join("manifest-sha256.txt");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let path_of = |l: &String| l.split_once("  ").unwrap().1.to_string();
+    assert!(lines.len() > 10 && lines.windows(2).all(|w| path_of(&w[0]) < path_of(&w[1])));
+    let mid = lines.len() / 2;
+    let victim = path_of(&lines[mid]);
+    let flipped = if lines[mid].starts_with('0') {
+        "1"
+    } else {
+        "0"
+    };
+    lines[mid].replace_range(0..1, flipped);
+    let judged = |lines: &[String], name: &str| {
+        std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
+        let from_dir = verify::verify(&bag, &opts(&[&key])).unwrap();
+        let zip = rezip_sorted(&bag, &t.path().join(name));
+        let from_zip = verify::verify(&zip, &opts(&[&key])).unwrap();
+        assert!(!from_zip.accepted());
+        expect(
+            &from_zip,
+            "authenticity.fixity-sha256",
+            "fixity.mismatch",
+            &victim,
+        );
+        assert_eq!(
+            details_but_structure(&from_zip),
+            details_but_structure(&from_dir)
+        );
+        let of = |r: &Report, id: &str| -> Vec<String> {
+            r.checks
+                .iter()
+                .filter(|c| c.id == id)
+                .flat_map(|c| c.details.iter().map(|d| format!("{} {:?}", d.code, d.file)))
+                .collect()
+        };
+        let kept = [
+            "authenticity.fixity-sha256",
+            "integrity.bag-complete",
+            "authenticity.fixity-sm3",
+        ];
+        kept.map(|id| of(&from_zip, id))
+    };
+    let in_order = judged(&lines, "in-order.zip");
+    assert_eq!(in_order[0].len(), 1, "{in_order:?}");
+    assert!(
+        in_order[1].is_empty() && in_order[2].is_empty(),
+        "{in_order:?}"
+    );
+    lines.reverse();
+    assert_eq!(judged(&lines, "reversed.zip"), in_order);
+}
+
+/// The catalogue's rows are read as a stream (twice when a 档号 repeats):
+/// a repeated 档号 is named with how often it occurs, a row whose file is
+/// not in the bag and a paper without a row are named, and the counts come
+/// out as the rows say.
+#[test]
+fn catalogue_rows_streamed_still_name_repeats_and_missing_files() {
+    let (t, root) = demo_run();
+    let key = root.join("office/keys/anjuan.pub");
+    let bag = unzip(&zip_of(&root), &t.path().join("rows"));
+    let cat = bag.join("data/catalogue.json");
+    let mut j: Value = serde_json::from_slice(&std::fs::read(&cat).unwrap()).unwrap();
+    let rows = j["文件"].as_array_mut().unwrap();
+    assert!(rows.len() > 6);
+    let first = rows[0]["档号"].as_str().unwrap().to_string();
+    let last = rows.len() - 1;
+    rows[last]["档号"] = Value::from(first.as_str());
+    rows[3]["档号"] = Value::from(first.as_str());
+    let moved = rows[2]["存储位置"].as_str().unwrap().to_string();
+    rows[2]["存储位置"] = Value::from("data/nowhere/x.pdf");
+    std::fs::write(&cat, serde_json::to_vec_pretty(&j).unwrap()).unwrap();
+    let r = verify::verify(&bag, &opts(&[&key])).unwrap();
+    let repeated: Vec<(Option<String>, String)> = r
+        .checks
+        .iter()
+        .flat_map(|c| &c.details)
+        .filter(|d| d.code == "meta.duplicate-code")
+        .map(|d| (d.item.clone(), d.message.clone()))
+        .collect();
+    assert_eq!(
+        repeated,
+        [(Some(first.clone()), "档号重复 3 次".to_string())]
+    );
+    expect(
+        &r,
+        "integrity.content-files",
+        "content.missing-file",
+        "data/nowhere/x.pdf",
+    );
+    expect(
+        &r,
+        "integrity.content-files",
+        "content.unlisted-file",
+        &moved,
+    );
+}

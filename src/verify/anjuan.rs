@@ -177,9 +177,18 @@ fn anjuan_check(i: usize, details: Vec<Detail>, ok: String) -> Check {
 /// where it is used, and a missing one is a finding, not a failure to load).
 pub(super) struct Anjuan {
     handoff: Handoff,
-    /// catalogue.json's 件数 and rows.
+    /// catalogue.json's 件数, and how many rows it has. The rows are not
+    /// held: they are read again as a stream after the walk (see
+    /// [`Anjuan::rows_each`]).
     count: Field,
-    rows: Vec<Row>,
+    rows: usize,
+    /// The occurrence of 文件 that is the catalogue's rows, when
+    /// catalogue.json could be read; `None`: it has no rows for the checks.
+    catalogue: Option<usize>,
+    /// What an item's 档号 is set to when a detail is made, until the
+    /// catalogue is read again at the end ([`Anjuan::resolve_items`]):
+    /// random each run, so no text in a bundle can pass for it.
+    pending: String,
     /// The case folders' metadata.json: their folders and fingerprints; the
     /// items themselves are read again, case by case, when checked.
     cases: Cases,
@@ -369,7 +378,8 @@ fn strip_bom(r: &mut dyn std::io::Read) -> impl std::io::Read + '_ {
 /// catalogue.json as read: its rows and 件数, or why it could not be parsed.
 struct CatalogueRead {
     result: Result<(), serde_json::Error>,
-    rows: Vec<Row>,
+    /// How many rows were read.
+    rows: usize,
     count: Field,
     files_keys: usize,
 }
@@ -380,6 +390,7 @@ fn parse_catalogue(
     r: &mut dyn std::io::Read,
     target: usize,
     mut csv: Option<&mut CsvSide<impl std::io::Read>>,
+    each: &mut dyn FnMut(&Row),
 ) -> CatalogueRead {
     use serde::de::DeserializeSeed as _;
     let columns = csv.as_ref().map(|c| c.header.clone()).unwrap_or_default();
@@ -387,20 +398,20 @@ fn parse_catalogue(
         if let Some(c) = csv.as_mut() {
             c.compare(row, texts);
         }
+        each(row);
     };
     let mut reader = CatalogueReader {
         target,
         columns: &columns,
         on_row: &mut on_row,
-        rows: Vec::new(),
+        rows: 0,
         count: Field::Absent,
         files_keys: 0,
     };
     let mut de =
         serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(64 << 10, r));
     let result = (&mut reader).deserialize(&mut de).and_then(|()| de.end());
-    let (mut rows, count, files_keys) = (reader.rows, reader.count, reader.files_keys);
-    rows.shrink_to_fit();
+    let (rows, count, files_keys) = (reader.rows, reader.count, reader.files_keys);
     CatalogueRead {
         result,
         rows,
@@ -428,7 +439,7 @@ fn load_catalogue(c: &Container, target: usize) -> CatalogueLoad {
             .stream(CATALOGUE_CSV, JSON_MAX, |cr| {
                 let mut side = CsvSide::new(strip_bom(cr));
                 if let Some(jr) = jr.take() {
-                    parsed = Some(parse_catalogue(jr, target, Some(&mut side)));
+                    parsed = Some(parse_catalogue(jr, target, Some(&mut side), &mut |_| {}));
                 }
                 side.finish()
             })
@@ -436,7 +447,9 @@ fn load_catalogue(c: &Container, target: usize) -> CatalogueLoad {
         csv_read = true;
         match (parsed, jr) {
             (Some(p), _) => p,
-            (None, Some(jr)) => parse_catalogue(jr, target, None::<&mut CsvSide<&[u8]>>),
+            (None, Some(jr)) => {
+                parse_catalogue(jr, target, None::<&mut CsvSide<&[u8]>>, &mut |_| {})
+            }
             (None, None) => unreachable!("catalogue.json is parsed once"),
         }
     });
@@ -511,7 +524,8 @@ fn load_json<T: serde::de::DeserializeOwned>(
 impl Anjuan {
     pub(super) fn load(c: &Container, _reads: &Reads, readable: &mut Vec<Detail>) -> Anjuan {
         let handoff = Handoff::of(&load_json(c, HANDOFF_JSON, readable).unwrap_or(Value::Null));
-        let mut cat = load_catalogue(c, 1);
+        let mut target = 1;
+        let mut cat = load_catalogue(c, target);
         // Where 文件 repeats, the last one is the catalogue's (as in a JSON object).
         if let Some(Ok(CatalogueRead {
             result: Ok(()),
@@ -520,7 +534,8 @@ impl Anjuan {
         })) = &cat.json
         {
             if *files_keys > 1 {
-                cat = load_catalogue(c, *files_keys);
+                target = *files_keys;
+                cat = load_catalogue(c, target);
             }
         }
         let (rows, count) = match cat.json {
@@ -553,7 +568,7 @@ impl Anjuan {
         if let Some(csv) = cat.csv {
             match csv.failed {
                 Some(e) => readable.push(detail("meta.csv", Some(CATALOGUE_CSV), e)),
-                None => csv_diffs = csv_against_json(csv, rows.as_ref().map(Vec::len)),
+                None => csv_diffs = csv_against_json(csv, rows),
             }
         }
         // Each case's metadata.json read once here for its problems and
@@ -584,10 +599,13 @@ impl Anjuan {
         cases.by_code.shrink_to_fit();
         cases.served.shrink_to_fit();
         cases.folders.shrink_to_fit();
+        let pending = format!("\u{0}档号{:016x}", cases.fp("\u{0}"));
         Anjuan {
             handoff,
             count,
             rows: rows.unwrap_or_default(),
+            catalogue: rows.map(|_| target),
+            pending,
             cases,
             csv_diffs,
         }
@@ -608,7 +626,6 @@ impl Anjuan {
         name: &'a str,
         opts: &Options,
     ) -> Ctx<'a> {
-        let rows = &self.rows[..];
         Ctx {
             a: self,
             c,
@@ -616,11 +633,6 @@ impl Anjuan {
             read,
             info,
             name,
-            rows,
-            code_of: rows
-                .iter()
-                .map(|r| (r.location.str(), r.code.str()))
-                .collect(),
             declared: self
                 .handoff
                 .key
@@ -675,20 +687,110 @@ impl Anjuan {
         no_encryption: &mut Vec<Detail>,
     ) {
         let x = self.ctx(c, reads, read, info, name, opts);
+        let mut f = x.row_facts(&w);
         x.structure(structure);
         checks.push(x.package_signature(signers, package_signer));
         checks.push(x.paper_signatures(&mut w, signers));
-        checks.push(x.metadata_format(&mut w));
+        checks.push(x.metadata_format(&mut w, &mut f));
         checks.push(x.file_properties(&mut w));
         checks.push(x.handoff_digest());
-        checks.push(x.handoff_counts(&w));
+        checks.push(x.handoff_counts(&f));
         checks.push(x.required_metadata(&mut w));
-        checks.push(x.numbering());
-        checks.push(x.content_files());
+        checks.push(x.numbering(&f));
+        checks.push(x.content_files(&f));
         checks.push(x.receipts(&mut w));
         checks.push(x.formats(&mut w, no_encryption));
         checks.push(x.received_formats(&mut w));
     }
+
+    /// catalogue.json's rows (the occurrence of 文件 that is the catalogue's)
+    /// handed to `each` as they are read again, none held; none when it could
+    /// not be read at loading.
+    fn rows_each(&self, c: &Container, each: &mut dyn FnMut(&Row)) {
+        let Some(target) = self.catalogue else {
+            return;
+        };
+        let _ = c.stream(CATALOGUE_JSON, JSON_MAX, |r| {
+            parse_catalogue(r, target, None::<&mut CsvSide<&[u8]>>, each)
+        });
+    }
+
+    /// Fills in what the checks left pending (see [`Ctx::with_item`]) from
+    /// one more read of the catalogue's rows, only if there is any: the 档号
+    /// of each marked detail's file (the last row with that 存储位置, as a
+    /// map of them all would keep), and whose the file is that a signature
+    /// is bound to, where the catalogue lists it.
+    pub(super) fn resolve_items(&self, c: &Container, checks: &mut [Check]) {
+        let p = self.pending.as_str();
+        let key = |f: &str| f.strip_suffix(".minisig").unwrap_or(f).to_string();
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        for d in checks.iter().flat_map(|k| &k.details) {
+            if d.item.as_deref() == Some(p) {
+                wanted.extend(d.file.as_deref().map(key));
+            }
+            let mut rest = d.message.as_str();
+            while let Some((theirs, after)) = rest.split_once(p).and_then(|(_, r)| r.split_once(p))
+            {
+                wanted.insert(theirs.to_string());
+                rest = after;
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        let mut code_of: HashMap<String, String> = HashMap::new();
+        self.rows_each(c, &mut |r| {
+            if wanted.contains(r.location.str()) {
+                code_of.insert(r.location.str().to_string(), r.code.str().to_string());
+            }
+        });
+        for d in checks.iter_mut().flat_map(|k| k.details.iter_mut()) {
+            if d.item.as_deref() == Some(p) {
+                d.item = d
+                    .file
+                    .as_deref()
+                    .and_then(|f| code_of.get(&key(f)).cloned());
+            }
+            let mut out = String::new();
+            let mut rest = d.message.as_str();
+            while let Some((head, theirs, after)) = rest
+                .split_once(p)
+                .and_then(|(h, r)| r.split_once(p).map(|(t, a)| (h, t, a)))
+            {
+                out.push_str(head);
+                if let Some(code) = code_of.get(theirs) {
+                    out.push_str(&format!("；签名所属的是本包中的 {code}（{theirs}）"));
+                }
+                rest = after;
+            }
+            if !out.is_empty() || rest.len() != d.message.len() {
+                out.push_str(rest);
+                d.message = out;
+            }
+        }
+    }
+}
+
+/// What the checks take from catalogue.json's rows, gathered in one read of
+/// them after the walk ([`Ctx::row_facts`]) instead of holding the rows:
+/// details in row order, counts, and keyed fingerprints (8 bytes a row) where
+/// a set of all rows is asked about.
+#[derive(Default)]
+struct RowFacts {
+    rows: usize,
+    /// Each row's 档号, date and page-count format; the 档号 that repeat;
+    /// each row against its item's metadata.
+    formats: Vec<Detail>,
+    repeated: Vec<Detail>,
+    against: Vec<Detail>,
+    /// 页数 (a PDF's own count where it was read), and the distinct 案件编号.
+    pages: u64,
+    cases: BTreeSet<Box<str>>,
+    /// The 件号 of each 档号 series.
+    series: BTreeMap<String, Vec<u32>>,
+    /// Rows whose file is not in the bag; fingerprints of every row's 存储位置, sorted.
+    missing: Vec<Detail>,
+    listed: Vec<u64>,
 }
 
 /// What the walk over the bag's files, case folder by case folder, found for
@@ -739,10 +841,6 @@ struct Ctx<'a> {
     read: &'a ReadFn<'a>,
     info: &'a BagInfo,
     name: &'a str,
-    /// The catalogue's rows.
-    rows: &'a [Row],
-    /// 存储位置 → 档号.
-    code_of: HashMap<&'a str, &'a str>,
     /// The public key the bundle declares (handoff.json 签名公钥), and the
     /// trusted ones (`--trust`), ready to verify.
     declared: Option<sign::Verifier>,
@@ -751,11 +849,11 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Adds the 档号 of the file a detail names.
+    /// Marks a detail for the 档号 of the file it names (the catalogue
+    /// row's whose 存储位置 it is), which [`Anjuan::resolve_items`] fills in.
     fn with_item(&self, mut d: Detail) -> Detail {
-        if let Some(f) = &d.file {
-            let key = f.strip_suffix(".minisig").unwrap_or(f);
-            d.item = self.code_of.get(key).map(|c| c.to_string());
+        if d.file.is_some() {
+            d.item = Some(self.a.pending.clone());
         }
         d
     }
@@ -851,10 +949,9 @@ impl Ctx<'_> {
         let folder = rel.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
         if b.case != folder {
             let theirs = format!("data/{}/{}", b.case, b.file);
-            let other = match self.code_of.get(theirs.as_str()) {
-                Some(code) => format!("；签名所属的是本包中的 {code}（{theirs}）"),
-                None => String::new(),
-            };
+            // Whose it is (if the catalogue has a row at `theirs`): filled
+            // in by `Anjuan::resolve_items`.
+            let other = format!("{p}{theirs}{p}", p = self.a.pending);
             push(
                 &mut d,
                 "signature.case-mismatch",
@@ -933,7 +1030,7 @@ impl Ctx<'_> {
             if *t == "tagmanifest-sha256.txt.minisig" && info.get("Anjuan-Signing-Key").is_none() {
                 continue;
             }
-            if !c.files.contains_key(*t) {
+            if !c.files.contains_key(t) {
                 structure.push(detail(
                     "structure.missing-tag",
                     Some(t),
@@ -1003,7 +1100,7 @@ impl Ctx<'_> {
                 let tagmanifest = !k.contains('/')
                     && k.starts_with("tagmanifest-")
                     && (k.ends_with(".txt") || k.ends_with(".txt.minisig"));
-                !tagmanifest && !listed.contains(k.as_str())
+                !tagmanifest && !listed.contains(*k)
             })
             .map(|k| {
                 detail(
@@ -1108,33 +1205,72 @@ impl Ctx<'_> {
     }
 
     /// 档号 format, dates, page counts, duplicates; catalogue ↔ case metadata.
-    fn metadata_format(&self, w: &mut Walked) -> Check {
-        let rows = self.rows;
+    fn metadata_format(&self, w: &mut Walked, f: &mut RowFacts) -> Check {
         let mut d = self.a.csv_diffs.clone();
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        if rows.is_empty() {
+        if f.rows == 0 {
             d.push(detail(
                 "meta.no-items",
                 Some("data/catalogue.json"),
                 "目录中没有文件条目",
             ));
         }
-        for r in rows {
+        d.append(&mut f.formats);
+        d.append(&mut w.meta_items);
+        d.append(&mut f.repeated);
+        d.append(&mut f.against);
+        anjuan_check(
+            2,
+            d,
+            format!(
+                "{} 条目录的档号、日期、页数格式正确且无重复，与案卷元数据一致",
+                f.rows
+            ),
+        )
+    }
+
+    /// One read of catalogue.json's rows for all the checks that look at
+    /// them (see [`RowFacts`]); a second only if two rows' 档号 share a
+    /// fingerprint, to count the 档号 that repeat by their text.
+    fn row_facts(&self, w: &Walked) -> RowFacts {
+        let (c, reads, cases) = (self.c, self.reads, &self.a.cases);
+        // A PDF's pages: read before the walk, or as the walk found them.
+        let pdf_pages = |loc: &str| -> Option<u64> {
+            match reads.get(loc) {
+                Some(r) => match r.pdf() {
+                    Some(Ok(p)) => Some(p.pages as u64),
+                    _ => None,
+                },
+                None => {
+                    let fp = cases.fp(loc);
+                    let i = w.pages.partition_point(|e| e.0 < fp);
+                    w.pages.get(i).filter(|e| e.0 == fp).map(|e| e.1 as u64)
+                }
+            }
+        };
+        let mut f = RowFacts::default();
+        let mut codes: Vec<u64> = Vec::with_capacity(self.a.rows);
+        f.listed.reserve_exact(self.a.rows);
+        // Each row's item by 档号 (the last item with it, as a map of all
+        // items would keep): its case read again, one case kept at a time.
+        let mut cached: Option<(u32, Vec<Item>)> = None;
+        self.a.rows_each(c, &mut |r| {
+            f.rows += 1;
             let code = r.code.str();
-            *seen.entry(code).or_default() += 1;
-            if let Err(m) = ArchiveCode::parse(code) {
-                d.push(Detail {
+            codes.push(cases.fp(code));
+            match ArchiveCode::parse(code) {
+                Err(m) => f.formats.push(Detail {
                     code: "meta.code-format".into(),
                     item: Some(code.into()),
                     file: Some(r.location.str().into()),
                     message: format!("档号格式错误: {m}"),
-                });
+                }),
+                Ok(a) => f.series.entry(a.prefix()).or_default().push(a.item),
             }
             let date = r.date.str();
             let date_ok =
                 date.len() == 8 && chrono::NaiveDate::parse_from_str(date, "%Y%m%d").is_ok();
             if !date_ok {
-                d.push(Detail {
+                f.formats.push(Detail {
                     code: "meta.date".into(),
                     item: Some(code.into()),
                     file: None,
@@ -1142,36 +1278,20 @@ impl Ctx<'_> {
                 });
             }
             if r.pages.u64().is_none_or(|p| p == 0) {
-                d.push(Detail {
+                f.formats.push(Detail {
                     code: "meta.pages".into(),
                     item: Some(code.into()),
                     file: None,
                     message: "页数应为正整数".into(),
                 });
             }
-        }
-        d.append(&mut w.meta_items);
-        for (code, k) in seen.iter().filter(|(_, k)| **k > 1) {
-            d.push(Detail {
-                code: "meta.duplicate-code".into(),
-                item: Some(code.to_string()),
-                file: None,
-                message: format!("档号重复 {k} 次"),
-            });
-        }
-        // Each row's item by 档号 (the last item with it, as a map of all
-        // items would keep): its case read again, one case kept at a time.
-        let cases = &self.a.cases;
-        let mut cached: Option<(u32, Vec<Item>)> = None;
-        for r in rows {
-            let code = r.code.str();
             let mut found = None;
             for &(_, case, i) in Cases::candidates(&cases.by_code, cases.fp(code))
                 .iter()
                 .rev()
             {
                 if cached.as_ref().is_none_or(|(k, _)| *k != case) {
-                    cached = Some((case, cases.load(self.c, case)));
+                    cached = Some((case, cases.load(c, case)));
                 }
                 let hit = cached
                     .as_ref()
@@ -1184,7 +1304,7 @@ impl Ctx<'_> {
             }
             let m = found.and_then(|(_, i)| cached.as_ref().and_then(|(_, v)| v.get(i as usize)));
             match m {
-                None => d.push(Detail {
+                None => f.against.push(Detail {
                     code: "meta.no-item-metadata".into(),
                     item: Some(code.into()),
                     file: Some(r.location.str().into()),
@@ -1199,7 +1319,7 @@ impl Ctx<'_> {
                         ("密级", &m.secrecy, &r.secrecy),
                     ] {
                         if a.str() != b.str() {
-                            d.push(Detail {
+                            f.against.push(Detail {
                                 code: "meta.inconsistent".into(),
                                 item: Some(code.into()),
                                 file: Some(r.location.str().into()),
@@ -1209,15 +1329,56 @@ impl Ctx<'_> {
                     }
                 }
             }
+            let loc = r.location.str();
+            f.pages += pdf_pages(loc).or(r.pages.u64()).unwrap_or(0);
+            if !f.cases.contains(r.case.str()) {
+                f.cases.insert(r.case.str().into());
+            }
+            if !c.files.contains_key(loc) {
+                f.missing.push(Detail {
+                    code: "content.missing-file".into(),
+                    item: Some(code.into()),
+                    file: Some(loc.into()),
+                    message: "目录有条目而包内无此文件 (catalogue entry without a file)".into(),
+                });
+            }
+            f.listed.push(cases.fp(loc));
+        });
+        f.listed.sort_unstable();
+        f.listed.dedup();
+        // 档号 that repeat: found by fingerprint, then counted by their text
+        // (in the order they first appear).
+        codes.sort_unstable();
+        let mut twice: Vec<u64> = codes
+            .windows(2)
+            .filter(|p| p[0] == p[1])
+            .map(|p| p[0])
+            .collect();
+        drop(codes);
+        twice.dedup();
+        if !twice.is_empty() {
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            let mut at: HashMap<String, usize> = HashMap::new();
+            self.a.rows_each(c, &mut |r| {
+                let code = r.code.str();
+                if twice.binary_search(&cases.fp(code)).is_ok() {
+                    let i = *at.entry(code.to_string()).or_insert_with(|| {
+                        counts.push((code.to_string(), 0));
+                        counts.len() - 1
+                    });
+                    counts[i].1 += 1;
+                }
+            });
+            for (code, k) in counts.into_iter().filter(|(_, k)| *k > 1) {
+                f.repeated.push(Detail {
+                    code: "meta.duplicate-code".into(),
+                    item: Some(code),
+                    file: None,
+                    message: format!("档号重复 {k} 次"),
+                });
+            }
         }
-        anjuan_check(
-            2,
-            d,
-            format!(
-                "{} 条目录的档号、日期、页数格式正确且无重复，与案卷元数据一致",
-                rows.len()
-            ),
-        )
+        f
     }
 
     /// Each item's file name, size, page count and PDF/A level against its metadata.
@@ -1309,47 +1470,24 @@ impl Ctx<'_> {
     }
 
     /// Cases, items, pages, files and bytes against the handoff declaration and bag-info.
-    fn handoff_counts(&self, w: &Walked) -> Check {
-        let (c, reads, info) = (self.c, self.reads, self.info);
-        let cases_fp = &self.a.cases;
-        // A PDF's pages: read before the walk, or as the walk found them.
-        let pdf_pages = |loc: &str| -> Option<u64> {
-            match reads.get(loc) {
-                Some(r) => match r.pdf() {
-                    Some(Ok(p)) => Some(p.pages as u64),
-                    _ => None,
-                },
-                None => {
-                    let fp = cases_fp.fp(loc);
-                    let i = w.pages.partition_point(|e| e.0 < fp);
-                    w.pages.get(i).filter(|e| e.0 == fp).map(|e| e.1 as u64)
-                }
-            }
-        };
-        let rows = self.rows;
+    fn handoff_counts(&self, f: &RowFacts) -> Check {
+        let (c, info) = (self.c, self.info);
         // The printed form carries the same figures in its XMP keywords.
         let form: Option<BTreeMap<String, String>> = match c.read_small(HANDOFF, 64 << 20) {
             Some(Ok(pdf)) => Some(pdf::keywords(&pdf)),
             _ => None,
         };
         let mut d = Vec::new();
-        let payload: Vec<(&String, u64)> = c
+        let payload: Vec<(&str, u64)> = c
             .files
             .iter()
             .filter(|(k, _)| k.starts_with("data/"))
             .map(|(k, i)| (k, i.size))
             .collect();
-        let pages: u64 = rows
-            .iter()
-            .filter_map(|r| match pdf_pages(r.location.str()) {
-                Some(p) => Some(p),
-                None => r.pages.u64(),
-            })
-            .sum();
-        let cases: BTreeSet<&str> = rows.iter().map(|r| r.case.str()).collect();
+        let (pages, cases) = (f.pages, &f.cases);
         let actual: [(&str, &str, u64); 5] = [
             ("案件数", "Anjuan-Cases", cases.len() as u64),
-            ("件数", "Anjuan-Items", rows.len() as u64),
+            ("件数", "Anjuan-Items", f.rows as u64),
             ("页数", "Anjuan-Pages", pages),
             ("文件数", "", payload.len() as u64),
             ("数据量", "", payload.iter().map(|p| p.1).sum()),
@@ -1400,11 +1538,11 @@ impl Ctx<'_> {
             }
         }
         if let Some(x) = self.a.count.u64() {
-            if x != rows.len() as u64 {
+            if x != f.rows as u64 {
                 d.push(detail(
                     "counts.catalogue",
                     Some("data/catalogue.json"),
-                    format!("目录声明件数 {x}，实有条目 {}", rows.len()),
+                    format!("目录声明件数 {x}，实有条目 {}", f.rows),
                 ));
             }
         }
@@ -1414,7 +1552,7 @@ impl Ctx<'_> {
             format!(
                 "案件 {}、件 {}、页 {pages}、文件 {} 与移交登记表一致",
                 cases.len(),
-                rows.len(),
+                f.rows,
                 payload.len()
             ),
         )
@@ -1427,16 +1565,9 @@ impl Ctx<'_> {
     }
 
     /// 件号 continuous and unique in each series (from 0001 in a year bundle), as declared.
-    fn numbering(&self) -> Check {
+    fn numbering(&self, f: &RowFacts) -> Check {
         let mut d = Vec::new();
-        let mut series: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        for a in self
-            .rows
-            .iter()
-            .filter_map(|r| ArchiveCode::parse(r.code.str()).ok())
-        {
-            series.entry(a.prefix()).or_default().push(a.item);
-        }
+        let series = &f.series;
         let year_scope = self.a.handoff.scope.str() == "year";
         for (prefix, mut nums) in series.clone() {
             nums.sort_unstable();
@@ -1488,22 +1619,12 @@ impl Ctx<'_> {
     }
 
     /// A catalogue entry without a file; a file without a catalogue entry.
-    fn content_files(&self) -> Check {
-        let c = self.c;
-        let rows = self.rows;
-        let mut d = Vec::new();
-        let listed: BTreeSet<&str> = rows.iter().map(|r| r.location.str()).collect();
-        for r in rows {
-            let loc = r.location.str();
-            if !c.files.contains_key(loc) {
-                d.push(Detail {
-                    code: "content.missing-file".into(),
-                    item: Some(r.code.str().into()),
-                    file: Some(loc.into()),
-                    message: "目录有条目而包内无此文件 (catalogue entry without a file)".into(),
-                });
-            }
-        }
+    fn content_files(&self, f: &RowFacts) -> Check {
+        let (c, cases) = (self.c, &self.a.cases);
+        let mut d = f.missing.clone();
+        // Listed: a row's 存储位置 has the file's fingerprint (keyed afresh
+        // each run).
+        let listed = |k: &str| f.listed.binary_search(&cases.fp(k)).is_ok();
         let case_folders: BTreeSet<&str> = self.a.cases.folders.iter().map(|f| &**f).collect();
         for k in c.files.keys() {
             let Some(rest) = k.strip_prefix("data/") else {
@@ -1513,7 +1634,7 @@ impl Ctx<'_> {
                 continue;
             };
             let paper_file = k.ends_with(".pdf") || is_image_name(k);
-            if !paper_file || DOSSIER_SHEETS.contains(&file) || listed.contains(k.as_str()) {
+            if !paper_file || DOSSIER_SHEETS.contains(&file) || listed(k) {
                 continue;
             }
             let why = if case_folders.contains(folder) {
@@ -1523,7 +1644,7 @@ impl Ctx<'_> {
             };
             d.push(detail("content.unlisted-file", Some(k), why));
         }
-        anjuan_check(8, d, format!("目录 {} 条与包内文件一一对应", rows.len()))
+        anjuan_check(8, d, format!("目录 {} 条与包内文件一一对应", f.rows))
     }
 
     /// Every paper that must be served has a delivery receipt naming its 档号.
@@ -1590,7 +1711,7 @@ impl Ctx<'_> {
     fn walk(&self, on_read: &mut (dyn FnMut(&str, &Read) + Send)) -> Walked {
         let c = self.c;
         let mut w = Walked::default();
-        let mut keys = c.files.keys().map(String::as_str).peekable();
+        let mut keys = c.files.keys().peekable();
         let mut next_case = 0u32;
         // The folders come in batches of a few hundred files: a batch is read
         // (in parallel) while the one before it is checked, so that both

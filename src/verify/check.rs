@@ -49,18 +49,32 @@ where
     f
 }
 
-/// A manifest as the checks keep it: each line's path — borrowed from the
-/// bag's file list when it names one of its files as written, as it always
-/// does in a good bag — and its digest, as bytes when it is 256 bits.
+/// A manifest as the checks keep it.
 struct Listing<'c> {
-    entries: Vec<(std::borrow::Cow<'c, str>, Want)>,
-    /// The lines by the file they name, where [`Listing::entries`] is not
-    /// already in the bag's name order with each path a file's own name:
-    /// (file, line), sorted. `None` for a manifest as anjuan writes it.
+    lines: Lines<'c>,
+    /// The lines by the file they name, where the lines are not already in
+    /// the bag's name order with each path a file's own name: (file, line),
+    /// sorted. `None` for a manifest as anjuan writes it.
     by_file: Option<Vec<(&'c str, u32)>>,
 }
 
+enum Lines<'c> {
+    /// Each line's path — borrowed from the bag's file list when it names
+    /// one of its files as written, as it always does in a good bag — and
+    /// its digest, as bytes when it is 256 bits.
+    General(Vec<(std::borrow::Cow<'c, str>, Want)>),
+    /// A payload manifest as anjuan writes it: line `i` names the bag's
+    /// payload file `first + i` (every payload file, in name order), with a
+    /// 256-bit digest; only the digests are kept (32 bytes a line).
+    Exact {
+        files: &'c super::container::Files,
+        first: usize,
+        digests: Vec<[u8; 32]>,
+    },
+}
+
 /// A manifest line's digest (lowercase hex, as [`Manifest::parse`] leaves it).
+#[derive(Clone)]
 enum Want {
     D32([u8; 32]),
     Text(Box<str>),
@@ -105,34 +119,149 @@ impl<'c> Listing<'c> {
         let mut entries = Vec::new();
         Manifest::parse_each(text, |path, digest| {
             let path = match c.files.get_key_value(&path) {
-                Some((k, _)) => std::borrow::Cow::Borrowed(k.as_str()),
+                Some((k, _)) => std::borrow::Cow::Borrowed(k),
                 None => std::borrow::Cow::Owned(path),
             };
             entries.push((path, Want::of(digest)));
         })?;
         entries.shrink_to_fit();
         Ok(Listing {
-            entries,
+            lines: Lines::General(entries),
             by_file: None,
         })
+    }
+
+    fn len(&self) -> usize {
+        match &self.lines {
+            Lines::General(v) => v.len(),
+            Lines::Exact { digests, .. } => digests.len(),
+        }
+    }
+
+    /// The lines: each path, whether it names a file of the bag as written,
+    /// and its digest.
+    fn iter(&self) -> impl Iterator<Item = (&str, bool, Want)> + '_ {
+        (0..self.len()).map(|i| self.line(i))
+    }
+
+    fn line(&self, i: usize) -> (&str, bool, Want) {
+        match &self.lines {
+            Lines::General(v) => {
+                let (p, w) = &v[i];
+                let file = matches!(p, std::borrow::Cow::Borrowed(_));
+                (&**p, file, w.clone())
+            }
+            Lines::Exact {
+                files,
+                first,
+                digests,
+            } => (
+                files.key_at(first + i).unwrap_or_default(),
+                true,
+                Want::D32(digests[i]),
+            ),
+        }
+    }
+
+    /// A manifest as anjuan writes it, streamed: every line as
+    /// [`tagfiles::plain_manifest_line`] accepts it (so the general path would
+    /// find no problem in it), in strictly ascending path order. Neither its
+    /// bytes nor its text are held, only the listing. `None` when a line is
+    /// not so, or the file cannot be read: the general path then reads and
+    /// judges it whole.
+    fn plain(c: &'c Container, name: &str, alg: &str, payload: bool) -> Option<Listing<'c>> {
+        use std::io::BufRead as _;
+        let size = c.files.get(name)?.size;
+        let files = &c.files;
+        let first = files.rank("data/");
+        // The lines so far as general ones (those of an exact listing).
+        let general = |digests: &[[u8; 32]]| -> Vec<(std::borrow::Cow<'c, str>, Want)> {
+            let names = (first..).map(|j| files.key_at(j).unwrap_or_default());
+            names
+                .zip(digests)
+                .map(|(k, d)| (std::borrow::Cow::Borrowed(k), Want::D32(*d)))
+                .collect()
+        };
+        let listing = c.stream(name, 64 << 20, |r| {
+            let mut r = std::io::BufReader::with_capacity(64 << 10, r);
+            let mut line = Vec::new();
+            let mut prev = String::new();
+            // Room for about as many lines as a manifest of this size has.
+            let lines = (size / 120) as usize;
+            let mut exact = payload.then(|| Vec::with_capacity(lines));
+            let mut entries = Vec::new();
+            loop {
+                line.clear();
+                if r.read_until(b'\n', &mut line).ok()? == 0 {
+                    break;
+                }
+                let l = line.strip_suffix(b"\n").unwrap_or(&line);
+                let (digest, path) = tagfiles::plain_manifest_line(l, alg, payload, &prev)?;
+                let want = Want::of(digest.to_ascii_lowercase());
+                prev.clear();
+                prev.push_str(path);
+                if let Some(digests) = &mut exact {
+                    match (&want, files.key_at(first + digests.len())) {
+                        (Want::D32(d), Some(k)) if k == path => {
+                            digests.push(*d);
+                            continue;
+                        }
+                        _ => entries = general(&std::mem::take(digests)),
+                    }
+                    exact = None;
+                }
+                let listed = match files.get_key_value(path) {
+                    Some((k, _)) => std::borrow::Cow::Borrowed(k),
+                    None => std::borrow::Cow::Owned(path.to_string()),
+                };
+                entries.push((listed, want));
+            }
+            // Exact only if it lists every payload file.
+            let lines = match exact {
+                Some(digests)
+                    if !files
+                        .key_at(first + digests.len())
+                        .is_some_and(|k| k.starts_with("data/")) =>
+                {
+                    let mut digests = digests;
+                    digests.shrink_to_fit();
+                    Lines::Exact {
+                        files,
+                        first,
+                        digests,
+                    }
+                }
+                Some(digests) => Lines::General(general(&digests)),
+                None => {
+                    entries.shrink_to_fit();
+                    Lines::General(entries)
+                }
+            };
+            Some(Listing {
+                lines,
+                by_file: None,
+            })
+        })?;
+        listing.ok().flatten()
     }
 
     /// Indexes the lines by the file they name (`resolve`: the bag's file a
     /// path names), unless they already are.
     fn index(&mut self, resolve: &dyn Fn(&str) -> Option<&'c str>) {
-        let in_order = self
-            .entries
+        let Lines::General(entries) = &self.lines else {
+            return;
+        };
+        let in_order = entries
             .windows(2)
             .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes())
-            && self.entries.iter().all(|(p, _)| match p {
+            && entries.iter().all(|(p, _)| match p {
                 std::borrow::Cow::Borrowed(_) => true,
                 std::borrow::Cow::Owned(p) => resolve(p).is_none(),
             });
         if in_order {
             return;
         }
-        let mut v: Vec<(&'c str, u32)> = self
-            .entries
+        let mut v: Vec<(&'c str, u32)> = entries
             .iter()
             .enumerate()
             .filter_map(|(i, (p, _))| Some((resolve(p)?, i as u32)))
@@ -143,15 +272,26 @@ impl<'c> Listing<'c> {
 
     /// The lines naming `file`, in line order.
     fn lines(&self, file: &str) -> Vec<u32> {
-        match &self.by_file {
-            None => self
-                .entries
+        match (&self.by_file, &self.lines) {
+            (
+                None,
+                Lines::Exact {
+                    files,
+                    first,
+                    digests,
+                },
+            ) => files
+                .position(file)
+                .filter(|i| (*first..first + digests.len()).contains(i))
+                .map(|i| vec![(i - first) as u32])
+                .unwrap_or_default(),
+            (None, Lines::General(entries)) => entries
                 .binary_search_by(|(p, _)| p.as_ref().cmp(file))
                 .ok()
-                .filter(|&i| matches!(self.entries[i].0, std::borrow::Cow::Borrowed(_)))
+                .filter(|&i| matches!(entries[i].0, std::borrow::Cow::Borrowed(_)))
                 .map(|i| vec![i as u32])
                 .unwrap_or_default(),
-            Some(v) => {
+            (Some(v), _) => {
                 let lo = v.partition_point(|e| e.0 < file);
                 v[lo..]
                     .iter()
@@ -458,13 +598,21 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         // the manifests and tag files rests on it, whatever `--alg` says.
         let signed = name == "tagmanifest-sha256.txt";
         if !signed && !opts.algs.is_empty() && !opts.algs.iter().any(|a| a == alg) {
-            skipped.push(name.clone());
+            skipped.push(name.to_string());
             continue;
         }
-        let Some(text) = text_of(name, &mut readable) else {
-            continue;
+        // A manifest as anjuan writes it is taken line by line as it is
+        // read; any other is read whole and judged by the general path.
+        let parsed = match Listing::plain(c, name, alg, !tag) {
+            Some(m) => Ok(m),
+            None => {
+                let Some(text) = text_of(name, &mut readable) else {
+                    continue;
+                };
+                Listing::parse(&text, c)
+            }
         };
-        match Listing::parse(&text, c) {
+        match parsed {
             Ok(m) => {
                 if tag {
                     tagmanifests.insert(alg.to_string(), m);
@@ -496,12 +644,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let nfc: std::cell::OnceCell<HashMap<String, &str>> = std::cell::OnceCell::new();
     let resolve = |p: &str| -> Option<&str> {
         if let Some((k, _)) = c.files.get_key_value(p) {
-            return Some(k.as_str());
+            return Some(k);
         }
         nfc.get_or_init(|| {
             c.files
                 .keys()
-                .map(|k| (k.nfc().collect::<String>(), k.as_str()))
+                .map(|k| (k.nfc().collect::<String>(), k))
                 .collect()
         })
         .get(&p.nfc().collect::<String>())
@@ -514,19 +662,54 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     }
 
     let mut complete: Vec<Detail> = Vec::new();
-    let payload: Vec<&str> = c
-        .files
-        .keys()
-        .filter(|k| k.starts_with("data/"))
-        .map(String::as_str)
-        .collect();
+    // The payload files, in name order (not held: a bag has as many as it
+    // has files).
+    let payload = || c.files.keys().filter(|k| k.starts_with("data/"));
     for (alg, m) in &manifests {
+        if m.by_file.is_none() {
+            // The lines in name order, each naming a file as written or none
+            // (see `Listing::index`): the files listed come in the order the
+            // payload files do, and are compared with them as both go.
+            let mut unlisted = Vec::new();
+            let mut files = payload().peekable();
+            for (path, names_file, _) in m.iter() {
+                if !path.starts_with("data/") {
+                    complete.push(detail(
+                        "bagit.outside-payload",
+                        Some(path),
+                        format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
+                    ));
+                    continue;
+                }
+                if !names_file {
+                    complete.push(detail(
+                        "bagit.missing",
+                        Some(path),
+                        format!("manifest-{alg}.txt 列出的文件不存在 (listed, missing)"),
+                    ));
+                    continue;
+                }
+                while let Some(p) = files.next_if(|p| *p < path) {
+                    unlisted.push(p);
+                }
+                files.next_if(|p| *p == path);
+            }
+            unlisted.extend(files);
+            for p in unlisted {
+                complete.push(detail(
+                    "bagit.unlisted",
+                    Some(p),
+                    format!("文件未列入 manifest-{alg}.txt (present, unlisted)"),
+                ));
+            }
+            continue;
+        }
         let mut listed = BTreeSet::new();
-        for (path, _) in &m.entries {
+        for (path, _, _) in m.iter() {
             if !path.starts_with("data/") {
                 complete.push(detail(
                     "bagit.outside-payload",
-                    Some(&**path),
+                    Some(path),
                     format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
                 ));
                 continue;
@@ -537,12 +720,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                 }
                 None => complete.push(detail(
                     "bagit.missing",
-                    Some(&**path),
+                    Some(path),
                     format!("manifest-{alg}.txt 列出的文件不存在 (listed, missing)"),
                 )),
             }
         }
-        for p in &payload {
+        for p in payload() {
             if !listed.contains(p) {
                 complete.push(detail(
                     "bagit.unlisted",
@@ -588,7 +771,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         .filter(|(k, _)| !deep || group_of(k).is_none())
         .filter_map(|(k, item)| {
             let b = bits_of(k);
-            (b != 0).then_some((k.as_str(), item, b))
+            (b != 0).then_some((k, item, b))
         })
         .collect();
     let read_one = job(|&(name, item, algs)| {
@@ -645,7 +828,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     drop(jobs);
     let read_file = |k: &str| -> Option<Read> {
         let (k, item) = c.files.get_key_value(k)?;
-        Some(read_one(&(k.as_str(), item, bits_of(k))).1)
+        Some(read_one(&(k, item, bits_of(k))).1)
     };
 
     // The anjuan checks' walk over the case folders, which reads their files:
@@ -672,7 +855,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     "tagfixity"
                 };
                 for line in m.lines(k) {
-                    if let Some(d) = compare_read(r, alg, k, &m.entries[line as usize].1, kind) {
+                    if let Some(d) = compare_read(r, alg, k, &m.line(line as usize).2, kind) {
                         found.push((i, line, d));
                     }
                 }
@@ -716,14 +899,14 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let mut valid = complete.is_empty();
     for (i, (alg, m)) in manifests.iter().enumerate() {
         let mut d = Vec::new();
-        for (line, (path, want)) in m.entries.iter().enumerate() {
+        for (line, (path, _, want)) in m.iter().enumerate() {
             let Some(actual) = resolve(path) else {
                 continue;
             };
-            d.extend(line_finding(i, line, alg, actual, want, "fixity"));
+            d.extend(line_finding(i, line, alg, actual, &want, "fixity"));
         }
         valid &= d.is_empty();
-        let n = m.entries.len();
+        let n = m.len();
         checks.push(check(
             fixity_id(alg),
             Authenticity,
@@ -749,15 +932,15 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     let mut tagfix = Vec::new();
     for (t, (alg, m)) in tagmanifests.iter().enumerate() {
         let i = manifests.len() + t;
-        for (line, (path, want)) in m.entries.iter().enumerate() {
+        for (line, (path, _, want)) in m.iter().enumerate() {
             match resolve(path) {
                 None => tagfix.push(detail(
                     "tagfixity.missing",
-                    Some(&**path),
+                    Some(path),
                     format!("tagmanifest-{alg}.txt 列出的文件不存在"),
                 )),
                 Some(actual) => {
-                    tagfix.extend(line_finding(i, line, alg, actual, want, "tagfixity"))
+                    tagfix.extend(line_finding(i, line, alg, actual, &want, "tagfixity"))
                 }
             }
         }
@@ -796,8 +979,12 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     // (`read_file`) is read for the digests of the manifests that list it.
 
     // ---- Payload-Oxum.
-    let payload_bytes: u64 = payload.iter().map(|p| c.files[*p].size).sum();
-    let actual_oxum = bag::oxum(payload_bytes, payload.len());
+    let (payload_files, payload_bytes) = c
+        .files
+        .iter()
+        .filter(|(k, _)| k.starts_with("data/"))
+        .fold((0, 0u64), |(n, b), (_, i)| (n + 1, b + i.size));
+    let actual_oxum = bag::oxum(payload_bytes, payload_files);
     checks.push(match info.get("Payload-Oxum") {
         None => na(
             "integrity.payload-oxum",
@@ -829,7 +1016,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         complete,
         format!(
             "清单所列 {} 个文件齐全，data/ 中无未列入的文件",
-            payload.len()
+            payload_files
         ),
     ));
 
@@ -850,7 +1037,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         // named even when a tag manifest lists it (whoever added it could
         // list it, but not re-sign the manifest).
         let known = if is_anjuan {
-            ANJUAN_TAGS.contains(&k.as_str())
+            ANJUAN_TAGS.contains(&k)
         } else {
             true
         };
@@ -863,7 +1050,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         }
     }
     if deep {
-        for p in &payload {
+        for p in payload() {
             let ext = p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
             if !ext.is_some_and(|e| ACCEPTED.contains(&e.as_str())) {
                 unexpected.push(detail(
@@ -894,9 +1081,8 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
                     .into(),
             details: vec![],
         },
-        Some(cmd) => scan(c, cmd, &payload),
+        Some(cmd) => scan(c, cmd, &payload().collect::<Vec<_>>()),
     });
-    drop(payload);
 
     // ---- The anjuan checks.
     let why = if opts.bagit_level() {
@@ -906,6 +1092,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
     };
     let mut signers: BTreeSet<String> = BTreeSet::new();
     let mut package_signer: Option<String> = None;
+    let mut anjuan = None;
     if let Some((a, w)) = walked {
         let run_checks = || {
             a.checks(
@@ -927,6 +1114,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             Some(p) => p.install(run_checks),
             None => run_checks(),
         }
+        anjuan = Some(a);
     } else {
         for (id, p, n) in ANJUAN_CHECKS {
             checks.push(na(id, p, n, why));
@@ -1027,6 +1215,11 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         "条目与文件均未加密，压缩方法为 stored/deflate".into(),
     ));
 
+    // The 档号 the anjuan checks' details name, from the catalogue read again.
+    if let Some(a) = &anjuan {
+        a.resolve_items(c, &mut checks);
+    }
+
     let mut report = Report {
         schema: SCHEMA,
         tool: crate::render::record::generator(),
@@ -1096,10 +1289,9 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
     };
     let args: Vec<&str> = argv.collect();
     for p in payload {
-        let item = &c.files[*p];
-        if !item.readable {
+        let Some(item) = c.files.get(p).filter(|i| i.readable) else {
             continue;
-        }
+        };
         let child = std::process::Command::new(prog)
             .args(&args)
             .stdin(std::process::Stdio::piped())
@@ -1151,4 +1343,93 @@ fn scan(c: &Container, cmd: &str, payload: &[&str]) -> Check {
         d,
         format!("{} 个文件经 {prog} 扫描无恶意内容", payload.len()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest's lines as a listing keeps them: (path, borrowed?, digest).
+    fn lines(l: &Listing) -> Vec<(String, bool, String)> {
+        l.iter()
+            .map(|(p, file, w)| (p.to_string(), file, w.text().into_owned()))
+            .collect()
+    }
+
+    /// A manifest as anjuan writes it is streamed into the listing the
+    /// general path would make of it; any other is left to the general path.
+    #[test]
+    fn a_plain_manifest_streams_to_the_general_listing_and_others_step_aside() {
+        let t = tempfile::tempdir().unwrap();
+        let d = "ab".repeat(32);
+        std::fs::create_dir_all(t.path().join("data/x")).unwrap();
+        for f in ["data/a.pdf", "data/x/b.pdf", "data/x/c.pdf"] {
+            std::fs::write(t.path().join(f), b"x").unwrap();
+        }
+        let write = |name: &str, text: &str| std::fs::write(t.path().join(name), text).unwrap();
+        let plain = format!(
+            "{d}  data/a.pdf\n{}  data/gone.pdf\n{d} data/x/b.pdf\n{d}\tdata/x/c.pdf",
+            d.to_uppercase()
+        );
+        write("manifest-sha256.txt", &plain);
+        write("tagmanifest-sha256.txt", &format!("{d}  bag-info.txt\n"));
+        let c = Container::open(t.path(), Default::default()).unwrap();
+        for (name, payload) in [
+            ("manifest-sha256.txt", true),
+            ("tagmanifest-sha256.txt", false),
+        ] {
+            let streamed = Listing::plain(&c, name, "sha256", payload).expect(name);
+            let text = String::from_utf8(std::fs::read(t.path().join(name)).unwrap()).unwrap();
+            assert!(tagfiles::manifest(&text, "sha256", payload).is_empty());
+            let general = Listing::parse(&text, &c).unwrap();
+            assert_eq!(lines(&streamed), lines(&general));
+        }
+        let l = Listing::plain(&c, "manifest-sha256.txt", "sha256", true).unwrap();
+        assert!(matches!(l.lines, Lines::General(_)));
+        assert_eq!(lines(&l)[1], ("data/gone.pdf".into(), false, d.clone()));
+        assert!(lines(&l)[2].1);
+        // Every payload file listed, in order: only the digests are kept, and
+        // the lines are those the general path gives; one file left out (or
+        // the tag manifest) keeps the paths.
+        let all = format!(
+            "{d}  data/a.pdf\n{d}  data/x/b.pdf\n{}  data/x/c.pdf\n",
+            "cd".repeat(32)
+        );
+        let some = format!("{d}  data/a.pdf\n{d}  data/x/b.pdf\n");
+        for (text, exact) in [(all, true), (some, false)] {
+            write("manifest-sha256.txt", &text);
+            let c = Container::open(t.path(), Default::default()).unwrap();
+            let l = Listing::plain(&c, "manifest-sha256.txt", "sha256", true).unwrap();
+            assert_eq!(matches!(l.lines, Lines::Exact { .. }), exact, "{text}");
+            assert_eq!(lines(&l), lines(&Listing::parse(&text, &c).unwrap()));
+            assert_eq!(l.lines("data/x/b.pdf"), [1]);
+            assert!(l.lines("data/x").is_empty() && l.lines("manifest-sha256.txt").is_empty());
+        }
+        // Each of these has a problem, or may have: the general path judges it.
+        for bad in [
+            format!("{d}  data/x/b.pdf\n{d}  data/a.pdf\n"),
+            format!("{d}  data/a.pdf\n{d}  data/a.pdf\n"),
+            format!("{d}  data/a.pdf\r\n{d}  data/x/b.pdf\r\n"),
+            format!("\u{feff}{d}  data/a.pdf\n"),
+            format!("{d}  data/e\u{301}.pdf\n"),
+            format!("{d}  data/100%25.pdf\n"),
+            format!("{d}  data/a.pdf\n\n{d}  data/x/b.pdf\n"),
+            format!("{}  data/a.pdf\n", &d[1..]),
+            format!("{d}  bag-info.txt\n"),
+            format!("{d}  data/./a.pdf\n"),
+            format!("{d}  data/a\u{202e}.pdf\n"),
+        ] {
+            write("manifest-sha256.txt", &bad);
+            let c = Container::open(t.path(), Default::default()).unwrap();
+            assert!(
+                Listing::plain(&c, "manifest-sha256.txt", "sha256", true).is_none(),
+                "{bad:?}"
+            );
+        }
+        let mut latin1 = format!("{d}  data/").into_bytes();
+        latin1.extend_from_slice(b"\xe9.pdf\n");
+        std::fs::write(t.path().join("manifest-sha256.txt"), latin1).unwrap();
+        let c = Container::open(t.path(), Default::default()).unwrap();
+        assert!(Listing::plain(&c, "manifest-sha256.txt", "sha256", true).is_none());
+    }
 }

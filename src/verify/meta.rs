@@ -705,15 +705,16 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 }
 
 /// Reads catalogue.json: its 件数 and the rows of its 文件, each handed to
-/// `on_row` as it is read (with its catalogue.csv texts for `columns`) and
-/// kept typed. Where 文件 repeats, only occurrence `target` (1-based) is
+/// `on_row` as it is read (with its catalogue.csv texts for `columns`),
+/// counted and dropped. Where 文件 repeats, only occurrence `target` (1-based) is
 /// read; `files_keys` counts them, so that the caller can read the last one,
 /// which is the one a JSON object keeps.
 pub(super) struct CatalogueReader<'a> {
     pub(super) target: usize,
     pub(super) columns: &'a [Box<str>],
     pub(super) on_row: &'a mut dyn FnMut(&Row, &[Option<String>]),
-    pub(super) rows: Vec<Row>,
+    /// The rows read.
+    pub(super) rows: usize,
     /// 件数.
     pub(super) count: Field,
     pub(super) files_keys: usize,
@@ -782,7 +783,7 @@ impl<'de> Visitor<'de> for Rows<'_, '_> {
         let r = self.0;
         while let Some((row, texts)) = a.next_element_seed(RowSeed(r.columns))? {
             (r.on_row)(&row, &texts);
-            r.rows.push(row);
+            r.rows += 1;
         }
         Ok(())
     }

@@ -22,11 +22,28 @@ pub(super) const PROFILE_WRONG: [&str; 8] = [
 /// entries are not kept): the entries that differ, each with a bit per
 /// [`PROFILE_WRONG`] — none for an anjuan bundle; `None` for a zip without entries.
 pub(super) fn zip_profile_marks(entries: &[super::zipread::Entry]) -> Option<Vec<(Box<str>, u8)>> {
-    use crate::archive::zipout;
-    let first = entries.first()?;
-    let mut marks = Vec::new();
-    let mut prev: Option<&str> = None;
+    let mut p = ProfileMarks::default();
     for e in entries {
+        p.push(e);
+    }
+    p.finish()
+}
+
+/// [`zip_profile_marks`] taken entry by entry, for entries not held.
+#[derive(Default)]
+pub(super) struct ProfileMarks {
+    /// The first entry's time and date.
+    first: Option<(u16, u16)>,
+    /// The entry before's name, once there was one (`seen`).
+    prev: String,
+    seen: bool,
+    marks: Vec<(Box<str>, u8)>,
+}
+
+impl ProfileMarks {
+    pub(super) fn push(&mut self, e: &super::zipread::Entry) {
+        use crate::archive::zipout;
+        let first = *self.first.get_or_insert((e.dos_time, e.dos_date));
         let mut wrong = 0u8;
         if e.method != 0 {
             wrong |= 1;
@@ -42,7 +59,7 @@ pub(super) fn zip_profile_marks(entries: &[super::zipread::Entry]) -> Option<Vec
         if e.comment_len != 0 {
             wrong |= 8;
         }
-        if (e.dos_time, e.dos_date) != (first.dos_time, first.dos_date) {
+        if (e.dos_time, e.dos_date) != first {
             wrong |= 16;
         }
         let needed = if central.is_empty() && local.is_empty() {
@@ -56,13 +73,18 @@ pub(super) fn zip_profile_marks(entries: &[super::zipread::Entry]) -> Option<Vec
         if e.internal_attr != 0 || e.external_attr != zipout::EXTERNAL_ATTR {
             wrong |= 64;
         }
-        if prev.is_some_and(|p| p.as_bytes() >= e.name.as_bytes()) {
+        if std::mem::replace(&mut self.seen, true) && self.prev.as_bytes() >= e.name.as_bytes() {
             wrong |= 128;
         }
-        prev = Some(&e.name);
+        self.prev.clear();
+        self.prev.push_str(&e.name);
         if wrong != 0 {
-            marks.push((e.name.as_str().into(), wrong));
+            self.marks.push((e.name.as_str().into(), wrong));
         }
     }
-    Some(marks)
+
+    /// The marks; `None` without entries.
+    pub(super) fn finish(self) -> Option<Vec<(Box<str>, u8)>> {
+        self.first.map(|_| self.marks)
+    }
 }

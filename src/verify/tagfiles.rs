@@ -307,6 +307,41 @@ pub fn manifest(t: &str, alg: &str, payload: bool) -> Vec<Problem> {
     out
 }
 
+/// A manifest line as anjuan writes one, judged alone: `Some((digest, path))`
+/// when the line (without its `\n`) can give none of the problems [`text`]
+/// and [`manifest`] name — UTF-8, no CR, BOM, control or bidirectional
+/// character, `digest path` with the algorithm's digest length, a clean
+/// relative path with nothing percent-encoded, in NFC — and sorts after `prev`,
+/// the line before's path (`""` for the first), so that it cannot repeat an
+/// earlier path either. `None` says nothing about the line: the manifest is
+/// then judged whole by [`text`] and [`manifest`].
+pub fn plain_manifest_line<'l>(
+    line: &'l [u8],
+    alg: &str,
+    payload: bool,
+    prev: &str,
+) -> Option<(&'l str, &'l str)> {
+    let line = std::str::from_utf8(line).ok()?;
+    if line.trim().is_empty() || line.chars().any(|c| bad_char(c) || c == '\u{feff}') {
+        return None;
+    }
+    let (digest, path) = line.split_once([' ', '\t'])?;
+    let path = path.trim_start_matches([' ', '\t']);
+    if hex_len(alg)? != digest.len() || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let clean = !path.is_empty()
+        && !path.contains(['%', '\\'])
+        && !path.starts_with('/')
+        && !path
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..")
+        && (!payload || path.starts_with("data/"))
+        && path.as_bytes() > prev.as_bytes()
+        && unicode_normalization::is_nfc(path);
+    clean.then_some((digest, path))
+}
+
 /// A manifest path with its `%0A`, `%0D` and `%25` decoded (RFC 8493 §2.1.3).
 fn decode(p: &str) -> String {
     let mut out = String::with_capacity(p.len());

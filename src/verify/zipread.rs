@@ -585,114 +585,11 @@ pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
     let mut p = 0usize;
     let want = end.count.min(limits.max_entries);
     while (entries.len() as u64) < want {
-        if p + 46 > cd.len() || u32le(&cd, p) != CENTRAL {
+        let Some(n) = record_len(&cd[p..]) else {
             break;
-        }
-        let nlen = u16le(&cd, p + 28) as usize;
-        let xlen = u16le(&cd, p + 30) as usize;
-        let clen = u16le(&cd, p + 32) as usize;
-        if p + 46 + nlen + xlen + clen > cd.len() {
-            break;
-        }
-        let raw_name = &cd[p + 46..p + 46 + nlen];
-        let extra = &cd[p + 46 + nlen..p + 46 + nlen + xlen];
-        let mut e = Entry {
-            name: String::from_utf8_lossy(raw_name).into_owned(),
-            name_ok: true,
-            is_dir: false,
-            made_by: u16le(&cd, p + 4),
-            needed: u16le(&cd, p + 6),
-            flags: u16le(&cd, p + 8),
-            method: u16le(&cd, p + 10),
-            dos_time: u16le(&cd, p + 12),
-            dos_date: u16le(&cd, p + 14),
-            crc: u32le(&cd, p + 16),
-            compressed: u32le(&cd, p + 20) as u64,
-            size: u32le(&cd, p + 24) as u64,
-            internal_attr: u16le(&cd, p + 36),
-            external_attr: u32le(&cd, p + 38),
-            local_offset: u32le(&cd, p + 42) as u64,
-            data_offset: None,
-            extra_len: xlen,
-            comment_len: clen,
-            local_extra_len: 0,
-            extra: extra.to_vec(),
-            local_extra: Vec::new(),
-            descriptor_len: 0,
-            readable: true,
         };
-        if u16le(&cd, p + 34) != 0
-            && u16le(&cd, p + 34) != 0xFFFF
-            && !findings.contains(&Finding::MultiDisk)
-        {
-            findings.push(Finding::MultiDisk);
-        }
-        if !zip64_fields(extra, &mut e) {
-            findings.push(Finding::ExtraOverrun {
-                name: e.name.clone(),
-                at: "中央目录记录",
-            });
-            e.readable = false;
-        }
-        match names::check(raw_name) {
-            Ok(_) => {}
-            Err(defect) => {
-                e.name_ok = false;
-                e.readable = false;
-                findings.push(Finding::BadName {
-                    raw: escape_name(raw_name),
-                    defect,
-                });
-            }
-        }
-        // Info-ZIP's Unicode Path field gives a second name that unzip and the
-        // zip crate use instead of the header's: it must say the same.
-        if let Some(alt) = unicode_path(extra) {
-            if alt != raw_name {
-                e.name_ok = false;
-                e.readable = false;
-                findings.push(match names::check(alt) {
-                    Err(defect) => Finding::BadName {
-                        raw: escape_name(alt),
-                        defect,
-                    },
-                    Ok(_) => Finding::LocalMismatch {
-                        name: e.name.clone(),
-                        field: "Unicode 路径扩展字段 (0x7075)",
-                    },
-                });
-            }
-        }
-        e.is_dir = e.name.ends_with('/');
-        match e.unix_mode().map(|m| m & 0o170000) {
-            Some(0o120000) => {
-                findings.push(Finding::Symlink {
-                    name: e.name.clone(),
-                });
-                e.readable = false;
-            }
-            Some(0) | Some(0o100000) | Some(0o040000) | None => {}
-            Some(_) => {
-                findings.push(Finding::Special {
-                    name: e.name.clone(),
-                });
-                e.readable = false;
-            }
-        }
-        if e.encrypted() {
-            findings.push(Finding::Encrypted {
-                name: e.name.clone(),
-            });
-            e.readable = false;
-        } else if e.method != 0 && e.method != 8 {
-            findings.push(Finding::Method {
-                name: e.name.clone(),
-                method: e.method,
-            });
-            e.readable = false;
-        }
-        entries.push(e);
-        p += 46 + nlen + xlen + clen;
+        entries.push(central_entry(&cd[p..p + n], &mut findings));
+        p += n;
     }
     if (entries.len() as u64) < want {
         findings.push(Finding::Truncated {
@@ -710,6 +607,274 @@ pub fn open(f: &File, limits: &Limits) -> Result<Archive, String> {
         findings,
         comment_len: end.comment_len,
     })
+}
+
+/// The central directory read as a stream of records, a megabyte at a time,
+/// instead of whole: [`open_sorted`] and [`central_names`] hold one chunk.
+struct CdStream<'f> {
+    f: &'f File,
+    /// The file offset of the next chunk, and the bytes of the directory left.
+    pos: u64,
+    left: u64,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl<'f> CdStream<'f> {
+    fn new(f: &'f File, start: u64, len: u64) -> CdStream<'f> {
+        CdStream {
+            f,
+            pos: start,
+            left: len,
+            buf: Vec::new(),
+            at: 0,
+        }
+    }
+
+    /// The next whole record; `None` at the end of the directory, at bytes
+    /// that are not a record, or when the file cannot be read.
+    fn next_record(&mut self) -> Option<&[u8]> {
+        let n = loop {
+            if let Some(n) = record_len(&self.buf[self.at..]) {
+                break n;
+            }
+            if self.left == 0 {
+                return None;
+            }
+            self.buf.drain(..self.at);
+            self.at = 0;
+            let want = self.left.min(1 << 20) as usize;
+            let have = self.buf.len();
+            self.buf.resize(have + want, 0);
+            std::os::unix::fs::FileExt::read_exact_at(self.f, &mut self.buf[have..], self.pos)
+                .ok()?;
+            self.pos += want as u64;
+            self.left -= want as u64;
+        };
+        let at = self.at;
+        self.at += n;
+        Some(&self.buf[at..at + n])
+    }
+}
+
+/// Where the central directory of a zip laid out as anjuan writes it is, and
+/// its end: `None` for anything [`open`] would have a finding about before
+/// reading the entries (or no entries).
+fn sorted_end(f: &File, limits: &Limits) -> Option<(u64, End)> {
+    let len = f.metadata().ok()?.len();
+    let mut findings = Vec::new();
+    let end = find_end(f, len, limits, &mut findings).ok()?;
+    let fits = end.cd_size / 46;
+    let plain = findings.is_empty()
+        && end.count > 0
+        && end.count <= limits.max_entries
+        && end.count <= fits
+        && end.cd_size <= limits.max_central_directory
+        && end.cd_offset.checked_add(end.cd_size) == Some(end.end_start);
+    plain.then_some((len, end))
+}
+
+/// The names in the central directory of a zip [`open_sorted`] may take, each
+/// as [`Entry::name`] has it, in directory order, read as a stream; false when
+/// it may not take the zip.
+pub fn central_names(f: &File, limits: &Limits, each: &mut dyn FnMut(&str)) -> bool {
+    let Some((_, end)) = sorted_end(f, limits) else {
+        return false;
+    };
+    let mut cd = CdStream::new(f, end.cd_offset, end.cd_size);
+    for _ in 0..end.count {
+        let Some(r) = cd.next_record() else {
+            return false;
+        };
+        let nlen = u16le(r, 28) as usize;
+        each(&String::from_utf8_lossy(&r[46..46 + nlen]));
+    }
+    true
+}
+
+/// [`open`] for a zip laid out as anjuan writes it (`archive::zipout`): names
+/// strictly ascending, each entry's local header, data and descriptor
+/// directly after the one before it from offset 0, then the central directory
+/// and the end records — without holding the entries. The central directory
+/// is read as a stream and each entry, checked as [`open`] checks it, is handed
+/// to `each` in turn and dropped; overlaps, gaps and duplicate names are ruled
+/// out against the entry before. Only the names are kept to the end, for the
+/// NFC, case and look-alike checks over the whole set.
+///
+/// `Some` only when [`open`] would find nothing at all: then the archive it
+/// gives (without entries) and the entries handed to `each` are what [`open`]
+/// would give. `None` at the first thing that is not so — the caller then
+/// forgets what `each` was given and calls [`open`], whose general path (all
+/// entries held) says what is wrong; an unordered or foreign zip goes the same
+/// way.
+pub fn open_sorted(f: &File, limits: &Limits, each: &mut dyn FnMut(&Entry)) -> Option<Archive> {
+    let (len, end) = sorted_end(f, limits)?;
+    let cd_start = end.cd_offset;
+    let mut cd = CdStream::new(f, cd_start, end.cd_size);
+    let mut out = Vec::new();
+    // The accepted names, one after another, and where each ends.
+    let mut names = String::new();
+    let mut ends: Vec<usize> = Vec::new();
+    let mut cursor = 0u64;
+    let mut total = 0u64;
+    for _ in 0..end.count {
+        let mut e = central_entry(cd.next_record()?, &mut out);
+        // The entry before's name ("" before the first).
+        let prev = &names[ends.len().checked_sub(2).map_or(0, |i| ends[i])..];
+        if !out.is_empty() || !e.name_ok || (!ends.is_empty() && prev >= e.name.as_str()) {
+            return None;
+        }
+        if check_size(&mut e, len, limits, &mut out) {
+            total = total.saturating_add(e.size);
+        }
+        if !out.is_empty() {
+            return None;
+        }
+        read_local_header(f, &mut e, &mut out);
+        let data = e.data_offset?;
+        let span_end = data
+            .saturating_add(e.compressed)
+            .saturating_add(e.descriptor_len);
+        if !out.is_empty() || !e.readable || e.local_offset != cursor || span_end > cd_start {
+            return None;
+        }
+        cursor = span_end;
+        names.push_str(&e.name);
+        ends.push(names.len());
+        each(&e);
+    }
+    if cursor != cd_start || whole_bomb(total, len, limits) {
+        return None;
+    }
+    let mut findings = Vec::new();
+    {
+        let mut ok = Vec::with_capacity(ends.len());
+        let mut from = 0;
+        for &to in &ends {
+            ok.push(&names[from..to]);
+            from = to;
+        }
+        name_set_findings(&ok, &mut findings);
+    }
+    findings.is_empty().then_some(Archive {
+        len,
+        entries: Vec::new(),
+        findings,
+        comment_len: end.comment_len,
+    })
+}
+
+/// The length of the central-directory record at the start of `b`, if a
+/// whole one is there.
+fn record_len(b: &[u8]) -> Option<usize> {
+    if b.len() < 46 || u32le(b, 0) != CENTRAL {
+        return None;
+    }
+    let n = 46 + u16le(b, 28) as usize + u16le(b, 30) as usize + u16le(b, 32) as usize;
+    (n <= b.len()).then_some(n)
+}
+
+/// One central-directory record (whole, see [`record_len`]) as an entry, with
+/// the findings the record alone shows.
+fn central_entry(r: &[u8], out: &mut Vec<Finding>) -> Entry {
+    let nlen = u16le(r, 28) as usize;
+    let xlen = u16le(r, 30) as usize;
+    let clen = u16le(r, 32) as usize;
+    let raw_name = &r[46..46 + nlen];
+    let extra = &r[46 + nlen..46 + nlen + xlen];
+    let mut e = Entry {
+        name: String::from_utf8_lossy(raw_name).into_owned(),
+        name_ok: true,
+        is_dir: false,
+        made_by: u16le(r, 4),
+        needed: u16le(r, 6),
+        flags: u16le(r, 8),
+        method: u16le(r, 10),
+        dos_time: u16le(r, 12),
+        dos_date: u16le(r, 14),
+        crc: u32le(r, 16),
+        compressed: u32le(r, 20) as u64,
+        size: u32le(r, 24) as u64,
+        internal_attr: u16le(r, 36),
+        external_attr: u32le(r, 38),
+        local_offset: u32le(r, 42) as u64,
+        data_offset: None,
+        extra_len: xlen,
+        comment_len: clen,
+        local_extra_len: 0,
+        extra: extra.to_vec(),
+        local_extra: Vec::new(),
+        descriptor_len: 0,
+        readable: true,
+    };
+    if u16le(r, 34) != 0 && u16le(r, 34) != 0xFFFF && !out.contains(&Finding::MultiDisk) {
+        out.push(Finding::MultiDisk);
+    }
+    if !zip64_fields(extra, &mut e) {
+        out.push(Finding::ExtraOverrun {
+            name: e.name.clone(),
+            at: "中央目录记录",
+        });
+        e.readable = false;
+    }
+    match names::check(raw_name) {
+        Ok(_) => {}
+        Err(defect) => {
+            e.name_ok = false;
+            e.readable = false;
+            out.push(Finding::BadName {
+                raw: escape_name(raw_name),
+                defect,
+            });
+        }
+    }
+    // Info-ZIP's Unicode Path field gives a second name that unzip and the
+    // zip crate use instead of the header's: it must say the same.
+    if let Some(alt) = unicode_path(extra) {
+        if alt != raw_name {
+            e.name_ok = false;
+            e.readable = false;
+            out.push(match names::check(alt) {
+                Err(defect) => Finding::BadName {
+                    raw: escape_name(alt),
+                    defect,
+                },
+                Ok(_) => Finding::LocalMismatch {
+                    name: e.name.clone(),
+                    field: "Unicode 路径扩展字段 (0x7075)",
+                },
+            });
+        }
+    }
+    e.is_dir = e.name.ends_with('/');
+    match e.unix_mode().map(|m| m & 0o170000) {
+        Some(0o120000) => {
+            out.push(Finding::Symlink {
+                name: e.name.clone(),
+            });
+            e.readable = false;
+        }
+        Some(0) | Some(0o100000) | Some(0o040000) | None => {}
+        Some(_) => {
+            out.push(Finding::Special {
+                name: e.name.clone(),
+            });
+            e.readable = false;
+        }
+    }
+    if e.encrypted() {
+        out.push(Finding::Encrypted {
+            name: e.name.clone(),
+        });
+        e.readable = false;
+    } else if e.method != 0 && e.method != 8 {
+        out.push(Finding::Method {
+            name: e.name.clone(),
+            method: e.method,
+        });
+        e.readable = false;
+    }
+    e
 }
 
 /// The ZIP64 extended-information extra field replaces the 32-bit values that
@@ -831,48 +996,60 @@ pub fn name_set_findings(ok: &[&str], out: &mut Vec<Finding>) {
     }
 }
 
+/// One entry's sizes against the file's length and the limits; whether its
+/// size counts toward the whole archive's (see [`check_sizes`]).
+fn check_size(e: &mut Entry, len: u64, limits: &Limits, out: &mut Vec<Finding>) -> bool {
+    if e.compressed > len || e.local_offset >= len {
+        out.push(Finding::SizeLie {
+            name: e.name.clone(),
+            detail: format!(
+                "声明压缩长度 {} 字节、偏移 {}，而整个文件只有 {len} 字节",
+                e.compressed, e.local_offset
+            ),
+        });
+        e.readable = false;
+        return false;
+    }
+    if e.method == 0 && !e.encrypted() && e.compressed != e.size {
+        out.push(Finding::SizeLie {
+            name: e.name.clone(),
+            detail: format!(
+                "未压缩存储，但声明原长 {} 字节、存储长度 {} 字节",
+                e.size, e.compressed
+            ),
+        });
+        e.readable = false;
+        return false;
+    }
+    if e.method == 8 && e.size > limits.ratio_floor {
+        let ratio = e.size / e.compressed.max(1);
+        if ratio > limits.max_ratio {
+            out.push(Finding::Bomb {
+                name: e.name.clone(),
+                detail: format!(
+                    "{} 字节压缩为 {} 字节（{ratio}:1，上限 {}:1）",
+                    e.size, e.compressed, limits.max_ratio
+                ),
+            });
+            e.readable = false;
+        }
+    }
+    true
+}
+
+/// Whether `total` declared bytes are a zip bomb for an archive of `len` bytes.
+fn whole_bomb(total: u64, len: u64, limits: &Limits) -> bool {
+    total > len.saturating_mul(limits.max_total_ratio) && total > limits.ratio_floor
+}
+
 fn check_sizes(entries: &mut [Entry], len: u64, limits: &Limits, out: &mut Vec<Finding>) {
     let mut total: u64 = 0;
     for e in entries.iter_mut() {
-        if e.compressed > len || e.local_offset >= len {
-            out.push(Finding::SizeLie {
-                name: e.name.clone(),
-                detail: format!(
-                    "声明压缩长度 {} 字节、偏移 {}，而整个文件只有 {len} 字节",
-                    e.compressed, e.local_offset
-                ),
-            });
-            e.readable = false;
-            continue;
+        if check_size(e, len, limits, out) {
+            total = total.saturating_add(e.size);
         }
-        if e.method == 0 && !e.encrypted() && e.compressed != e.size {
-            out.push(Finding::SizeLie {
-                name: e.name.clone(),
-                detail: format!(
-                    "未压缩存储，但声明原长 {} 字节、存储长度 {} 字节",
-                    e.size, e.compressed
-                ),
-            });
-            e.readable = false;
-            continue;
-        }
-        if e.method == 8 && e.size > limits.ratio_floor {
-            let ratio = e.size / e.compressed.max(1);
-            if ratio > limits.max_ratio {
-                out.push(Finding::Bomb {
-                    name: e.name.clone(),
-                    detail: format!(
-                        "{} 字节压缩为 {} 字节（{ratio}:1，上限 {}:1）",
-                        e.size, e.compressed, limits.max_ratio
-                    ),
-                });
-                e.readable = false;
-            }
-        }
-        total = total.saturating_add(e.size);
     }
-    let cap = len.saturating_mul(limits.max_total_ratio);
-    if total > cap && total > limits.ratio_floor {
+    if whole_bomb(total, len, limits) {
         out.push(Finding::Bomb {
             name: "整个压缩包 (whole archive)".into(),
             detail: format!(
@@ -888,71 +1065,76 @@ fn check_sizes(entries: &mut [Entry], len: u64, limits: &Limits, out: &mut Vec<F
 
 fn read_local_headers(f: &File, entries: &mut [Entry], out: &mut Vec<Finding>) {
     for e in entries.iter_mut() {
-        let h = match read_at(f, e.local_offset, 30) {
-            Ok(h) if u32le(&h, 0) == LOCAL => h,
-            _ => {
-                out.push(Finding::LocalMismatch {
-                    name: e.name.clone(),
-                    field: "本地文件头 (local header)",
-                });
-                e.readable = false;
-                continue;
-            }
-        };
-        let nlen = u16le(&h, 26) as usize;
-        let xlen = u16le(&h, 28) as usize;
-        e.local_extra_len = xlen;
-        let tail = read_at(f, e.local_offset + 30, nlen + xlen).unwrap_or_default();
-        let (name, extra) = if tail.len() == nlen + xlen {
-            tail.split_at(nlen)
-        } else {
-            (&[][..], &[][..])
-        };
-        e.local_extra = extra.to_vec();
-        let descriptor = e.flags & 8 != 0;
-        // What a streaming reader takes for the sizes: the local header's,
-        // through its own ZIP64 field when they are all ones.
-        let mut local = [u32le(&h, 22) as u64, u32le(&h, 18) as u64];
-        if !zip64_values(extra, &mut local) {
-            out.push(Finding::ExtraOverrun {
-                name: e.name.clone(),
-                at: "本地文件头",
-            });
-            e.readable = false;
-        }
-        let [local_size, local_compressed] = local;
-        let mut wrong: Option<&'static str> = None;
-        if name != e.name.as_bytes() && e.name_ok {
-            wrong = Some("文件名 (name)");
-        } else if u16le(&h, 6) != e.flags {
-            wrong = Some("标志位 (flags)");
-        } else if u16le(&h, 8) != e.method {
-            wrong = Some("压缩方法 (method)");
-        } else if u16le(&h, 4) != e.needed {
-            wrong = Some("所需版本 (version needed)");
-        } else if u16le(&h, 10) != e.dos_time || u16le(&h, 12) != e.dos_date {
-            wrong = Some("修改时间 (time)");
-        } else if u32le(&h, 14) != e.crc && !(descriptor && u32le(&h, 14) == 0) {
-            // With a data descriptor the local CRC and sizes may be left zero;
-            // anything else must be the central record's.
-            wrong = Some("CRC-32");
-        } else if (local_compressed != e.compressed || local_size != e.size)
-            && !(descriptor && local_compressed == 0 && local_size == 0)
-        {
-            wrong = Some("长度 (sizes)");
-        }
-        if let Some(field) = wrong {
+        read_local_header(f, e, out);
+    }
+}
+
+/// One entry's local header (and data descriptor) against its central record.
+fn read_local_header(f: &File, e: &mut Entry, out: &mut Vec<Finding>) {
+    let h = match read_at(f, e.local_offset, 30) {
+        Ok(h) if u32le(&h, 0) == LOCAL => h,
+        _ => {
             out.push(Finding::LocalMismatch {
                 name: e.name.clone(),
-                field,
+                field: "本地文件头 (local header)",
             });
             e.readable = false;
+            return;
         }
-        let data = e.local_offset + 30 + nlen as u64 + xlen as u64;
-        e.data_offset = Some(data);
-        if descriptor {
-            check_descriptor(f, e, data, has_zip64(extra), out);
-        }
+    };
+    let nlen = u16le(&h, 26) as usize;
+    let xlen = u16le(&h, 28) as usize;
+    e.local_extra_len = xlen;
+    let tail = read_at(f, e.local_offset + 30, nlen + xlen).unwrap_or_default();
+    let (name, extra) = if tail.len() == nlen + xlen {
+        tail.split_at(nlen)
+    } else {
+        (&[][..], &[][..])
+    };
+    e.local_extra = extra.to_vec();
+    let descriptor = e.flags & 8 != 0;
+    // What a streaming reader takes for the sizes: the local header's,
+    // through its own ZIP64 field when they are all ones.
+    let mut local = [u32le(&h, 22) as u64, u32le(&h, 18) as u64];
+    if !zip64_values(extra, &mut local) {
+        out.push(Finding::ExtraOverrun {
+            name: e.name.clone(),
+            at: "本地文件头",
+        });
+        e.readable = false;
+    }
+    let [local_size, local_compressed] = local;
+    let mut wrong: Option<&'static str> = None;
+    if name != e.name.as_bytes() && e.name_ok {
+        wrong = Some("文件名 (name)");
+    } else if u16le(&h, 6) != e.flags {
+        wrong = Some("标志位 (flags)");
+    } else if u16le(&h, 8) != e.method {
+        wrong = Some("压缩方法 (method)");
+    } else if u16le(&h, 4) != e.needed {
+        wrong = Some("所需版本 (version needed)");
+    } else if u16le(&h, 10) != e.dos_time || u16le(&h, 12) != e.dos_date {
+        wrong = Some("修改时间 (time)");
+    } else if u32le(&h, 14) != e.crc && !(descriptor && u32le(&h, 14) == 0) {
+        // With a data descriptor the local CRC and sizes may be left zero;
+        // anything else must be the central record's.
+        wrong = Some("CRC-32");
+    } else if (local_compressed != e.compressed || local_size != e.size)
+        && !(descriptor && local_compressed == 0 && local_size == 0)
+    {
+        wrong = Some("长度 (sizes)");
+    }
+    if let Some(field) = wrong {
+        out.push(Finding::LocalMismatch {
+            name: e.name.clone(),
+            field,
+        });
+        e.readable = false;
+    }
+    let data = e.local_offset + 30 + nlen as u64 + xlen as u64;
+    e.data_offset = Some(data);
+    if descriptor {
+        check_descriptor(f, e, data, has_zip64(extra), out);
     }
 }
 
@@ -1460,6 +1642,120 @@ mod tests {
         );
         assert!(matches!(r, Err(ReadDefect::Bomb { .. })), "{r:?}");
         assert!(n <= 10 * a.entries[1].compressed.max(1024));
+    }
+
+    fn temp_zip(files: &[(String, Vec<u8>, u16)]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&build(files)).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    /// What the streaming path hands over, or `None` where it steps aside.
+    fn sorted(f: &File, limits: &Limits) -> Option<(Archive, Vec<String>)> {
+        let mut seen = Vec::new();
+        let a = open_sorted(f, limits, &mut |e| seen.push(format!("{e:?}")))?;
+        Some((a, seen))
+    }
+
+    /// A zip laid out as anjuan writes it is taken as a stream, with exactly
+    /// the entries and (no) findings the general path gives — also when the
+    /// central directory spans several of the megabyte chunks it is read in.
+    #[test]
+    fn a_sorted_zip_streams_to_what_the_general_path_gives() {
+        let files: Vec<(String, Vec<u8>, u16)> = (0..20_000)
+            .map(|i| {
+                let body = if i % 1000 == 7 {
+                    vec![i as u8; 3000]
+                } else {
+                    Vec::new()
+                };
+                (format!("bag/data/c{:03}/f{i:05}.txt", i / 100), body, 0)
+            })
+            .chain([("bag/data/z.bin".to_string(), vec![7u8; 100_000], 8)])
+            .collect();
+        let f = temp_zip(&files);
+        let general = open(f.as_file(), &Limits::default()).unwrap();
+        assert!(general.findings.is_empty(), "{:?}", general.findings);
+        let (a, seen) = sorted(f.as_file(), &Limits::default()).expect("streamed");
+        assert!(a.findings.is_empty() && a.entries.is_empty());
+        assert_eq!((a.len, a.comment_len), (general.len, general.comment_len));
+        let want: Vec<String> = general.entries.iter().map(|e| format!("{e:?}")).collect();
+        assert_eq!(seen, want);
+        let mut names = Vec::new();
+        assert!(central_names(f.as_file(), &Limits::default(), &mut |n| {
+            names.push(n.to_string())
+        }));
+        assert_eq!(names.len(), files.len());
+        assert_eq!(names[12_345], files[12_345].0);
+    }
+
+    /// Anything the general path would have a finding about, or that is not
+    /// in name and offset order, makes the streaming path step aside (the
+    /// general path then says what is wrong).
+    #[test]
+    fn the_streaming_path_steps_aside_for_anything_not_as_anjuan_writes_it() {
+        let entry = |n: &str| (n.to_string(), b"x\n".to_vec(), 0u16);
+        type Files = Vec<(String, Vec<u8>, u16)>;
+        let cases: Vec<(&str, Files)> = vec![
+            ("names out of order", vec![entry("b/2"), entry("b/1")]),
+            ("a duplicate name", vec![entry("b/1"), entry("b/1")]),
+            ("case twins", vec![entry("b/A"), entry("b/a")]),
+            ("a bad name", vec![entry("b/../x")]),
+            ("no entries", vec![]),
+        ];
+        for (what, files) in cases {
+            let f = temp_zip(&files);
+            assert!(sorted(f.as_file(), &Limits::default()).is_none(), "{what}");
+        }
+        // Too many entries for the limits; a gap between entries; a flipped
+        // CRC in the central directory (the local header then differs).
+        let files = vec![entry("b/1"), entry("b/2")];
+        let f = temp_zip(&files);
+        assert!(sorted(f.as_file(), &Limits::default()).is_some());
+        let one = Limits {
+            max_entries: 1,
+            ..Limits::default()
+        };
+        assert!(sorted(f.as_file(), &one).is_none());
+        let bytes = build(&files);
+        let local = 30 + 3 + 2;
+        let mut gap = bytes[..local].to_vec();
+        gap.extend_from_slice(b"GAP");
+        gap.extend_from_slice(&bytes[local..]);
+        // The second entry's offset and the directory's, moved by the gap.
+        let cd = u32le(&bytes, bytes.len() - 6) as usize;
+        let second = cd + 46 + 3 + 42;
+        let moved = |v: &mut Vec<u8>, at: usize| {
+            let x = u32le(v, at) + 3;
+            v[at..at + 4].copy_from_slice(&x.to_le_bytes());
+        };
+        moved(&mut gap, second + 3);
+        let n = gap.len();
+        moved(&mut gap, n - 6);
+        let mut g = tempfile::NamedTempFile::new().unwrap();
+        g.write_all(&gap).unwrap();
+        g.flush().unwrap();
+        let general = open(g.as_file(), &Limits::default()).unwrap();
+        assert!(
+            general
+                .findings
+                .iter()
+                .any(|f| matches!(f, Finding::Gap { .. })),
+            "{:?}",
+            general.findings
+        );
+        assert!(sorted(g.as_file(), &Limits::default()).is_none());
+        let mut crc = bytes.clone();
+        crc[cd + 16] ^= 1;
+        let mut h = tempfile::NamedTempFile::new().unwrap();
+        h.write_all(&crc).unwrap();
+        h.flush().unwrap();
+        assert!(!open(h.as_file(), &Limits::default())
+            .unwrap()
+            .findings
+            .is_empty());
+        assert!(sorted(h.as_file(), &Limits::default()).is_none());
     }
 
     #[test]
