@@ -1207,11 +1207,22 @@ impl Ctx<'_> {
     /// 档号 format, dates, page counts, duplicates; catalogue ↔ case metadata.
     fn metadata_format(&self, w: &mut Walked, f: &mut RowFacts) -> Check {
         let mut d = self.a.csv_diffs.clone();
-        if f.rows == 0 {
+        if f.rows == 0 && self.a.rows == 0 {
             d.push(detail(
                 "meta.no-items",
                 Some("data/catalogue.json"),
                 "目录中没有文件条目",
+            ));
+        } else if f.rows != self.a.rows {
+            // (The rows are read again rather than held: a second read that
+            // does not give what the first did is a finding, never a pass.)
+            d.push(detail(
+                "meta.catalogue-reread",
+                Some("data/catalogue.json"),
+                format!(
+                    "目录再次读取得到 {} 条，初次读取为 {} 条 (catalogue.json read differently the second time)",
+                    f.rows, self.a.rows
+                ),
             ));
         }
         d.append(&mut f.formats);
