@@ -408,14 +408,28 @@ impl Register {
         }
         let mut slots: Vec<&Slot> = self.slots.iter().collect();
         slots.sort_by_key(|s| (rank[s.series as usize], s.item));
-        let file = RegisterFile {
-            items: slots.into_iter().map(|s| self.entry(s).1).collect(),
-        };
-        let body = toml::to_string(&file).expect("register serialises");
-        format!(
+        let mut out = String::from(
             "# 档号登记簿 (register of reference codes), kept by `anjuan pack`.\n\
-             # 档号一经编定不再改变；请勿手工删改 (numbers once given never change).\n\n{body}"
-        )
+             # 档号一经编定不再改变；请勿手工删改 (numbers once given never change).\n\n",
+        );
+        // Entry by entry: the TOML of the whole register as one document is a
+        // tree of tables, tens of megabytes for a county's year, made at the
+        // end of a pack when its memory is highest. The text is the same
+        // (`the_register_text_is_the_toml_of_the_whole`).
+        for (i, s) in slots.into_iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let one = RegisterFile {
+                items: vec![self.entry(s).1],
+            };
+            out.push_str(&toml::to_string(&one).expect("register serialises"));
+        }
+        if self.slots.is_empty() {
+            let none = RegisterFile::default();
+            out.push_str(&toml::to_string(&none).expect("register serialises"));
+        }
+        out
     }
 }
 
@@ -484,6 +498,39 @@ mod tests {
             back.assign("XF-2", &["01-a.pdf".into(), "02-new.pdf".into()], &t()),
             Err(NumberingError::Changed { .. })
         ));
+    }
+
+    /// The register written entry by entry is the TOML of the whole register
+    /// as one document, strings that need quoting or escaping included.
+    #[test]
+    fn the_register_text_is_the_toml_of_the_whole() {
+        let mut r = Register::default();
+        let names = [
+            "01-受理告知书.pdf",
+            "quote\"d.pdf",
+            "back\\slash.pdf",
+            "both'\"\\.pdf",
+            "tab\tand\u{7f}.pdf",
+            "line\nbreak.pdf",
+        ];
+        let files: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        r.assign("XF-2", &files, &t()).unwrap();
+        let mut other = t();
+        other.retention = Retention::Permanent;
+        other.office = None;
+        r.assign("XF-1 '甲'", &files[..2], &other).unwrap();
+        let text = r.to_text();
+        let mut slots: Vec<(ArchiveCode, Entry)> = r.entries().collect();
+        slots.sort_by(|a, b| a.0.cmp(&b.0));
+        let whole = toml::to_string(&RegisterFile {
+            items: slots.into_iter().map(|(_, e)| e).collect(),
+        })
+        .unwrap();
+        assert!(text.ends_with(&whole), "{text}\n---\n{whole}");
+        assert_eq!(Register::parse(&text).unwrap().to_text(), text);
+        let empty = toml::to_string(&RegisterFile::default()).unwrap();
+        assert!(Register::default().to_text().ends_with(&empty));
+        assert!(Register::parse(&Register::default().to_text()).is_ok());
     }
 
     #[test]
