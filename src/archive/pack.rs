@@ -2120,26 +2120,14 @@ impl Prepared {
                     progress(size);
                     // The papers checked so far.
                     for (at, r) in done.try_iter() {
-                        match r {
-                            Ok(d) => lines.found(at, Sums::of(&d)),
-                            Err(r) => {
-                                refusals.push(r);
-                                lines.refused(at);
-                            }
-                        }
+                        lines.answer(at, r, &mut refusals);
                     }
                     lines.write_ready().map_err(io(&opts.work))?;
                 }
             }
             drop(to_hash);
             for (at, r) in done.iter() {
-                match r {
-                    Ok(d) => lines.found(at, Sums::of(&d)),
-                    Err(r) => {
-                        refusals.push(r);
-                        lines.refused(at);
-                    }
-                }
+                lines.answer(at, r, &mut refusals);
             }
             lines.write_ready().map_err(io(&opts.work))?;
             Ok(())
@@ -2370,6 +2358,18 @@ impl ManifestLines {
     fn refused(&mut self, at: usize) {
         if let Some(l) = self.slot(at) {
             *l = Line::Refused;
+        }
+    }
+
+    /// What the hashing thread found of the paper at `at`: its digests, or
+    /// why it is refused.
+    fn answer(&mut self, at: usize, r: Result<Digests, Refusal>, refusals: &mut Vec<Refusal>) {
+        match r {
+            Ok(d) => self.found(at, Sums::of(&d)),
+            Err(r) => {
+                refusals.push(r);
+                self.refused(at);
+            }
         }
     }
 

@@ -369,6 +369,15 @@ fn finding_detail(f: &super::zipread::Finding) -> Detail {
     }
 }
 
+/// A manifest line naming a file outside `data/`.
+fn outside_payload(alg: &str, path: &str) -> Detail {
+    detail(
+        "bagit.outside-payload",
+        Some(path),
+        format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
+    )
+}
+
 fn fixity_id(alg: &str) -> &'static str {
     match alg {
         "sha256" => "authenticity.fixity-sha256",
@@ -674,11 +683,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
             let mut files = payload().peekable();
             for (path, names_file, _) in m.iter() {
                 if !path.starts_with("data/") {
-                    complete.push(detail(
-                        "bagit.outside-payload",
-                        Some(path),
-                        format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
-                    ));
+                    complete.push(outside_payload(alg, path));
                     continue;
                 }
                 if !names_file {
@@ -707,11 +712,7 @@ pub fn run(c: &Container, opts: &Options, bundle_sha256: Option<String>) -> Repo
         let mut listed = BTreeSet::new();
         for (path, _, _) in m.iter() {
             if !path.starts_with("data/") {
-                complete.push(detail(
-                    "bagit.outside-payload",
-                    Some(path),
-                    format!("manifest-{alg}.txt 列出 data/ 以外的文件"),
-                ));
+                complete.push(outside_payload(alg, path));
                 continue;
             }
             match resolve(path) {
