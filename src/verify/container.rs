@@ -210,16 +210,7 @@ impl Container {
                 comment_len: 0,
             },
         };
-        let mut c = Container {
-            path: path.to_path_buf(),
-            top: String::new(),
-            files: Files::default(),
-            outside: Vec::new(),
-            findings: Vec::new(),
-            read_found: Mutex::new(Vec::new()),
-            limits,
-            kind: Kind::Dir,
-        };
+        let mut c = Container::empty(path, String::new(), limits);
         // The bag root: the folder holding bagit.txt — the zip's top level, or its one top folder.
         let named: Vec<&str> = archive
             .entries
@@ -267,6 +258,21 @@ impl Container {
     /// gives, without holding the central directory or the entries while the
     /// file list is made. The file back when the zip is not such: the general
     /// path then opens it.
+    /// A container of `path` with no files yet, its bag root at `top` (a
+    /// folder until the caller says it is a zip).
+    fn empty(path: &Path, top: String, limits: Limits) -> Container {
+        Container {
+            path: path.to_path_buf(),
+            top,
+            files: Files::default(),
+            outside: Vec::new(),
+            findings: Vec::new(),
+            read_found: Mutex::new(Vec::new()),
+            limits,
+            kind: Kind::Dir,
+        }
+    }
+
     fn open_sorted(path: &Path, file: File, limits: Limits) -> Result<Container, File> {
         // The bag root, as the general path finds it: from the names alone.
         let (mut at_root, mut top) = (false, None::<String>);
@@ -284,20 +290,12 @@ impl Container {
         if !named {
             return Err(file);
         }
-        let mut c = Container {
-            path: path.to_path_buf(),
-            top: if at_root {
-                String::new()
-            } else {
-                top.unwrap_or_default()
-            },
-            files: Files::default(),
-            outside: Vec::new(),
-            findings: Vec::new(),
-            read_found: Mutex::new(Vec::new()),
-            limits,
-            kind: Kind::Dir,
+        let top = if at_root {
+            String::new()
+        } else {
+            top.unwrap_or_default()
         };
+        let mut c = Container::empty(path, top, limits);
         let mut profile = super::profile::ProfileMarks::default();
         let mut in_order = true;
         let archive = zipread::open_sorted(&file, &limits, &mut |e| {
@@ -354,16 +352,7 @@ impl Container {
     }
 
     fn open_dir(root: &Path, limits: Limits) -> Container {
-        let mut c = Container {
-            kind: Kind::Dir,
-            path: root.to_path_buf(),
-            top: String::new(),
-            files: Files::default(),
-            outside: Vec::new(),
-            findings: Vec::new(),
-            read_found: Mutex::new(Vec::new()),
-            limits,
-        };
+        let mut c = Container::empty(root, String::new(), limits);
         let mut seen = Vec::new();
         let mut files = BTreeMap::new();
         for entry in walkdir::WalkDir::new(root)
